@@ -1,0 +1,110 @@
+"""The `agent-tui` command: one subcommand per mode, each imported only when it runs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def _host_port(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {text!r}")
+    return host, int(port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="agent-tui", description=__doc__)
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_config(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument(
+            "--config", type=Path, default=None,
+            help="config file (default: $AGENT_TUI_CONFIG, else the user config dir)",
+        )
+        return p
+
+    desk = with_config(sub.add_parser("desk", help="the agent desk"))
+    desk.add_argument("--user", help="backend user name (default: from config)")
+    desk.add_argument("--listen", type=_host_port, metavar="HOST:PORT",
+                      help="take calls on this address without a registrar")
+
+    monitor = with_config(sub.add_parser("monitor", help="the supervisor's wallboard"))
+    monitor.add_argument("--user", help="backend user name (default: from config)")
+
+    train = with_config(sub.add_parser("train", help="the trainer's console"))
+    train.add_argument("--user", help="backend user name (default: from config)")
+
+    demo = sub.add_parser("demo", help="run the product on its built-in defaults, with demo data")
+    demo.add_argument("mode", nargs="?", choices=["desk", "monitor", "train"], default="desk")
+
+    server = sub.add_parser("server", help="the reference backend")
+    server.add_argument("--db", help="database URL (default: SQLite in the state dir)")
+    server.add_argument("--host", default="127.0.0.1")
+    server.add_argument("--port", type=int, default=8080)
+    server.add_argument("--seed", choices=["demo"], help="load a data set on first start")
+    server.add_argument("--workers", type=int, default=1)
+    server.add_argument("--screens", type=Path, default=None, help="folder of screen files to load")
+
+    bot = with_config(sub.add_parser("bot", help="the softphone with no UI, one JSON event per line"))
+    bot.add_argument("--listen", type=_host_port, metavar="HOST:PORT",
+                     help="take calls on this address without a registrar")
+    bot.add_argument("--answer-after", type=float, default=None, metavar="S")
+    bot.add_argument("--hangup-after", type=float, default=None, metavar="S")
+    bot.add_argument("--dtmf", default=None, metavar="DIGITS")
+    bot.add_argument("--calls", type=int, default=None, metavar="N")
+
+    config = sub.add_parser("config", help="work with config files")
+    config_sub = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    check = config_sub.add_parser("check", help="validate a config file")
+    check.add_argument("file", type=Path)
+    config_sub.add_parser("path", help="print where the config file is looked for")
+
+    audio = with_config(sub.add_parser("audio", help="audio devices"))
+    audio_sub = audio.add_subparsers(dest="audio_command", required=True, metavar="ACTION")
+    audio_sub.add_parser("list", help="list audio devices")
+    audio_sub.add_parser("test", help="loopback level test of the configured devices")
+    return parser
+
+
+def _version() -> str:
+    from agent_tui import __version__
+
+    return f"agent-tui {__version__}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = build_parser().parse_args(argv)
+    command: str = args.command
+    if command == "config":
+        from agent_tui.config_cli import run as run_config
+
+        return run_config(args)
+    if command == "server":
+        from agent_tui.server.cli import run as run_server
+
+        return run_server(args)
+    if command == "bot":
+        from agent_tui.phone.bot import run as run_bot
+
+        return run_bot(args)
+    if command == "audio":
+        from agent_tui.phone.audio_cli import run as run_audio
+
+        return run_audio(args)
+    if command == "demo":
+        from agent_tui.demo import run as run_demo
+
+        return run_demo(args)
+    from agent_tui.ui.launch import run as run_ui
+
+    return run_ui(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

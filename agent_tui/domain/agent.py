@@ -1,0 +1,70 @@
+"""Agent states (签入/示闲/示忙/话后处理) and queue statistics."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field
+
+from agent_tui.domain.base import Model, ShortText
+from agent_tui.domain.session import Role
+
+
+class AgentStateName(StrEnum):
+    """Where an agent is in the working day."""
+
+    LOGGED_OUT = "logged_out"
+    READY = "ready"
+    NOT_READY = "not_ready"
+    RINGING = "ringing"
+    ON_CALL = "on_call"
+    ACW = "acw"
+    """After-call work (话后处理)."""
+
+
+DEFAULT_NOT_READY_REASONS: tuple[str, ...] = (
+    "break", "meal", "meeting", "training", "coaching", "phone_offline", "other",
+)
+"""Reason codes the reference backend offers for Not Ready."""
+
+
+class AgentStateChange(Model):
+    """Body of `PUT /v1/agents/{id}/state`."""
+
+    state: AgentStateName
+    reason: ShortText | None = Field(default=None, description="Reason code when Not Ready.")
+
+
+class AgentState(AgentStateChange):
+    """An agent's state and since when."""
+
+    since: datetime
+
+
+class Agent(Model):
+    """An agent as the wallboard and the transfer directory see it."""
+
+    username: str
+    display_name: str
+    role: Role = Role.AGENT
+    team: str | None = None
+    extension: str | None = None
+    state: AgentState
+
+
+class QueueStats(Model):
+    """Live figures of one queue."""
+
+    queue: str
+    waiting: int = Field(default=0, ge=0)
+    longest_wait_s: float = Field(default=0.0, ge=0)
+    offered: int = Field(default=0, ge=0)
+    answered: int = Field(default=0, ge=0)
+    abandoned: int = Field(default=0, ge=0)
+    service_level: float | None = Field(default=None, ge=0, le=1)
+    answer_rate: float | None = Field(default=None, ge=0, le=1)
+    abandon_rate: float | None = Field(default=None, ge=0, le=1)
+    asa_s: float | None = None
+    aht_s: float | None = None
+    sl_threshold_s: int = 20
