@@ -1,0 +1,209 @@
+"""What the phone engine reports: one frozen dataclass per kind of event.
+
+The engine calls its listener with these objects on the engine thread; a listener must only hand
+them on (a queue, `App.post_message`) and never call back into pjsua2. Every text that came from
+the network (display names, headers, reasons) has been sanitized before it lands here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+RegistrationState = Literal["registering", "registered", "failed", "unregistered"]
+CallStateName = Literal[
+    "calling", "early", "ringing", "connecting", "confirmed", "held", "resumed", "disconnected"
+]
+DtmfMethod = Literal["rfc2833", "info"]
+MonitorMode = Literal["listen", "whisper", "barge"]
+Direction = Literal["inbound", "outbound"]
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A registration state change of one account (`account` is its name in `EngineOptions`)."""
+
+    account: str
+    state: RegistrationState
+    reason: str = ""
+    code: int = 0
+    registrar: str = ""
+    expires_s: int = 0
+
+
+@dataclass(frozen=True)
+class Health:
+    """The result of one OPTIONS ping to the account's registrar (or a change of it).
+
+    `ok` is false when the registrar did not answer in time or answered with 5xx/6xx; a 4xx still
+    proves it is alive. Sent on every change and at least every `health_report_s` while it holds.
+    """
+
+    account: str
+    ok: bool
+    rtt_ms: float | None = None
+    detail: str = ""
+    registrar: str = ""
+
+
+@dataclass(frozen=True)
+class IncomingCall:
+    """A call is ringing at us (screen-pop material).
+
+    `number` is the user part of the caller's URI (or of P-Asserted-Identity when present),
+    `display` the sanitized display name, `headers` the sanitized values of the interesting SIP
+    headers (P-Asserted-Identity, X-Customer-Id, X-Account, X-Queue, X-Ticket-Id, X-Monitor...),
+    keyed by their canonical names. `waiting` is true when another call is already up.
+    """
+
+    call_id: str
+    number: str
+    display: str
+    headers: dict[str, str]
+    remote_uri: str
+    at: datetime
+    account: str = ""
+    sip_call_id: str = ""
+    waiting: bool = False
+
+
+@dataclass(frozen=True)
+class CallState:
+    """A call moved to a new state. `direction` tells who placed it."""
+
+    call_id: str
+    state: CallStateName
+    code: int = 0
+    reason: str = ""
+    direction: Direction = "inbound"
+
+
+@dataclass(frozen=True)
+class CallStats:
+    """Media quality of one call: sent periodically during the call and once at hang-up.
+
+    `mos` is an estimate from a simplified E-model (ITU-T G.107) over codec, delay, jitter and loss.
+    """
+
+    call_id: str
+    codec: str = ""
+    jitter_ms: float = 0.0
+    loss_pct: float = 0.0
+    rtt_ms: float = 0.0
+    mos: float = 0.0
+    rx_packets: int = 0
+    tx_packets: int = 0
+    final: bool = False
+
+
+@dataclass(frozen=True)
+class CallEnded:
+    """A call is over; `duration_s` counts from answer (0 if never answered)."""
+
+    call_id: str
+    reason: str
+    code: int
+    duration_s: float
+    stats: CallStats | None = None
+    direction: Direction = "inbound"
+
+
+@dataclass(frozen=True)
+class DtmfReceived:
+    """One DTMF digit from the remote side."""
+
+    call_id: str
+    digit: str
+    method: DtmfMethod = "rfc2833"
+
+
+@dataclass(frozen=True)
+class TransferRequested:
+    """The remote side asked us (REFER) to transfer `call_id` to `target`; the engine accepts it."""
+
+    call_id: str
+    target: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Transferred:
+    """Outcome of a transfer we started (blind or attended): final NOTIFY status from the target."""
+
+    call_id: str
+    target: str
+    ok: bool
+    code: int = 0
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ConferenceChanged:
+    """The set of calls mixed together changed (empty `call_ids` after a split)."""
+
+    call_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MonitorStarted:
+    """A supervisor's monitoring call was answered silently and wired in `mode` onto `target_call_id`."""
+
+    call_id: str
+    mode: MonitorMode
+    supervisor: str
+    target_call_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordingReady:
+    """A finished call recording (WAV) waiting for upload."""
+
+    call_id: str
+    path: str
+
+
+@dataclass(frozen=True)
+class EngineStarted:
+    """The engine is up; `address` is where it listens for SIP (host:port of its UDP transport)."""
+
+    address: str
+    udp_port: int
+    tcp_port: int | None = None
+    tls_port: int | None = None
+
+
+@dataclass(frozen=True)
+class EngineStopped:
+    """The engine thread has finished its shutdown; no more events follow."""
+
+    clean: bool = True
+
+
+@dataclass(frozen=True)
+class EngineError:
+    """A command failed or a callback raised; the engine keeps running."""
+
+    message: str
+    command: str = ""
+    call_id: str | None = None
+
+
+PhoneEvent = (
+    Registration
+    | Health
+    | IncomingCall
+    | CallState
+    | CallStats
+    | CallEnded
+    | DtmfReceived
+    | TransferRequested
+    | Transferred
+    | ConferenceChanged
+    | MonitorStarted
+    | RecordingReady
+    | EngineStarted
+    | EngineStopped
+    | EngineError
+)
+"""Every event the engine emits."""

@@ -1,0 +1,85 @@
+"""How the phone engine is set up: plain frozen dataclasses, filled from Settings by the caller.
+
+Passwords and the monitor key are `SecretStr` so they never show in a repr or a log; they come from
+the credential store (or `AGENT_TUI_SIP_PASSWORD` for scripting), never from the config file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+
+Transport = Literal["udp", "tcp", "tls"]
+SrtpUse = Literal["off", "optional", "mandatory"]
+
+DEFAULT_CODECS: tuple[str, ...] = ("PCMA/8000", "PCMU/8000", "G722/16000")
+"""Codec priority, best first; every other codec keeps pjsua2's lower priority."""
+
+
+@dataclass(frozen=True)
+class AccountOptions:
+    """One SIP account behind a registrar (or a list of them, first = primary, rest = backups)."""
+
+    user: str
+    domain: str
+    registrars: tuple[str, ...] = ()
+    """Registrar URIs, e.g. `sip:10.0.0.5:5060`; empty means the domain itself."""
+    transport: Transport = "udp"
+    srtp: SrtpUse = "off"
+    expires_s: int = 300
+    health_interval_s: float = 3.0
+    """Seconds between OPTIONS pings to the registrar; 3 notices a dead one within 10 s."""
+    health_timeout_s: float = 2.0
+    """An OPTIONS ping without an answer after this long counts as a failure."""
+    display_name: str = ""
+    auth_user: str | None = None
+    """Digest user name when it differs from `user`."""
+    password: SecretStr | None = field(default=None, repr=False)
+    name: str = ""
+    """Short name used in events; defaults to `user@domain`."""
+
+    @property
+    def key(self) -> str:
+        """The account's name in events and commands."""
+        return self.name or f"{self.user}@{self.domain}"
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """Everything the engine needs; the defaults give a headless engine on loopback, no accounts."""
+
+    accounts: tuple[AccountOptions, ...] = ()
+    listen: tuple[str, int] = ("127.0.0.1", 0)
+    """Address of the SIP transports (UDP and TCP on the same port); port 0 picks a free one.
+    With no accounts this is the no-registrar mode: calls to this address ring us directly."""
+    public_address: str | None = None
+    """Address to put in Contact/SDP when `listen` is a wildcard address."""
+    tls_listen_port: int | None = None
+    """Open a TLS transport on this port (0 = any) when set, or when an account uses TLS."""
+    tls_ca_file: Path | None = None
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    tls_verify_server: bool = False
+    codecs: tuple[str, ...] = DEFAULT_CODECS
+    max_calls: int = 32
+    auto_answer: bool = False
+    """Answer every incoming call at once (ghost agents, training)."""
+    recording_dir: Path | None = None
+    """Record every call into this folder as WAV; None records nothing."""
+    log_file: Path | None = None
+    """pjsip's log goes here (never to the terminal); None discards it."""
+    log_level: int = 3
+    monitor_key: SecretStr | None = field(default=None, repr=False)
+    """HMAC key that signs supervisor monitoring tokens; None refuses every monitoring call."""
+    null_audio: bool = True
+    """Use pjsua2's null sound device (headless); False opens the PortAudio bridge."""
+    input_device: str | None = None
+    output_device: str | None = None
+    stats_interval_s: float = 5.0
+    """Seconds between CallStats events during a call (0 = only at hang-up)."""
+    retry_interval_s: int = 30
+    first_retry_interval_s: int = 5
+    user_agent: str = "agent-tui"
