@@ -1,0 +1,469 @@
+"""`BackendClient`: typed async calls to the REST contract under `/v1`.
+
+Reads (GET) are retried with exponential backoff and jitter on transport errors, 5xx and 429
+(honouring Retry-After), bounded in attempts and total time. Writes made here are tried once:
+writes that must not be lost go through `agent_tui.sync.outbox.Outbox` instead.
+
+Every failure becomes a typed exception from `agent_tui.sync.errors`; nothing the backend sends
+(garbage bodies included) ends in a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
+
+from agent_tui.domain.agent import Agent, AgentState, AgentStateChange, QueueStats
+from agent_tui.domain.base import Page, Problem
+from agent_tui.domain.call import CallRecord
+from agent_tui.domain.customer import (
+    ContactRecord,
+    Customer,
+    CustomerCreate,
+    CustomerPatch,
+    LookupResult,
+)
+from agent_tui.domain.notice import KbArticle
+from agent_tui.domain.screen import ScreenDefinition, ScreenSummary
+from agent_tui.domain.session import SessionInfo
+from agent_tui.domain.ticket import Ticket, TicketCreate, TicketPatch, TicketStatus
+from agent_tui.sync.errors import (
+    AuthenticationRequired,
+    BackendProtocolError,
+    BackendRejected,
+    BackendUnavailable,
+)
+from agent_tui.sync.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
+from agent_tui.sync.text import clean_text
+
+T = TypeVar("T")
+
+Sleep = Callable[[float], Awaitable[None]]
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds allowed for each phase of a request; none is unbounded."""
+
+    connect: float = 3.0
+    read: float = 10.0
+    write: float = 10.0
+    pool: float = 5.0
+
+    def to_httpx(self) -> httpx.Timeout:
+        """The same limits as an `httpx.Timeout`."""
+        return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
+
+
+def problem_from_response(response: httpx.Response) -> Problem:
+    """The RFC 9457 problem of an error response; a made-up one when the body is not a problem.
+
+    FastAPI's own validation shape (`{"detail": [{"loc": [...], "msg": ...}]}`) is turned into a
+    readable detail naming the fields.
+    """
+    status = response.status_code
+    title = response.reason_phrase or f"HTTP {status}"
+    try:
+        data = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        snippet = clean_text(response.text[:200]) if response.content else ""
+        detail = f"the backend answered {status} with a body that is not JSON"
+        return Problem(title=title, status=status, detail=f"{detail}: {snippet!r}" if snippet else detail)
+    if isinstance(data, dict):
+        raw_detail = data.get("detail")
+        if isinstance(raw_detail, list):
+            data = {**data, "detail": _validation_detail(raw_detail), "errors": raw_detail}
+        try:
+            return Problem.model_validate({"title": title, "status": status, **data})
+        except ValidationError:
+            pass
+    return Problem(title=title, status=status, detail=clean_text(str(data)[:200]))
+
+
+def _validation_detail(errors: list[Any]) -> str:
+    parts: list[str] = []
+    for error in errors:
+        if not isinstance(error, dict):
+            parts.append(clean_text(str(error)))
+            continue
+        loc = [str(p) for p in error.get("loc", []) if p not in ("body", "query", "path")]
+        field = ".".join(loc) or "request"
+        parts.append(f"{field}: {clean_text(str(error.get('msg', 'invalid')))}")
+    return "; ".join(parts)
+
+
+def _raise_for_status(response: httpx.Response) -> None:
+    status = response.status_code
+    if status < 400:
+        return
+    if status >= 500 or status in RETRYABLE_STATUSES:
+        problem = problem_from_response(response)
+        raise BackendUnavailable(f"the backend answered {status}: {problem.detail or problem.title}",
+                                 status=status)
+    problem = problem_from_response(response)
+    if status == 401:
+        raise AuthenticationRequired(status, problem)
+    raise BackendRejected(status, problem)
+
+
+def _decode_json(response: httpx.Response) -> Any:
+    if response.status_code == 204 or not response.content:
+        return None
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError) as exc:
+        snippet = clean_text(response.text[:120])
+        raise BackendProtocolError(
+            f"{response.request.method} {response.request.url.path}: the backend answered "
+            f"{response.status_code} with a body that is not JSON: {snippet!r}"
+        ) from exc
+
+
+def _validate(adapter: TypeAdapter[T], data: Any, what: str) -> T:
+    try:
+        return adapter.validate_python(data)
+    except ValidationError as exc:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": str(exc)}
+        loc = ".".join(str(p) for p in first.get("loc", ()))
+        raise BackendProtocolError(
+            f"{what}: the backend's answer does not fit the contract ({exc.error_count()} errors; "
+            f"first at {loc or 'top'}: {first.get('msg')})"
+        ) from exc
+
+
+def _items(data: Any) -> Any:
+    """Lists may come bare or as a page; the caller wants the items."""
+    if isinstance(data, dict) and "items" in data:
+        return data["items"]
+    return data
+
+
+def _as_page(data: Any) -> Any:
+    """A bare list is accepted as a single page holding everything."""
+    if isinstance(data, list):
+        return {"items": data, "total": len(data), "limit": max(1, len(data)), "offset": 0}
+    return data
+
+
+class BackendClient:
+    """Typed async client of the backend REST contract.
+
+    Use as `async with BackendClient(url) as client:` or call `aclose()`. The bearer token is set
+    by `login()` or `set_token()`; it is kept as a `SecretStr` and never appears in reprs or logs.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: SecretStr | None = None,
+        timeouts: Timeouts | None = None,
+        verify: bool = True,
+        ca_file: Path | None = None,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep | None = None,
+    ) -> None:
+        """Create a client of the backend at `base_url` (e.g. `https://crm.example:8443`).
+
+        `verify` and `ca_file` control TLS: verified by default, against `ca_file` when given.
+        `transport` and `sleep` exist for tests (an `httpx.MockTransport`, a sleep that records).
+        """
+        self.timeouts = timeouts or Timeouts()
+        self.retry = retry or RetryPolicy()
+        self._token = token
+        self._sleep: Sleep = sleep or asyncio.sleep
+        tls: ssl.SSLContext | bool = verify
+        if verify and ca_file is not None:
+            tls = ssl.create_default_context(cafile=str(ca_file))
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            timeout=self.timeouts.to_httpx(),
+            verify=tls,
+            transport=transport,
+            headers={"Accept": "application/json", "User-Agent": "agent-tui"},
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"BackendClient({str(self._http.base_url)!r}, token={'set' if self._token else 'none'})"
+
+    @property
+    def base_url(self) -> str:
+        """The backend's base URL."""
+        return str(self._http.base_url)
+
+    @property
+    def token(self) -> SecretStr | None:
+        """The bearer token in use, if any."""
+        return self._token
+
+    def set_token(self, token: SecretStr | None) -> None:
+        """Use `token` (e.g. one from the credential store) on every later request."""
+        self._token = token
+
+    async def __aenter__(self) -> BackendClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    # -- low level: used by the outbox and the event stream ------------------------------------------
+
+    def _headers(self, extra: Mapping[str, str] | None) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        if self._token is not None:
+            headers["Authorization"] = f"Bearer {self._token.get_secret_value()}"
+        if extra:
+            headers.update(extra)
+        return headers
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send one request, once, and return the response whatever its status.
+
+        Raises `BackendUnavailable` on transport errors and timeouts only.
+        """
+        try:
+            return await self._http.request(
+                method, path, params=params, json=json_body, headers=self._headers(headers)
+            )
+        except httpx.TimeoutException as exc:
+            raise BackendUnavailable(f"{method} {path}: timed out ({type(exc).__name__})") from exc
+        except httpx.TransportError as exc:
+            raise BackendUnavailable(f"{method} {path}: {type(exc).__name__}: {exc or 'no answer'}") from exc
+
+    @asynccontextmanager
+    async def open_stream(
+        self, path: str, *, headers: Mapping[str, str] | None = None, read_timeout: float | None = None
+    ) -> AsyncIterator[httpx.Response]:
+        """Open a streaming GET (used for SSE); the read timeout may differ from the client's."""
+        timeout = self.timeouts.to_httpx()
+        if read_timeout is not None:
+            timeout = httpx.Timeout(connect=self.timeouts.connect, read=read_timeout,
+                                    write=self.timeouts.write, pool=self.timeouts.pool)
+        async with self._http.stream("GET", path, headers=self._headers(headers), timeout=timeout) as resp:
+            yield resp
+
+    async def get_json(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
+        """GET with retries; the decoded JSON body, or a typed error."""
+        policy = self.retry
+        started = time.monotonic()
+        last: BackendUnavailable | None = None
+        for attempt in range(max(1, policy.attempts)):
+            retry_after: float | None = None
+            try:
+                response = await self.send("GET", path, params=params)
+            except BackendUnavailable as exc:
+                last = exc
+            else:
+                if response.status_code < 500 and response.status_code not in RETRYABLE_STATUSES:
+                    _raise_for_status(response)
+                    return _decode_json(response)
+                try:
+                    _raise_for_status(response)
+                except BackendUnavailable as exc:
+                    last = exc
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if attempt + 1 >= policy.attempts:
+                break
+            if retry_after is not None:
+                delay = min(retry_after, policy.retry_after_cap)
+            else:
+                delay = policy.backoff.delay(attempt)
+            if time.monotonic() - started + delay > policy.total:
+                break
+            await self._sleep(delay)
+        assert last is not None
+        raise last
+
+    async def write_json(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Any:
+        """One write attempt; the decoded JSON body, or a typed error."""
+        headers = {IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else None
+        response = await self.send(method, path, json_body=body, headers=headers)
+        _raise_for_status(response)
+        return _decode_json(response)
+
+    # -- the contract ----------------------------------------------------------------------------
+
+    async def login(self, username: str, password: SecretStr) -> SessionInfo:
+        """`POST /v1/sessions`: log in and use the returned token from now on."""
+        data = await self.write_json(
+            "POST", "/v1/sessions", {"username": username, "password": password.get_secret_value()}
+        )
+        if isinstance(data, dict) and "username" not in data:
+            data = {**data, "username": username}
+        session = _validate(TypeAdapter(SessionInfo), data, "login")
+        self._token = session.token
+        return session
+
+    async def logout(self) -> None:
+        """`DELETE /v1/sessions/current`: end the session; the token is dropped even if that fails."""
+        try:
+            await self.write_json("DELETE", "/v1/sessions/current")
+        finally:
+            self._token = None
+
+    async def health(self) -> dict[str, Any]:
+        """`GET /v1/health`."""
+        return _validate(TypeAdapter(dict[str, Any]), await self.get_json("/v1/health"), "health")
+
+    async def lookup(self, phone: str | None = None, account: str | None = None) -> LookupResult:
+        """`GET /v1/customers/lookup`: customers by phone number or by account number (exactly one)."""
+        if (phone is None) == (account is None):
+            raise ValueError("lookup needs exactly one of phone or account")
+        params = {"phone": phone} if phone is not None else {"account": account or ""}
+        data = await self.get_json("/v1/customers/lookup", params)
+        return _validate(TypeAdapter(LookupResult), data, "lookup")
+
+    async def list_customers(
+        self, q: str | None = None, *, limit: int = 50, offset: int = 0
+    ) -> Page[Customer]:
+        """`GET /v1/customers`: one page of customers, optionally matching `q`."""
+        params: dict[str, str | int] = {"limit": limit, "offset": offset}
+        if q:
+            params["q"] = q
+        data = await self.get_json("/v1/customers", params)
+        return _validate(TypeAdapter(Page[Customer]), _as_page(data), "customers")
+
+    async def get_customer(self, customer_id: int) -> Customer:
+        """`GET /v1/customers/{id}`."""
+        data = await self.get_json(f"/v1/customers/{int(customer_id)}")
+        return _validate(TypeAdapter(Customer), data, "customer")
+
+    async def create_customer(
+        self, customer: CustomerCreate, *, idempotency_key: str | None = None
+    ) -> Customer:
+        """`POST /v1/customers` (one attempt; a fresh Idempotency-Key unless one is given)."""
+        data = await self.write_json("POST", "/v1/customers", _dump(customer),
+                                     idempotency_key=idempotency_key or str(uuid.uuid4()))
+        return _validate(TypeAdapter(Customer), data, "create customer")
+
+    async def patch_customer(self, customer_id: int, patch: CustomerPatch) -> Customer:
+        """`PATCH /v1/customers/{id}` with only the fields set on `patch`."""
+        data = await self.write_json("PATCH", f"/v1/customers/{int(customer_id)}", _dump_patch(patch))
+        return _validate(TypeAdapter(Customer), data, "patch customer")
+
+    async def customer_history(
+        self, customer_id: int, *, limit: int = 50, offset: int = 0
+    ) -> Page[ContactRecord]:
+        """`GET /v1/customers/{id}/history`: past contacts, newest first."""
+        data = await self.get_json(f"/v1/customers/{int(customer_id)}/history",
+                                   {"limit": limit, "offset": offset})
+        return _validate(TypeAdapter(Page[ContactRecord]), _as_page(data), "history")
+
+    async def list_tickets(
+        self,
+        customer: int | None = None,
+        status: TicketStatus | None = None,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Page[Ticket]:
+        """`GET /v1/tickets?customer=&status=`: one page of tickets."""
+        params: dict[str, str | int] = {"limit": limit, "offset": offset}
+        if customer is not None:
+            params["customer"] = int(customer)
+        if status is not None:
+            params["status"] = TicketStatus(status).value
+        data = await self.get_json("/v1/tickets", params)
+        return _validate(TypeAdapter(Page[Ticket]), _as_page(data), "tickets")
+
+    async def get_ticket(self, ticket_id: int) -> Ticket:
+        """`GET /v1/tickets/{id}`."""
+        data = await self.get_json(f"/v1/tickets/{int(ticket_id)}")
+        return _validate(TypeAdapter(Ticket), data, "ticket")
+
+    async def create_ticket(self, ticket: TicketCreate, *, idempotency_key: str | None = None) -> Ticket:
+        """`POST /v1/tickets`, one attempt. For writes that must survive failures use the outbox."""
+        data = await self.write_json("POST", "/v1/tickets", _dump(ticket),
+                                     idempotency_key=idempotency_key or str(uuid.uuid4()))
+        return _validate(TypeAdapter(Ticket), data, "create ticket")
+
+    async def patch_ticket(self, ticket_id: int, patch: TicketPatch) -> Ticket:
+        """`PATCH /v1/tickets/{id}`: status move (validated by the backend), assignee, return visit."""
+        data = await self.write_json("PATCH", f"/v1/tickets/{int(ticket_id)}", _dump_patch(patch))
+        return _validate(TypeAdapter(Ticket), data, "patch ticket")
+
+    async def set_agent_state(self, username: str, change: AgentStateChange) -> AgentState:
+        """`PUT /v1/agents/{id}/state`, one attempt."""
+        data = await self.write_json("PUT", f"/v1/agents/{username}/state", _dump(change))
+        return _validate(TypeAdapter(AgentState), data, "agent state")
+
+    async def post_call(self, record: CallRecord) -> Any:
+        """`POST /v1/calls`, one attempt (posting the same call_id again updates the record)."""
+        return await self.write_json("POST", "/v1/calls", _dump(record))
+
+    async def list_agents(self) -> list[Agent]:
+        """`GET /v1/agents`."""
+        data = await self.get_json("/v1/agents")
+        return _validate(TypeAdapter(list[Agent]), _items(data), "agents")
+
+    async def list_queues(self) -> list[QueueStats]:
+        """`GET /v1/queues`."""
+        data = await self.get_json("/v1/queues")
+        return _validate(TypeAdapter(list[QueueStats]), _items(data), "queues")
+
+    async def list_reasons(self) -> list[str]:
+        """`GET /v1/agents/reasons`: the Not Ready reason codes the backend offers."""
+        data = await self.get_json("/v1/agents/reasons")
+        if isinstance(data, dict) and "reasons" in data:
+            data = data["reasons"]
+        return _validate(TypeAdapter(list[str]), _items(data), "reasons")
+
+    async def list_screens(self) -> list[ScreenSummary]:
+        """`GET /v1/screens`."""
+        data = await self.get_json("/v1/screens")
+        return _validate(TypeAdapter(list[ScreenSummary]), _items(data), "screens")
+
+    async def get_screen(self, screen_id: str) -> ScreenDefinition:
+        """`GET /v1/screens/{id}`."""
+        data = await self.get_json(f"/v1/screens/{quote(screen_id, safe='')}")
+        return _validate(TypeAdapter(ScreenDefinition), data, "screen")
+
+    async def kb_search(self, q: str, *, limit: int = 20) -> list[KbArticle]:
+        """`GET /v1/kb?q=`: knowledge-base articles matching `q` (Chinese or English)."""
+        data = await self.get_json("/v1/kb", {"q": q, "limit": limit})
+        return _validate(TypeAdapter(list[KbArticle]), _items(data), "kb")
+
+
+def _dump(model: BaseModel) -> Any:
+    """JSON-ready body of a create or a state change: every field, defaults included."""
+    return model.model_dump(mode="json")
+
+
+def _dump_patch(model: BaseModel) -> Any:
+    """JSON-ready body of a PATCH: only the fields the caller set."""
+    return model.model_dump(mode="json", exclude_unset=True)
