@@ -1,0 +1,7 @@
+"""Fixtures for the real-peer tests: Kamailio, SIPp and baresip from tests.support.sip_peers."""
+
+from __future__ import annotations
+
+from tests.support.sip_peers import kamailio
+
+__all__ = ["kamailio"]
