@@ -1,0 +1,428 @@
+"""The outbox: every write to the backend is journalled on disk first, then delivered exactly once.
+
+- `enqueue()` stores the write in a SQLite journal (WAL) together with an Idempotency-Key (uuid4)
+  made right then; once it returns, the write survives the app being killed.
+- One sender task delivers the journal strictly in order (FIFO), reusing the item's key on every
+  try, so a write whose answer was lost (backend or app killed mid-request) is applied once.
+- Transport errors, 408, 425, 429 and 5xx are retried, honouring Retry-After, else with capped
+  exponential backoff and jitter; the item stays at the head of the queue meanwhile.
+- Any other 4xx moves the item to the dead-letter list with the backend's problem detail: kept,
+  shown to the user, and retried (`retry_dead`) or thrown away (`discard`) by them.
+- A 401 pauses delivery ("needs login") without losing anything; `resume()` after a new login.
+
+Durability: the journal runs with `synchronous=FULL`. In WAL mode NORMAL survives the *process*
+dying but may lose the last commits on a power cut or OS crash, because the WAL is not synced at
+each commit. Writes here are typed by people (a few a minute), so one fsync per enqueue costs
+nothing noticeable and buys the promise "queued means kept". Enqueue runs the fsync in a thread so
+the UI loop never waits on the disk.
+
+Callbacks (`on_status`, `on_delivered`) run on the event loop that runs the sender; in the TUI
+that is Textual's loop, so they may post messages directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from agent_tui import paths
+from agent_tui.domain.base import Problem, utc_now
+from agent_tui.sync.client import IDEMPOTENCY_HEADER, BackendClient, Sleep, problem_from_response
+from agent_tui.sync.errors import BackendUnavailable
+from agent_tui.sync.retry import RETRYABLE_STATUSES, Backoff, parse_retry_after
+
+log = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    body TEXT,
+    created_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    dead INTEGER NOT NULL DEFAULT 0,
+    http_status INTEGER,
+    last_error TEXT,
+    problem TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_dead_seq ON outbox (dead, seq);
+"""
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class LinkState(StrEnum):
+    """The outbox's view of the backend link."""
+
+    UNKNOWN = "unknown"
+    """Nothing sent yet."""
+    ONLINE = "online"
+    OFFLINE = "offline"
+    NEEDS_LOGIN = "needs_login"
+    """The backend said 401: delivery is paused until `resume()`."""
+
+
+class ItemState(StrEnum):
+    """Where an outbox item is."""
+
+    QUEUED = "queued"
+    DEAD = "dead"
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One journalled write."""
+
+    seq: int
+    """Position in the journal: delivery order."""
+    idempotency_key: str
+    kind: str
+    """What the write is, for people: `ticket`, `call`, `agent_state`, ..."""
+    method: str
+    path: str
+    body: Any
+    created_at: datetime
+    attempts: int = 0
+    state: ItemState = ItemState.QUEUED
+    http_status: int | None = None
+    last_error: str | None = None
+    problem: Problem | None = None
+    """For a dead letter: why the backend refused it (its `detail` names the field)."""
+
+
+@dataclass(frozen=True)
+class OutboxStatus:
+    """What the status bar shows: "online", or "offline, N queued", and dead letters."""
+
+    link: LinkState
+    queued: int
+    dead: int
+    last_error: str | None = None
+    retry_in: float | None = None
+    """Seconds until the next try, while a retry is pending."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A delivered item and the backend's answer (e.g. the created ticket as JSON)."""
+
+    item: OutboxItem
+    status: int
+    response: Any
+
+
+class Outbox:
+    """Durable FIFO of writes to the backend, delivered by one sender task."""
+
+    def __init__(
+        self,
+        client: BackendClient,
+        path: Path | None = None,
+        *,
+        on_status: Callable[[OutboxStatus], None] | None = None,
+        on_delivered: Callable[[Delivery], None] | None = None,
+        backoff: Backoff | None = None,
+        retry_after_cap: float = 60.0,
+        sleep: Sleep | None = None,
+    ) -> None:
+        """Open (or create) the journal at `path` (default: `state_dir()/outbox.db`)."""
+        self._client = client
+        self.path = path or paths.state_dir() / "outbox.db"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db_lock = threading.Lock()
+        with self._db_lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db.executescript(SCHEMA)
+            queued, dead = self._counts_locked()
+        self._queued = queued
+        self._dead = dead
+        self._on_status = on_status
+        self._on_delivered = on_delivered
+        self._backoff = backoff or Backoff(base=0.5, cap=30.0)
+        self._retry_after_cap = retry_after_cap
+        self._sleep = sleep
+        self._link = LinkState.UNKNOWN
+        self._last_error: str | None = None
+        self._retry_in: float | None = None
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._retry_now = False
+        self._task: asyncio.Task[None] | None = None
+        self.delivered = 0
+        """Items delivered by this instance."""
+
+    # -- journal ---------------------------------------------------------------------------------
+
+    def _counts_locked(self) -> tuple[int, int]:
+        rows = dict(self._db.execute("SELECT dead, count(*) FROM outbox GROUP BY dead").fetchall())
+        return int(rows.get(0, 0)), int(rows.get(1, 0))
+
+    async def _run_db(self, fn: Callable[[], Any]) -> Any:
+        def locked() -> Any:
+            with self._db_lock:
+                return fn()
+
+        return await asyncio.to_thread(locked)
+
+    @staticmethod
+    def _item(row: sqlite3.Row | tuple[Any, ...]) -> OutboxItem:
+        (seq, key, kind, method, path, body, created_at, attempts, dead, http_status,
+         last_error, problem) = row
+        return OutboxItem(
+            seq=seq, idempotency_key=key, kind=kind, method=method, path=path,
+            body=json.loads(body) if body is not None else None,
+            created_at=datetime.fromisoformat(created_at), attempts=attempts,
+            state=ItemState.DEAD if dead else ItemState.QUEUED, http_status=http_status,
+            last_error=last_error,
+            problem=Problem.model_validate_json(problem) if problem else None,
+        )
+
+    _COLUMNS = ("seq, idempotency_key, kind, method, path, body, created_at, attempts, dead, "
+                "http_status, last_error, problem")
+
+    async def enqueue(self, method: str, path: str, json_body: Any, kind: str) -> OutboxItem:
+        """Journal a write and return it; it is on disk (fsynced) when this returns.
+
+        The Idempotency-Key is made here, once, and sent with every try of this item.
+        """
+        method = method.upper()
+        if method not in WRITE_METHODS:
+            raise ValueError(f"the outbox carries writes only, not {method}")
+        if not path.startswith("/"):
+            raise ValueError(f"path must start with '/': {path!r}")
+        body = json.dumps(json_body, ensure_ascii=False, allow_nan=False) if json_body is not None else None
+        key = str(uuid.uuid4())
+        created = utc_now()
+
+        def insert() -> int:
+            cursor = self._db.execute(
+                "INSERT INTO outbox (idempotency_key, kind, method, path, body, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (key, kind, method, path, body, created.isoformat()),
+            )
+            assert cursor.lastrowid is not None
+            return cursor.lastrowid
+
+        seq = await self._run_db(insert)
+        self._queued += 1
+        self._wake.set()
+        self._publish()
+        return OutboxItem(seq=seq, idempotency_key=key, kind=kind, method=method, path=path,
+                          body=json.loads(body) if body is not None else None, created_at=created)
+
+    async def queued_items(self) -> list[OutboxItem]:
+        """Items waiting for delivery, in delivery order."""
+        rows = await self._run_db(lambda: self._db.execute(
+            f"SELECT {self._COLUMNS} FROM outbox WHERE dead = 0 ORDER BY seq").fetchall())  # noqa: S608
+        return [self._item(row) for row in rows]
+
+    async def dead_letters(self) -> list[OutboxItem]:
+        """Items the backend refused, oldest first, each with its problem detail."""
+        rows = await self._run_db(lambda: self._db.execute(
+            f"SELECT {self._COLUMNS} FROM outbox WHERE dead = 1 ORDER BY seq").fetchall())  # noqa: S608
+        return [self._item(row) for row in rows]
+
+    async def retry_dead(self, seq: int) -> bool:
+        """Put a dead letter back in the queue (in its original place, so it goes next)."""
+        changed = await self._run_db(lambda: self._db.execute(
+            "UPDATE outbox SET dead = 0, attempts = 0, problem = NULL WHERE seq = ? AND dead = 1",
+            (seq,)).rowcount)
+        if changed:
+            self._queued += 1
+            self._dead -= 1
+            self._wake.set()
+            self._publish()
+        return bool(changed)
+
+    async def discard(self, seq: int) -> bool:
+        """Throw a dead letter away for good."""
+        changed = await self._run_db(lambda: self._db.execute(
+            "DELETE FROM outbox WHERE seq = ? AND dead = 1", (seq,)).rowcount)
+        if changed:
+            self._dead -= 1
+            self._publish()
+        return bool(changed)
+
+    # -- status ----------------------------------------------------------------------------------
+
+    def status(self) -> OutboxStatus:
+        """A snapshot of the link state and the counts."""
+        return OutboxStatus(self._link, self._queued, self._dead, self._last_error, self._retry_in)
+
+    def _publish(self) -> None:
+        if self._on_status is None:
+            return
+        try:
+            self._on_status(self.status())
+        except Exception:
+            log.exception("outbox: the status callback failed")
+
+    # -- the sender ------------------------------------------------------------------------------
+
+    def start(self) -> asyncio.Task[None]:
+        """Start the sender task on the running loop (once)."""
+        if self._task is None or self._task.done():
+            self._stopping = False
+            self._task = asyncio.get_running_loop().create_task(self.run(), name="outbox-sender")
+        return self._task
+
+    async def stop(self) -> None:
+        """Stop the sender (an item in flight is retried on the next start: its key makes it safe)."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def close(self) -> None:
+        """Stop the sender and close the journal."""
+        await self.stop()
+        with self._db_lock:
+            self._db.close()
+
+    def wake(self) -> None:
+        """Try now instead of waiting out the backoff (e.g. the user pressed "retry now")."""
+        self._retry_now = True
+        self._wake.set()
+
+    def resume(self) -> None:
+        """After a new login: leave "needs login" and deliver again."""
+        if self._link == LinkState.NEEDS_LOGIN:
+            self._link = LinkState.UNKNOWN
+            self._last_error = None
+            self._publish()
+        self._wake.set()
+
+    async def _pause(self, delay: float | None) -> None:
+        """Wait for `delay` seconds (None: until woken); an enqueue does not cut a backoff short."""
+        if delay is None:
+            await self._wake.wait()
+            self._wake.clear()
+            return
+        if self._sleep is not None:
+            await self._sleep(delay)
+            return
+        deadline = time.monotonic() + delay
+        while (remaining := deadline - time.monotonic()) > 0:
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=remaining)
+            except TimeoutError:
+                return
+            if self._stopping or self._retry_now:
+                self._retry_now = False
+                return
+            # Woken by an enqueue: keep waiting, the head item is still failing.
+
+    async def _head(self) -> OutboxItem | None:
+        row = await self._run_db(lambda: self._db.execute(
+            f"SELECT {self._COLUMNS} FROM outbox WHERE dead = 0 ORDER BY seq LIMIT 1").fetchone())  # noqa: S608
+        return self._item(row) if row else None
+
+    async def run(self) -> None:
+        """Deliver items until stopped. Safe to run as a worker; never raises but cancellation."""
+        failures = 0
+        while not self._stopping:
+            if self._link == LinkState.NEEDS_LOGIN:
+                await self._pause(None)
+                continue
+            self._wake.clear()
+            item = await self._head()
+            if item is None:
+                self._retry_in = None
+                await self._pause(None)
+                continue
+            delay = await self._deliver(item, failures)
+            if delay is None:
+                failures = 0
+                continue
+            failures += 1
+            await self._pause(delay)
+            self._retry_in = None
+
+    async def _deliver(self, item: OutboxItem, failures: int) -> float | None:
+        """Try `item` once. None: done with it (delivered or dead); else seconds before a retry."""
+        headers: Mapping[str, str] = {IDEMPOTENCY_HEADER: item.idempotency_key}
+        try:
+            response = await self._client.send(item.method, item.path, json_body=item.body, headers=headers)
+        except BackendUnavailable as exc:
+            return await self._failed(item, failures, None, exc.message, None)
+        status = response.status_code
+        if 200 <= status < 300:
+            try:
+                answer: Any = response.json() if response.content else None
+            except ValueError:
+                answer = None
+            await self._run_db(lambda: self._db.execute("DELETE FROM outbox WHERE seq = ?", (item.seq,)))
+            self._queued -= 1
+            self.delivered += 1
+            self._link = LinkState.ONLINE
+            self._last_error = None
+            self._publish()
+            if self._on_delivered is not None:
+                try:
+                    self._on_delivered(Delivery(item, status, answer))
+                except Exception:
+                    log.exception("outbox: the delivery callback failed")
+            return None
+        problem = problem_from_response(response)
+        message = f"{item.kind}: {status} {problem.detail or problem.title}"
+        if status == 401:
+            self._link = LinkState.NEEDS_LOGIN
+            self._last_error = message
+            await self._record_attempt(item, status, message)
+            self._publish()
+            return None
+        if status in RETRYABLE_STATUSES or status >= 500:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            return await self._failed(item, failures, status, message, retry_after)
+        # Any other 4xx: the backend will never take this body; keep it for the user.
+        log.warning("outbox: dead letter %s %s: %s", item.method, item.path, message)
+        await self._run_db(lambda: self._db.execute(
+            "UPDATE outbox SET dead = 1, attempts = attempts + 1, http_status = ?, last_error = ?, "
+            "problem = ? WHERE seq = ?", (status, message, problem.model_dump_json(), item.seq)))
+        self._queued -= 1
+        self._dead += 1
+        self._link = LinkState.ONLINE
+        self._last_error = message
+        self._publish()
+        return None
+
+    async def _record_attempt(self, item: OutboxItem, status: int | None, message: str) -> None:
+        await self._run_db(lambda: self._db.execute(
+            "UPDATE outbox SET attempts = attempts + 1, http_status = ?, last_error = ? WHERE seq = ?",
+            (status, message, item.seq)))
+
+    async def _failed(
+        self, item: OutboxItem, failures: int, status: int | None, message: str, retry_after: float | None
+    ) -> float:
+        await self._record_attempt(item, status, message)
+        if retry_after is not None:
+            delay = min(retry_after, self._retry_after_cap)
+        else:
+            delay = self._backoff.delay(failures)
+        self._link = LinkState.OFFLINE
+        self._last_error = message
+        self._retry_in = delay
+        self._publish()
+        return delay
