@@ -1,0 +1,652 @@
+"""Settings: a TOML file, overridden by `AGENT_TUI_<SECTION>__<KEY>` environment variables.
+
+`load_config()` reads the file (`--config`, else `$AGENT_TUI_CONFIG`, else the user config dir), validates
+it strictly (unknown keys are errors) and returns frozen `Settings`. Every problem is reported as
+`FILE:LINE: key.path: message`, or `$VARIABLE: key.path: message` when an environment variable caused it.
+Secrets never live here: they belong in the credential store (`agent_tui.credentials`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    field_validator,
+)
+from pydantic import model_validator as model_check
+from pydantic_core import ErrorDetails
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
+
+from agent_tui import paths
+from agent_tui.tomlfile import TomlDocument, TomlError, dotted, load_toml
+
+ENV_PREFIX = "AGENT_TUI_"
+"""Prefix of the environment variables that override settings."""
+ENV_DELIMITER = "__"
+"""Separates section and key in an environment variable name: `AGENT_TUI_BACKEND__URL`."""
+SECRET_MESSAGE = "secrets belong in the credential store, not in config (see README)"  # noqa: S105
+"""The error for a password (or similar) key anywhere in the config."""
+SECRET_KEYS = frozenset({"password", "passwd", "secret", "token", "api_key"})
+"""Key names that would hold a secret; never accepted."""
+
+_HOST = r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)"
+_HOST_PORT = re.compile(rf"(?P<host>{_HOST}|\*):(?P<port>\d{{1,5}})")
+_SIP_URI = re.compile(rf"sips?:(?:[^@\s;:]+(?::[^@\s;]*)?@)?{_HOST}(?::\d{{1,5}})?(?:;[^\s;]+)*")
+_SIP_USER = re.compile(r"[^\s@:;<>\"]+")
+_DOMAIN = re.compile(_HOST)
+_CODEC = re.compile(r"[A-Za-z0-9.+-]+/\d{4,6}(?:/\d)?")
+_KEY = re.compile(r"[A-Za-z0-9_+-]+")
+
+
+class _Section(BaseModel):
+    """Base of every settings section: frozen, strict about unknown keys, documented fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+# -- value types -----------------------------------------------------------------------------------
+
+
+def _device(value: object) -> str | int:
+    # One validator instead of a `str | int` union, whose errors would be reported twice.
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError(f'expected a device name, an index or "null", got {describe(value)}')
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError(f"expected a device index >= 0, got {value}")
+        return value
+    if not value.strip():
+        raise ValueError('expected a device name, an index or "null", got an empty string')
+    return value.strip()
+
+
+def _sip_uri(value: str) -> str:
+    if not _SIP_URI.fullmatch(value):
+        raise ValueError(f"expected a SIP URI like 'sip:pbx.example.com:5060', got {describe(value)}")
+    return value
+
+
+def _codec(value: str) -> str:
+    if not _CODEC.fullmatch(value):
+        raise ValueError(f"expected a codec like 'PCMA/8000', got {describe(value)}")
+    return value
+
+
+def _keys(value: str) -> str:
+    if not all(_KEY.fullmatch(part.strip()) for part in value.split(",")):
+        raise ValueError(f"expected keys like 'f5' or 'ctrl+e,f6', got {describe(value)}")
+    return value
+
+
+SipUri = Annotated[str, AfterValidator(_sip_uri)]
+"""A SIP URI such as `sip:10.0.0.5:5060;transport=tcp`."""
+Codec = Annotated[str, AfterValidator(_codec)]
+"""A codec as NAME/RATE, e.g. `PCMA/8000`."""
+Keys = Annotated[str, AfterValidator(_keys)]
+"""One key or several, comma separated, as Textual names them: `f5`, `ctrl+e,f6`."""
+AudioDevice = Annotated[str | int, PlainValidator(_device)]
+"""A sound device: its name (or part of it), its index, `"default"` or `"null"` (no audio)."""
+
+
+def _expand(value: Path | None) -> Path | None:
+    return value.expanduser() if value is not None else None
+
+
+# -- sections --------------------------------------------------------------------------------------
+
+
+class BackendSettings(_Section):
+    """The REST backend the desk, wallboard and trainer talk to."""
+
+    url: str = "http://127.0.0.1:8080"
+    """Base URL of the backend (the API lives under `/v1`)."""
+    username: str | None = None
+    """User name to log in with; `--user` overrides it. The password is asked for, or comes from the
+    credential store."""
+    verify_tls: bool = True
+    """Check the backend's TLS certificate (https URLs). Turn off only for a lab."""
+    ca_file: Path | None = None
+    """PEM file of the CA that signed the backend's certificate, when it is not a public one."""
+    connect_timeout_s: float = Field(default=3.0, gt=0, le=120)
+    """Seconds to wait for a connection to the backend."""
+    read_timeout_s: float = Field(default=10.0, gt=0, le=600)
+    """Seconds to wait for a response once connected."""
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        try:
+            port_ok = parts.port is None or 0 < parts.port < 65536
+        except ValueError:
+            port_ok = False
+        if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+            raise ValueError(f"expected an http:// or https:// URL, got {describe(value)}")
+        return value.rstrip("/")
+
+    @field_validator("ca_file")
+    @classmethod
+    def _check_ca_file(cls, value: Path | None) -> Path | None:
+        value = _expand(value)
+        if value is not None and not value.is_file():
+            raise ValueError(f"file not found: {value}")
+        return value
+
+
+class SipAccount(_Section):
+    """One SIP account (an `[[sip.accounts]]` table). Its password lives in the credential store under
+    `credentials.sip_key(user, domain)`."""
+
+    user: str
+    """SIP user (extension), e.g. `1001`."""
+    domain: str
+    """SIP domain (realm) of the account, e.g. `pbx.example.com`."""
+    display_name: str = ""
+    """Name shown to the people we call."""
+    registrars: list[SipUri] = Field(default_factory=list)
+    """Registrar URIs, e.g. `sip:10.0.0.5:5060;transport=tcp`: the first is the primary, the others
+    are tried in order when it fails. Empty means `sip:<domain>`."""
+    transport: Literal["udp", "tcp", "tls"] = "udp"
+    """SIP transport to the registrar."""
+    srtp: Literal["disabled", "optional", "mandatory"] = "disabled"
+    """Encrypt media with SRTP (SDES): `mandatory` needs `transport = "tls"` to be of any use."""
+    register_expires_s: int = Field(default=300, ge=30, le=86400)
+    """Registration lifetime asked of the registrar, in seconds."""
+    health_interval_s: float = Field(default=3.0, ge=0, le=3600)
+    """Seconds between OPTIONS pings to the registrar, to notice a dead one fast; 0 turns them off."""
+    health_timeout_s: float = Field(default=2.0, gt=0, le=60)
+    """An OPTIONS ping without an answer after this long counts as a failure."""
+    retry_interval_s: int = Field(default=30, ge=1, le=3600)
+    """Seconds between registration retries after a failure."""
+    first_retry_interval_s: int = Field(default=5, ge=1, le=3600)
+    """Seconds before the first registration retry."""
+    auth_user: str | None = None
+    """Digest authentication user when it differs from `user`."""
+
+    @field_validator("user", "auth_user")
+    @classmethod
+    def _check_user(cls, value: str | None) -> str | None:
+        if value is not None and not _SIP_USER.fullmatch(value):
+            raise ValueError(f"expected a SIP user name without spaces, @, : or ;, got {describe(value)}")
+        return value
+
+    @field_validator("domain")
+    @classmethod
+    def _check_domain(cls, value: str) -> str:
+        if not _DOMAIN.fullmatch(value):
+            raise ValueError(f"expected a host name or IP address, got {describe(value)}")
+        return value
+
+    @property
+    def registrar_uris(self) -> list[str]:
+        """The registrars to use, primary first (`sip:<domain>` when none are configured)."""
+        return list(self.registrars) or [f"sip:{self.domain}"]
+
+    @property
+    def key(self) -> str:
+        """`user@domain`, the account's name in events and in the credential store."""
+        return f"{self.user}@{self.domain}"
+
+
+class SipSettings(_Section):
+    """The embedded softphone."""
+
+    mode: Literal["registrar", "listen"] = "listen"
+    """`registrar`: register the `[[sip.accounts]]`; `listen`: no registrar, calls to `listen` ring us.
+    When left out: `registrar` if any account is configured, else `listen`."""
+    listen: str = "127.0.0.1:5060"
+    """HOST:PORT of the SIP transports (UDP and TCP); port 0 picks a free one. Use `0.0.0.0:5060` to
+    take calls from other machines."""
+    public_address: str | None = None
+    """Address to put in Contact and SDP when `listen` is a wildcard address (behind NAT)."""
+    accounts: list[SipAccount] = Field(default_factory=list)
+    """SIP accounts, one `[[sip.accounts]]` table each."""
+    codecs: list[Codec] = Field(default_factory=lambda: ["PCMA/8000", "PCMU/8000", "G722/16000"])
+    """Codec priority, best first (NAME/RATE); codecs not listed keep a lower priority."""
+    max_calls: int = Field(default=8, ge=1, le=32)
+    """Most calls at once (a consultation, a transfer and a supervisor's monitoring call count too)."""
+    auto_answer: bool = False
+    """Answer every incoming call at once (ghost agents and training)."""
+    dtmf: Literal["rfc2833", "info"] = "rfc2833"
+    """How DTMF digits are sent: RTP events (RFC 2833) or SIP INFO."""
+    tls_ca_file: Path | None = None
+    """PEM file of the CA that signed the registrar's TLS certificate."""
+    tls_verify_server: bool = True
+    """Check the registrar's TLS certificate."""
+    user_agent: str = "agent-tui"
+    """User-Agent header of our SIP requests."""
+
+    @model_check(mode="before")
+    @classmethod
+    def _default_mode(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "mode" not in data:
+            return {**data, "mode": "registrar" if data.get("accounts") else "listen"}
+        return data
+
+    @field_validator("listen")
+    @classmethod
+    def _check_listen(cls, value: str) -> str:
+        match = _HOST_PORT.fullmatch(value)
+        if not match or int(match["port"]) > 65535:
+            raise ValueError(f"expected HOST:PORT with a port from 0 to 65535, got {describe(value)}")
+        return value
+
+    @field_validator("tls_ca_file")
+    @classmethod
+    def _check_ca_file(cls, value: Path | None) -> Path | None:
+        value = _expand(value)
+        if value is not None and not value.is_file():
+            raise ValueError(f"file not found: {value}")
+        return value
+
+    @model_check(mode="after")
+    def _check_accounts(self) -> SipSettings:
+        if self.mode == "registrar" and not self.accounts:
+            raise ValueError('mode "registrar" needs at least one [[sip.accounts]] table')
+        return self
+
+    @property
+    def listen_address(self) -> tuple[str, int]:
+        """`listen` split into host and port."""
+        host, _, port = self.listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+
+class UiSettings(_Section):
+    """Look and feel of the terminal UI."""
+
+    theme: Literal["dark", "light", "high-contrast", "monochrome"] = "dark"
+    """Colour theme; `monochrome` suits 16-colour terminals and screen readers."""
+    language: Literal["en", "zh"] = "en"
+    """Language of the UI: English or Simplified Chinese."""
+    single_key_shortcuts: bool = True
+    """Allow shortcuts without a modifier (e.g. `a` to answer); turn off if they get in the way of
+    assistive technology."""
+    mouse: bool = True
+    """Let the UI use the mouse."""
+    keymap: dict[str, Keys] = Field(default_factory=dict)
+    """Remapped shortcuts: binding id → keys, e.g. `answer = "f5"` or `hangup = "f6,ctrl+e"`."""
+    clock: bool = True
+    """Show a clock in the header."""
+
+
+class AudioSettings(_Section):
+    """Sound devices (a headset for the call, a speaker for the ring)."""
+
+    capture_device: AudioDevice = "default"
+    """Microphone: a device name (or part of it), an index from `agent-tui audio list`, `"default"`, or
+    `"null"` for no audio."""
+    playback_device: AudioDevice = "default"
+    """Earpiece of the call, chosen the same way."""
+    ring_device: AudioDevice = "default"
+    """Where the ring tone plays (e.g. the desk speaker), chosen the same way."""
+    sample_rate: Literal[8000, 16000, 32000, 48000] = 16000
+    """Sample rate of the sound devices in Hz."""
+
+
+class RecordingSettings(_Section):
+    """Local call recording."""
+
+    enabled: bool = False
+    """Record every call as a WAV file."""
+    directory: Path | None = None
+    """Folder of the recordings; by default `recordings` in the state dir (see `agent-tui config path`)."""
+    keep_days: int = Field(default=30, ge=1, le=3650)
+    """Delete recordings older than this many days."""
+
+    @field_validator("directory")
+    @classmethod
+    def _expand_directory(cls, value: Path | None) -> Path | None:
+        return _expand(value)
+
+    def resolve_directory(self) -> Path:
+        """The recordings folder, created when needed."""
+        if self.directory is None:
+            return paths.recordings_dir()
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return self.directory
+
+
+class LoggingSettings(_Section):
+    """Log file (never the terminal: the UI owns it)."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    """Least severe level written, in any case (`debug` works too)."""
+    file: Path | None = None
+    """Log file; by default `agent-tui.log` in the log dir."""
+    sip_level: int = Field(default=3, ge=0, le=6)
+    """pjsip's own log level (0 quiet … 6 every packet), written to the same folder."""
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("file")
+    @classmethod
+    def _expand_file(cls, value: Path | None) -> Path | None:
+        return _expand(value)
+
+    def resolve_file(self) -> Path:
+        """The log file path, its folder created when needed."""
+        if self.file is None:
+            return paths.log_dir() / "agent-tui.log"
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        return self.file
+
+
+class DeskSettings(_Section):
+    """How the agent desk behaves around calls, and the targets it shows."""
+
+    acw_mode: Literal["optional", "mandatory", "timeboxed"] = "timeboxed"
+    """After-call work (话后处理): `optional` (the agent may skip it), `mandatory` (until the agent
+    finishes the wrap-up), `timeboxed` (ends by itself after `acw_seconds`)."""
+    acw_seconds: int = Field(default=60, ge=0, le=3600)
+    """Length of timeboxed after-call work, and the target shown for the other modes."""
+    auto_ready_after_acw: bool = True
+    """Go Ready (示闲) when after-call work ends; else Not Ready."""
+    missed_call_not_ready: bool = True
+    """Go Not Ready when an offered call rings out unanswered, so the queue stops offering calls."""
+    aht_target_s: int = Field(default=300, gt=0, le=86400)
+    """Average handle time target (talk + hold + ACW), in seconds."""
+    fcr_target: float = Field(default=0.85, ge=0, le=1)
+    """First-call resolution target, as a fraction."""
+    service_level_target_s: int = Field(default=20, gt=0, le=3600)
+    """Service level: calls answered within this many seconds…"""
+    service_level_goal: float = Field(default=0.8, ge=0, le=1)
+    """…should be at least this fraction of the offered calls."""
+    draft_autosave_s: float = Field(default=2.0, gt=0, le=60)
+    """Seconds between saves of the screen being filled in, so nothing typed is lost."""
+
+
+class Settings(BaseSettings):
+    """All settings of agent-tui: a TOML file, overridden by `AGENT_TUI_<SECTION>__<KEY>` variables."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_DELIMITER,
+        case_sensitive=False,
+        frozen=True,
+        extra="forbid",
+        use_attribute_docstrings=True,
+    )
+
+    backend: BackendSettings = Field(default_factory=BackendSettings)
+    """The REST backend."""
+    sip: SipSettings = Field(default_factory=SipSettings)
+    """The softphone."""
+    ui: UiSettings = Field(default_factory=UiSettings)
+    """The terminal UI."""
+    audio: AudioSettings = Field(default_factory=AudioSettings)
+    """Sound devices."""
+    recording: RecordingSettings = Field(default_factory=RecordingSettings)
+    """Call recording."""
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    """Logging."""
+    desk: DeskSettings = Field(default_factory=DeskSettings)
+    """The agent desk."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Environment variables beat the file (passed as init values); no dotenv, no secrets dir."""
+        return env_settings, init_settings
+
+
+# -- errors ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One problem in the config, located by file and line, or by environment variable."""
+
+    source: str
+    """The config file, or `$VARIABLE` for an environment variable."""
+    line: int | None
+    """Line in the file, when known."""
+    key: str
+    """Dotted key, e.g. `sip.accounts[0].transport`."""
+    message: str
+    """What is wrong, naming what was expected."""
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line is not None else self.source
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+    @classmethod
+    def from_toml_error(cls, error: TomlError) -> ConfigProblem:
+        """The problem a TomlError describes."""
+        return cls(str(error.path), error.line, error.key, error.message)
+
+
+class ConfigError(Exception):
+    """The config is not valid; `problems` lists every problem found."""
+
+    def __init__(self, problems: Sequence[ConfigProblem]) -> None:
+        super().__init__(problems)
+        self.problems = list(problems)
+
+    def __str__(self) -> str:
+        return "\n".join(str(problem) for problem in self.problems)
+
+
+# -- loading ---------------------------------------------------------------------------------------
+
+
+def load_config(path: Path | None = None) -> Settings:
+    """Read, merge and validate the settings.
+
+    `path` None means `paths.default_config_file()`; when that is the default location (not named by
+    `$AGENT_TUI_CONFIG`) and missing, the built-in defaults apply. A named file must exist.
+    """
+    named = path is not None or bool(os.environ.get(paths.CONFIG_ENV))
+    file = path if path is not None else paths.default_config_file()
+    doc: TomlDocument | None = None
+    if named or file.exists():
+        try:
+            doc = load_toml(file)
+        except TomlError as exc:
+            raise ConfigError([ConfigProblem.from_toml_error(exc)]) from None
+    data = doc.data if doc is not None else {}
+    source = str(file)
+    # Keys starting with "_" would reach BaseSettings as init options (`_env_file`...): refuse them.
+    private = [key for key in data if key.startswith("_")]
+    if private:
+        raise ConfigError([_unknown_key(doc, source, (key,), Settings) for key in private])
+    try:
+        return Settings(**data)
+    except SettingsError as exc:
+        raise ConfigError([ConfigProblem("environment", None, "", _env_parse_message(exc))]) from None
+    except ValidationError as exc:
+        raise ConfigError(_problems(exc.errors(), doc, source)) from None
+
+
+def _env_parse_message(exc: SettingsError) -> str:
+    # pydantic-settings says which field failed but not which variable; name the likely ones.
+    names = sorted(name for name in os.environ if name.upper().startswith(ENV_PREFIX))
+    cause = exc.__cause__ or exc
+    return f"cannot parse environment variable value as JSON ({cause}); set: {', '.join(names)}"
+
+
+def _env_locs() -> dict[tuple[str, ...], str]:
+    """Setting location → environment variable name, for the variables that set something."""
+    fields = set(Settings.model_fields)
+    locs: dict[tuple[str, ...], str] = {}
+    for name in os.environ:
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX):
+            continue
+        loc = tuple(part.lower() for part in upper[len(ENV_PREFIX) :].split(ENV_DELIMITER))
+        if loc and loc[0] in fields:
+            locs[loc] = name
+    return locs
+
+
+def _env_data() -> dict[str, Any]:
+    try:
+        return dict(EnvSettingsSource(Settings)())
+    except SettingsError:
+        return {}
+
+
+def _problems(errors: Iterable[ErrorDetails], doc: TomlDocument | None, source: str) -> list[ConfigProblem]:
+    env_locs = _env_locs()
+    merged = _merge(doc.data if doc is not None else {}, _env_data() if env_locs else {})
+    problems: list[ConfigProblem] = []
+    for error in errors:
+        loc = _clean_loc(error["loc"], merged)
+        variable = next(
+            (name for env_loc, name in env_locs.items() if tuple(map(str, loc[: len(env_loc)])) == env_loc),
+            None,
+        )
+        message = _message(error, loc)
+        if variable is not None:
+            problem = ConfigProblem(f"${variable}", None, dotted(loc), message)
+        else:
+            line = doc.line_of(loc) if doc is not None else None
+            problem = ConfigProblem(source, line, dotted(loc), message)
+        if problem not in problems:
+            problems.append(problem)
+    problems.sort(key=lambda p: (p.source.startswith("$"), p.line or 0))
+    return problems
+
+
+def _unknown_key(
+    doc: TomlDocument | None, source: str, loc: tuple[str, ...], model: type[BaseModel]
+) -> ConfigProblem:
+    line = doc.line_of(loc) if doc is not None else None
+    return ConfigProblem(source, line, dotted(loc), _unknown_message(loc[-1], model))
+
+
+def _unknown_message(name: str, model: type[BaseModel] | None) -> str:
+    if name.lower() in SECRET_KEYS:
+        return SECRET_MESSAGE
+    if model is None:
+        return "unknown key"
+    return f"unknown key (known keys here: {', '.join(model.model_fields)})"
+
+
+def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _clean_loc(loc: Sequence[str | int], data: Any) -> tuple[str | int, ...]:
+    """Drop the parts of a pydantic location that are not keys of the data (union and validator tags)."""
+    clean: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, Mapping) and isinstance(part, str):
+            clean.append(part)
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            clean.append(part)
+            node = node[part]
+        else:
+            break
+    return tuple(clean)
+
+
+def _model_at(loc: Sequence[str | int]) -> type[BaseModel] | None:
+    """The settings model that holds the key at `loc`."""
+    model: type[BaseModel] = Settings
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        annotation = field.annotation
+        inner = getattr(annotation, "__args__", None)
+        candidate = inner[0] if inner else annotation
+        if not (isinstance(candidate, type) and issubclass(candidate, BaseModel)):
+            return None
+        model = candidate
+    return model
+
+
+_TYPE_MESSAGES = {
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+    "int_type": "expected an integer",
+    "int_parsing": "expected an integer",
+    "int_from_float": "expected an integer",
+    "float_type": "expected a number",
+    "float_parsing": "expected a number",
+    "string_type": "expected a string",
+    "list_type": "expected an array",
+    "dict_type": "expected a table",
+    "model_type": "expected a table",
+    "model_attributes_type": "expected a table",
+    "path_type": "expected a file path",
+}
+
+
+def _message(error: ErrorDetails, loc: tuple[str | int, ...]) -> str:
+    kind = error["type"]
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        name = loc[-1] if loc and isinstance(loc[-1], str) else str(error["loc"][-1])
+        return _unknown_message(name, _model_at(loc))
+    if kind == "missing":
+        return "required key is missing"
+    if kind in _TYPE_MESSAGES:
+        return f"{_TYPE_MESSAGES[kind]}, got {describe(value)}"
+    if kind == "literal_error":
+        expected = str((error.get("ctx") or {}).get("expected", ""))
+        return f"expected one of {expected.replace(' or ', ', ')}, got {describe(value)}"
+    if kind == "value_error":
+        cause = (error.get("ctx") or {}).get("error")
+        return str(cause) if cause is not None else error["msg"].removeprefix("Value error, ")
+    text = error["msg"]
+    if text.startswith("Input should be "):
+        text = text.removeprefix("Input should be ")
+        if text.startswith(("greater", "less")):
+            text = "a value " + text
+        text = "expected " + text
+    return f"{text}, got {describe(value)}"
+
+
+def describe(value: object) -> str:
+    """A short, safe description of a config value for an error message."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return f"string {shown!r}"
+    if isinstance(value, int | float):
+        return f"number {value!r}"
+    if isinstance(value, list | tuple):
+        return "an array"
+    if isinstance(value, Mapping):
+        return "a table"
+    return f"a {type(value).__name__}"
