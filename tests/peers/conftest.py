@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.support.sip_peers import kamailio
+from tests.support.sip_peers import kamailio, sipp
 
-__all__ = ["kamailio"]
+__all__ = ["kamailio", "sipp"]

@@ -18,6 +18,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -210,7 +211,7 @@ class Kamailio:
         for key, value in {
             "HOST": self.host,
             "PORT": str(self.port),
-            "DOMAIN": self.domain,
+            "ALIAS": "" if self.domain == self.host else f'alias="{self.domain}:{self.port}"',
             "RUNDIR": str(self.rundir.resolve()),
             "MPATH": kamailio_module_dir(),
         }.items():
@@ -307,3 +308,318 @@ def kamailio(tmp_path: Path) -> Iterator[Kamailio]:
         server.stop()
     leftovers = server.leftover_pids()
     assert not leftovers, f"Kamailio processes left running: {leftovers}"
+
+
+# --------------------------------------------------------------------------------------------------
+# SIPp
+
+
+@dataclass
+class SippResult:
+    """What one SIPp run left behind: exit code (0 = every call passed), logs, timings."""
+
+    returncode: int
+    elapsed: float
+    rundir: Path
+    output: str
+    errors: str
+    messages: str
+    stats: dict[str, str] = field(default_factory=dict)
+    rtt_ms: list[float] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """SIPp's own verdict: 0 means all calls completed as the scenario says."""
+        return self.returncode == 0
+
+    def explain(self) -> str:
+        """A failure message with the tail of SIPp's error log and output."""
+        return (
+            f"sipp exited {self.returncode} after {self.elapsed:.2f} s in {self.rundir}\n"
+            f"errors:\n{self.errors[-3000:]}\noutput:\n{self.output[-2000:]}"
+        )
+
+    def responses(self) -> list[int]:
+        """Status codes of the SIP responses SIPp received, in order (from the message trace)."""
+        codes: list[int] = []
+        expect_first_line = False
+        for line in self.messages.splitlines():
+            if "message received" in line:
+                expect_first_line = True
+                continue
+            if expect_first_line and line.strip():
+                expect_first_line = False
+                parts = line.split()
+                if len(parts) >= 2 and parts[0] == "SIP/2.0" and parts[1].isdigit():
+                    codes.append(int(parts[1]))
+        return codes
+
+    def requests_received(self) -> list[str]:
+        """Methods of the SIP requests SIPp received, in order."""
+        methods: list[str] = []
+        expect_first_line = False
+        for line in self.messages.splitlines():
+            if "message received" in line:
+                expect_first_line = True
+                continue
+            if expect_first_line and line.strip():
+                expect_first_line = False
+                parts = line.split()
+                if len(parts) == 3 and parts[2] == "SIP/2.0":
+                    methods.append(parts[0])
+        return methods
+
+    def received_text(self) -> str:
+        """Every received message, as SIPp logged it (to look for headers such as Refer-To)."""
+        chunks: list[str] = []
+        keep = False
+        for line in self.messages.splitlines():
+            if line.startswith("----"):
+                keep = False
+            if "message received" in line:
+                keep = True
+            if keep:
+                chunks.append(line)
+        return "\n".join(chunks)
+
+
+class SippRun:
+    """A SIPp process running in the background (a UAS, or a UAC whose result is awaited later)."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], rundir: Path, port: int, began: float) -> None:
+        self.proc = proc
+        self.pgid = proc.pid
+        self.rundir = rundir
+        self.port = port
+        self.host = LOOPBACK
+        self._began = began
+        self.result: SippResult | None = None
+
+    @property
+    def address(self) -> str:
+        """host:port where this SIPp listens for SIP."""
+        return f"{self.host}:{self.port}"
+
+    def wait(self, timeout: float) -> SippResult:
+        """Wait for SIPp to finish its calls; kill it and fail when it does not within `timeout`."""
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            kill_group(self.proc, self.pgid)
+            self.result = _collect(self.proc, self.rundir, self._began)
+            raise WaitTimeout(
+                f"sipp did not finish within {timeout:.1f} s\n{self.result.explain()}"
+            ) from None
+        wait_for(lambda: not group_members(self.pgid), 5.0, message="sipp group exit")
+        self.result = _collect(self.proc, self.rundir, self._began)
+        return self.result
+
+    def stop(self) -> SippResult:
+        """End it early: SIGUSR1 (SIPp's graceful quit), then the group stop with SIGTERM/SIGKILL."""
+        if self.proc.poll() is None:
+            signal_group(self.pgid, signal.SIGUSR1)
+            with contextlib.suppress(WaitTimeout):
+                wait_for(lambda: self.proc.poll() is not None, 3.0, message="sipp graceful quit")
+        stop_group(self.proc, self.pgid)
+        self.result = _collect(self.proc, self.rundir, self._began)
+        return self.result
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
+def _collect(proc: subprocess.Popen[bytes], rundir: Path, began: float) -> SippResult:
+    """Read the files a finished SIPp left in its run folder."""
+    stats: dict[str, str] = {}
+    stat_text = _read(rundir / "stats.csv")
+    rows = [row for row in stat_text.splitlines() if row.strip()]
+    if len(rows) >= 2:
+        stats = dict(zip(rows[0].split(";"), rows[-1].split(";"), strict=False))
+    rtt: list[float] = []
+    for rtt_file in rundir.glob("*_rtt.csv"):
+        for row in _read(rtt_file).splitlines()[1:]:
+            cells = row.split(";")
+            # Columns: Date_ms;response_time_ms;rtd_no (one row per measured rtd)
+            if len(cells) >= 2:
+                with contextlib.suppress(ValueError):
+                    rtt.append(float(cells[1]))
+    return SippResult(
+        returncode=proc.returncode if proc.returncode is not None else -999,
+        elapsed=time.monotonic() - began,
+        rundir=rundir,
+        output=_read(rundir / "stdout.log"),
+        errors=_read(rundir / "errors.log"),
+        messages=_read(rundir / "messages.log"),
+        stats=stats,
+        rtt_ms=rtt,
+    )
+
+
+class Sipp:
+    """Runs SIPp scenarios from tests/sip on 127.0.0.1, each run in its own folder under `workdir`.
+
+    Keys given in `keys` become `[name]` in the scenario (`sipp -key name value`); a str with
+    surrogate escapes (e.g. `b"\\xff".decode("utf-8", "surrogateescape")`) reaches SIPp as raw bytes.
+    """
+
+    def __init__(self, binary: str, workdir: Path) -> None:
+        self.binary = binary
+        self.workdir = workdir
+        self.runs: list[SippRun] = []
+
+    def _prepare(self, scenario: str) -> tuple[Path, Path]:
+        rundir = self.workdir / f"sipp-{len(self.runs) + 1:03d}-{Path(scenario).stem}"
+        rundir.mkdir(parents=True)
+        source = Path(scenario) if os.path.isabs(scenario) else SIP_DIR / scenario
+        # A copy next to the logs: SIPp names some trace files after the scenario's path.
+        copy = rundir / source.name
+        copy.write_bytes(source.read_bytes())
+        return rundir, copy
+
+    def command(
+        self,
+        scenario_path: Path,
+        rundir: Path,
+        target: str | None,
+        *,
+        port: int,
+        service: str = "agent",
+        calls: int = 1,
+        rate: float = 10.0,
+        limit: int = 1,
+        duration_ms: int = 500,
+        transport: Transport = "udp",
+        keys: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        recv_timeout_ms: int = 10_000,
+        global_timeout_s: float = 60.0,
+        extra: list[str] | None = None,
+    ) -> list[str]:
+        """The argv for one SIPp run (exposed so tests and benchmarks can inspect or extend it)."""
+        media_port = free_udp_ports(1)[0]
+        argv = [self.binary]
+        if target is not None:
+            argv.append(target)
+        argv += ["-sf", str(scenario_path), "-i", LOOPBACK, "-p", str(port), "-mi", LOOPBACK]
+        argv += ["-mp", str(media_port), "-t", "u1" if transport == "udp" else "t1", "-s", service]
+        argv += ["-m", str(calls), "-r", f"{rate:g}", "-l", str(limit), "-d", str(duration_ms)]
+        argv += ["-nostdin", "-recv_timeout", str(recv_timeout_ms)]
+        argv += ["-timeout", f"{global_timeout_s:g}s", "-timeout_error"]
+        argv += ["-trace_err", "-error_file", str(rundir / "errors.log")]
+        argv += ["-trace_msg", "-message_file", str(rundir / "messages.log")]
+        argv += ["-trace_stat", "-stf", str(rundir / "stats.csv"), "-trace_rtt", "-rtt_freq", "1"]
+        if auth is not None:
+            argv += ["-au", auth[0], "-ap", auth[1]]
+        for name, value in (keys or {}).items():
+            argv += ["-key", name, value]
+        argv += extra or []
+        return argv
+
+    def start(
+        self, scenario: str, target: str | None = None, *, port: int | None = None, **options: Any
+    ) -> SippRun:
+        """Start SIPp in the background (own process group, stdout to a file)."""
+        rundir, scenario_path = self._prepare(scenario)
+        port = port if port is not None else free_port()
+        argv = self.command(scenario_path, rundir, target, port=port, **options)
+        (rundir / "argv.txt").write_text(repr(argv))
+        began = time.monotonic()
+        with (rundir / "stdout.log").open("wb") as out:
+            proc = subprocess.Popen(
+                argv,
+                cwd=rundir,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        run = SippRun(proc, rundir, port, began)
+        self.runs.append(run)
+        return run
+
+    def run(
+        self, scenario: str, target: str | None = None, *, timeout: float = 30.0, **options: Any
+    ) -> SippResult:
+        """Run SIPp to the end (blocking, with a deadline) and return its result."""
+        options.setdefault("global_timeout_s", timeout)
+        return self.start(scenario, target, **options).wait(timeout + 5.0)
+
+    def uac(self, target: str, scenario: str = "uac_basic.xml", **options: Any) -> SippResult:
+        """Place call(s) to `target` (host:port) with a UAC scenario; keys default to a plain IVR call."""
+        keys = dict(DEFAULT_UAC_KEYS)
+        keys.update(options.pop("keys", None) or {})
+        return self.run(scenario, target, keys=keys, **options)
+
+    def start_uac(self, target: str, scenario: str = "uac_basic.xml", **options: Any) -> SippRun:
+        """Like `uac` but in the background: `.wait(timeout)` for the result."""
+        keys = dict(DEFAULT_UAC_KEYS)
+        keys.update(options.pop("keys", None) or {})
+        return self.start(scenario, target, keys=keys, **options)
+
+    def uas(self, scenario: str = "uas_basic.xml", calls: int = 1, **options: Any) -> SippRun:
+        """A SIPp callee listening on a free port (see `.address`); ends after `calls` calls."""
+        return self.start(scenario, None, calls=calls, **options)
+
+    def register(
+        self,
+        registrar: str,
+        user: str,
+        password: str,
+        *,
+        contact_port: int,
+        expires: int = 60,
+        transport: Transport = "udp",
+        timeout: float = 10.0,
+    ) -> SippResult:
+        """REGISTER `user` at `registrar` (host:port) with digest auth, Contact at 127.0.0.1:contact_port."""
+        keys = {
+            "user": user,
+            "contact_host": LOOPBACK,
+            "contact_port": str(contact_port),
+            "expires": str(expires),
+        }
+        return self.run(
+            "uac_register.xml",
+            registrar,
+            keys=keys,
+            auth=(user, password),
+            transport=transport,
+            timeout=timeout,
+        )
+
+    def stop_all(self) -> None:
+        """Stop every run still going (fixture teardown)."""
+        for run in self.runs:
+            if run.proc.poll() is None or group_members(run.pgid):
+                run.stop()
+
+    def leftover_pids(self) -> list[int]:
+        """SIPp processes of this fixture still alive."""
+        return [pid for run in self.runs for pid in group_members(run.pgid)]
+
+
+DEFAULT_UAC_KEYS: dict[str, str] = {
+    "display": "Wang Fang",
+    "caller": "13800138000",
+    "customer_id": "C-1001",
+    "account": "ACC-42",
+    "queue": "repairs",
+}
+
+
+@pytest.fixture
+def sipp(tmp_path: Path) -> Iterator[Sipp]:
+    """A SIPp runner for one test; every run is stopped by pgid afterwards and none may be left."""
+    binary = require_binary("sipp", "sip-tester")
+    runner = Sipp(binary, tmp_path / "sipp")
+    runner.workdir.mkdir()
+    try:
+        yield runner
+    finally:
+        runner.stop_all()
+    leftovers = runner.leftover_pids()
+    assert not leftovers, f"SIPp processes left running: {leftovers}"
