@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.sip_peers import Kamailio, Sipp, free_port
+from tests.support.sip_peers import Kamailio, Sipp, Transport, free_port
 
 pytestmark = pytest.mark.peers
 
@@ -45,7 +45,7 @@ def test_sipp_uac_calls_sipp_uas_directly(sipp: Sipp) -> None:
 def test_sipp_uac_reaches_registered_uas_through_kamailio(
     kamailio: Kamailio, sipp: Sipp, transport: str
 ) -> None:
-    tr = "udp" if transport == "udp" else "tcp"
+    tr: Transport = "udp" if transport == "udp" else "tcp"
     callee = sipp.uas(transport=tr)
     registered = sipp.register(
         f"{kamailio.host}:{kamailio.port}",
