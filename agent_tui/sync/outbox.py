@@ -113,6 +113,7 @@ class OutboxStatus:
     queued: int
     dead: int
     last_error: str | None = None
+    """The last failure seen (kept after later successes; `link` says how things are now)."""
     retry_in: float | None = None
     """Seconds until the next try, while a retry is pending."""
 
@@ -377,7 +378,6 @@ class Outbox:
             self._queued -= 1
             self.delivered += 1
             self._link = LinkState.ONLINE
-            self._last_error = None
             self._publish()
             if self._on_delivered is not None:
                 try:
