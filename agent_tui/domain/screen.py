@@ -86,20 +86,22 @@ CONDITION_OPERATORS = ("equals", "one_of", "not_equals", "not_one_of", "answered
 
 
 class Condition(Model):
-    """A test on an answer given so far: exactly one operator is set."""
+    """A test on an answer given so far: exactly one operator is set (not null).
+
+    A field without an answer equals nothing and differs from everything; test it with `answered`.
+    """
 
     field: str
     equals: JsonScalar | None = None
     one_of: list[JsonScalar] | None = None
     not_equals: JsonScalar | None = None
-    """Holds when the answer differs (an unanswered field differs from everything)."""
     not_one_of: list[JsonScalar] | None = None
     answered: bool | None = None
     """True: the field has an answer; false: it has none."""
 
     @model_validator(mode="after")
     def _one_operator(self) -> Condition:
-        given = [name for name in CONDITION_OPERATORS if name in self.model_fields_set]
+        given = [name for name in CONDITION_OPERATORS if getattr(self, name) is not None]
         if len(given) != 1:
             raise ValueError(f"a condition needs exactly one of {', '.join(CONDITION_OPERATORS)}")
         return self

@@ -43,12 +43,17 @@ class Invalid:
 Outcome = Valid | Invalid
 
 
+_ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+"""Terminal escape sequences (CSI, OSC, two-byte): removed whole, not just their ESC."""
+
+
 def clean_text(text: str, *, multiline: bool = False) -> str:
     """Strip control and format characters (escapes, bidi overrides, lone surrogates) and outer blanks.
 
     Caller-supplied text ends up on terminals and in other systems: it must be plain data. Newlines and
     tabs survive in multi-line text; in one-line text every run of whitespace becomes one space.
     """
+    text = _ESCAPE_SEQUENCE.sub("", text)
     kept: list[str] = []
     for char in text:
         if multiline and char == "\n":
