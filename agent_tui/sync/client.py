@@ -35,7 +35,7 @@ from agent_tui.domain.customer import (
     CustomerPatch,
     LookupResult,
 )
-from agent_tui.domain.notice import KbArticle
+from agent_tui.domain.notice import KbArticle, OutageNotice
 from agent_tui.domain.screen import ScreenDefinition, ScreenSummary
 from agent_tui.domain.session import SessionInfo
 from agent_tui.domain.ticket import Ticket, TicketCreate, TicketPatch, TicketStatus
@@ -440,8 +440,8 @@ class BackendClient:
         return _validate(TypeAdapter(list[QueueStats]), _items(data), "queues")
 
     async def list_reasons(self) -> list[str]:
-        """`GET /v1/agents/reasons`: the Not Ready reason codes the backend offers."""
-        data = await self.get_json("/v1/agents/reasons")
+        """`GET /v1/reasons`: the Not Ready reason codes the backend offers."""
+        data = await self.get_json("/v1/reasons")
         if isinstance(data, dict) and "reasons" in data:
             data = data["reasons"]
         return _validate(TypeAdapter(list[str]), _items(data), "reasons")
@@ -455,6 +455,11 @@ class BackendClient:
         """`GET /v1/screens/{id}`."""
         data = await self.get_json(f"/v1/screens/{quote(screen_id, safe='')}")
         return _validate(TypeAdapter(ScreenDefinition), data, "screen")
+
+    async def list_notices(self, area: str | None = None) -> list[OutageNotice]:
+        """`GET /v1/notices[?area=]`: outage notices, optionally for one area."""
+        data = await self.get_json("/v1/notices", {"area": area} if area else None)
+        return _validate(TypeAdapter(list[OutageNotice]), _items(data), "notices")
 
     async def kb_search(self, q: str, *, limit: int = 20) -> list[KbArticle]:
         """`GET /v1/kb?q=`: knowledge-base articles matching `q` (Chinese or English)."""
