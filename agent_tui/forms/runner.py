@@ -97,7 +97,8 @@ def condition_holds(condition: Condition, answers: Mapping[str, JsonScalar]) -> 
     return False
 
 
-def _now() -> datetime:
+def local_now() -> datetime:
+    """The local wall-clock time, naive: the default clock of a run."""
     return datetime.now()
 
 
@@ -112,7 +113,7 @@ class FormRun:
         draft_id: str | None = None,
         customer_id: int | None = None,
         call_id: str | None = None,
-        clock: Clock = _now,
+        clock: Clock = local_now,
         translate: Translate | Callable[..., str] | None = None,
     ) -> None:
         self.screen = screen
@@ -147,7 +148,7 @@ class FormRun:
         *,
         language: str = "en",
         draft_id: str | None = None,
-        clock: Clock = _now,
+        clock: Clock = local_now,
         translate: Translate | Callable[..., str] | None = None,
     ) -> FormRun:
         """A new run at the first step, with fields prefilled from the popped customer and the call."""
@@ -446,7 +447,7 @@ class FormRun:
         }
 
     @classmethod
-    def from_dict(cls, screen: ScreenDefinition, data: Mapping[str, Any], *, clock: Clock = _now,
+    def from_dict(cls, screen: ScreenDefinition, data: Mapping[str, Any], *, clock: Clock = local_now,
                   translate: Translate | Callable[..., str] | None = None) -> FormRun:
         """Rebuild a run saved by `to_dict`; every answer is checked again against `screen`.
 
