@@ -10,7 +10,7 @@ from pathlib import Path
 
 def _host_port(text: str) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
         raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {text!r}")
     return host, int(port)
 
@@ -57,6 +57,21 @@ def build_parser() -> argparse.ArgumentParser:
     bot.add_argument("--hangup-after", type=float, default=None, metavar="S")
     bot.add_argument("--dtmf", default=None, metavar="DIGITS")
     bot.add_argument("--calls", type=int, default=None, metavar="N")
+    bot.add_argument("--dial", default=None, metavar="URI", help="place the calls (one after another)")
+    bot.add_argument("--header", action="append", default=[], metavar="NAME=VALUE",
+                     help="extra SIP header on dialled calls (repeatable)")
+    bot.add_argument("--tone", type=float, default=None, metavar="HZ", help="send a sine tone")
+    bot.add_argument("--record", type=Path, default=None, metavar="DIR", help="record calls to WAV in DIR")
+    bot.add_argument("--dtmf-method", choices=["rfc2833", "info"], default="rfc2833")
+    bot.add_argument("--reject", type=int, default=None, metavar="CODE", help="refuse calls with CODE")
+    bot.add_argument("--hold-after", type=float, default=None, metavar="S",
+                     help="hold S seconds after answer, resume S seconds later")
+    bot.add_argument("--account", default=None, metavar="USER@DOMAIN",
+                     help="register this account (password: $AGENT_TUI_SIP_PASSWORD)")
+    bot.add_argument("--registrar", action="append", default=[], metavar="URI")
+    bot.add_argument("--transport", choices=["udp", "tcp", "tls"], default="udp")
+    bot.add_argument("--stats-interval", type=float, default=None, metavar="S")
+    bot.add_argument("--log", type=Path, default=None, metavar="FILE", help="pjsip log file")
 
     config = sub.add_parser("config", help="work with config files")
     config_sub = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")

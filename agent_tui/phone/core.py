@@ -1,0 +1,806 @@
+"""Everything that runs on the engine thread: pjsua2 set-up, callbacks, commands, shutdown.
+
+Only the engine thread ever touches this object (and pjsua2). The facade in `engine.py` queues
+commands to it and receives events from it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+import pjsua2 as pj
+
+from agent_tui.phone.account import EngineAccount, local_config, registrar_config, with_transport
+from agent_tui.phone.call import CallBook, EngineCall, op_param
+from agent_tui.phone.events import (
+    CallEnded,
+    CallState,
+    CallStateName,
+    CallStats,
+    ConferenceChanged,
+    DtmfMethod,
+    DtmfReceived,
+    EngineError,
+    EngineStarted,
+    Health,
+    IncomingCall,
+    MonitorMode,
+    MonitorStarted,
+    PhoneEvent,
+    RecordingReady,
+    Registration,
+    Transferred,
+    TransferRequested,
+)
+from agent_tui.phone.logbridge import PjLogWriter, silenced_stdout
+from agent_tui.phone.media import MediaHub, read_stats
+from agent_tui.phone.monitor_token import verify_token
+from agent_tui.phone.options import EngineOptions
+from agent_tui.phone.sanitize import (
+    caller_headers,
+    clean_text,
+    parse_headers,
+    split_name_addr,
+    uri_headers,
+    uri_user,
+)
+
+_AUTH_CODES = (401, 403, 407)
+_HEALTH_REPORT_S = 30.0
+LOCAL_USER = "agent"
+
+
+def new_call_id() -> str:
+    """A fresh public call id (also used by the facade for calls it places)."""
+    return uuid.uuid4().hex[:16]
+
+
+def describe_error(exc: BaseException | None) -> str:
+    """A readable message for any exception, pjsua2's `Error` included (its repr says nothing)."""
+    if isinstance(exc, pj.Error):
+        return clean_text(f"{exc.title}: {exc.reason}" if exc.title else str(exc.info()), 300)
+    return clean_text(repr(exc), 300)
+
+
+class CommandError(Exception):
+    """A command could not run (unknown call, bad state); becomes an EngineError event."""
+
+
+class EngineCore:
+    """The engine thread's state and logic."""
+
+    def __init__(self, options: EngineOptions, emit: Callable[[PhoneEvent], None]) -> None:
+        self.options = options
+        self._emit = emit
+        self.log = PjLogWriter(options.log_file)
+        self.ep: Any = None
+        self.hub: MediaHub | None = None
+        self.local: EngineAccount | None = None
+        self.accounts: list[EngineAccount] = []
+        self.calls: dict[str, EngineCall] = {}
+        self.retired: list[EngineCall] = []
+        """Calls replaced by another one, kept alive until pjsua2 reports them DISCONNECTED."""
+        self.graveyard: list[EngineCall] = []
+        """Finished calls, dropped at the next loop turn (never inside their own callback)."""
+        self.stopping = False
+        self.destroying = False
+        self.started = False
+        self.udp_port = 0
+        self.tcp_port: int | None = None
+        self.tls_port: int | None = None
+        self.host = ""
+
+    # ----------------------------------------------------------------- plumbing
+
+    def emit(self, event: PhoneEvent) -> None:
+        """Hand an event to the facade's listener."""
+        self._emit(event)
+
+    def guard(self, where: str, handler: Callable[..., Any], *args: Any) -> None:
+        """Run a callback handler; an exception becomes a log line and an EngineError, never a crash."""
+        try:
+            handler(*args)
+        except Exception as exc:
+            self.log.note(f"{where} failed: {exc!r}\n{traceback.format_exc()}")
+            self.emit(EngineError(message=f"{where}: {clean_text(str(exc), 300)}", command=where))
+
+    def run_command(self, name: str, call_id: str | None, args: tuple[Any, ...]) -> None:
+        """Run one queued command; failures come back as EngineError events."""
+        try:
+            getattr(self, f"cmd_{name}")(*args)
+        except Exception as exc:
+            self.log.note(f"command {name} failed: {exc!r}")
+            message = describe_error(exc) if isinstance(exc, pj.Error) else clean_text(str(exc), 300)
+            self.emit(EngineError(message=message, command=name, call_id=call_id))
+
+    # ------------------------------------------------------------------- set-up
+
+    def setup(self) -> EngineStarted:
+        """Create, configure and start pjsua2 on the calling (engine) thread."""
+        opts = self.options
+        self.ep = pj.Endpoint()
+        with silenced_stdout():
+            self.ep.libCreate()
+        cfg = pj.EpConfig()
+        cfg.uaConfig.threadCnt = 0
+        cfg.uaConfig.mainThreadOnly = True
+        cfg.uaConfig.maxCalls = opts.max_calls
+        cfg.uaConfig.userAgent = opts.user_agent
+        cfg.logConfig.writer = self.log
+        # With a writer set, "console" output goes to the writer (never the terminal), and the
+        # writer only sees lines up to consoleLevel: measured, consoleLevel=0 leaves the file empty.
+        level = opts.log_level if opts.log_file is not None else 0
+        cfg.logConfig.level = level
+        cfg.logConfig.consoleLevel = level
+        cfg.logConfig.decor = cfg.logConfig.decor & ~pj.PJ_LOG_HAS_NEWLINE
+        cfg.medConfig.noVad = True
+        self.ep.libInit(cfg)
+        self._create_transports()
+        self.ep.libStart()
+        self.ep.audDevManager().setNullDev()
+        self._set_codecs()
+        self.hub = MediaHub(self.ep, opts.recording_dir)
+        address = f"{self._contact_host()}:{self.udp_port}"
+        self.local = EngineAccount(self, None, "local")
+        self.local.create(self._media_config(local_config(LOCAL_USER, address)), True)
+        for account_options in opts.accounts:
+            account = EngineAccount(self, account_options, account_options.key)
+            self.emit(Registration(account=account.name, state="registering", registrar=account.registrar))
+            account.create(self._media_config(registrar_config(account, opts)), False)
+            self.accounts.append(account)
+        self.started = True
+        return EngineStarted(address=address, udp_port=self.udp_port, tcp_port=self.tcp_port,
+                             tls_port=self.tls_port)
+
+    def _contact_host(self) -> str:
+        if self.options.public_address:
+            return self.options.public_address
+        return self.host if self.host not in ("", "0.0.0.0", "::") else "127.0.0.1"  # noqa: S104
+
+    def _media_config(self, cfg: Any) -> Any:
+        host = self.options.public_address or self.host
+        if host and host not in ("0.0.0.0", "::"):  # noqa: S104
+            cfg.mediaConfig.transportConfig.boundAddress = self.host
+        cfg.mediaConfig.transportConfig.port = 0
+        return cfg
+
+    def _create_transports(self) -> None:
+        opts = self.options
+        self.host, port = opts.listen
+        tcfg = pj.TransportConfig()
+        tcfg.port = port
+        if self.host not in ("", "0.0.0.0"):  # noqa: S104
+            tcfg.boundAddress = self.host
+        if opts.public_address:
+            tcfg.publicAddress = opts.public_address
+        udp = self.ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, tcfg)
+        self.udp_port = int(str(self.ep.transportGetInfo(udp).localName).rsplit(":", 1)[1])
+        tcfg.port = self.udp_port
+        try:
+            tcp = self.ep.transportCreate(pj.PJSIP_TRANSPORT_TCP, tcfg)
+        except pj.Error:
+            tcfg.port = 0  # the same port number is taken for TCP: any port will do
+            tcp = self.ep.transportCreate(pj.PJSIP_TRANSPORT_TCP, tcfg)
+        self.tcp_port = int(str(self.ep.transportGetInfo(tcp).localName).rsplit(":", 1)[1])
+        wants_tls = opts.tls_listen_port is not None or any(a.transport == "tls" for a in opts.accounts)
+        if wants_tls:
+            tls = pj.TransportConfig()
+            tls.port = opts.tls_listen_port or 0
+            if self.host not in ("", "0.0.0.0"):  # noqa: S104
+                tls.boundAddress = self.host
+            tls.tlsConfig.method = pj.PJSIP_TLSV1_2_METHOD
+            if opts.tls_ca_file is not None:
+                tls.tlsConfig.CaListFile = str(opts.tls_ca_file)
+            if opts.tls_cert_file is not None:
+                tls.tlsConfig.certFile = str(opts.tls_cert_file)
+            if opts.tls_key_file is not None:
+                tls.tlsConfig.privKeyFile = str(opts.tls_key_file)
+            tls.tlsConfig.verifyServer = opts.tls_verify_server
+            tid = self.ep.transportCreate(pj.PJSIP_TRANSPORT_TLS, tls)
+            self.tls_port = int(str(self.ep.transportGetInfo(tid).localName).rsplit(":", 1)[1])
+
+    def _set_codecs(self) -> None:
+        wanted = [c.lower() for c in self.options.codecs]
+        for codec in self.ep.codecEnum2():
+            codec_id = str(codec.codecId)
+            lowered = codec_id.lower()
+            rank = next((i for i, w in enumerate(wanted) if lowered.startswith(w)), None)
+            priority = 255 - rank if rank is not None else min(int(codec.priority), 100)
+            self.ep.codecSetPriority(codec_id, priority)
+
+    # -------------------------------------------------------------------- loop
+
+    def tick(self, now: float) -> None:
+        """Periodic work between event polls: drop finished calls, stats, health pings."""
+        if self.graveyard:
+            self.graveyard.clear()
+        interval = self.options.stats_interval_s
+        if interval > 0:
+            for call in list(self.calls.values()):
+                book = call.book
+                if book.answered_at is not None and now >= book.next_stats_at and not book.ended:
+                    book.next_stats_at = now + interval
+                    stats = read_stats(call)
+                    if stats is not None:
+                        book.last_stats = stats
+                        self.emit(stats)
+        for account in self.accounts:
+            self._health_tick(account, now)
+
+    # ------------------------------------------------------------ registration
+
+    def reg_state(self, account: EngineAccount, prm: Any) -> None:
+        """onRegState: registered, unregistered or failed (with failover to a backup registrar)."""
+        code = int(prm.code)
+        reason = clean_text(str(prm.reason), 120)
+        expires = int(prm.expiration)
+        registrar = account.registrar
+        if 200 <= code < 300:
+            account.auth_failed = False
+            account.registered = expires > 0
+            if expires > 0:
+                self.emit(Registration(account.name, "registered", reason, code, registrar, expires))
+            else:
+                self.emit(Registration(account.name, "unregistered", reason, code, registrar, 0))
+            return
+        account.registered = False
+        if code in _AUTH_CODES:
+            # pjsua2 gives up after one rejected answer: say why, and do not retry on our side either.
+            account.auth_failed = True
+            why = f"authentication failed ({code} {reason}): wrong user name or password"
+            self.emit(Registration(account.name, "failed", why, code, registrar))
+            return
+        self.emit(Registration(account.name, "failed", f"{code} {reason}".strip(), code, registrar))
+        self._failover(account, f"registrar {registrar} failed with {code}")
+
+    def _failover(self, account: EngineAccount, why: str) -> None:
+        options = account.options
+        if options is None or len(options.registrars) < 2 or not account.wanted or self.stopping:
+            return
+        account.registrar_index = (account.registrar_index + 1) % len(options.registrars)
+        self.log.note(f"{why}; failing over to {account.registrar}")
+        self.emit(Registration(account.name, "registering", f"failover: {why}", 0, account.registrar))
+        account.health = type(account.health)()
+        account.modify(self._media_config(registrar_config(account, self.options)))
+
+    def _health_tick(self, account: EngineAccount, now: float) -> None:
+        options = account.options
+        if options is None or options.health_interval_s <= 0:
+            return
+        health = account.health
+        if health.sent_at is not None and now - health.sent_at > options.health_timeout_s:
+            health.sent_at = None
+            self._health_result(account, False, None, f"no answer from {account.registrar} "
+                                f"within {options.health_timeout_s:g} s", now)
+        if health.sent_at is None and now >= health.next_at:
+            prm = pj.SendRequestParam()
+            prm.method = "OPTIONS"
+            prm.txOption.targetUri = account.registrar
+            health.sent_at = now
+            health.next_at = now + options.health_interval_s
+            try:
+                account.sendRequest(prm)
+            except pj.Error as exc:
+                health.sent_at = None
+                self._health_result(account, False, None, clean_text(exc.info(), 200), now)
+
+    def send_request_done(self, account: EngineAccount, prm: Any) -> None:
+        """onSendRequest: the registrar answered our OPTIONS (or the transaction failed)."""
+        health = account.health
+        now = time.monotonic()
+        if health.sent_at is None:
+            return  # a late answer to a ping already counted as lost
+        tsx = prm.e.body.tsxState.tsx
+        code = int(tsx.statusCode)
+        rtt_ms = (now - health.sent_at) * 1000.0
+        alive = 100 <= code < 500 and code != 408
+        if not alive and now - health.sent_at > account.options.health_timeout_s:  # type: ignore[union-attr]
+            return
+        health.sent_at = None
+        detail = f"{code} {clean_text(str(tsx.statusText), 80)}".strip()
+        self._health_result(account, alive, round(rtt_ms, 2) if alive else None, detail, now)
+
+    def _health_result(self, account: EngineAccount, ok: bool, rtt_ms: float | None, detail: str,
+                       now: float) -> None:
+        health = account.health
+        changed = health.ok is not ok
+        recovered = ok and health.ok is False
+        health.ok = ok
+        health.failures = 0 if ok else health.failures + 1
+        if changed or now - health.last_report_at >= _HEALTH_REPORT_S:
+            health.last_report_at = now
+            self.emit(Health(account.name, ok, rtt_ms, detail, account.registrar))
+        if recovered and account.wanted and not account.auth_failed and not self.stopping:
+            self.log.note(f"registrar {account.registrar} is back: registering again")
+            self.emit(Registration(account.name, "registering", "registrar is back", 0, account.registrar))
+            account.setRegistration(True)
+        if not ok and health.failures == 2:
+            self._failover(account, f"registrar {account.registrar} does not answer")
+
+    # -------------------------------------------------------------- incoming
+
+    def incoming_call(self, account: EngineAccount, prm: Any) -> None:
+        """onIncomingCall: screen-pop data out, 180 Ringing back (or a refusal)."""
+        if self.destroying:
+            return  # creating a Call during libDestroy aborts the process; pjsua hangs it up itself
+        call_id = new_call_id()
+        book = CallBook(call_id, "inbound", started_at=time.monotonic())
+        call = EngineCall(self, account, prm.callId, book)
+        self.calls[call_id] = call
+        if self.stopping:
+            call.hangup(op_param(503))
+            return
+        try:
+            message = str(prm.rdata.wholeMsg)
+        except Exception:  # undecodable bytes: fall back to what pjsua2 parsed
+            message = ""
+        raw = parse_headers(message)
+        display, uri = split_name_addr(raw.get("from", ""))
+        if not uri:
+            try:
+                display, uri = split_name_addr(str(call.getInfo().remoteUri))
+            except Exception:
+                display, uri = "", ""
+        pai = raw.get("p-asserted-identity", "")
+        number = uri_user(split_name_addr(pai)[1]) if pai else ""
+        number = number or uri_user(uri)
+        headers = caller_headers(raw)
+        book.remote = clean_text(uri, 256)
+        book.headers = headers
+        mode = headers.get("X-Monitor", "").lower()
+        if mode:
+            self._monitor_call(call, mode, headers, clean_text(display or number, 64))
+            return
+        waiting = any(c is not call and c.book.answered_at is not None for c in self.calls.values())
+        self.emit(IncomingCall(
+            call_id=call_id,
+            number=clean_text(number, 64),
+            display=clean_text(display, 64),
+            headers=headers,
+            remote_uri=book.remote,
+            at=datetime.now(UTC),
+            account=account.name,
+            sip_call_id=clean_text(raw.get("call-id", ""), 128),
+            waiting=waiting,
+        ))
+        call.answer(op_param(180))
+        if self.options.auto_answer:
+            call.answer(op_param(200))
+
+    def _monitor_call(self, call: EngineCall, mode: str, headers: dict[str, str], who: str) -> None:
+        key = self.options.monitor_key
+        token = headers.get("X-Monitor-Token", "")
+        valid = (
+            mode in ("listen", "whisper", "barge")
+            and key is not None
+            and verify_token(key.get_secret_value(), token, mode, time.time())
+        )
+        if not valid:
+            self.log.note(f"monitoring call refused: mode={mode!r}, token invalid or expired")
+            call.book.local_hangup = True
+            call.hangup(op_param(403, reason="Forbidden"))
+            return
+        monitor: MonitorMode = mode  # type: ignore[assignment]
+        call.book.monitor = monitor
+        call.book.supervisor = who
+        call.answer(op_param(200))
+        target = next((c.book.public_id for c in self.calls.values()
+                       if c.book.monitor is None and c.book.answered_at is not None), None)
+        self.emit(MonitorStarted(call.book.public_id, monitor, who, target))
+
+    # ------------------------------------------------------------ call state
+
+    def call_state(self, call: EngineCall, prm: Any) -> None:
+        """onCallState: state events, and the end of a call."""
+        info = call.getInfo()
+        state = info.state
+        book = call.book
+        if book.replaced:
+            if state == pj.PJSIP_INV_STATE_DISCONNECTED and call in self.retired:
+                self.retired.remove(call)
+                self.graveyard.append(call)
+            return
+        code = int(info.lastStatusCode)
+        reason = clean_text(str(info.lastReason), 120)
+        name: CallStateName | None = None
+        if state == pj.PJSIP_INV_STATE_CALLING:
+            name = "calling"
+        elif state == pj.PJSIP_INV_STATE_EARLY and book.direction == "outbound":
+            name = "ringing" if code == 180 else "early"
+        elif state == pj.PJSIP_INV_STATE_CONNECTING:
+            name = "connecting"
+        elif state == pj.PJSIP_INV_STATE_CONFIRMED:
+            if book.answered_at is None:
+                book.answered_at = time.monotonic()
+                book.next_stats_at = book.answered_at + self.options.stats_interval_s
+            name = "confirmed"
+        elif state == pj.PJSIP_INV_STATE_DISCONNECTED:
+            self._finish(call, code, reason)
+            return
+        if name is not None and book.monitor is None:
+            self.emit(CallState(book.public_id, name, code, reason, book.direction))
+
+    def _finish(self, call: EngineCall, code: int, reason: str) -> None:
+        book = call.book
+        if book.ended:
+            return
+        book.ended = True
+        stats = read_stats(call, final=True) if book.answered_at is not None else None
+        if stats is None and book.last_stats is not None:
+            last = book.last_stats
+            stats = CallStats(last.call_id, last.codec, last.jitter_ms, last.loss_pct, last.rtt_ms,
+                              last.mos, last.rx_packets, last.tx_packets, final=True)
+        self._drop_recorder(call)
+        if self.calls.get(book.public_id) is call:
+            del self.calls[book.public_id]
+        self.graveyard.append(call)
+        if self.hub is not None:
+            before = len(self.hub.links)
+            self.hub.links = {link for link in self.hub.links if book.public_id not in link}
+            if len(self.hub.links) != before:
+                self.emit(ConferenceChanged(self._conference_ids()))
+        duration = time.monotonic() - book.answered_at if book.answered_at is not None else 0.0
+        if book.answered_at is not None:
+            why = "local hangup" if book.local_hangup else "remote hangup"
+        elif book.local_hangup:
+            why = "rejected" if book.direction == "inbound" else "cancelled"
+        else:
+            why = reason or "failed"
+        if book.transfer_target and book.answered_at is not None:
+            why = "transferred"
+        if stats is not None:
+            self.emit(stats)
+        self.emit(CallEnded(book.public_id, why, code, round(duration, 3), stats, book.direction))
+
+    def _drop_recorder(self, call: EngineCall) -> None:
+        if call.recorder is None:
+            return
+        call.recorder = None  # the destructor closes the WAV (writes its header)
+        gc.collect()
+        if call.book.recording:
+            self.emit(RecordingReady(call.book.public_id, call.book.recording))
+
+    def call_media_state(self, call: EngineCall, prm: Any) -> None:
+        """onCallMediaState: rewire (the conference port changed) and report hold/resume."""
+        info = call.getInfo()
+        held = False
+        for media in info.media:
+            if media.type == pj.PJMEDIA_TYPE_AUDIO:
+                held = media.status in (
+                    pj.PJSUA_CALL_MEDIA_LOCAL_HOLD,
+                    pj.PJSUA_CALL_MEDIA_REMOTE_HOLD,
+                    pj.PJSUA_CALL_MEDIA_NONE,
+                )
+                if media.status == pj.PJSUA_CALL_MEDIA_ERROR:
+                    held = False
+                break
+        book = call.book
+        if self.hub is not None:
+            self.hub.wire(call, self.calls)
+        if held != book.held and book.answered_at is not None:
+            book.held = held
+            if book.monitor is None:
+                self.emit(CallState(book.public_id, "held" if held else "resumed", 0, "", book.direction))
+        elif book.answered_at is None:
+            book.held = held
+
+    def dtmf(self, call: EngineCall, prm: Any) -> None:
+        """onDtmfDigit."""
+        method: DtmfMethod = "info" if int(prm.method) == pj.PJSUA_DTMF_METHOD_SIP_INFO else "rfc2833"
+        digit = clean_text(str(prm.digit), 4)
+        if digit:
+            self.emit(DtmfReceived(call.book.public_id, digit, method))
+
+    def call_tsx(self, call: EngineCall, prm: Any) -> None:
+        """onCallTsxState: an INFO carrying `X-Monitor: MODE` changes a monitoring call's mode."""
+        if call.book.monitor is None:
+            return
+        event = prm.e
+        if event.type != pj.PJSIP_EVENT_TSX_STATE:
+            return
+        tsx = event.body.tsxState.tsx
+        if str(tsx.method) != "INFO" or tsx.role != pj.PJSIP_ROLE_UAS:
+            return
+        try:
+            message = str(event.body.tsxState.src.rdata.wholeMsg)
+        except Exception:
+            return
+        mode = parse_headers(message).get("x-monitor", "").strip().lower()
+        if mode in ("listen", "whisper", "barge") and mode != call.book.monitor:
+            self.cmd_set_monitor_mode(call.book.public_id, mode)
+
+    # -------------------------------------------------------------- transfer
+
+    def transfer_request(self, call: EngineCall, prm: Any) -> None:
+        """onCallTransferRequest: the remote side REFERs us elsewhere; accept, and own the new call."""
+        target, headers = uri_headers(str(prm.dstUri))
+        headers.pop("Replaces", None)
+        new_id = new_call_id()
+        book = CallBook(new_id, "outbound", remote=clean_text(target, 256), headers=headers,
+                        started_at=time.monotonic())
+        new_call = EngineCall(self, call.account, pj.PJSUA_INVALID_ID, book)
+        self.calls[new_id] = new_call
+        prm.newCall = new_call
+        prm.statusCode = 202
+        call.book.transfer_target = book.remote
+        self.emit(TransferRequested(call.book.public_id, book.remote, headers))
+        self.emit(CallState(new_id, "calling", 0, f"transfer from {call.book.public_id}", "outbound"))
+
+    def transfer_status(self, call: EngineCall, prm: Any) -> None:
+        """onCallTransferStatus: progress of a transfer we started; hang up once it succeeded."""
+        code = int(prm.statusCode)
+        if not prm.finalNotify and code < 200:
+            return
+        ok = 200 <= code < 300
+        prm.cont = False
+        self.emit(Transferred(call.book.public_id, call.book.transfer_target, ok, code,
+                              clean_text(str(prm.reason), 120)))
+        if ok and not call.book.ended:
+            call.book.local_hangup = True
+            call.hangup(op_param())
+        elif not ok:
+            call.book.transfer_target = ""
+
+    def call_replaced(self, call: EngineCall, prm: Any) -> None:
+        """onCallReplaced: an attended transfer replaced `call`; the new call keeps its public id."""
+        old = call.book
+        book = CallBook(old.public_id, old.direction, started_at=old.started_at, answered_at=old.answered_at,
+                        headers=old.headers)
+        new_call = EngineCall(self, call.account, int(prm.newCallId), book)
+        prm.newCall = new_call
+        old.replaced = True
+        new_call.recorder, call.recorder = call.recorder, None
+        self.calls[old.public_id] = new_call
+        self.retired.append(call)
+        try:
+            remote = clean_text(str(new_call.getInfo().remoteUri), 256)
+        except pj.Error:
+            remote = ""
+        book.remote = remote
+        self.emit(CallState(old.public_id, "confirmed", 200, f"replaced by {remote}".strip(), old.direction))
+
+    # -------------------------------------------------------------- commands
+
+    def _call(self, call_id: str) -> EngineCall:
+        call = self.calls.get(call_id)
+        if call is None or call.book.ended:
+            raise CommandError(f"no call {call_id}")
+        return call
+
+    def _account(self, name: str | None) -> EngineAccount:
+        if name is None:
+            if self.accounts:
+                return self.accounts[0]
+            assert self.local is not None
+            return self.local
+        for account in [*self.accounts, *([self.local] if self.local else [])]:
+            if account.name == name:
+                return account
+        raise CommandError(f"no account {name}")
+
+    def target_uri(self, target: str, account: EngineAccount) -> str:
+        """A full SIP URI for a number or URI, routed like the account's registrar."""
+        target = target.strip()
+        if target.startswith("<") and target.endswith(">"):
+            target = target[1:-1]
+        if ":" in target.split("@", 1)[0] and target.split(":", 1)[0].lower() in ("sip", "sips", "tel"):
+            return target
+        if "@" in target:
+            return f"sip:{target}"
+        options = account.options
+        if options is None:
+            raise CommandError(f"{target!r} is not a SIP URI and there is no registrar to route it")
+        host = account.registrar.split(":", 1)[1].split(";", 1)[0]
+        return with_transport(f"sip:{quote(target, safe='+*#')}@{host}", options.transport)
+
+    def cmd_make_call(self, call_id: str, target: str, headers: dict[str, str], account: str | None) -> None:
+        """Place a call (the id was made by the caller)."""
+        if self.stopping:
+            raise CommandError("the engine is stopping")
+        acc = self._account(account)
+        book = CallBook(call_id, "outbound", headers=dict(headers), started_at=time.monotonic())
+        call = EngineCall(self, acc, pj.PJSUA_INVALID_ID, book)
+        self.calls[call_id] = call
+        try:
+            uri = self.target_uri(target, acc)
+            book.remote = clean_text(uri, 256)
+            call.makeCall(uri, op_param(headers=headers))
+        except Exception as exc:
+            book.ended = True
+            self.calls.pop(call_id, None)
+            self.graveyard.append(call)
+            message = describe_error(exc) if isinstance(exc, pj.Error) else clean_text(str(exc), 200)
+            self.emit(CallEnded(call_id, f"failed: {message}", 0, 0.0, None, "outbound"))
+            raise
+
+    def cmd_answer(self, call_id: str) -> None:
+        """Answer a ringing call with 200."""
+        self._call(call_id).answer(op_param(200))
+
+    def cmd_reject(self, call_id: str, code: int) -> None:
+        """Refuse a ringing call (486 busy, 603 decline...)."""
+        call = self._call(call_id)
+        call.book.local_hangup = True
+        call.hangup(op_param(code))
+
+    def cmd_hangup(self, call_id: str) -> None:
+        """End a call in any state (CANCEL when still ringing out)."""
+        call = self._call(call_id)
+        call.book.local_hangup = True
+        call.hangup(op_param())
+
+    def cmd_hold(self, call_id: str) -> None:
+        """Put a call on hold by re-INVITE."""
+        self._call(call_id).setHold(op_param())
+
+    def cmd_resume(self, call_id: str) -> None:
+        """Take a call off hold by re-INVITE."""
+        prm = op_param()
+        prm.opt.flag = pj.PJSUA_CALL_UNHOLD
+        self._call(call_id).reinvite(prm)
+
+    def cmd_mute(self, call_id: str) -> None:
+        """Stop sending our audio into the call (the call stays up)."""
+        call = self._call(call_id)
+        call.book.muted = True
+        if self.hub is not None:
+            self.hub.unwire_source(call)
+
+    def cmd_unmute(self, call_id: str) -> None:
+        """Send our audio again."""
+        call = self._call(call_id)
+        call.book.muted = False
+        if self.hub is not None:
+            self.hub.wire(call, self.calls)
+
+    def cmd_send_dtmf(self, call_id: str, digits: str, method: DtmfMethod) -> None:
+        """Send DTMF by RFC 2833 events or SIP INFO."""
+        call = self._call(call_id)
+        if method == "info":
+            prm = pj.CallSendDtmfParam()
+            prm.method = pj.PJSUA_DTMF_METHOD_SIP_INFO
+            prm.digits = digits
+            call.sendDtmf(prm)
+        else:
+            call.dialDtmf(digits)
+
+    def cmd_blind_transfer(self, call_id: str, target: str, headers: dict[str, str]) -> None:
+        """REFER the remote party to `target`; the case headers ride in the REFER and the Refer-To."""
+        call = self._call(call_id)
+        uri = self.target_uri(target, call.account)
+        refer_to = uri
+        if headers:
+            query = "&".join(f"{quote(k, safe='-')}={quote(v, safe='')}" for k, v in headers.items())
+            refer_to = f"<{uri}?{query}>"
+        call.book.transfer_target = clean_text(uri, 256)
+        call.xfer(refer_to, op_param(headers=headers))
+
+    def cmd_consult(self, call_id: str, consult_id: str, target: str, headers: dict[str, str]) -> None:
+        """Hold the call and dial the consult target with the case headers."""
+        call = self._call(call_id)
+        if not call.book.held:
+            call.setHold(op_param())
+        self.cmd_make_call(consult_id, target, headers, call.account.name)
+        self.calls[consult_id].book.consult_of = call_id
+
+    def cmd_complete_transfer(self, call_id: str, consult_id: str) -> None:
+        """Attended transfer: REFER the held party to the consult target with Replaces."""
+        call = self._call(call_id)
+        consult = self._call(consult_id)
+        call.book.transfer_target = consult.book.remote
+        call.xferReplaces(consult, op_param(headers=consult.book.headers))
+
+    def cmd_cancel_consult(self, call_id: str, consult_id: str) -> None:
+        """Drop the consult call and take the original one off hold."""
+        consult = self.calls.get(consult_id)
+        if consult is not None and not consult.book.ended:
+            consult.book.local_hangup = True
+            consult.hangup(op_param())
+        if self._call(call_id).book.held:
+            self.cmd_resume(call_id)
+
+    def cmd_conference(self, a: str, b: str) -> None:
+        """Mix two calls together (and with us); held ones are resumed."""
+        call_a, call_b = self._call(a), self._call(b)
+        assert self.hub is not None
+        self.hub.links.add(frozenset((a, b)))
+        for call in (call_a, call_b):
+            if call.book.held:
+                self.cmd_resume(call.book.public_id)
+            else:
+                self.hub.wire(call, self.calls)
+        self.emit(ConferenceChanged(self._conference_ids()))
+
+    def cmd_split(self, a: str, b: str) -> None:
+        """Stop mixing two calls; both stay up with us."""
+        call_a, call_b = self._call(a), self._call(b)
+        assert self.hub is not None
+        self.hub.links.discard(frozenset((a, b)))
+        self.hub.unlink(call_a, call_b)
+        self.emit(ConferenceChanged(self._conference_ids()))
+
+    def _conference_ids(self) -> tuple[str, ...]:
+        assert self.hub is not None
+        return tuple(sorted({call_id for link in self.hub.links for call_id in link}))
+
+    def cmd_register(self, account: str | None) -> None:
+        """(Re-)register an account now."""
+        acc = self._account(account)
+        acc.wanted = True
+        acc.auth_failed = False
+        self.emit(Registration(acc.name, "registering", "", 0, acc.registrar))
+        acc.setRegistration(True)
+
+    def cmd_unregister(self, account: str | None) -> None:
+        """Remove an account's registration."""
+        acc = self._account(account)
+        acc.wanted = False
+        acc.setRegistration(False)
+
+    def cmd_play_tone(self, hz: float | None) -> None:
+        """Send a sine tone into every call instead of the microphone (None: back to the microphone)."""
+        assert self.hub is not None
+        self.hub.set_tone(hz, [c for c in self.calls.values() if not c.book.muted])
+
+    def cmd_set_monitor_mode(self, call_id: str, mode: str) -> None:
+        """Rewire a supervisor's monitoring call to listen, whisper or barge."""
+        call = self._call(call_id)
+        if call.book.monitor is None or mode not in ("listen", "whisper", "barge"):
+            raise CommandError(f"call {call_id} is not a monitoring call or {mode!r} is no mode")
+        monitor: MonitorMode = mode  # type: ignore[assignment]
+        call.book.monitor = monitor
+        if self.hub is not None:
+            self.hub.wire(call, self.calls)
+        target = next((c.book.public_id for c in self.calls.values()
+                       if c.book.monitor is None and c.book.answered_at is not None), None)
+        self.emit(MonitorStarted(call_id, monitor, call.book.supervisor, target))
+
+    # -------------------------------------------------------------- shutdown
+
+    def shutdown(self) -> None:
+        """The clean shutdown recipe; always ends with libDestroy when libCreate ran."""
+        self.stopping = True
+        ep = self.ep
+        try:
+            if ep is None:
+                return
+            if self.started:
+                ep.hangupAllCalls()
+                deadline = time.monotonic() + 1.5
+                while time.monotonic() < deadline and any(not c.book.ended for c in self.calls.values()):
+                    ep.libHandleEvents(20)
+                for call in list(self.calls.values()):
+                    self._drop_recorder(call)
+                if self.hub is not None:
+                    self.hub.close()
+                self.calls.clear()
+                self.retired.clear()
+                self.graveyard.clear()
+                gc.collect()
+                registered = [a for a in self.accounts if a.registered]
+                for account in registered:
+                    with contextlib.suppress(pj.Error):
+                        account.setRegistration(False)
+                deadline = time.monotonic() + 1.0
+                while time.monotonic() < deadline and any(a.registered for a in registered):
+                    ep.libHandleEvents(20)
+                for account in [*self.accounts, *([self.local] if self.local else [])]:
+                    account.shutdown()
+            self.accounts.clear()
+            self.local = None
+            self.hub = None
+            gc.collect()
+            self.destroying = True
+            ep.libDestroy()
+        finally:
+            self.ep = None
+            gc.collect()
+            self.log.close()

@@ -1,0 +1,70 @@
+"""pjsip's log into our log file, never onto the terminal."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import pjsua2 as pj
+
+
+class PjLogWriter(pj.LogWriter):  # type: ignore[misc]
+    """Receives every pjsip log line (from any pjsip thread) and appends it to a file.
+
+    The engine keeps a reference for the library's whole life: pjsua2 holds only a raw pointer.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._file: IO[str] | None = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = path.open("a", encoding="utf-8", errors="replace")
+
+    def write(self, entry: pj.LogEntry) -> None:
+        """pjsua2 callback: one formatted log line."""
+        try:
+            if self._file is None:
+                return
+            message = str(entry.msg)
+            with self._lock:
+                self._file.write(message if message.endswith("\n") else message + "\n")
+                self._file.flush()
+        except Exception:  # noqa: S110 - a failing log must never break the SIP stack
+            pass
+
+    def note(self, message: str) -> None:
+        """A line of our own (engine events, callback failures) in the same file."""
+        if self._file is None:
+            return
+        with self._lock:
+            self._file.write(f"agent-tui: {message}\n")
+            self._file.flush()
+
+    def close(self) -> None:
+        """Close the file; later lines are dropped."""
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+
+
+@contextlib.contextmanager
+def silenced_stdout() -> Iterator[None]:
+    """Point fd 1 at /dev/null for the duration (libCreate prints a banner before logging is set)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)

@@ -1,0 +1,213 @@
+"""Conference-bridge wiring of calls: sources, playback, recorders, conferences, monitoring.
+
+A call's conference port changes on every re-INVITE (hold, resume, codec change), and its old
+connections vanish with it, so the engine calls `wire` from every `onCallMediaState`.
+Runs on the engine thread only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pjsua2 as pj
+
+from agent_tui.phone.call import EngineCall
+from agent_tui.phone.events import CallStats
+from agent_tui.phone.quality import mos_estimate
+
+
+def audio_of(call: EngineCall) -> Any | None:
+    """The call's active audio media on the bridge, or None (no media yet, on hold, gone)."""
+    try:
+        info = call.getInfo()
+    except pj.Error:
+        return None
+    for media in info.media:
+        if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status in (
+            pj.PJSUA_CALL_MEDIA_ACTIVE,
+            pj.PJSUA_CALL_MEDIA_REMOTE_HOLD,
+        ):
+            try:
+                audio = call.getAudioMedia(media.index)
+            except pj.Error:
+                return None
+            call.media_index = media.index
+            return audio
+    return None
+
+
+class MediaHub:
+    """Owns the tone source and decides which port transmits to which."""
+
+    def __init__(self, endpoint: Any, recording_dir: Path | None) -> None:
+        self._ep = endpoint
+        self._recording_dir = recording_dir
+        self._tone: Any = None
+        self.links: set[frozenset[str]] = set()
+
+    def source(self) -> Any:
+        """What we send into calls: the tone when one plays, else the capture device."""
+        if self._tone is not None:
+            return self._tone
+        return self._ep.audDevManager().getCaptureDevMedia()
+
+    def playback(self) -> Any:
+        """Where we hear calls: the playback device (null device when headless)."""
+        return self._ep.audDevManager().getPlaybackDevMedia()
+
+    def set_tone(self, hz: float | None, calls: Iterable[EngineCall]) -> None:
+        """Send a steady sine tone of `hz` into every call instead of the microphone (None stops it)."""
+        calls = list(calls)
+        for call in calls:
+            self.unwire_source(call)
+        if self._tone is not None:
+            self._tone.stop()
+            self._tone = None
+        if hz:
+            tone = pj.ToneGenerator()
+            tone.createToneGenerator()
+            desc = pj.ToneDesc()
+            desc.freq1 = int(hz)
+            desc.freq2 = 0
+            desc.on_msec = 1000
+            desc.off_msec = 0
+            desc.volume = 0
+            tones = pj.ToneDescVector()
+            tones.append(desc)
+            tone.play(tones, True)
+            self._tone = tone
+        for call in calls:
+            self.wire(call, {})
+
+    def unwire_source(self, call: EngineCall) -> None:
+        """Stop sending our source into the call (mute)."""
+        audio = audio_of(call)
+        if audio is None:
+            return
+        try:
+            self.source().stopTransmit(audio)
+            if call.recorder is not None:
+                self.source().stopTransmit(call.recorder)
+        except pj.Error:
+            pass
+
+    def start_recorder(self, call: EngineCall) -> None:
+        """Create the call's WAV recorder once (kept across media changes)."""
+        if self._recording_dir is None or call.recorder is not None:
+            return
+        self._recording_dir.mkdir(parents=True, exist_ok=True)
+        path = self._recording_dir / f"{call.book.public_id}.wav"
+        recorder = pj.AudioMediaRecorder()
+        recorder.createRecorder(str(path))
+        call.recorder = recorder
+        call.book.recording = str(path)
+
+    def wire(self, call: EngineCall, calls: dict[str, EngineCall]) -> None:
+        """(Re)connect a call's audio after a media change: source, playback, recorder, partners."""
+        audio = audio_of(call)
+        if audio is None:
+            return
+        book = call.book
+        if book.monitor is not None:
+            self._wire_monitor(call, audio, calls)
+            return
+        source = self.source()
+        self.start_recorder(call)
+        if not book.muted:
+            source.startTransmit(audio)
+        audio.startTransmit(self.playback())
+        if call.recorder is not None:
+            audio.startTransmit(call.recorder)
+            if not book.muted:
+                source.startTransmit(call.recorder)
+        for link in self.links:
+            if book.public_id in link:
+                (other_id,) = link - {book.public_id}
+                other = calls.get(other_id)
+                other_audio = audio_of(other) if other is not None else None
+                if other_audio is not None:
+                    audio.startTransmit(other_audio)
+                    other_audio.startTransmit(audio)
+                    if other.recorder is not None:  # type: ignore[union-attr]
+                        audio.startTransmit(other.recorder)  # type: ignore[union-attr]
+                    if call.recorder is not None:
+                        other_audio.startTransmit(call.recorder)
+        for other in calls.values():
+            if other.book.monitor is not None and other is not call:
+                self.wire(other, calls)
+
+    def unlink(self, a: EngineCall, b: EngineCall) -> None:
+        """Stop mixing two calls together."""
+        audio_a, audio_b = audio_of(a), audio_of(b)
+        if audio_a is not None and audio_b is not None:
+            for src, dst in ((audio_a, audio_b), (audio_b, audio_a)):
+                with contextlib.suppress(pj.Error):
+                    src.stopTransmit(dst)
+
+    def _wire_monitor(self, call: EngineCall, sup: Any, calls: dict[str, EngineCall]) -> None:
+        # listen: customer + agent -> supervisor; whisper: + supervisor -> agent;
+        # barge: + supervisor -> customer. The supervisor's audio never reaches the recorder.
+        mode = call.book.monitor
+        source = self.source()
+        targets = [
+            other for other in calls.values()
+            if other is not call and other.book.monitor is None and other.book.answered_at is not None
+        ]
+        for other in targets:
+            customer = audio_of(other)
+            if customer is None:
+                continue
+            customer.startTransmit(sup)
+            if mode == "barge":
+                sup.startTransmit(customer)
+            else:
+                with contextlib.suppress(pj.Error):
+                    sup.stopTransmit(customer)
+        source.startTransmit(sup)
+        if mode in ("whisper", "barge"):
+            sup.startTransmit(self.playback())
+        else:
+            with contextlib.suppress(pj.Error):
+                sup.stopTransmit(self.playback())
+
+    def close(self) -> None:
+        """Drop the tone generator (engine thread, before libDestroy)."""
+        if self._tone is not None:
+            with contextlib.suppress(pj.Error):
+                self._tone.stop()
+            self._tone = None
+
+
+def read_stats(call: EngineCall, final: bool = False) -> CallStats | None:
+    """The call's current media quality, or None when it has no stream."""
+    index = call.media_index
+    if index is None:
+        return None
+    try:
+        stat = call.getStreamStat(index)
+        info = call.getStreamInfo(index)
+    except pj.Error:
+        return None
+    rx = stat.rtcp.rxStat
+    tx = stat.rtcp.txStat
+    jitter_ms = rx.jitterUsec.mean / 1000.0 if rx.jitterUsec.n else 0.0
+    received = int(rx.pkt)
+    lost = int(rx.loss)
+    loss_pct = 100.0 * lost / (received + lost) if received + lost else 0.0
+    rtt = stat.rtcp.rttUsec
+    rtt_ms = rtt.mean / 1000.0 if rtt.n else 0.0
+    codec = f"{info.codecName}/{info.codecClockRate}"
+    return CallStats(
+        call_id=call.book.public_id,
+        codec=codec,
+        jitter_ms=round(jitter_ms, 2),
+        loss_pct=round(loss_pct, 2),
+        rtt_ms=round(rtt_ms, 2),
+        mos=mos_estimate(str(info.codecName), rtt_ms, jitter_ms, loss_pct),
+        rx_packets=received,
+        tx_packets=int(tx.pkt),
+        final=final,
+    )

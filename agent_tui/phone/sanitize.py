@@ -1,0 +1,182 @@
+"""Turning hostile SIP text into safe data: control characters out, lengths bounded.
+
+Everything a caller controls (display name, user part, header values, reason phrases) passes through
+here before it leaves the engine. Markup such as `[bold]` is kept as literal text: the UI renders
+caller text as plain `Text`, never as markup, so escaping here would only double-escape it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import unquote
+
+_ANSI = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI ... final byte
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC ... BEL or ST
+    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS, SOS, PM, APC strings
+    r"|\x1b[@-Z\\-_]"  # two-byte escapes
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+)
+_SPACES = re.compile(r"\s+")
+_ELLIPSIS = "…"
+
+INTERESTING_HEADERS: tuple[str, ...] = (
+    "P-Asserted-Identity",
+    "Remote-Party-ID",
+    "X-Customer-Id",
+    "X-Account",
+    "X-Queue",
+    "X-Ticket-Id",
+    "X-Monitor",
+    "X-Monitor-Token",
+    "Referred-By",
+    "Subject",
+    "User-Agent",
+)
+"""Headers reported with an incoming call, besides any other `X-` header."""
+
+_CANONICAL = {name.lower(): name for name in INTERESTING_HEADERS}
+_COMPACT = {"f": "from", "t": "to", "i": "call-id", "m": "contact", "b": "referred-by", "s": "subject"}
+MAX_HEADERS = 32
+"""At most this many headers are reported, so a flood of `X-` headers cannot grow an event."""
+
+
+def _as_text(value: str | bytes) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    try:
+        # SWIG hands invalid UTF-8 over as surrogate escapes: turn them back into bytes, then U+FFFD.
+        return value.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", errors="replace").decode("utf-8", errors="replace")
+
+
+def clean_text(value: str | bytes | None, limit: int = 128) -> str:
+    """`value` as one line of printable text of at most `limit` characters.
+
+    Invalid UTF-8 becomes U+FFFD, ANSI escape sequences and every control or format character
+    (including bidi overrides) are removed, runs of whitespace become one space.
+    """
+    if value is None:
+        return ""
+    text = _as_text(value)
+    if len(text) > limit * 8:
+        text = text[: limit * 8]  # bound the work on huge input before the regexes run
+    text = _ANSI.sub("", text)
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if char in "\t\n\r\v\f":
+            kept.append(" ")
+        elif category[0] == "C":  # Cc control, Cf format (bidi), Cs surrogate, Co private, Cn
+            continue
+        else:
+            kept.append(char)
+    text = _SPACES.sub(" ", "".join(kept)).strip()
+    if len(text) > limit:
+        text = text[: max(limit - 1, 0)].rstrip() + _ELLIPSIS
+    return text
+
+
+def split_name_addr(value: str) -> tuple[str, str]:
+    """(display name, URI) of a SIP name-addr such as `"Ann" <sip:100@host>;tag=x` (raw, unsanitized)."""
+    value = value.strip()
+    display = ""
+    if value.startswith('"'):
+        chars = []
+        i = 1
+        while i < len(value):
+            char = value[i]
+            if char == "\\" and i + 1 < len(value):
+                chars.append(value[i + 1])
+                i += 2
+                continue
+            if char == '"':
+                i += 1
+                break
+            chars.append(char)
+            i += 1
+        display = "".join(chars)
+        value = value[i:].strip()
+    if "<" in value:
+        before, _, rest = value.partition("<")
+        if not display:
+            display = before.strip()
+        uri = rest.partition(">")[0]
+    else:
+        uri = value.split(";", 1)[0]
+    return display, uri.strip()
+
+
+def uri_user(uri: str) -> str:
+    """The user part of a SIP URI (`sip:1001@host` → `1001`; `tel:+4930...` → `+4930...`), unescaped."""
+    scheme, sep, rest = uri.partition(":")
+    if not sep:
+        rest = scheme
+    rest = rest.split("?", 1)[0]
+    if scheme.lower() == "tel":
+        return unquote(rest.split(";", 1)[0])
+    if "@" not in rest:
+        return ""
+    return unquote(rest.split("@", 1)[0].split(";", 1)[0].split(":", 1)[0])
+
+
+def uri_headers(uri: str) -> tuple[str, dict[str, str]]:
+    """Split `sip:x@h?X-Customer-Id=42&X-Queue=q` into the bare URI and its (sanitized) headers."""
+    inner = uri.strip()
+    bracketed = inner.startswith("<") and ">" in inner
+    if bracketed:
+        inner = inner[1 : inner.index(">")]
+    bare, sep, query = inner.partition("?")
+    headers: dict[str, str] = {}
+    if sep:
+        for part in query.split("&"):
+            name, eq, raw = part.partition("=")
+            if eq and name and len(headers) < MAX_HEADERS:
+                headers[canonical_header(unquote(name))] = clean_text(unquote(raw), 256)
+    return bare, headers
+
+
+def canonical_header(name: str) -> str:
+    """A header name in the spelling we report (`x-customer-id` → `X-Customer-Id`)."""
+    lowered = name.strip().lower()
+    lowered = _COMPACT.get(lowered, lowered)
+    if lowered in _CANONICAL:
+        return _CANONICAL[lowered]
+    return "-".join(part[:1].upper() + part[1:] for part in lowered.split("-"))
+
+
+def parse_headers(message: str) -> dict[str, str]:
+    """Every header of a raw SIP message by canonical lower-case name; the first occurrence wins.
+
+    Values are raw (unsanitized) and folded lines are unfolded. Used for From, To, Call-ID and
+    for picking the interesting headers.
+    """
+    head = message.replace("\r\n", "\n").split("\n\n", 1)[0]
+    lines = head.split("\n")[1:]  # the first line is the request line
+    unfolded: list[str] = []
+    for line in lines:
+        if line[:1] in (" ", "\t") and unfolded:
+            unfolded[-1] += " " + line.strip()
+        else:
+            unfolded.append(line)
+    headers: dict[str, str] = {}
+    for line in unfolded:
+        name, sep, value = line.partition(":")
+        if not sep or not name.strip() or " " in name.strip():
+            continue
+        key = _COMPACT.get(name.strip().lower(), name.strip().lower())
+        headers.setdefault(key, value.strip())
+    return headers
+
+
+def caller_headers(raw: dict[str, str]) -> dict[str, str]:
+    """The headers reported with an incoming call: the interesting ones and any `X-` header, sanitized."""
+    picked: dict[str, str] = {}
+    for key, value in raw.items():
+        if key in _CANONICAL or key.startswith("x-"):
+            if len(picked) >= MAX_HEADERS:
+                break
+            picked[canonical_header(key)] = clean_text(value, 256)
+    return picked
