@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.support.sip_peers import kamailio, sipp
+from tests.support.sip_peers import baresip_factory, kamailio, sipp
 
-__all__ = ["kamailio", "sipp"]
+__all__ = ["baresip_factory", "kamailio", "sipp"]

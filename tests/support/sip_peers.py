@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import json
 import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -623,3 +625,324 @@ def sipp(tmp_path: Path) -> Iterator[Sipp]:
         runner.stop_all()
     leftovers = runner.leftover_pids()
     assert not leftovers, f"SIPp processes left running: {leftovers}"
+
+
+# --------------------------------------------------------------------------------------------------
+# baresip
+
+
+def free_port_pair(host: str = LOOPBACK) -> int:
+    """A port p with p (UDP+TCP) and p+1 (TCP) free: baresip takes p+1 for SIP over TLS."""
+    for _ in range(50):
+        port = free_port(host)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tls:
+            try:
+                tls.bind((host, port + 1))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port pair for baresip")
+
+
+class Baresip:
+    """A headless baresip: sine tone source, sound dumped to WAV (sndfile), driven over ctrl_tcp.
+
+    Events (netstring JSON from ctrl_tcp) are collected in `events`; `wait_event("CALL_ESTABLISHED")`
+    waits for one with a deadline. With a `registrar` the account registers there (password
+    `secret-USER`), else it takes calls addressed to `uri` directly.
+    """
+
+    def __init__(
+        self,
+        binary: str,
+        workdir: Path,
+        user: str = "carol",
+        *,
+        registrar: Kamailio | None = None,
+        transport: Transport = "udp",
+        answer: Literal["auto", "manual"] = "auto",
+        tone_hz: int = 1000,
+    ) -> None:
+        self.binary = binary
+        self.workdir = workdir
+        self.user = user
+        self.registrar = registrar
+        self.transport = transport
+        self.answer = answer
+        self.tone_hz = tone_hz
+        self.host = LOOPBACK
+        self.sip_port = free_port_pair()
+        self.ctrl_port = free_port()
+        self.config_dir = workdir / "config"
+        self.sound_dir = workdir / "sound"
+        self.log_path = workdir / "baresip.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.pgid: int | None = None
+        self.events: list[dict[str, Any]] = []
+        self._responses: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Condition()
+        self._sock: socket.socket | None = None
+        self._reader: threading.Thread | None = None
+        self._token = 0
+
+    def __repr__(self) -> str:
+        return f"Baresip({self.uri}, pid={self.proc.pid if self.proc else None})"
+
+    @property
+    def uri(self) -> str:
+        """Where to call this baresip directly."""
+        return f"sip:{self.user}@{self.host}:{self.sip_port}"
+
+    @property
+    def aor(self) -> str:
+        """The account's address of record (at the registrar when there is one)."""
+        if self.registrar is not None:
+            return f"sip:{self.user}@{self.registrar.host}:{self.registrar.port}"
+        return self.uri
+
+    def write_config(self) -> None:
+        """config + accounts in a fresh folder (baresip -f)."""
+        self.config_dir.mkdir(parents=True, exist_ok=True)
+        self.sound_dir.mkdir(parents=True, exist_ok=True)
+        rtp_low = free_udp_ports(1)[0] & ~1
+        lines = {
+            "poll_method": "epoll",
+            "sip_listen": f"{self.host}:{self.sip_port}",
+            "rtp_ports": f"{rtp_low}-{rtp_low + 40}",
+            # Without 48 kHz stereo the sine source's format is refused and the call drops after answer.
+            "ausrc_srate": "48000",
+            "ausrc_channels": "2",
+            "audio_source": f"ausine,{self.tone_hz}",
+            "audio_player": "aubridge,sink",
+            "audio_alert": "aubridge,sink",
+            "module_path": "/usr/lib/baresip/modules",
+            "ctrl_tcp_listen": f"{self.host}:{self.ctrl_port}",
+            "snd_path": str(self.sound_dir),
+        }
+        text = [f"{key}\t\t{value}" for key, value in lines.items()]
+        text += [f"module\t\t{name}" for name in ("g711.so", "ausine.so", "aubridge.so", "sndfile.so")]
+        text += [f"module_app\t\t{name}" for name in ("account.so", "menu.so", "ctrl_tcp.so")]
+        (self.config_dir / "config").write_text("\n".join(text) + "\n")
+        params = f";answermode={self.answer};audio_codecs=PCMA,PCMU"
+        if self.registrar is not None:
+            account = (
+                f"<sip:{self.user}@{self.registrar.host}:{self.registrar.port};transport={self.transport}>"
+                f";auth_pass={password_of(self.user)};regint=60{params}"
+            )
+        else:
+            account = (
+                f"<sip:{self.user}@{self.host}:{self.sip_port};transport={self.transport}>;regint=0{params}"
+            )
+        (self.config_dir / "accounts").write_text(account + "\n")
+        (self.config_dir / "contacts").write_text("")
+
+    def start(self, timeout: float = 10.0) -> None:
+        """Start baresip, connect to ctrl_tcp, and (with a registrar) wait for REGISTER_OK."""
+        self.write_config()
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [self.binary, "-f", str(self.config_dir)],
+                cwd=self.workdir,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.pgid = self.proc.pid
+        self._sock = wait_for(self._connect, timeout, interval=0.05, message="baresip ctrl_tcp")
+        self._reader = threading.Thread(target=self._pump, daemon=True, name="baresip-ctrl")
+        self._reader.start()
+        if self.registrar is not None:
+            # REGISTER_OK may come before ctrl_tcp is connected: ask for the status instead.
+            wait_for(self.registered, timeout, interval=0.05, message=f"{self.user} registered")
+
+    def registered(self) -> bool:
+        """True when `reginfo` reports the account registered (baresip prints OK for it)."""
+        data = str(self.command("reginfo").get("data", ""))
+        return "OK " in data  # coloured: "\x1b[32mOK \x1b[;m"
+
+    def _connect(self) -> socket.socket | None:
+        if self.proc is not None and self.proc.poll() is not None:
+            raise RuntimeError(f"baresip exited with {self.proc.returncode}; log:\n{self.log_text()[-3000:]}")
+        try:
+            return socket.create_connection((self.host, self.ctrl_port), timeout=0.5)
+        except OSError:
+            return None
+
+    def _pump(self) -> None:
+        """Split the ctrl_tcp stream into netstrings; file events and responses."""
+        assert self._sock is not None
+        self._sock.settimeout(None)
+        buffer = b""
+        while True:
+            try:
+                chunk = self._sock.recv(65536)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                break
+            buffer += chunk
+            while b":" in buffer:
+                size_text, rest = buffer.split(b":", 1)
+                if not size_text.isdigit() or len(rest) < int(size_text) + 1:
+                    break
+                size = int(size_text)
+                payload, buffer = rest[:size], rest[size + 1 :]
+                try:
+                    message = json.loads(payload)
+                except ValueError:
+                    continue
+                with self._lock:
+                    if message.get("event"):
+                        self.events.append(message)
+                    elif "token" in message:
+                        self._responses[str(message["token"])] = message
+                    self._lock.notify_all()
+        with self._lock:
+            self.events.append({"event": True, "type": "CTRL_CLOSED"})
+            self._lock.notify_all()
+
+    def command(self, name: str, params: str = "", timeout: float = 5.0) -> dict[str, Any]:
+        """Send a ctrl_tcp command and wait for its response."""
+        if self._sock is None:
+            raise RuntimeError("baresip is not started")
+        self._token += 1
+        token = f"t{self._token}"
+        payload = json.dumps({"command": name, "params": params, "token": token}).encode()
+        self._sock.sendall(str(len(payload)).encode() + b":" + payload + b",")
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while token not in self._responses:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise WaitTimeout(f"baresip did not answer {name!r} within {timeout} s")
+                self._lock.wait(remaining)
+            return self._responses.pop(token)
+
+    def wait_event(
+        self, kind: str, timeout: float = 10.0, where: Callable[[dict[str, Any]], bool] | None = None
+    ) -> dict[str, Any]:
+        """The first event of type `kind` (already seen or coming) matching `where`, with a deadline."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                for event in self.events:
+                    if event.get("type") == kind and (where is None or where(event)):
+                        return event
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    seen = [event.get("type") for event in self.events]
+                    raise WaitTimeout(f"baresip: no {kind} within {timeout} s; events so far: {seen}")
+                self._lock.wait(remaining)
+
+    def dial(self, uri: str) -> dict[str, Any]:
+        """Call `uri` (the response comes at once; wait for CALL_ESTABLISHED or CALL_CLOSED)."""
+        return self.command("dial", uri)
+
+    def accept(self) -> dict[str, Any]:
+        """Answer the ringing call (answer="manual")."""
+        return self.command("accept")
+
+    def hangup(self) -> dict[str, Any]:
+        """Hang up the current call."""
+        return self.command("hangup")
+
+    def recordings(self) -> dict[str, Path]:
+        """The WAVs the sndfile module wrote, by direction: "enc" (sent) and "dec" (received)."""
+        found: dict[str, Path] = {}
+        for path in sorted(self.sound_dir.glob("*.wav")):
+            for direction in ("enc", "dec"):
+                if path.stem.endswith(direction):
+                    found[direction] = path
+        return found
+
+    def recorded_seconds(self, direction: Literal["enc", "dec"]) -> float:
+        """Seconds of audio in the dump for `direction` so far (from its size: 8 kHz 16-bit mono)."""
+        path = self.recordings().get(direction)
+        if path is None:
+            return 0.0
+        with contextlib.suppress(OSError):
+            return max(0, path.stat().st_size - 44) / 16000.0
+        return 0.0
+
+    def quit(self, timeout: float = 5.0) -> None:
+        """Stop with the `quit` command (baresip may ignore SIGTERM after a call), else by pgid."""
+        if self.proc is None or self.pgid is None:
+            return
+        if self.proc.poll() is None and self._sock is not None:
+            with contextlib.suppress(OSError, WaitTimeout):
+                self.command("quit", timeout=2.0)
+            with contextlib.suppress(WaitTimeout):
+                wait_for(
+                    lambda: self.proc is not None and self.proc.poll() is not None, timeout, message="quit"
+                )
+        stop_group(self.proc, self.pgid, grace=2.0)
+        if self._sock is not None:
+            self._sock.close()
+        if self._reader is not None:
+            self._reader.join(2.0)
+
+    def log_text(self) -> str:
+        """baresip's console output so far."""
+        return _read(self.log_path)
+
+    def leftover_pids(self) -> list[int]:
+        """baresip processes of this instance still alive."""
+        return group_members(self.pgid) if self.pgid is not None else []
+
+
+class BaresipFactory:
+    """Makes baresip instances for one test and stops them all afterwards."""
+
+    def __init__(self, binary: str, workdir: Path) -> None:
+        self.binary = binary
+        self.workdir = workdir
+        self.instances: list[Baresip] = []
+
+    def __call__(
+        self,
+        user: str = "carol",
+        *,
+        registrar: Kamailio | None = None,
+        transport: Transport = "udp",
+        answer: Literal["auto", "manual"] = "auto",
+        tone_hz: int = 1000,
+        start: bool = True,
+    ) -> Baresip:
+        workdir = self.workdir / f"baresip-{len(self.instances) + 1}-{user}"
+        workdir.mkdir(parents=True)
+        phone = Baresip(
+            self.binary,
+            workdir,
+            user,
+            registrar=registrar,
+            transport=transport,
+            answer=answer,
+            tone_hz=tone_hz,
+        )
+        self.instances.append(phone)
+        if start:
+            phone.start()
+        return phone
+
+    def stop_all(self) -> None:
+        """Quit every instance (fixture teardown)."""
+        for phone in self.instances:
+            phone.quit()
+
+    def leftover_pids(self) -> list[int]:
+        """baresip processes of this factory still alive."""
+        return [pid for phone in self.instances for pid in phone.leftover_pids()]
+
+
+@pytest.fixture
+def baresip_factory(tmp_path: Path) -> Iterator[BaresipFactory]:
+    """`baresip_factory(user, registrar=kamailio, answer="auto", tone_hz=1000)` -> a started Baresip."""
+    binary = require_binary("baresip", "baresip-core")
+    factory = BaresipFactory(binary, tmp_path / "baresip")
+    try:
+        yield factory
+    finally:
+        factory.stop_all()
+    leftovers = factory.leftover_pids()
+    assert not leftovers, f"baresip processes left running: {leftovers}"
