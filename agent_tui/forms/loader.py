@@ -163,7 +163,9 @@ def _data_loc(data: Any, loc: Sequence[str | int], *, missing: bool) -> Loc:
 
 def _lint(steps: Sequence[Step], subject_fields: Sequence[str]) -> Iterator[tuple[Loc, str]]:
     """Problems that tie a screen together, each with the location to blame."""
-    step_ids = {step.id: index for index, step in enumerate(steps)}
+    step_ids: dict[str, int] = {}
+    for index, step in enumerate(steps):
+        step_ids.setdefault(step.id, index)
     fields: dict[str, Any] = {}
     for s_index, step in enumerate(steps):
         seen_here: set[str] = set()
