@@ -68,3 +68,14 @@ class QueueStats(Model):
     asa_s: float | None = None
     aht_s: float | None = None
     sl_threshold_s: int = 20
+
+
+class AgentCommand(Model):
+    """Body of `POST /v1/agents/{id}/commands`: a supervisor's command to one agent.
+
+    It reaches the agent's desk as a `command` event on the event stream, meant for that agent only.
+    """
+
+    command: str = Field(pattern=r"^[a-z][a-z_]{0,39}$",
+                         description="e.g. force_ready, force_not_ready, release, transfer, coach.")
+    data: dict[str, str | int | float | bool | None] = Field(default_factory=dict)

@@ -1,0 +1,69 @@
+"""The FastAPI application of the reference backend."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+
+from agent_tui import __version__
+from agent_tui.server import migrate, problems, screens
+from agent_tui.server.auth import authorize
+from agent_tui.server.broker import Broker
+from agent_tui.server.db import Database
+from agent_tui.server.limits import BodyLimit
+from agent_tui.server.routers import agents, calls, customers, events, queues, reference, sessions, tickets
+from agent_tui.server.settings import SETTINGS_ENV, ServerSettings
+
+log = logging.getLogger(__name__)
+
+
+def prepare(db: Database, settings: ServerSettings) -> None:
+    """Migrate the schema, seed an empty database when asked, load the call screens once."""
+    migrate.upgrade(db)
+    if settings.seed == "demo":
+        from agent_tui.server.seed.demo import seed_demo
+
+        if seed_demo(db):
+            log.info("demo data loaded")
+    loaded = screens.load_once(db, settings.screens_dir)
+    if loaded:
+        log.info("%d call screens loaded from %s", loaded, settings.screens_dir)
+
+
+def create_app(settings: ServerSettings) -> FastAPI:
+    """The app for `settings`; prepares the database first unless `settings.prepare_db` is off."""
+    db = Database(settings.db_url.get_secret_value(), pool_size=settings.db_pool_size)
+    if settings.prepare_db:
+        prepare(db, settings)
+    broker = Broker(db)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await broker.start()
+        try:
+            yield
+        finally:
+            await broker.stop()
+            db.dispose()
+
+    app = FastAPI(
+        title="agent-tui reference backend", version=__version__, lifespan=lifespan,
+        dependencies=[Depends(authorize)],
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.broker = broker
+    problems.install(app)
+    for module in (sessions, customers, tickets, agents, calls, queues, events, reference):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for uvicorn workers: the settings come from `AGENT_TUI_SERVER_SETTINGS`."""
+    return create_app(ServerSettings.model_validate_json(os.environ[SETTINGS_ENV]))

@@ -1,0 +1,157 @@
+"""Live events: written in the same transaction as the change they announce, streamed by SSE.
+
+Events are rows with increasing ids, so a client resumes with Last-Event-ID. Streams sleep on a
+`Notifier`; a commit that recorded events wakes the streams of its own process at once, and on
+PostgreSQL a `pg_notify` at commit wakes every other worker through LISTEN. Streams also look at the
+table every `event_poll_s`, which covers SQLite databases written by other processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from sqlalchemy import func, insert, or_, select, text
+from sqlalchemy.orm import Session
+
+from agent_tui.domain.base import utc_now
+from agent_tui.domain.events import Event, EventKind
+from agent_tui.domain.session import Role
+from agent_tui.server.db import EVENTS_FLAG, Database
+from agent_tui.server.models import EventRow
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "agent_tui_events"
+"""PostgreSQL NOTIFY channel."""
+_PG_EVENTS_LOCK = 0x61677476
+"""Advisory lock writers of events hold until commit, so ids become visible in increasing order."""
+
+
+def record(
+    session: Session, kind: EventKind, data: dict[str, Any], *, target: str | None = None,
+    audience: Role | None = None,
+) -> Event:
+    """Add an event to the session's transaction and answer it; listeners wake after the commit.
+
+    `target` makes it visible to that user only; `audience` to users of that role only.
+    """
+    bind = session.get_bind()
+    postgres = bind.dialect.name == "postgresql"
+    if postgres:
+        # Without this a later id could commit before an earlier one and a resuming client would skip it.
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_EVENTS_LOCK})
+    at = utc_now()
+    event_id = session.execute(
+        insert(EventRow).values(
+            kind=kind.value, at=at, target=target, audience=audience.value if audience else None, data=data,
+        ).returning(EventRow.id)
+    ).scalar_one()
+    if postgres:
+        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+    session.info[EVENTS_FLAG] = True
+    return Event(id=event_id, kind=kind, at=at, target=target, data=data)
+
+
+class Notifier:
+    """Wakes every coroutine waiting on it; `wake()` may be called from any thread."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._event = asyncio.Event()
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Attach to the event loop the waiters run on."""
+        self._loop = loop
+        self._event = asyncio.Event()
+
+    def current(self) -> asyncio.Event:
+        """The event the next `wake()` sets: take it before looking for news, then wait on it."""
+        return self._event
+
+    def wake(self) -> None:
+        """Wake every waiter (thread-safe)."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._fire()
+        else:
+            loop.call_soon_threadsafe(self._fire)
+
+    def _fire(self) -> None:
+        fired, self._event = self._event, asyncio.Event()
+        fired.set()
+
+
+class Broker:
+    """Reads events for streams and keeps the PostgreSQL listener running."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.notifier = Notifier()
+        self._listener: asyncio.Task[None] | None = None
+        db.on_events = self.notifier.wake
+
+    async def start(self) -> None:
+        """Bind to the running loop; on PostgreSQL, listen for other workers' events."""
+        self.notifier.bind(asyncio.get_running_loop())
+        if self.db.is_postgres:
+            self._listener = asyncio.create_task(self._listen(), name="pg-listen")
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+            self._listener = None
+
+    async def _listen(self) -> None:
+        import psycopg
+
+        conninfo = self.db.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        delay = 0.5
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    delay = 0.5
+                    self.notifier.wake()  # events may have come while we were not listening
+                    async for _ in conn.notifies():
+                        self.notifier.wake()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database restarts or the network drops: listen again
+                log.warning("event listener lost its connection (%s); retrying in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    def latest_id(self) -> int:
+        """The id of the newest event (0 when there is none)."""
+        with self.db.read() as session:
+            return int(session.execute(select(func.coalesce(func.max(EventRow.id), 0))).scalar_one())
+
+    def fetch(self, after: int, username: str, role: Role, limit: int = 500) -> list[Event]:
+        """Events after id `after` that `username` may see, oldest first."""
+        with self.db.read() as session:
+            rows = session.execute(
+                select(EventRow)
+                .where(
+                    EventRow.id > after,
+                    or_(EventRow.target.is_(None), EventRow.target == username),
+                    or_(EventRow.audience.is_(None), EventRow.audience == role.value),
+                )
+                .order_by(EventRow.id)
+                .limit(limit)
+            ).scalars().all()
+            return [
+                Event(id=row.id, kind=EventKind(row.kind), at=row.at, target=row.target, data=row.data)
+                for row in rows
+            ]

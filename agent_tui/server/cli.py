@@ -1,0 +1,60 @@
+"""`agent-tui server`: run the reference backend with uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from pathlib import Path
+
+from agent_tui.server.settings import SETTINGS_ENV, ServerSettings, default_db_url
+
+log = logging.getLogger(__name__)
+
+
+def default_screens_dir() -> Path | None:
+    """The checkout's `screens/` folder when running from one, else the copy packaged with the wheel."""
+    package = Path(__file__).resolve().parent.parent
+    checkout = package.parent / "screens"
+    if checkout.is_dir() and (package.parent / "pyproject.toml").is_file():
+        return checkout
+    packaged = package / "_data" / "screens"
+    return packaged if packaged.is_dir() else None
+
+
+def settings_from_args(args: argparse.Namespace) -> ServerSettings:
+    """Server settings from the command line."""
+    screens: Path | None = args.screens if args.screens is not None else default_screens_dir()
+    return ServerSettings.from_url(args.db or default_db_url(), screens_dir=screens, seed=args.seed)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Prepare the database once, then serve with `args.workers` uvicorn workers."""
+    import uvicorn
+
+    from agent_tui.server.app import create_app, prepare
+    from agent_tui.server.db import Database
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.workers < 1:
+        log.error("--workers must be at least 1")
+        return 2
+    settings = settings_from_args(args)
+    db = Database(settings.db_url.get_secret_value())
+    if args.workers > 1 and db.is_sqlite:
+        log.warning("several workers on SQLite: events reach other workers' streams by polling only")
+    try:
+        prepare(db, settings)
+    finally:
+        db.dispose()
+    ready = settings.model_copy(update={"prepare_db": False})
+    log.info("serving on http://%s:%d (%s, %d worker(s))", args.host, args.port,
+             db.url.get_backend_name(), args.workers)
+    if args.workers == 1:
+        uvicorn.run(create_app(ready), host=args.host, port=args.port, log_level="warning",
+                    timeout_graceful_shutdown=3)
+    else:
+        os.environ[SETTINGS_ENV] = ready.to_env()
+        uvicorn.run("agent_tui.server.app:create_app_from_env", factory=True, host=args.host, port=args.port,
+                    workers=args.workers, log_level="warning", timeout_graceful_shutdown=3)
+    return 0

@@ -1,0 +1,67 @@
+"""Who may call what: one table from every route to the roles allowed on it.
+
+A route missing from the table is refused for everybody (and a test walks every route of the app
+against this table), so a new endpoint cannot be left open by accident.
+"""
+
+from __future__ import annotations
+
+from agent_tui.domain.session import Role
+
+PUBLIC = None
+"""No token needed."""
+
+EVERYONE = frozenset(Role)
+AGENT = Role.AGENT
+SUPERVISOR = Role.SUPERVISOR
+TRAINER = Role.TRAINER
+DESK = frozenset({AGENT, SUPERVISOR})
+"""People who take calls and edit records."""
+SUPERVISORS = frozenset({SUPERVISOR})
+
+ROUTE_ROLES: dict[tuple[str, str], frozenset[Role] | None] = {
+    ("POST", "/v1/sessions"): PUBLIC,
+    ("GET", "/v1/sessions/current"): EVERYONE,
+    ("DELETE", "/v1/sessions/current"): EVERYONE,
+    ("GET", "/v1/customers/lookup"): EVERYONE,
+    ("GET", "/v1/customers"): EVERYONE,
+    ("POST", "/v1/customers"): DESK,
+    ("GET", "/v1/customers/{customer_id}"): EVERYONE,
+    ("PATCH", "/v1/customers/{customer_id}"): DESK,
+    ("GET", "/v1/customers/{customer_id}/history"): EVERYONE,
+    ("GET", "/v1/tickets"): EVERYONE,
+    ("POST", "/v1/tickets"): EVERYONE,
+    ("GET", "/v1/tickets/{ticket_id}"): EVERYONE,
+    ("PATCH", "/v1/tickets/{ticket_id}"): DESK,
+    ("GET", "/v1/agents"): EVERYONE,
+    ("GET", "/v1/agents/{username}/state"): EVERYONE,
+    ("PUT", "/v1/agents/{username}/state"): DESK,
+    ("POST", "/v1/agents/{username}/commands"): SUPERVISORS,
+    ("POST", "/v1/calls"): EVERYONE,
+    ("GET", "/v1/calls/{call_id}"): EVERYONE,
+    ("GET", "/v1/queues"): EVERYONE,
+    ("GET", "/v1/events"): EVERYONE,
+    ("GET", "/v1/screens"): EVERYONE,
+    ("GET", "/v1/screens/{screen_id}"): EVERYONE,
+    ("GET", "/v1/kb"): EVERYONE,
+    ("GET", "/v1/notices"): EVERYONE,
+    ("GET", "/v1/reasons"): EVERYONE,
+    ("GET", "/v1/health"): PUBLIC,
+    ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/docs/oauth2-redirect"): PUBLIC,
+    ("GET", "/redoc"): PUBLIC,
+}
+"""(method, path template) → allowed roles, or PUBLIC."""
+
+
+class UnlistedRoute(LookupError):
+    """A route has no entry in `ROUTE_ROLES`."""
+
+
+def allowed_roles(method: str, path: str) -> frozenset[Role] | None:
+    """The roles allowed on a route (`None`: public); `HEAD` is judged as `GET`."""
+    key = ("GET" if method == "HEAD" else method, path)
+    if key not in ROUTE_ROLES:
+        raise UnlistedRoute(f"{method} {path} has no entry in ROUTE_ROLES")
+    return ROUTE_ROLES[key]

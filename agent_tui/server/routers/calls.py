@@ -1,0 +1,86 @@
+"""`/v1/calls`: call records, upserted by call id; each also lands in the customer's contact history."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from agent_tui.domain.base import utc_now
+from agent_tui.domain.call import CallRecord
+from agent_tui.domain.customer import ContactChannel
+from agent_tui.domain.events import EventKind
+from agent_tui.domain.session import Role
+from agent_tui.server import broker, queue_stats
+from agent_tui.server.auth import CurrentUser, Db
+from agent_tui.server.models import CallRow, ContactRow, CustomerRow
+from agent_tui.server.problems import ProblemError
+
+router = APIRouter(prefix="/v1/calls", tags=["calls"])
+
+_KEY_FIELDS = (
+    "direction", "number", "agent", "customer_id", "queue", "offered_at", "answered_at", "ended_at",
+    "talk_s", "hold_s", "acw_s", "training",
+)
+
+
+@router.post("")
+def post_call(body: CallRecord, user: CurrentUser, db: Db) -> CallRecord:
+    """Store a call record (posting the same call id again replaces it) and its contact record."""
+    if body.agent is None and user.role == Role.AGENT:
+        body = body.model_copy(update={"agent": user.username})
+    now = utc_now()
+    with db.write() as session:
+        if body.customer_id is not None and session.get(CustomerRow, body.customer_id) is None:
+            raise ProblemError(422, f"no customer {body.customer_id}", field="body.customer_id")
+        values = {name: getattr(body, name) for name in _KEY_FIELDS}
+        values["direction"] = body.direction.value
+        row = session.get(CallRow, body.call_id)
+        if row is None:
+            row = CallRow(call_id=body.call_id, record={}, updated_at=now, **values)
+            session.add(row)
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.record = body.model_dump(mode="json")
+        row.updated_at = now
+        if body.customer_id is not None and not body.training:
+            _contact(session, body)
+        session.flush()
+        broker.record(session, EventKind.CALL, {
+            "call_id": body.call_id, "agent": body.agent, "queue": body.queue,
+            "customer_id": body.customer_id,
+            "ended": body.ended_at is not None,
+        })
+        if body.queue is not None and not body.training:
+            for stats in queue_stats.compute(session, now, body.queue):
+                broker.record(session, EventKind.QUEUE_STATS, stats.model_dump(mode="json"))
+    return body
+
+
+def _contact(session: Session, body: CallRecord) -> None:
+    assert body.customer_id is not None
+    row = session.execute(select(ContactRow).where(ContactRow.call_id == body.call_id)).scalar_one_or_none()
+    if row is None:
+        row = ContactRow(customer_id=body.customer_id, call_id=body.call_id, at=utc_now(),
+                         channel=ContactChannel.PHONE.value)
+        session.add(row)
+    row.customer_id = body.customer_id
+    row.at = body.answered_at or body.offered_at or body.ended_at or row.at
+    row.agent = body.agent
+    row.ticket_id = body.ticket_ids[0] if body.ticket_ids else None
+    row.summary = body.notes
+    row.outcome = body.disposition or body.end_reason
+    row.recording = body.recording
+    customer = session.get(CustomerRow, body.customer_id)
+    if customer is not None and body.agent:
+        customer.last_agent = body.agent
+
+
+@router.get("/{call_id}")
+def get_call(call_id: str, _user: CurrentUser, db: Db) -> CallRecord:
+    """A call record as last posted."""
+    with db.read() as session:
+        row = session.get(CallRow, call_id)
+        if row is None:
+            raise ProblemError(404, f"no call {call_id}")
+        return CallRecord.model_validate(row.record)

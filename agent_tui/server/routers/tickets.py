@@ -1,0 +1,190 @@
+"""`/v1/tickets`: work orders with Idempotency-Key on writes, validated status moves and SLA deadlines."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from agent_tui.domain.base import Page, utc_now
+from agent_tui.domain.events import EventKind
+from agent_tui.domain.ticket import (
+    Ticket,
+    TicketCreate,
+    TicketPatch,
+    TicketStatus,
+    TicketType,
+    allowed_transitions,
+)
+from agent_tui.server import broker, idempotency
+from agent_tui.server.auth import AuthUser, CurrentUser, Db
+from agent_tui.server.db import Database
+from agent_tui.server.models import CustomerRow, TicketRow, TimelineRow
+from agent_tui.server.problems import ProblemError
+from agent_tui.server.store import PageParams, load_tickets
+
+router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
+
+IdemKey = Annotated[
+    str | None,
+    Header(alias=idempotency.HEADER, max_length=200,
+           description="Same key and body: the first answer again; same key, other body: 409."),
+]
+
+
+def _event(session: Session, ticket: Ticket) -> None:
+    broker.record(session, EventKind.TICKET, {
+        "id": ticket.id, "number": ticket.number, "status": ticket.status.value,
+        "customer_id": ticket.customer_id, "assignee": ticket.assignee, "training": ticket.training,
+    })
+
+
+@router.post("", status_code=201, response_model=Ticket, responses={409: {"description": "Key reused"}})
+def create_ticket(
+    body: TicketCreate, request: Request, user: CurrentUser, db: Db, key: IdemKey = None
+) -> Response:
+    """Open a work order."""
+    idempotency.check_key(key)
+    print_ = idempotency.fingerprint("POST", request.url.path, body)
+    replayed = idempotency.replay_from(db, key, user.username, print_)
+    if replayed is not None:
+        return replayed
+    try:
+        return _create(db, body, user, key, print_)
+    except IntegrityError:
+        # Another request with the same key won the race: answer what it answered.
+        replayed = idempotency.replay_from(db, key, user.username, print_)
+        if replayed is None:
+            raise
+        return replayed
+
+
+def _create(db: Database, body: TicketCreate, user: AuthUser, key: str | None, print_: str) -> Response:
+    now = utc_now()
+    with db.write() as session:
+        if body.customer_id is not None and session.get(CustomerRow, body.customer_id) is None:
+            raise ProblemError(422, f"no customer {body.customer_id}", field="body.customer_id")
+        row = TicketRow(
+            **body.model_dump(), number="", status=TicketStatus.CREATED.value, created_by=user.username,
+            assignee=None, created_at=now, updated_at=now, return_visit=None,
+        )
+        session.add(row)
+        session.flush()
+        row.number = f"GD{now:%Y%m%d}{row.id:06d}"
+        entry = TimelineRow(ticket_id=row.id, status=TicketStatus.CREATED.value, at=now, by=user.username,
+                            note="")
+        session.add(entry)
+        session.flush()
+        ticket = load_tickets(session, [row], now)[0]
+        text = ticket.model_dump_json()
+        if key is not None:
+            idempotency.remember(session, key, user.username, print_, row.id, 201, text)
+        _event(session, ticket)
+    return Response(text, status_code=201, media_type="application/json",
+                    headers={"Location": f"/v1/tickets/{ticket.id}"})
+
+
+@router.get("")
+def list_tickets(
+    _user: CurrentUser,
+    db: Db,
+    paging: PageParams,
+    customer: Annotated[int | None, Query(description="Customer id.")] = None,
+    status: Annotated[list[TicketStatus] | None, Query(description="One or more statuses.")] = None,
+    ticket_type: Annotated[TicketType | None, Query(alias="type")] = None,
+    assignee: Annotated[str | None, Query(max_length=200)] = None,
+    created_by: Annotated[str | None, Query(max_length=64)] = None,
+    training: Annotated[bool | None, Query()] = None,
+) -> Page[Ticket]:
+    """Tickets, newest first, filtered by the parameters given."""
+    query = select(TicketRow)
+    if customer is not None:
+        query = query.where(TicketRow.customer_id == customer)
+    if status:
+        query = query.where(TicketRow.status.in_([s.value for s in status]))
+    if ticket_type is not None:
+        query = query.where(TicketRow.ticket_type == ticket_type.value)
+    if assignee is not None:
+        query = query.where(TicketRow.assignee == assignee)
+    if created_by is not None:
+        query = query.where(TicketRow.created_by == created_by)
+    if training is not None:
+        query = query.where(TicketRow.training == training)
+    with db.read() as session:
+        total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = session.execute(
+            query.order_by(TicketRow.id.desc()).limit(paging.limit).offset(paging.offset)
+        ).scalars().all()
+        items = load_tickets(session, rows, utc_now())
+    return Page[Ticket](items=items, total=total, limit=paging.limit, offset=paging.offset)
+
+
+def _get(session: Session, ticket_id: int) -> TicketRow:
+    row = session.get(TicketRow, ticket_id)
+    if row is None:
+        raise ProblemError(404, f"no ticket {ticket_id}")
+    return row
+
+
+@router.get("/{ticket_id}")
+def get_ticket(ticket_id: int, _user: CurrentUser, db: Db) -> Ticket:
+    """One ticket with its timeline and SLA deadlines as of now."""
+    with db.read() as session:
+        return load_tickets(session, [_get(session, ticket_id)], utc_now())[0]
+
+
+@router.patch("/{ticket_id}", response_model=Ticket, responses={409: {"description": "Not allowed now"}})
+def patch_ticket(
+    ticket_id: int, body: TicketPatch, request: Request, user: CurrentUser, db: Db, key: IdemKey = None
+) -> Response:
+    """Move the status (checked against the type's life cycle), assign, add a note or the return visit."""
+    idempotency.check_key(key)
+    print_ = idempotency.fingerprint("PATCH", request.url.path, body)
+    replayed = idempotency.replay_from(db, key, user.username, print_)
+    if replayed is not None:
+        return replayed
+    now = utc_now()
+    try:
+        with db.write() as session:
+            row = _get(session, ticket_id)
+            current = TicketStatus(row.status)
+            if body.status is not None:
+                allowed = allowed_transitions(TicketType(row.ticket_type), current)
+                if body.status not in allowed:
+                    names = ", ".join(sorted(s.value for s in allowed)) or "none: it is final"
+                    raise ProblemError(
+                        409, f"a {row.ticket_type} ticket cannot go from {current.value} to "
+                        f"{body.status.value} (allowed: {names})", field="body.status",
+                    )
+                row.status = body.status.value
+                session.add(TimelineRow(ticket_id=row.id, status=body.status.value, at=now, by=user.username,
+                                        note=body.note))
+            elif body.note:
+                session.add(TimelineRow(ticket_id=row.id, status=current.value, at=now, by=user.username,
+                                        note=body.note))
+            if body.assignee is not None:
+                row.assignee = body.assignee
+            if body.description is not None:
+                row.description = body.description
+            if body.return_visit is not None:
+                visit = body.return_visit.model_copy(
+                    update={"at": body.return_visit.at or now, "by": body.return_visit.by or user.username}
+                )
+                row.return_visit = visit.model_dump(mode="json")
+            row.updated_at = now
+            session.flush()
+            ticket = load_tickets(session, [row], now)[0]
+            text = ticket.model_dump_json()
+            if key is not None:
+                idempotency.remember(session, key, user.username, print_, row.id, 200, text)
+            _event(session, ticket)
+    except IntegrityError:
+        replayed = idempotency.replay_from(db, key, user.username, print_)
+        if replayed is None:
+            raise
+        return replayed
+    return Response(text, status_code=200, media_type="application/json")

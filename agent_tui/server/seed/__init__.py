@@ -1,0 +1,1 @@
+"""Data sets the server can load into an empty database (`--seed demo`)."""

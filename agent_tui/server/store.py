@@ -1,0 +1,56 @@
+"""Read and write helpers shared by several routers."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Query
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from agent_tui.domain.ticket import Ticket
+from agent_tui.server import convert
+from agent_tui.server.models import CustomerPhoneRow, TicketRow, TimelineRow
+from agent_tui.server.phones import phone_key
+
+MAX_LIMIT = 1000
+
+
+class Paging:
+    """`limit` and `offset` query parameters of every list endpoint."""
+
+    def __init__(
+        self,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = 50,
+        offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    ) -> None:
+        self.limit = limit
+        self.offset = offset
+
+
+PageParams = Annotated[Paging, Depends()]
+
+
+def load_tickets(session: Session, rows: Sequence[TicketRow], now: datetime) -> list[Ticket]:
+    """Tickets with their timelines, in the order of `rows` (one query for every timeline)."""
+    if not rows:
+        return []
+    timelines: dict[int, list[TimelineRow]] = defaultdict(list)
+    for entry in session.execute(
+        select(TimelineRow).where(TimelineRow.ticket_id.in_([r.id for r in rows])).order_by(TimelineRow.id)
+    ).scalars():
+        timelines[entry.ticket_id].append(entry)
+    return [convert.ticket(row, timelines[row.id], now) for row in rows]
+
+
+def set_phones(session: Session, customer_id: int, phones: Sequence[str]) -> None:
+    """Replace the lookup keys of a customer's phones."""
+    session.execute(delete(CustomerPhoneRow).where(CustomerPhoneRow.customer_id == customer_id))
+    keys = sorted({phone_key(p) for p in phones} - {""})
+    if keys:
+        session.execute(
+            insert(CustomerPhoneRow), [{"customer_id": customer_id, "phone_key": k} for k in keys]
+        )
