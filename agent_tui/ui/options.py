@@ -1,0 +1,38 @@
+"""The desk's settings as the UI needs them: a frozen dataclass built from `Settings` in `launch`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ClockMode = Literal["seconds", "minutes", "off"]
+AcwMode = Literal["optional", "mandatory", "timeboxed"]
+
+
+@dataclass(frozen=True)
+class DeskOptions:
+    """How the desk looks and behaves for this agent."""
+
+    username: str = "agent"
+    """Backend user name (the agent's id in state changes and call records)."""
+    language: str = "en"
+    theme: str = "dark"
+    single_key_shortcuts: bool = True
+    """Allow one-key shortcuts (a = answer...); off for screen readers and sticky keyboards."""
+    mouse: bool = True
+    keymap: dict[str, str] = field(default_factory=dict)
+    """Binding id → keys (comma separated), e.g. `{"desk.answer": "f12"}`."""
+    clock: ClockMode = "minutes"
+    """The clock cell: `seconds` repaints once a second, `minutes` once a minute."""
+    acw_mode: AcwMode = "optional"
+    """After-call work: `optional` (the agent ends it), `mandatory` (wrap-up first), `timeboxed`."""
+    acw_seconds: int = 60
+    """Length of time-boxed after-call work, and the target shown for the others."""
+    aht_target_s: float = 360.0
+    """Average handling time above this shows in the warning colour."""
+    fcr_target: float = 0.85
+    """First-call resolution below this shows in the warning colour."""
+    lookup_timeout_s: float = 3.0
+    """A screen-pop lookup slower than this is abandoned and the card says so."""
+    auto_ready_after_acw: bool = True
+    """Go Ready by itself when after-call work ends."""

@@ -1,0 +1,838 @@
+"""The desk screen: status bar, ringing banner, call line, customer card, footer.
+
+It is also the desk's controller: it keeps the calls of this session, the agent state and today's
+figures, turns phone events into what the agent sees (screen pop), and sends call commands to the
+phone and writes to the outbox. Widgets only draw what it gives them.
+
+Keys (besides the App's call-control keys):
+
+| key | id | action |
+|---|---|---|
+| f9 / o | desk.order | fill a work order |
+| f10 / w | desk.wrapup | wrap up the last call |
+| ctrl+n | desk.dial | dial a number |
+| ctrl+l | desk.call_customer | call the customer on the card back |
+| ctrl+k / k | desk.kb | knowledge base |
+| ctrl+b | desk.callbacks | callers waiting for a callback |
+| ctrl+g | desk.history | this session's calls |
+| ctrl+u | desk.pick | pick or create the customer |
+| a, x, h, m, r | key.* | one-key answer, hang up, hold, mute, ready (switchable off) |
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from agent_tui.domain.agent import AgentStateChange, AgentStateName
+from agent_tui.domain.base import utc_now
+from agent_tui.domain.call import Direction
+from agent_tui.domain.customer import Customer, LookupMatch, LookupResult
+from agent_tui.domain.events import Event, EventKind
+from agent_tui.domain.session import SessionInfo
+from agent_tui.domain.ticket import TicketCreate
+from agent_tui.i18n import Translator
+from agent_tui.phone.events import (
+    CallEnded,
+    CallState,
+    EngineError,
+    Health,
+    IncomingCall,
+    Registration,
+    Transferred,
+)
+from agent_tui.ui.bindings import localize_bindings
+from agent_tui.ui.calls import AgentStatus, CallPhase, CallSession, DeskStats, LookupState, PendingTicket
+from agent_tui.ui.context import desk_app
+from agent_tui.ui.options import DeskOptions
+from agent_tui.ui.services import DeskServices, LinkStatus
+from agent_tui.ui.text import clean, duration, plain
+from agent_tui.ui.widgets.call_bar import CallLine, RingingBanner
+from agent_tui.ui.widgets.customer_card import CustomerCard
+from agent_tui.ui.widgets.status_bar import StatusBar
+
+log = logging.getLogger(__name__)
+
+PHONE_OFFLINE = "phone_offline"
+
+STATE_LABELS = {
+    AgentStateName.READY: "Ready",
+    AgentStateName.NOT_READY: "Not Ready",
+    AgentStateName.ACW: "After-call work",
+    AgentStateName.ON_CALL: "On call",
+    AgentStateName.RINGING: "Ringing",
+    AgentStateName.LOGGED_OUT: "Logged out",
+}
+STATE_CLASSES = {
+    AgentStateName.READY: "-ready",
+    AgentStateName.NOT_READY: "-not-ready",
+    AgentStateName.ACW: "-acw",
+    AgentStateName.ON_CALL: "-on-call",
+    AgentStateName.RINGING: "-on-call",
+    AgentStateName.LOGGED_OUT: "-not-ready",
+}
+REASON_LABELS = {
+    "break": "Break", "meal": "Meal", "meeting": "Meeting", "training": "Training",
+    "coaching": "Coaching", "phone_offline": "Phone offline", "other": "Other",
+}
+STATE_MARKS = {AgentStateName.READY: "●", AgentStateName.NOT_READY: "○", AgentStateName.ACW: "◐"}
+
+
+class DeskScreen(Screen[None]):
+    """What the agent sees all day."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f9,o", "order", "Order", id="desk.order"),
+        Binding("f10,w", "wrapup", "Wrap-up", id="desk.wrapup"),
+        Binding("ctrl+n", "dial", "Dial", show=False, id="desk.dial"),
+        Binding("ctrl+l", "call_customer", "Call customer", show=False, id="desk.call_customer"),
+        Binding("ctrl+k,k", "kb", "Knowledge base", show=False, id="desk.kb"),
+        Binding("ctrl+b", "callbacks", "Callbacks", show=False, id="desk.callbacks"),
+        Binding("ctrl+g", "history", "Call history", show=False, id="desk.history"),
+        Binding("ctrl+u", "pick", "Pick customer", show=False, id="desk.pick"),
+        Binding("a", "answer", "Answer", show=False, id="key.answer"),
+        Binding("x", "hangup", "Hang up", show=False, id="key.hangup"),
+        Binding("h", "hold", "Hold", show=False, id="key.hold"),
+        Binding("m", "mute", "Mute", show=False, id="key.mute"),
+        Binding("r", "ready", "Ready", show=False, id="key.ready"),
+    ]
+
+    DEFAULT_CSS = """
+    DeskScreen { layout: vertical; }
+    """
+
+    def __init__(self, services: DeskServices, options: DeskOptions, translator: Translator) -> None:
+        super().__init__(id="desk")
+        self.services = services
+        self.options = options
+        self.t = translator
+        localize_bindings(self, translator, single_keys=options.single_key_shortcuts)
+        self.calls: dict[str, CallSession] = {}
+        """Every call of this session by call id, oldest first."""
+        self.active_id: str | None = None
+        """The call the agent is talking on (or dialing)."""
+        self.ringing_id: str | None = None
+        """The call ringing now (a waiting call when another is up)."""
+        self.last_ended_id: str | None = None
+        """The last finished call, still to be wrapped up."""
+        self.status = AgentStatus()
+        self.stats = DeskStats()
+        self.link = LinkStatus(online=True)
+        self.sip_ok: bool | None = None if services.phone is not None else False
+        self.sip_detail = ""
+        self.reasons: list[str] = ["break", "meal", "meeting", "training", "other"]
+        self.auto_not_ready = False
+        """The desk itself set Not Ready because the phone went offline (and will undo it)."""
+        self.acw_started: float | None = None
+        self.lookup_cache: dict[str, LookupResult] = {}
+        self.logged_in = False
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield RingingBanner()
+        yield CallLine()
+        yield CustomerCard()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Paint once, then tick: the tick repaints only what changed."""
+        self.refresh_view()
+        self.set_interval(1.0, self.tick)
+
+    # ---- service start ----------------------------------------------------------------------
+
+    async def started(self, info: SessionInfo) -> None:
+        """Called after login: load reasons, start the phone, go Not Ready until the agent is set."""
+        self.logged_in = True
+        if self.services.phone is not None:
+            spawn_thread = getattr(self.app, "spawn_thread", None)
+            if callable(spawn_thread):
+                spawn_thread(self.services.phone.start, "starting the phone")
+        try:
+            reasons = await asyncio.wait_for(self.services.backend.list_reasons(), 5)
+        except Exception as error:  # reasons are a nicety: keep the defaults
+            log.info("reason codes not loaded: %s", error)
+        else:
+            self.reasons = [clean(r, 40) for r in reasons if r and r != PHONE_OFFLINE] or self.reasons
+        self.set_state(AgentStateName.NOT_READY, "other" if "other" in self.reasons else None)
+        self.refresh_view()
+
+    # ---- state ------------------------------------------------------------------------------
+
+    def set_state(self, state: AgentStateName, reason: str | None = None) -> None:
+        """Change the agent state, show it and tell the backend (through the outbox)."""
+        if state == self.status.state and reason == self.status.reason:
+            return
+        self.status = AgentStatus(state=state, reason=reason if state == AgentStateName.NOT_READY else None)
+        if state != AgentStateName.ACW:
+            self.acw_started = None
+        try:
+            self.services.writes.set_state(
+                self.options.username, AgentStateChange(state=state, reason=self.status.reason)
+            )
+        except Exception as error:
+            desk_app(self).report_error(error, "saving the agent state")
+        self.refresh_view()
+
+    @property
+    def active(self) -> CallSession | None:
+        """The call being talked on."""
+        return self.calls.get(self.active_id) if self.active_id else None
+
+    @property
+    def ringing(self) -> CallSession | None:
+        """The call ringing now."""
+        return self.calls.get(self.ringing_id) if self.ringing_id else None
+
+    @property
+    def focus_call(self) -> CallSession | None:
+        """The call the card is about: the active one, else the ringing one, else the last ended."""
+        for call_id in (self.active_id, self.ringing_id, self.last_ended_id):
+            if call_id and call_id in self.calls:
+                return self.calls[call_id]
+        return None
+
+    # ---- phone events -----------------------------------------------------------------------
+
+    def handle_phone_event(self, event: Any) -> None:
+        """Apply one phone event (UI thread)."""
+        if isinstance(event, IncomingCall):
+            self._incoming(event)
+        elif isinstance(event, CallState):
+            self._call_state(event)
+        elif isinstance(event, CallEnded):
+            self._call_ended(event)
+        elif isinstance(event, Registration):
+            ok = event.state == "registered"
+            if event.state != "registering":
+                self._set_phone_ok(ok, clean(event.reason, 80))
+        elif isinstance(event, Health):
+            self._set_phone_ok(event.ok, clean(event.detail, 80))
+        elif isinstance(event, Transferred):
+            key = "Transfer to {target} done." if event.ok else "Transfer to {target} failed: {reason}"
+            self.app.notify(self.t.t(key, target=clean(event.target, 60), reason=clean(event.reason, 80)),
+                            severity="information" if event.ok else "warning")
+        elif isinstance(event, EngineError):
+            self.app.notify(self.t.t("Phone error: {message}", message=clean(event.message, 200)),
+                            severity="error")
+
+    def _incoming(self, event: IncomingCall) -> None:
+        session = CallSession(
+            call_id=event.call_id,
+            number=clean(event.number, 64),
+            display=clean(event.display, 120),
+            headers={clean(k, 64): clean(v, 200) for k, v in event.headers.items()},
+            offered_at=event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC),
+        )
+        self.calls[session.call_id] = session
+        self.ringing_id = session.call_id
+        if self.active_id is None:
+            self.last_ended_id = None
+        self.refresh_view()
+        if self.active_id is not None:
+            self.app.notify(self.t.t("Call waiting: {number}", number=session.number), timeout=4)
+        self._start_lookup(session)
+
+    def _start_lookup(self, session: CallSession) -> None:
+        cached = self.lookup_cache.get(session.number)
+        if cached is not None and session.customer_id_hint is None and session.account_hint is None:
+            session.set_lookup(cached)
+            self._painted_card(session)
+        self.run_worker(self._lookup(session), group=f"lookup-{session.call_id}", exit_on_error=False)
+
+    async def _lookup(self, session: CallSession) -> None:
+        try:
+            result = await asyncio.wait_for(self._find(session), self.options.lookup_timeout_s)
+        except TimeoutError:
+            session.lookup = LookupState.FAILED
+            session.lookup_error = self.t.t("the backend did not answer in time")
+        except Exception as error:
+            session.lookup = LookupState.FAILED
+            session.lookup_error = self._describe(error)
+            log.info("lookup for %s failed: %s", session.call_id, error)
+        else:
+            if session.number:
+                self.lookup_cache[session.number] = result
+            session.set_lookup(result)
+        self._painted_card(session)
+
+    async def _find(self, session: CallSession) -> LookupResult:
+        backend = self.services.backend
+        customer_id = session.customer_id_hint
+        if customer_id is not None:
+            customer = await backend.get_customer(customer_id)
+            try:
+                by_account = await backend.lookup(account=customer.account)
+            except Exception:
+                by_account = LookupResult(matches=[])
+            for match in by_account.matches:
+                if match.customer.id == customer.id:
+                    return LookupResult(matches=[match])
+            return LookupResult(matches=[LookupMatch(customer=customer)])
+        account = session.account_hint
+        if account is not None:
+            result = await backend.lookup(account=account)
+            if result.matches:
+                return result
+        if not session.number:
+            return LookupResult(matches=[])
+        return await backend.lookup(phone=session.number)
+
+    def _describe(self, error: BaseException) -> str:
+        text = str(error) or type(error).__name__
+        if "Unavailable" in type(error).__name__ or isinstance(error, ConnectionError | OSError):
+            return self.t.t("backend unreachable") + f" ({clean(text, 120)})"
+        return clean(text, 160)
+
+    def _painted_card(self, session: CallSession) -> None:
+        """Paint the card; record pop latency once it is on screen."""
+        self.refresh_view()
+        if session.pop_latency_ms is None:
+            self.call_after_refresh(self._record_pop_latency, session)
+
+    def _record_pop_latency(self, session: CallSession) -> None:
+        if session.pop_latency_ms is None:
+            session.pop_latency_ms = max((datetime.now(UTC) - session.offered_at).total_seconds() * 1000, 0.0)
+            log.info("screen pop %s: %.1f ms", session.call_id, session.pop_latency_ms)
+
+    def _call_state(self, event: CallState) -> None:
+        session = self.calls.get(event.call_id)
+        if session is None:
+            if event.direction != "outbound":
+                return
+            session = CallSession(call_id=event.call_id, number="", direction=Direction.OUTBOUND,
+                                  phase=CallPhase.DIALING, lookup=LookupState.NONE)
+            self.calls[event.call_id] = session
+        if event.state == "confirmed" or event.state == "resumed":
+            if session.answered_at is None:
+                session.answered_at = utc_now()
+            if session.phase is CallPhase.HELD:
+                session.end_hold()
+            session.phase = CallPhase.TALKING
+            if self.ringing_id == session.call_id:
+                self.ringing_id = None
+            if session.call_id != (self.active.consult_call_id if self.active else None):
+                self.active_id = session.call_id
+            self.set_state(AgentStateName.ON_CALL)
+        elif event.state == "held":
+            session.start_hold()
+        self.refresh_view()
+
+    def _call_ended(self, event: CallEnded) -> None:
+        session = self.calls.get(event.call_id)
+        if session is None:
+            return
+        session.phase = CallPhase.ENDED
+        session.ended_at = utc_now()
+        session.end_reason = clean(event.reason, 200)
+        if session.hold_started is not None:
+            session.end_hold()
+            session.phase = CallPhase.ENDED
+        if self.ringing_id == event.call_id:
+            self.ringing_id = None
+        was_active = self.active_id == event.call_id
+        if was_active:
+            self.active_id = None
+        if session.answered_at is not None:
+            self.last_ended_id = session.call_id
+            self._send_record(session)
+            if was_active:
+                self._start_acw()
+        elif self.active_id is None and self.last_ended_id is None:
+            self.last_ended_id = session.call_id
+        self.refresh_view()
+
+    def _send_record(self, session: CallSession, **wrapup: object) -> None:
+        acw = time.monotonic() - self.acw_started if self.acw_started else 0.0
+        try:
+            record = session.to_record(self.options.username, acw_s=acw, **wrapup)
+            record.ticket_ids = []
+            self.services.writes.record_call(record)
+        except Exception as error:
+            desk_app(self).report_error(error, "saving the call record")
+
+    def _start_acw(self) -> None:
+        self.set_state(AgentStateName.ACW)
+        self.acw_started = time.monotonic()
+        if self.options.acw_mode != "optional" and self.app.screen is self:
+            self.run_action_now("wrapup")
+
+    def run_action_now(self, name: str) -> None:
+        """Run an action of this screen soon (from a handler that cannot await)."""
+        self.call_later(self.run_action, name)
+
+    def _set_phone_ok(self, ok: bool, detail: str) -> None:
+        changed = ok != self.sip_ok
+        self.sip_ok = ok
+        self.sip_detail = detail
+        if not changed:
+            return
+        if not ok and self.status.state == AgentStateName.READY:
+            self.auto_not_ready = True
+            self.set_state(AgentStateName.NOT_READY, PHONE_OFFLINE)
+            self.app.notify(self.t.t("Phone offline: set Not Ready until it is back."), severity="warning")
+        elif ok and self.auto_not_ready and self.status.reason == PHONE_OFFLINE:
+            self.auto_not_ready = False
+            self.set_state(AgentStateName.READY)
+            self.app.notify(self.t.t("Phone back online: Ready again."))
+        self.refresh_view()
+
+    def handle_link_status(self, status: LinkStatus) -> None:
+        """The outbox reports the link to the backend."""
+        was_queued = self.link.queued
+        self.link = status
+        if status.online and status.queued == 0 and was_queued:
+            for session in self.calls.values():
+                for pending in session.tickets:
+                    pending.synced = True
+        self.refresh_view()
+
+    def handle_live_event(self, event: Event) -> None:
+        """A live event from the backend: forced state changes and notes from a supervisor."""
+        if event.target not in (None, self.options.username):
+            return
+        data = event.data
+        if event.kind == EventKind.COMMAND:
+            command = str(data.get("command", ""))
+            if command == "force_state":
+                try:
+                    state = AgentStateName(str(data.get("state", "")))
+                except ValueError:
+                    return
+                reason = data.get("reason")
+                self.set_state(state, clean(reason, 40) if isinstance(reason, str) else None)
+                self.app.notify(self.t.t("Your supervisor changed your state."), severity="warning")
+            elif command in ("note", "coach", "message"):
+                self.app.notify(self.t.t("Supervisor: {text}", text=clean(data.get("text", ""), 300)),
+                                timeout=15)
+        elif event.kind == EventKind.TICKET:
+            number = data.get("number")
+            if isinstance(number, str):
+                self.app.notify(self.t.t("Work order {number} saved.", number=clean(number, 40)), timeout=3)
+
+    # ---- painting ---------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Once a second: update time-dependent cells (they repaint only when their text changes)."""
+        self._paint_status()
+        self._paint_calls()
+        if (self.status.state == AgentStateName.ACW and self.options.acw_mode == "timeboxed"
+                and self.acw_started is not None
+                and time.monotonic() - self.acw_started >= self.options.acw_seconds):
+            self._finish_acw()
+
+    def _finish_acw(self) -> None:
+        self.acw_started = None
+        if self.options.auto_ready_after_acw:
+            self.set_state(AgentStateName.READY)
+        else:
+            self.set_state(AgentStateName.NOT_READY, "other")
+
+    def refresh_view(self) -> None:
+        """Repaint everything from the current state."""
+        if not self.is_mounted:
+            return
+        self._paint_status()
+        self._paint_calls()
+        self.query_one(CustomerCard).show(self.t, self.focus_call)
+
+    def _paint_status(self) -> None:
+        t = self.t.t
+        bar = self.query_one(StatusBar)
+        state = self.status.state
+        label = t(STATE_LABELS.get(state, state.value))
+        if state == AgentStateName.NOT_READY and self.status.reason:
+            label += f" ({t(REASON_LABELS.get(self.status.reason, self.status.reason))})"
+        elapsed = self.status.elapsed()
+        if state == AgentStateName.ACW and self.acw_started is not None:
+            used = time.monotonic() - self.acw_started
+            if self.options.acw_mode == "timeboxed":
+                label += " " + duration(max(self.options.acw_seconds - used, 0))
+            else:
+                label += " " + duration(used)
+        elif state == AgentStateName.ON_CALL:
+            label += " " + duration(elapsed)
+        else:
+            # Idle: minute resolution, so an idle desk does not repaint every second.
+            label += " " + t("{minutes}m", minutes=int(elapsed // 60))
+        mark = STATE_MARKS.get(state, "■")
+        bar.cell("state").show(f"{mark} {label}", STATE_CLASSES.get(state, ""))
+        if self.services.phone is None:
+            bar.cell("sip").show(t("SIP off"), "-warn")
+        elif self.sip_ok is None:
+            bar.cell("sip").show(t("SIP …"), "")
+        elif self.sip_ok:
+            bar.cell("sip").show(t("SIP ok"), "-ok")
+        else:
+            bar.cell("sip").show(t("SIP down!"), "-bad")
+        if self.link.online and not self.link.queued:
+            bar.cell("link").show(t("Online"), "-ok")
+        elif self.link.online:
+            bar.cell("link").show(t("Syncing {count}", count=self.link.queued), "-warn")
+        else:
+            bar.cell("link").show(t("Offline, {count} queued", count=self.link.queued), "-bad")
+        aht = self.stats.aht_s
+        fcr = self.stats.fcr
+        low = (aht is not None and aht > self.options.aht_target_s) or (
+            fcr is not None and fcr < self.options.fcr_target)
+        stats = t("Calls {calls} AHT {aht} FCR {fcr}", calls=self.stats.calls,
+                  aht=duration(aht) if aht is not None else "-",
+                  fcr=f"{fcr:.0%}" if fcr is not None else "-")
+        bar.cell("stats").show(stats + (" !" if low else ""), "-warn" if low else "")
+        now = datetime.now().astimezone()
+        clock = now.strftime("%H:%M:%S") if self.options.clock == "seconds" else now.strftime("%H:%M")
+        bar.cell("clock").show(clock if self.options.clock != "off" else "", "")
+
+    def _paint_calls(self) -> None:
+        t = self.t.t
+        banner = self.query_one(RingingBanner)
+        ringing = self.ringing
+        if ringing is not None:
+            line = Text()
+            title = t("Call waiting") if self.active_id else t("Ringing")
+            line.append(f"☎ {title} ", style="bold")
+            line.append_text(plain(ringing.number or t("unknown number"), 40))
+            who = ringing.customer.name if ringing.customer else ringing.display
+            if who:
+                line.append("  ")
+                line.append_text(plain(who, 60, style="bold"))
+            if ringing.queue:
+                line.append(f"  {t('Queue')}: ")
+                line.append_text(plain(ringing.queue, 40))
+            line.append(f"  {t('Waiting')} {duration(ringing.wait_s())}")
+            line.append(f"  [{t('F3 answer')}]")
+            banner.show(line)
+        else:
+            banner.show(None)
+        call_line = self.query_one(CallLine)
+        active = self.active
+        if active is not None:
+            text = Text()
+            phase = t("On hold") if active.phase is CallPhase.HELD else (
+                t("Dialing") if active.phase is CallPhase.DIALING else t("On call"))
+            text.append(f"{phase} ", style="bold")
+            text.append_text(plain(active.number, 40))
+            name = active.customer.name if active.customer else active.display
+            if name:
+                text.append("  ")
+                text.append_text(plain(name, 60))
+            text.append(f"  {duration(active.talk_s())}")
+            if active.muted:
+                text.append(f"  [{t('MUTED')}]", style="bold reverse")
+            if active.phase is CallPhase.HELD:
+                text.append(f"  [{t('HELD')}]", style="bold reverse")
+            call_line.show(text, active=True, held=active.phase is CallPhase.HELD)
+        else:
+            last = self.calls.get(self.last_ended_id) if self.last_ended_id else None
+            if last is not None and not last.wrapped_up and last.answered_at is not None:
+                text = Text(t("Call ended: {number}. F10 wrap-up.", number=clean(last.number, 40)))
+            else:
+                text = Text(t("No call."))
+            call_line.show(text, active=False)
+
+    # ---- call control actions ---------------------------------------------------------------
+
+    def _phone(self) -> Any:
+        phone = self.services.phone
+        if phone is None:
+            self.app.notify(self.t.t("No phone in this session."), severity="warning")
+        return phone
+
+    def _command(self, what: str, func: Any, *args: Any) -> None:
+        try:
+            func(*args)
+        except Exception as error:
+            desk_app(self).report_error(error, what)
+
+    def action_answer(self) -> None:
+        """Answer the ringing call (a call in progress is put on hold first)."""
+        ringing = self.ringing
+        phone = self._phone()
+        if ringing is None or phone is None:
+            if ringing is None:
+                self.app.notify(self.t.t("Nothing is ringing."), timeout=2)
+            return
+        active = self.active
+        if active is not None and active.phase is CallPhase.TALKING:
+            self._command("putting the call on hold", phone.hold, active.call_id)
+            active.start_hold()
+        self._command("answering", phone.answer, ringing.call_id)
+
+    def action_reject(self) -> None:
+        """Refuse the ringing call."""
+        ringing = self.ringing
+        phone = self._phone()
+        if ringing is not None and phone is not None:
+            self._command("rejecting the call", phone.reject, ringing.call_id)
+
+    def action_hangup(self) -> None:
+        """Hang up the active call (or reject the ringing one when nothing else is up)."""
+        phone = self._phone()
+        if phone is None:
+            return
+        if self.active is not None:
+            self._command("hanging up", phone.hangup, self.active.call_id)
+        elif self.ringing is not None:
+            self._command("rejecting the call", phone.reject, self.ringing.call_id)
+
+    def action_hold(self) -> None:
+        """Put the active call on hold, or take it off hold."""
+        active = self.active
+        phone = self._phone()
+        if active is None or phone is None:
+            return
+        if active.phase is CallPhase.HELD:
+            self._command("resuming the call", phone.resume, active.call_id)
+        else:
+            self._command("putting the call on hold", phone.hold, active.call_id)
+            active.start_hold()
+        self.refresh_view()
+
+    def action_mute(self) -> None:
+        """Mute or unmute the agent's microphone on the active call."""
+        active = self.active
+        phone = self._phone()
+        if active is None or phone is None:
+            return
+        active.muted = not active.muted
+        self._command("muting", phone.mute, active.call_id, active.muted)
+        self.refresh_view()
+
+    def action_ready(self) -> None:
+        """Toggle Ready / Not Ready (Not Ready asks for the reason)."""
+        from agent_tui.ui.screens.reason import ReasonScreen
+
+        if self.status.state in (AgentStateName.NOT_READY, AgentStateName.ACW, AgentStateName.LOGGED_OUT):
+            if self.status.state == AgentStateName.ACW and self.options.acw_mode == "mandatory":
+                last = self.calls.get(self.last_ended_id) if self.last_ended_id else None
+                if last is not None and not last.wrapped_up:
+                    self.app.notify(self.t.t("Wrap up the call first (F10)."), severity="warning")
+                    return
+            if self.sip_ok is False and self.services.phone is not None:
+                self.app.notify(self.t.t("The phone is offline; you stay Not Ready."), severity="warning")
+                return
+            self.auto_not_ready = False
+            self.set_state(AgentStateName.READY)
+        elif self.status.state == AgentStateName.READY:
+            def chosen(reason: str | None) -> None:
+                if reason:
+                    self.set_state(AgentStateName.NOT_READY, reason)
+
+            self.app.push_screen(ReasonScreen(self.reasons), chosen)
+
+    def action_transfer(self) -> None:
+        """Transfer the active call: pick a target, then blind or consult."""
+        from agent_tui.ui.screens.transfer import TransferScreen
+
+        active = self.active
+        if active is None or self._phone() is None:
+            self.app.notify(self.t.t("No call to transfer."), timeout=2)
+            return
+        self.app.push_screen(TransferScreen(self.services.backend), self._transfer_chosen)
+
+    def _transfer_chosen(self, choice: tuple[str, str] | None) -> None:
+        active = self.active
+        phone = self.services.phone
+        if choice is None or active is None or phone is None:
+            return
+        mode, target = choice
+        if mode == "blind":
+            self._command("transferring", phone.blind_transfer, active.call_id, target)
+        else:
+            def consult() -> None:
+                active.consult_call_id = phone.consult(active.call_id, target)
+
+            spawn = getattr(self.app, "spawn_thread", None)
+            if callable(spawn):
+                spawn(consult, "calling the transfer target")
+            active.start_hold()
+        self.refresh_view()
+
+    def action_conference(self) -> None:
+        """Complete a consult transfer, or with a held call and an active one, make a conference."""
+        active = self.active
+        phone = self._phone()
+        if active is None or phone is None:
+            return
+        if active.consult_call_id:
+            self._command("completing the transfer", phone.complete_transfer, active.call_id,
+                          active.consult_call_id)
+            return
+        others = [c.call_id for c in self.calls.values()
+                  if c.phase is CallPhase.HELD and c.call_id != active.call_id]
+        if not others:
+            self.app.notify(self.t.t("A conference needs a second call on hold."), timeout=3)
+            return
+        self._command("starting the conference", phone.conference, [active.call_id, *others])
+
+    def action_dtmf(self) -> None:
+        """Open the DTMF pad for the active call."""
+        from agent_tui.ui.screens.dtmf import DtmfScreen
+
+        active = self.active
+        phone = self._phone()
+        if active is None or phone is None:
+            self.app.notify(self.t.t("No call to send digits on."), timeout=2)
+            return
+
+        def send(digit: str) -> None:
+            self._command("sending DTMF", phone.send_dtmf, active.call_id, digit)
+
+        self.app.push_screen(DtmfScreen(send))
+
+    def action_dial(self, number: str | None = None) -> None:
+        """Dial a number (asks for it when none is given)."""
+        from agent_tui.ui.screens.dial import DialScreen
+
+        if number:
+            self.dial(number)
+            return
+        self.app.push_screen(DialScreen(), lambda value: self.dial(value) if value else None)
+
+    def dial(self, number: str, customer: Customer | None = None) -> None:
+        """Place an outbound call; the card keeps the customer when the call is to them."""
+        phone = self._phone()
+        if phone is None:
+            return
+        number = clean(number, 64).strip()
+        if not number:
+            return
+
+        def place() -> None:
+            call_id = phone.make_call(number)
+            self.app.call_from_thread(self._dialed, call_id, number, customer)
+
+        spawn = getattr(self.app, "spawn_thread", None)
+        if callable(spawn):
+            spawn(place, "dialing")
+
+    def _dialed(self, call_id: str, number: str, customer: Customer | None) -> None:
+        session = self.calls.get(call_id) or CallSession(call_id=call_id, number=number)
+        session.number = number
+        session.direction = Direction.OUTBOUND
+        if session.phase is CallPhase.RINGING:
+            session.phase = CallPhase.DIALING
+        self.calls[call_id] = session
+        self.active_id = call_id
+        if customer is not None:
+            session.choose(LookupMatch(customer=customer))
+        elif session.lookup is not LookupState.FOUND:
+            session.lookup = LookupState.PENDING
+            self.run_worker(self._lookup(session), exit_on_error=False)
+        self.refresh_view()
+
+    def action_call_customer(self) -> None:
+        """Click-to-dial: call the card's customer on their first phone number."""
+        session = self.focus_call
+        customer = session.customer if session else None
+        if customer is None or not customer.phones:
+            self.app.notify(self.t.t("No customer number to call."), timeout=2)
+            return
+        self.dial(customer.phones[0], customer)
+
+    # ---- other panels -----------------------------------------------------------------------
+
+    def action_pick(self) -> None:
+        """Pick among several matching customers, or create one when none matched."""
+        from agent_tui.ui.screens.create_customer import CreateCustomerScreen
+        from agent_tui.ui.screens.pick import PickCustomerScreen
+
+        session = self.focus_call
+        if session is None:
+            return
+        if session.lookup is LookupState.SEVERAL:
+            def picked(match: LookupMatch | None) -> None:
+                if match is not None:
+                    session.choose(match)
+                    self.refresh_view()
+
+            self.app.push_screen(PickCustomerScreen(session.matches), picked)
+        elif session.lookup in (LookupState.NONE, LookupState.FAILED):
+            def created(customer: Customer | None) -> None:
+                if customer is not None:
+                    session.choose(LookupMatch(customer=customer))
+                    self.lookup_cache.pop(session.number, None)
+                    self.refresh_view()
+
+            self.app.push_screen(CreateCustomerScreen(self.services.backend, session.number), created)
+
+    def action_order(self) -> None:
+        """Open the work-order screens for the call on the card."""
+        from agent_tui.ui.screens.order import OrderPickScreen
+
+        if self.services.screens is None:
+            self.app.notify(self.t.t("No work-order screens in this session."), severity="warning")
+            return
+        self.app.push_screen(OrderPickScreen(self.services.screens, self.focus_call, self))
+
+    def submit_ticket(self, ticket: TicketCreate, session: CallSession | None) -> str | None:
+        """Queue a work order in the outbox; it shows on the card at once as pending."""
+        try:
+            reference = self.services.writes.submit_ticket(ticket)
+        except Exception as error:
+            desk_app(self).report_error(error, "saving the work order")
+            return None
+        if session is not None:
+            session.tickets.append(PendingTicket(reference, ticket, synced=False))
+        self.refresh_view()
+        self.app.notify(self.t.t("Work order queued."), timeout=3)
+        return reference
+
+    def action_wrapup(self) -> None:
+        """Wrap up the last finished call (or the active one, noting it early)."""
+        from agent_tui.ui.screens.wrapup import WrapUp, WrapUpScreen
+
+        session = (self.calls.get(self.last_ended_id) if self.last_ended_id else None) or self.active
+        if session is None:
+            self.app.notify(self.t.t("No call to wrap up."), timeout=2)
+            return
+
+        def done(result: WrapUp | None) -> None:
+            if result is None:
+                return
+            self.finish_wrapup(session, result)
+
+        acw_end = (self.acw_started + self.options.acw_seconds) if (
+            self.acw_started is not None and self.options.acw_mode == "timeboxed") else None
+        self.app.push_screen(WrapUpScreen(session, acw_end), done)
+
+    def finish_wrapup(self, session: CallSession, result: Any) -> None:
+        """Record the wrap-up, count the call in today's figures, and end after-call work."""
+        acw = time.monotonic() - self.acw_started if self.acw_started else 0.0
+        self._send_record(session, disposition=result.disposition,
+                          first_call_resolved=result.resolved,
+                          transfer_reason=result.transfer_reason or None, notes=result.notes)
+        if not session.wrapped_up:
+            self.stats.add(session.talk_s(), session.hold_s, acw, result.resolved)
+        session.wrapped_up = True
+        if self.status.state == AgentStateName.ACW:
+            self._finish_acw()
+        self.refresh_view()
+
+    def action_kb(self) -> None:
+        """Search the knowledge base."""
+        from agent_tui.ui.screens.kb import KbScreen
+
+        self.app.push_screen(KbScreen(self.services.backend))
+
+    def action_callbacks(self) -> None:
+        """Callers waiting for a callback: Enter calls one back."""
+        from agent_tui.ui.screens.callbacks import CallbacksScreen
+
+        self.app.push_screen(CallbacksScreen(self.services.callbacks),
+                             lambda number: self.dial(number) if number else None)
+
+    def action_history(self) -> None:
+        """This session's calls."""
+        from agent_tui.ui.screens.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(list(self.calls.values())))

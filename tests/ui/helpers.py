@@ -1,0 +1,73 @@
+"""Helpers for Pilot tests: the screen as plain text, and waiting for a condition with a deadline."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable
+from typing import Any
+
+from rich.console import Console
+from textual.app import App
+from textual.pilot import Pilot
+
+from agent_tui.forms.drafts import DraftStore
+from agent_tui.paths import state_dir
+from agent_tui.ui.app import DeskApp
+from agent_tui.ui.calls import LookupState
+from agent_tui.ui.options import DeskOptions
+from agent_tui.ui.services import DeskServices
+from tests.ui.doubles import FakeBackend, FakePhone, FakeWrites, LocalScreens
+
+
+def screen_text(app: App[Any]) -> str:
+    """What the terminal shows now, as plain text lines (one per row)."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
+                      color_system=None, record=True, legacy_windows=False)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return console.export_text(styles=False)
+
+
+async def wait_until(pilot: Pilot[Any], predicate: Callable[[], object], deadline_s: float = 5.0,
+                     what: str = "condition") -> None:
+    """Let the app run until `predicate()` holds; fail after `deadline_s` seconds."""
+    deadline = time.monotonic() + deadline_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.01)
+
+
+def make_app(backend: FakeBackend | None = None, *, options: DeskOptions | None = None,
+             password: str | None = "secret", phone: FakePhone | None = None,
+             writes: FakeWrites | None = None) -> tuple[DeskApp, FakePhone, FakeBackend, FakeWrites]:
+    """A desk App wired to doubles, logged in with `password` (None: shows the login screen)."""
+    from pydantic import SecretStr
+
+    phone = phone or FakePhone()
+    backend = backend or FakeBackend()
+    writes = writes or FakeWrites()
+    services = DeskServices(backend=backend, writes=writes, phone=phone, screens=LocalScreens(),
+                            callbacks=backend, drafts=DraftStore(state_dir() / "drafts"))
+    app = DeskApp(services, options or DeskOptions(username="agent1"),
+                  password=SecretStr(password) if password is not None else None)
+    return app, phone, backend, writes
+
+
+def popped(app: DeskApp, call_id: str = "c1") -> bool:
+    """Whether the call's card was painted (its pop latency is recorded)."""
+    call = app.desk.calls.get(call_id)
+    return call is not None and call.pop_latency_ms is not None
+
+
+def lookup_is(app: DeskApp, state: LookupState, call_id: str = "c1") -> bool:
+    """Whether the call's lookup reached `state`."""
+    call = app.desk.calls.get(call_id)
+    return call is not None and call.lookup is state
+
+
+def has_customer(app: DeskApp, call_id: str = "c1") -> bool:
+    """Whether the call has its customer settled."""
+    call = app.desk.calls.get(call_id)
+    return call is not None and call.customer is not None
