@@ -81,6 +81,7 @@ def _narrow(text: str) -> str:
 
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _LOCAL = re.compile(r"[2-9]\d{6,7}")
+_AFTER_AREA = re.compile(r"[1-9]\d{6,7}")
 _EXTENSION = re.compile(r"^(?P<main>.+?)(?:转|分机|ext\.?|x|#|,)(?P<ext>\d{1,6})$")
 _DASHED_EXTENSION = re.compile(r"^(?P<main>0\d{2,3}-\d{7,8})-(?P<ext>\d{1,6})$")
 _THREE_DIGIT_AREAS = re.compile(r"0(10|2\d)")
@@ -115,7 +116,7 @@ def normalize_phone(raw: str) -> str | None:
         return "+" + text
     if international or (text.startswith("86") and len(text) == 13 and _MOBILE.fullmatch(text[2:])):
         text = text[2:]
-        if not text.startswith("1"):
+        if not _MOBILE.fullmatch(text) and not text.startswith("0"):
             text = "0" + text  # +86 10 12345678: the trunk 0 is left out after a country code
     if _MOBILE.fullmatch(text):
         return None if extension else text
@@ -123,7 +124,7 @@ def normalize_phone(raw: str) -> str | None:
     if text.startswith("0"):
         area_len = 3 if _THREE_DIGIT_AREAS.match(text) else 4
         area, number = text[:area_len], text[area_len:]
-        if _LOCAL.fullmatch(number):
+        if _AFTER_AREA.fullmatch(number):
             return f"{area}-{number}{suffix}"
         return None
     if _LOCAL.fullmatch(text):
