@@ -8,6 +8,7 @@ Secrets never live here: they belong in the credential store (`agent_tui.credent
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainValidator,
@@ -106,8 +108,17 @@ AudioDevice = Annotated[str | int, PlainValidator(_device)]
 """A sound device: its name (or part of it), its index, `"default"` or `"null"` (no audio)."""
 
 
-def _expand(value: Path | None) -> Path | None:
-    return value.expanduser() if value is not None else None
+def _to_path(value: object) -> object:
+    # TOML has no path type: accept strings even when checking strictly, and expand `~`.
+    if isinstance(value, str):
+        if not value.strip():
+            raise ValueError("expected a file path, got an empty string")
+        return Path(value).expanduser()
+    return value
+
+
+FilePath = Annotated[Path, BeforeValidator(_to_path)]
+"""A file or folder path; `~` is expanded."""
 
 
 # -- sections --------------------------------------------------------------------------------------
@@ -123,7 +134,7 @@ class BackendSettings(_Section):
     credential store."""
     verify_tls: bool = True
     """Check the backend's TLS certificate (https URLs). Turn off only for a lab."""
-    ca_file: Path | None = None
+    ca_file: FilePath | None = None
     """PEM file of the CA that signed the backend's certificate, when it is not a public one."""
     connect_timeout_s: float = Field(default=3.0, gt=0, le=120)
     """Seconds to wait for a connection to the backend."""
@@ -145,7 +156,6 @@ class BackendSettings(_Section):
     @field_validator("ca_file")
     @classmethod
     def _check_ca_file(cls, value: Path | None) -> Path | None:
-        value = _expand(value)
         if value is not None and not value.is_file():
             raise ValueError(f"file not found: {value}")
         return value
@@ -227,7 +237,7 @@ class SipSettings(_Section):
     """Answer every incoming call at once (ghost agents and training)."""
     dtmf: Literal["rfc2833", "info"] = "rfc2833"
     """How DTMF digits are sent: RTP events (RFC 2833) or SIP INFO."""
-    tls_ca_file: Path | None = None
+    tls_ca_file: FilePath | None = None
     """PEM file of the CA that signed the registrar's TLS certificate."""
     tls_verify_server: bool = True
     """Check the registrar's TLS certificate."""
@@ -252,7 +262,6 @@ class SipSettings(_Section):
     @field_validator("tls_ca_file")
     @classmethod
     def _check_ca_file(cls, value: Path | None) -> Path | None:
-        value = _expand(value)
         if value is not None and not value.is_file():
             raise ValueError(f"file not found: {value}")
         return value
@@ -307,15 +316,10 @@ class RecordingSettings(_Section):
 
     enabled: bool = False
     """Record every call as a WAV file."""
-    directory: Path | None = None
+    directory: FilePath | None = None
     """Folder of the recordings; by default `recordings` in the state dir (see `agent-tui config path`)."""
     keep_days: int = Field(default=30, ge=1, le=3650)
     """Delete recordings older than this many days."""
-
-    @field_validator("directory")
-    @classmethod
-    def _expand_directory(cls, value: Path | None) -> Path | None:
-        return _expand(value)
 
     def resolve_directory(self) -> Path:
         """The recordings folder, created when needed."""
@@ -330,7 +334,7 @@ class LoggingSettings(_Section):
 
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     """Least severe level written, in any case (`debug` works too)."""
-    file: Path | None = None
+    file: FilePath | None = None
     """Log file; by default `agent-tui.log` in the log dir."""
     sip_level: int = Field(default=3, ge=0, le=6)
     """pjsip's own log level (0 quiet … 6 every packet), written to the same folder."""
@@ -339,11 +343,6 @@ class LoggingSettings(_Section):
     @classmethod
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
-
-    @field_validator("file")
-    @classmethod
-    def _expand_file(cls, value: Path | None) -> Path | None:
-        return _expand(value)
 
     def resolve_file(self) -> Path:
         """The log file path, its folder created when needed."""
@@ -473,23 +472,48 @@ def load_config(path: Path | None = None) -> Settings:
             raise ConfigError([ConfigProblem.from_toml_error(exc)]) from None
     data = doc.data if doc is not None else {}
     source = str(file)
-    # Keys starting with "_" would reach BaseSettings as init options (`_env_file`...): refuse them.
-    private = [key for key in data if key.startswith("_")]
-    if private:
-        raise ConfigError([_unknown_key(doc, source, (key,), Settings) for key in private])
+    if doc is not None:
+        # TOML values are typed: check them strictly first ("yes" is not a boolean here), and alone,
+        # so that every problem in the file is reported against its line.
+        problems = _file_problems(doc, source)
+        if problems:
+            raise ConfigError(problems)
     try:
         return Settings(**data)
     except SettingsError as exc:
-        raise ConfigError([ConfigProblem("environment", None, "", _env_parse_message(exc))]) from None
+        raise ConfigError(_env_parse_problems(exc)) from None
     except ValidationError as exc:
-        raise ConfigError(_problems(exc.errors(), doc, source)) from None
+        raise ConfigError(_problems(exc.errors(), doc, source, with_env=True)) from None
 
 
-def _env_parse_message(exc: SettingsError) -> str:
-    # pydantic-settings says which field failed but not which variable; name the likely ones.
-    names = sorted(name for name in os.environ if name.upper().startswith(ENV_PREFIX))
-    cause = exc.__cause__ or exc
-    return f"cannot parse environment variable value as JSON ({cause}); set: {', '.join(names)}"
+def _file_problems(doc: TomlDocument, source: str) -> list[ConfigProblem]:
+    """Every problem in the file on its own, values checked strictly."""
+    errors: list[ErrorDetails] = []
+    for key, value in doc.data.items():
+        field = Settings.model_fields.get(key)
+        section = field.annotation if field is not None else None
+        if not (isinstance(section, type) and issubclass(section, BaseModel)):
+            # Unknown top-level keys, "_env_file" and friends included (they are BaseSettings options).
+            errors.append({"type": "extra_forbidden", "loc": (key,), "msg": "", "input": value})
+            continue
+        try:
+            section.model_validate(value, strict=True)
+        except ValidationError as exc:
+            errors.extend({**error, "loc": (key, *error["loc"])} for error in exc.errors())
+    return _problems(errors, doc, source, with_env=False)
+
+
+def _env_parse_problems(exc: SettingsError) -> list[ConfigProblem]:
+    """Name the variables whose JSON does not parse (pydantic-settings only names the section)."""
+    problems = []
+    for loc, name in sorted(_env_locs().items()):
+        value = os.environ.get(name, "").strip()
+        if value[:1] in ("[", "{"):
+            try:
+                json.loads(value)
+            except ValueError as error:
+                problems.append(ConfigProblem(f"${name}", None, dotted(loc), f"invalid JSON: {error}"))
+    return problems or [ConfigProblem("environment", None, "", str(exc))]
 
 
 def _env_locs() -> dict[tuple[str, ...], str]:
@@ -513,8 +537,10 @@ def _env_data() -> dict[str, Any]:
         return {}
 
 
-def _problems(errors: Iterable[ErrorDetails], doc: TomlDocument | None, source: str) -> list[ConfigProblem]:
-    env_locs = _env_locs()
+def _problems(
+    errors: Iterable[ErrorDetails], doc: TomlDocument | None, source: str, *, with_env: bool
+) -> list[ConfigProblem]:
+    env_locs = _env_locs() if with_env else {}
     merged = _merge(doc.data if doc is not None else {}, _env_data() if env_locs else {})
     problems: list[ConfigProblem] = []
     for error in errors:
@@ -533,13 +559,6 @@ def _problems(errors: Iterable[ErrorDetails], doc: TomlDocument | None, source: 
             problems.append(problem)
     problems.sort(key=lambda p: (p.source.startswith("$"), p.line or 0))
     return problems
-
-
-def _unknown_key(
-    doc: TomlDocument | None, source: str, loc: tuple[str, ...], model: type[BaseModel]
-) -> ConfigProblem:
-    line = doc.line_of(loc) if doc is not None else None
-    return ConfigProblem(source, line, dotted(loc), _unknown_message(loc[-1], model))
 
 
 def _unknown_message(name: str, model: type[BaseModel] | None) -> str:
@@ -608,6 +627,7 @@ _TYPE_MESSAGES = {
     "model_type": "expected a table",
     "model_attributes_type": "expected a table",
     "path_type": "expected a file path",
+    "is_instance_of": "expected a file path",
 }
 
 

@@ -84,7 +84,8 @@ def parse_toml(raw: bytes | str, path: Path) -> TomlDocument:
             line = raw.count(b"\n", 0, exc.start) + 1
             column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
             bad = raw[exc.start : exc.start + 1].hex()
-            raise TomlError(path, line, "", f"invalid UTF-8 (byte 0x{bad} at column {column})") from None
+            key = _key_at_line(raw.decode("utf-8", errors="replace"), line)
+            raise TomlError(path, line, key, f"invalid UTF-8 (byte 0x{bad} at column {column})") from None
     else:
         text = raw
     if text.startswith("\ufeff"):
@@ -122,22 +123,25 @@ def _syntax_error(path: Path, text: str, message: str) -> TomlError:
         if end:
             message = message[: end.start()]
             line = text.count("\n") + 1
-    key = ""
-    if line is not None:
-        lines = text.split("\n")
-        # The table in force at the error line, from the text before it, and the key on that line.
-        before = _Scanner("\n".join(lines[: line - 1]))
-        before.run()
-        on_line = _Scanner(lines[line - 1] if line - 1 < len(lines) else "")
-        on_line.skip_space(newlines=False)
-        own: list[str] | None = None
-        if on_line.peek() not in ("[", "", "#"):
-            try:
-                own = on_line.parse_key()
-            except _Malformed:
-                own = None
-        key = dotted(before.table + tuple(own or ()))
+    key = _key_at_line(text, line) if line is not None else ""
     return TomlError(path, line, key, f"TOML syntax error: {message.strip()}")
+
+
+def _key_at_line(text: str, line: int) -> str:
+    """Best guess of the dotted key being defined on `line`, for messages about text that does not parse."""
+    lines = text.split("\n")
+    # The table in force at that line, from the text before it, and the key on the line itself.
+    before = _Scanner("\n".join(lines[: line - 1]))
+    before.run()
+    on_line = _Scanner(lines[line - 1] if line - 1 < len(lines) else "")
+    on_line.skip_space(newlines=False)
+    own: list[str] = []
+    if on_line.peek() not in ("[", "", "#"):
+        try:
+            own = on_line.parse_key()
+        except _Malformed:
+            own = []
+    return dotted(before.table + tuple(own))
 
 
 class _Malformed(Exception):

@@ -114,7 +114,7 @@ _values = st.recursive(
 )
 
 
-def _dump(data: dict[str, object], prefix: str = "") -> str:
+def dump_toml(data: dict[str, object], prefix: str = "") -> str:
     """A minimal TOML writer for the round-trip property (tables as headers, the rest inline)."""
 
     def key(k: str) -> str:
@@ -141,14 +141,14 @@ def _dump(data: dict[str, object], prefix: str = "") -> str:
     for k, v in data.items():
         if isinstance(v, dict):
             name = f"{prefix}.{key(k)}" if prefix else key(k)
-            out += f"[{name}]\n" + _dump(v, name)
+            out += f"[{name}]\n" + dump_toml(v, name)
     return out
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.dictionaries(_keys, _values, max_size=4))
 def test_every_key_gets_a_line(data: dict[str, object]) -> None:
-    text = _dump(data)
+    text = dump_toml(data)
     doc = parse_toml(text, Path("x.toml"))
     assert doc.data == data
 
