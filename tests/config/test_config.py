@@ -389,3 +389,10 @@ def test_loader_on_valid_toml_raises_only_config_error(tmp_path: Path, data: dic
         problems = exc.problems
     # Every problem in a file that parses is located on a line.
     assert all(str(p).startswith(f"{file}:") for p in problems), problems
+
+
+def test_unrelated_agent_tui_variables_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    # CI and scripts set these; they are not settings and must not be taken for unknown keys.
+    monkeypatch.setenv("AGENT_TUI_REQUIRE_PEERS", "1")
+    monkeypatch.setenv("AGENT_TUI_SIP_PASSWORD", "hunter2")
+    assert load_config() == Settings()
