@@ -1,7 +1,7 @@
-"""Fixtures for the real-peer tests: Kamailio, SIPp and baresip from tests.support.sip_peers."""
+"""Fixtures for the real-peer tests: Kamailio, SIPp, baresip and agent-tui bot (tests.support.sip_peers)."""
 
 from __future__ import annotations
 
-from tests.support.sip_peers import baresip_factory, kamailio, sipp
+from tests.support.sip_peers import baresip_factory, bot_factory, kamailio, sipp
 
-__all__ = ["baresip_factory", "kamailio", "sipp"]
+__all__ = ["baresip_factory", "bot_factory", "kamailio", "sipp"]

@@ -16,6 +16,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -27,7 +28,7 @@ from typing import Any, Literal
 import pytest
 
 from tests.support.peers import require_binary
-from tests.support.waiting import WaitTimeout, wait_for
+from tests.support.waiting import JsonLineReader, WaitTimeout, wait_for
 
 SIP_DIR = Path(__file__).resolve().parent.parent / "sip"
 LOOPBACK = "127.0.0.1"
@@ -195,6 +196,11 @@ class Kamailio:
     def running(self) -> bool:
         """True while the main process is alive."""
         return self.proc is not None and self.proc.poll() is None
+
+    @property
+    def address(self) -> str:
+        """host:port (what SIPp takes as its target)."""
+        return f"{self.host}:{self.port}"
 
     def uri(self, user: str | None = None, transport: Transport | None = None) -> str:
         """`sip:user@host:port` (or the registrar's own URI without a user), with `;transport=` if given."""
@@ -946,3 +952,219 @@ def baresip_factory(tmp_path: Path) -> Iterator[BaresipFactory]:
         factory.stop_all()
     leftovers = factory.leftover_pids()
     assert not leftovers, f"baresip processes left running: {leftovers}"
+
+
+# --------------------------------------------------------------------------------------------------
+# agent-tui bot (the project's own engine, headless)
+
+
+def agent_tui_command() -> list[str]:
+    """How to run `agent-tui` from this interpreter's environment."""
+    script = Path(sys.executable).parent / "agent-tui"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", "agent_tui.cli"]
+
+
+class AgentBot:
+    """`agent-tui bot` in its own process group, its JSON lines read with deadlines.
+
+    Without `user` it listens on 127.0.0.1:`port` (no-registrar mode); with `user` and `registrar`
+    it registers there (password `secret-USER` through $AGENT_TUI_SIP_PASSWORD, never argv).
+    `next_event("incoming")` returns the next event of that name not yet returned.
+    """
+
+    def __init__(
+        self,
+        workdir: Path,
+        *args: str,
+        user: str | None = None,
+        registrar: Kamailio | None = None,
+        transport: Transport = "udp",
+        port: int | None = None,
+        password: str | None = None,
+    ) -> None:
+        self.workdir = workdir
+        self.args = list(args)
+        self.user = user
+        self.registrar = registrar
+        self.transport = transport
+        self.host = LOOPBACK
+        self.port = port if port is not None else free_port()
+        self.password = password if password is not None else (password_of(user) if user else None)
+        self.record_dir = workdir / "recordings"
+        self.log_path = workdir / "pjsip.log"
+        self.stderr_path = workdir / "stderr.log"
+        self.proc: subprocess.Popen[str] | None = None
+        self.pgid: int | None = None
+        self.reader: JsonLineReader | None = None
+        self._cursors: dict[str, int] = {}
+        self.start_seconds: float | None = None
+
+    def __repr__(self) -> str:
+        return f"AgentBot({self.address}, user={self.user}, pid={self.proc.pid if self.proc else None})"
+
+    @property
+    def address(self) -> str:
+        """host:port where the bot takes SIP directly."""
+        return f"{self.host}:{self.port}"
+
+    @property
+    def uri(self) -> str:
+        """A SIP URI reaching the bot (through the registrar when it registers there)."""
+        if self.registrar is not None and self.user:
+            return self.registrar.uri(self.user)
+        return f"sip:{self.user or 'agent'}@{self.address}"
+
+    def argv(self) -> list[str]:
+        """The full command line (no secrets in it)."""
+        argv = [*agent_tui_command(), "bot", "--listen", self.address, "--record", str(self.record_dir)]
+        argv += ["--log", str(self.log_path)]
+        if self.user and self.registrar is not None:
+            argv += ["--account", f"{self.user}@{self.registrar.host}"]
+            argv += [
+                "--registrar",
+                self.registrar.uri(transport=self.transport),
+                "--transport",
+                self.transport,
+            ]
+        return argv + self.args
+
+    def start(self, timeout: float = 15.0) -> dict[str, Any]:
+        """Start and wait for `started` (and `registered` with an account); returns that last event."""
+        self.record_dir.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ)
+        env.pop("AGENT_TUI_SIP_PASSWORD", None)
+        if self.password is not None:
+            env["AGENT_TUI_SIP_PASSWORD"] = self.password
+        began = time.monotonic()
+        with self.stderr_path.open("ab") as err:
+            self.proc = subprocess.Popen(
+                self.argv(),
+                cwd=self.workdir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                text=True,
+                encoding="utf-8",
+                errors="surrogateescape",
+                start_new_session=True,
+            )
+        self.pgid = self.proc.pid
+        self.reader = JsonLineReader.of(self.proc, f"agent-tui bot on {self.address}")
+        event = self.next_event("started", timeout)
+        if self.user and self.registrar is not None:
+            event = self.next_event("registered", timeout)
+        self.start_seconds = time.monotonic() - began
+        return event
+
+    def next_event(
+        self, name: str, timeout: float = 10.0, where: Callable[[dict[str, Any]], bool] | None = None
+    ) -> dict[str, Any]:
+        """The next event called `name` (matching `where`) not returned before, with a deadline.
+
+        Each name has its own cursor, so the order of calls across names does not matter (the
+        engine reports `recording` before `ended`, for example).
+        """
+        if self.reader is None:
+            raise RuntimeError("the bot is not started")
+        reader = self.reader
+
+        def pick() -> dict[str, Any] | None:
+            seen = reader.seen
+            for index in range(self._cursors.get(name, 0), len(seen)):
+                event = seen[index]
+                if event.get("event") == name and (where is None or where(event)):
+                    self._cursors[name] = index + 1
+                    return event
+            return None
+
+        reader.drain()
+        found = pick()
+        if found is not None:
+            return found
+        try:
+            reader.until(
+                lambda event: event.get("event") == name and (where is None or where(event)), timeout
+            )
+        except WaitTimeout as exc:
+            raise WaitTimeout(f"{exc}\nstderr:\n{_read(self.stderr_path)[-2000:]}") from None
+        found = pick()
+        assert found is not None
+        return found
+
+    def events(self, name: str | None = None) -> list[dict[str, Any]]:
+        """Every event read so far (of one name, if given); reads what is already queued first."""
+        if self.reader is None:
+            return []
+        self.reader.drain()
+        return [event for event in self.reader.seen if name is None or event.get("event") == name]
+
+    @property
+    def alive(self) -> bool:
+        """True while the bot process runs."""
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout: float = 10.0) -> int:
+        """SIGTERM the bot (its clean shutdown) and wait; SIGKILL the group if it hangs. The exit code."""
+        if self.proc is None or self.pgid is None:
+            return 0
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                kill_group(self.proc, self.pgid)
+                raise WaitTimeout(f"agent-tui bot ignored SIGTERM for {timeout} s") from None
+        stop_group(self.proc, self.pgid, grace=2.0)
+        if self.reader is not None:
+            self.reader.join(2.0)
+        return int(self.proc.returncode)
+
+    def stderr_text(self) -> str:
+        """What the bot wrote on stderr (should be nothing on a good run)."""
+        return _read(self.stderr_path)
+
+    def leftover_pids(self) -> list[int]:
+        """Bot processes still alive."""
+        return group_members(self.pgid) if self.pgid is not None else []
+
+
+class BotFactory:
+    """Makes `agent-tui bot` processes for one test and stops them all afterwards."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.bots: list[AgentBot] = []
+
+    def __call__(self, *args: str, start: bool = True, **options: Any) -> AgentBot:
+        workdir = self.workdir / f"bot-{len(self.bots) + 1}"
+        workdir.mkdir(parents=True)
+        bot = AgentBot(workdir, *args, **options)
+        self.bots.append(bot)
+        if start:
+            bot.start()
+        return bot
+
+    def stop_all(self) -> None:
+        """Stop every bot (fixture teardown), even when one of them hangs."""
+        for bot in self.bots:
+            with contextlib.suppress(WaitTimeout):
+                bot.stop()
+
+    def leftover_pids(self) -> list[int]:
+        """Bot processes of this factory still alive."""
+        return [pid for bot in self.bots for pid in bot.leftover_pids()]
+
+
+@pytest.fixture
+def bot_factory(tmp_path: Path) -> Iterator[BotFactory]:
+    """`bot_factory(*bot_args, user=None, registrar=None, transport="udp")` -> a started AgentBot."""
+    factory = BotFactory(tmp_path / "bots")
+    try:
+        yield factory
+    finally:
+        factory.stop_all()
+    leftovers = factory.leftover_pids()
+    assert not leftovers, f"agent-tui bot processes left running: {leftovers}"
