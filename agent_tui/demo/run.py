@@ -1,0 +1,44 @@
+"""`agent-tui demo [desk]`: backend with demo data, the desk logged in as agent01, and a caller."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pydantic import SecretStr
+
+from agent_tui import paths
+from agent_tui.config import Settings
+from agent_tui.demo.stack import DemoStack, free_port
+
+DEMO_AGENT = "agent01"
+DEMO_PASSWORD = "demo"  # noqa: S105 - the published password of the seeded demo users
+CALL_INTERVAL_S = 6.0
+
+
+def _progress(text: str) -> None:
+    print(f"agent-tui demo: {text}", file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the demo stack, run the desk in the foreground, stop everything when it quits."""
+    if args.mode != "desk":
+        _progress(f"`demo {args.mode}` is not built yet; `agent-tui demo desk` is")
+        return 2
+    from agent_tui.ui.launch import run_desk
+
+    folder = paths.state_dir() / "demo"
+    sip_port = free_port()
+    try:
+        with DemoStack(folder, _progress) as stack:
+            backend = stack.start_backend(free_port())
+            stack.start_caller(backend, f"sip:{DEMO_AGENT}@127.0.0.1:{sip_port}", CALL_INTERVAL_S)
+            settings = Settings(
+                backend={"url": backend, "username": DEMO_AGENT},
+                sip={"mode": "listen", "listen": f"127.0.0.1:{sip_port}"},
+            )
+            _progress(f"desk logged in as {DEMO_AGENT}; ctrl+q quits")
+            return run_desk(settings, DEMO_AGENT, SecretStr(DEMO_PASSWORD), listen=("127.0.0.1", sip_port))
+    except RuntimeError as exc:
+        _progress(str(exc))
+        return 1
