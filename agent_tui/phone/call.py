@@ -40,6 +40,9 @@ class CallSink(Protocol):
     def call_tsx(self, call: EngineCall, prm: Any) -> None:
         """onCallTsxState."""
 
+    def stream_destroyed(self, call: EngineCall, prm: Any) -> None:
+        """onStreamDestroyed (last chance to read the stream's statistics)."""
+
 
 @dataclass
 class CallBook:
@@ -96,6 +99,9 @@ class EngineCall(pj.Call):  # type: ignore[misc]
 
     def onCallTsxState(self, prm: Any) -> None:
         self.sink.guard("onCallTsxState", self.sink.call_tsx, self, prm)
+
+    def onStreamDestroyed(self, prm: Any) -> None:
+        self.sink.guard("onStreamDestroyed", self.sink.stream_destroyed, self, prm)
 
 
 def op_param(code: int = 0, headers: dict[str, str] | None = None, reason: str = "") -> Any:

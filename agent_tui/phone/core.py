@@ -129,6 +129,7 @@ class EngineCore:
         self.ep = pj.Endpoint()
         with silenced_stdout():
             self.ep.libCreate()
+
         cfg = pj.EpConfig()
         cfg.uaConfig.threadCnt = 0
         cfg.uaConfig.mainThreadOnly = True
@@ -143,8 +144,14 @@ class EngineCore:
         cfg.logConfig.decor = cfg.logConfig.decor & ~pj.PJ_LOG_HAS_NEWLINE
         cfg.medConfig.noVad = True
         self.ep.libInit(cfg)
-        self._create_transports()
+        if not self.ep.libIsThreadRegistered():  # (needs libInit: pjsua2 creates its mutex there)
+            # Measured: after a start that failed half-way, pjlib stays initialised, so libCreate on a
+            # new thread does not register it and the next pjlib call aborts the process.
+            self.ep.libRegisterThread("phone-engine")
+        # Transports after libStart: measured, a failure between libInit and libStart leaves pjlib
+        # half torn down after libDestroy, and the next engine in the process aborts.
         self.ep.libStart()
+        self._create_transports()
         self.ep.audDevManager().setNullDev()
         self._set_codecs()
         self.hub = MediaHub(self.ep, opts.recording_dir)
@@ -492,6 +499,14 @@ class EngineCore:
         elif book.answered_at is None:
             book.held = held
 
+    def stream_destroyed(self, call: EngineCall, prm: Any) -> None:
+        """onStreamDestroyed: keep the stream's last statistics for the end-of-call report."""
+        if call.book.answered_at is None:
+            return
+        stats = read_stats(call)
+        if stats is not None:
+            call.book.last_stats = stats
+
     def dtmf(self, call: EngineCall, prm: Any) -> None:
         """onDtmfDigit."""
         method: DtmfMethod = "info" if int(prm.method) == pj.PJSUA_DTMF_METHOD_SIP_INFO else "rfc2833"
@@ -799,7 +814,9 @@ class EngineCore:
             self.hub = None
             gc.collect()
             self.destroying = True
-            ep.libDestroy()
+            # Calls are hung up and accounts unregistered above: skip the network part, which only
+            # waits a fixed second for transactions we no longer care about.
+            ep.libDestroy(pj.PJSUA_DESTROY_NO_NETWORK)
         finally:
             self.ep = None
             gc.collect()

@@ -34,6 +34,9 @@ class PhoneEngineError(RuntimeError):
 class PhoneEngine:
     """The softphone: start it, set a listener, send commands, receive events."""
 
+    _one_per_process = threading.Lock()
+    """pjsua2 aborts the process on a second live Endpoint: held from `start` until the thread ends."""
+
     def __init__(self, options: EngineOptions, listener: Listener | None = None) -> None:
         self.options = options
         self._listener = listener
@@ -42,7 +45,8 @@ class PhoneEngine:
         self._ready = threading.Event()
         self._stop = threading.Event()
         self._started: EngineStarted | None = None
-        self._failure: BaseException | None = None
+        self._failure = ""
+        """Why the engine failed (text only: a kept exception would keep pjsua2 objects alive)."""
         self._wake_socket: socket.socket | None = None
         self._wake_target: tuple[str, int] | None = None
         self._lock = threading.Lock()
@@ -69,15 +73,15 @@ class PhoneEngine:
         """Start the engine thread and wait until pjsua2 is up; raises PhoneEngineError on failure."""
         if self._thread is not None:
             raise PhoneEngineError("the engine was already started")
+        if not PhoneEngine._one_per_process.acquire(blocking=False):
+            raise PhoneEngineError("another phone engine is running in this process (pjsua2 allows one)")
         self._thread = threading.Thread(target=self._run, name="phone-engine", daemon=True)
         self._thread.start()
         if not self._ready.wait(timeout):
             raise PhoneEngineError(f"the engine did not start within {timeout:g} s")
         if self._started is None:
             self._thread.join(timeout)
-            raise PhoneEngineError(f"the engine failed to start: {describe_error(self._failure)}") from (
-                self._failure
-            )
+            raise PhoneEngineError(f"the engine failed to start: {self._failure}")
         host = self._started.address.rsplit(":", 1)[0]
         self._wake_target = (host, self._started.udp_port)
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -107,7 +111,7 @@ class PhoneEngine:
             try:
                 self._started = core.setup()
             except BaseException as exc:
-                self._failure = exc
+                self._failure = describe_error(exc)
                 clean = False
                 return
             finally:
@@ -125,7 +129,8 @@ class PhoneEngine:
                 core.shutdown()
             except BaseException as exc:
                 clean = False
-                self._failure = exc
+                self._failure = describe_error(exc)
+            PhoneEngine._one_per_process.release()
             self._emit(EngineStopped(clean=clean))
 
     def _drain(self, core: EngineCore) -> None:
