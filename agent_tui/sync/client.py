@@ -25,7 +25,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
 
-from agent_tui.domain.agent import Agent, AgentState, AgentStateChange, QueueStats
+from agent_tui.domain.agent import Agent, AgentStateChange, QueueStats
 from agent_tui.domain.base import Page, Problem
 from agent_tui.domain.call import CallRecord
 from agent_tui.domain.customer import (
@@ -53,6 +53,8 @@ T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+PAGE_SIZE = 500
+"""Items asked for per page when a method returns a whole list (the reference backend allows 1,000)."""
 
 
 @dataclass(frozen=True)
@@ -420,36 +422,48 @@ class BackendClient:
         data = await self.write_json("PATCH", f"/v1/tickets/{int(ticket_id)}", _dump_patch(patch))
         return _validate(TypeAdapter(Ticket), data, "patch ticket")
 
-    async def set_agent_state(self, username: str, change: AgentStateChange) -> AgentState:
-        """`PUT /v1/agents/{id}/state`, one attempt."""
-        data = await self.write_json("PUT", f"/v1/agents/{username}/state", _dump(change))
-        return _validate(TypeAdapter(AgentState), data, "agent state")
+    async def get_agent_state(self, username: str) -> Agent:
+        """`GET /v1/agents/{id}/state`: one user with their current state."""
+        data = await self.get_json(f"/v1/agents/{quote(username, safe='')}/state")
+        return _validate(TypeAdapter(Agent), data, "agent state")
 
-    async def post_call(self, record: CallRecord) -> Any:
+    async def set_agent_state(self, username: str, change: AgentStateChange) -> Agent:
+        """`PUT /v1/agents/{id}/state`, one attempt; the agent with the new state."""
+        data = await self.write_json("PUT", f"/v1/agents/{quote(username, safe='')}/state", _dump(change))
+        return _validate(TypeAdapter(Agent), data, "agent state")
+
+    async def post_call(self, record: CallRecord) -> CallRecord:
         """`POST /v1/calls`, one attempt (posting the same call_id again updates the record)."""
-        return await self.write_json("POST", "/v1/calls", _dump(record))
+        data = await self.write_json("POST", "/v1/calls", _dump(record))
+        return _validate(TypeAdapter(CallRecord), data, "call")
+
+    async def _all_pages(self, path: str, adapter: TypeAdapter[list[T]], what: str,
+                         params: Mapping[str, str | int] | None = None) -> list[T]:
+        """Every item of a paged list (a bare list is accepted too)."""
+        items: list[T] = []
+        while True:
+            data = await self.get_json(path, {**(params or {}), "limit": PAGE_SIZE, "offset": len(items)})
+            page = _validate(adapter, _items(data), what)
+            items += page
+            total = data.get("total") if isinstance(data, dict) else None
+            if not page or not isinstance(total, int) or len(items) >= total:
+                return items
 
     async def list_agents(self) -> list[Agent]:
-        """`GET /v1/agents`."""
-        data = await self.get_json("/v1/agents")
-        return _validate(TypeAdapter(list[Agent]), _items(data), "agents")
+        """`GET /v1/agents`: every user with their state (all pages)."""
+        return await self._all_pages("/v1/agents", TypeAdapter(list[Agent]), "agents")
 
     async def list_queues(self) -> list[QueueStats]:
-        """`GET /v1/queues`."""
-        data = await self.get_json("/v1/queues")
-        return _validate(TypeAdapter(list[QueueStats]), _items(data), "queues")
+        """`GET /v1/queues`: live figures of every queue (all pages)."""
+        return await self._all_pages("/v1/queues", TypeAdapter(list[QueueStats]), "queues")
 
     async def list_reasons(self) -> list[str]:
         """`GET /v1/reasons`: the Not Ready reason codes the backend offers."""
-        data = await self.get_json("/v1/reasons")
-        if isinstance(data, dict) and "reasons" in data:
-            data = data["reasons"]
-        return _validate(TypeAdapter(list[str]), _items(data), "reasons")
+        return await self._all_pages("/v1/reasons", TypeAdapter(list[str]), "reasons")
 
     async def list_screens(self) -> list[ScreenSummary]:
-        """`GET /v1/screens`."""
-        data = await self.get_json("/v1/screens")
-        return _validate(TypeAdapter(list[ScreenSummary]), _items(data), "screens")
+        """`GET /v1/screens`: every call screen (all pages)."""
+        return await self._all_pages("/v1/screens", TypeAdapter(list[ScreenSummary]), "screens")
 
     async def get_screen(self, screen_id: str) -> ScreenDefinition:
         """`GET /v1/screens/{id}`."""
@@ -458,8 +472,8 @@ class BackendClient:
 
     async def list_notices(self, area: str | None = None) -> list[OutageNotice]:
         """`GET /v1/notices[?area=]`: outage notices, optionally for one area."""
-        data = await self.get_json("/v1/notices", {"area": area} if area else None)
-        return _validate(TypeAdapter(list[OutageNotice]), _items(data), "notices")
+        return await self._all_pages("/v1/notices", TypeAdapter(list[OutageNotice]), "notices",
+                                     {"area": area} if area else None)
 
     async def kb_search(self, q: str, *, limit: int = 20) -> list[KbArticle]:
         """`GET /v1/kb?q=`: knowledge-base articles matching `q` (Chinese or English)."""

@@ -200,3 +200,27 @@ async def test_only_writes_are_accepted(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="start with"):
         await outbox.enqueue("POST", "v1/tickets", None, "x")
     await outbox.close()
+
+
+async def test_enqueue_sync_from_other_threads_wakes_the_sender(tmp_path: Path) -> None:
+    backend = Backend()
+    backend.mode = "up"
+    delivered: list[Delivery] = []
+    outbox = make(backend, tmp_path / "o.db", delivered=delivered)
+    outbox.start()
+
+    def writer(base: int) -> None:
+        for n in range(base, base + 25):
+            outbox.enqueue_sync("POST", "/v1/tickets", {"n": n}, "ticket")
+
+    await asyncio.gather(*(asyncio.to_thread(writer, base) for base in (0, 100, 200, 300)))
+    await eventually(lambda: len(delivered) == 100, what="100 deliveries")
+    assert outbox.status().queued == 0
+    await outbox.close()
+    numbers = [d.item.body["n"] for d in delivered]
+    assert sorted(numbers) == sorted(n for base in (0, 100, 200, 300) for n in range(base, base + 25))
+    # FIFO per writer: each thread's writes arrive in the order it made them.
+    for base in (0, 100, 200, 300):
+        mine = [n for n in numbers if base <= n < base + 25]
+        assert mine == sorted(mine)
+    assert len({r.headers["idempotency-key"] for r in backend.requests}) == 100

@@ -8,6 +8,7 @@ moment (its write accepted by the backend, the answer not yet seen) and restarte
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import os
 import secrets
@@ -25,7 +26,10 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from agent_tui.domain.agent import AgentStateChange, AgentStateName
+from agent_tui.domain.events import Event, EventKind
 from agent_tui.sync.client import BackendClient
+from agent_tui.sync.events import EventStream, StreamState, StreamStatus
 from agent_tui.sync.outbox import LinkState, Outbox
 from agent_tui.sync.retry import Backoff
 from tests.support.waiting import JsonLineReader, wait_for
@@ -284,3 +288,41 @@ async def until(predicate: Callable[[], bool], limit: float = 20) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {limit} s")
         await asyncio.sleep(0.01)
+
+
+async def test_event_stream_resumes_across_a_backend_restart(server: ServerProcess) -> None:
+    supervisor = BackendClient(server.url)
+    agent = BackendClient(server.url)
+    await supervisor.login("sup01", SecretStr(PASSWORD))
+    await agent.login(USER, SecretStr(PASSWORD))
+    states: list[StreamStatus] = []
+    stream = EventStream(supervisor, on_status=states.append, backoff=Backoff(base=0.05, cap=0.5))
+    received: list[Event] = []
+
+    async def consume() -> None:
+        async for event in stream:
+            if event.kind == EventKind.AGENT_STATE:
+                received.append(event)
+
+    task = asyncio.get_running_loop().create_task(consume())
+    try:
+        await until(lambda: stream.state == StreamState.CONNECTED)
+        await agent.set_agent_state(USER, AgentStateChange(state=AgentStateName.READY))
+        await until(lambda: len(received) == 1)
+        before = stream.last_event_id
+        assert before is not None
+        await asyncio.to_thread(server.kill)
+        await until(lambda: stream.state == StreamState.RECONNECTING)
+        await asyncio.to_thread(server.start)
+        await until(lambda: stream.connects == 2, limit=30)
+        await agent.set_agent_state(USER, AgentStateChange(state=AgentStateName.NOT_READY, reason="break"))
+        await until(lambda: len(received) == 2)
+        assert received[1].id > received[0].id
+        assert stream.last_event_id != before
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await supervisor.aclose()
+        await agent.aclose()
+    assert any(s.state == StreamState.RECONNECTING and s.detail for s in states)
