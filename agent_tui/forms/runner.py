@@ -307,10 +307,15 @@ class FormRun:
         return None
 
     def target(self) -> str | None:
-        """Where `next()` would go from the current step with the answers so far."""
+        """Where `next()` would go from the current step with the answers so far.
+
+        Only answers on the current route count: an answer left behind on a branch the agent backed
+        out of must not steer the script.
+        """
         step = self.step
+        on_route = {field_id: value for field_id, (_, value) in self.route_answers_by_id()}
         for branch in step.branches:
-            if all(condition_holds(condition, self._answers) for condition in branch.when):
+            if all(condition_holds(condition, on_route) for condition in branch.when):
                 return branch.goto
         return step.next
 

@@ -255,3 +255,34 @@ def test_end_steps_cannot_advance() -> None:
         run.to_ticket()
     assert run.readback() == [("Order number", "GD20240501000123"),
                               ("Status told to the caller", "In progress, on time")]
+
+
+def test_answers_left_on_an_abandoned_branch_do_not_steer() -> None:
+    from agent_tui.domain.screen import ScreenDefinition
+
+    screen = ScreenDefinition.model_validate({
+        "id": "s", "title": "S", "steps": [
+            {"id": "a", "title": "A", "next": "c",
+             "fields": [{"id": "x", "label": "X", "type": "choice",
+                         "choices": [{"value": "p", "label": "P"}, {"value": "q", "label": "Q"}]}],
+             "branches": [{"when": [{"field": "x", "equals": "p"}], "goto": "b"}]},
+            {"id": "b", "title": "B", "next": "d",
+             "fields": [{"id": "flag", "label": "F", "type": "boolean"}]},
+            {"id": "c", "title": "C", "next": "d"},
+            {"id": "d", "title": "D", "next": "f",
+             "branches": [{"when": [{"field": "flag", "equals": True}], "goto": "e"}]},
+            {"id": "e", "title": "E", "kind": "end"},
+            {"id": "f", "title": "F", "kind": "end"},
+        ]})
+    run = FormRun(screen, clock=clock)
+    run.set("x", "p")
+    run.next()
+    run.set("flag", True)
+    run.next()
+    assert run.target() == "e"
+    run.back()
+    run.back()
+    run.set("x", "q")
+    assert [run.next().id, run.next().id] == ["c", "d"]
+    assert run.value("flag") is True
+    assert run.target() == "f"
