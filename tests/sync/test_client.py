@@ -206,3 +206,15 @@ def test_backoff_grows_and_is_capped() -> None:
     assert [plain.delay(n) for n in range(5)] == [0.5, 1.0, 2.0, 4.0, 4.0]
     jittered = Backoff(base=0.5, cap=4.0)
     assert all(0 < jittered.delay(n) <= 4.0 for n in range(50))
+
+
+async def test_whole_lists_follow_every_page() -> None:
+    codes = [f"r{n}" for n in range(5)]
+
+    def pages(request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params["offset"])
+        return httpx.Response(200, json={"items": codes[offset : offset + 2], "total": 5, "limit": 2,
+                                         "offset": offset})
+
+    async with BackendClient("http://b.test", transport=httpx.MockTransport(pages)) as client:
+        assert await client.list_reasons() == codes

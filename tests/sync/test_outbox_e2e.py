@@ -326,3 +326,34 @@ async def test_event_stream_resumes_across_a_backend_restart(server: ServerProce
         await supervisor.aclose()
         await agent.aclose()
     assert any(s.state == StreamState.RECONNECTING and s.detail for s in states)
+
+
+async def test_every_typed_read_parses_the_real_backend(server: ServerProcess) -> None:
+    async with BackendClient(server.url) as client:
+        session = await client.login(USER, SecretStr(PASSWORD))
+        assert session.username == USER
+        assert (await client.health())["status"] == "ok"
+        page = await client.list_customers(limit=5)
+        assert page.total >= 200
+        first = page.items[0]
+        assert (await client.get_customer(first.id)).account == first.account
+        found = await client.lookup(account=first.account)
+        assert [m.customer.id for m in found.matches] == [first.id]
+        if first.phones:
+            assert first.id in [m.customer.id for m in (await client.lookup(phone=first.phones[0])).matches]
+        await client.customer_history(first.id)
+        tickets = await client.list_tickets(limit=3)
+        assert tickets.total > 0
+        assert (await client.get_ticket(tickets.items[0].id)).number == tickets.items[0].number
+        agents = await client.list_agents()
+        assert USER in {a.username for a in agents}
+        assert len(agents) >= 22  # agent01..agent20, sup01, trainer01
+        await client.list_queues()
+        assert "break" in await client.list_reasons()
+        screens = await client.list_screens()
+        if screens:
+            assert (await client.get_screen(screens[0].id)).id == screens[0].id
+        await client.kb_search("停电")
+        await client.list_notices()
+        await client.logout()
+        assert client.token is None
