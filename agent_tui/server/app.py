@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from agent_tui import __version__
-from agent_tui.server import migrate, problems, screens
+from agent_tui.server import migrate, problems, roles, screens
 from agent_tui.server.auth import authorize
 from agent_tui.server.broker import Broker
 from agent_tui.server.db import Database
@@ -61,6 +61,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
     for module in (sessions, customers, tickets, agents, calls, queues, events, reference):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    missing = roles.unlisted(app.routes)
+    if missing:
+        raise RuntimeError(f"routes without an entry in roles.ROUTE_ROLES: {missing}")
     return app
 
 

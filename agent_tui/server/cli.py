@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 from pathlib import Path
@@ -23,9 +24,17 @@ def default_screens_dir() -> Path | None:
 
 
 def settings_from_args(args: argparse.Namespace) -> ServerSettings:
-    """Server settings from the command line."""
+    """Server settings from the command line, over those in `$AGENT_TUI_SERVER_SETTINGS` (JSON) if set.
+
+    The environment carries the settings the command line has no flag for (limits, intervals).
+    """
+    base: dict[str, object] = json.loads(os.environ.get(SETTINGS_ENV) or "{}")
     screens: Path | None = args.screens if args.screens is not None else default_screens_dir()
-    return ServerSettings.from_url(args.db or default_db_url(), screens_dir=screens, seed=args.seed)
+    base.update(db_url=args.db or base.get("db_url") or default_db_url(), screens_dir=screens,
+                prepare_db=True)
+    if args.seed is not None:
+        base["seed"] = args.seed
+    return ServerSettings.model_validate(base)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,6 +6,9 @@ against this table), so a new endpoint cannot be left open by accident.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from typing import Any
+
 from agent_tui.domain.session import Role
 
 PUBLIC = None
@@ -65,3 +68,22 @@ def allowed_roles(method: str, path: str) -> frozenset[Role] | None:
     if key not in ROUTE_ROLES:
         raise UnlistedRoute(f"{method} {path} has no entry in ROUTE_ROLES")
     return ROUTE_ROLES[key]
+
+
+def iter_routes(routes: Iterable[Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+    """(method, path) of every route, descending into included routers (HEAD left out)."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            context = getattr(route, "include_context", None)
+            yield from iter_routes(included.routes, prefix + str(getattr(context, "prefix", "") or ""))
+            continue
+        path = getattr(route, "path", None)
+        for method in sorted(getattr(route, "methods", None) or ()):
+            if path is not None and method != "HEAD":
+                yield method, prefix + path
+
+
+def unlisted(routes: Iterable[Any]) -> list[tuple[str, str]]:
+    """The routes without a `ROUTE_ROLES` entry."""
+    return [key for key in iter_routes(routes) if key not in ROUTE_ROLES]
