@@ -133,6 +133,8 @@ class Bot:
         self.dialled = 0
         self.to_dial = (args.calls or 1) if args.dial else 0
         self.live: set[str] = set()
+        self.handed_on: set[str] = set()
+        """Calls we were transferred away from: the conversation goes on in a new call."""
         self._timers: list[_Timer] = []
         self._seq = itertools.count()
         self.done = False
@@ -194,6 +196,7 @@ class Bot:
         elif isinstance(event, DtmfReceived):
             self.emit("dtmf", call_id=event.call_id, digit=event.digit, method=event.method)
         elif isinstance(event, TransferRequested):
+            self.handed_on.add(event.call_id)
             self.emit("transferred", call_id=event.call_id, role="transferee", target=event.target,
                       headers=event.headers)
         elif isinstance(event, Transferred):
@@ -201,9 +204,11 @@ class Bot:
                       ok=event.ok, code=event.code)
         elif isinstance(event, CallEnded):
             self.live.discard(event.call_id)
-            self.ended += 1
             self.emit("ended", call_id=event.call_id, reason=event.reason, code=event.code,
                       duration=event.duration_s, direction=event.direction)
+            if event.call_id in self.handed_on:
+                return
+            self.ended += 1
             if args.calls is not None and self.ended >= args.calls:
                 self.done = True
             elif self.dialled < self.to_dial:

@@ -568,7 +568,8 @@ class EngineCore:
         """onCallReplaced: an attended transfer replaced `call`; the new call keeps its public id."""
         old = call.book
         book = CallBook(old.public_id, old.direction, started_at=old.started_at, answered_at=old.answered_at,
-                        headers=old.headers)
+                        headers=old.headers, recording=old.recording, muted=old.muted,
+                        next_stats_at=old.next_stats_at)
         new_call = EngineCall(self, call.account, int(prm.newCallId), book)
         prm.newCall = new_call
         old.replaced = True
