@@ -1,0 +1,67 @@
+"""Supervisor monitoring: a signed X-Monitor call is answered silently; bad tokens get 403."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from agent_tui.phone.engine import PhoneEngine
+from agent_tui.phone.events import CallState, IncomingCall, MonitorStarted
+from agent_tui.phone.monitor_token import make_token
+from agent_tui.phone.options import EngineOptions
+from tests.phone.conftest import Bots
+from tests.phone.support import EventLog
+from tests.support.audio_checks import dominant_frequency, read_pcm
+
+KEY = "test-monitor-key"
+
+
+@pytest.fixture
+def monitored(tmp_path: Path, events: EventLog) -> Iterator[PhoneEngine]:
+    engine = PhoneEngine(EngineOptions(monitor_key=SecretStr(KEY), log_file=tmp_path / "pjsip.log",
+                                       stats_interval_s=1.0), events)
+    engine.start()
+    try:
+        yield engine
+    finally:
+        engine.stop()
+
+
+def test_listen_hears_the_customer_silently(
+    monitored: PhoneEngine, events: EventLog, bots: Bots, tmp_path: Path
+) -> None:
+    uri = f"sip:agent@{monitored.info.address}"
+    bots.start("--dial", uri, "--tone", "440")
+    ring = events.wait(IncomingCall)
+    monitored.answer(ring.call_id)
+    events.wait(CallState, call_id=ring.call_id, state="confirmed")
+    token = make_token(KEY, "listen", time.time() + 60, "sup1")
+    supervisor = bots.start("--dial", uri, "--header", "X-Monitor=listen", "--header",
+                            f"X-Monitor-Token={token}", "--record", str(tmp_path / "sup"))
+    started = events.wait(MonitorStarted)
+    assert started.mode == "listen"
+    assert started.target_call_id == ring.call_id
+    assert len(events.of(IncomingCall)) == 1  # no ring for the agent
+    supervisor.until("answered")
+    supervisor.until("stats")
+    supervisor.until("stats")
+    assert supervisor.stop() == 0
+    path = Path(supervisor.events("recording")[0]["path"])
+    hz = dominant_frequency(path, start_s=read_pcm(path).seconds - 0.8)
+    assert 400 <= hz <= 480, hz
+
+
+@pytest.mark.parametrize("token", ["forged.token", make_token("wrong-key", "barge", time.time() + 60),
+                                   make_token(KEY, "barge", time.time() - 1)])
+def test_bad_or_expired_token_is_refused_with_403(
+    monitored: PhoneEngine, events: EventLog, bots: Bots, token: str
+) -> None:
+    supervisor = bots.start("--dial", f"sip:agent@{monitored.info.address}", "--header", "X-Monitor=barge",
+                            "--header", f"X-Monitor-Token={token}")
+    assert supervisor.until("ended")["code"] == 403
+    assert not events.of(MonitorStarted)
+    assert not events.of(IncomingCall)
