@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,6 +110,51 @@ def dotted(loc: Sequence[str | int]) -> str:
             name = part if _BARE_KEY.fullmatch(part) else '"' + part.replace('"', '\\"') + '"'
             out += f".{name}" if out else name
     return out
+
+
+def validation_problem(data: Mapping[str, Any], errors: Sequence[Mapping[str, Any]]) -> tuple[Loc, str]:
+    """Where in `data` the first of pydantic's `errors` (`exc.errors()`) lies, and a message for people.
+
+    Shared by the loaders of screens and scenarios, which report it as `FILE:LINE: key: message`.
+    """
+    first = errors[0]
+    loc = data_loc(data, first["loc"], missing=first["type"] == "missing")
+    message = str(first["msg"])
+    if first["type"] == "value_error":
+        message = message.removeprefix("Value error, ")
+    elif first["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif any(isinstance(part, str) and "str" in part for part in first["loc"][len(loc) : len(loc) + 1]):
+        # A LocalizedText failed both ways; pydantic's messages would name the union's members.
+        message = 'expected text, or a table of languages like { en = "...", zh = "..." }'
+    others = {data_loc(data, e["loc"], missing=e["type"] == "missing") for e in errors} - {loc}
+    if others:
+        message += f" (and {len(others)} more problems)"
+    return loc, message
+
+
+def data_loc(data: Any, loc: Sequence[str | int], *, missing: bool) -> Loc:
+    """The part of a pydantic error location that exists in the data.
+
+    Pydantic adds the names of union members (`str`, `dict[str,str]`) to locations; they are dropped so
+    the key shown is one the author wrote. A missing key is kept, named under its table.
+    """
+    kept: list[str | int] = []
+    node = data
+    for index, part in enumerate(loc):
+        if isinstance(node, Mapping) and isinstance(part, str):
+            if part in node:
+                node = node[part]
+                kept.append(part)
+                continue
+            if missing and index == len(loc) - 1:
+                kept.append(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            kept.append(part)
+            continue
+        break
+    return tuple(kept)
 
 
 def _syntax_error(path: Path, text: str, message: str) -> TomlError:

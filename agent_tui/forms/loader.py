@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from agent_tui.domain.customer import Customer
 from agent_tui.domain.screen import CONDITION_OPERATORS, FieldType, ScreenDefinition, Step, StepKind
-from agent_tui.tomlfile import Loc, TomlDocument, TomlError, dotted, load_toml
+from agent_tui.tomlfile import Loc, TomlDocument, TomlError, dotted, load_toml, validation_problem
 
 PREFILL_PATTERN = re.compile(r"^(customer|call)(\.[a-z_][a-z0-9_]*(\[[0-9]+\])?)+$")
 """Where a prefill may come from: `customer.address`, `customer.phones[0]`, `call.number`."""
@@ -120,45 +120,8 @@ def _valid_steps(data: Mapping[str, Any]) -> list[Step] | None:
 
 
 def _from_validation(document: TomlDocument, exc: ValidationError) -> ScreenError:
-    errors = exc.errors()
-    first = errors[0]
-    loc = _data_loc(document.data, first["loc"], missing=first["type"] == "missing")
-    message = first["msg"]
-    if first["type"] == "value_error":
-        message = message.removeprefix("Value error, ")
-    elif first["type"] == "extra_forbidden":
-        message = "unknown key"
-    elif any(isinstance(part, str) and "str" in part for part in first["loc"][len(loc) : len(loc) + 1]):
-        # A LocalizedText failed both ways; pydantic's messages would name the union's members.
-        message = 'expected text, or a table of languages like { en = "...", zh = "..." }'
-    others = {_data_loc(document.data, e["loc"], missing=e["type"] == "missing") for e in errors} - {loc}
-    if others:
-        message += f" (and {len(others)} more problems)"
+    loc, message = validation_problem(document.data, exc.errors())
     return ScreenError(document.path, document.line_of(loc) or 1, dotted(loc), message)
-
-
-def _data_loc(data: Any, loc: Sequence[str | int], *, missing: bool) -> Loc:
-    """The part of a pydantic error location that exists in the data.
-
-    Pydantic adds the names of union members (`str`, `dict[str,str]`) to locations; they are dropped so
-    the key shown is one the author wrote. A missing key is kept, named under its table.
-    """
-    kept: list[str | int] = []
-    node = data
-    for index, part in enumerate(loc):
-        if isinstance(node, Mapping) and isinstance(part, str):
-            if part in node:
-                node = node[part]
-                kept.append(part)
-                continue
-            if missing and index == len(loc) - 1:
-                kept.append(part)
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-            kept.append(part)
-            continue
-        break
-    return tuple(kept)
 
 
 def _lint(steps: Sequence[Step], subject_fields: Sequence[str]) -> Iterator[tuple[Loc, str]]:
