@@ -63,3 +63,15 @@ def test_a_second_engine_in_the_process_is_refused() -> None:
             PhoneEngine(EngineOptions()).start()
     finally:
         first.stop()
+
+
+def test_audio_cli_says_clearly_when_there_is_no_audio(capsys: pytest.CaptureFixture[str]) -> None:
+    from agent_tui.cli import main
+
+    code = main(["audio", "list"])
+    out, err = capsys.readouterr()
+    if code != 0:  # no sounddevice/PortAudio/devices on this machine: a clear message, no traceback
+        assert "agent-tui audio:" in err
+        assert "Traceback" not in err
+    else:
+        assert out.strip()
