@@ -43,7 +43,8 @@ def full_match(c: Customer) -> LookupMatch:
     last = ContactRecord(id=1, customer_id=c.id, at=NOW, agent="li", summary="Meter reads too high",
                          outcome="ticket opened", ticket_id=99)
     ticket = Ticket(id=99, number="GD20260301000099", ticket_type=TicketType.REPAIR,
-                    status=TicketStatus.ISSUED, created_by="li", created_at=NOW, updated_at=NOW, subject="No power",
+                    status=TicketStatus.ISSUED, created_by="li", created_at=NOW, updated_at=NOW,
+                    subject="No power",
                     deadlines=[SlaDeadline(segment="BC", start=TicketStatus.ISSUED, end=TicketStatus.RECEIVED,
                                            limit_minutes=4, breached=True)])
     notice = OutageNotice(id=3, area="西湖", title="Planned maintenance", starts_at=NOW)

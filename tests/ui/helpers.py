@@ -11,6 +11,7 @@ from rich.console import Console
 from textual.app import App
 from textual.pilot import Pilot
 
+from agent_tui.domain.agent import AgentStateName
 from agent_tui.forms.drafts import DraftStore
 from agent_tui.paths import state_dir
 from agent_tui.ui.app import DeskApp
@@ -35,7 +36,7 @@ async def wait_until(pilot: Pilot[Any], predicate: Callable[[], object], deadlin
     deadline = time.monotonic() + deadline_s
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            raise AssertionError(f"timed out waiting for {what}; screen:\n{screen_text(pilot.app)}")
         await pilot.pause(0.01)
 
 
@@ -71,3 +72,8 @@ def has_customer(app: DeskApp, call_id: str = "c1") -> bool:
     """Whether the call has its customer settled."""
     call = app.desk.calls.get(call_id)
     return call is not None and call.customer is not None
+
+
+def state_of(app: DeskApp) -> AgentStateName:
+    """The agent state the desk shows (a function, so mypy does not narrow it across awaits)."""
+    return app.desk.status.state

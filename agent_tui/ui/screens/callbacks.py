@@ -45,6 +45,8 @@ class CallbacksScreen(PanelScreen[str | None]):
                     f"  {clean(entry.customer_name, 60)}  {clean(entry.queue, 40)}"), id=str(index)))
             hint = self.t.t("Enter calls back") if self.entries else self.t.t("Nobody is waiting.")
             self.query_one("#callbacks-hint", Static).update(hint)
+            if listing.option_count:
+                listing.highlighted = 0
             listing.focus()
 
         desk_app(self).spawn(self, load, "loading callbacks")

@@ -388,9 +388,9 @@ class DeskScreen(Screen[None]):
 
     def handle_link_status(self, status: LinkStatus) -> None:
         """The outbox reports the link to the backend."""
-        was_queued = self.link.queued
         self.link = status
-        if status.online and status.queued == 0 and was_queued:
+        # An online link with an empty queue has delivered everything queued before it.
+        if status.online and status.queued == 0:
             for session in self.calls.values():
                 for pending in session.tickets:
                     pending.synced = True

@@ -47,9 +47,9 @@ class FormScreen(Screen[None]):
     """The running script."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+right,pagedown", "next", "Next", id="form.next"),
-        Binding("ctrl+left,pageup", "back", "Back", id="form.back"),
-        Binding("ctrl+s", "submit", "Submit", id="form.submit"),
+        Binding("ctrl+right,pagedown", "next", "Next", id="form.next", priority=True),
+        Binding("ctrl+left,pageup", "back", "Back", id="form.back", priority=True),
+        Binding("ctrl+s", "submit", "Submit", id="form.submit", priority=True),
         Binding("escape", "close", "Desk", id="form.close"),
     ]
     DEFAULT_CSS = """

@@ -17,12 +17,14 @@ def key_table(screen: Screen[object]) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
     for key, (_node, binding, _enabled, _tooltip) in screen.active_bindings.items():
-        if not binding.description or binding.system:
+        # Only our own bindings (they all have ids); widget internals like scrolling are noise here.
+        if not binding.description or binding.system or not binding.id:
             continue
         row = (screen.app.get_key_display(binding), binding.description)
         if row not in seen and key:
             seen.add(row)
             rows.append(row)
+    rows.sort(key=lambda row: (not row[0].startswith("f"), len(row[0]) > 3))
     return rows
 
 

@@ -54,6 +54,7 @@ class KbScreen(PanelScreen[None]):
             if not self.articles:
                 self.query_one("#kb-body", Static).update(self.t.t("Nothing found."))
             else:
+                results.highlighted = 0
                 results.focus()
 
         desk_app(self).spawn(self, search, "searching the knowledge base", group="kb", exclusive=True)

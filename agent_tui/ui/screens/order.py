@@ -70,6 +70,8 @@ class OrderPickScreen(PanelScreen[None]):
                 listing.add_option(Option(clean(self.t.pick(screen.title), 80), id=f"screen-{index}"))
             hint = self.t.t("Enter opens") if self.screens else self.t.t("No screens available.")
             self.query_one("#order-hint", Static).update(hint)
+            if listing.option_count:
+                listing.highlighted = 0
             listing.focus()
 
         desk_app(self).spawn(self, load, "loading work-order screens")

@@ -62,6 +62,8 @@ class TransferScreen(PanelScreen[tuple[str, str] | None]):
                                       f"  {clean(agent.extension, 20)}  {clean(agent.team or '', 30)}  ",
                                       self.t.t(agent.state.state.value.replace("_", " ").capitalize()))
             listing.add_option(Option(prompt, id=clean(agent.extension, 64)))
+        if listing.option_count:
+            listing.highlighted = 0
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """Filter the directory as the agent types."""
