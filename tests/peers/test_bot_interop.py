@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.audio_checks import dominant_frequency, rms_level
+from tests.support.audio_checks import dominant_frequency, readable_wav, rms_level
 from tests.support.sip_peers import BaresipFactory, BotFactory, Kamailio, Sipp, Transport
 from tests.support.waiting import wait_for
 
@@ -73,6 +73,8 @@ def test_baresip_calls_the_bot_through_kamailio_and_the_bot_hears_its_tone(
     bot.next_event("ended", 10)
     recording = bot.next_event("recording", 5)["path"]
     phone.wait_event("CALL_CLOSED", 5)
+    # Seen once: the `recording` event came before the WAV header was written (reported to the engine).
+    wait_for(lambda: readable_wav(recording), 3, message="the bot's WAV finished")
     assert rms_level(recording) > 0.02
     assert dominant_frequency(recording) == pytest.approx(1000, rel=0.06)
 
@@ -91,4 +93,5 @@ def test_bot_calls_baresip_and_baresip_hears_the_bots_tone(
     assert dominant_frequency(heard) == pytest.approx(440, rel=0.08)
     # And the bot's own recording holds baresip's 1000 Hz.
     recording = bot.next_event("recording", 5)["path"]
+    wait_for(lambda: readable_wav(recording), 3, message="the bot's WAV finished")
     assert dominant_frequency(recording) == pytest.approx(1000, rel=0.06)

@@ -144,3 +144,12 @@ def tone_power(
         return 0.0
     # A pure tone at hz gives power == energy * N / 2.
     return min(1.0, 2.0 * power / (energy * len(samples)))
+
+
+def readable_wav(path: Path | str) -> bool:
+    """True when `path` parses as a finished 16-bit WAV (its header written), for polling with a deadline."""
+    try:
+        read_pcm(Path(path))
+    except (OSError, EOFError, wave.Error, ValueError, struct.error):
+        return False
+    return True
