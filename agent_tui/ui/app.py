@@ -140,6 +140,14 @@ class DeskApp(App[int]):
         await self.desk.started(info)
         return info
 
+    async def on_unmount(self) -> None:
+        """Close what launch started (streams, HTTP client), on this loop."""
+        for hook in self.services.on_shutdown:
+            try:
+                await hook()
+            except Exception:
+                log.exception("shutdown hook failed")
+
     def _phone_listener(self, event: Any) -> None:
         # Engine thread: only hand the event over.
         self.post_message(PhoneEventMessage(event))

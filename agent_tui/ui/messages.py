@@ -43,8 +43,9 @@ class LinkStatusMessage(Message):
         self.status = status
 
     def can_replace(self, message: Message) -> bool:
-        """Only the latest link status matters."""
-        return isinstance(message, LinkStatusMessage)
+        """Only the latest link status matters (reports of a delivered write are all kept)."""
+        return (isinstance(message, LinkStatusMessage) and message.status.delivered is None
+                and self.status.delivered is None)
 
 
 class LiveEventMessage(Message):

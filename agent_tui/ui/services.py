@@ -8,7 +8,7 @@ adapter in `launch`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -64,10 +64,10 @@ class PhoneControl(Protocol):
     def send_dtmf(self, call_id: str, digits: str) -> None:
         """Send DTMF digits on a call."""
 
-    def blind_transfer(self, call_id: str, target: str) -> None:
-        """Transfer a call without talking to the target first."""
+    def blind_transfer(self, call_id: str, target: str, headers: dict[str, str] | None = None) -> None:
+        """Transfer a call without talking to the target first; `headers` carry the case."""
 
-    def consult(self, call_id: str, target: str) -> str:
+    def consult(self, call_id: str, target: str, headers: dict[str, str] | None = None) -> str:
         """Hold `call_id` and call `target` for an attended transfer; returns the consult call's id."""
 
     def complete_transfer(self, call_id: str, consult_call_id: str) -> None:
@@ -130,6 +130,8 @@ class LinkStatus:
     queued: int = 0
     dead_letters: int = 0
     detail: str = ""
+    delivered: str | None = None
+    """The reference (idempotency key) of a write the backend just accepted, if this report is about one."""
 
 
 LinkListener = Callable[[LinkStatus], None]
@@ -199,4 +201,6 @@ class DeskServices:
     drafts: DraftStore | None = None
     """Where unfinished work orders are saved on every change (None: not saved)."""
     on_logged_in: list[Callable[[SessionInfo], None]] = field(default_factory=list)
-    """Called on the UI thread after a successful login (launch starts the phone and the SSE stream)."""
+    """Called on the UI thread after a successful login (launch starts the outbox and the SSE stream)."""
+    on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    """Awaited on the App's loop when the App exits (close streams and the HTTP client)."""

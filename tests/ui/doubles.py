@@ -58,6 +58,7 @@ class FakePhone:
         self.listener: PhoneListener | None = None
         self.commands: list[tuple[str, tuple[Any, ...]]] = []
         self.started = False
+        self.transfer_headers: dict[str, str] = {}
         self._next = 100
 
     def set_listener(self, listener: PhoneListener | None) -> None:
@@ -117,10 +118,11 @@ class FakePhone:
     def send_dtmf(self, call_id: str, digits: str) -> None:
         self._record("send_dtmf", call_id, digits)
 
-    def blind_transfer(self, call_id: str, target: str) -> None:
+    def blind_transfer(self, call_id: str, target: str, headers: dict[str, str] | None = None) -> None:
         self._record("blind_transfer", call_id, target)
+        self.transfer_headers = dict(headers or {})
 
-    def consult(self, call_id: str, target: str) -> str:
+    def consult(self, call_id: str, target: str, headers: dict[str, str] | None = None) -> str:
         self._record("consult", call_id, target)
         return "consult1"
 

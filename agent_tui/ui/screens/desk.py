@@ -390,9 +390,9 @@ class DeskScreen(Screen[None]):
         """The outbox reports the link to the backend."""
         self.link = status
         # An online link with an empty queue has delivered everything queued before it.
-        if status.online and status.queued == 0:
-            for session in self.calls.values():
-                for pending in session.tickets:
+        for session in self.calls.values():
+            for pending in session.tickets:
+                if (status.online and status.queued == 0) or pending.reference == status.delivered:
                     pending.synced = True
         self.refresh_view()
 
@@ -645,17 +645,31 @@ class DeskScreen(Screen[None]):
         if choice is None or active is None or phone is None:
             return
         mode, target = choice
+        headers = self.case_headers(active)
         if mode == "blind":
-            self._command("transferring", phone.blind_transfer, active.call_id, target)
+            self._command("transferring", phone.blind_transfer, active.call_id, target, headers)
         else:
             def consult() -> None:
-                active.consult_call_id = phone.consult(active.call_id, target)
+                active.consult_call_id = phone.consult(active.call_id, target, headers)
 
             spawn = getattr(self.app, "spawn_thread", None)
             if callable(spawn):
                 spawn(consult, "calling the transfer target")
             active.start_hold()
         self.refresh_view()
+
+    @staticmethod
+    def case_headers(session: CallSession) -> dict[str, str]:
+        """SIP headers that hand the case over with a transfer: the customer and the last order."""
+        headers: dict[str, str] = {}
+        if session.customer is not None:
+            headers["X-Customer-Id"] = str(session.customer.id)
+            headers["X-Account"] = session.customer.account
+        elif session.account_hint:
+            headers["X-Account"] = session.account_hint
+        if session.queue:
+            headers["X-Queue"] = session.queue
+        return headers
 
     def action_conference(self) -> None:
         """Complete a consult transfer, or with a held call and an active one, make a conference."""

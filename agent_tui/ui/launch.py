@@ -1,0 +1,351 @@
+"""Starting the desk for real: settings, credentials, backend client, outbox, live events, softphone.
+
+`run(args)` serves `agent-tui desk|monitor|train`; `run_desk(settings, username, password, listen)` is
+the entry point `agent_tui.demo` uses. The adapters here fit the real services to the Protocols of
+`agent_tui.ui.services`; the App never sees anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from pydantic import SecretStr
+
+from agent_tui.config import ConfigError, Settings, load_config
+from agent_tui.credentials import CredentialStore, WrongPassphrase, backend_key, sip_key
+from agent_tui.domain.agent import AgentStateChange
+from agent_tui.domain.call import CallRecord
+from agent_tui.domain.screen import ScreenDefinition
+from agent_tui.domain.ticket import TicketCreate
+from agent_tui.forms.drafts import DraftStore
+from agent_tui.forms.loader import bundled_screens_dir, load_screens
+from agent_tui.paths import state_dir
+from agent_tui.sync.client import BackendClient, Timeouts
+from agent_tui.sync.events import EventStream
+from agent_tui.sync.outbox import Delivery, LinkState, Outbox, OutboxStatus
+from agent_tui.ui.options import DeskOptions
+from agent_tui.ui.services import DeskServices, LinkListener, LinkStatus, PhoneListener
+
+log = logging.getLogger(__name__)
+
+PASSWORD_ENV = "AGENT_TUI_PASSWORD"  # noqa: S105 - the name of the variable
+
+
+def _model_json(model: Any) -> Any:
+    return model.model_dump(mode="json", exclude_none=False)
+
+
+class OutboxWrites:
+    """`DeskWrites` over the durable `Outbox`: each write is journalled (fsynced) before it returns."""
+
+    def __init__(self, client: BackendClient) -> None:
+        self._listener: LinkListener | None = None
+        self.outbox = Outbox(client, on_status=self._status, on_delivered=self._delivered)
+
+    def _status(self, status: OutboxStatus) -> None:
+        if self._listener is not None:
+            self._listener(LinkStatus(online=status.link in (LinkState.ONLINE, LinkState.UNKNOWN),
+                                      queued=status.queued, dead_letters=status.dead,
+                                      detail=status.last_error or ""))
+
+    def _delivered(self, delivery: Delivery) -> None:
+        if self._listener is not None:
+            status = self.outbox.status()
+            self._listener(LinkStatus(online=True, queued=status.queued, dead_letters=status.dead,
+                                      delivered=delivery.item.idempotency_key))
+
+    def submit_ticket(self, ticket: TicketCreate) -> str:
+        """Queue `POST /v1/tickets`."""
+        return self.outbox.enqueue_sync("POST", "/v1/tickets", _model_json(ticket), "ticket").idempotency_key
+
+    def record_call(self, record: CallRecord) -> str:
+        """Queue `POST /v1/calls` (the same call id posted again updates the record)."""
+        return self.outbox.enqueue_sync("POST", "/v1/calls", _model_json(record), "call").idempotency_key
+
+    def set_state(self, username: str, change: AgentStateChange) -> str:
+        """Queue `PUT /v1/agents/{username}/state`."""
+        return self.outbox.enqueue_sync("PUT", f"/v1/agents/{username}/state", _model_json(change),
+                                        "agent_state").idempotency_key
+
+    def set_status_listener(self, listener: LinkListener | None) -> None:
+        """Where link status goes (called on the App's loop)."""
+        self._listener = listener
+
+
+class LiveStream:
+    """`LiveEvents` over the SSE `EventStream`, iterated by a task on the App's loop."""
+
+    def __init__(self, client: BackendClient) -> None:
+        self._client = client
+        self._listener: Callable[[Any], None] | None = None
+        self._stream: EventStream | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def set_listener(self, listener: Callable[[Any], None] | None) -> None:
+        """Where events go."""
+        self._listener = listener
+
+    def start(self) -> None:
+        """Start streaming (call on the running loop, after login)."""
+        self._stream = EventStream(self._client)
+        self._task = asyncio.get_running_loop().create_task(self._pump(self._stream))
+
+    async def _pump(self, stream: EventStream) -> None:
+        try:
+            async for event in stream:
+                if self._listener is not None:
+                    self._listener(event)
+        except Exception:  # the desk works without live events; the log says why
+            log.exception("live event stream ended")
+
+    async def stop(self) -> None:
+        """Close the stream."""
+        if self._stream is not None:
+            self._stream.close()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+
+
+class BackendScreens:
+    """Work-order screens from the backend; the bundled `screens/` when the backend has none or is down."""
+
+    def __init__(self, client: BackendClient) -> None:
+        self._client = client
+
+    async def load(self) -> tuple[list[ScreenDefinition], list[str]]:
+        """Every usable screen and the problems met."""
+        try:
+            summaries = await self._client.list_screens()
+            screens = [await self._client.get_screen(summary.id) for summary in summaries]
+        except Exception as error:
+            log.info("screens from the backend unavailable (%s); using local files", error)
+        else:
+            if screens:
+                return screens, []
+        result = load_screens(bundled_screens_dir())
+        return result.screens, result.errors
+
+
+class EnginePhone:
+    """`PhoneControl` over `agent_tui.phone.engine.PhoneEngine`."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+
+    def set_listener(self, listener: PhoneListener | None) -> None:
+        """Events go to `listener` on the engine thread."""
+        self.engine.set_listener(listener)
+
+    def start(self) -> None:
+        """Start the engine thread."""
+        self.engine.start()
+
+    def stop(self) -> None:
+        """Stop it (hangs up every call)."""
+        self.engine.stop()
+
+    def make_call(self, number: str, headers: Mapping[str, str] | None = None) -> str:
+        """Dial."""
+        return str(self.engine.make_call(number, dict(headers or {})))
+
+    def answer(self, call_id: str) -> None:
+        """Answer."""
+        self.engine.answer(call_id)
+
+    def reject(self, call_id: str) -> None:
+        """486 Busy Here."""
+        self.engine.reject(call_id)
+
+    def hangup(self, call_id: str) -> None:
+        """Hang up."""
+        self.engine.hangup(call_id)
+
+    def hold(self, call_id: str) -> None:
+        """Hold."""
+        self.engine.hold(call_id)
+
+    def resume(self, call_id: str) -> None:
+        """Resume."""
+        self.engine.resume(call_id)
+
+    def mute(self, call_id: str, muted: bool) -> None:
+        """Mute or unmute."""
+        if muted:
+            self.engine.mute(call_id)
+        else:
+            self.engine.unmute(call_id)
+
+    def send_dtmf(self, call_id: str, digits: str) -> None:
+        """DTMF by RFC 2833."""
+        self.engine.send_dtmf(call_id, digits)
+
+    def blind_transfer(self, call_id: str, target: str, headers: dict[str, str] | None = None) -> None:
+        """REFER with the case headers."""
+        self.engine.blind_transfer(call_id, target, headers)
+
+    def consult(self, call_id: str, target: str, headers: dict[str, str] | None = None) -> str:
+        """Consult call with the case headers."""
+        return str(self.engine.consult(call_id, target, headers))
+
+    def complete_transfer(self, call_id: str, consult_call_id: str) -> None:
+        """Attended transfer."""
+        self.engine.complete_transfer(call_id, consult_call_id)
+
+    def conference(self, call_ids: Sequence[str]) -> None:
+        """Three-way with the first two calls."""
+        if len(call_ids) >= 2:
+            self.engine.conference(call_ids[0], call_ids[1])
+
+
+class StoreSecrets:
+    """`SecretKeeper` over the `CredentialStore`; `sip-password` is the first SIP account's password."""
+
+    def __init__(self, store: CredentialStore, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+
+    def _key(self, name: str) -> str:
+        accounts = self.settings.sip.accounts
+        if name == "sip-password" and accounts:
+            return sip_key(accounts[0].user, accounts[0].domain)
+        return name
+
+    def needs_passphrase(self) -> bool:
+        """Whether the encrypted file is locked."""
+        return self.store.needs_unlock
+
+    def unlock(self, passphrase: SecretStr) -> bool:
+        """Open the encrypted file."""
+        try:
+            self.store.unlock(passphrase)
+        except WrongPassphrase:
+            return False
+        return True
+
+    def get(self, name: str) -> SecretStr | None:
+        """A stored secret."""
+        try:
+            return self.store.get(self._key(name))
+        except Exception:
+            return None
+
+    def set(self, name: str, value: SecretStr) -> None:
+        """Remember a secret."""
+        self.store.set(self._key(name), value)
+
+
+def desk_options(settings: Settings, username: str) -> DeskOptions:
+    """The UI's options from the settings."""
+    ui, desk = settings.ui, settings.desk
+    keymap: dict[str, str] = {}
+    for binding_id, keys in ui.keymap.items():
+        # `answer = "f5"` in the config file means every binding of that action.
+        ids = [binding_id] if "." in binding_id else [f"desk.{binding_id}", f"app.{binding_id}",
+                                                      f"form.{binding_id}"]
+        keymap.update({i: str(keys) for i in ids})
+    return DeskOptions(
+        username=username, language=ui.language, theme=ui.theme,
+        single_key_shortcuts=ui.single_key_shortcuts, mouse=ui.mouse, keymap=keymap,
+        clock="minutes" if ui.clock else "off", acw_mode=desk.acw_mode, acw_seconds=desk.acw_seconds,
+        aht_target_s=float(desk.aht_target_s), fcr_target=desk.fcr_target,
+        auto_ready_after_acw=desk.auto_ready_after_acw,
+    )
+
+
+def build_phone(settings: Settings, store: CredentialStore | None,
+                listen: tuple[str, int] | None) -> EnginePhone | None:
+    """The softphone, or None when pjsua2 cannot be loaded (the desk still works without calls)."""
+    try:
+        from agent_tui.phone.engine import PhoneEngine
+        from agent_tui.phone.from_settings import engine_options
+    except ImportError as error:
+        log.warning("no softphone: %s", error)
+        return None
+
+    def password_for(user: str, domain: str) -> SecretStr | None:
+        env = os.environ.get("AGENT_TUI_SIP_PASSWORD")
+        if env:
+            return SecretStr(env)
+        if store is None:
+            return None
+        try:
+            return store.get(sip_key(user, domain))
+        except Exception:
+            return None
+
+    options = engine_options(settings, password_for)
+    if listen is not None:
+        options = dataclasses.replace(options, accounts=(), listen=listen)
+    return EnginePhone(PhoneEngine(options))
+
+
+def run_desk(settings: Settings, username: str, password: str | SecretStr | None,
+             listen: tuple[str, int] | None = None, *, store: CredentialStore | None = None) -> int:
+    """Run the desk until the agent quits; returns the exit code."""
+    from agent_tui.ui.app import DeskApp
+
+    backend = settings.backend
+    client = BackendClient(backend.url, verify=backend.verify_tls, ca_file=backend.ca_file,
+                           timeouts=Timeouts(connect=backend.connect_timeout_s, read=backend.read_timeout_s))
+    writes = OutboxWrites(client)
+    live = LiveStream(client)
+    phone = build_phone(settings, store, listen)
+    services = DeskServices(
+        backend=client, writes=writes, phone=phone, screens=BackendScreens(client), events=live,
+        secrets=StoreSecrets(store, settings) if store is not None else None,
+        drafts=DraftStore(state_dir() / "drafts"),
+    )
+
+    def started(_info: object) -> None:
+        writes.outbox.start()
+        live.start()
+
+    async def shutdown() -> None:
+        await live.stop()
+        with contextlib.suppress(Exception):
+            await writes.outbox.stop()
+        await client.aclose()
+
+    services.on_logged_in.append(started)
+    services.on_shutdown.append(shutdown)
+    secret = SecretStr(password) if isinstance(password, str) else password
+    app = DeskApp(services, desk_options(settings, username), password=secret)
+    try:
+        code = app.run(mouse=settings.ui.mouse)
+    finally:
+        if phone is not None:
+            with contextlib.suppress(Exception):
+                phone.stop()
+    return int(code or app.return_code or 0)
+
+
+def run(args: argparse.Namespace) -> int:
+    """`agent-tui desk|monitor|train`."""
+    if args.command != "desk":
+        print(f"agent-tui {args.command}: not available in this build yet", file=sys.stderr)
+        return 2
+    try:
+        settings = load_config(args.config)
+    except ConfigError as error:
+        print(f"agent-tui: {error}", file=sys.stderr)
+        return 2
+    username = args.user or settings.backend.username or os.environ.get("USER", "agent")
+    store = CredentialStore.open()
+    password: SecretStr | None = None
+    env = os.environ.get(PASSWORD_ENV)
+    if env:
+        password = SecretStr(env)
+    elif not store.needs_unlock:
+        with contextlib.suppress(Exception):
+            password = store.get(backend_key(username, settings.backend.url))
+    return run_desk(settings, username, password, getattr(args, "listen", None), store=store)
