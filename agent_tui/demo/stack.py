@@ -5,6 +5,7 @@ Every process is started in its own session and ended by its pid (group), never 
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
@@ -17,6 +18,20 @@ from pathlib import Path
 from types import TracebackType
 
 import httpx
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> Callable[[], None]:
+    """A pre-exec hook that makes the child get SIGTERM when the demo dies, however it dies (Linux).
+
+    libc is resolved here, before the fork, so the child only makes one system call.
+    """
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return lambda: None
+    return lambda: prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
@@ -40,7 +55,8 @@ class DemoStack(AbstractContextManager["DemoStack"]):
         """Start `argv` with its output in `<folder>/<name>.log`."""
         log = (self.folder / f"{name}.log").open("ab")
         proc = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            preexec_fn=_die_with_parent(),
         )
         log.close()
         self._procs.append(proc)
