@@ -1,0 +1,391 @@
+"""Training (培训): scenarios for role-play calls, attempts at them and their score cards.
+
+A scenario is a simulated customer with a background, a mood and a reason to call: who calls (a
+training customer record), what they say and when (cued by what the trainee does), and what a good
+agent captures (the expected outcome, with tolerances). Scenarios are data in `scenarios/*.toml`; the
+backend serves them and stores the score cards of attempts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field, field_validator, model_validator
+
+from agent_tui.domain.base import JsonScalar, LocalizedText, Model, ShortText
+from agent_tui.domain.customer import PHONE_PATTERN, CustomerFields
+from agent_tui.domain.ticket import TicketCreate, TicketType
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9_\-]*$"
+STEP_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+DTMF_DIGITS = "0123456789*#ABCD"
+
+
+class Mood(StrEnum):
+    """How the caller feels; it sets the tone of the lines and the speed and pitch of the voice."""
+
+    CALM = "calm"
+    WORRIED = "worried"
+    CONFUSED = "confused"
+    IMPATIENT = "impatient"
+    ANGRY = "angry"
+    PANICKED = "panicked"
+
+
+class Business(StrEnum):
+    """Why the customer calls; each value is the id of the shipped screen that handles it."""
+
+    REPAIR = "repair"
+    COMPLAINT = "complaint"
+    CONSULTATION = "consultation"
+    SUGGESTION = "suggestion"
+    APPLICATION = "application"
+    STATUS_QUERY = "status_query"
+
+
+class Difficulty(StrEnum):
+    """How hard the scenario is for a new agent."""
+
+    EASY = "easy"
+    MEDIUM = "medium"
+    HARD = "hard"
+
+
+class Cue(StrEnum):
+    """What makes the simulated caller say a line."""
+
+    ANSWER = "answer"
+    """The trainee answered the call (lines in file order)."""
+    STEP = "step"
+    """The trainee's script reached step `step` for the first time."""
+    DTMF = "dtmf"
+    """The trainee sent DTMF digit `digit`."""
+    SILENCE = "silence"
+    """Nobody did anything for `after_s` seconds since the last line or action."""
+    NEXT = "next"
+    """The trainee (or trainer) pressed "next": the caller answers the question just asked."""
+
+
+class CallerProfile(CustomerFields):
+    """The training customer who calls: a customer record, as the screen pop will find it."""
+
+
+class CallSetup(Model):
+    """How the simulated call arrives: the number it comes from and the headers an IVR would set."""
+
+    number: str | None = Field(default=None, pattern=PHONE_PATTERN,
+                               description="Calling number; default: the caller's first phone.")
+    display: ShortText = Field(default="", description="Display name; default: the caller's name.")
+    queue: ShortText = Field(default="", description="X-Queue header, the IVR queue the call came through.")
+    headers: dict[str, str] = Field(default_factory=dict, description="Further `X-` headers for the INVITE.")
+
+    @field_validator("headers")
+    @classmethod
+    def _only_x_headers(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if not re.fullmatch(r"X-[A-Za-z0-9\-]{1,60}", name):
+                raise ValueError(f"header {name!r}: only `X-` headers may be set")
+        return value
+
+
+class Line(Model):
+    """One thing the caller says, and the cue that makes them say it."""
+
+    id: str = Field(pattern=STEP_ID_PATTERN)
+    cue: Cue
+    text: str = Field(min_length=1, max_length=2000)
+    step: str | None = Field(default=None, pattern=STEP_ID_PATTERN, description="cue = step: which step.")
+    digit: str | None = Field(default=None, description="cue = dtmf: which digit.")
+    after_s: float | None = Field(default=None, gt=0, le=600, description="cue = silence: seconds.")
+    repeat: bool = Field(default=False, description="Silence lines: say it again after each silence.")
+    hangup: bool = Field(default=False, description="The caller hangs up after this line.")
+    mood: Mood | None = Field(default=None, description="This line's mood, when not the caller's.")
+
+    @model_validator(mode="after")
+    def _cue_parameters(self) -> Line:
+        wanted = {Cue.STEP: "step", Cue.DTMF: "digit", Cue.SILENCE: "after_s"}
+        needed = wanted.get(self.cue)
+        if needed is not None and getattr(self, needed) is None:
+            raise ValueError(f"a line with cue = \"{self.cue.value}\" needs `{needed}`")
+        for cue, name in wanted.items():
+            if cue != self.cue and getattr(self, name) is not None:
+                raise ValueError(f"`{name}` only goes with cue = \"{cue.value}\"")
+        if self.digit is not None and (len(self.digit) != 1 or self.digit not in DTMF_DIGITS):
+            raise ValueError(f"digit must be one of {DTMF_DIGITS}")
+        if self.repeat and self.cue != Cue.SILENCE:
+            raise ValueError("only silence lines repeat")
+        return self
+
+
+EXPECTATION_OPERATORS = ("equals", "one_of", "contains", "regex", "range")
+
+
+class FieldExpectation(Model):
+    """What a captured field must hold: exactly one test (a bare value in TOML means `equals`).
+
+    `contains` passes when every listed text appears (case and spaces ignored); `regex` searches;
+    `min`/`max` bound a number (either may be left out).
+    """
+
+    equals: JsonScalar | None = None
+    one_of: list[JsonScalar] | None = None
+    contains: list[str] | None = None
+    regex: str | None = None
+    min: float | None = None
+    max: float | None = None
+    example: JsonScalar | None = Field(
+        default=None, description="A model answer that passes (shown to trainers; default: the equals value)."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_value(cls, data: Any) -> Any:
+        if data is None or isinstance(data, str | int | float | bool):
+            return {"equals": data}
+        if isinstance(data, dict) and isinstance(data.get("contains"), str):
+            return {**data, "contains": [data["contains"]]}
+        return data
+
+    @field_validator("regex")
+    @classmethod
+    def _regex_compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"regex is not a valid regular expression: {exc}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _one_test(self) -> FieldExpectation:
+        given = [name for name in self.operators() if name]
+        if len(given) != 1:
+            raise ValueError("a field expectation needs exactly one of equals, one_of, contains, regex, "
+                             "min/max")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min is greater than max")
+        if self.example is not None and not self.matches(self.example):
+            raise ValueError(f"the example {self.example!r} does not pass the test")
+        return self
+
+    def model_answer(self) -> JsonScalar:
+        """A value that passes: the example, else the only or first allowed value (None if unknown)."""
+        if self.example is not None:
+            return self.example
+        if self.equals is not None:
+            return self.equals
+        if self.one_of:
+            return self.one_of[0]
+        if self.contains is not None:
+            return " ".join(self.contains)
+        if self.min is not None or self.max is not None:
+            return self.min if self.min is not None else self.max
+        return None
+
+    def operators(self) -> list[str]:
+        """The tests set on this expectation (`range` for min/max)."""
+        names = ("equals", "one_of", "contains", "regex")
+        found = [name for name in names if getattr(self, name) is not None]
+        if self.min is not None or self.max is not None:
+            found.append("range")
+        return found
+
+    def matches(self, value: JsonScalar) -> bool:
+        """Whether a captured value passes."""
+        if self.equals is not None:
+            return _same(value, self.equals)
+        if self.one_of is not None:
+            return any(_same(value, item) for item in self.one_of)
+        if value is None:
+            return False
+        if self.contains is not None:
+            folded = _fold(str(value))
+            return all(_fold(part) in folded for part in self.contains)
+        if self.regex is not None:
+            return re.search(self.regex, str(value)) is not None
+        number = _number(value)
+        if number is None:
+            return False
+        return (self.min is None or number >= self.min) and (self.max is None or number <= self.max)
+
+    def describe(self) -> str:
+        """The test as a short, language-neutral text for score cards: `= danger`, `10..12`, `~ 人民路`."""
+        if self.equals is not None:
+            return _show(self.equals)
+        if self.one_of is not None:
+            return " | ".join(_show(item) for item in self.one_of)
+        if self.contains is not None:
+            return " + ".join(f"~{part}" for part in self.contains)
+        if self.regex is not None:
+            return f"/{self.regex}/"
+        low = "" if self.min is None else _show(self.min)
+        high = "" if self.max is None else _show(self.max)
+        return f"{low}..{high}"
+
+
+def _same(a: JsonScalar, b: JsonScalar) -> bool:
+    # True == 1 in Python; a yes/no answer must not match the number 1.
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    if isinstance(a, str) and isinstance(b, str):
+        return a.strip() == b.strip()
+    return a == b
+
+
+def _fold(text: str) -> str:
+    return "".join(text.split()).casefold()
+
+
+def _number(value: JsonScalar) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(value.strip())
+    except ValueError:
+        return None
+
+
+def _show(value: JsonScalar | float) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+class ExpectedOutcome(Model):
+    """What a good agent captures: the screen, whether an order is filed and what it holds."""
+
+    screen: str | None = Field(default=None, pattern=STEP_ID_PATTERN,
+                               description="Screen id; default: the scenario's business.")
+    end_step: str | None = Field(default=None, pattern=STEP_ID_PATTERN,
+                                 description="The end step the script must reach; default: any end step.")
+    ticket_type: TicketType | None = Field(default=None, description="The work order filed; none: no order.")
+    fields: dict[str, FieldExpectation] = Field(default_factory=dict)
+    priority: int | None = Field(default=None, ge=1, le=5, description="The order's priority (1 = urgent).")
+    escalate: bool = Field(default=False, description="The agent must escalate (urgent order or escalation).")
+
+
+class TimeTargets(Model):
+    """Time and call-control targets."""
+
+    handling_s: int = Field(default=300, gt=0, le=7200, description="Talk + hold time to fit in.")
+    max_hold_s: int = Field(default=60, ge=0, le=3600, description="Longest total hold that costs nothing.")
+    max_transfers: int = Field(default=0, ge=0, le=5, description="Transfers that cost nothing.")
+    min_readback_s: float = Field(default=5, ge=0, le=600,
+                                  description="A read-back shorter than this was not read to the caller.")
+
+
+class ScenarioSummary(Model):
+    """A scenario as listed by `GET /v1/training/scenarios`."""
+
+    id: str = Field(pattern=ID_PATTERN, max_length=64)
+    version: int = Field(default=1, ge=1)
+    language: str = Field(pattern=r"^(en|zh)$")
+    title: LocalizedText
+    summary: LocalizedText = ""
+    business: Business
+    mood: Mood = Mood.CALM
+    difficulty: Difficulty = Difficulty.MEDIUM
+    tags: list[str] = Field(default_factory=list)
+
+
+class Scenario(ScenarioSummary):
+    """A whole scenario: the caller, the call, the lines, the expected outcome and the targets."""
+
+    caller: CallerProfile
+    call: CallSetup = Field(default_factory=CallSetup)
+    lines: list[Line] = Field(min_length=1)
+    expected: ExpectedOutcome = Field(default_factory=ExpectedOutcome)
+    targets: TimeTargets = Field(default_factory=TimeTargets)
+    required_steps: list[str] = Field(default_factory=list, description="Step ids the route must pass.")
+    pass_mark: int = Field(default=80, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _unique_lines(self) -> Scenario:
+        ids = [line.id for line in self.lines]
+        if len(set(ids)) != len(ids):
+            raise ValueError("line ids must be unique")
+        return self
+
+    @property
+    def screen_id(self) -> str:
+        """The screen the trainee should end up using."""
+        return self.expected.screen or self.business.value
+
+    @property
+    def number(self) -> str:
+        """The number the simulated call comes from."""
+        return self.call.number or (self.caller.phones[0] if self.caller.phones else "95598000")
+
+    @property
+    def display(self) -> str:
+        """The display name on the simulated call."""
+        return self.call.display or self.caller.name
+
+    def summary_view(self) -> ScenarioSummary:
+        """The listing form of this scenario."""
+        return ScenarioSummary.model_validate(self.model_dump(include=set(ScenarioSummary.model_fields)))
+
+
+class Attempt(Model):
+    """What a trainee did on one training call: the input of scoring.
+
+    Built from the finished form run (`agent_tui.training.scoring.attempt_from_run`), the call's
+    timings and the transfers made. `answers` are the answers on the route taken.
+    """
+
+    scenario_id: str = Field(pattern=ID_PATTERN, max_length=64)
+    screen_id: str | None = None
+    visited: list[str] = Field(default_factory=list, description="Steps shown, in order of first visit.")
+    route: list[str] = Field(default_factory=list, description="Steps from the first to the last, as walked.")
+    readback_done: bool = False
+    step_seconds: dict[str, float] = Field(
+        default_factory=dict, description="Seconds spent on each step; empty when not measured."
+    )
+    completed: bool = False
+    end_step: str | None = None
+    answers: dict[str, JsonScalar] = Field(default_factory=dict)
+    ticket: TicketCreate | None = None
+    escalated: bool = Field(default=False, description="Escalated explicitly (besides an urgent order).")
+    talk_s: float = Field(default=0.0, ge=0)
+    hold_s: float = Field(default=0.0, ge=0)
+    holds: int = Field(default=0, ge=0)
+    transfers: int = Field(default=0, ge=0)
+
+
+class ScoreLine(Model):
+    """One item of a score card: an English source text with its parameters, and its points."""
+
+    key: str = Field(description="Stable id of the item: `outcome`, `field:address`, `step:readback`...")
+    text: str = Field(description="English source text; `{name}` holes are filled from params.")
+    params: dict[str, str | int | float] = Field(default_factory=dict)
+    points: int = Field(ge=0)
+    possible: int = Field(ge=0)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the item earned everything it could."""
+        return self.points >= self.possible
+
+
+class ScoreCard(Model):
+    """The result of one attempt: a total out of 100, the items, and whether it passed."""
+
+    scenario_id: str
+    total: int = Field(ge=0, le=100)
+    possible: int = 100
+    passed: bool
+    lines: list[ScoreLine]
+
+    @property
+    def missed(self) -> list[ScoreLine]:
+        """The items that lost points, in card order: what the trainee missed."""
+        return [line for line in self.lines if not line.ok]

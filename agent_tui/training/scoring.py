@@ -1,0 +1,299 @@
+"""Scoring a finished training call against its scenario: a score card out of 100 that says what was missed.
+
+Pure and deterministic: the same scenario and attempt always give the same card. Each item has a weight;
+the weights of the items that apply to a scenario are shared out as whole points summing to exactly 100
+(largest remainder), so a perfect attempt scores 100 whatever the scenario checks. Texts are English
+source strings with `{name}` parameters, translated by the UI (`agent_tui/locales/zh/training.json`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from agent_tui.domain.base import JsonScalar, localized
+from agent_tui.domain.screen import FieldDef, FieldType, ScreenDefinition, StepKind
+from agent_tui.domain.training import Attempt, FieldExpectation, Scenario, ScoreCard, ScoreLine
+from agent_tui.forms.messages import english
+from agent_tui.forms.runner import FormRun
+
+W_SCREEN = 4
+W_END = 3
+W_TICKET = 3
+W_FIELDS = 35
+"""Shared by the expected fields."""
+W_READBACK = 20
+"""The read-back above all: one item weighs more than all other required steps together."""
+W_STEPS = 10
+"""Shared by the other required steps."""
+W_PRIORITY = 5
+W_ESCALATION = 10
+W_TIME = 10
+W_HOLD = 5
+W_TRANSFERS = 5
+READBACK_STEP = "readback"
+"""The id the shipped screens give their read-back step (used when no screen is passed)."""
+
+
+@dataclass(frozen=True)
+class _Item:
+    key: str
+    weight: float
+    text: str
+    params: Mapping[str, str | int | float]
+    earned: float
+    """Share of the item earned, 0..1."""
+    critical: bool = False
+
+
+def attempt_from_run(
+    run: FormRun,
+    scenario_id: str,
+    *,
+    talk_s: float,
+    hold_s: float = 0.0,
+    holds: int = 0,
+    transfers: int = 0,
+    escalated: bool = False,
+    step_seconds: Mapping[str, float] | None = None,
+) -> Attempt:
+    """What the trainee did, read from their form run and the call's timings."""
+    ticket = run.to_ticket(training=True, translate=english) if run.files_ticket else None
+    route = [step.id for step in run.route]
+    return Attempt(
+        scenario_id=scenario_id,
+        screen_id=run.screen.id,
+        visited=run.visited,
+        route=route,
+        readback_done=run.readback_done,
+        step_seconds=dict(step_seconds or {}),
+        completed=run.complete,
+        end_step=route[-1] if run.complete else None,
+        answers={field_def.id: value for field_def, value in run.route_answers()},
+        ticket=ticket,
+        escalated=escalated,
+        talk_s=talk_s,
+        hold_s=hold_s,
+        holds=holds,
+        transfers=transfers,
+    )
+
+
+def score(scenario: Scenario, attempt: Attempt, screen: ScreenDefinition | None = None) -> ScoreCard:
+    """The score card of `attempt`; pass the scenario's screen to show field labels and choice names."""
+    items = [*_outcome(scenario, attempt), *_fields(scenario, attempt, screen),
+             *_steps(scenario, attempt, screen), *_priority(scenario, attempt), *_timing(scenario, attempt)]
+    possible = _apportion([item.weight for item in items], 100)
+    lines: list[ScoreLine] = []
+    for item, points in zip(items, possible, strict=True):
+        earned = points if item.earned >= 1 else math.floor(points * max(0.0, item.earned))
+        lines.append(ScoreLine(key=item.key, text=item.text, params=dict(item.params), points=earned,
+                               possible=points))
+    total = sum(line.points for line in lines)
+    critical_ok = all(item.earned >= 1 for item in items if item.critical)
+    return ScoreCard(scenario_id=scenario.id, total=total, passed=total >= scenario.pass_mark and critical_ok,
+                     lines=lines)
+
+
+def render_card(card: ScoreCard, translate: Callable[..., str] = english) -> list[str]:
+    """The card as lines of text in the UI language: `points/possible  text`, then the total."""
+    rows = [f"{line.points:>3}/{line.possible:<3} {translate(line.text, **line.params)}"
+            for line in card.lines]
+    rows.append(translate("Total {total} of {possible}", total=card.total, possible=card.possible))
+    return rows
+
+
+# --- items ---------------------------------------------------------------------------------------------
+
+
+def _outcome(scenario: Scenario, attempt: Attempt) -> list[_Item]:
+    items: list[_Item] = []
+    expected_screen = scenario.screen_id
+    if attempt.screen_id == expected_screen:
+        items.append(_Item("outcome:screen", W_SCREEN, "Used the right screen ({screen})",
+                           {"screen": expected_screen}, 1))
+    else:
+        items.append(_Item("outcome:screen", W_SCREEN, "Used the {used} screen instead of {screen}",
+                           {"used": attempt.screen_id or "-", "screen": expected_screen}, 0))
+    wanted_end = scenario.expected.end_step
+    if not attempt.completed:
+        items.append(_Item("outcome:end", W_END, "The script was not finished", {}, 0))
+    elif wanted_end is not None and attempt.end_step != wanted_end:
+        items.append(_Item("outcome:end", W_END, "The script ended at {step} instead of {expected}",
+                           {"step": attempt.end_step or "-", "expected": wanted_end}, 0))
+    else:
+        items.append(_Item("outcome:end", W_END, "The script was finished", {}, 1))
+    wanted_type = scenario.expected.ticket_type
+    ticket = attempt.ticket
+    if wanted_type is None and ticket is None:
+        items.append(_Item("outcome:ticket", W_TICKET, "No order filed, as the call needed", {}, 1))
+    elif wanted_type is None and ticket is not None:
+        items.append(_Item("outcome:ticket", W_TICKET, "A {type} order was filed although none was needed",
+                           {"type": ticket.ticket_type.value}, 0))
+    elif ticket is None:
+        items.append(_Item("outcome:ticket", W_TICKET, "No order was filed; a {type} order was needed",
+                           {"type": _value(wanted_type)}, 0))
+    elif ticket.ticket_type != wanted_type:
+        items.append(_Item("outcome:ticket", W_TICKET, "A {type} order was filed instead of {expected}",
+                           {"type": ticket.ticket_type.value, "expected": _value(wanted_type)}, 0))
+    else:
+        items.append(_Item("outcome:ticket", W_TICKET, "Filed a {type} order",
+                           {"type": ticket.ticket_type.value}, 1))
+    return items
+
+
+def _fields(scenario: Scenario, attempt: Attempt, screen: ScreenDefinition | None) -> list[_Item]:
+    expected = scenario.expected.fields
+    if not expected:
+        return []
+    defs = _field_defs(screen)
+    captured: dict[str, JsonScalar] = dict(attempt.answers)
+    if attempt.ticket is not None:
+        captured.update(attempt.ticket.fields)
+    share = W_FIELDS / len(expected)
+    items: list[_Item] = []
+    for field_id, expectation in expected.items():
+        field_def = defs.get(field_id)
+        label = localized(field_def.label, scenario.language) if field_def else field_id
+        value = captured.get(field_id)
+        want = _describe(expectation, field_def, scenario.language)
+        key = f"field:{field_id}"
+        if value is None:
+            items.append(_Item(key, share, "{field} was not captured (expected {expected})",
+                               {"field": label, "expected": want}, 0))
+        elif expectation.matches(value):
+            items.append(_Item(key, share, "{field} captured correctly: {value}",
+                               {"field": label, "value": _show(value, field_def, scenario.language)}, 1))
+        else:
+            items.append(_Item(key, share, "{field}: expected {expected}, got {value}",
+                               {"field": label, "expected": want,
+                                "value": _show(value, field_def, scenario.language)}, 0))
+    return items
+
+
+def _steps(scenario: Scenario, attempt: Attempt, screen: ScreenDefinition | None) -> list[_Item]:
+    readback_ids = ({step.id for step in screen.steps if step.kind == StepKind.READBACK}
+                    if screen is not None else {READBACK_STEP})
+    titles = {step.id: localized(step.title, scenario.language) for step in screen.steps} if screen else {}
+    needs_readback = scenario.expected.ticket_type is not None or any(
+        step_id in readback_ids for step_id in scenario.required_steps)
+    items: list[_Item] = []
+    if needs_readback:
+        spent = sum(attempt.step_seconds.get(step_id, 0.0) for step_id in readback_ids)
+        too_quick = bool(attempt.step_seconds) and spent < scenario.targets.min_readback_s
+        if attempt.readback_done and too_quick:
+            items.append(_Item("step:readback", W_READBACK,
+                               "Skipped the read-back: {time} is too quick to read the details to the caller",
+                               {"time": _clock(spent)}, 0))
+        elif attempt.readback_done:
+            items.append(_Item("step:readback", W_READBACK, "Read the details back to the caller", {}, 1))
+        else:
+            items.append(_Item("step:readback", W_READBACK,
+                               "Skipped the read-back: the details were not read back to the caller", {}, 0))
+    others = [step_id for step_id in scenario.required_steps if step_id not in readback_ids]
+    for step_id in others:
+        name = titles.get(step_id, step_id)
+        done = step_id in attempt.route
+        items.append(_Item(f"step:{step_id}", W_STEPS / len(others),
+                           "Went through the step {step}" if done else "Missed the required step {step}",
+                           {"step": name}, 1 if done else 0))
+    return items
+
+
+def _priority(scenario: Scenario, attempt: Attempt) -> list[_Item]:
+    items: list[_Item] = []
+    ticket = attempt.ticket
+    wanted = scenario.expected.priority
+    if wanted is not None:
+        if ticket is not None and ticket.priority == wanted:
+            items.append(_Item("priority", W_PRIORITY, "Order priority {priority}", {"priority": wanted}, 1))
+        else:
+            items.append(_Item("priority", W_PRIORITY, "Order priority {priority} instead of {expected}",
+                               {"priority": ticket.priority if ticket else "-", "expected": wanted}, 0))
+    if scenario.expected.escalate:
+        escalated = attempt.escalated or (ticket is not None and ticket.priority == 1)
+        if escalated:
+            items.append(_Item("escalation", W_ESCALATION, "Escalated as an emergency", {}, 1, critical=True))
+        else:
+            items.append(_Item("escalation", W_ESCALATION,
+                               "Not escalated, although this call was an emergency", {}, 0, critical=True))
+    return items
+
+
+def _timing(scenario: Scenario, attempt: Attempt) -> list[_Item]:
+    targets = scenario.targets
+    handling = attempt.talk_s + attempt.hold_s
+    target = float(targets.handling_s)
+    times = {"time": _clock(handling), "target": _clock(target)}
+    if handling <= target:
+        time_item = _Item("time", W_TIME, "Handling time {time}, within the target of {target}", times, 1)
+    else:
+        # Full marks up to the target, none at twice the target, a straight line between.
+        time_item = _Item("time", W_TIME, "Handling time {time}, over the target of {target}", times,
+                          max(0.0, 2.0 - handling / target))
+    hold = {"time": _clock(attempt.hold_s), "limit": _clock(targets.max_hold_s)}
+    if attempt.hold_s <= targets.max_hold_s:
+        hold_item = _Item("hold", W_HOLD, "Hold time {time}, within the limit of {limit}", hold, 1)
+    else:
+        hold_item = _Item("hold", W_HOLD, "Kept the caller on hold for {time}, over the limit of {limit}",
+                          hold, 0)
+    moves = {"count": attempt.transfers, "limit": targets.max_transfers}
+    if attempt.transfers <= targets.max_transfers:
+        transfer_item = _Item("transfers", W_TRANSFERS, "Transfers: {count} (allowed {limit})", moves, 1)
+    else:
+        transfer_item = _Item("transfers", W_TRANSFERS, "Transferred {count} times; allowed {limit}",
+                              moves, 0)
+    return [time_item, hold_item, transfer_item]
+
+
+# --- helpers -------------------------------------------------------------------------------------------
+
+
+def _apportion(weights: Sequence[float], total: int) -> list[int]:
+    """Whole points proportional to `weights`, summing to `total` (largest remainder, ties to the first)."""
+    whole = sum(weights)
+    if whole <= 0:
+        return [0] * len(weights)
+    exact = [weight * total / whole for weight in weights]
+    points = [math.floor(value) for value in exact]
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - points[i]), i))
+    for index in order[: total - sum(points)]:
+        points[index] += 1
+    return points
+
+
+def _field_defs(screen: ScreenDefinition | None) -> dict[str, FieldDef]:
+    found: dict[str, FieldDef] = {}
+    for step in screen.steps if screen else []:
+        for field_def in step.fields:
+            found.setdefault(field_def.id, field_def)
+    return found
+
+
+def _show(value: JsonScalar, field_def: FieldDef | None, language: str) -> str:
+    if field_def is not None and field_def.type == FieldType.CHOICE:
+        for choice in field_def.choices:
+            if choice.value == value:
+                return localized(choice.label, language)
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def _describe(expectation: FieldExpectation, field_def: FieldDef | None, language: str) -> str:
+    values = [expectation.equals] if expectation.equals is not None else expectation.one_of
+    if values is not None:
+        return " / ".join(_show(value, field_def, language) for value in values)
+    return expectation.describe()
+
+
+def _value(item: object) -> str:
+    return str(getattr(item, "value", item))
+
+
+def _clock(seconds: float) -> str:
+    whole = max(0, round(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"
