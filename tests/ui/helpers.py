@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console
 from textual.app import App
 from textual.pilot import Pilot
+from textual.widgets import OptionList
 
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.forms.drafts import DraftStore
@@ -17,6 +18,8 @@ from agent_tui.paths import state_dir
 from agent_tui.ui.app import DeskApp
 from agent_tui.ui.calls import LookupState
 from agent_tui.ui.options import DeskOptions
+from agent_tui.ui.screens.form import FormScreen
+from agent_tui.ui.screens.order import OrderPickScreen
 from agent_tui.ui.services import DeskServices
 from tests.ui.doubles import FakeBackend, FakePhone, FakeWrites, LocalScreens
 
@@ -77,3 +80,43 @@ def has_customer(app: DeskApp, call_id: str = "c1") -> bool:
 def state_of(app: DeskApp) -> AgentStateName:
     """The agent state the desk shows (a function, so mypy does not narrow it across awaits)."""
     return app.desk.status.state
+
+
+async def open_order_screen(pilot: Pilot[Any], app: DeskApp, screen_id: str) -> FormScreen:
+    """F9, pick the screen called `screen_id`, and return the form once its first step is drawn."""
+    await pilot.press("f9")
+    await wait_until(pilot, lambda: isinstance(app.screen, OrderPickScreen) and bool(app.screen.screens),
+                     what="the screen list")
+    picker = app.screen
+    assert isinstance(picker, OrderPickScreen)
+    index = [s.id for s in picker.screens].index(screen_id) + len(picker.drafts)
+    picker.query_one("#order-screens", OptionList).highlighted = index
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, FormScreen), what="the form")
+    form = app.screen
+    assert isinstance(form, FormScreen)
+    await wait_until(pilot, lambda: bool(form.query(".field-label")), what="the first step")
+    return form
+
+
+async def fill_repair_order(pilot: Pilot[Any], form: FormScreen, description: str) -> None:
+    """Through the repair screen by keystrokes: fault "other", the prefilled or typed address,
+    a description, read-back; ends on the submit step."""
+    await pilot.press("enter")
+    await pilot.pause()
+    await pilot.press(*["down"] * 6, "enter")
+    await wait_until(pilot, lambda: form.run.value("fault_type") == "other", what="fault type")
+    await pilot.press("ctrl+right")
+    await wait_until(pilot, lambda: form.run.step.id == "location", what="location step")
+    if form.run.value("address") is None:
+        await pilot.click("#field-address")
+        await pilot.press(*"1 Test Road")
+    await pilot.press("ctrl+right")
+    await wait_until(pilot, lambda: form.run.step.id == "contact", what="contact step")
+    await pilot.click("#field-description")
+    await pilot.press(*description)
+    await wait_until(pilot, lambda: form.run.value("description") == description, what="description")
+    await pilot.press("ctrl+right")
+    await wait_until(pilot, lambda: form.run.step.id == "readback", what="read-back")
+    await pilot.press("ctrl+right")
+    await wait_until(pilot, lambda: form.run.complete, what="the end step")

@@ -135,6 +135,7 @@ class DeskScreen(Screen[None]):
         self.acw_started: float | None = None
         self.lookup_cache: dict[str, LookupResult] = {}
         self.logged_in = False
+        self._widgets_ready = False
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -145,6 +146,7 @@ class DeskScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Paint once, then tick: the tick repaints only what changed."""
+        self._widgets_ready = True
         self.refresh_view()
         self.set_interval(1.0, self.tick)
 
@@ -423,6 +425,8 @@ class DeskScreen(Screen[None]):
 
     def tick(self) -> None:
         """Once a second: update time-dependent cells (they repaint only when their text changes)."""
+        if not self._widgets_ready:
+            return
         self._paint_status()
         self._paint_calls()
         if (self.status.state == AgentStateName.ACW and self.options.acw_mode == "timeboxed"
@@ -439,7 +443,7 @@ class DeskScreen(Screen[None]):
 
     def refresh_view(self) -> None:
         """Repaint everything from the current state."""
-        if not self.is_mounted:
+        if not self._widgets_ready:
             return
         self._paint_status()
         self._paint_calls()

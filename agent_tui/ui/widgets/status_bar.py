@@ -21,6 +21,8 @@ class StatusCell(Static):
     def __init__(self, cell: str) -> None:
         super().__init__("", id=f"status-{cell}", classes="status-cell", markup=False)
         self._shown: tuple[str, str] = ("", "")
+        self.repaints = 0
+        """How often the cell changed (an idle desk must only change its clock)."""
 
     def show(self, text: str | Text, css_class: str = "") -> bool:
         """Display `text` with one of STATE_CLASSES; returns whether anything changed."""
@@ -28,6 +30,7 @@ class StatusCell(Static):
         if (plain, css_class) == self._shown:
             return False
         self._shown = (plain, css_class)
+        self.repaints += 1
         for name in STATE_CLASSES:
             self.set_class(name == css_class, name)
         self.update(text if isinstance(text, Text) else Text(text))
