@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from agent_tui.domain.base import JsonScalar, localized
 from agent_tui.domain.screen import FieldDef, FieldType, ScreenDefinition, StepKind
+from agent_tui.domain.ticket import TicketCreate, TicketType
 from agent_tui.domain.training import Attempt, FieldExpectation, Scenario, ScoreCard, ScoreLine
 from agent_tui.forms.messages import english
 from agent_tui.forms.runner import FormRun
@@ -32,6 +33,14 @@ W_ESCALATION = 10
 W_TIME = 10
 W_HOLD = 5
 W_TRANSFERS = 5
+TYPE_NAMES: dict[TicketType, dict[str, str]] = {
+    TicketType.REPAIR: {"en": "repair", "zh": "故障报修"},
+    TicketType.COMPLAINT: {"en": "complaint", "zh": "投诉"},
+    TicketType.CONSULTATION: {"en": "consultation", "zh": "咨询"},
+    TicketType.SUGGESTION: {"en": "suggestion or praise", "zh": "建议/表扬"},
+    TicketType.APPLICATION: {"en": "service application", "zh": "业务受理"},
+}
+"""Order types as the score card names them, in the scenario's language."""
 READBACK_STEP = "readback"
 """The id the shipped screens give their read-back step (used when no screen is passed)."""
 
@@ -124,23 +133,25 @@ def _outcome(scenario: Scenario, attempt: Attempt) -> list[_Item]:
                            {"step": attempt.end_step or "-", "expected": wanted_end}, 0))
     else:
         items.append(_Item("outcome:end", W_END, "The script was finished", {}, 1))
-    wanted_type = scenario.expected.ticket_type
-    ticket = attempt.ticket
-    if wanted_type is None and ticket is None:
-        items.append(_Item("outcome:ticket", W_TICKET, "No order filed, as the call needed", {}, 1))
-    elif wanted_type is None and ticket is not None:
-        items.append(_Item("outcome:ticket", W_TICKET, "A {type} order was filed although none was needed",
-                           {"type": ticket.ticket_type.value}, 0))
-    elif ticket is None:
-        items.append(_Item("outcome:ticket", W_TICKET, "No order was filed; a {type} order was needed",
-                           {"type": _value(wanted_type)}, 0))
-    elif ticket.ticket_type != wanted_type:
-        items.append(_Item("outcome:ticket", W_TICKET, "A {type} order was filed instead of {expected}",
-                           {"type": ticket.ticket_type.value, "expected": _value(wanted_type)}, 0))
-    else:
-        items.append(_Item("outcome:ticket", W_TICKET, "Filed a {type} order",
-                           {"type": ticket.ticket_type.value}, 1))
+    items.append(_ticket_item(scenario.expected.ticket_type, attempt.ticket, scenario.language))
     return items
+
+
+def _ticket_item(wanted: TicketType | None, ticket: TicketCreate | None, language: str) -> _Item:
+    if wanted is None:
+        if ticket is None:
+            return _Item("outcome:ticket", W_TICKET, "No order filed, as the call needed", {}, 1)
+        return _Item("outcome:ticket", W_TICKET, "A {type} order was filed although none was needed",
+                     {"type": _type_name(ticket.ticket_type, language)}, 0)
+    if ticket is None:
+        return _Item("outcome:ticket", W_TICKET, "No order was filed; a {type} order was needed",
+                     {"type": _type_name(wanted, language)}, 0)
+    if ticket.ticket_type != wanted:
+        return _Item("outcome:ticket", W_TICKET, "A {type} order was filed instead of {expected}",
+                     {"type": _type_name(ticket.ticket_type, language),
+                      "expected": _type_name(wanted, language)}, 0)
+    return _Item("outcome:ticket", W_TICKET, "Filed a {type} order",
+                 {"type": _type_name(wanted, language)}, 1)
 
 
 def _fields(scenario: Scenario, attempt: Attempt, screen: ScreenDefinition | None) -> list[_Item]:
@@ -290,8 +301,8 @@ def _describe(expectation: FieldExpectation, field_def: FieldDef | None, languag
     return expectation.describe()
 
 
-def _value(item: object) -> str:
-    return str(getattr(item, "value", item))
+def _type_name(ticket_type: TicketType, language: str) -> str:
+    return localized(TYPE_NAMES.get(ticket_type, ticket_type.value), language)
 
 
 def _clock(seconds: float) -> str:
