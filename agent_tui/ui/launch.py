@@ -329,6 +329,19 @@ def run_desk(settings: Settings, username: str, password: str | SecretStr | None
     return int(code or app.return_code or 0)
 
 
+def _log_to_file(settings: Settings) -> None:
+    """Send logs to the configured file: anything written to the terminal would tear the screen."""
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    path = settings.logging.resolve_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(settings.logging.level)
+
+
 def run(args: argparse.Namespace) -> int:
     """`agent-tui desk|monitor|train`."""
     if args.command != "desk":
@@ -339,6 +352,7 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"agent-tui: {error}", file=sys.stderr)
         return 2
+    _log_to_file(settings)
     username = args.user or settings.backend.username or os.environ.get("USER", "agent")
     store = CredentialStore.open()
     password: SecretStr | None = None

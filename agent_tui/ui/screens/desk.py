@@ -45,6 +45,8 @@ from agent_tui.phone.events import (
     CallEnded,
     CallState,
     EngineError,
+    EngineStarted,
+    EngineStopped,
     Health,
     IncomingCall,
     Registration,
@@ -223,6 +225,11 @@ class DeskScreen(Screen[None]):
             key = "Transfer to {target} done." if event.ok else "Transfer to {target} failed: {reason}"
             self.app.notify(self.t.t(key, target=clean(event.target, 60), reason=clean(event.reason, 80)),
                             severity="information" if event.ok else "warning")
+        elif isinstance(event, EngineStarted):
+            if self.sip_ok is None:  # listen mode has no registration: being up is being healthy
+                self._set_phone_ok(True, clean(event.address, 80))
+        elif isinstance(event, EngineStopped):
+            self._set_phone_ok(False, "")
         elif isinstance(event, EngineError):
             self.app.notify(self.t.t("Phone error: {message}", message=clean(event.message, 200)),
                             severity="error")

@@ -26,6 +26,7 @@ class PanelScreen(ModalScreen[ResultT]):
         max-width: 100;
         height: auto;
         max-height: 100%;
+        overflow-y: auto;
         background: $surface;
         border: round $primary;
         padding: 0 1;

@@ -44,7 +44,7 @@ class WrapUpScreen(PanelScreen[WrapUp | None]):
         Binding("ctrl+s", "save", "Save", id="wrapup.save"),
     ]
     DEFAULT_CSS = """
-    #wrapup-notes { height: 5; }
+    #wrapup-notes { height: 4; }
     #wrapup-timer { text-style: bold; }
     """
 
