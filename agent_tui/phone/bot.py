@@ -37,6 +37,7 @@ from agent_tui.phone.events import (
     IncomingCall,
     MonitorStarted,
     PhoneEvent,
+    PlaybackFinished,
     RecordingReady,
     Registration,
     Transferred,
@@ -221,6 +222,8 @@ class Bot:
                       rx_packets=event.rx_packets, tx_packets=event.tx_packets)
         elif isinstance(event, RecordingReady):
             self.emit("recording", call_id=event.call_id, path=event.path)
+        elif isinstance(event, PlaybackFinished):
+            self.emit("playback_finished", call_id=event.call_id, path=event.path, reason=event.reason)
         elif isinstance(event, MonitorStarted):
             self.emit("monitor", call_id=event.call_id, mode=event.mode, target=event.target_call_id)
         elif isinstance(event, ConferenceChanged):
@@ -263,7 +266,9 @@ def run(args: argparse.Namespace) -> int:
     def on_signal(signum: int, frame: FrameType | None) -> None:
         events.put(None)
 
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    for sig in stop_signals:
+        signal.signal(sig, on_signal)
     engine = PhoneEngine(options, events.put)
     bot = Bot(engine, args, sys.stdout)
     try:
@@ -290,6 +295,7 @@ def run(args: argparse.Namespace) -> int:
                 break
             if leftover is not None:
                 bot.handle(leftover)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        # We are exiting cleanly anyway: a SIGTERM racing with a bot that finished on its own must not
+        # turn exit 0 into -15 (Python restores the default handlers while it shuts down).
+        signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     return 0

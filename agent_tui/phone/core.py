@@ -13,6 +13,7 @@ import traceback
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -35,13 +36,15 @@ from agent_tui.phone.events import (
     MonitorMode,
     MonitorStarted,
     PhoneEvent,
+    PlaybackEnd,
+    PlaybackFinished,
     RecordingReady,
     Registration,
     Transferred,
     TransferRequested,
 )
 from agent_tui.phone.logbridge import PjLogWriter, silenced_stdout
-from agent_tui.phone.media import MediaHub, read_stats
+from agent_tui.phone.media import FilePlayer, MediaHub, read_stats, wav_finished
 from agent_tui.phone.monitor_token import verify_token
 from agent_tui.phone.options import EngineOptions
 from agent_tui.phone.sanitize import (
@@ -90,6 +93,10 @@ class EngineCore:
         """Calls replaced by another one, kept alive until pjsua2 reports them DISCONNECTED."""
         self.graveyard: list[EngineCall] = []
         """Finished calls, dropped at the next loop turn (never inside their own callback)."""
+        self.dropped_players: list[FilePlayer] = []
+        """Players taken off the bridge, dropped at the next loop turn (never inside a callback)."""
+        self.closing_recordings: list[tuple[str, Path, float]] = []
+        """(call id, path, deadline) of recorders dropped but whose WAV the bridge has not closed yet."""
         self.stopping = False
         self.destroying = False
         self.started = False
@@ -229,6 +236,13 @@ class EngineCore:
         """Periodic work between event polls: drop finished calls, stats, health pings."""
         if self.graveyard:
             self.graveyard.clear()
+        self.dropped_players.clear()
+        if self.hub is not None:
+            for key, player in list(self.hub.players.items()):
+                if player.at_eof:
+                    self.end_playback(key, "eof")
+        if self.closing_recordings:
+            self._report_recordings(now)
         interval = self.options.stats_interval_s
         if interval > 0:
             for call in list(self.calls.values()):
@@ -446,6 +460,8 @@ class EngineCore:
             stats = CallStats(last.call_id, last.codec, last.jitter_ms, last.loss_pct, last.rtt_ms,
                               last.mos, last.rx_packets, last.tx_packets, final=True)
         self._drop_recorder(call)
+        if self.hub is not None and book.public_id in self.hub.players:
+            self.end_playback(book.public_id, "call ended")
         if self.calls.get(book.public_id) is call:
             del self.calls[book.public_id]
         self.graveyard.append(call)
@@ -470,10 +486,31 @@ class EngineCore:
     def _drop_recorder(self, call: EngineCall) -> None:
         if call.recorder is None:
             return
-        call.recorder = None  # the destructor closes the WAV (writes its header)
+        call.recorder = None  # the bridge destroys the port, which writes the WAV header, soon after
         gc.collect()
         if call.book.recording:
-            self.emit(RecordingReady(call.book.public_id, call.book.recording))
+            deadline = time.monotonic() + 2.0
+            self.closing_recordings.append((call.book.public_id, Path(call.book.recording), deadline))
+            self._report_recordings(time.monotonic())
+
+    def _report_recordings(self, now: float) -> None:
+        """RecordingReady for every WAV that is complete now (or whose wait ran out)."""
+        waiting = []
+        for call_id, path, deadline in self.closing_recordings:
+            if wav_finished(path) or now >= deadline:
+                self.emit(RecordingReady(call_id, str(path)))
+            else:
+                waiting.append((call_id, path, deadline))
+        self.closing_recordings = waiting
+
+    def end_playback(self, key: str | None, reason: PlaybackEnd) -> None:
+        """Take a player off the bridge and report why it ended."""
+        if self.hub is None:
+            return
+        player = self.hub.stop_player(key)
+        if player is not None:
+            self.dropped_players.append(player)
+            self.emit(PlaybackFinished(key, str(player.path), reason))
 
     def call_media_state(self, call: EngineCall, prm: Any) -> None:
         """onCallMediaState: rewire (the conference port changed) and report hold/resume."""
@@ -766,6 +803,25 @@ class EngineCore:
         assert self.hub is not None
         self.hub.set_tone(hz, [c for c in self.calls.values() if not c.book.muted])
 
+    def cmd_play_file(self, call_id: str | None, path: str) -> None:
+        """Play a mono 16-bit WAV once into a call (None: into every call), replacing what played there."""
+        assert self.hub is not None
+        if call_id is not None:
+            self._call(call_id)
+        if call_id in self.hub.players:
+            self.end_playback(call_id, "stopped")
+        try:
+            self.hub.start_player(call_id, Path(path), self.calls)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+
+    def cmd_stop_playback(self, call_id: str | None) -> None:
+        """Stop what `play_file` plays into a call (None: into every call)."""
+        assert self.hub is not None
+        if call_id not in self.hub.players:
+            raise CommandError(f"nothing is playing into {call_id or 'every call'}")
+        self.end_playback(call_id, "stopped")
+
     def cmd_set_monitor_mode(self, call_id: str, mode: str) -> None:
         """Rewire a supervisor's monitoring call to listen, whisper or barge."""
         call = self._call(call_id)
@@ -796,7 +852,13 @@ class EngineCore:
                 for call in list(self.calls.values()):
                     self._drop_recorder(call)
                 if self.hub is not None:
+                    for key in list(self.hub.players):
+                        self.end_playback(key, "stopped")
                     self.hub.close()
+                self.dropped_players.clear()
+                while self.closing_recordings:  # the bridge closes the WAVs on its clock thread
+                    ep.libHandleEvents(10)
+                    self._report_recordings(time.monotonic())
                 self.calls.clear()
                 self.retired.clear()
                 self.graveyard.clear()

@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from agent_tui.phone.core import EngineCore, describe_error, new_call_id
@@ -237,6 +238,20 @@ class PhoneEngine:
     def play_tone(self, hz: float | None) -> None:
         """Send a sine tone into every call instead of the microphone; None goes back to it."""
         self._submit("play_tone", None, hz)
+
+    def play_file(self, call_id: str | None, path: str | Path) -> None:
+        """Play a mono 16-bit PCM WAV once into a call (None: into every call, now and later ones).
+
+        It mixes with the microphone (or tone) and reaches our recording too; it survives hold and
+        re-INVITEs. `PlaybackFinished(call_id, path, "eof")` follows at its end; a new `play_file`
+        into the same call replaces it (`"stopped"`); a file that is not mono 16-bit PCM gives an
+        `EngineError`.
+        """
+        self._submit("play_file", call_id, call_id, str(path))
+
+    def stop_playback(self, call_id: str | None) -> None:
+        """Stop what `play_file` plays into a call (or into every call); `PlaybackFinished` says "stopped"."""
+        self._submit("stop_playback", call_id, call_id)
 
     def set_monitor_mode(self, call_id: str, mode: MonitorMode) -> None:
         """Rewire a supervisor's monitoring call (listen, whisper, barge)."""

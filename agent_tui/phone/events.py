@@ -163,6 +163,21 @@ class RecordingReady:
     path: str
 
 
+PlaybackEnd = Literal["eof", "stopped", "call ended"]
+
+
+@dataclass(frozen=True)
+class PlaybackFinished:
+    """A WAV started by `play_file` is over: played to its end (`eof`), stopped, or its call ended.
+
+    `call_id` is the call it played into (None: it played into every call).
+    """
+
+    call_id: str | None
+    path: str
+    reason: PlaybackEnd = "eof"
+
+
 @dataclass(frozen=True)
 class EngineStarted:
     """The engine is up; `address` is where it listens for SIP (host:port of its UDP transport)."""
@@ -202,6 +217,7 @@ PhoneEvent = (
     | ConferenceChanged
     | MonitorStarted
     | RecordingReady
+    | PlaybackFinished
     | EngineStarted
     | EngineStopped
     | EngineError

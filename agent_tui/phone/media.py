@@ -8,6 +8,7 @@ Runs on the engine thread only.
 from __future__ import annotations
 
 import contextlib
+import wave
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -39,14 +40,91 @@ def audio_of(call: EngineCall) -> Any | None:
     return None
 
 
+def check_wav(path: Path) -> None:
+    """Raise ValueError unless `path` is a mono 16-bit PCM WAV (what the conference bridge plays)."""
+    try:
+        with wave.open(str(path), "rb") as wav:
+            width, channels, frames = wav.getsampwidth(), wav.getnchannels(), wav.getnframes()
+    except (OSError, EOFError, wave.Error) as exc:
+        raise ValueError(f"cannot play {path.name}: {exc}") from None
+    if width != 2 or channels != 1:
+        raise ValueError(f"cannot play {path.name}: need mono 16-bit PCM, got {channels} channel(s) "
+                         f"of {width * 8}-bit")
+    if frames == 0:
+        raise ValueError(f"cannot play {path.name}: the file has no audio")
+
+
+def wav_finished(path: Path) -> bool:
+    """True once a recorder has closed its WAV: the RIFF length in the header matches the file size.
+
+    pjmedia writes a zero length at creation and the real one when the port is destroyed, which the
+    conference bridge does asynchronously (on its clock thread), a few milliseconds after we drop it.
+    """
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+            size = path.stat().st_size
+    except OSError:
+        return True  # nothing more will happen to it: report what we have
+    return len(head) == 8 and head[:4] == b"RIFF" and int.from_bytes(head[4:8], "little") == size - 8
+
+
+class FilePlayer(pj.AudioMediaPlayer):  # type: ignore[misc]
+    """A WAV player for one call (or all calls) that notes its end of file.
+
+    `onEof2` runs on the conference bridge's clock thread: it only sets a flag, and the engine
+    thread reports and drops the player at its next turn.
+    """
+
+    def __init__(self, call_id: str | None, path: Path) -> None:
+        super().__init__()
+        self.call_id = call_id
+        self.path = path
+        self.at_eof = False
+
+    def onEof2(self) -> None:
+        self.at_eof = True
+
+
 class MediaHub:
-    """Owns the tone source and decides which port transmits to which."""
+    """Owns the tone source and the file players, and decides which port transmits to which."""
 
     def __init__(self, endpoint: Any, recording_dir: Path | None) -> None:
         self._ep = endpoint
         self._recording_dir = recording_dir
         self._tone: Any = None
         self.links: set[frozenset[str]] = set()
+        self.players: dict[str | None, FilePlayer] = {}
+        """WAV players by the call they play into (None: into every call)."""
+
+    def start_player(self, call_id: str | None, path: Path, calls: dict[str, EngineCall]) -> FilePlayer:
+        """Play a WAV once into a call (or every call); the caller stops any player already there."""
+        check_wav(path)
+        player = FilePlayer(call_id, path)
+        player.createPlayer(str(path), pj.PJMEDIA_FILE_NO_LOOP)
+        self.players[call_id] = player
+        targets = [calls[call_id]] if call_id is not None else list(calls.values())
+        for call in targets:
+            self._wire_player(player, call)
+        return player
+
+    def stop_player(self, call_id: str | None) -> FilePlayer | None:
+        """Take a player off the bridge; the caller drops it (outside any pjsua2 callback)."""
+        player = self.players.pop(call_id, None)
+        if player is not None:
+            with contextlib.suppress(pj.Error):
+                player.stopTransmit(self._ep.audDevManager().getPlaybackDevMedia())
+        return player
+
+    def _wire_player(self, player: FilePlayer, call: EngineCall) -> None:
+        if call.book.monitor is not None or call.book.ended:
+            return
+        audio = audio_of(call)
+        if audio is None:
+            return
+        player.startTransmit(audio)
+        if call.recorder is not None:
+            player.startTransmit(call.recorder)
 
     def source(self) -> Any:
         """What we send into calls: the tone when one plays, else the capture device."""
@@ -123,6 +201,10 @@ class MediaHub:
             audio.startTransmit(call.recorder)
             if not book.muted:
                 source.startTransmit(call.recorder)
+        for key in (book.public_id, None):
+            player = self.players.get(key)
+            if player is not None:
+                self._wire_player(player, call)
         for link in self.links:
             if book.public_id in link:
                 (other_id,) = link - {book.public_id}
@@ -174,7 +256,8 @@ class MediaHub:
                 sup.stopTransmit(self.playback())
 
     def close(self) -> None:
-        """Drop the tone generator (engine thread, before libDestroy)."""
+        """Drop the tone generator and the players (engine thread, before libDestroy)."""
+        self.players.clear()
         if self._tone is not None:
             with contextlib.suppress(pj.Error):
                 self._tone.stop()
