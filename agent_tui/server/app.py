@@ -11,7 +11,7 @@ from fastapi import Depends, FastAPI
 
 from agent_tui import __version__
 from agent_tui.server import migrate, problems, roles, screens
-from agent_tui.server.auth import authorize
+from agent_tui.server.auth import TokenCache, authorize
 from agent_tui.server.broker import Broker
 from agent_tui.server.db import Database
 from agent_tui.server.limits import BodyLimit
@@ -57,6 +57,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.broker = broker
+    app.state.token_cache = TokenCache()
     problems.install(app)
     for module in (sessions, customers, tickets, agents, calls, queues, events, reference):
         app.include_router(module.router)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from agent_tui.domain.base import utc_now
 from agent_tui.domain.session import Role
@@ -32,7 +35,41 @@ class AuthUser:
         return f"AuthUser({self.username!r}, {self.role.value})"
 
 
-def get_db(request: Request) -> Database:
+class TokenCache:
+    """Recently checked tokens, so most requests skip the token query (and a worker thread).
+
+    A token revoked through another worker process stays usable here for at most `ttl_s` seconds;
+    logging out through this process drops it at once.
+    """
+
+    def __init__(self, ttl_s: float = 5.0, max_entries: int = 10_000) -> None:
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[AuthUser, datetime, float]] = {}
+
+    def get(self, digest: str) -> AuthUser | None:
+        """The cached user of a token hash, if fresh and unexpired."""
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        user, expires_at, cached_at = entry
+        if time.monotonic() - cached_at > self.ttl_s or expires_at <= utc_now():
+            self._entries.pop(digest, None)
+            return None
+        return user
+
+    def put(self, user: AuthUser, expires_at: datetime) -> None:
+        """Remember a checked token."""
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[user.token_hash] = (user, expires_at, time.monotonic())
+
+    def drop(self, digest: str) -> None:
+        """Forget a token (logout)."""
+        self._entries.pop(digest, None)
+
+
+async def get_db(request: Request) -> Database:
     """The app's database."""
     db: Database = request.app.state.db
     return db
@@ -46,8 +83,8 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
-def authenticate(db: Database, token: str) -> AuthUser | None:
-    """The user of an unexpired token, else None."""
+def authenticate(db: Database, token: str) -> tuple[AuthUser, datetime] | None:
+    """The user of an unexpired token and when it expires, else None."""
     digest = token_hash(token)
     with db.read() as session:
         row = session.execute(
@@ -57,10 +94,10 @@ def authenticate(db: Database, token: str) -> AuthUser | None:
         ).first()
     if row is None or row.expires_at <= utc_now():
         return None
-    return AuthUser(id=row.id, username=row.username, role=Role(row.role), token_hash=digest)
+    return AuthUser(id=row.id, username=row.username, role=Role(row.role), token_hash=digest), row.expires_at
 
 
-def authorize(request: Request) -> AuthUser | None:
+async def authorize(request: Request) -> AuthUser | None:
     """Global dependency: check the token and the role the route's table entry asks for."""
     route = request.scope.get("route")
     path: str = getattr(route, "path", request.url.path)
@@ -70,9 +107,15 @@ def authorize(request: Request) -> AuthUser | None:
         raise ProblemError(403, f"{request.method} {path} is not open to any role") from exc
     if roles is None:
         return None
-    user = authenticate(get_db(request), _bearer(request))
+    token = _bearer(request)
+    cache: TokenCache = request.app.state.token_cache
+    user = cache.get(token_hash(token))
     if user is None:
-        raise ProblemError(401, "unknown or expired token", headers=_CHALLENGE)
+        found = await run_in_threadpool(authenticate, request.app.state.db, token)
+        if found is None:
+            raise ProblemError(401, "unknown or expired token", headers=_CHALLENGE)
+        user = found[0]
+        cache.put(*found)
     if user.role not in roles:
         allowed = ", ".join(sorted(role.value for role in roles))
         raise ProblemError(
@@ -81,7 +124,7 @@ def authorize(request: Request) -> AuthUser | None:
     return user
 
 
-def current_user(user: Annotated[AuthUser | None, Depends(authorize)]) -> AuthUser:
+async def current_user(user: Annotated[AuthUser | None, Depends(authorize)]) -> AuthUser:
     """The logged-in user of a route that needs one."""
     if user is None:
         raise ProblemError(401, "this route needs a login", headers=_CHALLENGE)

@@ -61,9 +61,10 @@ def run(args: argparse.Namespace) -> int:
              db.url.get_backend_name(), args.workers)
     if args.workers == 1:
         uvicorn.run(create_app(ready), host=args.host, port=args.port, log_level="warning",
-                    timeout_graceful_shutdown=3)
+                    access_log=False, timeout_graceful_shutdown=3)
     else:
         os.environ[SETTINGS_ENV] = ready.to_env()
         uvicorn.run("agent_tui.server.app:create_app_from_env", factory=True, host=args.host, port=args.port,
-                    workers=args.workers, log_level="warning", timeout_graceful_shutdown=3)
+                    workers=args.workers, log_level="warning", access_log=False,
+                    timeout_graceful_shutdown=3)
     return 0

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from agent_tui.domain.ticket import Ticket
@@ -19,19 +20,30 @@ from agent_tui.server.phones import phone_key
 MAX_LIMIT = 1000
 
 
+@dataclass(frozen=True, slots=True)
 class Paging:
     """`limit` and `offset` query parameters of every list endpoint."""
 
-    def __init__(
-        self,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = 50,
-        offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
-    ) -> None:
-        self.limit = limit
-        self.offset = offset
+    limit: int
+    offset: int
 
 
-PageParams = Annotated[Paging, Depends()]
+async def paging(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = 50,
+    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+) -> Paging:
+    """The paging parameters (async: no worker thread needed)."""
+    return Paging(limit, offset)
+
+
+PageParams = Annotated[Paging, Depends(paging)]
+
+
+_TIMELINES = (
+    select(TimelineRow)
+    .where(TimelineRow.ticket_id.in_(bindparam("ids", expanding=True)))
+    .order_by(TimelineRow.id)
+)
 
 
 def load_tickets(session: Session, rows: Sequence[TicketRow], now: datetime) -> list[Ticket]:
@@ -39,9 +51,7 @@ def load_tickets(session: Session, rows: Sequence[TicketRow], now: datetime) -> 
     if not rows:
         return []
     timelines: dict[int, list[TimelineRow]] = defaultdict(list)
-    for entry in session.execute(
-        select(TimelineRow).where(TimelineRow.ticket_id.in_([r.id for r in rows])).order_by(TimelineRow.id)
-    ).scalars():
+    for entry in session.execute(_TIMELINES, {"ids": [r.id for r in rows]}).scalars():
         timelines[entry.ticket_id].append(entry)
     return [convert.ticket(row, timelines[row.id], now) for row in rows]
 

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from starlette.responses import Response
 
 from agent_tui.domain.base import Page, utc_now
 from agent_tui.domain.customer import (
@@ -23,7 +24,14 @@ from agent_tui.domain.customer import (
 from agent_tui.domain.ticket import TicketStatus
 from agent_tui.server import convert
 from agent_tui.server.auth import CurrentUser, Db
-from agent_tui.server.models import ContactRow, CustomerPhoneRow, CustomerRow, NoticeRow, TicketRow
+from agent_tui.server.models import (
+    ContactRow,
+    CustomerPhoneRow,
+    CustomerRow,
+    NoticeRow,
+    TicketRow,
+    UtcDateTime,
+)
 from agent_tui.server.phones import phone_key
 from agent_tui.server.problems import ProblemError
 from agent_tui.server.store import PageParams, load_tickets, set_phones
@@ -37,7 +45,7 @@ NULLABLE = frozenset({"meter"})
 CLOSED = (TicketStatus.CLOSED.value, TicketStatus.CANCELLED.value)
 
 
-@router.get("/lookup")
+@router.get("/lookup", response_model=LookupResult)
 def lookup(
     _user: CurrentUser,
     db: Db,
@@ -45,7 +53,7 @@ def lookup(
     account: Annotated[
         str | None, Query(pattern=ACCOUNT_PATTERN, description="Account number (户号).")
     ] = None,
-) -> LookupResult:
+) -> Response:
     """Customers by phone or account, each with the last case, open tickets, area notices and history."""
     if (phone is None) == (account is None):
         raise ProblemError(422, "give exactly one of phone or account", field="query.phone")
@@ -54,15 +62,42 @@ def lookup(
             key = phone_key(phone)
             if not key:
                 raise ProblemError(422, "no digits in the phone number", field="query.phone")
-            ids = select(CustomerPhoneRow.customer_id).where(CustomerPhoneRow.phone_key == key)
-            customers = session.execute(
-                select(CustomerRow).where(CustomerRow.id.in_(ids)).order_by(CustomerRow.id).limit(MAX_MATCHES)
-            ).scalars().all()
+            customers = session.execute(_BY_PHONE, {"key": key}).scalars().all()
         else:
-            customers = session.execute(
-                select(CustomerRow).where(CustomerRow.account == account)
-            ).scalars().all()
-        return LookupResult(matches=_matches(session, customers))
+            customers = session.execute(_BY_ACCOUNT, {"account": account}).scalars().all()
+        result = LookupResult(matches=_matches(session, customers))
+    # Serialised here, once: the screen pop is the hot path and the model is valid by construction.
+    return Response(result.model_dump_json(), media_type="application/json")
+
+
+# The screen pop's statements are built once: building a statement costs more than running it.
+_BY_PHONE = (
+    select(CustomerRow)
+    .where(CustomerRow.id.in_(
+        select(CustomerPhoneRow.customer_id).where(CustomerPhoneRow.phone_key == bindparam("key"))
+    ))
+    .order_by(CustomerRow.id)
+    .limit(MAX_MATCHES)
+)
+_BY_ACCOUNT = select(CustomerRow).where(CustomerRow.account == bindparam("account"))
+_OPEN_TICKETS = (
+    select(TicketRow)
+    .where(TicketRow.customer_id.in_(bindparam("ids", expanding=True)), TicketRow.status.not_in(CLOSED))
+    .order_by(TicketRow.id.desc())
+    .limit(50)
+)
+_NOTICES = (
+    select(NoticeRow)
+    .where(NoticeRow.area.in_(bindparam("areas", expanding=True)),
+           or_(NoticeRow.ends_at.is_(None), NoticeRow.ends_at > bindparam("now", type_=UtcDateTime())))
+    .order_by(NoticeRow.starts_at)
+)
+_HISTORY = (
+    select(ContactRow)
+    .where(ContactRow.customer_id == bindparam("customer_id"))
+    .order_by(ContactRow.at.desc(), ContactRow.id.desc())
+    .limit(HISTORY_ON_POP)
+)
 
 
 def _matches(session: Session, customers: Sequence[CustomerRow]) -> list[LookupMatch]:
@@ -70,34 +105,13 @@ def _matches(session: Session, customers: Sequence[CustomerRow]) -> list[LookupM
         return []
     now = utc_now()
     ids = [c.id for c in customers]
-    tickets = session.execute(
-        select(TicketRow)
-        .where(TicketRow.customer_id.in_(ids), TicketRow.status.not_in(CLOSED))
-        .order_by(TicketRow.id.desc())
-        .limit(50)
-    ).scalars().all()
+    tickets = session.execute(_OPEN_TICKETS, {"ids": ids}).scalars().all()
     loaded = load_tickets(session, tickets, now)
     areas = sorted({c.area for c in customers if c.area})
-    notices = (
-        session.execute(
-            select(NoticeRow)
-            .where(NoticeRow.area.in_(areas), or_(NoticeRow.ends_at.is_(None), NoticeRow.ends_at > now))
-            .order_by(NoticeRow.starts_at)
-        ).scalars().all()
-        if areas
-        else []
-    )
+    notices = session.execute(_NOTICES, {"areas": areas, "now": now}).scalars().all() if areas else []
     matches = []
     for row in customers:
-        history = [
-            convert.contact(c)
-            for c in session.execute(
-                select(ContactRow)
-                .where(ContactRow.customer_id == row.id)
-                .order_by(ContactRow.at.desc(), ContactRow.id.desc())
-                .limit(HISTORY_ON_POP)
-            ).scalars()
-        ]
+        history = [convert.contact(c) for c in session.execute(_HISTORY, {"customer_id": row.id}).scalars()]
         matches.append(
             LookupMatch(
                 customer=convert.customer(row),

@@ -53,8 +53,9 @@ def whoami(user: CurrentUser, db: Db) -> User:
 
 
 @router.delete("/current", status_code=204)
-def logout(user: CurrentUser, db: Db) -> Response:
+def logout(user: CurrentUser, db: Db, request: Request) -> Response:
     """Forget the token of this request."""
+    request.app.state.token_cache.drop(user.token_hash)
     with db.write() as session:
         session.execute(delete(TokenRow).where(TokenRow.token_hash == user.token_hash))
     return Response(status_code=204)
