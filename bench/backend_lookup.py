@@ -4,8 +4,8 @@
 `GET /v1/customers/lookup?phone=` for random customers' numbers. Prints throughput and p50/p99 latency
 as one JSON object (see bench/report.py). Target on a 2-core machine: >= 1,000 lookups/s, p99 <= 20 ms.
 
-    .venv/bin/python -m bench.backend_lookup [--requests N] [--concurrency C] [--workers W] [--client raw|httpx]
-        [--backends sqlite,postgresql]
+    .venv/bin/python -m bench.backend_lookup [--requests N] [--concurrency C] [--workers W]
+        [--client raw|httpx] [--backends sqlite,postgresql]
 """
 
 from __future__ import annotations
