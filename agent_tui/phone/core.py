@@ -528,7 +528,7 @@ class EngineCore:
                 break
         book = call.book
         if self.hub is not None:
-            self.hub.wire(call, self.calls)
+            self.hub.wire(call, self.calls, info)
         if held != book.held and book.answered_at is not None:
             book.held = held
             if book.monitor is None:

@@ -20,12 +20,16 @@ from agent_tui.phone.events import CallStats
 from agent_tui.phone.quality import mos_estimate
 
 
-def audio_of(call: EngineCall) -> Any | None:
-    """The call's active audio media on the bridge, or None (no media yet, on hold, gone)."""
-    try:
-        info = call.getInfo()
-    except pj.Error:
-        return None
+def audio_of(call: EngineCall, info: Any = None) -> Any | None:
+    """The call's active audio media on the bridge, or None (no media yet, on hold, gone).
+
+    `info` is the call's fresh `CallInfo` when the caller has one (saves a copy of it).
+    """
+    if info is None:
+        try:
+            info = call.getInfo()
+        except pj.Error:
+            return None
     for media in info.media:
         if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status in (
             pj.PJSUA_CALL_MEDIA_ACTIVE,
@@ -183,9 +187,9 @@ class MediaHub:
         call.recorder = recorder
         call.book.recording = str(path)
 
-    def wire(self, call: EngineCall, calls: dict[str, EngineCall]) -> None:
+    def wire(self, call: EngineCall, calls: dict[str, EngineCall], info: Any = None) -> None:
         """(Re)connect a call's audio after a media change: source, playback, recorder, partners."""
-        audio = audio_of(call)
+        audio = audio_of(call, info)
         if audio is None:
             return
         book = call.book

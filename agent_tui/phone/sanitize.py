@@ -60,6 +60,15 @@ def clean_text(value: str | bytes | None, limit: int = 128) -> str:
     """
     if value is None:
         return ""
+    if (
+        isinstance(value, str)
+        and len(value) <= limit
+        and value.isascii()
+        and value.isprintable()
+        and "  " not in value
+        and value == value.strip()
+    ):
+        return value  # the common case, already clean: skip the per-character work
     text = _as_text(value)
     if len(text) > limit * 8:
         text = text[: limit * 8]  # bound the work on huge input before the regexes run
