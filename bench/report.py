@@ -1,6 +1,7 @@
 """The shape every benchmark prints, and the table `make bench` writes into BENCHMARKS.md.
 
-A benchmark runs as `python -m bench.NAME` (so it imports `bench.report`) and prints one JSON object: `{"bench": NAME, "figures": [FIGURE, ...]}`, each figure
+A benchmark runs as `python -m bench.NAME` (so it imports `bench.report`) and prints one JSON
+object: `{"bench": NAME, "figures": [FIGURE, ...]}`, each figure
 `{"name", "value", "unit", "target", "ok"}` (`target` is text such as "<= 20 ms"; `ok` is whether
 this run met it, or null when there is no target).
 """
