@@ -54,7 +54,7 @@ class Agent(Model):
 
 
 class QueueStats(Model):
-    """Live figures of one queue."""
+    """Live figures of one queue (the wallboard extends it as `domain.supervision.QueueFigures`)."""
 
     queue: str
     waiting: int = Field(default=0, ge=0)

@@ -20,6 +20,12 @@ class EventKind(StrEnum):
     CALL = "call"
     COMMAND = "command"
     """A command to one agent: force state, release, coaching note, ..."""
+    AGENT_ROW = "agent_row"
+    """A wallboard row of one agent (`domain.supervision.AgentRow`), supervisors only."""
+    ALERT = "alert"
+    """A wallboard alert raised or cleared (`domain.supervision.Alert`), supervisors only."""
+    CALLBACK = "callback"
+    """A callback was added, claimed or done (`domain.supervision.Callback`)."""
 
 
 class Event(Model):

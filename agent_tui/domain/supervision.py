@@ -1,0 +1,466 @@
+"""The supervisor's contract (班长席): wallboard, alerts, interventions, recordings, QA, reports, callbacks.
+
+Endpoints (all under the reference backend; roles in brackets):
+- `POST /v1/queue-events` [supervisor; the PBX forwarder logs in as one] body `QueueEventBatch`.
+- `GET /v1/wallboard` [supervisor] → `WallboardSnapshot`; changes stream on `GET /v1/events` as
+  `queue_stats` (data: `QueueFigures`), `agent_state` (data: `Agent`), `agent_figures`
+  (data: `AgentRow`) and `alert` (data: `Alert`) events, to supervisors only.
+- `POST /v1/interventions` [supervisor] body `InterventionRequest` → `InterventionResult`.
+- `POST /v1/monitor-tokens` [supervisor] body `MonitorTokenRequest` → `MonitorToken`.
+- `POST /v1/commands/{id}/ack` [the commanded agent] body `CommandAck`.
+- `POST /v1/raise-hand` [agent] body `RaiseHand` → `Alert`.
+- `GET /v1/phone-config` [everyone] → `PhoneConfig` (the caller's own monitor verification key).
+- `GET /v1/audit` [supervisor] → `Page[AuditEntry]`.
+- `PUT /v1/recordings/{call_id}` (WAV body), `GET /v1/recordings`, `GET /v1/recordings/{call_id}/audio`.
+- `PUT /v1/qa/{call_id}` [supervisor] body `QaScoreInput` → `QaScore`; `GET /v1/qa`.
+- `GET /v1/reports?period=&by=&from=&to=` → `Report` (or CSV of `ReportRow`).
+- `GET /v1/callbacks`, `POST /v1/callbacks/{id}/claim`, `POST /v1/callbacks/{id}/done` → `Callback`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field, model_validator
+
+from agent_tui.domain.agent import AgentStateName, QueueStats
+from agent_tui.domain.base import LongText, Model, ShortText
+
+# --- live figures -------------------------------------------------------------------------------
+
+
+class QueueEventKind(StrEnum):
+    """What happened to a caller in a PBX queue."""
+
+    ENQUEUED = "enqueued"
+    ANSWERED = "answered"
+    ABANDONED = "abandoned"
+    OVERFLOW = "overflow"
+    """Left the queue unanswered to voicemail or a callback request (not counted as abandoned)."""
+
+
+class QueueEvent(Model):
+    """One queue event from the PBX side; `event_id` makes a retried post harmless."""
+
+    event_id: str = Field(min_length=1, max_length=128, description="Unique per event (PBX uniqueid + kind).")
+    kind: QueueEventKind
+    call_id: str = Field(min_length=1, max_length=128, description="The caller's id in every event.")
+    queue: ShortText = Field(min_length=1)
+    at: datetime = Field(description="When it happened (timezone-aware).")
+    number: ShortText = Field(default="", description="Caller number (ANI).")
+    agent: str | None = Field(default=None, max_length=64, description="Who answered (answered only).")
+    customer_id: int | None = None
+    training: bool = False
+    """Training calls are stored but never counted."""
+
+
+class QueueEventBatch(Model):
+    """Body of `POST /v1/queue-events`: up to 500 events, in any order."""
+
+    events: list[QueueEvent] = Field(min_length=1, max_length=500)
+
+
+class QueueEventResult(Model):
+    """Answer to `POST /v1/queue-events`: how many were new and how many already known."""
+
+    accepted: int = Field(ge=0)
+    duplicates: int = Field(ge=0)
+
+
+class QueueFigures(QueueStats):
+    """Live figures of one queue over one window (current half hour, or today)."""
+
+    short_abandoned: int = Field(default=0, ge=0, description="Abandons within the short-abandon limit.")
+    answered_in_sl: int = Field(default=0, ge=0)
+    longest_answer_s: float | None = Field(default=None, ge=0)
+
+
+class QueuePanel(Model):
+    """One queue on the wallboard: the live waiting figures and both windows."""
+
+    queue: str
+    waiting: int = Field(default=0, ge=0)
+    longest_wait_s: float = Field(default=0.0, ge=0)
+    agents_ready: int = Field(default=0, ge=0)
+    agents_busy: int = Field(default=0, ge=0)
+    half_hour: QueueFigures
+    today: QueueFigures
+
+
+class AgentFigures(Model):
+    """One agent's figures over one window; averages are `None` when there is nothing to average."""
+
+    calls_handled: int = Field(default=0, ge=0)
+    talk_s: float = Field(default=0.0, ge=0)
+    hold_s: float = Field(default=0.0, ge=0, description="Total hold time.")
+    acw_s: float = Field(default=0.0, ge=0, description="Total after-call work.")
+    aht_s: float | None = Field(default=None, ge=0, description="(talk + hold + ACW) ÷ calls.")
+    avg_acw_s: float | None = Field(default=None, ge=0)
+    avg_hold_s: float | None = Field(default=None, ge=0)
+    fcr: float | None = Field(default=None, ge=0, le=1, description="Resolved ÷ flagged calls.")
+    occupancy: float | None = Field(default=None, ge=0, le=1,
+                                    description="(talk + hold) ÷ (talk + hold + ready idle).")
+    ready_s: float = Field(default=0.0, ge=0)
+
+
+class AgentRow(Model):
+    """One agent on the wallboard."""
+
+    username: str
+    display_name: str
+    team: str | None = None
+    extension: str | None = None
+    state: AgentStateName
+    reason: str | None = None
+    since: datetime
+    time_in_state_s: float = Field(ge=0)
+    call_id: str | None = None
+    call_number: str | None = None
+    call_queue: str | None = None
+    call_started: datetime | None = None
+    call_duration_s: float | None = Field(default=None, ge=0)
+    on_hold_since: datetime | None = None
+    customer_id: int | None = None
+    customer_name: str | None = None
+    phone_online: bool = False
+    raised_hand: bool = False
+    half_hour: AgentFigures = Field(default_factory=AgentFigures)
+    today: AgentFigures = Field(default_factory=AgentFigures)
+
+
+class AlertKind(StrEnum):
+    """Why a supervisor should look."""
+
+    LONG_CALL = "long_call"
+    LONG_ACW = "long_acw"
+    LONG_HOLD = "long_hold"
+    SL_BREACH = "sl_breach"
+    PHONE_OFFLINE = "phone_offline"
+    RAISED_HAND = "raised_hand"
+
+
+class AlertLevel(StrEnum):
+    """The three-level colouring: below target (no alert), standard (warning), alert."""
+
+    WARNING = "warning"
+    ALERT = "alert"
+
+
+class Alert(Model):
+    """A live alert; `key` is stable while the condition lasts (`kind:agent` or `kind:queue`)."""
+
+    key: str
+    kind: AlertKind
+    level: AlertLevel
+    since: datetime
+    agent: str | None = None
+    queue: str | None = None
+    value: float | None = Field(default=None, description="The measured figure (seconds, or SL ratio).")
+    detail: ShortText = ""
+    cleared: bool = Field(default=False, description="True on the event that ends the alert.")
+
+
+class WallboardSnapshot(Model):
+    """Answer to `GET /v1/wallboard`: everything to paint, and the event id to resume SSE after."""
+
+    at: datetime
+    half_hour_start: datetime
+    day_start: datetime
+    last_event_id: int = Field(ge=0, description="Open `GET /v1/events` with Last-Event-ID = this.")
+    queues: list[QueuePanel]
+    agents: list[AgentRow]
+    alerts: list[Alert]
+
+
+# --- interventions ------------------------------------------------------------------------------
+
+
+class InterventionKind(StrEnum):
+    """What a supervisor does to an agent or a call."""
+
+    LISTEN = "listen"
+    WHISPER = "whisper"
+    BARGE = "barge"
+    FORCE_READY = "force_ready"
+    FORCE_NOT_READY = "force_not_ready"
+    FORCE_RELEASE = "force_release"
+    FORCE_TRANSFER = "force_transfer"
+    PICKUP = "pickup"
+    COACH = "coach"
+
+
+MONITOR_MODES: frozenset[InterventionKind] = frozenset(
+    {InterventionKind.LISTEN, InterventionKind.WHISPER, InterventionKind.BARGE}
+)
+"""Interventions done by the supervisor's own phone with a monitor token."""
+
+
+class InterventionRequest(Model):
+    """Body of `POST /v1/interventions`."""
+
+    kind: InterventionKind
+    agent: str = Field(min_length=1, max_length=64)
+    reason: ShortText | None = Field(default=None, description="Not Ready reason (force_not_ready).")
+    target: ShortText | None = Field(default=None, description="Extension or number (force_transfer).")
+    call_id: str | None = Field(default=None, max_length=128, description="release/transfer/pickup")
+    text: ShortText | None = Field(default=None, description="The coaching note (coach).")
+
+    @model_validator(mode="after")
+    def _needs(self) -> InterventionRequest:
+        if self.kind == InterventionKind.FORCE_TRANSFER and not self.target:
+            raise ValueError("force_transfer needs a target")
+        if self.kind == InterventionKind.COACH and not self.text:
+            raise ValueError("coach needs a text")
+        return self
+
+
+class CommandStatus(StrEnum):
+    """Where a command to a desk stands."""
+
+    SENT = "sent"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class MonitorToken(Model):
+    """Answer to `POST /v1/monitor-tokens`: what the supervisor's phone sends with its INVITE.
+
+    The phone calls `sip_target` with headers `X-Monitor: <mode>` and `X-Monitor-Token: <token>`.
+    """
+
+    token: str
+    mode: InterventionKind
+    agent: str
+    sip_target: str = Field(description="The agent's extension (or SIP URI) to call.")
+    expires_at: datetime
+
+
+class MonitorTokenRequest(Model):
+    """Body of `POST /v1/monitor-tokens`."""
+
+    agent: str = Field(min_length=1, max_length=64)
+    mode: InterventionKind = InterventionKind.LISTEN
+
+    @model_validator(mode="after")
+    def _monitor_mode(self) -> MonitorTokenRequest:
+        if self.mode not in MONITOR_MODES:
+            raise ValueError("mode must be listen, whisper or barge")
+        return self
+
+
+class InterventionResult(Model):
+    """Answer to `POST /v1/interventions`."""
+
+    audit_id: int
+    kind: InterventionKind
+    agent: str
+    command_id: int | None = Field(default=None, description="The command event id (desk commands).")
+    status: CommandStatus = CommandStatus.SENT
+    monitor: MonitorToken | None = Field(default=None, description="For listen, whisper and barge.")
+
+
+class CommandAck(Model):
+    """Body of `POST /v1/commands/{id}/ack`: the desk carried out (or could not carry out) a command."""
+
+    ok: bool = True
+    detail: ShortText = ""
+
+
+class CommandState(Model):
+    """Answer to the ack: the command as the backend now knows it."""
+
+    command_id: int
+    agent: str
+    command: str
+    status: CommandStatus
+    detail: str = ""
+    acknowledged_at: datetime | None = None
+
+
+class RaiseHand(Model):
+    """Body of `POST /v1/raise-hand`: an agent asks for a supervisor (`up=False` lowers the hand)."""
+
+    up: bool = True
+    text: ShortText = ""
+
+
+class PhoneConfig(Model):
+    """Answer to `GET /v1/phone-config`: what the caller's phone needs from the backend.
+
+    `monitor_key` verifies monitor tokens with `agent_tui.phone.monitor_token.verify_token`; it is
+    derived per user, so it verifies only tokens signed for this user and cannot sign for anyone else.
+    """
+
+    username: str
+    extension: str | None = None
+    monitor_key: str
+    show_monitored: bool = Field(description="Policy: show the agent a 'being monitored' mark.")
+    monitor_token_ttl_s: int = Field(ge=1)
+
+
+class AuditEntry(Model):
+    """One intervention or other supervisor action, as audited."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    agent: str | None = None
+    call_id: str | None = None
+    detail: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+    command_id: int | None = None
+    status: str = ""
+
+
+# --- recordings and QA --------------------------------------------------------------------------
+
+
+class Recording(Model):
+    """A stored call recording (WAV)."""
+
+    call_id: str
+    agent: str | None = None
+    queue: str | None = None
+    customer_id: int | None = None
+    number: str = ""
+    started_at: datetime | None = None
+    duration_s: float = Field(ge=0)
+    size: int = Field(ge=0)
+    sha256: str
+    uploaded_at: datetime
+    uploaded_by: str
+
+
+QA_ITEMS: dict[str, int] = {
+    "voice": 10,
+    "manner": 15,
+    "speed": 10,
+    "service_skill": 20,
+    "business_knowledge": 20,
+    "customer_satisfaction": 15,
+    "call_length": 10,
+}
+"""The seven QA items and the most points each may give; they add up to 100."""
+
+
+class QaScoreInput(Model):
+    """Body of `PUT /v1/qa/{call_id}`: points per item (each at most its `QA_ITEMS` maximum)."""
+
+    voice: int = Field(ge=0, le=QA_ITEMS["voice"])
+    manner: int = Field(ge=0, le=QA_ITEMS["manner"])
+    speed: int = Field(ge=0, le=QA_ITEMS["speed"])
+    service_skill: int = Field(ge=0, le=QA_ITEMS["service_skill"])
+    business_knowledge: int = Field(ge=0, le=QA_ITEMS["business_knowledge"])
+    customer_satisfaction: int = Field(ge=0, le=QA_ITEMS["customer_satisfaction"])
+    call_length: int = Field(ge=0, le=QA_ITEMS["call_length"])
+    comment: LongText = ""
+
+    def total(self) -> int:
+        """The sum of the seven items (0-100)."""
+        return sum(int(getattr(self, name)) for name in QA_ITEMS)
+
+
+class QaScore(QaScoreInput):
+    """A stored QA score of one call."""
+
+    call_id: str
+    agent: str | None = None
+    scorer: str
+    scored_at: datetime
+    total_points: int = Field(ge=0, le=100)
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+
+class ReportPeriod(StrEnum):
+    """Report granularity."""
+
+    HALF_HOUR = "half_hour"
+    DAY = "day"
+
+
+class ReportBy(StrEnum):
+    """What a report row is grouped by."""
+
+    QUEUE = "queue"
+    TEAM = "team"
+    AGENT = "agent"
+
+
+class ReportRow(Model):
+    """One row of a report: one period × one queue, team or agent."""
+
+    period_start: datetime
+    key: str = Field(description="The queue, team or agent name.")
+    offered: int = Field(default=0, ge=0)
+    answered: int = Field(default=0, ge=0)
+    abandoned: int = Field(default=0, ge=0)
+    short_abandoned: int = Field(default=0, ge=0)
+    service_level: float | None = None
+    answer_rate: float | None = None
+    abandon_rate: float | None = None
+    asa_s: float | None = None
+    aht_s: float | None = None
+    handled: int = Field(default=0, ge=0, description="Calls handled by agents (by agent/team).")
+    talk_s: float = Field(default=0.0, ge=0)
+    hold_s: float = Field(default=0.0, ge=0)
+    acw_s: float = Field(default=0.0, ge=0)
+    fcr: float | None = None
+    qa_avg: float | None = None
+
+
+class Report(Model):
+    """Answer to `GET /v1/reports` as JSON."""
+
+    period: ReportPeriod
+    by: ReportBy
+    start: datetime = Field(description="The `from` query parameter: first period start included.")
+    end: datetime = Field(description="The `to` query parameter: periods starting before it.")
+    rows: list[ReportRow]
+
+
+# --- callbacks ----------------------------------------------------------------------------------
+
+
+class CallbackReason(StrEnum):
+    """Why a caller is owed a call back (回拨)."""
+
+    ALL_BUSY = "all_busy"
+    VOICEMAIL = "voicemail"
+    ABANDONED = "abandoned"
+
+
+class CallbackStatus(StrEnum):
+    """Where a callback stands."""
+
+    OPEN = "open"
+    CLAIMED = "claimed"
+    DONE = "done"
+
+
+class Callback(Model):
+    """A caller to call back."""
+
+    id: int
+    number: str
+    customer_id: int | None = None
+    customer_name: str | None = None
+    queue: str | None = None
+    queued_at: datetime
+    reason: CallbackReason
+    status: CallbackStatus = CallbackStatus.OPEN
+    claimed_by: str | None = None
+    claimed_at: datetime | None = None
+    done_at: datetime | None = None
+    call_id: str | None = Field(default=None, description="The original call.")
+    voicemail: str | None = Field(default=None, description="Recording call id of the voicemail.")
+    note: str = ""
+
+
+class CallbackDone(Model):
+    """Optional body of `POST /v1/callbacks/{id}/done`."""
+
+    note: ShortText = ""
+    reached: bool = True
