@@ -20,6 +20,8 @@ class EventKind(StrEnum):
     CALL = "call"
     COMMAND = "command"
     """A command to one agent: force state, release, coaching note, ..."""
+    TRAINING = "training"
+    """Trainer mode: a trainee's progress or result, for trainers."""
     AGENT_ROW = "agent_row"
     """A wallboard row of one agent (`domain.supervision.AgentRow`), supervisors only."""
     ALERT = "alert"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -389,3 +390,84 @@ class ScoreCard(Model):
     def missed(self) -> list[ScoreLine]:
         """The items that lost points, in card order: what the trainee missed."""
         return [line for line in self.lines if not line.ok]
+
+
+# --- trainer mode on the wire: trainees, commands, progress, stored attempts ---------------------------
+
+TRAINING_REASON = "training"
+"""The Not Ready reason code of an agent in training status."""
+TRAINING_COMMANDS = ("training_launch", "training_hint", "training_caption", "training_takeover",
+                     "training_release", "training_stop")
+"""Commands a trainer may send to a trainee's desk (on the agent's command stream)."""
+
+
+class TraineePresence(Model):
+    """Body of `PUT /v1/training/presence`: a desk in training status says where its softphone answers.
+
+    `sip_uri` is what a simulated caller dials: the registered address of record when the desk uses a
+    registrar, else the desk's own listening address (`sip:user@host:port`).
+    """
+
+    sip_uri: str = Field(pattern=r"^sips?:[^\s<>\"]{1,250}$", max_length=256)
+
+
+class Trainee(Model):
+    """An agent in training status, as the trainer's console lists them."""
+
+    username: str
+    display_name: str
+    extension: str | None = None
+    state: str = Field(description="The agent state name (not_ready while waiting, on_call in a call...).")
+    reason: str | None = None
+    sip_uri: str | None = Field(default=None, description="Announced by the desk; none: not announced.")
+    since: datetime | None = Field(default=None, description="When the desk announced itself.")
+
+
+class ProgressKind(StrEnum):
+    """What a progress report from a trainee's desk is about."""
+
+    CALL = "call"
+    """The training call rang, was answered or ended (`detail`: ringing / answered / ended)."""
+    STEP = "step"
+    """The trainee's script reached `step`."""
+    FIELDS = "fields"
+    """Fields were filled (`filled` of `total` on the route so far)."""
+    CAPTION = "caption"
+    """The simulated caller said a line (self-practice: the desk runs the caller)."""
+    FINISHED = "finished"
+    """The attempt was scored (`total`, `passed`)."""
+
+
+class TrainingProgress(Model):
+    """Body of `POST /v1/training/progress`; relayed to trainers as a `training` event."""
+
+    attempt_id: str = Field(pattern=r"^[A-Za-z0-9_\-]{1,64}$")
+    scenario_id: str = Field(pattern=ID_PATTERN, max_length=64)
+    kind: ProgressKind
+    step: str | None = Field(default=None, pattern=STEP_ID_PATTERN, max_length=64)
+    filled: int = Field(default=0, ge=0)
+    total: int = Field(default=0, ge=0)
+    detail: ShortText = ""
+    self_practice: bool = False
+
+
+class AttemptCreate(Model):
+    """Body of `POST /v1/training/attempts`: the score card of one finished attempt and what led to it."""
+
+    attempt_id: str = Field(pattern=r"^[A-Za-z0-9_\-]{1,64}$")
+    scenario_id: str = Field(pattern=ID_PATTERN, max_length=64)
+    trainee: str | None = Field(default=None, max_length=64, description="Default: the user posting it.")
+    launched_by: str | None = Field(default=None, max_length=64,
+                                    description="The trainer; none: self-practice.")
+    card: ScoreCard
+    attempt: Attempt | None = None
+    transcript: list[str] = Field(default_factory=list, max_length=200,
+                                  description="The caller's lines as said, for review.")
+
+
+class AttemptRecord(AttemptCreate):
+    """A stored attempt, as `GET /v1/training/attempts` lists it (newest first)."""
+
+    id: int
+    trainee: str
+    at: datetime

@@ -15,7 +15,17 @@ from agent_tui.server.auth import TokenCache, authorize
 from agent_tui.server.broker import Broker
 from agent_tui.server.db import Database
 from agent_tui.server.limits import BodyLimit
-from agent_tui.server.routers import agents, calls, customers, events, queues, reference, sessions, tickets
+from agent_tui.server.routers import (
+    agents,
+    calls,
+    customers,
+    events,
+    queues,
+    reference,
+    sessions,
+    tickets,
+    training,
+)
 from agent_tui.server.settings import SETTINGS_ENV, ServerSettings
 
 log = logging.getLogger(__name__)
@@ -59,7 +69,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.broker = broker
     app.state.token_cache = TokenCache()
     problems.install(app)
-    for module in (sessions, customers, tickets, agents, calls, queues, events, reference):
+    for module in (sessions, customers, tickets, agents, calls, queues, events, reference, training):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     missing = roles.unlisted(app.routes)

@@ -253,3 +253,30 @@ class ScreenRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     ticket_type: Mapped[str | None] = mapped_column(String(20))
     definition: Mapped[dict[str, Any]]
+
+
+class TrainingAttemptRow(Base):
+    """A scored training attempt (trainer mode): the score card and what led to it, kept apart from KPIs."""
+
+    __tablename__ = "training_attempts"
+    __table_args__ = (Index("ix_training_attempts_trainee_at", "trainee", "at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    attempt_id: Mapped[str] = mapped_column(String(64), unique=True)
+    scenario_id: Mapped[str] = mapped_column(String(64), index=True)
+    trainee: Mapped[str] = mapped_column(String(64))
+    launched_by: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime]
+    total: Mapped[int] = mapped_column(Integer)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    data: Mapped[dict[str, Any]]
+
+
+class TrainingPresenceRow(Base):
+    """Where the softphone of a desk in training status answers, as the desk announced it."""
+
+    __tablename__ = "training_presence"
+    username: Mapped[str] = mapped_column(
+        ForeignKey("users.username", ondelete="CASCADE"), primary_key=True
+    )
+    sip_uri: Mapped[str] = mapped_column(String(256))
+    since: Mapped[datetime]

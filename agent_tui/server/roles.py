@@ -21,6 +21,12 @@ TRAINER = Role.TRAINER
 DESK = frozenset({AGENT, SUPERVISOR})
 """People who take calls and edit records."""
 SUPERVISORS = frozenset({SUPERVISOR})
+AGENTS = frozenset({AGENT})
+"""Trainees: desks in training status."""
+TRAINERS = frozenset({TRAINER})
+TRAINING = frozenset({TRAINER, SUPERVISOR})
+"""Who watches trainees."""
+AGENTS_AND_TRAINERS = frozenset({AGENT, TRAINER})
 
 ROUTE_ROLES: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/v1/sessions"): PUBLIC,
@@ -49,6 +55,16 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/v1/kb"): EVERYONE,
     ("GET", "/v1/notices"): EVERYONE,
     ("GET", "/v1/reasons"): EVERYONE,
+    ("GET", "/v1/scenarios"): EVERYONE,
+    ("GET", "/v1/scenarios/{scenario_id}"): EVERYONE,
+    ("GET", "/v1/training/trainees"): TRAINING,
+    ("PUT", "/v1/training/presence"): AGENTS,
+    ("DELETE", "/v1/training/presence"): AGENTS,
+    ("POST", "/v1/training/trainees/{username}/commands"): TRAINERS,
+    ("POST", "/v1/training/progress"): AGENTS,
+    ("POST", "/v1/training/attempts"): AGENTS_AND_TRAINERS,
+    ("GET", "/v1/training/attempts"): EVERYONE,
+    ("GET", "/v1/training/attempts/{attempt_key}"): EVERYONE,
     ("GET", "/v1/health"): PUBLIC,
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,

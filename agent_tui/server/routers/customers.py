@@ -82,7 +82,8 @@ _BY_PHONE = (
 _BY_ACCOUNT = select(CustomerRow).where(CustomerRow.account == bindparam("account"))
 _OPEN_TICKETS = (
     select(TicketRow)
-    .where(TicketRow.customer_id.in_(bindparam("ids", expanding=True)), TicketRow.status.not_in(CLOSED))
+    .where(TicketRow.customer_id.in_(bindparam("ids", expanding=True)), TicketRow.status.not_in(CLOSED),
+           TicketRow.training.is_(False))
     .order_by(TicketRow.id.desc())
     .limit(50)
 )

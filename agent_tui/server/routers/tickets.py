@@ -98,9 +98,10 @@ def list_tickets(
     ticket_type: Annotated[TicketType | None, Query(alias="type")] = None,
     assignee: Annotated[str | None, Query(max_length=200)] = None,
     created_by: Annotated[str | None, Query(max_length=64)] = None,
-    training: Annotated[bool | None, Query()] = None,
+    training: Annotated[bool, Query(description="Training tickets instead of real ones (never mixed).")]
+    = False,
 ) -> Page[Ticket]:
-    """Tickets, newest first, filtered by the parameters given."""
+    """Tickets, newest first, filtered by the parameters given; training tickets only when asked."""
     query = select(TicketRow)
     if customer is not None:
         query = query.where(TicketRow.customer_id == customer)
@@ -112,8 +113,7 @@ def list_tickets(
         query = query.where(TicketRow.assignee == assignee)
     if created_by is not None:
         query = query.where(TicketRow.created_by == created_by)
-    if training is not None:
-        query = query.where(TicketRow.training == training)
+    query = query.where(TicketRow.training.is_(training))
     with db.read() as session:
         total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         rows = session.execute(
