@@ -34,6 +34,12 @@ class AgentStateChange(Model):
 
     state: AgentStateName
     reason: ShortText | None = Field(default=None, description="Reason code when Not Ready.")
+    call_id: str | None = Field(default=None, max_length=128,
+                                description="The call the agent is ringing with, talking on or wrapping up.")
+    call_number: ShortText | None = Field(default=None, description="The other party's number.")
+    customer_id: int | None = None
+    queue: ShortText | None = None
+    on_hold: bool = Field(default=False, description="The call is on hold (the wallboard times it).")
 
 
 class AgentState(AgentStateChange):

@@ -51,6 +51,7 @@ class QueueEvent(Model):
     number: ShortText = Field(default="", description="Caller number (ANI).")
     agent: str | None = Field(default=None, max_length=64, description="Who answered (answered only).")
     customer_id: int | None = None
+    voicemail: bool = Field(default=False, description="overflow: the caller left a voicemail.")
     training: bool = False
     """Training calls are stored but never counted."""
 
@@ -82,8 +83,11 @@ class QueuePanel(Model):
     queue: str
     waiting: int = Field(default=0, ge=0)
     longest_wait_s: float = Field(default=0.0, ge=0)
-    agents_ready: int = Field(default=0, ge=0)
-    agents_busy: int = Field(default=0, ge=0)
+    oldest_waiting_since: datetime | None = Field(
+        default=None, description="When the longest-waiting caller arrived: tick the wait locally."
+    )
+    agents_ready: int = Field(default=0, ge=0, description="Agents Ready (agents are not bound to queues).")
+    agents_busy: int = Field(default=0, ge=0, description="Agents on a call from this queue.")
     half_hour: QueueFigures
     today: QueueFigures
 
@@ -127,6 +131,12 @@ class AgentRow(Model):
     raised_hand: bool = False
     half_hour: AgentFigures = Field(default_factory=AgentFigures)
     today: AgentFigures = Field(default_factory=AgentFigures)
+
+
+class AgentRows(Model):
+    """Data of an `agent_rows` event: the rows that changed since the last one."""
+
+    rows: list[AgentRow]
 
 
 class AlertKind(StrEnum):

@@ -183,6 +183,13 @@ class AgentStateRow(Base):
     state: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(String(200))
     since: Mapped[datetime]
+    call_id: Mapped[str | None] = mapped_column(String(128))
+    call_number: Mapped[str | None] = mapped_column(String(200))
+    customer_id: Mapped[int | None] = mapped_column(BigInteger)
+    queue: Mapped[str | None] = mapped_column(String(200))
+    call_started: Mapped[datetime | None]
+    hold_since: Mapped[datetime | None]
+    hand_raised_at: Mapped[datetime | None]
 
 
 class CallRow(Base):
@@ -280,3 +287,141 @@ class TrainingPresenceRow(Base):
     )
     sip_uri: Mapped[str] = mapped_column(String(256))
     since: Mapped[datetime]
+
+
+class AgentStateLogRow(Base):
+    """One stretch of time an agent spent in one state (`ended_at` is NULL for the current one)."""
+
+    __tablename__ = "agent_state_log"
+    __table_args__ = (Index("ix_agent_state_log_user_started", "username", "started_at"),
+                      Index("ix_agent_state_log_started", "started_at"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class QueueEventRow(Base):
+    """A PBX queue event as received; its id makes a repeated post harmless."""
+
+    __tablename__ = "queue_events"
+    event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    call_id: Mapped[str] = mapped_column(String(128), index=True)
+    queue: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    data: Mapped[dict[str, Any]]
+
+
+class QueueCallRow(Base):
+    """One caller's way through a queue, folded from queue events (or from a desk's call record)."""
+
+    __tablename__ = "queue_calls"
+    __table_args__ = (Index("ix_queue_calls_enqueued", "enqueued_at"),
+                      Index("ix_queue_calls_queue_enqueued", "queue", "enqueued_at"))
+    call_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    queue: Mapped[str] = mapped_column(String(200))
+    number: Mapped[str] = mapped_column(String(200), default="")
+    customer_id: Mapped[int | None] = mapped_column(BigInteger)
+    enqueued_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    outcome: Mapped[str] = mapped_column(String(20))
+    agent: Mapped[str | None] = mapped_column(String(64))
+    training: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(20))
+
+
+class AlertRow(Base):
+    """A live alert; its key is unique while the condition lasts, so workers never raise it twice."""
+
+    __tablename__ = "alerts"
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    level: Mapped[str] = mapped_column(String(20))
+    since: Mapped[datetime]
+    agent: Mapped[str | None] = mapped_column(String(64))
+    queue: Mapped[str | None] = mapped_column(String(200))
+    value: Mapped[float | None] = mapped_column(Float)
+    detail: Mapped[str] = mapped_column(String(200), default="")
+
+
+class AuditRow(Base):
+    """A supervisor action: who, when, what, on whom; commands are followed up by the desk's ack."""
+
+    __tablename__ = "audit"
+    __table_args__ = (Index("ix_audit_at", "at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    agent: Mapped[str | None] = mapped_column(String(64), index=True)
+    call_id: Mapped[str | None] = mapped_column(String(128))
+    detail: Mapped[dict[str, Any]]
+    command_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="")
+    ack_at: Mapped[datetime | None]
+    ack_detail: Mapped[str] = mapped_column(String(200), default="")
+
+
+class RecordingRow(Base):
+    """A call recording; the WAV lives in the recordings folder under its SHA-256."""
+
+    __tablename__ = "recordings"
+    __table_args__ = (Index("ix_recordings_started", "started_at"),)
+    call_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    agent: Mapped[str | None] = mapped_column(String(64), index=True)
+    queue: Mapped[str | None] = mapped_column(String(200))
+    customer_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    number: Mapped[str] = mapped_column(String(200), default="")
+    started_at: Mapped[datetime | None]
+    duration_s: Mapped[float] = mapped_column(Float)
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime]
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+
+
+class QaScoreRow(Base):
+    """The QA score of one call (7 items, 100 points)."""
+
+    __tablename__ = "qa_scores"
+    call_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    agent: Mapped[str | None] = mapped_column(String(64), index=True)
+    scorer: Mapped[str] = mapped_column(String(64))
+    scored_at: Mapped[datetime]
+    items: Mapped[dict[str, Any]]
+    total: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class CallbackRow(Base):
+    """A caller to call back (all agents busy, voicemail, or abandoned)."""
+
+    __tablename__ = "callbacks"
+    __table_args__ = (Index("ix_callbacks_status_queued", "status", "queued_at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    number: Mapped[str] = mapped_column(String(200))
+    customer_id: Mapped[int | None] = mapped_column(BigInteger)
+    queue: Mapped[str | None] = mapped_column(String(200))
+    queued_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    call_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    voicemail: Mapped[str | None] = mapped_column(String(128))
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class ServerSecretRow(Base):
+    """Secrets the server makes for itself once (the monitor-token secret), shared by every worker."""
+
+    __tablename__ = "server_secrets"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]

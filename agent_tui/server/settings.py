@@ -41,6 +41,36 @@ class ServerSettings(BaseModel):
         "(covers writers in other processes on SQLite).",
     )
     db_pool_size: int = Field(default=10, gt=0)
+    monitor_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs supervisors' monitor tokens (per-agent keys are derived from it). Default: a "
+        "random secret made once and kept in the database, so every worker and restart shares it.",
+    )
+    monitor_token_ttl_s: int = Field(default=60, gt=0, le=3600, description="Life of a monitor token.")
+    show_monitored: bool = Field(
+        default=False, description="Policy: the agent's desk shows a 'being monitored' mark (phone-config)."
+    )
+    timezone: str | None = Field(
+        default=None, description="IANA zone where days and report periods start (default: the server's)."
+    )
+    sl_threshold_s: int = Field(default=20, gt=0, description="Service level: answered within this long.")
+    queue_sl_thresholds: dict[str, int] = Field(
+        default_factory=dict, description="Per-queue service-level thresholds over `sl_threshold_s`."
+    )
+    short_abandon_s: float = Field(default=20.0, ge=0, description="Abandons this short are not counted.")
+    sl_target: float = Field(default=0.8, ge=0, le=1, description="Service level below this: warning.")
+    sl_alert: float = Field(default=0.7, ge=0, le=1, description="Service level below this: alert.")
+    long_call_s: tuple[float, float] = Field(default=(600.0, 900.0), description="Call length warning, alert.")
+    long_acw_s: tuple[float, float] = Field(default=(60.0, 120.0), description="ACW warning, alert.")
+    long_hold_s: tuple[float, float] = Field(default=(60.0, 120.0), description="Hold warning, alert.")
+    wallboard_interval_s: float = Field(
+        default=0.25, gt=0, description="Wallboard changes are coalesced and published at most this often."
+    )
+    wallboard_refresh_s: float = Field(
+        default=5.0, gt=0, description="Every queue is recomputed and alerts checked at least this often."
+    )
+    recordings_dir: Path | None = Field(default=None, description="Where recordings are kept (default: state).")
+    max_recording_bytes: int = Field(default=64 * 1024 * 1024, gt=0, description="Larger uploads get 413.")
 
     @classmethod
     def from_url(cls, url: str | None = None, **values: object) -> ServerSettings:
@@ -51,4 +81,6 @@ class ServerSettings(BaseModel):
         """The settings as JSON for `SETTINGS_ENV`, secret included (only for our own child processes)."""
         data = self.model_dump(mode="json")
         data["db_url"] = self.db_url.get_secret_value()
+        if self.monitor_secret is not None:
+            data["monitor_secret"] = self.monitor_secret.get_secret_value()
         return json.dumps(data)

@@ -1,0 +1,135 @@
+"""The wallboard publisher: coalesces changes and streams them to supervisors a few times a second.
+
+Routers `touch()` the queues and agents their transaction changed (after it committed). One task per
+worker process wakes at most every `wallboard_interval_s`, recomputes what was touched, and records
+`queue_stats` events for panels that changed, one `agent_rows` event with every touched row, and an
+`alert` event per alert raised, changed or cleared. Every `wallboard_refresh_s` it recomputes every
+queue and judges every alert (waiting callers age, half hours roll over, calls grow long).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from agent_tui.domain.base import utc_now
+from agent_tui.domain.events import Event, EventKind
+from agent_tui.domain.session import Role
+from agent_tui.domain.supervision import AgentRows
+from agent_tui.server import broker
+from agent_tui.server.db import Database
+from agent_tui.server.live import LiveFigures
+
+log = logging.getLogger(__name__)
+
+
+class Wallboard:
+    """Dirty sets filled by request threads, drained by one publishing task (or `flush()` in tests)."""
+
+    def __init__(self, db: Database, live: LiveFigures) -> None:
+        self.db = db
+        self.live = live
+        self.interval_s = live.settings.wallboard_interval_s
+        self.refresh_s = live.settings.wallboard_refresh_s
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._queues: set[str] = set()
+        self._agents: set[str] = set()
+        self._published: dict[str, dict[str, Any]] = {}
+        self._half_hour: datetime | None = None
+        self._last_full = 0.0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def touch(self, queues: Iterable[str | None] = (), agents: Iterable[str | None] = ()) -> None:
+        """Mark queues and agents changed (thread-safe); the publisher picks them up soon."""
+        with self._lock:
+            self._queues.update(q for q in queues if q)
+            self._agents.update(a for a in agents if a)
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(wake.set)
+
+    async def start(self) -> None:
+        """Start publishing on the running loop."""
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self._task = asyncio.create_task(self._run(), name="wallboard")
+
+    async def stop(self) -> None:
+        """Stop publishing."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        assert self._wake is not None
+        loop = asyncio.get_running_loop()
+        while True:
+            full_due = self._last_full + self.refresh_s - loop.time()
+            if full_due > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=full_due)
+            self._wake.clear()
+            full = loop.time() >= self._last_full + self.refresh_s
+            if full:
+                self._last_full = loop.time()
+            try:
+                await run_in_threadpool(self.flush, full)
+            except Exception:  # a lost database must not end the publisher: try again next round
+                log.exception("wallboard publishing failed")
+            await asyncio.sleep(self.interval_s)  # the coalescing window
+
+    def flush(self, full: bool = False, now: datetime | None = None) -> list[Event]:
+        """Publish what was touched (everything when `full`); answer the events recorded."""
+        with self._flush_lock:
+            with self._lock:
+                queues, self._queues = self._queues, set()
+                agents, self._agents = self._agents, set()
+            now = now or utc_now()
+            half_hour = self.live.windows(now).half_hour
+            rollover = self._half_hour is not None and half_hour != self._half_hour
+            self._half_hour = half_hour
+            try:
+                return self._publish(now, queues, agents, full or rollover, rollover)
+            except Exception:
+                with self._lock:  # publish them next time
+                    self._queues |= queues
+                    self._agents |= agents
+                raise
+
+    def _publish(self, now: datetime, queues: set[str], agents: set[str], full: bool,
+                 all_agents: bool) -> list[Event]:
+        events: list[Event] = []
+        with self.db.write() as session:
+            panels = []
+            if full or queues:
+                panels = self.live.queue_panels(session, now, None if full else queues)
+            for panel in panels:
+                data = panel.model_dump(mode="json")
+                comparable = {k: v for k, v in data.items() if k != "longest_wait_s"}
+                if self._published.get(panel.queue) == comparable:
+                    continue
+                self._published[panel.queue] = comparable
+                events.append(broker.record(session, EventKind.QUEUE_STATS, data, audience=Role.SUPERVISOR))
+            if all_agents or agents:
+                rows = self.live.agent_rows(session, now, None if all_agents else agents)
+                if rows:
+                    events.append(broker.record(session, EventKind.AGENT_ROWS,
+                                                AgentRows(rows=rows).model_dump(mode="json"),
+                                                audience=Role.SUPERVISOR))
+            if full or agents or panels:
+                for alert in self.live.sync_alerts(session, now, panels, all_queues=full):
+                    events.append(broker.record(session, EventKind.ALERT, alert.model_dump(mode="json"),
+                                                audience=Role.SUPERVISOR))
+        return events
