@@ -15,18 +15,25 @@ from agent_tui.server.auth import TokenCache, authorize
 from agent_tui.server.broker import Broker
 from agent_tui.server.db import Database
 from agent_tui.server.limits import BodyLimit
+from agent_tui.server.live import LiveFigures
+from agent_tui.server.monitoring import MonitorSigner
 from agent_tui.server.routers import (
     agents,
+    callbacks,
     calls,
     customers,
     events,
     queues,
+    recordings,
     reference,
+    reports,
     sessions,
+    supervision,
     tickets,
     training,
 )
 from agent_tui.server.settings import SETTINGS_ENV, ServerSettings
+from agent_tui.server.wallboard import Wallboard
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +57,16 @@ def create_app(settings: ServerSettings) -> FastAPI:
     if settings.prepare_db:
         prepare(db, settings)
     broker = Broker(db)
+    wallboard = Wallboard(db, LiveFigures(settings))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await broker.start()
+        await wallboard.start()
         try:
             yield
         finally:
+            await wallboard.stop()
             await broker.stop()
             db.dispose()
 
@@ -68,10 +78,14 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.db = db
     app.state.broker = broker
     app.state.token_cache = TokenCache()
+    app.state.wallboard = wallboard
+    app.state.monitor_signer = MonitorSigner(db, settings)
     problems.install(app)
-    for module in (sessions, customers, tickets, agents, calls, queues, events, reference, training):
+    for module in (sessions, customers, tickets, agents, calls, queues, events, reference, training,
+                   supervision, recordings, reports, callbacks):
         app.include_router(module.router)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,
+                       overrides=(("/v1/recordings/", settings.max_recording_bytes),))
     missing = roles.unlisted(app.routes)
     if missing:
         raise RuntimeError(f"routes without an entry in roles.ROUTE_ROLES: {missing}")

@@ -96,7 +96,9 @@ def user(row: UserRow) -> User:
 def agent(row: UserRow, state: AgentStateRow | None) -> Agent:
     """A user and their state as an `Agent`; never seen: logged out since the account was made."""
     current = (
-        AgentState(state=AgentStateName(state.state), reason=state.reason, since=state.since)
+        AgentState(state=AgentStateName(state.state), reason=state.reason, since=state.since,
+                   call_id=state.call_id, call_number=state.call_number, customer_id=state.customer_id,
+                   queue=state.queue, on_hold=state.hold_since is not None)
         if state is not None
         else AgentState(state=AgentStateName.LOGGED_OUT, reason=None, since=row.created_at)
     )

@@ -107,11 +107,13 @@ class LiveFigures:
         ready = session.execute(
             select(func.count()).select_from(AgentStateRow).where(AgentStateRow.state == "ready")
         ).scalar_one()
-        busy: dict[str, int] = dict(session.execute(  # type: ignore[arg-type]
-            select(AgentStateRow.queue, func.count()).where(
-                AgentStateRow.state.in_(ON_CALL_STATES), AgentStateRow.queue.is_not(None)
-            ).group_by(AgentStateRow.queue)
-        ).tuples().all())
+        busy: dict[str, int] = {
+            str(queue): int(count) for queue, count in session.execute(
+                select(AgentStateRow.queue, func.count()).where(
+                    AgentStateRow.state.in_(ON_CALL_STATES), AgentStateRow.queue.is_not(None)
+                ).group_by(AgentStateRow.queue)
+            )
+        }
         panels = []
         for name in sorted(names):
             calls = facts.get(name, [])
@@ -182,16 +184,18 @@ class LiveFigures:
             query = query.where(UserRow.role == Role.AGENT.value)
         else:
             query = query.where(UserRow.username.in_(list(agents)))
-        pairs = session.execute(query.order_by(UserRow.username)).tuples().all()
+        pairs = [(user, state) for user, state in session.execute(query.order_by(UserRow.username))]
         names = [user.username for user, _ in pairs]
         calls = self.handled_calls(session, w.day, names)
         spans = self.state_spans(session, w.day, names)
         customer_ids = {s.customer_id for _, s in pairs if s is not None and s.customer_id is not None}
         customers: dict[int, str] = {}
         if customer_ids:
-            customers = dict(session.execute(
-                select(CustomerRow.id, CustomerRow.name).where(CustomerRow.id.in_(customer_ids))
-            ).tuples().all())
+            customers = {
+                int(cid): str(name) for cid, name in session.execute(
+                    select(CustomerRow.id, CustomerRow.name).where(CustomerRow.id.in_(customer_ids))
+                )
+            }
         rows = []
         for user, state in pairs:
             name = user.username

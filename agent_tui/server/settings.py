@@ -60,7 +60,7 @@ class ServerSettings(BaseModel):
     short_abandon_s: float = Field(default=20.0, ge=0, description="Abandons this short are not counted.")
     sl_target: float = Field(default=0.8, ge=0, le=1, description="Service level below this: warning.")
     sl_alert: float = Field(default=0.7, ge=0, le=1, description="Service level below this: alert.")
-    long_call_s: tuple[float, float] = Field(default=(600.0, 900.0), description="Call length warning, alert.")
+    long_call_s: tuple[float, float] = Field(default=(600.0, 900.0), description="Long call: warning, alert.")
     long_acw_s: tuple[float, float] = Field(default=(60.0, 120.0), description="ACW warning, alert.")
     long_hold_s: tuple[float, float] = Field(default=(60.0, 120.0), description="Hold warning, alert.")
     wallboard_interval_s: float = Field(
@@ -69,7 +69,7 @@ class ServerSettings(BaseModel):
     wallboard_refresh_s: float = Field(
         default=5.0, gt=0, description="Every queue is recomputed and alerts checked at least this often."
     )
-    recordings_dir: Path | None = Field(default=None, description="Where recordings are kept (default: state).")
+    recordings_dir: Path | None = Field(default=None, description="Recordings folder (default: state dir).")
     max_recording_bytes: int = Field(default=64 * 1024 * 1024, gt=0, description="Larger uploads get 413.")
 
     @classmethod

@@ -15,7 +15,8 @@ from agent_tui.server.roles import ROUTE_ROLES, allowed_roles, iter_routes
 from tests.server.conftest import login
 
 USERS = {Role.AGENT: "agent01", Role.SUPERVISOR: "sup01", Role.TRAINER: "trainer01"}
-SAMPLE = {"customer_id": "1", "ticket_id": "1", "username": "agent01", "call_id": "nope", "screen_id": "x"}
+SAMPLE = {"customer_id": "1", "ticket_id": "1", "username": "agent01", "call_id": "nope", "screen_id": "x",
+          "command_id": "999999", "callback_id": "999999", "scenario_id": "nope"}
 STREAMS = {"/v1/events"}
 
 
@@ -26,7 +27,7 @@ def every_route(client: TestClient) -> list[tuple[str, str]]:
 
 
 def concrete(path: str) -> str:
-    return re.sub(r"\{(\w+)\}", lambda m: SAMPLE[m.group(1)], path)
+    return re.sub(r"\{(\w+)\}", lambda m: SAMPLE.get(m.group(1), "nope"), path)
 
 
 def test_every_route_has_an_entry_and_every_entry_a_route(client: TestClient) -> None:

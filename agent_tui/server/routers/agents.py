@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from agent_tui.domain.agent import (
@@ -18,9 +19,10 @@ from agent_tui.domain.agent import (
 from agent_tui.domain.base import Page, utc_now
 from agent_tui.domain.events import Event, EventKind
 from agent_tui.domain.session import Role
-from agent_tui.server import broker, convert
+from agent_tui.server import audit, broker, convert
 from agent_tui.server.auth import CurrentUser, Db
-from agent_tui.server.models import AgentStateRow, UserRow
+from agent_tui.server.deps import Board
+from agent_tui.server.models import AgentStateLogRow, AgentStateRow, UserRow
 from agent_tui.server.problems import ProblemError
 from agent_tui.server.store import PageParams
 
@@ -74,8 +76,12 @@ def get_state(username: str, _user: CurrentUser, db: Db) -> Agent:
 
 
 @router.put("/{username}/state")
-def put_state(username: str, body: AgentStateChange, user: CurrentUser, db: Db) -> Agent:
-    """Set a state: agents their own, supervisors anyone's (the agent is told by a command event)."""
+def put_state(username: str, body: AgentStateChange, user: CurrentUser, db: Db, board: Board) -> Agent:
+    """Set a state: agents their own, supervisors anyone's (the agent is told by a command event).
+
+    The call fields (call id, number, customer, queue, hold) feed the wallboard; every change of state
+    also closes the agent's current stretch in the state log and opens the next one.
+    """
     if user.role != Role.SUPERVISOR and username != user.username:
         raise ProblemError(403, "an agent may set only their own state")
     if body.state == AgentStateName.NOT_READY and body.reason is not None \
@@ -86,26 +92,66 @@ def put_state(username: str, body: AgentStateChange, user: CurrentUser, db: Db) 
     with db.write() as session:
         row = _user_row(session, username)
         current = session.get(AgentStateRow, username)
+        changed = current is None or current.state != body.state.value or current.reason != body.reason
         if current is None:
             current = AgentStateRow(username=username, state=body.state.value, reason=body.reason, since=now)
             session.add(current)
-        elif current.state != body.state.value or current.reason != body.reason:
+        elif changed:
             current.state, current.reason, current.since = body.state.value, body.reason, now
+        if changed:
+            _log_state(session, username, body, now)
+        _set_call(current, body, now)
         session.flush()
         agent = convert.agent(row, current)
         broker.record(session, EventKind.AGENT_STATE, agent.model_dump(mode="json"))
         if username != user.username:
-            command = AgentCommand(command="set_state", data={
-                "state": body.state.value, "reason": body.reason, "by": user.username,
-            })
-            broker.record(session, EventKind.COMMAND, command.model_dump(mode="json"), target=username)
+            audit.command(session, user.username, username, "force_state",
+                          {"state": body.state.value, "reason": body.reason}, action="set_state")
+    board.touch(queues=[body.queue], agents=[username])
     return agent
+
+
+_CALL_STATES = frozenset({AgentStateName.RINGING, AgentStateName.ON_CALL, AgentStateName.ACW})
+
+
+def _set_call(row: AgentStateRow, body: AgentStateChange, now: datetime) -> None:
+    """Keep the current call's fields while the agent is on it; forget them when they leave it."""
+    if body.state not in _CALL_STATES:
+        row.call_id = row.call_number = row.queue = None
+        row.customer_id = row.call_started = row.hold_since = None
+        if body.state == AgentStateName.LOGGED_OUT:
+            row.hand_raised_at = None
+        return
+    if body.call_id is not None and body.call_id != row.call_id:
+        row.call_id, row.call_started, row.hold_since = body.call_id, now, None
+    elif row.call_started is None:
+        row.call_started = now
+    row.call_number = body.call_number or row.call_number
+    row.customer_id = body.customer_id if body.customer_id is not None else row.customer_id
+    row.queue = body.queue or row.queue
+    if body.state != AgentStateName.ON_CALL or not body.on_hold:
+        row.hold_since = None
+    elif row.hold_since is None:
+        row.hold_since = now
+
+
+def _log_state(session: Session, username: str, body: AgentStateChange, now: datetime) -> None:
+    session.execute(
+        update(AgentStateLogRow)
+        .where(AgentStateLogRow.username == username, AgentStateLogRow.ended_at.is_(None))
+        .values(ended_at=now)
+    )
+    session.add(AgentStateLogRow(username=username, state=body.state.value, reason=body.reason,
+                                 started_at=now, ended_at=None))
 
 
 @router.post("/{username}/commands", status_code=202)
 def send_command(username: str, body: AgentCommand, user: CurrentUser, db: Db) -> Event:
-    """Send a command to one agent's event stream (supervisors only); answers the event as stored."""
-    command = body.model_copy(update={"data": {**body.data, "by": user.username}})
+    """Send a command to one agent's event stream (supervisors only); answers the event as stored.
+
+    The command is audited; the desk acknowledges it with `POST /v1/commands/{event id}/ack`.
+    """
     with db.write() as session:
         _user_row(session, username)
-        return broker.record(session, EventKind.COMMAND, command.model_dump(mode="json"), target=username)
+        _row, event = audit.command(session, user.username, username, body.command, dict(body.data))
+        return event

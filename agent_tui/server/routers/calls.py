@@ -11,8 +11,9 @@ from agent_tui.domain.call import CallRecord
 from agent_tui.domain.customer import ContactChannel
 from agent_tui.domain.events import EventKind
 from agent_tui.domain.session import Role
-from agent_tui.server import broker, queue_stats
+from agent_tui.server import broker, queue_calls, recordings
 from agent_tui.server.auth import CurrentUser, Db
+from agent_tui.server.deps import Board
 from agent_tui.server.models import CallRow, ContactRow, CustomerRow
 from agent_tui.server.problems import ProblemError
 
@@ -25,8 +26,11 @@ _KEY_FIELDS = (
 
 
 @router.post("")
-def post_call(body: CallRecord, user: CurrentUser, db: Db) -> CallRecord:
-    """Store a call record (posting the same call id again replaces it) and its contact record."""
+def post_call(body: CallRecord, user: CurrentUser, db: Db, board: Board) -> CallRecord:
+    """Store a call record (posting the same call id again replaces it) and its contact record.
+
+    A queued call also fills in the queue's figures where no PBX queue events told of it.
+    """
     if body.agent is None and user.role == Role.AGENT:
         body = body.model_copy(update={"agent": user.username})
     now = utc_now()
@@ -51,9 +55,9 @@ def post_call(body: CallRecord, user: CurrentUser, db: Db) -> CallRecord:
             "customer_id": body.customer_id,
             "ended": body.ended_at is not None,
         })
-        if body.queue is not None and not body.training:
-            for stats in queue_stats.compute(session, now, body.queue):
-                broker.record(session, EventKind.QUEUE_STATS, stats.model_dump(mode="json"))
+        queue_calls.from_call_record(session, body)
+        recordings.refresh_from_call(session, body)
+    board.touch(queues=[body.queue], agents=[body.agent])
     return body
 
 

@@ -1,0 +1,65 @@
+"""Callers owed a call back: added from queue events, claimed and closed by desks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from agent_tui.domain.events import EventKind
+from agent_tui.domain.supervision import Callback, CallbackReason, CallbackStatus
+from agent_tui.server import broker
+from agent_tui.server.models import CallbackRow, CustomerPhoneRow, CustomerRow
+from agent_tui.server.phones import phone_key
+
+OPEN_STATES = (CallbackStatus.OPEN.value, CallbackStatus.CLAIMED.value)
+
+
+def add(
+    session: Session, number: str, at: datetime, reason: CallbackReason, *, queue: str | None = None,
+    customer_id: int | None = None, call_id: str | None = None, voicemail: str | None = None,
+) -> CallbackRow | None:
+    """Add a callback; None when the number is empty or already waits for one (or the call has one)."""
+    if not number.strip():
+        return None
+    if call_id is not None and session.execute(
+        select(CallbackRow.id).where(CallbackRow.call_id == call_id)
+    ).first() is not None:
+        return None
+    if session.execute(
+        select(CallbackRow.id).where(CallbackRow.number == number, CallbackRow.status.in_(OPEN_STATES))
+    ).first() is not None:
+        return None
+    if customer_id is None:
+        key = phone_key(number)
+        if key:
+            customer_id = session.execute(
+                select(CustomerPhoneRow.customer_id).where(CustomerPhoneRow.phone_key == key).limit(1)
+            ).scalar_one_or_none()
+    row = CallbackRow(number=number, customer_id=customer_id, queue=queue, queued_at=at, reason=reason.value,
+                      status=CallbackStatus.OPEN.value, call_id=call_id, voicemail=voicemail, note="")
+    session.add(row)
+    session.flush()
+    announce(session, row)
+    return row
+
+
+def model(session: Session, row: CallbackRow) -> Callback:
+    """A callback row as a `Callback` (with the customer's name)."""
+    name = None
+    if row.customer_id is not None:
+        name = session.execute(
+            select(CustomerRow.name).where(CustomerRow.id == row.customer_id)
+        ).scalar_one_or_none()
+    return Callback(
+        id=row.id, number=row.number, customer_id=row.customer_id, customer_name=name, queue=row.queue,
+        queued_at=row.queued_at, reason=CallbackReason(row.reason), status=CallbackStatus(row.status),
+        claimed_by=row.claimed_by, claimed_at=row.claimed_at, done_at=row.done_at, call_id=row.call_id,
+        voicemail=row.voicemail, note=row.note,
+    )
+
+
+def announce(session: Session, row: CallbackRow) -> None:
+    """A `callback` event for desks and supervisors."""
+    broker.record(session, EventKind.CALLBACK, model(session, row).model_dump(mode="json"))
