@@ -107,6 +107,7 @@ def _monitor(session: Session, signer: MonitorSigner, supervisor: str, username:
 @router.post("/v1/monitor-tokens", status_code=201)
 def post_monitor_token(body: MonitorTokenRequest, user: CurrentUser, db: Db, signer: Signer) -> MonitorToken:
     """A short-lived token for the supervisor's phone to listen, whisper or barge on an agent's calls."""
+    signer.secret()  # made (once) outside the transaction below: SQLite has a single writer
     with db.write() as session:
         token, _row = _monitor(session, signer, user.username, body.agent, body.mode)
     return token
@@ -116,6 +117,7 @@ def post_monitor_token(body: MonitorTokenRequest, user: CurrentUser, db: Db, sig
 def post_intervention(body: InterventionRequest, user: CurrentUser, db: Db, signer: Signer,
                       board: Board) -> InterventionResult:
     """An intervention on an agent, audited; desk commands go out on the agent's event stream."""
+    signer.secret()  # made (once) outside the transaction below: SQLite has a single writer
     with db.write() as session:
         if body.kind in MONITOR_MODES:
             token, row = _monitor(session, signer, user.username, body.agent, body.kind)

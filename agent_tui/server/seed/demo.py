@@ -19,6 +19,7 @@ from agent_tui.domain.session import Role
 from agent_tui.domain.ticket import FLOWS, TicketStatus, TicketType, allowed_transitions
 from agent_tui.server.db import Database
 from agent_tui.server.models import (
+    CallbackRow,
     CallRow,
     ContactRow,
     CustomerPhoneRow,
@@ -79,6 +80,7 @@ def seed_demo(db: Database) -> bool:
         _notices(session, now)
         _articles(session)
         _calls(session, rng, ids, now)
+        _callbacks(session, rng, ids, now)
     return True
 
 
@@ -220,3 +222,19 @@ def _calls(session: Session, rng: random.Random, customer_ids: list[int], now: d
         }
         session.add(CallRow(**record, record={k: v.isoformat() if isinstance(v, datetime) else v
                                               for k, v in record.items()}, updated_at=now))
+
+
+def _callbacks(session: Session, rng: random.Random, customer_ids: list[int], now: datetime) -> None:
+    """Callers waiting for a call back: known customers and unknown numbers, for every reason."""
+    reasons = ("all_busy", "abandoned", "voicemail", "all_busy", "abandoned", "all_busy")
+    for i, reason in enumerate(reasons):
+        known = i % 2 == 0
+        customer_id = customer_ids[i * 7] if known else None
+        customer = session.get(CustomerRow, customer_id) if customer_id else None
+        number = str(customer.phones[0]) if customer is not None else f"1590000{i:04d}"
+        session.add(CallbackRow(
+            number=number, customer_id=customer_id, queue=QUEUES[i % len(QUEUES)],
+            queued_at=now - timedelta(minutes=5 + 9 * i + rng.randrange(5)), reason=reason, status="open",
+            call_id=f"demo-cb-{i:02d}", voicemail=f"demo-cb-{i:02d}" if reason == "voicemail" else None,
+            note="",
+        ))
