@@ -8,8 +8,9 @@ Lines are spoken one after another; a hang-up line ends the call once it has bee
 
 pjsua2 allows one engine per process, so a simulated caller runs in its own process:
 `python -m agent_tui.training.caller --scenario ID|FILE --target SIP-URI` reads commands as JSON lines
-on stdin (`{"cmd": "step", "step": "readback"}`, `{"cmd": "next"}`, `{"cmd": "hangup"}`, `{"cmd": "quit"}`)
-and writes events as JSON lines on stdout (`dialing`, `answered`, `caption`, `ended`).
+on stdin (`{"cmd": "step", "step": "readback"}`, `{"cmd": "next"}`, `{"cmd": "hangup"}`, `{"cmd": "quit"}`,
+`{"cmd": "takeover"}` / `{"cmd": "release"}`: a trainer plays the customer live and the caller is silent)
+and writes events as JSON lines on stdout (`dialing`, `answered`, `caption`, `takeover`, `ended`).
 """
 
 from __future__ import annotations
@@ -125,6 +126,7 @@ class SimulatedCaller:
         self._busy_until: float | None = None
         self._hangup_at: float | None = None
         self._ended = False
+        self._taken_over = False
         self._audio: dict[str, Path] = {}
         self._play: Callable[[str, Path], object] | None = getattr(phone, "play_file", None)
         self.audio_problem = ""
@@ -194,10 +196,29 @@ class SimulatedCaller:
                 self._ended = True
                 self.phone.hangup(self.call_id)
                 return
-            if self._busy_until is None and not self._queue:
+            if self._busy_until is None and not self._queue and not self._taken_over:
                 self._queue.extend(self.director.handle(Tick(now)))
                 if self._queue:
                     self._start(self._queue.popleft(), now)
+
+    @property
+    def taken_over(self) -> bool:
+        """Whether a trainer plays the customer now (the simulated caller says nothing)."""
+        return self._taken_over
+
+    def take_over(self, on: bool) -> None:
+        """A trainer takes the customer's role (`on`) or hands it back; lines cued meanwhile are dropped."""
+        with self._lock:
+            self._taken_over = on
+            if on:
+                self._queue.clear()
+                self._busy_until = None
+                stop = getattr(self.phone, "stop_playback", None)
+                if callable(stop) and self.call_id is not None:
+                    try:
+                        stop(self.call_id)
+                    except Exception as exc:  # the trainer speaks over it at worst
+                        log.warning("could not stop playback: %s", exc)
 
     def hangup(self) -> None:
         """End the call now (trainer's stop)."""
@@ -212,7 +233,10 @@ class SimulatedCaller:
         with self._lock:
             if self._ended:
                 return
-            self._queue.extend(self.director.handle(event))
+            said = self.director.handle(event)
+            if self._taken_over:
+                return
+            self._queue.extend(said)
             if self._busy_until is None and self._queue:
                 self._start(self._queue.popleft(), event.at)
 
@@ -322,6 +346,9 @@ def main(argv: list[str] | None = None) -> int:
                 caller.step_reached(command["step"])
             elif name == "next":
                 caller.next_pressed()
+            elif name in ("takeover", "release"):
+                caller.take_over(name == "takeover")
+                _emit(out, out_lock, "takeover", on=caller.taken_over)
             elif name in ("hangup", "quit"):
                 # Closed stdin ("eof") is not a command: the call goes on until it ends or SIGTERM.
                 caller.hangup()

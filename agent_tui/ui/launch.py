@@ -33,6 +33,7 @@ from agent_tui.sync.events import EventStream
 from agent_tui.sync.outbox import Delivery, LinkState, Outbox, OutboxStatus
 from agent_tui.ui.options import DeskOptions
 from agent_tui.ui.services import DeskServices, LinkListener, LinkStatus, PhoneListener
+from agent_tui.ui.train.launch import desk_training, run_console
 
 log = logging.getLogger(__name__)
 
@@ -303,7 +304,7 @@ def run_desk(settings: Settings, username: str, password: str | SecretStr | None
     services = DeskServices(
         backend=client, writes=writes, phone=phone, screens=BackendScreens(client), events=live,
         secrets=StoreSecrets(store, settings) if store is not None else None,
-        drafts=DraftStore(state_dir() / "drafts"),
+        drafts=DraftStore(state_dir() / "drafts"), training=desk_training(settings, client),
     )
 
     def started(_info: object) -> None:
@@ -344,7 +345,7 @@ def _log_to_file(settings: Settings) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """`agent-tui desk|monitor|train`."""
-    if args.command != "desk":
+    if args.command not in ("desk", "train"):
         print(f"agent-tui {args.command}: not available in this build yet", file=sys.stderr)
         return 2
     try:
@@ -362,4 +363,6 @@ def run(args: argparse.Namespace) -> int:
     elif not store.needs_unlock:
         with contextlib.suppress(Exception):
             password = store.get(backend_key(username, settings.backend.url))
+    if args.command == "train":
+        return run_console(settings, username, password)
     return run_desk(settings, username, password, getattr(args, "listen", None), store=store)

@@ -23,6 +23,7 @@ from agent_tui.domain.screen import ScreenDefinition
 from agent_tui.domain.session import SessionInfo
 from agent_tui.domain.ticket import TicketCreate
 from agent_tui.forms.drafts import DraftStore
+from agent_tui.ui.train.services import DeskTrainingServices
 
 PhoneListener = Callable[[Any], None]
 """Receives every phone event (`agent_tui.phone.events.PhoneEvent`) on the engine thread."""
@@ -200,6 +201,9 @@ class DeskServices:
     secrets: SecretKeeper | None = None
     drafts: DraftStore | None = None
     """Where unfinished work orders are saved on every change (None: not saved)."""
+    training: DeskTrainingServices | None = None
+    """Training calls: endpoints, self-practice caller, SIP address (None: training calls still work,
+    scored locally, nothing reported)."""
     on_logged_in: list[Callable[[SessionInfo], None]] = field(default_factory=list)
     """Called on the UI thread after a successful login (launch starts the outbox and the SSE stream)."""
     on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)

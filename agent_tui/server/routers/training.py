@@ -139,7 +139,7 @@ def announce(body: TraineePresence, user: CurrentUser, db: Db) -> None:
             session.add(TrainingPresenceRow(username=user.username, sip_uri=body.sip_uri, since=now))
         else:
             row.sip_uri, row.since = body.sip_uri, now
-        broker.record(session, EventKind.TRAINING, {"kind": "presence", "trainee": user.username,
+        broker.record(session, EventKind.TRAINING, {"type": "presence", "trainee": user.username,
                                                      "sip_uri": body.sip_uri}, audience=Role.TRAINER)
 
 
@@ -150,7 +150,7 @@ def withdraw(user: CurrentUser, db: Db) -> None:
         row = session.get(TrainingPresenceRow, user.username)
         if row is not None:
             session.delete(row)
-            broker.record(session, EventKind.TRAINING, {"kind": "presence", "trainee": user.username,
+            broker.record(session, EventKind.TRAINING, {"type": "presence", "trainee": user.username,
                                                          "sip_uri": None}, audience=Role.TRAINER)
 
 
@@ -174,7 +174,7 @@ def command_trainee(username: str, body: AgentCommand, user: CurrentUser, db: Db
 @router.post("/training/progress", status_code=202)
 def report_progress(body: TrainingProgress, user: CurrentUser, db: Db) -> Event:
     """A trainee's desk reports progress; trainers see it live as a `training` event."""
-    data = {"kind": "progress", "trainee": user.username, **body.model_dump(mode="json")}
+    data = {"type": "progress", "trainee": user.username, **body.model_dump(mode="json")}
     with db.write() as session:
         return broker.record(session, EventKind.TRAINING, data, audience=Role.TRAINER)
 
@@ -214,7 +214,7 @@ def create_attempt(body: AttemptCreate, user: CurrentUser, db: Db) -> AttemptRec
             session.flush()
             record = _record(row)
             broker.record(session, EventKind.TRAINING, {
-                "kind": "result", "trainee": trainee, "attempt_id": body.attempt_id, "id": row.id,
+                "type": "result", "trainee": trainee, "attempt_id": body.attempt_id, "id": row.id,
                 "scenario_id": body.scenario_id, "total": body.card.total, "passed": body.card.passed,
             }, audience=Role.TRAINER)
     except IntegrityError:

@@ -16,6 +16,7 @@ Keys (besides the App's call-control keys):
 | ctrl+b | desk.callbacks | callers waiting for a callback |
 | ctrl+g | desk.history | this session's calls |
 | ctrl+u | desk.pick | pick or create the customer |
+| ctrl+t | desk.practice | self-practice: a simulated caller rings this desk |
 | a, x, h, m, r | key.* | one-key answer, hang up, hold, mute, ready (switchable off) |
 """
 
@@ -58,6 +59,8 @@ from agent_tui.ui.context import desk_app
 from agent_tui.ui.options import DeskOptions
 from agent_tui.ui.services import DeskServices, LinkStatus
 from agent_tui.ui.text import clean, duration, plain
+from agent_tui.ui.train.desk_training import DeskTraining, is_training_call
+from agent_tui.ui.train.panel import TrainingPanel
 from agent_tui.ui.widgets.call_bar import CallLine, RingingBanner
 from agent_tui.ui.widgets.customer_card import CustomerCard
 from agent_tui.ui.widgets.status_bar import StatusBar
@@ -101,6 +104,7 @@ class DeskScreen(Screen[None]):
         Binding("ctrl+b", "callbacks", "Callbacks", show=False, id="desk.callbacks"),
         Binding("ctrl+g", "history", "Call history", show=False, id="desk.history"),
         Binding("ctrl+u", "pick", "Pick customer", show=False, id="desk.pick"),
+        Binding("ctrl+t", "practice", "Practice", show=False, id="desk.practice"),
         Binding("a", "answer", "Answer", show=False, id="key.answer"),
         Binding("x", "hangup", "Hang up", show=False, id="key.hangup"),
         Binding("h", "hold", "Hold", show=False, id="key.hold"),
@@ -138,12 +142,18 @@ class DeskScreen(Screen[None]):
         self.lookup_cache: dict[str, LookupResult] = {}
         self.logged_in = False
         self._widgets_ready = False
+        extra = services.training
+        self.training = DeskTraining(self, extra.api if extra else None, extra.launcher if extra else None,
+                                     sip_uri=extra.sip_uri if extra else None,
+                                     public_address=extra.public_address if extra else None)
+        """Training calls: captions, progress, score cards, self-practice."""
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
         yield RingingBanner()
         yield CallLine()
         yield CustomerCard()
+        yield TrainingPanel()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -185,6 +195,7 @@ class DeskScreen(Screen[None]):
             )
         except Exception as error:
             desk_app(self).report_error(error, "saving the agent state")
+        self.training.state_changed(state, self.status.reason)
         self.refresh_view()
 
     @property
@@ -226,6 +237,7 @@ class DeskScreen(Screen[None]):
             self.app.notify(self.t.t(key, target=clean(event.target, 60), reason=clean(event.reason, 80)),
                             severity="information" if event.ok else "warning")
         elif isinstance(event, EngineStarted):
+            self.training.engine_started(event.address)
             if self.sip_ok is None:  # listen mode has no registration: being up is being healthy
                 self._set_phone_ok(True, clean(event.address, 80))
         elif isinstance(event, EngineStopped):
@@ -244,6 +256,7 @@ class DeskScreen(Screen[None]):
         )
         self.calls[session.call_id] = session
         self.ringing_id = session.call_id
+        self.training.incoming(session)
         if self.active_id is None:
             self.last_ended_id = None
         self.refresh_view()
@@ -275,6 +288,8 @@ class DeskScreen(Screen[None]):
         self._painted_card(session)
 
     async def _find(self, session: CallSession) -> LookupResult:
+        if is_training_call(session):  # the scenario's caller, never a real customer
+            return await self.training.lookup(session)
         backend = self.services.backend
         customer_id = session.customer_id_hint
         if customer_id is not None:
@@ -329,6 +344,7 @@ class DeskScreen(Screen[None]):
             session.phase = CallPhase.TALKING
             if self.ringing_id == session.call_id:
                 self.ringing_id = None
+                self.training.answered(session.call_id)
             if session.call_id != (self.active.consult_call_id if self.active else None):
                 self.active_id = session.call_id
             self.set_state(AgentStateName.ON_CALL)
@@ -351,10 +367,16 @@ class DeskScreen(Screen[None]):
         was_active = self.active_id == event.call_id
         if was_active:
             self.active_id = None
+        if is_training_call(session):
+            self.training.call_ended(session)
         if session.answered_at is not None:
             self.last_ended_id = session.call_id
             self._send_record(session)
-            if was_active:
+            if was_active and is_training_call(session):
+                # No after-call work for role-play: back to training status for the next scenario.
+                session.wrapped_up = True
+                self.set_state(AgentStateName.NOT_READY, "training")
+            elif was_active:
                 self._start_acw()
         elif self.active_id is None and self.last_ended_id is None:
             self.last_ended_id = session.call_id
@@ -365,6 +387,7 @@ class DeskScreen(Screen[None]):
         try:
             record = session.to_record(self.options.username, acw_s=acw, **wrapup)
             record.ticket_ids = []
+            record.training = is_training_call(session)
             self.services.writes.record_call(record)
         except Exception as error:
             desk_app(self).report_error(error, "saving the call record")
@@ -420,6 +443,9 @@ class DeskScreen(Screen[None]):
                 reason = data.get("reason")
                 self.set_state(state, clean(reason, 40) if isinstance(reason, str) else None)
                 self.app.notify(self.t.t("Your supervisor changed your state."), severity="warning")
+            elif command.startswith("training_"):
+                payload = data.get("data")
+                self.training.command(command, payload if isinstance(payload, dict) else {})
             elif command in ("note", "coach", "message"):
                 self.app.notify(self.t.t("Supervisor: {text}", text=clean(data.get("text", ""), 300)),
                                 timeout=15)
@@ -836,7 +862,7 @@ class DeskScreen(Screen[None]):
         self._send_record(session, disposition=result.disposition,
                           first_call_resolved=result.resolved,
                           transfer_reason=result.transfer_reason or None, notes=result.notes)
-        if not session.wrapped_up:
+        if not session.wrapped_up and not is_training_call(session):
             self.stats.add(session.talk_s(), session.hold_s, acw, result.resolved)
         session.wrapped_up = True
         if self.status.state == AgentStateName.ACW:
@@ -855,6 +881,32 @@ class DeskScreen(Screen[None]):
 
         self.app.push_screen(CallbacksScreen(self.services.callbacks),
                              lambda number: self.dial(number) if number else None)
+
+    def action_practice(self) -> None:
+        """Self-practice: pick a scenario; a simulated caller rings this desk (training status is set)."""
+        from agent_tui.ui.train.scenario_pick import ScenarioPickScreen
+
+        if self.active is not None or self.ringing is not None:
+            self.app.notify(self.t.t("Finish the call first."), timeout=3)
+            return
+
+        def chosen(scenario_id: str | None) -> None:
+            if not scenario_id:
+                return
+            if self.status.state != AgentStateName.NOT_READY or self.status.reason != "training":
+                self.set_state(AgentStateName.NOT_READY, "training")
+            self.training.start_practice(scenario_id)
+
+        async def pick() -> None:
+            scenarios = await self.training.summaries()
+            self.app.push_screen(ScenarioPickScreen(scenarios, self.t.t("Self-practice: choose a scenario")),
+                                 chosen)
+
+        desk_app(self).spawn(self, pick, "loading the scenarios")
+
+    async def on_unmount(self) -> None:
+        """End the simulated callers this desk started."""
+        await self.training.shutdown()
 
     def action_history(self) -> None:
         """This session's calls."""

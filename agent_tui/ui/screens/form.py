@@ -34,6 +34,7 @@ from agent_tui.ui.bindings import localize_bindings
 from agent_tui.ui.calls import CallSession
 from agent_tui.ui.context import desk_app, tr
 from agent_tui.ui.text import clean
+from agent_tui.ui.train.desk_training import is_training_call, training_ticket
 
 if TYPE_CHECKING:
     from agent_tui.ui.screens.desk import DeskScreen
@@ -129,6 +130,7 @@ class FormScreen(Screen[None]):
         if first is not None:
             first.focus()
         self._save()
+        self.desk.training.form_changed(run, self.session)
 
     def _field_widgets(self, field_def: FieldDef) -> list[Widget]:
         run, t = self.run, self.t
@@ -183,6 +185,7 @@ class FormScreen(Screen[None]):
             return
         self.query_one(f"#error-{field_def.id}", Static).update(message.render(self.t.t) if message else "")
         self._save()
+        self.desk.training.form_changed(self.run, self.session)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """Every keystroke: validate and save the draft."""
@@ -263,6 +266,8 @@ class FormScreen(Screen[None]):
         except FormError as error:
             self._status(error.message.render(self.t.t))
             return
+        if is_training_call(self.session):
+            ticket = training_ticket(ticket)
         reference = self.desk.submit_ticket(ticket, self.session)
         if reference is None:
             return

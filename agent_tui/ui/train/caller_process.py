@@ -1,0 +1,161 @@
+"""A simulated caller as a child process (`python -m agent_tui.training.caller`), driven over JSON lines.
+
+pjsua2 allows one engine per process, and the desk (or the console) already has one, so every simulated
+call runs in its own process: commands go to its stdin (`step`, `next`, `takeover`, `release`,
+`hangup`, `quit`), events come back from its stdout (`dialing`, `answered`, `caption`, `takeover`,
+`ended`) and reach `on_event` on the event loop that started it. The process is ended by its pid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+CallerEvent = dict[str, Any]
+"""One event line of the caller process, e.g. `{"event": "caption", "text": "...", "line": "opening"}`."""
+EventSink = Callable[[CallerEvent], None]
+
+
+class CallerHandle(Protocol):
+    """A running simulated call."""
+
+    @property
+    def running(self) -> bool:
+        """Whether the process is still alive."""
+
+    def send(self, command: dict[str, Any]) -> None:
+        """Write one command line (ignored once the process is gone)."""
+
+    async def stop(self) -> None:
+        """Hang up and end the process (by pid; SIGKILL after a grace period)."""
+
+
+class CallerLauncher(Protocol):
+    """Starts simulated calls (tests hand in an in-process double)."""
+
+    async def start(self, scenario_id: str, target: str, attempt_id: str,
+                    on_event: EventSink) -> CallerHandle:
+        """Dial `target` as scenario `scenario_id`; events go to `on_event` on the running loop."""
+
+
+def caller_argv(scenario_id: str, target: str, attempt_id: str, *, audio: bool = True) -> list[str]:
+    """The command line of one simulated call."""
+    argv = [sys.executable, "-m", "agent_tui.training.caller", "--scenario", scenario_id, "--target", target,
+            "--attempt", attempt_id]
+    if not audio:
+        argv.append("--no-audio")
+    return argv
+
+
+class CallerProcess:
+    """One running `agent_tui.training.caller` process."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, on_event: EventSink) -> None:
+        self.proc = proc
+        self.on_event = on_event
+        self.events: list[CallerEvent] = []
+        self._reader = asyncio.get_running_loop().create_task(self._read())
+
+    @property
+    def running(self) -> bool:
+        """Whether the process is still alive."""
+        return self.proc.returncode is None
+
+    @property
+    def pid(self) -> int:
+        """The process id."""
+        return self.proc.pid
+
+    async def _read(self) -> None:
+        stdout = self.proc.stdout
+        assert stdout is not None
+        while True:
+            raw = await stdout.readline()
+            if not raw:
+                break
+            try:
+                event = json.loads(raw)
+            except ValueError:
+                log.info("caller process %d: %s", self.proc.pid, raw[:200])
+                continue
+            if isinstance(event, dict):
+                self.events.append(event)
+                try:
+                    self.on_event(event)
+                except Exception:  # one bad event must not stop the reader
+                    log.exception("caller event handler failed")
+        await self.proc.wait()
+        with contextlib.suppress(Exception):
+            self.on_event({"event": "exited", "code": self.proc.returncode})
+
+    def send(self, command: dict[str, Any]) -> None:
+        """Write one command line (ignored once the process is gone)."""
+        stdin = self.proc.stdin
+        if stdin is None or not self.running or stdin.is_closing():
+            return
+        with contextlib.suppress(OSError, RuntimeError):
+            stdin.write((json.dumps(command) + "\n").encode())
+
+    async def stop(self, grace_s: float = 5.0) -> None:
+        """Ask it to quit, then SIGTERM and SIGKILL by pid if it lingers."""
+        if self.running:
+            self.send({"cmd": "quit"})
+            try:
+                await asyncio.wait_for(self.proc.wait(), grace_s)
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.proc.pid, signal.SIGTERM)
+                try:
+                    await asyncio.wait_for(self.proc.wait(), grace_s)
+                except TimeoutError:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(self.proc.pid, signal.SIGKILL)
+                    await self.proc.wait()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await asyncio.wait_for(self._reader, grace_s)
+
+
+class ProcessLauncher:
+    """`CallerLauncher` that starts real caller processes; their stderr goes to `log_dir`/caller-*.log."""
+
+    def __init__(self, *, audio: bool = True, log_dir: Path | None = None,
+                 extra_args: Sequence[str] = ()) -> None:
+        self.audio = audio
+        self.log_dir = log_dir
+        self.extra_args = list(extra_args)
+        self.started: list[CallerProcess] = []
+
+    async def start(self, scenario_id: str, target: str, attempt_id: str,
+                    on_event: EventSink) -> CallerProcess:
+        """Start one simulated call."""
+        argv = [*caller_argv(scenario_id, target, attempt_id, audio=self.audio), *self.extra_args]
+        stderr: Any = asyncio.subprocess.DEVNULL
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            stderr = (self.log_dir / f"caller-{attempt_id}.log").open("ab")
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=stderr,
+            )
+        finally:
+            if stderr is not asyncio.subprocess.DEVNULL:
+                stderr.close()
+        caller = CallerProcess(proc, on_event)
+        self.started.append(caller)
+        return caller
+
+    async def stop_all(self) -> None:
+        """End every process this launcher started."""
+        for caller in self.started:
+            await caller.stop()
+        self.started.clear()

@@ -1,0 +1,68 @@
+"""A trainee's results: every stored attempt, newest first, each with its score card."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from agent_tui.domain.training import AttemptRecord, ScenarioSummary
+from agent_tui.ui.screens.panel import PanelScreen
+from agent_tui.ui.text import clean
+from agent_tui.ui.train.api import TrainingBackend
+
+
+class HistoryScreen(PanelScreen[None]):
+    """The attempts of one trainee; Enter opens the score card."""
+
+    def __init__(self, api: TrainingBackend, trainee: str, scenarios: dict[str, ScenarioSummary]) -> None:
+        super().__init__()
+        self.api = api
+        self.trainee = trainee
+        self.scenarios = scenarios
+        self.attempts: list[AttemptRecord] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="panel"):
+            title = self.t.t("Results of {trainee}", trainee=clean(self.trainee, 64))
+            yield Static(title, classes="panel-title", markup=False)
+            yield OptionList(id="attempts")
+            yield Static(self.t.t("Loading…"), id="history-hint", classes="hint", markup=False)
+
+    def title_of(self, scenario_id: str) -> str:
+        """A scenario's title in the UI language (its id when unknown)."""
+        summary = self.scenarios.get(scenario_id)
+        return clean(self.t.pick(summary.title), 50) if summary else clean(scenario_id, 50)
+
+    def on_mount(self) -> None:
+        """Load the attempts."""
+
+        async def load() -> None:
+            try:
+                self.attempts = await self.api.list_attempts(self.trainee)
+            except Exception as error:
+                self.query_one("#history-hint", Static).update(
+                    self.t.t("Results not loaded: {detail}", detail=clean(str(error), 200)))
+                return
+            listing = self.query_one("#attempts", OptionList)
+            for index, record in enumerate(self.attempts):
+                mark = "✓" if record.card.passed else "✗"
+                when = record.at.astimezone().strftime("%m-%d %H:%M")
+                who = self.t.t("self-practice") if not record.launched_by else clean(record.launched_by, 32)
+                label = f"{when}  {record.card.total:>3} {mark}  {self.title_of(record.scenario_id)}  ({who})"
+                listing.add_option(Option(label, id=str(index)))
+            hint = self.t.t("Enter shows the score card.") if self.attempts else self.t.t("No results yet.")
+            self.query_one("#history-hint", Static).update(hint)
+            if listing.option_count:
+                listing.highlighted = 0
+            listing.focus()
+
+        self.run_worker(load(), exit_on_error=False)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Show the chosen attempt's card."""
+        from agent_tui.ui.train.card_screen import ScoreCardScreen
+
+        record = self.attempts[int(event.option.id or 0)]
+        self.app.push_screen(ScoreCardScreen(self.title_of(record.scenario_id), record.card))

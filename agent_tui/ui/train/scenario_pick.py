@@ -1,0 +1,47 @@
+"""Choosing a training scenario: title, business, mood and difficulty, in the UI language."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from agent_tui.domain.training import ScenarioSummary
+from agent_tui.ui.screens.panel import PanelScreen
+from agent_tui.ui.text import clean
+
+DIFFICULTY_LABELS = {"easy": "easy", "medium": "medium", "hard": "hard"}
+
+
+class ScenarioPickScreen(PanelScreen[str | None]):
+    """The scenario list; Enter answers the chosen scenario's id."""
+
+    def __init__(self, scenarios: list[ScenarioSummary], heading: str = "") -> None:
+        super().__init__()
+        self.scenarios = scenarios
+        self.heading = heading
+
+    def compose(self) -> ComposeResult:
+        t = self.t
+        with Vertical(classes="panel"):
+            yield Static(self.heading or t.t("Choose a scenario"), classes="panel-title", markup=False)
+            options = []
+            for scenario in self.scenarios:
+                label = (f"{clean(t.pick(scenario.title), 60)} · {scenario.language} · "
+                         f"{t.t(DIFFICULTY_LABELS.get(scenario.difficulty.value, 'medium'))}")
+                options.append(Option(label, id=scenario.id))
+            yield OptionList(*options, id="scenarios")
+            yield Static(t.t("Enter starts, Escape cancels.") if options else t.t("No scenarios available."),
+                         classes="hint", markup=False)
+
+    def on_mount(self) -> None:
+        """Focus the list."""
+        listing = self.query_one("#scenarios", OptionList)
+        if listing.option_count:
+            listing.highlighted = 0
+        listing.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter on a scenario."""
+        self.dismiss(event.option.id)

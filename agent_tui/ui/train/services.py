@@ -1,0 +1,21 @@
+"""What the desk needs for training calls, handed in by `agent_tui.ui.launch` (tests: doubles)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agent_tui.ui.train.api import TrainingBackend
+from agent_tui.ui.train.caller_process import CallerLauncher
+
+
+@dataclass
+class DeskTrainingServices:
+    """The training endpoints, the simulated-caller launcher (self-practice) and the desk's SIP address."""
+
+    api: TrainingBackend | None = None
+    launcher: CallerLauncher | None = None
+    """Starts simulated callers for self-practice (None: self-practice is off)."""
+    sip_uri: str | None = None
+    """The registrar's address of record; None: the engine's own address in listen mode."""
+    public_address: str | None = None
+    """`sip.public_address`: the host to announce in listen mode."""
