@@ -15,7 +15,7 @@ from agent_tui.phone.monitor_token import make_token
 from agent_tui.phone.options import EngineOptions
 from tests.phone.conftest import Bots
 from tests.phone.support import EventLog
-from tests.support.audio_checks import dominant_frequency, read_pcm
+from tests.support.audio_checks import dominant_frequency, read_pcm, tone_power
 
 KEY = "test-monitor-key"
 
@@ -41,7 +41,8 @@ def test_listen_hears_the_customer_silently(
     events.wait(CallState, call_id=ring.call_id, state="confirmed")
     token = make_token(KEY, "listen", time.time() + 60, "sup1")
     supervisor = bots.start("--dial", uri, "--header", "X-Monitor=listen", "--header",
-                            f"X-Monitor-Token={token}", "--record", str(tmp_path / "sup"))
+                            f"X-Monitor-Token={token}", "--record", str(tmp_path / "sup"),
+                            "--stats-interval", "1")
     started = events.wait(MonitorStarted)
     assert started.mode == "listen"
     assert started.target_call_id == ring.call_id
@@ -65,3 +66,36 @@ def test_bad_or_expired_token_is_refused_with_403(
     assert supervisor.until("ended")["code"] == 403
     assert not events.of(MonitorStarted)
     assert not events.of(IncomingCall)
+
+
+def test_whisper_is_not_heard_by_the_customer_and_a_switch_to_barge_is(
+    monitored: PhoneEngine, events: EventLog, bots: Bots, tmp_path: Path
+) -> None:
+    uri = f"sip:agent@{monitored.info.address}"
+    customer = bots.start("--dial", uri, "--tone", "440", "--record", str(tmp_path / "customer"))
+    ring = events.wait(IncomingCall)
+    monitored.play_tone(660)  # the agent's voice
+    monitored.answer(ring.call_id)
+    events.wait(CallState, call_id=ring.call_id, state="confirmed")
+    answered_at = time.monotonic()
+    token = make_token(KEY, "whisper", time.time() + 60, "sup1")
+    supervisor = bots.start("--dial", uri, "--tone", "880", "--header", "X-Monitor=whisper",
+                            "--header", f"X-Monitor-Token={token}", "--stats-interval", "1")
+    started = events.wait(MonitorStarted)
+    assert started.mode == "whisper"
+    supervisor.until("answered")
+    whisper_from = time.monotonic() - answered_at
+    supervisor.until("stats")
+    supervisor.until("stats")
+    monitored.set_monitor_mode(started.call_id, "barge")
+    assert events.wait(MonitorStarted, call_id=started.call_id).mode == "barge"
+    barge_from = time.monotonic() - answered_at
+    supervisor.until("stats")
+    supervisor.until("stats")
+    monitored.hangup(ring.call_id)
+    path = Path(customer.until("recording")["path"])
+    assert tone_power(path, 660, whisper_from + 0.3, barge_from - 0.1) > 0.1  # the agent, all along
+    whispered = tone_power(path, 880, whisper_from + 0.3, barge_from - 0.1)
+    assert whispered < 0.02, whispered
+    barged = tone_power(path, 880, barge_from + 0.4, read_pcm(path).seconds - 0.1)
+    assert barged > 0.1, barged
