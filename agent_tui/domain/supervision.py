@@ -3,11 +3,13 @@
 Endpoints (all under the reference backend; roles in brackets):
 - `POST /v1/queue-events` [supervisor; the PBX forwarder logs in as one] body `QueueEventBatch`.
 - `GET /v1/wallboard` [supervisor] → `WallboardSnapshot`; changes stream on `GET /v1/events` as
-  `queue_stats` (data: `QueueFigures`), `agent_state` (data: `Agent`), `agent_figures`
-  (data: `AgentRow`) and `alert` (data: `Alert`) events, to supervisors only.
-- `POST /v1/interventions` [supervisor] body `InterventionRequest` → `InterventionResult`.
-- `POST /v1/monitor-tokens` [supervisor] body `MonitorTokenRequest` → `MonitorToken`.
-- `POST /v1/commands/{id}/ack` [the commanded agent] body `CommandAck`.
+  `queue_stats` (data: `QueuePanel`), `agent_rows` (data: `AgentRows`) and `alert` (data: `Alert`)
+  events, to supervisors only, coalesced (at most every `wallboard_interval_s`, default 0.25 s);
+  `agent_state` (data: `Agent`, now with the call fields) stays broadcast to everyone at once.
+- `POST /v1/interventions` [supervisor] body `InterventionRequest` → `InterventionResult` (202).
+- `POST /v1/monitor-tokens` [supervisor] body `MonitorTokenRequest` → `MonitorToken` (201).
+- `POST /v1/commands/{command_id}/ack` [the commanded agent] body `CommandAck` → `CommandState`; the
+  command id is the id of the `command` event.
 - `POST /v1/raise-hand` [agent] body `RaiseHand` → `Alert`.
 - `GET /v1/phone-config` [everyone] → `PhoneConfig` (the caller's own monitor verification key).
 - `GET /v1/audit` [supervisor] → `Page[AuditEntry]`.

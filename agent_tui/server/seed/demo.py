@@ -26,6 +26,7 @@ from agent_tui.server.models import (
     CustomerRow,
     KbArticleRow,
     NoticeRow,
+    QueueCallRow,
     TicketRow,
     TimelineRow,
     UserRow,
@@ -222,6 +223,13 @@ def _calls(session: Session, rng: random.Random, customer_ids: list[int], now: d
         }
         session.add(CallRow(**record, record={k: v.isoformat() if isinstance(v, datetime) else v
                                               for k, v in record.items()}, updated_at=now))
+        session.add(QueueCallRow(
+            call_id=record["call_id"], queue=record["queue"], number="", customer_id=record["customer_id"],
+            enqueued_at=offered, answered_at=record["answered_at"],
+            ended_at=record["ended_at"] if abandoned else None,
+            outcome="abandoned" if abandoned else "answered", agent=record["agent"], training=False,
+            source="desk",
+        ))
 
 
 def _callbacks(session: Session, rng: random.Random, customer_ids: list[int], now: datetime) -> None:
