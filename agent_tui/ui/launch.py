@@ -345,7 +345,7 @@ def _log_to_file(settings: Settings) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """`agent-tui desk|monitor|train`."""
-    if args.command not in ("desk", "train"):
+    if args.command not in ("desk", "train", "monitor"):
         print(f"agent-tui {args.command}: not available in this build yet", file=sys.stderr)
         return 2
     try:
@@ -365,4 +365,8 @@ def run(args: argparse.Namespace) -> int:
             password = store.get(backend_key(username, settings.backend.url))
     if args.command == "train":
         return run_console(settings, username, password)
+    if args.command == "monitor":
+        from agent_tui.ui.monitor.launch import run_monitor
+
+        return run_monitor(settings, username, password, store=store)
     return run_desk(settings, username, password, getattr(args, "listen", None), store=store)

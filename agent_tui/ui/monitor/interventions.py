@@ -1,0 +1,97 @@
+"""Interventions: listen, whisper and barge through the supervisor's own phone; desk commands.
+
+Monitoring: the backend signs a token for the agent (`POST /v1/interventions`, audited), then the
+supervisor's phone calls the agent's SIP address with `X-Monitor: MODE` and `X-Monitor-Token`; the
+agent's engine answers silently and wires the audio by mode. Switching mode mid-call asks for a new
+token and calls again (the old monitoring call ends once the new one is placed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from agent_tui.domain.supervision import (
+    MONITOR_MODES,
+    AgentRow,
+    InterventionKind,
+    InterventionRequest,
+    InterventionResult,
+)
+from agent_tui.ui.monitor.services import MonitorPhone, SupervisorApi
+
+MONITOR_HEADER = "X-Monitor"
+TOKEN_HEADER = "X-Monitor-Token"  # noqa: S105 - a header name
+
+
+class NoPhone(RuntimeError):
+    """Monitoring needs the supervisor's softphone, and there is none in this run."""
+
+
+@dataclass(frozen=True)
+class MonitorCall:
+    """The supervisor's monitoring call in progress."""
+
+    agent: str
+    mode: InterventionKind
+    call_id: str
+    target: str
+
+
+class Interventions:
+    """Carries out interventions for the wallboard; one monitoring call at a time."""
+
+    def __init__(self, api: SupervisorApi, phone: MonitorPhone | None,
+                 directory: Mapping[str, str] | None = None) -> None:
+        self.api = api
+        self.phone = phone
+        self.directory = dict(directory or {})
+        self.current: MonitorCall | None = None
+
+    def sip_target(self, row: AgentRow | None, agent: str, backend_target: str) -> str:
+        """Where to call: the local directory (by username, then extension) before the backend's answer."""
+        if agent in self.directory:
+            return self.directory[agent]
+        if row is not None and row.extension and row.extension in self.directory:
+            return self.directory[row.extension]
+        return backend_target
+
+    async def monitor(self, agent: str, mode: InterventionKind, row: AgentRow | None = None) -> MonitorCall:
+        """Listen, whisper or barge on `agent` (replacing a monitoring call in progress)."""
+        if mode not in MONITOR_MODES:
+            raise ValueError(f"{mode} is not a monitoring mode")
+        if self.phone is None:
+            raise NoPhone("no softphone in this run: listen, whisper and barge need one")
+        result = await self.api.intervene(InterventionRequest(kind=mode, agent=agent))
+        token = result.monitor
+        if token is None:
+            raise RuntimeError("the backend sent no monitor token")
+        target = self.sip_target(row, agent, token.sip_target)
+        previous = self.current
+        call_id = self.phone.make_call(target, {MONITOR_HEADER: mode.value, TOKEN_HEADER: token.token})
+        self.current = MonitorCall(agent, mode, call_id, target)
+        if previous is not None:
+            self.phone.hangup(previous.call_id)
+        return self.current
+
+    def stop(self) -> MonitorCall | None:
+        """End the monitoring call; the call that was ended."""
+        current, self.current = self.current, None
+        if current is not None and self.phone is not None:
+            self.phone.hangup(current.call_id)
+        return current
+
+    def ended(self, call_id: str) -> bool:
+        """The phone says a call ended; True when it was the monitoring call."""
+        if self.current is not None and self.current.call_id == call_id:
+            self.current = None
+            return True
+        return False
+
+    async def command(self, kind: InterventionKind, agent: str, *, reason: str | None = None,
+                      target: str | None = None, text: str | None = None,
+                      call_id: str | None = None) -> InterventionResult:
+        """A desk command (force state, release, transfer, pickup, coaching note), audited."""
+        request = InterventionRequest(kind=kind, agent=agent, reason=reason, target=target, text=text,
+                                      call_id=call_id)
+        return await self.api.intervene(request)

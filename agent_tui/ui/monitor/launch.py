@@ -1,0 +1,77 @@
+"""Starting the wallboard for real: backend client, live feed, the supervisor's softphone."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from agent_tui.config import Settings
+from agent_tui.credentials import CredentialStore
+from agent_tui.sync.client import BackendClient, Timeouts
+from agent_tui.sync.supervision import SupervisorClient, WallboardFeed, WallboardSink
+from agent_tui.ui.monitor.options import MonitorOptions, Thresholds
+from agent_tui.ui.monitor.services import MonitorServices
+
+log = logging.getLogger(__name__)
+
+
+class EnginePlayer:
+    """Plays a recording through the phone engine's audio (`PhoneEngine.play_file`)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+
+    def play(self, path: Path) -> None:
+        """Play `path` into the supervisor's calls (and so into the headset through the audio bridge)."""
+        self.engine.play_file(None, path)
+
+
+def monitor_options(settings: Settings, sip_directory: Mapping[str, str] | None = None) -> MonitorOptions:
+    """The wallboard's options from `[monitor]`."""
+    m = settings.monitor
+    thresholds = Thresholds(service_level=m.service_level, asa_s=m.asa_s, abandon_rate=m.abandon_rate,
+                            longest_wait_s=m.longest_wait_s, waiting=m.waiting, aht_s=m.aht_s,
+                            call_s=m.call_s, acw_s=m.acw_s, not_ready_s=m.not_ready_s)
+    return MonitorOptions(thresholds=thresholds, max_paints_per_s=m.max_paints_per_s, export_dir=m.export_dir,
+                          sip_directory=dict(sip_directory or {}))
+
+
+def run_monitor(settings: Settings, username: str, password: SecretStr | None, *,
+                store: CredentialStore | None = None, listen: tuple[str, int] | None = None,
+                sip_directory: Mapping[str, str] | None = None, with_phone: bool = True) -> int:
+    """Run the wallboard until the supervisor quits; returns the exit code."""
+    from agent_tui.ui.launch import build_phone, desk_options
+    from agent_tui.ui.monitor.app import MonitorApp
+
+    backend = settings.backend
+    client = BackendClient(backend.url, verify=backend.verify_tls, ca_file=backend.ca_file,
+                           timeouts=Timeouts(connect=backend.connect_timeout_s, read=backend.read_timeout_s))
+    phone = build_phone(settings, store, listen) if with_phone else None
+    player = None
+    if phone is not None and hasattr(phone.engine, "play_file"):
+        player = EnginePlayer(phone.engine)
+
+    def feed(sink: WallboardSink) -> WallboardFeed:
+        return WallboardFeed.over(client, sink)
+
+    async def shutdown() -> None:
+        with contextlib.suppress(Exception):
+            await client.aclose()
+
+    services = MonitorServices(auth=client, api=SupervisorClient(client), feed=feed, phone=phone,
+                               player=player)
+    services.on_shutdown.append(shutdown)
+    app = MonitorApp(services, desk_options(settings, username), monitor_options(settings, sip_directory),
+                     password=password)
+    try:
+        code = app.run(mouse=settings.ui.mouse)
+    finally:
+        if phone is not None:
+            with contextlib.suppress(Exception):
+                phone.stop()
+    return int(code or app.return_code or 0)

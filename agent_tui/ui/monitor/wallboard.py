@@ -1,0 +1,514 @@
+"""The wallboard: queues, agents and alerts, live; interventions on the selected agent.
+
+Live data arrives through the feed into the `WallboardModel` at any rate; a `Changed` message asks
+for a repaint (a newer one replaces a queued one, as Toolong does), and repaints happen at most
+`max_paints_per_s` times a second, each taking only the rows that changed since the last.
+
+Keys (remappable by binding id):
+
+| key | id | action |
+|---|---|---|
+| f2 | monitor.listen | listen to the selected agent's call (监听) |
+| f3 | monitor.whisper | whisper to the agent (耳语) |
+| f4 | monitor.barge | barge in (强插) |
+| f5 | monitor.stop | end the monitoring call |
+| f6 | monitor.force_ready | force Ready (强制示闲) |
+| f7 | monitor.force_not_ready | force Not Ready with a reason (强制示忙) |
+| f8 | monitor.release | force release the agent's call (强拆) |
+| f9 | monitor.transfer | force transfer the agent's call (强转) |
+| f10 | monitor.pickup | pick up the agent's ringing call (代接) |
+| ctrl+e | monitor.coach | send a coaching note |
+| ctrl+f | monitor.filter | filter by team, queue, state |
+| ctrl+o | monitor.sort | next sort order |
+| ctrl+w | monitor.window | today / this half hour |
+| ctrl+r | monitor.recordings | recordings and QA |
+| ctrl+t | monitor.reports | reports and CSV export |
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Static
+
+from agent_tui.domain.base import utc_now
+from agent_tui.domain.events import Event
+from agent_tui.domain.supervision import AgentRow, Alert, AlertKind, InterventionKind, WallboardSnapshot
+from agent_tui.i18n import Translator
+from agent_tui.ui.bindings import localize_bindings
+from agent_tui.ui.monitor.cells import AGENT_COLUMNS, QUEUE_COLUMNS, CellMaker, Palette
+from agent_tui.ui.monitor.interventions import Interventions
+from agent_tui.ui.monitor.model import SORT_ORDER, AgentFilter, WallboardModel
+from agent_tui.ui.monitor.options import MonitorOptions
+from agent_tui.ui.monitor.prompts import FilterScreen, TextPrompt
+from agent_tui.ui.monitor.tables import AgentsTable, QueuesTable
+from agent_tui.ui.screens.reason import ReasonScreen
+from agent_tui.ui.text import clean, duration
+
+log = logging.getLogger(__name__)
+
+ALERT_LABELS = {
+    "long_call": "Long call", "long_acw": "Long wrap-up", "long_hold": "Long hold",
+    "sl_breach": "Service level", "phone_offline": "Phone offline", "raised_hand": "Raised hand",
+}
+SORT_LABELS = {"name": "name", "state": "state", "time": "time in state", "team": "team"}
+FALLBACK_REASONS = ["break", "meal", "meeting", "training", "coaching", "other"]
+
+
+class Changed(Message):
+    """The model has something new to paint; a queued one makes a newer one redundant."""
+
+    def can_replace(self, message: Message) -> bool:
+        """Any queued `Changed` is covered by this one."""
+        return isinstance(message, Changed)
+
+
+class LinkChanged(Message):
+    """The feed's link changed: live (`stale_since` None) or stale since then."""
+
+    def __init__(self, stale_since: datetime | None, detail: str) -> None:
+        super().__init__()
+        self.stale_since = stale_since
+        self.detail = detail
+
+    def can_replace(self, message: Message) -> bool:
+        """Only the latest link state matters."""
+        return isinstance(message, LinkChanged)
+
+
+class BoardSink:
+    """The feed's sink: fills the model, then asks the screen for a repaint (same loop, no thread)."""
+
+    def __init__(self, screen: WallboardScreen) -> None:
+        self.screen = screen
+
+    def snapshot(self, snapshot: WallboardSnapshot) -> None:
+        """A whole wallboard."""
+        self.screen.model.apply_snapshot(snapshot)
+        self.screen.post_message(Changed())
+
+    def event(self, event: Event) -> None:
+        """One live event."""
+        if self.screen.model.apply_event(event):
+            self.screen.post_message(Changed())
+
+    def link(self, stale_since: datetime | None, detail: str) -> None:
+        """Live or stale."""
+        self.screen.post_message(LinkChanged(stale_since, detail))
+
+
+class WallboardScreen(Screen[None]):
+    """The supervisor's floor view."""
+
+    DEFAULT_CSS = """
+    WallboardScreen { layout: vertical; }
+    WallboardScreen #board-top { height: 1; }
+    WallboardScreen #title { width: 1fr; height: 1; text-style: bold; }
+    WallboardScreen #link { width: auto; height: 1; padding: 0 1; }
+    WallboardScreen #link.stale { background: $error; color: $background; text-style: bold reverse; }
+    WallboardScreen #queues { height: auto; max-height: 7; }
+    WallboardScreen #agents { height: 1fr; min-height: 5; }
+    WallboardScreen #alerts { height: auto; max-height: 5; border-top: solid $primary; }
+    WallboardScreen #monitoring { height: auto; }
+    WallboardScreen #monitoring.active { background: $boost; text-style: bold; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "monitor('listen')", "Listen", id="monitor.listen"),
+        Binding("f3", "monitor('whisper')", "Whisper", id="monitor.whisper"),
+        Binding("f4", "monitor('barge')", "Barge", id="monitor.barge"),
+        Binding("f5", "stop_monitoring", "End listening", id="monitor.stop"),
+        Binding("f6", "force_ready", "Force Ready", show=False, id="monitor.force_ready"),
+        Binding("f7", "force_not_ready", "Force Not Ready", show=False, id="monitor.force_not_ready"),
+        Binding("f8", "release", "Force release", show=False, id="monitor.release"),
+        Binding("f9", "transfer", "Force transfer", show=False, id="monitor.transfer"),
+        Binding("f10", "pickup", "Pick up", show=False, id="monitor.pickup"),
+        Binding("ctrl+e", "coach", "Coaching note", show=False, id="monitor.coach"),
+        Binding("ctrl+f", "filter", "Filter", id="monitor.filter"),
+        Binding("ctrl+o", "sort", "Sort", id="monitor.sort"),
+        Binding("ctrl+w", "window", "Today / half hour", show=False, id="monitor.window"),
+        Binding("ctrl+r", "recordings", "Recordings", show=False, id="monitor.recordings"),
+        Binding("ctrl+t", "reports", "Reports", show=False, id="monitor.reports"),
+    ]
+
+    def __init__(self, options: MonitorOptions, translator: Translator, interventions: Interventions, *,
+                 single_keys: bool = True, username: str = "") -> None:
+        super().__init__(id="wallboard")
+        self.options = options
+        self.translator = translator
+        self.interventions = interventions
+        self.username = username
+        self.model = WallboardModel()
+        self.maker = CellMaker(translator, options.thresholds)
+        t = translator.t
+        self.agents = AgentsTable(self.maker, [t(h) for _k, h, _w in AGENT_COLUMNS])
+        self.queues = QueuesTable(self.maker, [t(h) for _k, h, _w in QUEUE_COLUMNS])
+        self.filter = AgentFilter()
+        self.stale_since: datetime | None = None
+        self.paints = 0
+        """Repaints done (tests count them)."""
+        self.paint_times: deque[float] = deque(maxlen=1000)
+        """`time.monotonic()` of each repaint."""
+        self.latencies_ms: deque[float] = deque(maxlen=100_000)
+        """Oldest change → painted on the terminal, per repaint."""
+        self._last_paint = 0.0
+        self._paint_timer: Timer | None = None
+        self._alerts_key: tuple[Any, ...] = ()
+        localize_bindings(self, translator, single_keys=single_keys)
+
+    # ---- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="board-top"):
+            yield Static("", id="title", markup=False)
+            yield Static("", id="link", markup=False)
+        yield self.queues
+        yield self.agents
+        yield Static("", id="alerts", markup=False)
+        yield Static("", id="monitoring", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Styles from the theme; the clock tick; the title."""
+        self._restyle()
+        self.set_interval(1.0, self._tick)
+        self._show_title()
+        self._show_link()
+        self._show_monitoring()
+        self.agents.focus()
+
+    def _restyle(self) -> None:
+        palette = Palette.from_variables(self.app.theme_variables)
+        self.agents.palette = palette
+        self.queues.palette = palette
+
+    def on_screen_resume(self) -> None:
+        """The theme may have changed while a pop-up was up."""
+        self._restyle()
+
+    def _show_title(self) -> None:
+        t = self.translator.t
+        parts = [t("Wallboard"), clean(self.username, 32)]
+        f = self.filter
+        if f.active:
+            shown = [clean(v, 20) for v in (f.team, f.queue) if v]
+            if f.state is not None:
+                shown.append(t(f.state.value.replace("_", " ").capitalize()))
+            parts.append(t("filter: {what}", what=", ".join(shown)))
+        parts.append(t("sort: {key}", key=t(SORT_LABELS[self.agents.sort_key.value])))
+        parts.append(t("today") if self.queues.today else t("this half hour"))
+        self.query_one("#title", Static).update(" · ".join(parts))
+
+    def _show_link(self) -> None:
+        link = self.query_one("#link", Static)
+        if self.stale_since is None:
+            link.update(self.translator.t("live") if self.model.loaded else self.translator.t("connecting…"))
+            link.remove_class("stale")
+        else:
+            local = self.stale_since.astimezone().strftime("%H:%M:%S")
+            link.update(self.translator.t("stale since {time}", time=local))
+            link.add_class("stale")
+
+    def _show_monitoring(self) -> None:
+        widget = self.query_one("#monitoring", Static)
+        current = self.interventions.current
+        if current is None:
+            widget.update("")
+            widget.remove_class("active")
+            return
+        t = self.translator.t
+        labels = {"listen": t("Listening to {agent}"), "whisper": t("Whispering to {agent}"),
+                  "barge": t("Barged in on {agent}")}
+        text = labels[current.mode.value].format(agent=clean(current.agent, 40))
+        widget.update(f"{text} · {t('f2/f3/f4 switch mode, f5 ends')}")
+        widget.add_class("active")
+
+    # ---- painting ---------------------------------------------------------------------------
+
+    def on_changed(self, _message: Changed) -> None:
+        """Paint now, or at the end of the current paint interval."""
+        self._schedule_paint()
+
+    def _schedule_paint(self) -> None:
+        if self._paint_timer is not None:
+            return
+        wait = self._last_paint + 1.0 / self.options.max_paints_per_s - time.monotonic()
+        if wait <= 0:
+            self.paint()
+        else:
+            self._paint_timer = self.set_timer(wait, self._timed_paint)
+
+    def _timed_paint(self) -> None:
+        self._paint_timer = None
+        self.paint()
+
+    def paint(self) -> None:
+        """Repaint what changed since the last paint."""
+        changes = self.model.take_changes()
+        if changes.empty:
+            return
+        now = self.model.now()
+        self._last_paint = time.monotonic()
+        self.paints += 1
+        self.paint_times.append(self._last_paint)
+        model = self.model
+        rows = 0
+        if changes.full:
+            self.agents.filter = self.queues.filter = self.filter
+            self.agents.rebuild(model.agents.values(), now)
+            self.queues.show(model.queues.values(), now, full=True)
+            rows = len(model.agents)
+        else:
+            if changes.agents:
+                rows += self.agents.apply(changes.agents, model.agents, now)
+            if changes.queues:
+                self.queues.show([model.queues[q] for q in changes.queues if q in model.queues], now)
+        if changes.full or changes.alerts or changes.agents:
+            self._show_alerts(now)
+        if changes.full:
+            self._show_link()
+        oldest = changes.oldest
+        if oldest is not None:
+            self.call_after_refresh(self._painted, oldest, rows)
+
+    def _painted(self, oldest: float, rows: int) -> None:
+        latency = (time.monotonic() - oldest) * 1000
+        self.latencies_ms.append(latency)
+        log.info("wallboard paint: %d rows, %.1f ms", rows, latency)
+
+    def _tick(self) -> None:
+        if not self.model.loaded:
+            return
+        now = self.model.now()
+        self.agents.tick(now)
+        self.queues.show(self.model.queues.values(), now)
+        self._show_alerts(now)
+
+    def _show_alerts(self, now: datetime) -> None:
+        t = self.translator.t
+        alerts = self.model.alert_list()
+        lines: list[Alert] = alerts[:4]
+        key = (*tuple((a.key, a.level, int((now - a.since).total_seconds())) for a in lines), len(alerts))
+        if key == self._alerts_key:
+            return
+        self._alerts_key = key
+        text = Text()
+        if not alerts:
+            text.append(t("No alerts"), style="dim")
+        for index, alert in enumerate(lines):
+            if index:
+                text.append("\n")
+            level = alert.level.value
+            mark = "!!" if level == "alert" else "! "
+            text.append(f"{mark} ", style="bold reverse" if level == "alert" else "bold")
+            if alert.kind == AlertKind.RAISED_HAND:
+                text.append("✋ ")
+            text.append(t(ALERT_LABELS.get(alert.kind.value, alert.kind.value)), style="bold")
+            who = alert.agent or alert.queue or ""
+            text.append(f"  {clean(who, 32)}")
+            if alert.value is not None and alert.kind != AlertKind.SL_BREACH:
+                text.append(f"  {duration(alert.value)}")
+            elif alert.value is not None:
+                text.append(f"  {alert.value * 100:.0f}%")
+            if alert.detail:
+                text.append(f"  {clean(alert.detail, 60)}", style="italic")
+            text.append(f"  {t('since')} {alert.since.astimezone().strftime('%H:%M:%S')}", style="dim")
+        if len(alerts) > len(lines):
+            text.append("\n" + t("{count} more alerts", count=len(alerts) - len(lines)), style="dim")
+        self.query_one("#alerts", Static).update(text)
+
+    def on_link_changed(self, message: LinkChanged) -> None:
+        """Show the stale banner, or take it down."""
+        if message.stale_since is not None and self.stale_since is None:
+            log.warning("wallboard stale: %s", message.detail)
+        self.stale_since = message.stale_since
+        self._show_link()
+
+    # ---- the selected agent ------------------------------------------------------------------
+
+    def selected(self) -> AgentRow | None:
+        """The agent under the cursor."""
+        key = self.agents.current_key()
+        return self.model.agents.get(key) if key is not None else None
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        """A click on a heading sorts by it where that makes sense."""
+        by_column = {"agent": "name", "state": "state", "time": "time", "team": "team"}
+        name = by_column.get(str(event.column_key.value))
+        if event.data_table is self.agents and name is not None:
+            self._set_sort(next(k for k in SORT_ORDER if k.value == name))
+
+    def _run(self, work: Callable[[], Awaitable[Any]], what: str) -> None:
+        spawn = getattr(self.app, "spawn", None)
+        if spawn is not None:
+            spawn(self, work, what)
+
+    def _need_agent(self) -> AgentRow | None:
+        row = self.selected()
+        if row is None:
+            self.app.notify(self.translator.t("Select an agent first."), severity="warning")
+        return row
+
+    # ---- actions ----------------------------------------------------------------------------
+
+    def action_monitor(self, mode: str) -> None:
+        """Listen, whisper or barge on the selected agent (switching mode if already monitoring)."""
+        row = self._need_agent()
+        if row is None:
+            return
+        kind = InterventionKind(mode)
+
+        async def work() -> None:
+            await self.interventions.monitor(row.username, kind, row)
+            self._show_monitoring()
+
+        self._run(work, "monitoring an agent")
+
+    def action_stop_monitoring(self) -> None:
+        """End the monitoring call."""
+        self.interventions.stop()
+        self._show_monitoring()
+
+    def monitoring_ended(self, call_id: str) -> None:
+        """The phone ended a call (the App tells us)."""
+        if self.interventions.ended(call_id):
+            self._show_monitoring()
+            self.app.notify(self.translator.t("The monitoring call ended."))
+
+    def _command(self, kind: InterventionKind, row: AgentRow, **fields: str | None) -> None:
+        t = self.translator.t
+
+        async def work() -> None:
+            await self.interventions.command(kind, row.username, **fields)
+            self.app.notify(t("Sent to {agent}: {what}", agent=clean(row.username, 40),
+                              what=t(kind.value.replace("_", " ").capitalize())))
+
+        self._run(work, "sending an intervention")
+
+    def action_force_ready(self) -> None:
+        """Force the selected agent Ready."""
+        row = self._need_agent()
+        if row is not None:
+            self._command(InterventionKind.FORCE_READY, row)
+
+    def action_force_not_ready(self) -> None:
+        """Force the selected agent Not Ready, with a reason."""
+        row = self._need_agent()
+        if row is None:
+            return
+
+        async def work() -> None:
+            try:
+                reasons = [r for r in await self.interventions.api.list_reasons() if r != "phone_offline"]
+            except Exception:
+                reasons = FALLBACK_REASONS
+
+            def chosen(reason: str | None) -> None:
+                if reason:
+                    self._command(InterventionKind.FORCE_NOT_READY, row, reason=reason)
+
+            self.app.push_screen(ReasonScreen(reasons or FALLBACK_REASONS), chosen)
+
+        self._run(work, "loading the reasons")
+
+    def action_release(self) -> None:
+        """Force release the selected agent's call."""
+        row = self._need_agent()
+        if row is not None:
+            self._command(InterventionKind.FORCE_RELEASE, row, call_id=row.call_id)
+
+    def action_transfer(self) -> None:
+        """Force transfer the selected agent's call to a target."""
+        row = self._need_agent()
+        if row is None:
+            return
+        t = self.translator.t
+
+        def chosen(target: str | None) -> None:
+            if target:
+                self._command(InterventionKind.FORCE_TRANSFER, row, target=target, call_id=row.call_id)
+
+        self.app.push_screen(TextPrompt(t("Transfer {agent}'s call to", agent=clean(row.username, 40)),
+                                        t("Extension or number"), max_length=64), chosen)
+
+    def action_pickup(self) -> None:
+        """Pick up the selected agent's ringing call."""
+        row = self._need_agent()
+        if row is not None:
+            self._command(InterventionKind.PICKUP, row, call_id=row.call_id)
+
+    def action_coach(self) -> None:
+        """Send a silent coaching note to the selected agent's desk."""
+        row = self._need_agent()
+        if row is None:
+            return
+        t = self.translator.t
+
+        def chosen(text: str | None) -> None:
+            if text:
+                self._command(InterventionKind.COACH, row, text=text)
+
+        self.app.push_screen(TextPrompt(t("Coaching note to {agent}", agent=clean(row.username, 40)),
+                                        t("Only the agent sees it")), chosen)
+
+    def action_filter(self) -> None:
+        """Choose team, queue and state."""
+
+        def chosen(result: AgentFilter | None) -> None:
+            if result is not None:
+                self.set_filter(result)
+
+        self.app.push_screen(FilterScreen(self.filter, self.model.teams(), self.model.queue_names()), chosen)
+
+    def set_filter(self, value: AgentFilter) -> None:
+        """Show only what passes `value`."""
+        self.filter = value
+        self.agents.filter = self.queues.filter = value
+        now = self.model.now()
+        self.agents.rebuild(self.model.agents.values(), now)
+        self.queues.show(self.model.queues.values(), now, full=True)
+        self._show_title()
+
+    def action_sort(self) -> None:
+        """The next sort order."""
+        keys = list(SORT_ORDER)
+        self._set_sort(keys[(keys.index(self.agents.sort_key) + 1) % len(keys)])
+
+    def _set_sort(self, key: Any) -> None:
+        self.agents.sort_key = key
+        self.agents.reorder()
+        self._show_title()
+
+    def action_window(self) -> None:
+        """Queue figures of today, or of the current half hour."""
+        self.queues.today = not self.queues.today
+        self.queues.show(self.model.queues.values(), self.model.now(), full=True)
+        self._show_title()
+
+    def action_recordings(self) -> None:
+        """Recordings and QA."""
+        opener = getattr(self.app, "open_recordings", None)
+        if opener is not None:
+            opener()
+
+    def action_reports(self) -> None:
+        """Reports and CSV export."""
+        opener = getattr(self.app, "open_reports", None)
+        if opener is not None:
+            opener()
+
+    def now_local(self) -> datetime:
+        """Local time (for titles)."""
+        return utc_now().astimezone()
