@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     bot.add_argument("--transport", choices=["udp", "tcp", "tls"], default="udp")
     bot.add_argument("--stats-interval", type=float, default=None, metavar="S")
     bot.add_argument("--log", type=Path, default=None, metavar="FILE", help="pjsip log file")
+    bot.add_argument("--backend", default=None, metavar="URL",
+                     help="be a ghost agent of this backend (password: $AGENT_TUI_PASSWORD)")
+    bot.add_argument("--user", default=None, metavar="NAME", help="the ghost agent's backend user")
 
     config = sub.add_parser("config", help="work with config files")
     config_sub = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
@@ -104,6 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from agent_tui.server.cli import run as run_server
 
         return run_server(args)
+    if command == "bot" and args.backend:
+        from agent_tui.ghost.run import run as run_ghost
+
+        return run_ghost(args)
     if command == "bot":
         from agent_tui.phone.bot import run as run_bot
 
