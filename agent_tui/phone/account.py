@@ -35,6 +35,8 @@ class HealthBook:
     next_at: float = 0.0
     failures: int = 0
     last_report_at: float = 0.0
+    in_flight: int = 0
+    """OPTIONS transactions still open in pjsip (ours may have given up on them already)."""
 
 
 class EngineAccount(pj.Account):  # type: ignore[misc]

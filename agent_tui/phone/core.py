@@ -289,7 +289,7 @@ class EngineCore:
         account.registrar_index = (account.registrar_index + 1) % len(options.registrars)
         self.log.note(f"{why}; failing over to {account.registrar}")
         self.emit(Registration(account.name, "registering", f"failover: {why}", 0, account.registrar))
-        account.health = type(account.health)()
+        account.health = type(account.health)(in_flight=account.health.in_flight)
         account.modify(self._media_config(registrar_config(account, self.options)))
 
     def _health_tick(self, account: EngineAccount, now: float) -> None:
@@ -309,6 +309,7 @@ class EngineCore:
             health.next_at = now + options.health_interval_s
             try:
                 account.sendRequest(prm)
+                health.in_flight += 1
             except pj.Error as exc:
                 health.sent_at = None
                 self._health_result(account, False, None, clean_text(exc.info(), 200), now)
@@ -316,6 +317,7 @@ class EngineCore:
     def send_request_done(self, account: EngineAccount, prm: Any) -> None:
         """onSendRequest: the registrar answered our OPTIONS (or the transaction failed)."""
         health = account.health
+        health.in_flight = max(0, health.in_flight - 1)
         now = time.monotonic()
         if health.sent_at is None:
             return  # a late answer to a ping already counted as lost
@@ -841,6 +843,7 @@ class EngineCore:
         """The clean shutdown recipe; always ends with libDestroy when libCreate ran."""
         self.stopping = True
         ep = self.ep
+        lingering: list[EngineAccount] = []
         try:
             if ep is None:
                 return
@@ -871,7 +874,13 @@ class EngineCore:
                 while time.monotonic() < deadline and any(a.registered for a in registered):
                     ep.libHandleEvents(20)
                 for account in [*self.accounts, *([self.local] if self.local else [])]:
-                    account.shutdown()
+                    if account.health.in_flight:
+                        # An OPTIONS to a dead registrar stays pending for ~32 s; deleting its account
+                        # now makes libDestroy abort when that transaction ends (measured). Keep the
+                        # account until libDestroy, which ends the transaction and then deletes it.
+                        lingering.append(account)
+                    else:
+                        account.shutdown()
             self.accounts.clear()
             self.local = None
             self.hub = None
@@ -881,6 +890,7 @@ class EngineCore:
             # waits a fixed second for transactions we no longer care about.
             ep.libDestroy(pj.PJSUA_DESTROY_NO_NETWORK)
         finally:
+            lingering.clear()
             self.ep = None
             gc.collect()
             self.log.close()

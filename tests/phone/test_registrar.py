@@ -14,6 +14,7 @@ from agent_tui.phone.events import CallEnded, CallState, Health, IncomingCall, R
 from agent_tui.phone.options import AccountOptions, EngineOptions, Transport
 from tests.phone.conftest import Bots
 from tests.phone.support import EventLog
+from tests.support.peers import require_binary
 from tests.support.sip_peers import Kamailio
 from tests.support.waiting import WaitTimeout
 
@@ -22,16 +23,28 @@ pytestmark = pytest.mark.peers
 
 def _options(kamailio: Kamailio, tmp_path: Path, transport: Transport, password: str) -> EngineOptions:
     account = AccountOptions(
-        user="1001", domain=kamailio.host, registrars=(kamailio.uri(),), transport=transport,
-        password=SecretStr(password), expires_s=60, health_interval_s=1.0, health_timeout_s=1.0,
+        user="1001",
+        domain=kamailio.host,
+        registrars=(kamailio.uri(),),
+        transport=transport,
+        password=SecretStr(password),
+        expires_s=60,
+        health_interval_s=1.0,
+        health_timeout_s=1.0,
     )
-    return EngineOptions(accounts=(account,), log_file=tmp_path / "pjsip.log", log_level=5,
-                         first_retry_interval_s=1, retry_interval_s=2)
+    return EngineOptions(
+        accounts=(account,),
+        log_file=tmp_path / "pjsip.log",
+        log_level=5,
+        first_retry_interval_s=1,
+        retry_interval_s=2,
+    )
 
 
 @pytest.fixture
-def registered(kamailio: Kamailio, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[
-        tuple[PhoneEngine, EventLog]]:
+def registered(
+    kamailio: Kamailio, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[PhoneEngine, EventLog]]:
     transport: Transport = getattr(request, "param", "udp")
     events = EventLog()
     engine = PhoneEngine(_options(kamailio, tmp_path, transport, kamailio.password("1001")), events)
@@ -54,9 +67,21 @@ def test_register_and_take_a_call_through_kamailio(
     health = events.wait(Health, ok=True)
     assert health.rtt_ms is not None
     transport = "tcp" if ";transport=tcp" in reg.registrar else "udp"
-    bot = bots.start("--account", f"1002@{kamailio.host}", "--registrar", kamailio.uri(),
-                     "--transport", transport, "--dial", "1001", "--header", "X-Customer-Id=C-9",
-                     "--dtmf", "5", env={"AGENT_TUI_SIP_PASSWORD": kamailio.password("1002")})
+    bot = bots.start(
+        "--account",
+        f"1002@{kamailio.host}",
+        "--registrar",
+        kamailio.uri(),
+        "--transport",
+        transport,
+        "--dial",
+        "1001",
+        "--header",
+        "X-Customer-Id=C-9",
+        "--dtmf",
+        "5",
+        env={"AGENT_TUI_SIP_PASSWORD": kamailio.password("1002")},
+    )
     bot.until("registered")
     ring = events.wait(IncomingCall, timeout=15)
     assert ring.number == "1002"
@@ -103,3 +128,68 @@ def test_dead_registrar_is_noticed_within_10_s_and_registration_comes_back(
     events.wait(Health, ok=True, timeout=10)
     again = events.wait(Registration, state="registered", timeout=10)
     assert again.code == 200
+
+
+@pytest.fixture
+def backup_kamailio(tmp_path: Path) -> Iterator[Kamailio]:
+    """A second Kamailio on its own port (the backup registrar)."""
+    workdir = tmp_path / "kamailio-backup"
+    workdir.mkdir()
+    server = Kamailio(require_binary("kamailio", "kamailio"), workdir)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+    assert not server.leftover_pids()
+
+
+def test_failover_to_the_backup_registrar_when_the_primary_dies(
+    kamailio: Kamailio, backup_kamailio: Kamailio, tmp_path: Path, bots: Bots
+) -> None:
+    account = AccountOptions(
+        user="1001",
+        domain=kamailio.host,
+        registrars=(kamailio.uri(), backup_kamailio.uri()),
+        password=SecretStr(kamailio.password("1001")),
+        expires_s=60,
+        health_interval_s=1.0,
+        health_timeout_s=1.0,
+    )
+    events = EventLog()
+    engine = PhoneEngine(
+        EngineOptions(
+            accounts=(account,),
+            log_file=tmp_path / "pjsip.log",
+            log_level=5,
+            first_retry_interval_s=1,
+            retry_interval_s=2,
+        ),
+        events,
+    )
+    engine.start()
+    try:
+        first = events.wait(Registration, state="registered")
+        assert first.registrar == kamailio.uri()
+        kamailio.kill()
+        failover = events.wait(
+            Registration, state="registering", timeout=10, where=lambda r: r.reason.startswith("failover")
+        )
+        assert failover.registrar == backup_kamailio.uri()
+        again = events.wait(Registration, state="registered", timeout=10)
+        assert again.registrar == backup_kamailio.uri()
+        bot = bots.start(
+            "--account",
+            f"1002@{backup_kamailio.host}",
+            "--registrar",
+            backup_kamailio.uri(),
+            "--dial",
+            "1001",
+            env={"AGENT_TUI_SIP_PASSWORD": backup_kamailio.password("1002")},
+        )
+        ring = events.wait(IncomingCall, timeout=15)  # calls reach us through the backup
+        assert ring.number == "1002"
+        engine.reject(ring.call_id, 603)
+        assert bot.until("ended")["code"] == 603
+    finally:
+        engine.stop()

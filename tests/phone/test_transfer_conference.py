@@ -46,7 +46,7 @@ def test_blind_transfer_carries_the_customer_id(engine: PhoneEngine, events: Eve
 def test_attended_transfer_then_tone_reaches_the_target(
     engine: PhoneEngine, events: EventLog, bots: Bots, tmp_path: Path
 ) -> None:
-    target = bots.start("--record", str(tmp_path / "target"))
+    target = bots.start("--record", str(tmp_path / "target"), "--stats-interval", "1")
     call_id = _answered_call_from(engine, events, bots, "--tone", "440")
     caller = bots.peers[-1]
     consult_id = engine.consult(call_id, target.uri(), {"X-Customer-Id": "C-88"})
