@@ -73,15 +73,24 @@ def main(argv: list[str]) -> int:
         scripts = [p for p in scripts if p.stem in argv]
     today = date.today().isoformat()
     where = machine()
-    table = ["| benchmark | figure | target | this run | date | machine |", "|---|---|---|---|---|---|"]
+    text = REPORT.read_text(encoding="utf-8") if REPORT.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
+    head, _, rest = text.partition(BEGIN)
+    old_table, _, tail = rest.partition(END)
+    ran = {script.stem for script in scripts}
+    # Rows of benchmarks not run this time stay as they were, with their own date.
+    by_bench: dict[str, list[str]] = {}
+    for line in old_table.strip().splitlines()[2:]:
+        name = line.strip("| ").split(" |", 1)[0].strip()
+        if name and name not in ran:
+            by_bench.setdefault(name, []).append(line)
     for script in scripts:
         print(f"running {script.name} ...", file=sys.stderr, flush=True)
         result = run_one(script)
         print(json.dumps(result, ensure_ascii=False))
-        table.extend(rows(result, today, where))
-    text = REPORT.read_text(encoding="utf-8") if REPORT.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
-    head, _, rest = text.partition(BEGIN)
-    _, _, tail = rest.partition(END)
+        by_bench[script.stem] = rows(result, today, where)
+    table = ["| benchmark | figure | target | this run | date | machine |", "|---|---|---|---|---|---|"]
+    for name in sorted(by_bench):
+        table.extend(by_bench[name])
     REPORT.write_text(head + BEGIN + "\n" + "\n".join(table) + "\n" + END + tail, encoding="utf-8")
     return 0
 
