@@ -33,6 +33,7 @@ from agent_tui.sync.events import EventStream
 from agent_tui.sync.outbox import Delivery, LinkState, Outbox, OutboxStatus
 from agent_tui.ui.options import DeskOptions
 from agent_tui.ui.services import DeskServices, LinkListener, LinkStatus, PhoneListener
+from agent_tui.ui.supervisor_commands import BackendSupervision
 from agent_tui.ui.train.launch import desk_training, run_console
 
 log = logging.getLogger(__name__)
@@ -142,13 +143,18 @@ class EnginePhone:
 
     def __init__(self, engine: Any) -> None:
         self.engine = engine
+        self.monitor_key: Callable[[], SecretStr | None] | None = None
+        """Where the key verifying supervisors' monitor tokens comes from (read once, at start)."""
 
     def set_listener(self, listener: PhoneListener | None) -> None:
         """Events go to `listener` on the engine thread."""
         self.engine.set_listener(listener)
 
     def start(self) -> None:
-        """Start the engine thread."""
+        """Start the engine thread (with the monitor key from the backend's phone-config, if any)."""
+        key = self.monitor_key() if self.monitor_key is not None else None
+        if key is not None:
+            self.engine.options = dataclasses.replace(self.engine.options, monitor_key=key)
         self.engine.start()
 
     def stop(self) -> None:
@@ -301,18 +307,24 @@ def run_desk(settings: Settings, username: str, password: str | SecretStr | None
     writes = OutboxWrites(client)
     live = LiveStream(client)
     phone = build_phone(settings, store, listen)
+    supervision = BackendSupervision(client, writes.outbox)
+    if phone is not None:
+        phone.monitor_key = supervision.monitor_key
     services = DeskServices(
         backend=client, writes=writes, phone=phone, screens=BackendScreens(client), events=live,
         secrets=StoreSecrets(store, settings) if store is not None else None,
         drafts=DraftStore(state_dir() / "drafts"), training=desk_training(settings, client),
+        supervision=supervision,
     )
 
     def started(_info: object) -> None:
         writes.outbox.start()
         live.start()
+        supervision.start()
 
     async def shutdown() -> None:
         await live.stop()
+        await supervision.stop()
         with contextlib.suppress(Exception):
             await writes.outbox.stop()
         await client.aclose()

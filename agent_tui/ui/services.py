@@ -23,6 +23,7 @@ from agent_tui.domain.screen import ScreenDefinition
 from agent_tui.domain.session import SessionInfo
 from agent_tui.domain.ticket import TicketCreate
 from agent_tui.forms.drafts import DraftStore
+from agent_tui.ui.supervisor_commands import SupervisorLink
 from agent_tui.ui.train.services import DeskTrainingServices
 
 PhoneListener = Callable[[Any], None]
@@ -204,6 +205,8 @@ class DeskServices:
     training: DeskTrainingServices | None = None
     """Training calls: endpoints, self-practice caller, SIP address (None: training calls still work,
     scored locally, nothing reported)."""
+    supervision: SupervisorLink | None = None
+    """Command acks and the monitoring policy (None: commands are carried out but not acknowledged)."""
     on_logged_in: list[Callable[[SessionInfo], None]] = field(default_factory=list)
     """Called on the UI thread after a successful login (launch starts the outbox and the SSE stream)."""
     on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)

@@ -34,7 +34,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from agent_tui.domain.agent import AgentStateChange, AgentStateName
+from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.base import utc_now
 from agent_tui.domain.call import Direction
 from agent_tui.domain.customer import Customer, LookupMatch, LookupResult
@@ -58,6 +58,7 @@ from agent_tui.ui.calls import AgentStatus, CallPhase, CallSession, DeskStats, L
 from agent_tui.ui.context import desk_app
 from agent_tui.ui.options import DeskOptions
 from agent_tui.ui.services import DeskServices, LinkStatus
+from agent_tui.ui.supervisor_commands import DeskSupervisor
 from agent_tui.ui.text import clean, duration, plain
 from agent_tui.ui.train.desk_training import DeskTraining, is_training_call
 from agent_tui.ui.train.panel import TrainingPanel
@@ -147,6 +148,8 @@ class DeskScreen(Screen[None]):
                                      sip_uri=extra.sip_uri if extra else None,
                                      public_address=extra.public_address if extra else None)
         """Training calls: captions, progress, score cards, self-practice."""
+        self.supervisor = DeskSupervisor(self)
+        """Supervisor commands, the call fields of every state change, the 'monitored' mark."""
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -191,7 +194,7 @@ class DeskScreen(Screen[None]):
             self.acw_started = None
         try:
             self.services.writes.set_state(
-                self.options.username, AgentStateChange(state=state, reason=self.status.reason)
+                self.options.username, self.supervisor.state_change(state, self.status.reason)
             )
         except Exception as error:
             desk_app(self).report_error(error, "saving the agent state")
@@ -245,6 +248,7 @@ class DeskScreen(Screen[None]):
         elif isinstance(event, EngineError):
             self.app.notify(self.t.t("Phone error: {message}", message=clean(event.message, 200)),
                             severity="error")
+        self.supervisor.phone_event(event)
 
     def _incoming(self, event: IncomingCall) -> None:
         session = CallSession(
@@ -432,6 +436,8 @@ class DeskScreen(Screen[None]):
         """A live event from the backend: forced state changes and notes from a supervisor."""
         if event.target not in (None, self.options.username):
             return
+        if self.supervisor.handle_live_event(event):
+            return
         data = event.data
         if event.kind == EventKind.COMMAND:
             command = str(data.get("command", ""))
@@ -501,6 +507,7 @@ class DeskScreen(Screen[None]):
         else:
             # Idle: minute resolution, so an idle desk does not repaint every second.
             label += " " + t("{minutes}m", minutes=int(elapsed // 60))
+        label += self.supervisor.mark()
         mark = STATE_MARKS.get(state, "■")
         bar.cell("state").show(f"{mark} {label}", STATE_CLASSES.get(state, ""))
         if self.services.phone is None:
