@@ -16,6 +16,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -186,21 +187,66 @@ class TmuxSession:
 
     @property
     def exited(self) -> bool:
-        """True once the pane's command has ended."""
-        return self.display("#{pane_dead}") == "1"
+        """True once the pane's command has ended and tmux has its exit status.
+
+        tmux marks a pane dead as soon as its terminal closes; the status comes when the process is
+        reaped, which can be later (a program still shutting down after restoring the terminal).
+        """
+        dead, _, status = self.display("#{pane_dead} #{pane_dead_status}#{pane_dead_signal}").partition(" ")
+        if dead == "1" and not status:
+            self._nudge_reaper()
+        return dead == "1" and bool(status)
+
+    def _nudge_reaper(self) -> None:
+        """Make our tmux server reap a pane process that is already a zombie.
+
+        Seen with tmux 3.3a: after a multi-threaded program exits, its zombie sometimes stays unreaped
+        (no exit status) until the server gets another SIGCHLD. A SIGCHLD only makes tmux call
+        waitpid; the server is ours (private socket), so this touches nothing else.
+        """
+        if self.pane is None or self.server is None or not self.server.alive:
+            return
+        if process_start_time(self.pane.pid) is None and Path(f"/proc/{self.pane.pid}").exists():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.server.pid, signal.SIGCHLD)
 
     @property
     def exit_status(self) -> int | None:
-        """The command's exit status once it ended (None while it runs or when killed by a signal)."""
+        """The command's exit status once it ended: -N when signal N ended it (as in subprocess), None
+        while it runs."""
         if not self.exited:
             return None
-        status = self.display("#{pane_dead_status}")
-        return int(status) if status.lstrip("-").isdigit() else None
+        status, _, signum = self.display("#{pane_dead_status} #{pane_dead_signal}").partition(" ")
+        if status.isdigit():
+            return int(status)
+        return -int(signum) if signum.isdigit() else None
 
     def wait_exit(self, timeout: float) -> int | None:
-        """Wait for the command to end; its exit status."""
-        wait_for(lambda: self.exited, timeout, interval=0.1, message="the command to exit")
+        """Wait for the command to end; its exit status. On timeout the message shows where it hangs."""
+        try:
+            wait_for(lambda: self.exited, timeout, interval=0.1, message="the command to exit")
+        except WaitTimeout as error:
+            raise WaitTimeout(f"{error}\n{self.diagnose()}") from None
         return self.exit_status
+
+    def diagnose(self) -> str:
+        """The pane process's state and, when py-spy is installed, its Python stacks."""
+        pane = self.display("pane_dead=#{pane_dead} status=#{pane_dead_status} signal=#{pane_dead_signal}")
+        if self.pane is None:
+            return pane
+        pid = self.pane.pid
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            return f"{pane}; pid {pid} is gone"
+        state = " ".join(line for line in status.splitlines() if line.startswith(("State:", "PPid:")))
+        report = [f"{pane}; pid {pid} {state}"]
+        spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+        if Path(spy).exists() and process_start_time(pid) is not None:
+            done = subprocess.run([spy, "dump", "--pid", str(pid)], capture_output=True, text=True,
+                                  timeout=30, check=False)
+            report.append(done.stdout[-6000:] or done.stderr[-2000:])
+        return "\n".join(report)
 
     def close(self) -> None:
         """End the command by pid if it still runs, stop the tmux server; assert both are gone."""
