@@ -128,7 +128,7 @@ class FormScreen(Screen[None]):
         self._status("")
         first = next((w for w in body.query("Input, Select, TextArea") if isinstance(w, Widget)), None)
         if first is not None:
-            first.focus()
+            self.set_focus(first)  # at once: focus() waits behind keys already typed
         self._save()
         self.desk.training.form_changed(run, self.session)
 
