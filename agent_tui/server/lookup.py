@@ -1,0 +1,364 @@
+"""The screen pop's hot path: `GET /v1/customers/lookup` as plain DB-API statements, no ORM session.
+
+A lookup answers the customers of a phone number (or account), each with its last contacts, open
+tickets and the outage notices of its area. Through the ORM that cost ~1 ms of CPU a lookup, most of it
+SQLAlchemy's session and statement machinery around queries the database runs in microseconds; here
+the SQL text is rendered once per dialect and run on the driver connection, the values get the same
+conversions the ORM would apply, and pydantic validates the answer as before, so it is byte for byte
+the same (tests/server/test_lookup.py holds the ORM version as the reference).
+
+- SQLite: five or six small statements, one after another, in one read transaction (one snapshot, as
+  before); in-process statements cost microseconds, fewer of them would not pay.
+- PostgreSQL: one statement, one round trip, in autocommit. Every part selects the matched customers
+  again by the same key and comes back as a JSON array, so there is no BEGIN/ROLLBACK and no statement
+  depending on another's answer; one statement also reads one snapshot (before, under READ COMMITTED,
+  each of the five statements read its own). The lookup keeps its own few connections (made through
+  the engine, so with the same settings), which saves the pool's pre-ping round trip; a connection that
+  broke is dropped and the lookup retried once on a new one.
+"""
+
+# The SQL below is put together from constants and the tables' own column names, never from input
+# (the key and the time are bound parameters), so ruff's string-built-SQL check does not apply.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table, event
+from sqlalchemy.engine import Dialect, Engine
+from starlette.requests import Request
+
+from agent_tui.domain.customer import ContactRecord, Customer, LookupResult
+from agent_tui.domain.notice import OutageNotice
+from agent_tui.domain.ticket import TicketStatus
+from agent_tui.server import convert
+from agent_tui.server.db import Database
+from agent_tui.server.models import (
+    ContactRow,
+    CustomerRow,
+    NoticeRow,
+    TicketRow,
+    TimelineRow,
+    UtcDateTime,
+)
+
+MAX_MATCHES = 10
+"""At most this many customers share one phone number in an answer."""
+HISTORY_ON_POP = 5
+"""Contacts shown per customer."""
+OPEN_TICKETS = 50
+"""Open tickets over all matched customers, newest first (training tickets are never shown)."""
+CLOSED = (TicketStatus.CLOSED.value, TicketStatus.CANCELLED.value)
+
+Processor = Callable[[Any], Any] | None
+Rows = list[dict[str, Any]]
+
+_CUSTOMERS: Table = CustomerRow.__table__  # type: ignore[assignment]
+_CONTACTS: Table = ContactRow.__table__  # type: ignore[assignment]
+_TICKETS: Table = TicketRow.__table__  # type: ignore[assignment]
+_TIMELINE: Table = TimelineRow.__table__  # type: ignore[assignment]
+_NOTICES: Table = NoticeRow.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """One part of the answer: its SELECT, and how to turn its rows into dicts keyed by column."""
+
+    sql: str
+    names: tuple[str, ...]
+    processors: tuple[Processor, ...]
+
+    def rows(self, raw: Sequence[Sequence[Any]]) -> Rows:
+        """Driver rows as dicts, each value through its column's conversion."""
+        pairs = tuple(zip(self.names, self.processors, strict=True))
+        return [
+            {name: (value if proc is None or value is None else proc(value))
+             for (name, proc), value in zip(pairs, row, strict=True)}
+            for row in raw
+        ]
+
+    def objects(self, raw: list[dict[str, Any]] | None) -> Rows:
+        """Rows that came back as JSON objects (PostgreSQL's `json_agg`), converted the same way."""
+        if not raw:
+            return []
+        converting = [(n, p) for n, p in zip(self.names, self.processors, strict=True) if p is not None]
+        for obj in raw:
+            for name, proc in converting:
+                value = obj[name]
+                if value is not None:
+                    obj[name] = proc(value)
+        return raw
+
+
+def _from_json_timestamp(value: str) -> datetime:
+    """A `timestamptz` as `json_agg` writes it (ISO 8601 with offset), as `UtcDateTime` hands it back."""
+    return datetime.fromisoformat(value).astimezone(UTC)
+
+
+def _processors(dialect: Dialect, table: Table, names: Sequence[str], json: bool) -> tuple[Processor, ...]:
+    """Per column: SQLAlchemy's own result processor for driver values; for JSON-encoded rows only the
+    timestamps need one (numbers, strings, booleans and JSON columns arrive as their Python values)."""
+    if json:
+        return tuple(_from_json_timestamp if isinstance(table.c[n].type, UtcDateTime) else None
+                     for n in names)
+    return tuple(table.c[n].type.dialect_impl(dialect).result_processor(dialect, None) for n in names)
+
+
+def _cols(names: Sequence[str], alias: str = "") -> str:
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(f'{prefix}"{n}"' for n in names)
+
+
+class _Statements:
+    """The lookup's SQL for one dialect and one key (`phone_key` or `account`)."""
+
+    def __init__(self, dialect: Dialect, by: str) -> None:
+        postgres = dialect.name == "postgresql"
+        # Columns named like the contract's fields, so a row validates straight into its model.
+        customer_cols = tuple(n for n in Customer.model_fields if n in _CUSTOMERS.c)
+        contact_cols = tuple(n for n in ContactRecord.model_fields if n in _CONTACTS.c)
+        notice_cols = tuple(n for n in OutageNotice.model_fields if n in _NOTICES.c)
+        ticket_cols = tuple(c.name for c in _TICKETS.columns)
+        timeline_cols = tuple(c.name for c in _TIMELINE.columns)
+
+        def part(table: Table, names: tuple[str, ...], sql: str) -> _Part:
+            return _Part(" ".join(sql.split()), names, _processors(dialect, table, names, json=postgres))
+
+        if by == "phone":
+            where = "id IN (SELECT customer_id FROM customer_phones WHERE phone_key = :key)"
+            limit = f"ORDER BY id LIMIT {MAX_MATCHES}"
+        else:
+            where, limit = "account = :key", "ORDER BY id"
+        matched = f"SELECT id, area FROM customers WHERE {where} {limit}"
+        open_tickets = (f"FROM tickets WHERE customer_id IN (SELECT m.id FROM ({matched}) m) "
+                        f"AND status NOT IN ('{CLOSED[0]}', '{CLOSED[1]}') AND NOT training "
+                        f"ORDER BY id DESC LIMIT {OPEN_TICKETS}")
+        newest = f'ORDER BY "at" DESC, id DESC LIMIT {HISTORY_ON_POP}'
+        self.customers = part(_CUSTOMERS, customer_cols,
+                              f"SELECT {_cols(customer_cols)} FROM customers WHERE {where} {limit}")
+        self.tickets = part(_TICKETS, ticket_cols, f"SELECT {_cols(ticket_cols)} {open_tickets}")
+        self.timelines = part(_TIMELINE, timeline_cols,
+                              f"SELECT {_cols(timeline_cols)} FROM ticket_timeline "
+                              f"WHERE ticket_id IN (SELECT id {open_tickets}) ORDER BY id")
+        self.notices = part(_NOTICES, notice_cols,
+                            f"SELECT {_cols(notice_cols)} FROM notices "
+                            f"WHERE area IN (SELECT m.area FROM ({matched}) m WHERE m.area <> '') "
+                            "AND (ends_at IS NULL OR ends_at > :now) ORDER BY starts_at, id")
+        if postgres:
+            self.history = part(_CONTACTS, contact_cols, "")  # only inside `combined`
+            self.combined = self._combined(where, limit, newest, customer_cols, contact_cols, ticket_cols,
+                                           timeline_cols, notice_cols)
+        else:
+            # One customer at a time: SQLite has no LATERAL, and a statement costs it microseconds.
+            self.history = part(_CONTACTS, contact_cols,
+                                f"SELECT {_cols(contact_cols)} FROM contacts "
+                                f"WHERE customer_id = :id {newest}")
+            self.combined = ""
+
+    @staticmethod
+    def _combined(where: str, limit: str, newest: str, customer_cols: Sequence[str],
+                  contact_cols: Sequence[str], ticket_cols: Sequence[str], timeline_cols: Sequence[str],
+                  notice_cols: Sequence[str]) -> str:
+        """PostgreSQL: every part in one statement, each a JSON array (NULL when empty).
+
+        The matched customers and the open tickets are CTEs, found once and used by the other parts;
+        LATERAL keeps each customer's history LIMIT on the (customer_id, at) index.
+        """
+        sql = f"""
+            WITH m AS (SELECT id, area FROM customers WHERE {where} {limit}),
+            t AS (SELECT {_cols(ticket_cols)} FROM tickets WHERE customer_id IN (SELECT id FROM m)
+                  AND status NOT IN ('{CLOSED[0]}', '{CLOSED[1]}') AND NOT training
+                  ORDER BY id DESC LIMIT {OPEN_TICKETS})
+            SELECT
+            (SELECT json_agg(p ORDER BY p.id) FROM
+                (SELECT {_cols(customer_cols)} FROM customers WHERE id IN (SELECT id FROM m)) p),
+            (SELECT json_agg(p ORDER BY p.customer_id, p."at" DESC, p.id DESC) FROM
+                (SELECT {_cols(contact_cols, 'h')} FROM m CROSS JOIN LATERAL
+                 (SELECT * FROM contacts WHERE customer_id = m.id {newest}) h) p),
+            (SELECT json_agg(p ORDER BY p.id DESC) FROM t p),
+            (SELECT json_agg(p ORDER BY p.id) FROM
+                (SELECT {_cols(timeline_cols)} FROM ticket_timeline WHERE ticket_id IN (SELECT id FROM t)) p),
+            (SELECT json_agg(p ORDER BY p.starts_at, p.id) FROM
+                (SELECT {_cols(notice_cols)} FROM notices
+                 WHERE area IN (SELECT area FROM m WHERE area <> '')
+                 AND (ends_at IS NULL OR ends_at > :now)) p)
+        """
+        # psycopg's named style; the statement holds no literal `%`.
+        return re.sub(r":(\w+)", r"%(\1)s", " ".join(sql.split()))
+
+
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    """What the statements found."""
+
+    customers: Rows
+    history: Rows
+    tickets: Rows
+    timelines: Rows
+    notices: Rows
+
+
+class _OwnConnections:
+    """PostgreSQL driver connections kept by the lookup, in autocommit; closed when the engine is disposed.
+
+    Made through the engine (same connect arguments and setup), then detached from its pool: the pool
+    would ping each one on checkout (a round trip) and roll it back on return.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._idle: list[tuple[Any, Any]] = []
+        self._all: list[tuple[Any, Any]] = []
+        self._lock = threading.Lock()
+        event.listen(engine, "engine_disposed", self._on_dispose)
+
+    def take(self) -> tuple[Any, Any]:
+        """An idle connection (fairy, driver connection), or a new one."""
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        fairy = self._engine.raw_connection()
+        driver: Any = fairy.driver_connection
+        fairy.detach()
+        driver.autocommit = True
+        with self._lock:
+            self._all.append((fairy, driver))
+        return fairy, driver
+
+    def give_back(self, pair: tuple[Any, Any]) -> None:
+        """Return a connection after use."""
+        with self._lock:
+            self._idle.append(pair)
+
+    def discard(self, pair: tuple[Any, Any]) -> None:
+        """Close a connection that failed."""
+        with self._lock:
+            if pair in self._all:
+                self._all.remove(pair)
+        pair[0].close()
+
+    def close(self) -> None:
+        """Close every connection."""
+        with self._lock:
+            pairs, self._all, self._idle = self._all, [], []
+        for fairy, _driver in pairs:
+            fairy.close()
+
+    def _on_dispose(self, _engine: Engine) -> None:
+        self.close()
+
+
+class Lookup:
+    """The screen-pop lookup over one database; statements are rendered once, here."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        dialect = db.engine.dialect
+        self._by_phone = _Statements(dialect, "phone")
+        self._by_account = _Statements(dialect, "account")
+        self._bind_now = UtcDateTime().dialect_impl(dialect).bind_processor(dialect)
+        self._own = _OwnConnections(db.engine) if dialect.name == "postgresql" else None
+
+    def by_phone(self, key: str, now: datetime) -> LookupResult:
+        """Customers having the normalised phone number `key` (see `phones.phone_key`)."""
+        return _assemble(self._run(self._by_phone, key, now), now)
+
+    def by_account(self, account: str, now: datetime) -> LookupResult:
+        """The customer with this account number, if any."""
+        return _assemble(self._run(self._by_account, account, now), now)
+
+    def close(self) -> None:
+        """Close the lookup's own connections (disposing the engine does it too)."""
+        if self._own is not None:
+            self._own.close()
+
+    def _run(self, st: _Statements, key: str, now: datetime) -> _Rows:
+        bound_now = self._bind_now(now) if self._bind_now is not None else now
+        if self._own is not None:
+            return self._run_postgres(self._own, st, key, bound_now)
+        pooled = self.db.engine.raw_connection()
+        try:
+            return _run_sqlite(pooled.driver_connection, st, key, bound_now)
+        finally:
+            pooled.close()
+
+    @staticmethod
+    def _run_postgres(own: _OwnConnections, st: _Statements, key: str, now: Any) -> _Rows:
+        for attempt in (1, 2):
+            pair = own.take()
+            try:
+                row = pair[1].execute(st.combined, {"key": key, "now": now}).fetchone()
+            except Exception:
+                broken = pair[1].broken or pair[1].closed
+                if broken:
+                    own.discard(pair)
+                else:
+                    own.give_back(pair)
+                if broken and attempt == 1:
+                    continue  # the server closed it (restart, idle timeout): once more on a new one
+                raise
+            own.give_back(pair)
+            return _Rows(st.customers.objects(row[0]), st.history.objects(row[1]), st.tickets.objects(row[2]),
+                         st.timelines.objects(row[3]), st.notices.objects(row[4]))
+        raise AssertionError("unreachable")
+
+
+def _run_sqlite(conn: Any, st: _Statements, key: str, now: Any) -> _Rows:
+    # A deferred BEGIN: every statement reads the same snapshot, and writers are never blocked (WAL).
+    conn.execute("BEGIN")
+    try:
+        customers = st.customers.rows(conn.execute(st.customers.sql, {"key": key}).fetchall())
+        if not customers:
+            return _Rows([], [], [], [], [])
+        history = [
+            row for c in customers
+            for row in st.history.rows(conn.execute(st.history.sql, {"id": c["id"]}).fetchall())
+        ]
+        tickets = st.tickets.rows(conn.execute(st.tickets.sql, {"key": key}).fetchall())
+        timelines = (st.timelines.rows(conn.execute(st.timelines.sql, {"key": key}).fetchall())
+                     if tickets else [])
+        notices = (st.notices.rows(conn.execute(st.notices.sql, {"key": key, "now": now}).fetchall())
+                   if any(c["area"] for c in customers) else [])
+        return _Rows(customers, history, tickets, timelines, notices)
+    finally:
+        conn.execute("ROLLBACK")
+
+
+def _assemble(rows: _Rows, now: datetime) -> LookupResult:
+    """The contract's answer; validation is pydantic's, as for every other route."""
+    history: dict[int, Rows] = defaultdict(list)
+    for contact in rows.history:
+        history[contact["customer_id"]].append(contact)
+    timelines: dict[int, list[TimelineRow]] = defaultdict(list)
+    for entry in rows.timelines:
+        timelines[entry["ticket_id"]].append(TimelineRow(**entry))
+    # Tickets go through the same conversion as everywhere else (timeline order, SLA deadlines).
+    tickets = [convert.ticket(TicketRow(**t), timelines[t["id"]], now) for t in rows.tickets]
+    matches = []
+    for customer in rows.customers:
+        contacts = history[customer["id"]]
+        matches.append({
+            "customer": customer,
+            "last_case": contacts[0] if contacts else None,
+            "open_tickets": [t for t in tickets if t.customer_id == customer["id"]],
+            "notices": [n for n in rows.notices if n["area"] == customer["area"]],
+            "history": contacts,
+        })
+    return LookupResult.model_validate({"matches": matches})
+
+
+def lookup_service(request: Request) -> Lookup:
+    """The app's lookup service, made on first use (its statements need the app's database)."""
+    state = request.app.state
+    service: Lookup | None = getattr(state, "customer_lookup", None)
+    if service is None or service.db is not state.db:
+        service = Lookup(state.db)
+        state.customer_lookup = service
+    return service
