@@ -17,6 +17,7 @@ from agent_tui.server.db import Database
 from agent_tui.server.limits import BodyLimit
 from agent_tui.server.live import LiveFigures
 from agent_tui.server.monitoring import MonitorSigner
+from agent_tui.server.ratelimit import LoginLimiter
 from agent_tui.server.routers import (
     agents,
     callbacks,
@@ -78,6 +79,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.db = db
     app.state.broker = broker
     app.state.token_cache = TokenCache()
+    app.state.login_limiter = LoginLimiter.from_settings(settings)
     app.state.wallboard = wallboard
     app.state.monitor_signer = MonitorSigner(db, settings)
     problems.install(app)

@@ -14,6 +14,7 @@ from agent_tui.server import convert
 from agent_tui.server.auth import CurrentUser, Db
 from agent_tui.server.models import TokenRow, UserRow
 from agent_tui.server.problems import ProblemError
+from agent_tui.server.ratelimit import LoginLimiter
 from agent_tui.server.security import DUMMY_HASH, new_token, token_hash, verify_password
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
@@ -21,13 +22,21 @@ router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
 @router.post("", status_code=201, response_model=SessionInfo)
 def login(body: LoginRequest, request: Request, db: Db) -> Response:
-    """Check a username and password; answer a new bearer token."""
+    """Check a username and password; answer a new bearer token (429 after too many failures)."""
+    limiter: LoginLimiter = request.app.state.login_limiter
+    attempt = limiter.key(body.username, request.client.host if request.client else None)
+    wait = limiter.retry_after(attempt)
+    if wait is not None:
+        raise ProblemError(429, f"too many failed logins; try again in {wait} s",
+                           headers={"Retry-After": str(wait)})
     password = body.password.get_secret_value()
     with db.read() as session:
         user = session.execute(select(UserRow).where(UserRow.username == body.username)).scalar_one_or_none()
     ok = verify_password(password, user.password_hash if user else DUMMY_HASH)
     if user is None or not ok:
+        limiter.failed(attempt)
         raise ProblemError(401, "invalid username or password")
+    limiter.succeeded(attempt)
     token = new_token()
     now = utc_now()
     expires = now + timedelta(seconds=request.app.state.settings.token_ttl_s)
