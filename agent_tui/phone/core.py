@@ -20,6 +20,7 @@ from urllib.parse import quote
 import pjsua2 as pj
 
 from agent_tui.phone.account import EngineAccount, local_config, registrar_config, with_transport
+from agent_tui.phone.audio_bridge import AudioBridge, AudioDeviceError, open_bridge
 from agent_tui.phone.call import CallBook, EngineCall, op_param
 from agent_tui.phone.events import (
     CallEnded,
@@ -46,7 +47,7 @@ from agent_tui.phone.events import (
 from agent_tui.phone.logbridge import PjLogWriter, silenced_stdout
 from agent_tui.phone.media import FilePlayer, MediaHub, read_stats, wav_finished
 from agent_tui.phone.monitor_token import verify_token
-from agent_tui.phone.options import EngineOptions
+from agent_tui.phone.options import CALL_LIMIT, EngineOptions
 from agent_tui.phone.sanitize import (
     caller_headers,
     clean_text,
@@ -57,6 +58,7 @@ from agent_tui.phone.sanitize import (
 )
 
 _AUTH_CODES = (401, 403, 407)
+_PJ_ETOOMANY = 70010
 _HEALTH_REPORT_S = 30.0
 LOCAL_USER = "agent"
 
@@ -69,8 +71,24 @@ def new_call_id() -> str:
 def describe_error(exc: BaseException | None) -> str:
     """A readable message for any exception, pjsua2's `Error` included (its repr says nothing)."""
     if isinstance(exc, pj.Error):
+        if int(exc.status) == _PJ_ETOOMANY:
+            return f"call limit reached: this phone holds at most {CALL_LIMIT} calls at once"
         return clean_text(f"{exc.title}: {exc.reason}" if exc.title else str(exc.info()), 300)
+    if isinstance(exc, AudioDeviceError):
+        return clean_text(str(exc), 1000)
     return clean_text(repr(exc), 300)
+
+
+def _carries_sdp(prm: Any) -> bool:
+    """Whether the response that caused this call state change has an SDP body."""
+    try:
+        event = prm.e
+        if event.type != pj.PJSIP_EVENT_TSX_STATE or event.body.tsxState.type != pj.PJSIP_EVENT_RX_MSG:
+            return False
+        head, _, body = str(event.body.tsxState.src.rdata.wholeMsg).partition("\r\n\r\n")
+    except Exception:
+        return False
+    return "application/sdp" in head.lower() and bool(body.strip())
 
 
 class CommandError(Exception):
@@ -86,6 +104,8 @@ class EngineCore:
         self.log = PjLogWriter(options.log_file)
         self.ep: Any = None
         self.hub: MediaHub | None = None
+        self.sound: AudioBridge | None = None
+        """The headset bridge (None: null audio)."""
         self.local: EngineAccount | None = None
         self.accounts: list[EngineAccount] = []
         self.calls: dict[str, EngineCall] = {}
@@ -133,6 +153,9 @@ class EngineCore:
     def setup(self) -> EngineStarted:
         """Create, configure and start pjsua2 on the calling (engine) thread."""
         opts = self.options
+        if not opts.null_audio:
+            # Before pjsua2: a device that does not exist fails the start with nothing to undo.
+            self.sound = open_bridge(opts.input_device, opts.output_device, opts.audio_stream_factory)
         self.ep = pj.Endpoint()
         with silenced_stdout():
             self.ep.libCreate()
@@ -161,7 +184,7 @@ class EngineCore:
         self._create_transports()
         self.ep.audDevManager().setNullDev()
         self._set_codecs()
-        self.hub = MediaHub(self.ep, opts.recording_dir)
+        self.hub = MediaHub(self.ep, opts.recording_dir, self.sound.attach() if self.sound else None)
         address = f"{self._contact_host()}:{self.udp_port}"
         self.local = EngineAccount(self, None, "local")
         self.local.create(self._media_config(local_config(LOCAL_USER, address)), True)
@@ -172,7 +195,13 @@ class EngineCore:
             self.accounts.append(account)
         self.started = True
         return EngineStarted(address=address, udp_port=self.udp_port, tcp_port=self.tcp_port,
-                             tls_port=self.tls_port)
+                             tls_port=self.tls_port, max_calls=self.call_limit,
+                             audio="null" if self.sound is None else "portaudio")
+
+    @property
+    def call_limit(self) -> int:
+        """How many calls the engine holds at once."""
+        return max(1, min(self.options.max_calls, CALL_LIMIT))
 
     def _contact_host(self) -> str:
         if self.options.public_address:
@@ -437,10 +466,16 @@ class EngineCore:
         if state == pj.PJSIP_INV_STATE_CALLING:
             name = "calling"
         elif state == pj.PJSIP_INV_STATE_EARLY and book.direction == "outbound":
-            name = "ringing" if code == 180 else "early"
+            # Early media from the far end (183 + SDP) plays by itself; else we ring locally.
+            # (onCallState comes before onCallMediaState: look at the response's body.)
+            early_media = self._has_active_audio(info) or _carries_sdp(prm)
+            name = "early" if early_media else "ringing"
+            self._ringback(book.public_id, not early_media)
         elif state == pj.PJSIP_INV_STATE_CONNECTING:
             name = "connecting"
+            self._ringback(book.public_id, False)
         elif state == pj.PJSIP_INV_STATE_CONFIRMED:
+            self._ringback(book.public_id, False)
             if book.answered_at is None:
                 book.answered_at = time.monotonic()
                 book.next_stats_at = book.answered_at + self.options.stats_interval_s
@@ -451,11 +486,24 @@ class EngineCore:
         if name is not None and book.monitor is None:
             self.emit(CallState(book.public_id, name, code, reason, book.direction))
 
+    def _ringback(self, call_id: str, on: bool) -> None:
+        hub = self.hub
+        if hub is None or (not on and call_id not in hub.ringing):
+            return
+        opts = self.options
+        hub.ringback(call_id, on, opts.ringback_hz, opts.ringback_on_ms, opts.ringback_off_ms)
+
+    @staticmethod
+    def _has_active_audio(info: Any) -> bool:
+        return any(m.type == pj.PJMEDIA_TYPE_AUDIO and m.status == pj.PJSUA_CALL_MEDIA_ACTIVE
+                   for m in info.media)
+
     def _finish(self, call: EngineCall, code: int, reason: str) -> None:
         book = call.book
         if book.ended:
             return
         book.ended = True
+        self._ringback(book.public_id, False)
         stats = read_stats(call, final=True) if book.answered_at is not None else None
         if stats is None and book.last_stats is not None:
             last = book.last_stats
@@ -529,6 +577,13 @@ class EngineCore:
                     held = False
                 break
         book = call.book
+        ringing = self.hub is not None and book.public_id in self.hub.ringing
+        if ringing and book.answered_at is None and self._has_active_audio(info):
+            # Early media (183 + SDP): the far end's own ringback or announcement replaces ours.
+            self._ringback(book.public_id, False)
+            if info.state == pj.PJSIP_INV_STATE_EARLY:
+                self.emit(CallState(book.public_id, "early", int(info.lastStatusCode),
+                                    clean_text(str(info.lastReason), 120), book.direction))
         if self.hub is not None:
             self.hub.wire(call, self.calls, info)
         if held != book.held and book.answered_at is not None:
@@ -661,10 +716,14 @@ class EngineCore:
         if self.stopping:
             raise CommandError("the engine is stopping")
         acc = self._account(account)
+        live = sum(1 for c in self.calls.values() if not c.book.ended) + len(self.retired)
         book = CallBook(call_id, "outbound", headers=dict(headers), started_at=time.monotonic())
         call = EngineCall(self, acc, pj.PJSUA_INVALID_ID, book)
         self.calls[call_id] = call
         try:
+            if live >= self.call_limit:
+                raise CommandError(f"call limit reached: this phone holds at most {self.call_limit} "
+                                   "calls at once")
             uri = self.target_uri(target, acc)
             book.remote = clean_text(uri, 256)
             call.makeCall(uri, op_param(headers=headers))
@@ -884,6 +943,9 @@ class EngineCore:
             self.accounts.clear()
             self.local = None
             self.hub = None
+            if self.sound is not None:
+                self.log.note(f"sound bridge: {self.sound.summary()}")
+                self.sound.detach()  # the conference port goes before libDestroy
             gc.collect()
             self.destroying = True
             # Calls are hung up and accounts unregistered above: skip the network part, which only
@@ -893,4 +955,8 @@ class EngineCore:
             lingering.clear()
             self.ep = None
             gc.collect()
+            if self.sound is not None:
+                with contextlib.suppress(Exception):
+                    self.sound.close()
+                self.sound = None
             self.log.close()

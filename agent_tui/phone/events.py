@@ -70,7 +70,12 @@ class IncomingCall:
 
 @dataclass(frozen=True)
 class CallState:
-    """A call moved to a new state. `direction` tells who placed it."""
+    """A call moved to a new state. `direction` tells who placed it.
+
+    An outgoing call that rings reports `ringing` when the far end sent no early media (the engine
+    then plays the local ringback tone to the agent) and `early` once early media from the far end
+    (183 with SDP) plays instead; the ringback stops at `early`, `confirmed` or the end.
+    """
 
     call_id: str
     state: CallStateName
@@ -180,12 +185,18 @@ class PlaybackFinished:
 
 @dataclass(frozen=True)
 class EngineStarted:
-    """The engine is up; `address` is where it listens for SIP (host:port of its UDP transport)."""
+    """The engine is up; `address` is where it listens for SIP (host:port of its UDP transport).
+
+    `max_calls` is how many calls it holds at once (see `options.CALL_LIMIT`): a UI should refuse
+    to place or pick up one more. `audio` is "null" (headless) or "portaudio" (the headset bridge).
+    """
 
     address: str
     udp_port: int
     tcp_port: int | None = None
     tls_port: int | None = None
+    max_calls: int = 4
+    audio: str = "null"
 
 
 @dataclass(frozen=True)

@@ -91,12 +91,19 @@ class FilePlayer(pj.AudioMediaPlayer):  # type: ignore[misc]
 
 
 class MediaHub:
-    """Owns the tone source and the file players, and decides which port transmits to which."""
+    """Owns the tone source, the ringback and the file players, and decides which port transmits to which.
 
-    def __init__(self, endpoint: Any, recording_dir: Path | None) -> None:
+    `sound_port` is the headset bridge's conference port (None: pjsua2's null device).
+    """
+
+    def __init__(self, endpoint: Any, recording_dir: Path | None, sound_port: Any = None) -> None:
         self._ep = endpoint
         self._recording_dir = recording_dir
+        self._sound_port = sound_port
         self._tone: Any = None
+        self._ringback: Any = None
+        self.ringing: set[str] = set()
+        """Outgoing calls ringing without early media: the local ringback plays while it is not empty."""
         self.links: set[frozenset[str]] = set()
         self.players: dict[str | None, FilePlayer] = {}
         """WAV players by the call they play into (None: into every call)."""
@@ -117,7 +124,7 @@ class MediaHub:
         player = self.players.pop(call_id, None)
         if player is not None:
             with contextlib.suppress(pj.Error):
-                player.stopTransmit(self._ep.audDevManager().getPlaybackDevMedia())
+                player.stopTransmit(self.playback())
         return player
 
     def _wire_player(self, player: FilePlayer, call: EngineCall) -> None:
@@ -134,11 +141,35 @@ class MediaHub:
         """What we send into calls: the tone when one plays, else the capture device."""
         if self._tone is not None:
             return self._tone
+        if self._sound_port is not None:
+            return self._sound_port
         return self._ep.audDevManager().getCaptureDevMedia()
 
     def playback(self) -> Any:
-        """Where we hear calls: the playback device (null device when headless)."""
+        """Where we hear calls: the headset bridge, else the playback device (null device when headless)."""
+        if self._sound_port is not None:
+            return self._sound_port
         return self._ep.audDevManager().getPlaybackDevMedia()
+
+    def ringback(self, call_id: str, on: bool, hz: float, on_ms: int, off_ms: int) -> None:
+        """Mark an outgoing call as ringing (or not); the local ringback plays while any call rings."""
+        if on and hz > 0:
+            self.ringing.add(call_id)
+        else:
+            self.ringing.discard(call_id)
+        if self.ringing and self._ringback is None:
+            self._ringback = _tone_generator(hz, on_ms, off_ms)
+            self._ringback.startTransmit(self.playback())
+        elif not self.ringing and self._ringback is not None:
+            with contextlib.suppress(pj.Error):
+                self._ringback.stopTransmit(self.playback())
+                self._ringback.stop()
+            self._ringback = None
+
+    @property
+    def ringback_playing(self) -> bool:
+        """True while the local ringback tone plays."""
+        return self._ringback is not None
 
     def set_tone(self, hz: float | None, calls: Iterable[EngineCall]) -> None:
         """Send a steady sine tone of `hz` into every call instead of the microphone (None stops it)."""
@@ -149,18 +180,7 @@ class MediaHub:
             self._tone.stop()
             self._tone = None
         if hz:
-            tone = pj.ToneGenerator()
-            tone.createToneGenerator()
-            desc = pj.ToneDesc()
-            desc.freq1 = int(hz)
-            desc.freq2 = 0
-            desc.on_msec = 1000
-            desc.off_msec = 0
-            desc.volume = 0
-            tones = pj.ToneDescVector()
-            tones.append(desc)
-            tone.play(tones, True)
-            self._tone = tone
+            self._tone = _tone_generator(hz, 1000, 0)
         for call in calls:
             self.wire(call, {})
 
@@ -260,12 +280,34 @@ class MediaHub:
                 sup.stopTransmit(self.playback())
 
     def close(self) -> None:
-        """Drop the tone generator and the players (engine thread, before libDestroy)."""
+        """Drop the tone generators and the players (engine thread, before libDestroy)."""
         self.players.clear()
+        self.ringing.clear()
+        if self._ringback is not None:
+            with contextlib.suppress(pj.Error):
+                self._ringback.stop()
+            self._ringback = None
+        self._sound_port = None
         if self._tone is not None:
             with contextlib.suppress(pj.Error):
                 self._tone.stop()
             self._tone = None
+
+
+def _tone_generator(hz: float, on_ms: int, off_ms: int) -> Any:
+    """A looping sine tone: `hz` for `on_ms`, then `off_ms` of silence (0: steady)."""
+    tone = pj.ToneGenerator()
+    tone.createToneGenerator()
+    desc = pj.ToneDesc()
+    desc.freq1 = int(hz)
+    desc.freq2 = 0
+    desc.on_msec = on_ms
+    desc.off_msec = off_ms
+    desc.volume = 0
+    tones = pj.ToneDescVector()
+    tones.append(desc)
+    tone.play(tones, True)
+    return tone
 
 
 def read_stats(call: EngineCall, final: bool = False) -> CallStats | None:

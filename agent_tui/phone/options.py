@@ -6,9 +6,10 @@ the credential store (or `AGENT_TUI_SIP_PASSWORD` for scripting), never from the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import SecretStr
 
@@ -17,6 +18,11 @@ SrtpUse = Literal["off", "optional", "mandatory"]
 
 DEFAULT_CODECS: tuple[str, ...] = ("PCMA/8000", "PCMU/8000", "G722/16000")
 """Codec priority, best first; every other codec keeps pjsua2's lower priority."""
+
+CALL_LIMIT = 4
+"""Calls this pjsua2 build holds at once, whatever `max_calls` says (PJSUA_MAX_CALLS is compiled in:
+measured, the 5th `makeCall` fails with PJ_ETOOMANY even with maxCalls=32; a 5th incoming call is
+refused by pjsua itself). The engine refuses a 5th call with an `EngineError`."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,17 @@ class EngineOptions:
     null_audio: bool = True
     """Use pjsua2's null sound device (headless); False opens the PortAudio bridge."""
     input_device: str | None = None
+    """Microphone for the PortAudio bridge: an index, a (part of a) name, or None/"default"."""
     output_device: str | None = None
+    """Earpiece for the PortAudio bridge, chosen the same way."""
+    audio_stream_factory: Callable[..., Any] | None = field(default=None, repr=False, compare=False)
+    """Makes the bridge's duplex stream instead of `sounddevice.RawStream` (tests, other back ends);
+    it gets the devices as given (unresolved)."""
+    ringback_hz: float = 425.0
+    """Local ringback tone played to the agent while an outgoing call rings without early media
+    (425 Hz, 1 s on, 4 s off: the Chinese standard); 0 plays none."""
+    ringback_on_ms: int = 1000
+    ringback_off_ms: int = 4000
     stats_interval_s: float = 5.0
     """Seconds between CallStats events during a call (0 = only at hang-up)."""
     retry_interval_s: int = 30

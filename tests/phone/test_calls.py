@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from agent_tui.phone.engine import PhoneEngine
@@ -10,9 +11,11 @@ from agent_tui.phone.events import (
     CallState,
     CallStats,
     DtmfReceived,
+    EngineError,
     IncomingCall,
     RecordingReady,
 )
+from agent_tui.phone.options import EngineOptions
 from tests.phone.conftest import Bots
 from tests.phone.support import EventLog
 from tests.support.audio_checks import dominant_frequency, read_pcm
@@ -93,3 +96,22 @@ def test_outgoing_call_tone_reaches_the_other_side_also_after_hold(
     assert 400 <= after_resume <= 480, after_resume
     ours = events.wait(RecordingReady, call_id=call_id)
     assert Path(ours.path).is_file()
+
+
+def test_a_call_over_the_limit_is_refused_with_a_clear_error(
+    engine_options: EngineOptions, events: EventLog, bots: Bots
+) -> None:
+    phone = PhoneEngine(replace(engine_options, max_calls=1), events)
+    assert phone.start().max_calls == 1  # never more than CALL_LIMIT (4), what this pjsua2 build holds
+    try:
+        bot = bots.start("--calls", "1")
+        first = phone.make_call(bot.uri())
+        events.wait(CallState, call_id=first, state="confirmed")
+        second = phone.make_call(bot.uri())
+        error = events.wait(EngineError, command="make_call", call_id=second)
+        assert "call limit reached: this phone holds at most 1 calls at once" in error.message
+        assert events.wait(CallEnded, call_id=second).reason.startswith("failed: call limit reached")
+        phone.hangup(first)
+        events.wait(CallEnded, call_id=first)
+    finally:
+        phone.stop()
