@@ -58,6 +58,8 @@ class CallBook:
     muted: bool = False
     local_hangup: bool = False
     replaced: bool = False
+    refused: bool = False
+    """Refused before any event (a malformed INVITE): its end is not reported either."""
     ended: bool = False
     monitor: MonitorMode | None = None
     supervisor: str = ""

@@ -394,7 +394,16 @@ class EngineCore:
             message = str(prm.rdata.wholeMsg)
         except Exception:  # undecodable bytes: fall back to what pjsua2 parsed
             message = ""
-        raw = parse_headers(message)
+        repeated: set[str] = set()
+        raw = parse_headers(message, repeated)
+        if repeated:
+            # Measured: pjsip builds the dialog from the second From, so the caller's BYE would get
+            # 481 and the call linger. A request with two of these is malformed: refuse it.
+            self.log.note(f"incoming call refused with 400: repeated {', '.join(sorted(repeated))}")
+            book.refused = True
+            book.local_hangup = True
+            call.hangup(op_param(400, reason="Bad Request"))
+            return
         display, uri = split_name_addr(raw.get("from", ""))
         if not uri:
             try:
@@ -504,6 +513,11 @@ class EngineCore:
             return
         book.ended = True
         self._ringback(book.public_id, False)
+        if book.refused:  # never announced: nothing to report
+            if self.calls.get(book.public_id) is call:
+                del self.calls[book.public_id]
+            self.graveyard.append(call)
+            return
         stats = read_stats(call, final=True) if book.answered_at is not None else None
         if stats is None and book.last_stats is not None:
             last = book.last_stats

@@ -7,6 +7,12 @@ woken at once by a CRLF datagram to the engine's own UDP port. Results come back
 its id at once (made here, on the caller's side), so the caller can match the events that follow.
 
 pjsua2 allows one Endpoint per process: run one engine at a time.
+
+Limits of this pjsua2 build (compiled in, measured): at most `options.CALL_LIMIT` (4) calls at once
+(`EngineStarted.max_calls`; one more `make_call` gives an `EngineError` "call limit reached"); a SIP
+message over 4000 bytes (PJSIP_MAX_PKT_LEN) is dropped unanswered, over UDP and over TCP alike
+(TCP: "Rx buffer overflow"), so an 8 KB display name never rings. An INVITE with two From, To,
+Call-ID or CSeq headers is refused with 400 and reported to nobody.
 """
 
 from __future__ import annotations

@@ -156,11 +156,16 @@ def canonical_header(name: str) -> str:
     return "-".join(part[:1].upper() + part[1:] for part in lowered.split("-"))
 
 
-def parse_headers(message: str) -> dict[str, str]:
+SINGLE_HEADERS = frozenset({"from", "to", "call-id", "cseq"})
+"""Headers a request carries exactly once (RFC 3261 §7.3.1): a second one makes it a 400."""
+
+
+def parse_headers(message: str, repeated: set[str] | None = None) -> dict[str, str]:
     """Every header of a raw SIP message by canonical lower-case name; the first occurrence wins.
 
     Values are raw (unsanitized) and folded lines are unfolded. Used for From, To, Call-ID and
-    for picking the interesting headers.
+    for picking the interesting headers. When `repeated` is given, the names of `SINGLE_HEADERS`
+    that occur more than once are added to it.
     """
     head = message.replace("\r\n", "\n").split("\n\n", 1)[0]
     lines = head.split("\n")[1:]  # the first line is the request line
@@ -176,7 +181,11 @@ def parse_headers(message: str) -> dict[str, str]:
         if not sep or not name.strip() or " " in name.strip():
             continue
         key = _COMPACT.get(name.strip().lower(), name.strip().lower())
-        headers.setdefault(key, value.strip())
+        if key in headers:
+            if repeated is not None and key in SINGLE_HEADERS:
+                repeated.add(key)
+            continue
+        headers[key] = value.strip()
     return headers
 
 

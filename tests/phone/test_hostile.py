@@ -5,8 +5,16 @@ from __future__ import annotations
 from agent_tui.phone.engine import PhoneEngine
 from agent_tui.phone.events import CallEnded, IncomingCall
 from tests.phone.support import EventLog
-from tests.support.sip_peers import Sipp
+from tests.support.sip_peers import DEFAULT_UAC_KEYS, Sipp
 
+HOSTILE_KEYS = {
+    **DEFAULT_UAC_KEYS,
+    "contact_header": "Contact",
+    "content_type": "application/sdp",
+    "sdp": "\r\n".join(["v=0", "o=sipp 1 1 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
+                        "m=audio 40000 RTP/AVP 8", "a=rtpmap:8 PCMA/8000", ""]),
+}
+"""Keys of uac_hostile.xml for a well-formed call (tests change one of them)."""
 HOSTILE = "\x1b[31mEvil\x1b[0m [bold]Boss[/bold]\x07\x1b]0;pwned\x07 \u202eevil\udcff\udcfe"
 
 
@@ -49,4 +57,34 @@ def test_huge_display_name_is_bounded_or_refused_and_the_engine_goes_on(
     long_ring = _ring_and_answer(engine, events, sipp, "B" * 3000)  # fits pjsip's 4000-byte packets
     assert long_ring.display == "B" * 63 + "…"
     ring = _ring_and_answer(engine, events, sipp, "Li Lei")
+    assert ring.display == "Li Lei"
+
+
+def test_a_repeated_from_or_call_id_is_refused_with_400_and_never_rings(
+    engine: PhoneEngine, events: EventLog, sipp: Sipp
+) -> None:
+    for extra in ('From: "Second" <sip:other@127.0.0.1>;tag=zz', "Call-ID: second-call-id@127.0.0.1"):
+        run = sipp.start_uac(engine.info.address, "uac_hostile.xml", keys={**HOSTILE_KEYS, "extra": extra},
+                             recv_timeout_ms=5000, global_timeout_s=10)
+        result = run.wait(20)
+        assert result.ok, result.explain()  # SIPp ACKed the refusal
+        assert [code for code in result.responses() if code >= 200] == [400]
+    assert events.of(IncomingCall) == []
+    assert events.of(CallEnded) == []  # never announced, so no end either
+    ring = _ring_and_answer(engine, events, sipp, "Li Lei")  # and the engine goes on
+    assert ring.display == "Li Lei"
+
+
+def test_an_invite_over_4000_bytes_is_dropped_over_tcp_too(
+    engine: PhoneEngine, events: EventLog, sipp: Sipp
+) -> None:
+    # PJSIP_MAX_PKT_LEN (4000) is compiled in and bounds TCP's receive buffer as well: measured,
+    # pjsip logs "Rx buffer overflow (PJSIP_ERXOVERFLOW)" and drops the INVITE unanswered.
+    tcp = f"{engine.info.address.rsplit(':', 1)[0]}:{engine.info.tcp_port}"
+    run = sipp.start_uac(tcp, keys={"display": "A" * 8192}, transport="tcp", duration_ms=100,
+                         recv_timeout_ms=2000, global_timeout_s=6)
+    result = run.wait(20)
+    assert not result.ok  # no answer at all
+    assert events.of(IncomingCall) == []
+    ring = _ring_and_answer(engine, events, sipp, "Li Lei")  # the engine goes on
     assert ring.display == "Li Lei"
