@@ -1,0 +1,144 @@
+"""Interventions from the wallboard keys: the right backend requests, the phone's monitoring calls, errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import Input, OptionList
+
+from agent_tui.domain.agent import AgentStateName
+from agent_tui.domain.supervision import InterventionKind
+from agent_tui.phone.events import CallEnded
+from agent_tui.ui.messages import PhoneEventMessage
+from agent_tui.ui.monitor.prompts import TextPrompt
+from agent_tui.ui.monitor.wallboard import WallboardScreen
+from agent_tui.ui.screens.reason import ReasonScreen
+from tests.monitor.doubles import FakeApi, agent_row, make_monitor, snapshot
+from tests.ui.helpers import screen_text, wait_until
+
+
+def last_kind(api: FakeApi) -> InterventionKind:
+    """The kind of the newest intervention asked for."""
+    return api.requests[-1].kind
+
+
+def notices(app: Any) -> str:
+    """Every notification shown so far, as one text."""
+    return " | ".join(str(n.message) for n in app._notifications)
+
+
+async def _ready(pilot: Any, app: Any, feeds: list[Any]) -> WallboardScreen:
+    await wait_until(pilot, lambda: feeds, what="the feed")
+    snap = snapshot(agents=5)
+    snap.agents[2] = agent_row(3, AgentStateName.ON_CALL, call_id="call-77", call_number="13800138000")
+    feeds[0].sink.snapshot(snap)
+    wb: WallboardScreen = app.wallboard
+    await wait_until(pilot, lambda: wb.agents.row_count == 5, what="rows")
+    wb.agents.move_cursor(row=wb.agents.get_row_index("agent0003"))
+    await pilot.pause()
+    selected = wb.selected()
+    assert selected is not None
+    assert selected.username == "agent0003"
+    return wb
+
+
+async def test_listen_whisper_barge_and_stop() -> None:
+    app, api, phone, feeds = make_monitor()
+    async with app.run_test(size=(100, 30)) as pilot:
+        wb = await _ready(pilot, app, feeds)
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: phone.calls, what="the monitoring call")
+        assert api.requests[0].kind == InterventionKind.LISTEN
+        assert api.requests[0].agent == "agent0003"
+        target, headers = phone.calls[0]
+        assert target == "sip:agent0003@127.0.0.1:5999"  # from the local directory
+        assert headers == {"X-Monitor": "listen", "X-Monitor-Token": "tok-listen-1"}
+        await wait_until(pilot, lambda: "Listening to agent0003" in screen_text(app), what="status")
+        # Switch mode mid-call: a new token and call, the old call hung up.
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: len(phone.calls) == 2, what="the whisper call")
+        assert phone.calls[1][1]["X-Monitor"] == "whisper"
+        assert phone.hungup == ["call-1"]
+        await wait_until(pilot, lambda: "Whispering to agent0003" in screen_text(app), what="status")
+        await pilot.press("f4")
+        await wait_until(pilot, lambda: len(phone.calls) == 3, what="the barge call")
+        assert [r.kind for r in api.requests] == [InterventionKind.LISTEN, InterventionKind.WHISPER,
+                                                  InterventionKind.BARGE]
+        await pilot.press("f5")
+        assert phone.hungup == ["call-1", "call-2", "call-3"]
+        assert wb.interventions.current is None
+
+
+async def test_monitoring_call_ended_by_the_far_end_is_shown() -> None:
+    app, _api, _phone, feeds = make_monitor()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _ready(pilot, app, feeds)
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: "Listening" in screen_text(app), what="listening")
+        app.post_message(PhoneEventMessage(CallEnded("call-1", "remote hangup", 200, 3.0, None, "outbound")))
+        await wait_until(pilot, lambda: "Listening" not in screen_text(app), what="ended")
+
+
+async def test_desk_commands_go_to_the_backend() -> None:
+    app, api, _phone, feeds = make_monitor()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _ready(pilot, app, feeds)
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: len(api.requests) == 1, what="force ready")
+        assert last_kind(api) == InterventionKind.FORCE_READY
+        await pilot.press("f8")
+        await wait_until(pilot, lambda: len(api.requests) == 2, what="release")
+        assert last_kind(api) == InterventionKind.FORCE_RELEASE
+        assert api.requests[-1].call_id == "call-77"
+        await pilot.press("f10")
+        await wait_until(pilot, lambda: len(api.requests) == 3, what="pickup")
+        assert last_kind(api) == InterventionKind.PICKUP
+        # Not Ready asks for the reason (phone_offline is not one a supervisor sets).
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReasonScreen), what="reasons")
+        options = app.screen.query_one(OptionList)
+        assert [options.get_option_at_index(i).id for i in range(options.option_count)] == ["break", "meal"]
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: len(api.requests) == 4, what="force not ready")
+        assert last_kind(api) == InterventionKind.FORCE_NOT_READY
+        assert api.requests[-1].reason == "meal"
+        # Transfer and coaching ask for text.
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextPrompt), what="transfer prompt")
+        app.screen.query_one(Input).value = "1805"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(api.requests) == 5, what="transfer")
+        assert last_kind(api) == InterventionKind.FORCE_TRANSFER
+        assert api.requests[-1].target == "1805"
+        await pilot.press("ctrl+e")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextPrompt), what="coach prompt")
+        app.screen.query_one(Input).value = "Offer the callback \x1b[31m"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(api.requests) == 6, what="coach")
+        assert last_kind(api) == InterventionKind.COACH
+        assert api.requests[-1].text == "Offer the callback [31m"  # control characters stripped
+        assert {r.agent for r in api.requests} == {"agent0003"}
+
+
+async def test_offline_agent_shows_the_backends_error() -> None:
+    app, api, phone, feeds = make_monitor()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _ready(pilot, app, feeds)
+        api.refuse = "agent0003's phone is offline (since 09:12:00 UTC): listen is not possible"
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: "phone is offline (since 09:12:00 UTC)" in notices(app),
+                         what="the error")
+        assert phone.calls == []
+        assert app.wallboard.interventions.current is None
+
+
+async def test_no_agent_selected_and_not_a_supervisor() -> None:
+    from agent_tui.domain.session import Role
+
+    app, api, _phone, feeds = make_monitor(role=Role.AGENT)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: "not a supervisor" in notices(app), what="refusal")
+        assert feeds == []
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: "Select an agent first" in notices(app), what="hint")
+        assert api.requests == []
