@@ -1,4 +1,7 @@
-"""`agent-tui demo [desk]`: backend with demo data, the desk logged in as agent01, and a caller."""
+"""`agent-tui demo [desk|train]`: backend with demo data, the desk logged in as agent01, and a caller.
+
+`demo train` (see `agent_tui.demo.train`): the backend, the trainer's console and a trainee desk.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +25,10 @@ def _progress(text: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Start the demo stack, run the desk in the foreground, stop everything when it quits."""
+    if args.mode == "train":
+        from agent_tui.demo.train import run as run_train
+
+        return run_train(_progress)
     if args.mode != "desk":
         _progress(f"`demo {args.mode}` is not built yet; `agent-tui demo desk` is")
         return 2

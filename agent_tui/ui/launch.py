@@ -297,8 +297,13 @@ def build_phone(settings: Settings, store: CredentialStore | None,
 
 
 def run_desk(settings: Settings, username: str, password: str | SecretStr | None,
-             listen: tuple[str, int] | None = None, *, store: CredentialStore | None = None) -> int:
-    """Run the desk until the agent quits; returns the exit code."""
+             listen: tuple[str, int] | None = None, *, store: CredentialStore | None = None,
+             headless: bool = False, auto_pilot: Any = None) -> int:
+    """Run the desk until the agent quits; returns the exit code.
+
+    `headless` with an `auto_pilot` (a Textual auto-pilot coroutine function) runs a desk nobody sits
+    at, driven by a script (the scripted trainee of `agent-tui demo train`).
+    """
     from agent_tui.ui.app import DeskApp
 
     backend = settings.backend
@@ -334,7 +339,7 @@ def run_desk(settings: Settings, username: str, password: str | SecretStr | None
     secret = SecretStr(password) if isinstance(password, str) else password
     app = DeskApp(services, desk_options(settings, username), password=secret)
     try:
-        code = app.run(mouse=settings.ui.mouse)
+        code = app.run(mouse=settings.ui.mouse, headless=headless, auto_pilot=auto_pilot)
     finally:
         if phone is not None:
             with contextlib.suppress(Exception):

@@ -38,6 +38,11 @@ def make_console(api: FakeTrainingApi, language: str = "en") -> tuple[TrainApp, 
     return app, launcher
 
 
+def picking(app: Any) -> bool:
+    """The scenario list is up and ready for keys."""
+    return isinstance(app.screen, ScenarioPickScreen) and app.screen.query_one(OptionList).has_focus
+
+
 async def wait_until(pilot: Pilot[Any], predicate: Callable[[], object], what: str,
                      deadline_s: float = 5) -> None:
     deadline = time.monotonic() + deadline_s
@@ -57,7 +62,7 @@ def training_event(data: dict[str, Any], event_id: int = 1) -> Event:
 
 async def launch(pilot: Pilot[Any], app: TrainApp, scenario_id: str = SCENARIO) -> None:
     await pilot.press("f2")
-    await wait_until(pilot, lambda: isinstance(app.screen, ScenarioPickScreen), "the scenario list")
+    await wait_until(pilot, lambda: picking(app), "the scenario list")
     picker = app.screen
     assert isinstance(picker, ScenarioPickScreen)
     picker.query_one(OptionList).highlighted = [s.id for s in picker.scenarios].index(scenario_id)
@@ -174,6 +179,6 @@ async def test_console_in_chinese_at_80x24() -> None:
         title = str(app.console_screen.query_one("#console-title").render())
         assert title == "培训师控制台"
         await pilot.press("f2")
-        await wait_until(pilot, lambda: isinstance(app.screen, ScenarioPickScreen), "the scenario list")
+        await wait_until(pilot, lambda: picking(app), "the scenario list")
         labels = [str(o.prompt) for o in app.screen.query_one(OptionList).options]
         assert any("电线断落" in label for label in labels)

@@ -53,6 +53,11 @@ def make_desk() -> tuple[DeskApp, FakePhone, FakeWrites, FakeTrainingApi, FakeLa
     return app, phone, writes, api, launcher
 
 
+def picking(app: Any) -> bool:
+    """The scenario list is up and ready for keys."""
+    return isinstance(app.screen, ScenarioPickScreen) and app.screen.query_one(OptionList).has_focus
+
+
 async def wait_until(pilot: Pilot[Any], predicate: Callable[[], object], what: str,
                      deadline_s: float = 10) -> None:
     deadline = time.monotonic() + deadline_s
@@ -127,7 +132,7 @@ async def test_self_practice_skipping_the_readback_names_the_miss() -> None:
         await wait_until(pilot, lambda: desk.logged_in, "login")
         phone.emit(EngineStarted(address="127.0.0.1:5099", udp_port=5099))
         await pilot.press("ctrl+t")
-        await wait_until(pilot, lambda: isinstance(app.screen, ScenarioPickScreen), "the scenario list")
+        await wait_until(pilot, lambda: picking(app), "the scenario list")
         picker = app.screen
         assert isinstance(picker, ScenarioPickScreen)
         picker.query_one(OptionList).highlighted = [s.id for s in picker.scenarios].index(SCENARIO)

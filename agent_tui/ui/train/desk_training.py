@@ -148,6 +148,8 @@ class DeskTraining:
         self.current: TrainingCall | None = None
         """The training call the panel shows (running or just scored)."""
         self.cards: list[ScoreCard] = []
+        self.stored = 0
+        """Attempts stored in the backend so far."""
         self._scenarios: dict[str, Scenario] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -161,9 +163,8 @@ class DeskTraining:
             try:
                 await work
             except Exception as error:
-                if quiet:
-                    log.info("%s failed: %s", what, error)
-                else:
+                log.warning("%s failed", what, exc_info=error)
+                if not quiet:
                     self.desk.app.notify(self._t("Training: {what} failed: {detail}", what=self._t(what),
                                                  detail=clean(str(error) or type(error).__name__, 200)),
                                          severity="warning", timeout=6)
@@ -392,6 +393,7 @@ class DeskTraining:
                                  trainee=self.desk.options.username, launched_by=call.launched_by, card=card,
                                  attempt=attempt, transcript=call.captions[-200:])
             await self.api.post_attempt(body)
+            self.stored += 1
 
     def _progress(self, call: TrainingCall, kind: ProgressKind, *, step: str | None = None, filled: int = 0,
                   total: int = 0, detail: str = "") -> None:
