@@ -29,6 +29,10 @@ def run(args: argparse.Namespace) -> int:
         from agent_tui.demo.train import run as run_train
 
         return run_train(_progress)
+    if args.mode == "monitor":
+        from agent_tui.demo.monitor import run as run_monitor_demo
+
+        return run_monitor_demo(args)
     if args.mode != "desk":
         _progress(f"`demo {args.mode}` is not built yet; `agent-tui demo desk` is")
         return 2
