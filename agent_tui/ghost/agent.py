@@ -171,7 +171,9 @@ class GhostAgent:
             elif event.state in ("failed", "unregistered"):
                 self._phone(False)
         elif isinstance(event, Health):
-            if self.phone_ok is not None:
+            # A registrar that does not answer means offline at once (a REGISTER takes 32 s to time
+            # out); one that answers says nothing of our registration until we were registered once.
+            if not event.ok or self.phone_ok is not None:
                 self._phone(event.ok)
         elif isinstance(event, EngineStopped):
             self._phone(False)
