@@ -181,52 +181,86 @@ async def open_loop(base: str, token: str, paths: list[str], rate: float, connec
     return latencies
 
 
-def tree_cpu_s(pid: int) -> float:
-    """CPU seconds (user + system) used so far by a process and its live descendants."""
+@dataclass(frozen=True)
+class Usage:
+    """CPU used (s) and time spent runnable but waiting for a CPU (s), from /proc."""
+
+    cpu_s: float
+    wait_s: float
+
+    def __sub__(self, other: Usage) -> Usage:
+        return Usage(self.cpu_s - other.cpu_s, self.wait_s - other.wait_s)
+
+
+def tree_usage(pid: int | None) -> Usage:
+    """CPU and run-queue wait of a process and its live descendants.
+
+    CPU from `/proc/PID/stat` (it includes threads that have ended); the wait from each live thread's
+    `/proc/PID/task/TID/schedstat` (ns on a CPU, ns waiting on a run queue, time slices).
+    """
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    pending = [pid]
+    cpu = wait = 0.0
+    pending = [pid] if pid else []
     while pending:
         current = pending.pop()
         with contextlib.suppress(OSError):
             fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
+            cpu += (int(fields[11]) + int(fields[12])) / tick
             for task in Path(f"/proc/{current}/task").iterdir():
-                pending.extend(int(c) for c in (task / "children").read_text().split())
-    return total
+                with contextlib.suppress(OSError):
+                    wait += int((task / "schedstat").read_text().split()[1]) / 1e9
+                    pending.extend(int(c) for c in (task / "children").read_text().split())
+    return Usage(cpu, wait)
+
+
+def machine_busy_s() -> float:
+    """CPU seconds every process on the machine has used (all cores), from /proc/stat."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
 class Round:
-    """One measurement: throughput, latency percentiles and CPU per lookup."""
+    """One measurement: throughput, latency percentiles, where the CPU went."""
 
     rate: float
     p50_ms: float
     p99_ms: float
     server_us: float
+    server_wait_us: float
     db_us: float
     client_share: float
+    others_share: float
 
 
 def timed(run: Callable[[], Coroutine[Any, Any, list[float]]], server_pid: int, db_pid: int | None) -> Round:
-    """Run one phase and account for its time and CPU."""
-    cpu0, server0 = time.process_time(), tree_cpu_s(server_pid)
-    db0 = tree_cpu_s(db_pid) if db_pid else 0.0
+    """Run one phase and account for its time and CPU.
+
+    `server_wait_us` is how long, per lookup, the server's threads were ready to run but waited for a
+    CPU; `others_share` is the part of the machine that processes other than the server, the database
+    and this client used meanwhile (other people's tests on a shared machine).
+    """
+    cores = os.cpu_count() or 1
+    cpu0, busy0 = time.process_time(), machine_busy_s()
+    server0, db0 = tree_usage(server_pid), tree_usage(db_pid)
     started = time.perf_counter()
     latencies = asyncio.run(run())
     elapsed = time.perf_counter() - started
-    cpu = time.process_time() - cpu0
-    server = tree_cpu_s(server_pid) - server0
-    db = tree_cpu_s(db_pid) - db0 if db_pid else 0.0
+    client = time.process_time() - cpu0
+    busy = machine_busy_s() - busy0
+    server, db = tree_usage(server_pid) - server0, tree_usage(db_pid) - db0
     latencies.sort()
     count = len(latencies)
     return Round(
         rate=count / elapsed,
         p50_ms=statistics.median(latencies) * 1000,
         p99_ms=latencies[min(count - 1, int(count * 0.99))] * 1000,
-        server_us=server / count * 1e6,
-        db_us=db / count * 1e6,
-        client_share=cpu / elapsed / (os.cpu_count() or 1),
+        server_us=server.cpu_s / count * 1e6,
+        server_wait_us=max(0.0, server.wait_s) / count * 1e6,
+        db_us=db.cpu_s / count * 1e6,
+        client_share=client / elapsed / cores,
+        others_share=max(0.0, busy - server.cpu_s - db.cpu_s - client) / elapsed / cores,
     )
 
 
@@ -268,6 +302,12 @@ def measure(name: str, url: str, workdir: Path, args: argparse.Namespace,
                round(statistics.median(r.p99_ms for r in opened), 2), "ms"),
         Figure(f"{name} server CPU per lookup, median",
                round(statistics.median(r.server_us for r in closed + opened)), "µs"),
+        Figure(f"{name} server wait for a CPU per lookup at {args.rate:.0f}/s, median",
+               round(statistics.median(r.server_wait_us for r in opened)), "µs"),
+        Figure(f"{name} CPU share of other processes, median",
+               round(statistics.median(r.others_share for r in closed + opened), 3), ""),
+        Figure(f"{name} client CPU share, median",
+               round(statistics.median(r.client_share for r in closed + opened), 3), ""),
     ]
     if db_pid:
         figures.append(Figure(f"{name} PostgreSQL CPU per lookup, median",
@@ -282,8 +322,9 @@ def measure(name: str, url: str, workdir: Path, args: argparse.Namespace,
 
 def _rounded(r: Round) -> dict[str, float]:
     return {"rate": round(r.rate, 1), "p50_ms": round(r.p50_ms, 2), "p99_ms": round(r.p99_ms, 2),
-            "server_us": round(r.server_us), "db_us": round(r.db_us),
-            "client_share": round(r.client_share, 3)}
+            "server_us": round(r.server_us), "server_wait_us": round(r.server_wait_us),
+            "db_us": round(r.db_us),
+            "client_share": round(r.client_share, 3), "others_share": round(r.others_share, 3)}
 
 
 def main(argv: list[str]) -> int:

@@ -23,12 +23,15 @@ the same (tests/server/test_lookup.py holds the ORM version as the reference).
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Table, event
@@ -49,6 +52,8 @@ from agent_tui.server.models import (
     UtcDateTime,
 )
 
+LOOKUP_THREADS = 2
+"""PostgreSQL: lookups in flight per server process, each on its own thread and connection."""
 MAX_MATCHES = 10
 """At most this many customers share one phone number in an answer."""
 HISTORY_ON_POP = 5
@@ -206,7 +211,7 @@ class _Rows:
 
 
 class _OwnConnections:
-    """PostgreSQL driver connections kept by the lookup, in autocommit; closed when the engine is disposed.
+    """PostgreSQL driver connections kept by the lookup, in autocommit; closed with the lookup.
 
     Made through the engine (same connect arguments and setup), then detached from its pool: the pool
     would ping each one on checkout (a round trip) and roll it back on return.
@@ -217,7 +222,6 @@ class _OwnConnections:
         self._idle: list[tuple[Any, Any]] = []
         self._all: list[tuple[Any, Any]] = []
         self._lock = threading.Lock()
-        event.listen(engine, "engine_disposed", self._on_dispose)
 
     def take(self) -> tuple[Any, Any]:
         """An idle connection (fairy, driver connection), or a new one."""
@@ -251,12 +255,15 @@ class _OwnConnections:
         for fairy, _driver in pairs:
             fairy.close()
 
-    def _on_dispose(self, _engine: Engine) -> None:
-        self.close()
-
 
 class Lookup:
-    """The screen-pop lookup over one database; statements are rendered once, here."""
+    """The screen-pop lookup over one database; statements are rendered once, here.
+
+    `answer` is what the route awaits. On SQLite it runs the lookup right on the event loop: the
+    statements cost tens of microseconds, less than handing the work to a thread and back. On
+    PostgreSQL it runs on a small pool of its own threads, so a worker goes on serving while a lookup
+    waits for its round trip (measured: ~2x the lookups/s of running it on the loop, same CPU each).
+    """
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -265,6 +272,26 @@ class Lookup:
         self._by_account = _Statements(dialect, "account")
         self._bind_now = UtcDateTime().dialect_impl(dialect).bind_processor(dialect)
         self._own = _OwnConnections(db.engine) if dialect.name == "postgresql" else None
+        self._threads: ThreadPoolExecutor | None = None
+        self._threads_lock = threading.Lock()
+        if self._own is not None:
+            event.listen(db.engine, "engine_disposed", self._on_dispose)
+
+    async def answer(
+        self, now: datetime, *, key: str | None = None, account: str | None = None
+    ) -> LookupResult:
+        """The lookup by normalised phone `key` or by `account`, never blocking the loop on a round trip."""
+        call = (partial(self.by_phone, key, now) if key is not None
+                else partial(self.by_account, str(account), now))
+        if self._own is None:
+            return call()
+        return await asyncio.get_running_loop().run_in_executor(self._pool(), call)
+
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._threads_lock:
+            if self._threads is None:
+                self._threads = ThreadPoolExecutor(LOOKUP_THREADS, thread_name_prefix="lookup")
+            return self._threads
 
     def by_phone(self, key: str, now: datetime) -> LookupResult:
         """Customers having the normalised phone number `key` (see `phones.phone_key`)."""
@@ -275,9 +302,16 @@ class Lookup:
         return _assemble(self._run(self._by_account, account, now), now)
 
     def close(self) -> None:
-        """Close the lookup's own connections (disposing the engine does it too)."""
+        """Stop the lookup's threads and close its own connections (disposing the engine does it too)."""
+        with self._threads_lock:
+            threads, self._threads = self._threads, None
+        if threads is not None:
+            threads.shutdown(wait=True)
         if self._own is not None:
             self._own.close()
+
+    def _on_dispose(self, _engine: Engine) -> None:
+        self.close()
 
     def _run(self, st: _Statements, key: str, now: datetime) -> _Rows:
         bound_now = self._bind_now(now) if self._bind_now is not None else now

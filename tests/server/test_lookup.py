@@ -216,3 +216,33 @@ def test_lookup_route_serves_the_reference_bytes(seeded: tuple[TestClient, Datab
         assert response.content.decode() == reference_answer(db, utc_now(), account=account)
     assert len(LookupResult.model_validate_json(
         client.get("/v1/customers/lookup", params={"phone": shared}, headers=headers).content).matches) == 2
+
+
+def test_postgresql_lookup_survives_its_connection_being_killed(pg_url: str) -> None:
+    with make_client(pg_url):
+        pass  # migrated and seeded
+    db = Database(pg_url)
+    admin = Database(pg_url)
+
+    def kill_lookup_backends() -> int:
+        """Terminate the backends whose last statement was the lookup's; answer how many."""
+        with admin.engine.connect() as conn:
+            return int(conn.exec_driver_sql(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'WITH m AS %%'"
+            ).scalar_one())
+
+    try:
+        lookup = Lookup(db)
+        key = phone_key(phones_and_accounts(db)[0][0])
+        now = utc_now()
+        expected = reference_answer(db, now, key=key)
+        assert lookup.by_phone(key, now).model_dump_json() == expected
+        db.engine.dispose()
+        assert kill_lookup_backends() == 0, "disposing the engine closes the lookup's own connections"
+        assert lookup.by_phone(key, now).model_dump_json() == expected  # on a new connection of its own
+        assert kill_lookup_backends() == 1
+        assert lookup.by_phone(key, now).model_dump_json() == expected  # the broken one replaced
+    finally:
+        db.dispose()
+        admin.dispose()

@@ -46,17 +46,13 @@ async def lookup(
     # and this route's roles (never PUBLIC), and each extra dependency costs the hot path.
     if (phone is None) == (account is None):
         raise ProblemError(422, "give exactly one of phone or account", field="query.phone")
-    service = lookup_service(request)
-    now = utc_now()
-    # Run on the event loop: the statements take tens of microseconds on SQLite, less than handing
-    # the request to a worker thread and back (see bench/backend_lookup.py).
+    key = None
     if phone is not None:
         key = phone_key(phone)
         if not key:
             raise ProblemError(422, "no digits in the phone number", field="query.phone")
-        result = service.by_phone(key, now)
-    else:
-        result = service.by_account(str(account), now)
+    # No worker thread of anyio's pool: see `Lookup.answer` for where the lookup runs, and why.
+    result = await lookup_service(request).answer(utc_now(), key=key, account=account)
     # Serialised here, once: the screen pop is the hot path and the model is valid by construction.
     return Response(result.model_dump_json(), media_type="application/json")
 
