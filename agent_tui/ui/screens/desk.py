@@ -34,7 +34,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from agent_tui.domain.agent import AgentStateName
+from agent_tui.domain.agent import AgentStateChange, AgentStateName
 from agent_tui.domain.base import utc_now
 from agent_tui.domain.call import Direction
 from agent_tui.domain.customer import Customer, LookupMatch, LookupResult
@@ -69,6 +69,12 @@ from agent_tui.ui.widgets.status_bar import StatusBar
 log = logging.getLogger(__name__)
 
 PHONE_OFFLINE = "phone_offline"
+POP_GRACE_S = 0.2
+"""How long a ringing call's card waits for its lookup before it says "Looking up…": a card drawn
+twice (pending, then filled) costs a second full repaint of the card on every pop."""
+SYNCING_SHOWN_AFTER_S = 1.0
+"""A write still queued after this long shows "Syncing N"; shorter ones (every state change) would make
+the status bar flicker and cost two repaints per write."""
 
 STATE_LABELS = {
     AgentStateName.READY: "Ready",
@@ -143,6 +149,16 @@ class DeskScreen(Screen[None]):
         self.lookup_cache: dict[str, LookupResult] = {}
         self.logged_in = False
         self._widgets_ready = False
+        self._view_scheduled = False
+        """A repaint of the whole view is queued (see refresh_view)."""
+        self._card_waits_for: str | None = None
+        """The ringing call whose card is not drawn until its lookup ends or POP_GRACE_S passes."""
+        self._held_states: list[AgentStateChange] | None = None
+        """State changes made while a pop is on its way (Ringing): journalled and sent once the card is
+        painted, in order, so the journal's fsync and the PUT do not delay the pop. Any other write
+        sends them first."""
+        self._queued_since: float | None = None
+        """When the outbox last went from empty to holding writes."""
         extra = services.training
         self.training = DeskTraining(self, extra.api if extra else None, extra.launcher if extra else None,
                                      sip_uri=extra.sip_uri if extra else None,
@@ -162,7 +178,7 @@ class DeskScreen(Screen[None]):
     def on_mount(self) -> None:
         """Paint once, then tick: the tick repaints only what changed."""
         self._widgets_ready = True
-        self.refresh_view()
+        self.paint_view()
         self.set_interval(1.0, self.tick)
 
     # ---- service start ----------------------------------------------------------------------
@@ -192,14 +208,25 @@ class DeskScreen(Screen[None]):
         self.status = AgentStatus(state=state, reason=reason if state == AgentStateName.NOT_READY else None)
         if state != AgentStateName.ACW:
             self.acw_started = None
-        try:
-            self.services.writes.set_state(
-                self.options.username, self.supervisor.state_change(state, self.status.reason)
-            )
-        except Exception as error:
-            desk_app(self).report_error(error, "saving the agent state")
+        change = self.supervisor.state_change(state, self.status.reason)
+        if self._held_states is not None:
+            self._held_states.append(change)
+        else:
+            self._write_state(change)
         self.training.state_changed(state, self.status.reason)
         self.refresh_view()
+
+    def _write_state(self, change: AgentStateChange) -> None:
+        try:
+            self.services.writes.set_state(self.options.username, change)
+        except Exception as error:
+            desk_app(self).report_error(error, "saving the agent state")
+
+    def flush_state_writes(self) -> None:
+        """Send the state changes held back during a pop (before any other write, to keep the order)."""
+        held, self._held_states = self._held_states, None
+        for change in held or ():
+            self._write_state(change)
 
     @property
     def active(self) -> CallSession | None:
@@ -223,6 +250,8 @@ class DeskScreen(Screen[None]):
 
     def handle_phone_event(self, event: Any) -> None:
         """Apply one phone event (UI thread)."""
+        if not isinstance(event, IncomingCall):
+            self.flush_state_writes()
         if isinstance(event, IncomingCall):
             self._incoming(event)
         elif isinstance(event, CallState):
@@ -263,10 +292,21 @@ class DeskScreen(Screen[None]):
         self.training.incoming(session)
         if self.active_id is None:
             self.last_ended_id = None
+        self._card_waits_for = session.call_id
+        if self._held_states is None:
+            self._held_states = []
+        self.set_timer(POP_GRACE_S, lambda: self._stop_waiting(session.call_id))
         self.refresh_view()
         if self.active_id is not None:
             self.app.notify(self.t.t("Call waiting: {number}", number=session.number), timeout=4)
         self._start_lookup(session)
+
+    def _stop_waiting(self, call_id: str) -> None:
+        """The grace for a slow lookup is over: the card says it is still looking."""
+        self.flush_state_writes()
+        if self._card_waits_for == call_id:
+            self._card_waits_for = None
+            self.refresh_view()
 
     def _start_lookup(self, session: CallSession) -> None:
         cached = self.lookup_cache.get(session.number)
@@ -296,21 +336,28 @@ class DeskScreen(Screen[None]):
             return await self.training.lookup(session)
         backend = self.services.backend
         customer_id = session.customer_id_hint
+        account = session.account_hint
+        by_account: LookupResult | None = None
+        if account is not None:
+            # One request when the IVR sent the account (with or without the customer id): the
+            # lookup brings the customer with last case, tickets and notices in a single answer.
+            by_account = await backend.lookup(account=account)
+            if customer_id is None and by_account.matches:
+                return by_account
+            for match in by_account.matches:
+                if match.customer.id == customer_id:
+                    return LookupResult(matches=[match])
         if customer_id is not None:
             customer = await backend.get_customer(customer_id)
-            try:
-                by_account = await backend.lookup(account=customer.account)
-            except Exception:
-                by_account = LookupResult(matches=[])
+            if by_account is None or customer.account != account:
+                try:
+                    by_account = await backend.lookup(account=customer.account)
+                except Exception:
+                    by_account = LookupResult(matches=[])
             for match in by_account.matches:
                 if match.customer.id == customer.id:
                     return LookupResult(matches=[match])
             return LookupResult(matches=[LookupMatch(customer=customer)])
-        account = session.account_hint
-        if account is not None:
-            result = await backend.lookup(account=account)
-            if result.matches:
-                return result
         if not session.number:
             return LookupResult(matches=[])
         return await backend.lookup(phone=session.number)
@@ -323,7 +370,7 @@ class DeskScreen(Screen[None]):
 
     def _painted_card(self, session: CallSession) -> None:
         """Paint the card; record pop latency once it is on screen."""
-        self.refresh_view()
+        self.paint_view()  # now: the next frame must hold the card, it is what the latency measures
         if session.pop_latency_ms is None:
             self.call_after_refresh(self._record_pop_latency, session)
 
@@ -331,6 +378,7 @@ class DeskScreen(Screen[None]):
         if session.pop_latency_ms is None:
             session.pop_latency_ms = max((datetime.now(UTC) - session.offered_at).total_seconds() * 1000, 0.0)
             log.info("screen pop %s: %.1f ms", session.call_id, session.pop_latency_ms)
+        self.flush_state_writes()
 
     def _call_state(self, event: CallState) -> None:
         session = self.calls.get(event.call_id)
@@ -387,6 +435,7 @@ class DeskScreen(Screen[None]):
         self.refresh_view()
 
     def _send_record(self, session: CallSession, **wrapup: object) -> None:
+        self.flush_state_writes()
         acw = time.monotonic() - self.acw_started if self.acw_started else 0.0
         try:
             record = session.to_record(self.options.username, acw_s=acw, **wrapup)
@@ -425,17 +474,28 @@ class DeskScreen(Screen[None]):
     def handle_link_status(self, status: LinkStatus) -> None:
         """The outbox reports the link to the backend."""
         self.link = status
+        if not status.queued:
+            self._queued_since = None
+        elif self._queued_since is None:
+            self._queued_since = time.monotonic()
         # An online link with an empty queue has delivered everything queued before it.
+        synced = False
         for session in self.calls.values():
             for pending in session.tickets:
-                if (status.online and status.queued == 0) or pending.reference == status.delivered:
+                if not pending.synced and (
+                        (status.online and status.queued == 0) or pending.reference == status.delivered):
                     pending.synced = True
-        self.refresh_view()
+                    synced = True
+        if synced:
+            self.refresh_view()
+        elif self._widgets_ready:
+            self._paint_status()  # only the link cell can have changed
 
     def handle_live_event(self, event: Event) -> None:
         """A live event from the backend: forced state changes and notes from a supervisor."""
         if event.target not in (None, self.options.username):
             return
+        self.flush_state_writes()
         if self.supervisor.handle_live_event(event):
             return
         data = event.data
@@ -481,12 +541,29 @@ class DeskScreen(Screen[None]):
             self.set_state(AgentStateName.NOT_READY, "other")
 
     def refresh_view(self) -> None:
-        """Repaint everything from the current state."""
+        """Repaint everything from the current state: soon, and once however often it is asked meanwhile.
+
+        The paint waits on this screen's queue, so a handler that changes several things (a ring: the
+        call, then the agent state) paints once, and a pop's lookup request leaves before the banner
+        is drawn.
+        """
+        if not self._widgets_ready or self._view_scheduled:
+            return
+        self._view_scheduled = self.call_later(self.paint_view)
+
+    def paint_view(self) -> None:
+        """Repaint everything from the current state now (widgets skip what did not change)."""
+        self._view_scheduled = False
         if not self._widgets_ready:
             return
         self._paint_status()
         self._paint_calls()
-        self.query_one(CustomerCard).show(self.t, self.focus_call)
+        session = self.focus_call
+        if session is not None and session.call_id == self._card_waits_for:
+            if session.lookup is LookupState.PENDING:
+                return  # the previous card stays a moment longer: see POP_GRACE_S
+            self._card_waits_for = None
+        self.query_one(CustomerCard).show(self.t, session)
 
     def _paint_status(self) -> None:
         t = self.t.t
@@ -518,7 +595,9 @@ class DeskScreen(Screen[None]):
             bar.cell("sip").show(t("SIP ok"), "-ok")
         else:
             bar.cell("sip").show(t("SIP down!"), "-bad")
-        if self.link.online and not self.link.queued:
+        settling = self._queued_since is not None and (
+            time.monotonic() - self._queued_since < SYNCING_SHOWN_AFTER_S)
+        if self.link.online and (not self.link.queued or settling):
             bar.cell("link").show(t("Online"), "-ok")
         elif self.link.online:
             bar.cell("link").show(t("Syncing {count}", count=self.link.queued), "-warn")
@@ -834,6 +913,7 @@ class DeskScreen(Screen[None]):
 
     def submit_ticket(self, ticket: TicketCreate, session: CallSession | None) -> str | None:
         """Queue a work order in the outbox; it shows on the card at once as pending."""
+        self.flush_state_writes()
         try:
             reference = self.services.writes.submit_ticket(ticket)
         except Exception as error:
@@ -913,6 +993,7 @@ class DeskScreen(Screen[None]):
 
     async def on_unmount(self) -> None:
         """End the simulated callers this desk started."""
+        self.flush_state_writes()
         await self.training.shutdown()
 
     def action_history(self) -> None:

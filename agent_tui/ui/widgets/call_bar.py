@@ -2,6 +2,10 @@
 
 The ringing line shows number, customer name, queue and waiting time as soon as the phone rings,
 before any lookup finishes. Caller names are data: they are cleaned and shown as plain text.
+
+Both lines always take exactly one row, shown or not: a banner that appeared or vanished would move
+everything under it, and the terminal would get the whole screen again on every ring (see
+bench/terminal_bytes.py). For the same reason their updates skip Textual's layout pass.
 """
 
 from __future__ import annotations
@@ -11,37 +15,43 @@ from textual.widgets import Static
 
 
 class RingingBanner(Static):
-    """A ringing call: number, name, queue, waiting time. Hidden when nothing rings."""
+    """A ringing call: number, name, queue, waiting time. An empty row when nothing rings."""
 
     DEFAULT_CSS = """
     RingingBanner {
-        height: auto;
-        max-height: 2;
-        display: none;
-        background: $call-ringing 60%;
+        width: 1fr;
+        height: 1;
+        background: $surface;
         color: $foreground;
-        text-style: bold reverse;
         padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
-    RingingBanner.-shown { display: block; }
+    RingingBanner.-shown {
+        background: $call-ringing 60%;
+        text-style: bold reverse;
+    }
     """
 
     def __init__(self) -> None:
         super().__init__("", id="ringing", markup=False)
         self._shown = ""
+        self.repaints = 0
+        """How often the banner changed (tests check that unchanged text costs nothing)."""
 
     def show(self, text: Text | None) -> None:
-        """Show `text`, or hide the banner with `None`."""
+        """Show `text`, or empty the banner with `None`."""
         plain = text.plain if text is not None else ""
         if plain == self._shown:
             return
         self._shown = plain
+        self.repaints += 1
         self.set_class(text is not None, "-shown")
-        self.update(text or "")
+        self.update(text or "", layout=False)  # one row whatever the text: nothing moves
 
     @property
     def shown(self) -> str:
-        """The banner's plain text ('' when hidden)."""
+        """The banner's plain text ('' when nothing rings)."""
         return self._shown
 
 
@@ -50,9 +60,12 @@ class CallLine(Static):
 
     DEFAULT_CSS = """
     CallLine {
+        width: 1fr;
         height: 1;
         background: $surface;
         padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     CallLine.-active { background: $agent-on-call 30%; text-style: bold; }
     CallLine.-held { text-style: bold italic underline; }
@@ -68,9 +81,11 @@ class CallLine(Static):
         if key == self._shown:
             return
         self._shown = key
-        self.set_class(active, "-active")
-        self.set_class(held, "-held")
-        self.update(text)
+        if self.has_class("-active") != active or self.has_class("-held") != held:
+            self.set_class(active, "-active", update=False)
+            self.set_class(held, "-held", update=False)
+            self.update_node_styles()  # one style pass for both classes
+        self.update(text, layout=False)  # one row whatever the text: nothing moves
 
     @property
     def shown(self) -> str:

@@ -162,9 +162,26 @@ class CustomerCard(VerticalScroll):
     CustomerCard > #card-body { width: 1fr; height: auto; }
     """
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._content: Content | None = None
+        self.repaints = 0
+        """How often the card was drawn again (an unchanged card must cost nothing)."""
+
     def compose(self) -> ComposeResult:
         yield Static("", id="card-body", markup=False)
 
-    def show(self, t: Translator, session: CallSession | None) -> None:
-        """Repaint the card for `session`."""
-        self.query_one("#card-body", Static).update(card_content(t, session))
+    def show(self, t: Translator, session: CallSession | None) -> bool:
+        """Repaint the card for `session` when it changed; returns whether it did."""
+        content = card_content(t, session)
+        if self._content is not None and content.is_same(self._content):
+            return False
+        self._content = content
+        self.repaints += 1
+        self.query_one("#card-body", Static).update(content)
+        return True
+
+    @property
+    def shown(self) -> str:
+        """The card's plain text ('' before the first paint)."""
+        return self._content.plain if self._content is not None else ""

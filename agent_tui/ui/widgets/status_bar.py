@@ -2,10 +2,13 @@
 
 Cells are updated by the desk with `show()`; a cell repaints only when its text or class changes, so
 an idle desk writes nothing to the terminal except the clock cell (once a minute, or once a second).
+A cell whose text keeps its width (the clock, a counter) skips Textual's layout pass: only that cell
+is drawn again.
 """
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -29,11 +32,18 @@ class StatusCell(Static):
         plain = text.plain if isinstance(text, Text) else text
         if (plain, css_class) == self._shown:
             return False
+        width = self.styles.width
+        fixed = width is not None and not width.is_auto  # the state cell takes what is left (1fr)
+        same_width = fixed or cell_len(plain) == cell_len(self._shown[0])
+        old_class = self._shown[1]
         self._shown = (plain, css_class)
         self.repaints += 1
-        for name in STATE_CLASSES:
-            self.set_class(name == css_class, name)
-        self.update(text if isinstance(text, Text) else Text(text))
+        if css_class != old_class:
+            # One style pass for the swap, not one per class.
+            for name in STATE_CLASSES:
+                self.set_class(name == css_class, name, update=False)
+            self.update_node_styles()
+        self.update(text if isinstance(text, Text) else Text(text), layout=not same_width)
         return True
 
     @property
