@@ -11,7 +11,8 @@ What runs:
 - in the foreground, the trainer's console logged in as `trainer01`: F2 launches a scenario to the
   trainee, the simulated caller (a child process here) rings the trainee's desk, and the console shows
   the step reached, the fields filled, the caller's lines and finally the score.
-ctrl+q quits the console and stops everything the demo started (by pid; the tmux pane by its id).
+`AGENT_TUI_DEMO_TRAINEE=script|tmux` forces one kind of trainee desk. ctrl+q quits the console and
+stops everything the demo started (by pid; the tmux pane by its id).
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ from agent_tui.config import Settings
 TRAINER = "trainer01"
 TRAINEE = "agent02"
 DEMO_PASSWORD = "demo"  # noqa: S105 - the published password of the seeded demo users
+
+TRAINEE_ENV = "AGENT_TUI_DEMO_TRAINEE"
+"""`script` or `tmux` forces the kind of trainee desk; default: tmux when running inside tmux."""
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +76,8 @@ def run(progress: Callable[[str], None]) -> int:
     try:
         with DemoStack(folder, progress) as stack:
             backend = stack.start_backend(free_port())
-            if os.environ.get("TMUX") and shutil.which("tmux"):
+            wanted = os.environ.get(TRAINEE_ENV, "auto")
+            if wanted == "tmux" or (wanted == "auto" and os.environ.get("TMUX") and shutil.which("tmux")):
                 pane = _trainee_pane(folder, backend, sip_port)
                 progress(f"trainee desk ({TRAINEE}) in the tmux pane below: set Not Ready (Training) with F2 "
                          "or practise alone with ctrl+t")

@@ -219,15 +219,11 @@ class ConsoleScreen(Screen[None]):
             self._status(t("{count} trainee(s) ready. F2 launches a scenario.", count=len(self.roster.rows)))
 
     def highlighted(self) -> str | None:
-        """The user name under the cursor."""
+        """The user name under the cursor (rows are drawn in roster order)."""
         table = self.query_one("#trainees", DataTable)
-        if not table.row_count:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except Exception:
-            return None
-        return str(key.value) if key.value is not None else None
+        names = list(self.roster.rows)
+        index = table.cursor_row
+        return names[index] if table.row_count and 0 <= index < len(names) else None
 
     def _current_row(self) -> TraineeRow | None:
         username = self.highlighted()
