@@ -3,9 +3,10 @@
 Four figures per path: makeCall → the callee's incoming event, and makeCall → the caller's confirmed
 event, for our `PhoneEngine` on both ends and for a minimal pjsua2 program on both ends (same
 settings: one thread, null audio, same codecs, 180 then 200). Each pair runs as two processes; the
-times come from CLOCK_MONOTONIC, which every process on the machine shares. The engine and the bare
-runs alternate so that machine noise hits both alike; the overhead ratio is median(engine) /
-median(bare).
+times come from CLOCK_MONOTONIC, which every process on the machine shares. Both pairs run at the
+same time and their calls are interleaved one by one (see `paired_round`), so that machine noise
+hits both alike; the overhead ratio is median(engine) / median(bare), and the quartiles of the
+per-pair ratios show its spread.
 
 This module is also the peer program (`python -m bench.phone_setup peer ...`), which the soak
 benchmark reuses as its far end.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import queue
 import shutil
@@ -31,8 +33,9 @@ from typing import IO, Any
 
 from bench.report import Figure, emit
 
-CALLS_PER_ROUND = 25
-ROUNDS = 2
+CALLS = 80
+"""Measured calls per implementation and path (after the warm-up)."""
+WARM_UP = 5
 PACE_S = 0.04
 """Gap between call set-ups: pjsua2 aborts beyond ~30 set-ups per 0.5 s in one process."""
 PASSWORD_ENV = "BENCH_SIP_PASSWORD"
@@ -45,17 +48,51 @@ def out(**fields: Any) -> None:
     sys.stdout.flush()
 
 
-def stdin_closed() -> threading.Event:
-    """An event set when stdin reaches EOF (how the orchestrator tells a peer to finish)."""
-    done = threading.Event()
+class Stdin:
+    """The orchestrator's commands on stdin: a "go" line per call to place (paired mode), EOF to finish."""
 
-    def watch() -> None:
+    def __init__(self) -> None:
+        self.eof = threading.Event()
+        self.lines: queue.SimpleQueue[str] = queue.SimpleQueue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
         with contextlib.suppress(Exception):
-            sys.stdin.read()
-        done.set()
+            for line in sys.stdin:
+                self.lines.put(line.strip())
+        self.eof.set()
 
-    threading.Thread(target=watch, daemon=True).start()
-    return done
+    def go(self, timeout: float) -> bool:
+        """Wait up to `timeout` for the next "go"; False at EOF or when none came in time."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if self.lines.get(timeout=max(0.0, min(0.005, deadline - time.monotonic()))) == "go":
+                    return True
+            except queue.Empty:
+                if self.eof.is_set() and self.lines.empty():
+                    return False
+        return False
+
+
+def calls_to_place(args: argparse.Namespace, commands: Stdin, pump: Any = None) -> Iterator[None]:
+    """One step per call: `--calls` of them, or (with `--paired`) one per "go" line until EOF.
+
+    `pump(ms)` keeps a single-threaded peer's pjsua2 running while it waits for the next "go".
+    """
+    if not args.paired:
+        yield from (None for _ in range(args.calls))
+        return
+    while True:
+        if pump is None:
+            if not commands.go(3600):
+                return
+        else:
+            while not commands.go(0.005):
+                if commands.eof.is_set() and commands.lines.empty():
+                    return
+                pump(5)
+        yield None
 
 
 # --------------------------------------------------------------------------------------- bare peer
@@ -142,7 +179,7 @@ def run_bare(args: argparse.Namespace) -> int:
         acc_cfg.regConfig.registerOnAdd = False
     account = Account()
     account.create(acc_cfg, True)
-    done = stdin_closed()
+    commands = Stdin()
     try:
         if args.registrar:
             deadline = time.monotonic() + 10
@@ -153,7 +190,7 @@ def run_bare(args: argparse.Namespace) -> int:
                 return 1
         out(ready=address)
         if args.role == "caller":
-            for _ in range(args.calls):
+            for _ in calls_to_place(args, commands, ep.libHandleEvents):
                 began = time.monotonic()
                 state["confirmed"] = state["disconnected"] = False
                 call = Call(account)
@@ -173,7 +210,7 @@ def run_bare(args: argparse.Namespace) -> int:
                     ep.libHandleEvents(5)
             out(done=True)
         else:
-            while not done.is_set():
+            while not commands.eof.is_set():
                 ep.libHandleEvents(50)
                 # No loop variable may keep a Call: one alive after libDestroy aborts the process.
                 live[:] = [c for c in live if c not in finished]
@@ -236,7 +273,7 @@ def run_engine(args: argparse.Namespace) -> int:
     )
     engine = PhoneEngine(options, listener)
     started = engine.start()
-    done = stdin_closed()
+    commands = Stdin()
 
     def next_event(kind: type[Any], deadline: float, **fields: Any) -> tuple[Any, float] | None:
         while time.monotonic() < deadline:
@@ -256,7 +293,7 @@ def run_engine(args: argparse.Namespace) -> int:
             return 1
         out(ready=started.address)
         if args.role == "caller":
-            for _ in range(args.calls):
+            for _ in calls_to_place(args, commands):
                 t0 = time.monotonic()
                 call_id = engine.make_call(args.target)
                 confirmed = next_event(CallState, t0 + 10, call_id=call_id, state="confirmed")
@@ -272,7 +309,7 @@ def run_engine(args: argparse.Namespace) -> int:
             # Stamps are printed at the end: printing while calls are set up would compete with
             # the engine thread for the GIL and measure the benchmark instead of the engine.
             incoming: list[float] = []
-            while not done.is_set():
+            while not commands.eof.is_set():
                 with contextlib.suppress(queue.Empty):
                     event, stamp = events.get(timeout=0.05)
                     if isinstance(event, IncomingCall):
@@ -321,6 +358,18 @@ class Peer:
             if key in line:
                 return line
 
+    def send(self, line: str) -> None:
+        """One command line to the peer."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def close_stdin(self) -> None:
+        """EOF on the peer's stdin: callers finish, callees print their stamps."""
+        if self.proc.stdin is not None and not self.proc.stdin.closed:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+
     def finish(self, timeout: float = 15.0) -> int:
         """Close stdin (the signal to stop) and wait for the exit code."""
         if self.proc.stdin is not None:
@@ -340,41 +389,64 @@ def peer_args(impl: str, role: str, user: str, registrar: str | None, **extra: A
     if registrar:
         argv += ["--registrar", registrar]
     for key, value in extra.items():
-        argv += [f"--{key}", str(value)]
+        argv += [f"--{key}"] + ([str(value)] if value != "" else [])  # "" marks a flag
     return argv
 
 
-def one_round(impl: str, registrar: str | None, calls: int) -> tuple[list[float], list[float], int]:
-    """Run `calls` calls between two peers of `impl`; (incoming ms, confirmed ms, failed calls)."""
-    env = {PASSWORD_ENV: "secret-1001"}
-    callee = Peer(peer_args(impl, "callee", "1001", registrar), env)
+def paired_round(registrar: str | None, calls: int, warm_up: int) -> dict[str, dict[str, list[float]]]:
+    """Engine and bare pairs side by side, their calls interleaved one by one (ms samples per impl).
+
+    Four processes live at once: an engine caller and callee, a bare caller and callee. The
+    orchestrator says "go" to one caller at a time, alternating which implementation goes first,
+    so that whatever else the machine does hits both alike; sample k of the engine and sample k of
+    the bare pair are neighbours in time. The first `warm_up` calls of each are dropped.
+    """
+    users = {"engine": ("1001", "1002"), "bare": ("1003", "1004")}
+    callees = {impl: Peer(peer_args(impl, "callee", users[impl][0], registrar),
+                          {PASSWORD_ENV: f"secret-{users[impl][0]}"}) for impl in users}
+    callers: dict[str, Peer] = {}
+    placed: dict[str, list[dict[str, Any]]] = {impl: [] for impl in users}
+    rang: dict[str, list[float]] = {}
     try:
-        address = callee.next("ready")["ready"]
-        target = f"sip:1001@{registrar.split(':', 1)[1]}" if registrar else f"sip:1001@{address}"
-        caller = Peer(
-            peer_args(impl, "caller", "1002", registrar, target=target, calls=calls, interval=PACE_S),
-            {PASSWORD_ENV: "secret-1002"},
-        )
-        try:
+        for impl, callee in callees.items():
+            address = callee.next("ready")["ready"]
+            user = users[impl][0]
+            target = f"sip:{user}@{registrar.split(':', 1)[1]}" if registrar else f"sip:{user}@{address}"
+            callers[impl] = Peer(
+                peer_args(impl, "caller", users[impl][1], registrar, target=target, interval=0, paired=""),
+                {PASSWORD_ENV: f"secret-{users[impl][1]}"},
+            )
+        for caller in callers.values():
             caller.next("ready")
-            placed = [caller.next("call") for _ in range(calls)]
+        for number in range(warm_up + calls):
+            order = ("engine", "bare") if number % 2 == 0 else ("bare", "engine")
+            for impl in order:
+                callers[impl].send("go")
+                placed[impl].append(callers[impl].next("call"))
+                time.sleep(PACE_S)  # pacing between set-ups (pjsua2's ioqueue), not a wait for a result
+        for caller in callers.values():
+            caller.close_stdin()
             caller.next("done")
-        finally:
-            caller_code = caller.finish()
-        if callee.proc.stdin is not None:
-            callee.proc.stdin.close()  # the callee then prints its stamps and exits
-        rang: list[float] = callee.next("incoming")["incoming"]
+        for impl, callee in callees.items():
+            callee.close_stdin()  # the callee then prints its stamps and exits
+            rang[impl] = callee.next("incoming")["incoming"]
     finally:
-        callee_code = callee.finish()
-    answered = [call for call in placed if call["confirmed"] is not None]
-    failed = calls - len(answered)
-    if len(rang) != calls:
-        raise RuntimeError(f"{impl}: {calls} calls placed, {len(rang)} rang")
-    incoming = [(ring - call["call"]) * 1000 for ring, call in zip(rang, placed, strict=True)]
-    confirmed = [(call["confirmed"] - call["call"]) * 1000 for call in answered]
-    if caller_code or callee_code:
-        raise RuntimeError(f"{impl} peers exited with {caller_code} (caller) and {callee_code} (callee)")
-    return incoming, confirmed, failed
+        codes = {f"{impl} caller": peer.finish() for impl, peer in callers.items()}
+        codes.update({f"{impl} callee": peer.finish() for impl, peer in callees.items()})
+    if any(codes.values()):
+        raise RuntimeError(f"peers exited with {codes}")
+    samples: dict[str, dict[str, list[float]]] = {}
+    for impl in users:
+        if len(rang[impl]) != len(placed[impl]):
+            raise RuntimeError(f"{impl}: {len(placed[impl])} calls placed, {len(rang[impl])} rang")
+        pairs = list(zip(rang[impl], placed[impl], strict=True))[warm_up:]
+        samples[impl] = {
+            "incoming": [(ring - call["call"]) * 1000 for ring, call in pairs],
+            # A call that was not confirmed counts as NaN here (and as a failure below).
+            "confirmed": [(call["confirmed"] - call["call"]) * 1000 if call["confirmed"] is not None
+                          else math.nan for _, call in pairs],
+        }
+    return samples
 
 
 @contextlib.contextmanager
@@ -398,33 +470,29 @@ def kamailio() -> Iterator[str | None]:
 
 
 def measure() -> list[Figure]:
-    """Alternate engine and bare rounds on each path and turn the medians into figures."""
+    """Paired engine and bare calls on each path; medians, their ratio and the spread of per-pair ratios."""
     figures: list[Figure] = []
     with kamailio() as registrar:
         paths: list[tuple[str, str | None]] = [("direct", None)]
         if registrar is not None:
             paths.append(("kamailio", registrar))
         for label, via in paths:
-            samples: dict[str, dict[str, list[float]]] = {
-                impl: {"incoming": [], "confirmed": []} for impl in ("engine", "bare")
-            }
-            failures = 0
-            one_round("bare", via, 3)  # warm-up: page cache, Kamailio's first transactions
-            for _ in range(ROUNDS):
-                for impl in ("engine", "bare"):
-                    incoming, confirmed, failed = one_round(impl, via, CALLS_PER_ROUND)
-                    samples[impl]["incoming"] += incoming
-                    samples[impl]["confirmed"] += confirmed
-                    failures += failed
+            samples = paired_round(via, CALLS, WARM_UP)
+            failures = sum(math.isnan(v) for impl in samples.values() for v in impl["confirmed"])
             for what in ("incoming", "confirmed"):
-                engine_ms = statistics.median(samples["engine"][what])
-                bare_ms = statistics.median(samples["bare"][what])
+                pairs = [(e, b) for e, b in zip(samples["engine"][what], samples["bare"][what], strict=True)
+                         if not (math.isnan(e) or math.isnan(b))]
+                engine_ms = statistics.median(e for e, _ in pairs)
+                bare_ms = statistics.median(b for _, b in pairs)
                 ratio = engine_ms / bare_ms
+                q1, _, q3 = statistics.quantiles([e / b for e, b in pairs], n=4)
                 figures += [
                     Figure(f"{label}: makeCall → {what} (engine, median)", round(engine_ms, 2), "ms"),
                     Figure(f"{label}: makeCall → {what} (bare pjsua2, median)", round(bare_ms, 2), "ms"),
                     Figure(f"{label}: {what} added by the engine", round(engine_ms - bare_ms, 2), "ms"),
                     Figure(f"{label}: {what} overhead ratio", round(ratio, 3), "×", "<= 1.2", ratio <= 1.2),
+                    Figure(f"{label}: {what} per-pair ratio, p25", round(q1, 3), "×"),
+                    Figure(f"{label}: {what} per-pair ratio, p75", round(q3, 3), "×"),
                 ]
             figures.append(Figure(f"{label}: failed calls", failures, "calls", "== 0", failures == 0))
     return figures
@@ -442,9 +510,10 @@ def main(argv: list[str]) -> int:
         parser.add_argument("--target")
         parser.add_argument("--calls", type=int, default=1)
         parser.add_argument("--interval", type=float, default=PACE_S)
+        parser.add_argument("--paired", action="store_true", help='place a call per "go" line on stdin')
         args = parser.parse_args(argv[1:])
         return run_engine(args) if args.impl == "engine" else run_bare(args)
-    emit("phone_setup", measure(), calls_per_path=ROUNDS * CALLS_PER_ROUND)
+    emit("phone_setup", measure(), calls_per_path=CALLS, warm_up=WARM_UP, mode="paired, interleaved")
     return 0
 
 
