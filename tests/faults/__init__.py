@@ -1,0 +1,1 @@
+"""Fault injection: the desk and its services killed, starved and slowed down mid-shift."""
