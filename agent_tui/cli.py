@@ -123,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from agent_tui.demo import run as run_demo
 
         return run_demo(args)
+    # The UIs never run httpx's own command-line client, whose import pulls click and pygments (~0.1 s).
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     from agent_tui.ui.launch import run as run_ui
 
     return run_ui(args)
