@@ -211,3 +211,22 @@ async def test_zh_wallboard() -> None:
         assert "示闲" in text
         assert "坐席" in text
         assert "实时" in text
+
+
+async def test_changes_and_ticks_reach_the_screen() -> None:
+    app, _api, _phone, feeds = make_monitor()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: feeds, what="the feed")
+        wb = board(app)
+        feeds[0].sink.snapshot(snapshot(agents=40))
+        await wait_until(pilot, lambda: wb.agents.row_count == 40, what="rows")
+
+        def line_of(username: str) -> str:
+            return next(line for line in screen_text(app).splitlines() if line.startswith(username))
+
+        await wait_until(pilot, lambda: "0:00" in line_of("agent0002"), what="first paint")
+        feeds[0].sink.event(rows_event(500, [agent_row(2, AgentStateName.NOT_READY, reason="meeting")]))
+        await wait_until(pilot, lambda: "Meeting" in line_of("agent0002"), what="the change painted")
+        # The clock cells of rows on screen tick once a second, without any event.
+        await wait_until(pilot, lambda: "0:01" in line_of("agent0003") or "0:02" in line_of("agent0003"),
+                         deadline_s=4, what="the tick painted")

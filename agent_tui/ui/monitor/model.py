@@ -81,9 +81,13 @@ class Changes:
     agents: set[str] = field(default_factory=set)
     queues: set[str] = field(default_factory=set)
     alerts: bool = False
-    oldest: float | None = None
-    """`time.monotonic()` when the oldest change in here arrived (for the event → painted figure)."""
-    events: int = 0
+    arrivals: list[float] = field(default_factory=list)
+    """`time.monotonic()` when each change in here arrived (for the event → painted figure)."""
+
+    @property
+    def oldest(self) -> float | None:
+        """When the oldest change arrived."""
+        return self.arrivals[0] if self.arrivals else None
 
     @property
     def empty(self) -> bool:
@@ -111,9 +115,7 @@ class WallboardModel:
         return utc_now() + self.skew
 
     def _touch(self) -> None:
-        if self._changes.oldest is None:
-            self._changes.oldest = self._clock()
-        self._changes.events += 1
+        self._changes.arrivals.append(self._clock())
 
     def apply_snapshot(self, snapshot: WallboardSnapshot) -> None:
         """Replace everything."""

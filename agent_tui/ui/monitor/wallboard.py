@@ -162,7 +162,7 @@ class WallboardScreen(Screen[None]):
         self.paint_times: deque[float] = deque(maxlen=1000)
         """`time.monotonic()` of each repaint."""
         self.latencies_ms: deque[float] = deque(maxlen=100_000)
-        """Oldest change → painted on the terminal, per repaint."""
+        """Change arrived → painted on the terminal, per change (event)."""
         self._last_paint = 0.0
         self._paint_timer: Timer | None = None
         self._alerts_key: tuple[Any, ...] = ()
@@ -279,14 +279,16 @@ class WallboardScreen(Screen[None]):
             self._show_alerts(now)
         if changes.full:
             self._show_link()
-        oldest = changes.oldest
-        if oldest is not None:
-            self.call_after_refresh(self._painted, oldest, rows)
+        if changes.arrivals:
+            self.call_after_refresh(self._painted, changes.arrivals, rows)
 
-    def _painted(self, oldest: float, rows: int) -> None:
-        latency = (time.monotonic() - oldest) * 1000
-        self.latencies_ms.append(latency)
-        log.info("wallboard paint: %d rows, %.1f ms", rows, latency)
+    def _painted(self, arrivals: list[float], rows: int) -> None:
+        done = time.monotonic()
+        latencies = [(done - at) * 1000 for at in arrivals]
+        self.latencies_ms.extend(latencies)
+        if log.isEnabledFor(logging.INFO):
+            log.info("wallboard paint: %d rows, %d events, oldest %.1f ms; event ms: %s", rows,
+                     len(latencies), latencies[0], ",".join(f"{ms:.0f}" for ms in latencies))
 
     def _tick(self) -> None:
         if not self.model.loaded:
