@@ -136,7 +136,7 @@ async def set_all_ready(backend: str, tokens: dict[str, str]) -> None:
 
 
 async def load(backend: str, tokens: dict[str, str], seconds: float, rate: float,
-               pty: MonitorPty) -> tuple[int, int, list[float]]:
+               pty: PtyDesk) -> tuple[int, int, list[float]]:
     """Random state changes at `rate`/s (at most 48 in flight), plus tracers; (sent, failed, tracer ms)."""
     rng = random.Random(1000)
     sent = failed = 0
