@@ -133,6 +133,10 @@ class DeskApp(App[int]):
 
     async def log_in(self, username: str, password: SecretStr) -> SessionInfo:
         """Log in to the backend; on success the desk starts its services and shows."""
+        prepare = getattr(self.services.phone, "prepare", None)
+        if callable(prepare):
+            # Load the softphone (pjsua2) while the backend checks the password, not after.
+            self.spawn_thread(prepare, "starting the phone")
         info = await self.services.backend.login(username, password)
         self.session = info
         for hook in self.services.on_logged_in:

@@ -174,6 +174,10 @@ class EnginePhone:
                 self._engine = engine
             return self._engine
 
+    def prepare(self) -> None:
+        """Make the engine now (blocking: call it on a worker thread), so `start()` finds it made."""
+        self.engine  # noqa: B018 - made on first access
+
     def set_listener(self, listener: PhoneListener | None) -> None:
         """Events go to `listener` on the engine thread."""
         with self._making:
