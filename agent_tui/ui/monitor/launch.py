@@ -23,12 +23,13 @@ log = logging.getLogger(__name__)
 class EnginePlayer:
     """Plays a recording through the phone engine's audio (`PhoneEngine.play_file`)."""
 
-    def __init__(self, engine: Any) -> None:
-        self.engine = engine
+    def __init__(self, phone: Any) -> None:
+        self.phone = phone
 
     def play(self, path: Path) -> None:
         """Play `path` into the supervisor's calls (and so into the headset through the audio bridge)."""
-        self.engine.play_file(None, path)
+        # The engine is reached only now: launch may make it lazily, after the first paint.
+        self.phone.engine.play_file(None, path)
 
 
 def monitor_options(settings: Settings, sip_directory: Mapping[str, str] | None = None) -> MonitorOptions:
@@ -52,9 +53,7 @@ def run_monitor(settings: Settings, username: str, password: SecretStr | None, *
     client = BackendClient(backend.url, verify=backend.verify_tls, ca_file=backend.ca_file,
                            timeouts=Timeouts(connect=backend.connect_timeout_s, read=backend.read_timeout_s))
     phone = build_phone(settings, store, listen) if with_phone else None
-    player = None
-    if phone is not None and hasattr(phone.engine, "play_file"):
-        player = EnginePlayer(phone.engine)
+    player = EnginePlayer(phone) if phone is not None else None
 
     def feed(sink: WallboardSink) -> WallboardFeed:
         return WallboardFeed.over(client, sink)
