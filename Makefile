@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint pytest bench peers clean
+.PHONY: demo test lint audit pytest bench peers clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,11 @@ lint: $(STAMP)
 pytest: $(STAMP) peers
 	$(BIN)/pytest
 
-test: lint pytest
+# Fails on known vulnerabilities; only warns (loudly) when the advisory service cannot be reached.
+audit: $(STAMP)
+	$(BIN)/python -m tests.security.dep_audit
+
+test: lint audit pytest
 
 bench: $(STAMP) peers
 	$(BIN)/python bench/run_all.py
