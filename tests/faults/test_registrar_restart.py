@@ -25,7 +25,7 @@ from tests.e2e.test_desk_repair_order import (
     status_line,
 )
 from tests.support.sip_peers import Kamailio, Sipp
-from tests.support.waiting import wait_for
+from tests.support.waiting import WaitTimeout, wait_for
 
 pytestmark = pytest.mark.peers
 
@@ -34,8 +34,23 @@ SHOWN_WITHIN_S = 10.0
 
 def backend_state(api: ApiClient) -> tuple[str, str | None]:
     """The agent's state and reason as the backend has them."""
-    state: dict[str, Any] = api.get(f"/v1/agents/{AGENT}/state")
+    agent: dict[str, Any] = api.get(f"/v1/agents/{AGENT}/state")  # an Agent, its state inside
+    state: dict[str, Any] = agent["state"]
     return str(state["state"]), state.get("reason")
+
+
+def wait_backend_state(api: ApiClient, expected: tuple[str, str | None], timeout: float = 10.0) -> None:
+    """Wait until the backend has the agent in `expected` (state, reason); the last seen on timeout."""
+    seen: list[tuple[str, str | None]] = []
+
+    def check() -> bool:
+        seen.append(backend_state(api))
+        return seen[-1] == expected
+
+    try:
+        wait_for(check, timeout, interval=0.1, message=f"the backend to have the agent {expected}")
+    except WaitTimeout as error:
+        raise WaitTimeout(f"{error}; last seen {seen[-1] if seen else None}") from None
 
 
 def test_registrar_killed_and_restarted_sets_phone_offline_and_back(
@@ -47,8 +62,7 @@ def test_registrar_killed_and_restarted_sets_phone_offline_and_back(
         term = start_desk(terminal, backend, kamailio, tmp_path)
         term.send_keys("r")
         term.wait_for_screen(lambda s: "● Ready" in status_line(s), 10, message="the agent Ready")
-        wait_for(lambda: backend_state(api) == ("ready", None), 10, interval=0.1,
-                 message="the backend to have the agent Ready")
+        wait_backend_state(api, ("ready", None))
 
         kamailio.kill()
         killed_at = time.monotonic()
@@ -57,8 +71,7 @@ def test_registrar_killed_and_restarted_sets_phone_offline_and_back(
             SHOWN_WITHIN_S, message="the desk showing the dead registrar and Not Ready (Phone offline)")
         shown_after = time.monotonic() - killed_at
         assert shown_after <= SHOWN_WITHIN_S, screen
-        wait_for(lambda: backend_state(api) == ("not_ready", "phone_offline"), 10, interval=0.1,
-                 message="the backend to have the agent Not Ready phone_offline")
+        wait_backend_state(api, ("not_ready", "phone_offline"))
         # Ready is refused while the phone is offline.
         term.send_keys("r")
         term.wait_for_text("The phone is offline; you stay Not Ready.", 5)
@@ -66,8 +79,7 @@ def test_registrar_killed_and_restarted_sets_phone_offline_and_back(
         kamailio.start()
         term.wait_for_screen(lambda s: "SIP ok" in status_line(s) and "● Ready" in status_line(s), 30,
                              message="the desk registered and Ready again")
-        wait_for(lambda: backend_state(api) == ("ready", None), 10, interval=0.1,
-                 message="the backend to have the agent Ready again")
+        wait_backend_state(api, ("ready", None))
 
         call = ring(sipp, kamailio, customer)
         answer_after_pop(term, customer)
