@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Path, Query
 from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,13 @@ from agent_tui.server.models import CustomerPhoneRow, TicketRow, TimelineRow
 from agent_tui.server.phones import phone_key
 
 MAX_LIMIT = 1000
+MAX_OFFSET = 2**31 - 1
+"""Past this an offset is a mistake, and past 2**63 the database cannot even take it."""
+MAX_ROW_ID = 2**63 - 1
+"""The largest id a database row can have (SQLite and PostgreSQL BIGINT)."""
+
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="Row id.")]
+"""A row id in a URL path: out of range is a 422 naming the parameter, not a database error."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +37,7 @@ class Paging:
 
 async def paging(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = 50,
-    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
 ) -> Paging:
     """The paging parameters (async: no worker thread needed)."""
     return Paging(limit, offset)

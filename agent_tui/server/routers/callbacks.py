@@ -15,7 +15,7 @@ from agent_tui.server import callback_store
 from agent_tui.server.auth import AuthUser, CurrentUser, Db
 from agent_tui.server.models import CallbackRow
 from agent_tui.server.problems import ProblemError
-from agent_tui.server.store import PageParams
+from agent_tui.server.store import PageParams, RowId
 
 router = APIRouter(prefix="/v1/callbacks", tags=["callbacks"])
 
@@ -56,7 +56,7 @@ def _mine_or_supervisor(row: CallbackRow, user: AuthUser) -> None:
 
 
 @router.post("/{callback_id}/claim")
-def claim(callback_id: int, user: CurrentUser, db: Db) -> Callback:
+def claim(callback_id: RowId, user: CurrentUser, db: Db) -> Callback:
     """Take a callback (claiming your own claim again is harmless); 409 when someone else has it."""
     with db.write() as session:
         row = _row(session, callback_id)
@@ -73,7 +73,7 @@ def claim(callback_id: int, user: CurrentUser, db: Db) -> Callback:
 
 
 @router.post("/{callback_id}/done")
-def done(callback_id: int, user: CurrentUser, db: Db,
+def done(callback_id: RowId, user: CurrentUser, db: Db,
          body: Annotated[CallbackDone | None, Body()] = None) -> Callback:
     """Close a callback (claimed by you, unclaimed, or as a supervisor); closing it again is harmless."""
     with db.write() as session:

@@ -25,7 +25,7 @@ from agent_tui.server.lookup import lookup_service
 from agent_tui.server.models import ContactRow, CustomerRow
 from agent_tui.server.phones import phone_key
 from agent_tui.server.problems import ProblemError
-from agent_tui.server.store import PageParams, set_phones
+from agent_tui.server.store import PageParams, RowId, set_phones
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
 
@@ -109,14 +109,14 @@ def _get(session: Session, customer_id: int) -> CustomerRow:
 
 
 @router.get("/{customer_id}")
-def get_customer(customer_id: int, _user: CurrentUser, db: Db) -> Customer:
+def get_customer(customer_id: RowId, _user: CurrentUser, db: Db) -> Customer:
     """One customer."""
     with db.read() as session:
         return convert.customer(_get(session, customer_id))
 
 
 @router.patch("/{customer_id}")
-def patch_customer(customer_id: int, body: CustomerPatch, _user: CurrentUser, db: Db) -> Customer:
+def patch_customer(customer_id: RowId, body: CustomerPatch, _user: CurrentUser, db: Db) -> Customer:
     """Change the fields given."""
     changes = body.model_dump(exclude_unset=True)
     for name, value in changes.items():
@@ -134,7 +134,7 @@ def patch_customer(customer_id: int, body: CustomerPatch, _user: CurrentUser, db
 
 
 @router.get("/{customer_id}/history")
-def history(customer_id: int, _user: CurrentUser, db: Db, paging: PageParams) -> Page[ContactRecord]:
+def history(customer_id: RowId, _user: CurrentUser, db: Db, paging: PageParams) -> Page[ContactRecord]:
     """The customer's contacts, newest first."""
     with db.read() as session:
         _get(session, customer_id)

@@ -41,7 +41,7 @@ from agent_tui.server.live import ON_CALL_STATES, PHONE_OFFLINE
 from agent_tui.server.models import AgentStateRow, AuditRow, UserRow
 from agent_tui.server.monitoring import MonitorSigner
 from agent_tui.server.problems import ProblemError
-from agent_tui.server.store import PageParams
+from agent_tui.server.store import PageParams, RowId
 
 router = APIRouter(tags=["supervision"])
 
@@ -159,7 +159,7 @@ def _command(body: InterventionRequest, state: AgentStateRow, call_id: str | Non
 
 
 @router.post("/v1/commands/{command_id}/ack")
-def ack_command(command_id: int, body: CommandAck, user: CurrentUser, db: Db) -> CommandState:
+def ack_command(command_id: RowId, body: CommandAck, user: CurrentUser, db: Db) -> CommandState:
     """The commanded desk reports a command done (or failed); the audit trail records it."""
     with db.write() as session:
         row = session.execute(select(AuditRow).where(AuditRow.command_id == command_id)).scalar_one_or_none()

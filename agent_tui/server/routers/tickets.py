@@ -25,7 +25,7 @@ from agent_tui.server.auth import AuthUser, CurrentUser, Db
 from agent_tui.server.db import Database
 from agent_tui.server.models import CustomerRow, TicketRow, TimelineRow
 from agent_tui.server.problems import ProblemError
-from agent_tui.server.store import PageParams, load_tickets
+from agent_tui.server.store import MAX_ROW_ID, PageParams, RowId, load_tickets
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
 
@@ -93,7 +93,7 @@ def list_tickets(
     _user: CurrentUser,
     db: Db,
     paging: PageParams,
-    customer: Annotated[int | None, Query(description="Customer id.")] = None,
+    customer: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID, description="Customer id.")] = None,
     status: Annotated[list[TicketStatus] | None, Query(description="One or more statuses.")] = None,
     ticket_type: Annotated[TicketType | None, Query(alias="type")] = None,
     assignee: Annotated[str | None, Query(max_length=200)] = None,
@@ -131,7 +131,7 @@ def _get(session: Session, ticket_id: int) -> TicketRow:
 
 
 @router.get("/{ticket_id}")
-def get_ticket(ticket_id: int, _user: CurrentUser, db: Db) -> Ticket:
+def get_ticket(ticket_id: RowId, _user: CurrentUser, db: Db) -> Ticket:
     """One ticket with its timeline and SLA deadlines as of now."""
     with db.read() as session:
         return load_tickets(session, [_get(session, ticket_id)], utc_now())[0]
@@ -139,7 +139,7 @@ def get_ticket(ticket_id: int, _user: CurrentUser, db: Db) -> Ticket:
 
 @router.patch("/{ticket_id}", response_model=Ticket, responses={409: {"description": "Not allowed now"}})
 def patch_ticket(
-    ticket_id: int, body: TicketPatch, request: Request, user: CurrentUser, db: Db, key: IdemKey = None
+    ticket_id: RowId, body: TicketPatch, request: Request, user: CurrentUser, db: Db, key: IdemKey = None
 ) -> Response:
     """Move the status (checked against the type's life cycle), assign, add a note or the return visit."""
     idempotency.check_key(key)
