@@ -44,7 +44,10 @@ SCENARIO = "repair_wire_down_en"
 
 def picking(app: Any) -> bool:
     """The scenario list is up and ready for keys."""
-    return isinstance(app.screen, ScenarioPickScreen) and app.screen.query_one(OptionList).has_focus
+    if not isinstance(app.screen, ScenarioPickScreen):
+        return False
+    lists = app.screen.query(OptionList)  # empty until the picker has composed
+    return bool(lists) and lists.first().has_focus
 
 
 async def wait_until(pilot: Pilot[Any], predicate: Callable[[], object], what: str,
