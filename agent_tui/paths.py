@@ -6,6 +6,7 @@ Every function creates its folder on first use, so callers can write at once.
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
 import platformdirs
@@ -57,3 +58,12 @@ def default_config_file() -> Path:
     if named:
         return Path(named).expanduser()
     return config_dir() / "config.toml"
+
+
+def bundled_data_dir(name: str) -> Path:
+    """Data shipped with agent-tui (`screens`, `themes`, `scenarios`): the checkout's top-level folder
+    when running from one, else the copy packaged as `agent_tui/_data/NAME`."""
+    installed = Path(str(resources.files("agent_tui") / "_data" / name))
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parents[1] / name

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from pydantic import ValidationError
 
 from agent_tui.domain.customer import Customer
 from agent_tui.domain.screen import CONDITION_OPERATORS, FieldType, ScreenDefinition, Step, StepKind
+from agent_tui.paths import bundled_data_dir
 from agent_tui.tomlfile import Loc, TomlDocument, TomlError, dotted, load_toml, validation_problem
 
 PREFILL_PATTERN = re.compile(r"^(customer|call)(\.[a-z_][a-z0-9_]*(\[[0-9]+\])?)+$")
@@ -28,19 +28,8 @@ CALL_PREFILL_KEYS = frozenset({"number", "display", "queue", "call_id", "account
 """The attributes of the ringing call a field may be prefilled from."""
 
 
-class ScreenError(Exception):
+class ScreenError(TomlError):
     """A screen file that cannot be used: `str()` gives `FILE:LINE: key: message`."""
-
-    def __init__(self, path: Path, line: int | None, key: str, message: str) -> None:
-        super().__init__(path, line, key, message)
-        self.path = path
-        self.line = line
-        self.key = key
-        self.message = message
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
-        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
 
 
 @dataclass
@@ -57,10 +46,7 @@ class ScreenLoadResult:
 
 def bundled_screens_dir() -> Path:
     """The screens shipped with agent-tui: `screens/` in a checkout, `agent_tui/_data/screens` installed."""
-    installed = Path(str(resources.files("agent_tui") / "_data" / "screens"))
-    if installed.is_dir():
-        return installed
-    return Path(__file__).resolve().parents[2] / "screens"
+    return bundled_data_dir("screens")
 
 
 def load_screens(folder: Path) -> ScreenLoadResult:

@@ -8,19 +8,16 @@ import logging
 import os
 from pathlib import Path
 
+from agent_tui.paths import bundled_data_dir
 from agent_tui.server.settings import SETTINGS_ENV, ServerSettings, default_db_url
 
 log = logging.getLogger(__name__)
 
 
 def default_screens_dir() -> Path | None:
-    """The checkout's `screens/` folder when running from one, else the copy packaged with the wheel."""
-    package = Path(__file__).resolve().parent.parent
-    checkout = package.parent / "screens"
-    if checkout.is_dir() and (package.parent / "pyproject.toml").is_file():
-        return checkout
-    packaged = package / "_data" / "screens"
-    return packaged if packaged.is_dir() else None
+    """The shipped screens (the checkout's `screens/`, else the copy packaged with the wheel)."""
+    folder = bundled_data_dir("screens")
+    return folder if folder.is_dir() else None
 
 
 def settings_from_args(args: argparse.Namespace) -> ServerSettings:

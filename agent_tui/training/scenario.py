@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -19,22 +18,12 @@ from pydantic import ValidationError
 from agent_tui.domain.screen import FieldDef, FieldType, ScreenDefinition, StepKind
 from agent_tui.domain.training import Cue, FieldExpectation, Scenario
 from agent_tui.forms.loader import bundled_screens_dir, load_screens
+from agent_tui.paths import bundled_data_dir
 from agent_tui.tomlfile import Loc, TomlDocument, TomlError, dotted, load_toml, validation_problem
 
 
-class ScenarioError(Exception):
+class ScenarioError(TomlError):
     """A scenario file that cannot be used: `str()` gives `FILE:LINE: key: message`."""
-
-    def __init__(self, path: Path, line: int | None, key: str, message: str) -> None:
-        super().__init__(path, line, key, message)
-        self.path = path
-        self.line = line
-        self.key = key
-        self.message = message
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
-        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
 
 
 @dataclass
@@ -51,10 +40,7 @@ class ScenarioLoadResult:
 
 def bundled_scenarios_dir() -> Path:
     """The shipped scenarios: `scenarios/` in a checkout, `agent_tui/_data/scenarios` when installed."""
-    installed = Path(str(resources.files("agent_tui") / "_data" / "scenarios"))
-    if installed.is_dir():
-        return installed
-    return Path(__file__).resolve().parents[2] / "scenarios"
+    return bundled_data_dir("scenarios")
 
 
 def _shipped_screens() -> dict[str, ScreenDefinition]:

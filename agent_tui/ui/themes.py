@@ -14,6 +14,8 @@ from pathlib import Path
 
 from textual.theme import Theme
 
+from agent_tui.paths import bundled_data_dir
+
 log = logging.getLogger(__name__)
 
 DEFAULT_THEME = "dark"
@@ -48,9 +50,7 @@ class ThemeProblem:
 
 def themes_dir() -> Path:
     """Where the theme files are: inside the installed wheel, else the source checkout's `themes/`."""
-    package = Path(__file__).resolve().parent.parent
-    installed = package / "_data" / "themes"
-    return installed if installed.is_dir() else package.parent / "themes"
+    return bundled_data_dir("themes")
 
 
 def theme_from_mapping(data: dict[str, object], fallback_name: str) -> Theme:
