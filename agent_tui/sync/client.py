@@ -43,6 +43,7 @@ from agent_tui.sync.errors import (
     AuthenticationRequired,
     BackendProtocolError,
     BackendRejected,
+    BackendTlsError,
     BackendUnavailable,
 )
 from agent_tui.sync.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
@@ -69,6 +70,21 @@ class Timeouts:
     def to_httpx(self) -> httpx.Timeout:
         """The same limits as an `httpx.Timeout`."""
         return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
+
+
+def certificate_error(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate verification failure behind a transport error, if that is what it is."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    for arg in exc.args:  # httpx may keep the original error as an argument rather than a cause
+        if isinstance(arg, ssl.SSLCertVerificationError):
+            return arg
+    return None
 
 
 def problem_from_response(response: httpx.Response) -> Problem:
@@ -258,6 +274,11 @@ class BackendClient:
         except httpx.TimeoutException as exc:
             raise BackendUnavailable(f"{method} {path}: timed out ({type(exc).__name__})") from exc
         except httpx.TransportError as exc:
+            refused = certificate_error(exc)
+            if refused is not None:
+                raise BackendTlsError(f"TLS error: the backend's certificate was refused "
+                                      f"({refused.verify_message or refused.reason or refused}); "
+                                      "check the backend URL and ca_file") from exc
             raise BackendUnavailable(f"{method} {path}: {type(exc).__name__}: {exc or 'no answer'}") from exc
 
     @asynccontextmanager

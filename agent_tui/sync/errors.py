@@ -33,5 +33,17 @@ class AuthenticationRequired(BackendRejected):
     """401: no token, a bad one or an expired one; the user has to log in again."""
 
 
+class BackendTlsError(SyncError):
+    """The backend's TLS certificate was refused (untrusted, expired, wrong host).
+
+    Not retryable: a misconfigured certificate or CA file does not heal by trying again, so the outbox
+    stops and the message tells the user what to fix.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class BackendProtocolError(SyncError):
     """The backend answered with a body that does not fit the contract (not JSON, wrong shape)."""

@@ -40,7 +40,7 @@ from typing import Any
 from agent_tui import paths
 from agent_tui.domain.base import Problem, utc_now
 from agent_tui.sync.client import IDEMPOTENCY_HEADER, BackendClient, Sleep, problem_from_response
-from agent_tui.sync.errors import BackendUnavailable
+from agent_tui.sync.errors import BackendTlsError, BackendUnavailable
 from agent_tui.sync.retry import RETRYABLE_STATUSES, Backoff, parse_retry_after
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,8 @@ class LinkState(StrEnum):
     OFFLINE = "offline"
     NEEDS_LOGIN = "needs_login"
     """The backend said 401: delivery is paused until `resume()`."""
+    TLS_ERROR = "tls_error"
+    """The backend's certificate was refused: delivery is paused until `resume()` (retrying cannot help)."""
 
 
 class ItemState(StrEnum):
@@ -338,7 +340,7 @@ class Outbox:
 
     def resume(self) -> None:
         """After a new login: leave "needs login" and deliver again."""
-        if self._link == LinkState.NEEDS_LOGIN:
+        if self._link in (LinkState.NEEDS_LOGIN, LinkState.TLS_ERROR):
             self._link = LinkState.UNKNOWN
             self._last_error = None
             self._publish()
@@ -374,7 +376,7 @@ class Outbox:
         """Deliver items until stopped. Safe to run as a worker; never raises but cancellation."""
         failures = 0
         while not self._stopping:
-            if self._link == LinkState.NEEDS_LOGIN:
+            if self._link in (LinkState.NEEDS_LOGIN, LinkState.TLS_ERROR):
                 await self._pause(None)
                 continue
             self._wake.clear()
@@ -396,6 +398,15 @@ class Outbox:
         headers: Mapping[str, str] = {IDEMPOTENCY_HEADER: item.idempotency_key}
         try:
             response = await self._client.send(item.method, item.path, json_body=item.body, headers=headers)
+        except BackendTlsError as exc:
+            # Stop, do not spin: the item stays queued and goes once the certificate is fixed (resume()).
+            log.warning("outbox: %s", exc.message)
+            await self._record_attempt(item, None, exc.message)
+            self._link = LinkState.TLS_ERROR
+            self._last_error = exc.message
+            self._retry_in = None
+            self._publish()
+            return None
         except BackendUnavailable as exc:
             return await self._failed(item, failures, None, exc.message, None)
         status = response.status_code

@@ -72,6 +72,13 @@ PHONE_OFFLINE = "phone_offline"
 POP_GRACE_S = 0.2
 """How long a ringing call's card waits for its lookup before it says "Looking up…": a card drawn
 twice (pending, then filled) costs a second full repaint of the card on every pop."""
+DETAILED_CALLS = 50
+"""Finished calls that keep their full lookup (matches, last case, tickets, notices: ~12 KB each);
+older ones keep only what the call history shows, so a long shift does not grow the desk's memory."""
+HISTORY_CALLS = 500
+"""Calls kept for this session's call history at all; today's figures are running totals (DeskStats)."""
+LOOKUP_CACHE_SIZE = 50
+"""Numbers whose last lookup answer is kept to paint a repeat caller's card at once."""
 SYNCING_SHOWN_AFTER_S = 1.0
 """A write still queued after this long shows "Syncing N"; shorter ones (every state change) would make
 the status bar flicker and cost two repaints per write."""
@@ -130,7 +137,10 @@ class DeskScreen(Screen[None]):
         self.t = translator
         localize_bindings(self, translator, single_keys=options.single_key_shortcuts)
         self.calls: dict[str, CallSession] = {}
-        """Every call of this session by call id, oldest first."""
+        """This session's calls by call id, oldest first: live ones and the last DETAILED_CALLS in full,
+        older ones as summaries, at most HISTORY_CALLS (see trim_calls)."""
+        self._unsynced: dict[str, CallSession] = {}
+        """Calls with a work order not yet confirmed by the outbox (the only ones a link update visits)."""
         self.active_id: str | None = None
         """The call the agent is talking on (or dialing)."""
         self.ringing_id: str | None = None
@@ -327,9 +337,42 @@ class DeskScreen(Screen[None]):
             log.info("lookup for %s failed: %s", session.call_id, error)
         else:
             if session.number:
-                self.lookup_cache[session.number] = result
+                self._cache_lookup(session.number, result)
             session.set_lookup(result)
         self._painted_card(session)
+
+    def _cache_lookup(self, number: str, result: LookupResult) -> None:
+        """Remember `number`'s answer, forgetting the least recently looked-up beyond LOOKUP_CACHE_SIZE."""
+        self.lookup_cache.pop(number, None)
+        self.lookup_cache[number] = result
+        while len(self.lookup_cache) > LOOKUP_CACHE_SIZE:
+            del self.lookup_cache[next(iter(self.lookup_cache))]
+
+    def trim_calls(self) -> None:
+        """Bound what the session keeps: old finished calls drop their lookup detail, then go entirely.
+
+        Live calls (ringing, active, held, consulting), the call still to wrap up and calls with work
+        orders not yet synced are never touched.
+        """
+        keep = {self.active_id, self.ringing_id, self.last_ended_id, *self._unsynced}
+        active = self.active
+        if active is not None:
+            keep.add(active.consult_call_id)
+        finished = [c for c in self.calls.values()
+                    if c.phase is CallPhase.ENDED and c.call_id not in keep]
+        excess = len(self.calls) - HISTORY_CALLS
+        for session in finished[:max(excess, 0)]:
+            del self.calls[session.call_id]
+        for session in finished[max(excess, 0):max(len(finished) - DETAILED_CALLS, 0)]:
+            self._summarize(session)
+
+    @staticmethod
+    def _summarize(session: CallSession) -> None:
+        """Keep only what the call history needs: number, who, times, direction, marks."""
+        session.matches = []
+        session.match = None
+        session.headers = {}
+        session.tickets = [t for t in session.tickets if not t.synced]
 
     async def _find(self, session: CallSession) -> LookupResult:
         if is_training_call(session):  # the scenario's caller, never a real customer
@@ -432,6 +475,7 @@ class DeskScreen(Screen[None]):
                 self._start_acw()
         elif self.active_id is None and self.last_ended_id is None:
             self.last_ended_id = session.call_id
+        self.trim_calls()
         self.refresh_view()
 
     def _send_record(self, session: CallSession, **wrapup: object) -> None:
@@ -480,12 +524,14 @@ class DeskScreen(Screen[None]):
             self._queued_since = time.monotonic()
         # An online link with an empty queue has delivered everything queued before it.
         synced = False
-        for session in self.calls.values():
+        for session in list(self._unsynced.values()):
             for pending in session.tickets:
                 if not pending.synced and (
                         (status.online and status.queued == 0) or pending.reference == status.delivered):
                     pending.synced = True
                     synced = True
+            if all(pending.synced for pending in session.tickets):
+                del self._unsynced[session.call_id]
         if synced:
             self.refresh_view()
         elif self._widgets_ready:
@@ -921,6 +967,7 @@ class DeskScreen(Screen[None]):
             return None
         if session is not None:
             session.tickets.append(PendingTicket(reference, ticket, synced=False))
+            self._unsynced[session.call_id] = session
         self.refresh_view()
         self.app.notify(self.t.t("Work order queued."), timeout=3)
         return reference
