@@ -117,7 +117,18 @@ class EngineCore:
         self.retired: list[EngineCall] = []
         """Calls replaced by another one, kept alive until pjsua2 reports them DISCONNECTED."""
         self.graveyard: list[EngineCall] = []
-        """Finished calls, dropped at the next loop turn (never inside their own callback)."""
+        """Calls that never got a pjsua2 call id (makeCall failed), dropped at the next loop turn.
+
+        A call that reached DISCONNECTED is NOT kept here: this build leaves its pjsua call id set, so
+        its destructor (`pjsua_call_set_user_data` + hang-up when the slot is active) acts on whatever
+        call holds that slot by then. pjsua hands slots out round-robin over only 4, so with 3-4 calls
+        at once a slot is reused within one `libHandleEvents` poll, and a deferred drop hung up (and
+        orphaned) the newer call. Dropped inside the DISCONNECTED callback, the slot is still this
+        call's and already disconnected: the destructor does nothing harmful."""
+        self.refusals: list[tuple[EngineCall, int, str]] = []
+        """Incoming calls to refuse (call, code, reason) at the next loop turn, never inside
+        onIncomingCall: a final answer there can reset the call under pjsua2, which then frees the
+        INVITE a second time (`pjsip_rx_data_free_cloned: Assertion 'rdata' failed`)."""
         self.dropped_players: list[FilePlayer] = []
         """Players taken off the bridge, dropped at the next loop turn (never inside a callback)."""
         self.closing_recordings: list[tuple[str, Path, float]] = []
@@ -270,6 +281,8 @@ class EngineCore:
         """Periodic work between event polls: drop finished calls, stats, health pings."""
         if self.graveyard:
             self.graveyard.clear()
+        if self.refusals:
+            self._send_refusals()
         if self.ringback_due and self.hub is not None:
             opts = self.options
             for call_id, due in list(self.ringback_due.items()):
@@ -400,7 +413,7 @@ class EngineCore:
         call = EngineCall(self, account, prm.callId, book)
         self.calls[call_id] = call
         if self.stopping:
-            call.hangup(op_param(503))
+            self._refuse(call, 503, "Service Unavailable")
             return
         try:
             message = str(prm.rdata.wholeMsg)
@@ -413,8 +426,7 @@ class EngineCore:
             # 481 and the call linger. A request with two of these is malformed: refuse it.
             self.log.note(f"incoming call refused with 400: repeated {', '.join(sorted(repeated))}")
             book.refused = True
-            book.local_hangup = True
-            call.hangup(op_param(400, reason="Bad Request"))
+            self._refuse(call, 400, "Bad Request")
             return
         display, uri = split_name_addr(raw.get("from", ""))
         if not uri:
@@ -448,6 +460,17 @@ class EngineCore:
         if self.options.auto_answer:
             call.answer(op_param(200))
 
+    def _refuse(self, call: EngineCall, code: int, reason: str) -> None:
+        """Refuse an incoming call with `code` at the next loop turn (see `refusals`)."""
+        call.book.local_hangup = True
+        self.refusals.append((call, code, reason))
+
+    def _send_refusals(self) -> None:
+        refusals, self.refusals = self.refusals, []
+        for call, code, reason in refusals:
+            if not call.book.ended:
+                call.hangup(op_param(code, reason=reason))
+
     def _monitor_call(self, call: EngineCall, mode: str, headers: dict[str, str], who: str) -> None:
         key = self.options.monitor_key
         token = headers.get("X-Monitor-Token", "")
@@ -458,8 +481,7 @@ class EngineCore:
         )
         if not valid:
             self.log.note(f"monitoring call refused: mode={mode!r}, token invalid or expired")
-            call.book.local_hangup = True
-            call.hangup(op_param(403, reason="Forbidden"))
+            self._refuse(call, 403, "Forbidden")
             return
         monitor: MonitorMode = mode  # type: ignore[assignment]
         call.book.monitor = monitor
@@ -478,8 +500,7 @@ class EngineCore:
         book = call.book
         if book.replaced:
             if state == pj.PJSIP_INV_STATE_DISCONNECTED and call in self.retired:
-                self.retired.remove(call)
-                self.graveyard.append(call)
+                self.retired.remove(call)  # dropped now, in its own DISCONNECTED (see `graveyard`)
             return
         code = int(info.lastStatusCode)
         reason = clean_text(str(info.lastReason), 120)
@@ -536,8 +557,7 @@ class EngineCore:
         self._ringback(book.public_id, False)
         if book.refused:  # never announced: nothing to report
             if self.calls.get(book.public_id) is call:
-                del self.calls[book.public_id]
-            self.graveyard.append(call)
+                del self.calls[book.public_id]  # the last reference: dropped here (see `graveyard`)
             return
         stats = read_stats(call, final=True) if book.answered_at is not None else None
         if stats is None and book.last_stats is not None:
@@ -548,8 +568,7 @@ class EngineCore:
         if self.hub is not None and book.public_id in self.hub.players:
             self.end_playback(book.public_id, "call ended")
         if self.calls.get(book.public_id) is call:
-            del self.calls[book.public_id]
-        self.graveyard.append(call)
+            del self.calls[book.public_id]  # the last reference: dropped in this callback (see `graveyard`)
         if self.hub is not None:
             before = len(self.hub.links)
             self.hub.links = {link for link in self.hub.links if book.public_id not in link}
@@ -945,6 +964,7 @@ class EngineCore:
                 deadline = time.monotonic() + 1.5
                 while time.monotonic() < deadline and any(not c.book.ended for c in self.calls.values()):
                     ep.libHandleEvents(20)
+                    self._send_refusals()  # INVITEs that came in meanwhile get their 503
                 for call in list(self.calls.values()):
                     self._drop_recorder(call)
                 if self.hub is not None:
@@ -955,6 +975,7 @@ class EngineCore:
                 while self.closing_recordings:  # the bridge closes the WAVs on its clock thread
                     ep.libHandleEvents(10)
                     self._report_recordings(time.monotonic())
+                self.refusals.clear()
                 self.calls.clear()
                 self.retired.clear()
                 self.graveyard.clear()
