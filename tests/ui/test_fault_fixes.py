@@ -20,6 +20,8 @@ from agent_tui.ui.app import DeskApp
 from agent_tui.ui.calls import CallPhase, LookupState
 from agent_tui.ui.options import DeskOptions
 from agent_tui.ui.screens import desk as desk_module
+from agent_tui.ui.widgets.customer_card import CustomerCard
+from agent_tui.ui.widgets.status_bar import StatusBar
 from tests.ui.doubles import FakeBackend, customer, full_match
 from tests.ui.helpers import lookup_is, make_app, wait_until
 
@@ -119,3 +121,30 @@ async def test_outbox_stops_on_a_tls_error_and_says_so(tmp_path: Path) -> None:
     assert (status.last_error or "").startswith("TLS error:")
     assert status.retry_in is None
     await outbox.close()
+
+
+async def test_slow_lookup_marks_the_card_and_keeps_the_mark(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(desk_module, "SLOW_LOOKUP_S", 0.3)
+    c = customer()
+    backend = FakeBackend({"13800138000": [full_match(c)]})
+    app, phone, _, _ = make_app(backend)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.desk.logged_in, what="login")
+        backend.delay = 1.0  # slower than SLOW_LOOKUP_S
+        phone.ring()
+        await wait_until(pilot, lambda: "(slow)" in app.desk.query_one(CustomerCard).shown, what="slow mark")
+        assert "Looking up" in app.desk.query_one(CustomerCard).shown
+        await wait_until(pilot, lambda: lookup_is(app, LookupState.FOUND), what="card")
+        await wait_until(pilot, lambda: "张三" in app.desk.query_one(CustomerCard).shown, what="card painted")
+        assert "slow backend" in app.desk.query_one(CustomerCard).shown
+        assert "slow" in app.desk.query_one(StatusBar).cell("link").shown
+
+
+async def test_fast_lookup_has_no_slow_mark() -> None:
+    backend = FakeBackend({"13800138000": [full_match(customer())]})
+    app, phone, _, _ = make_app(backend)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.desk.logged_in, what="login")
+        phone.ring()
+        await wait_until(pilot, lambda: "张三" in app.desk.query_one(CustomerCard).shown, what="card painted")
+        assert "slow" not in app.desk.query_one(CustomerCard).shown

@@ -69,9 +69,13 @@ from agent_tui.ui.widgets.status_bar import StatusBar
 log = logging.getLogger(__name__)
 
 PHONE_OFFLINE = "phone_offline"
+TLS_ERROR_PREFIX = "TLS error"
+"""How the outbox's last error starts when the backend's certificate was refused (it stops sending)."""
 POP_GRACE_S = 0.2
 """How long a ringing call's card waits for its lookup before it says "Looking up…": a card drawn
 twice (pending, then filled) costs a second full repaint of the card on every pop."""
+SLOW_LOOKUP_S = 1.0
+"""A lookup still running after this long marks the call's card "slow backend" (and keeps the mark)."""
 DETAILED_CALLS = 50
 """Finished calls that keep their full lookup (matches, last case, tickets, notices: ~12 KB each);
 older ones keep only what the call history shows, so a long shift does not grow the desk's memory."""
@@ -157,6 +161,8 @@ class DeskScreen(Screen[None]):
         """The desk itself set Not Ready because the phone went offline (and will undo it)."""
         self.acw_started: float | None = None
         self.lookup_cache: dict[str, LookupResult] = {}
+        self.slow_lookups: set[str] = set()
+        """Calls whose lookup took longer than SLOW_LOOKUP_S: their card says "slow backend"."""
         self.logged_in = False
         self._widgets_ready = False
         self._view_scheduled = False
@@ -306,6 +312,7 @@ class DeskScreen(Screen[None]):
         if self._held_states is None:
             self._held_states = []
         self.set_timer(POP_GRACE_S, lambda: self._stop_waiting(session.call_id))
+        self.set_timer(SLOW_LOOKUP_S, lambda: self._lookup_slow(session))
         self.refresh_view()
         if self.active_id is not None:
             self.app.notify(self.t.t("Call waiting: {number}", number=session.number), timeout=4)
@@ -316,6 +323,12 @@ class DeskScreen(Screen[None]):
         self.flush_state_writes()
         if self._card_waits_for == call_id:
             self._card_waits_for = None
+            self.refresh_view()
+
+    def _lookup_slow(self, session: CallSession) -> None:
+        """The lookup is still running: mark the call slow (the mark stays once the card arrives)."""
+        if session.lookup is LookupState.PENDING and session.call_id in self.calls:
+            self.slow_lookups.add(session.call_id)
             self.refresh_view()
 
     def _start_lookup(self, session: CallSession) -> None:
@@ -363,6 +376,7 @@ class DeskScreen(Screen[None]):
         excess = len(self.calls) - HISTORY_CALLS
         for session in finished[:max(excess, 0)]:
             del self.calls[session.call_id]
+            self.slow_lookups.discard(session.call_id)
         for session in finished[max(excess, 0):max(len(finished) - DETAILED_CALLS, 0)]:
             self._summarize(session)
 
@@ -517,6 +531,10 @@ class DeskScreen(Screen[None]):
 
     def handle_link_status(self, status: LinkStatus) -> None:
         """The outbox reports the link to the backend."""
+        if (status.detail.startswith(TLS_ERROR_PREFIX) and not status.online
+                and status.detail != self.link.detail):
+            message = self.t.t("Cannot save to the backend: {detail}", detail=clean(status.detail, 300))
+            self.app.notify(message, severity="error", timeout=20)
         self.link = status
         if not status.queued:
             self._queued_since = None
@@ -609,7 +627,8 @@ class DeskScreen(Screen[None]):
             if session.lookup is LookupState.PENDING:
                 return  # the previous card stays a moment longer: see POP_GRACE_S
             self._card_waits_for = None
-        self.query_one(CustomerCard).show(self.t, session)
+        slow = session is not None and session.call_id in self.slow_lookups
+        self.query_one(CustomerCard).show(self.t, session, slow=slow)
 
     def _paint_status(self) -> None:
         t = self.t.t
@@ -643,7 +662,13 @@ class DeskScreen(Screen[None]):
             bar.cell("sip").show(t("SIP down!"), "-bad")
         settling = self._queued_since is not None and (
             time.monotonic() - self._queued_since < SYNCING_SHOWN_AFTER_S)
-        if self.link.online and (not self.link.queued or settling):
+        focus = self.focus_call
+        slow = focus is not None and focus.call_id in self.slow_lookups
+        if not self.link.online and self.link.detail.startswith(TLS_ERROR_PREFIX):
+            bar.cell("link").show(t("TLS error, {count} queued", count=self.link.queued), "-bad")
+        elif self.link.online and slow and (not self.link.queued or settling):
+            bar.cell("link").show(t("Online, slow"), "-warn")
+        elif self.link.online and (not self.link.queued or settling):
             bar.cell("link").show(t("Online"), "-ok")
         elif self.link.online:
             bar.cell("link").show(t("Syncing {count}", count=self.link.queued), "-warn")

@@ -94,8 +94,8 @@ def _notice(t: Translator, n: OutageNotice) -> list[Part]:
             f"  {_when(n.starts_at)}{until}  ({clean(n.area, 60)})\n"]
 
 
-def card_content(t: Translator, session: CallSession | None) -> Content:
-    """The whole card for `session` (an idle hint when there is no call)."""
+def card_content(t: Translator, session: CallSession | None, *, slow: bool = False) -> Content:
+    """The whole card for `session` (an idle hint when there is no call); `slow`: the lookup was slow."""
     parts: list[Part] = []
     if session is None:
         parts.append((t.t("Waiting for calls."), "bold"))
@@ -104,6 +104,11 @@ def card_content(t: Translator, session: CallSession | None) -> Content:
     number = clean(session.number, 40) or t.t("unknown number")
     if session.lookup is LookupState.PENDING:
         parts.append((t.t("Looking up {number}…", number=number), "italic"))
+        if slow:
+            parts.append((f" ({t.t('slow')})", "bold $warning"))
+    elif slow:
+        parts.append((f"[{t.t('slow backend')}]", "bold $warning"))
+        parts.append("\n")
     elif session.lookup is LookupState.FAILED:
         parts.append((t.t("Customer lookup failed: {detail}", detail=clean(session.lookup_error, 200)),
                       "bold reverse $error"))
@@ -171,9 +176,9 @@ class CustomerCard(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("", id="card-body", markup=False)
 
-    def show(self, t: Translator, session: CallSession | None) -> bool:
+    def show(self, t: Translator, session: CallSession | None, *, slow: bool = False) -> bool:
         """Repaint the card for `session` when it changed; returns whether it did."""
-        content = card_content(t, session)
+        content = card_content(t, session, slow=slow)
         if self._content is not None and content.is_same(self._content):
             return False
         self._content = content
