@@ -1,34 +1,29 @@
 """The trainer's console App (`agent-tui train`): thin wiring of services, themes and translation.
 
+Themes, keys and the one error handler (`report_error`, `spawn`) come from
+`agent_tui.ui.base_app.AgentTuiApp`.
+
 Keys: see `agent_tui.ui.train.console`; ctrl+q quits (every simulated caller started here ends too).
 """
 
 from __future__ import annotations
 
-import logging
-import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 
 from pydantic import SecretStr
-from textual.app import App
-from textual.binding import Binding, BindingType
-from textual.worker import Worker
 
 from agent_tui.domain.session import Role, SessionInfo
 from agent_tui.i18n import Translator
-from agent_tui.ui.bindings import localize_bindings
+from agent_tui.ui.base_app import AgentTuiApp
 from agent_tui.ui.messages import LiveEventMessage
 from agent_tui.ui.options import DeskOptions
 from agent_tui.ui.services import LiveEvents
 from agent_tui.ui.text import clean
-from agent_tui.ui.themes import THEME_VARIABLE_DEFAULTS, choose_theme, load_themes
 from agent_tui.ui.train.api import TrainingBackend
 from agent_tui.ui.train.caller_process import CallerLauncher
 from agent_tui.ui.train.console import ConsoleScreen
-
-log = logging.getLogger(__name__)
 
 
 class Authenticator(Protocol):
@@ -51,44 +46,22 @@ class ConsoleServices:
     on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
-class TrainApp(App[int]):
+class TrainApp(AgentTuiApp):
     """The trainer's console."""
 
     TITLE = "agent-tui train"
-    CSS = """
-    Screen { background: $background; }
-    Toast { max-width: 70; }
-    """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
-    ]
 
     def __init__(self, services: ConsoleServices, options: DeskOptions | None = None, *,
                  password: SecretStr | None = None, translator: Translator | None = None) -> None:
-        self.no_color_requested = "NO_COLOR" in os.environ
-        super().__init__()
+        super().__init__(options or DeskOptions(username="trainer01"), password=password,
+                         translator=translator)
         self.services = services
-        self.options = options or DeskOptions(username="trainer01")
-        self.translator = translator or Translator(self.options.language)
-        self.session: SessionInfo | None = None
-        self._password = password
         self.console_screen = ConsoleScreen(services, self.translator,
                                             single_keys=self.options.single_key_shortcuts)
-        themes, self.theme_problems = load_themes()
-        for theme in themes:
-            self.register_theme(theme)
-        localize_bindings(self, self.translator, single_keys=self.options.single_key_shortcuts)
-        if self.options.keymap:
-            self.set_keymap(dict(self.options.keymap))
-
-    def get_theme_variable_defaults(self) -> dict[str, str]:
-        """Our CSS variables, for themes that do not set them all."""
-        return {**super().get_theme_variable_defaults(), **THEME_VARIABLE_DEFAULTS}
 
     def on_mount(self) -> None:
         """Pick the theme, show the console, log in (asking for the password when none was given)."""
-        self.theme = choose_theme(self.options.theme, no_color=self.no_color_requested,
-                                  colour_system=self.console.color_system, known=set(self.available_themes))
+        self.apply_theme()
         if self.services.events is not None:
             self.services.events.set_listener(self._live_listener)
         self.push_screen(self.console_screen)
@@ -131,29 +104,4 @@ class TrainApp(App[int]):
     async def on_unmount(self) -> None:
         """End the simulated callers, then what launch started."""
         await self.console_screen.stop_callers()
-        for hook in self.services.on_shutdown:
-            try:
-                await hook()
-            except Exception:
-                log.exception("shutdown hook failed")
-
-    def report_error(self, error: BaseException, what: str) -> None:
-        """An error as a notification in the UI language (details in the log)."""
-        log.warning("%s: %s", what, error, exc_info=error)
-        self.notify(self.translator.t("Failed while {what}: {detail}", what=self.translator.t(what),
-                                      detail=clean(f"{error}" or type(error).__name__, 200)),
-                    severity="error", timeout=8)
-
-    def spawn(self, node: Any, work: Callable[[], Awaitable[Any]], what: str, *, group: str = "default",
-              exclusive: bool = False) -> Worker[None]:
-        """Run async `work` in a worker of `node`; an error becomes a notification."""
-
-        async def guarded() -> None:
-            try:
-                await work()
-            except Exception as error:
-                self.report_error(error, what)
-
-        worker: Worker[None] = node.run_worker(guarded(), group=group, exclusive=exclusive,
-                                               exit_on_error=False)
-        return worker
+        await self.run_shutdown_hooks(self.services.on_shutdown)
