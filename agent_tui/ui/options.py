@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 ClockMode = Literal["seconds", "minutes", "off"]
@@ -36,3 +37,7 @@ class DeskOptions:
     """A screen-pop lookup slower than this is abandoned and the card says so."""
     auto_ready_after_acw: bool = True
     """Go Ready by itself when after-call work ends."""
+    recordings_dir: Path | None = None
+    """Where the phone records calls; None when recording is off."""
+    recordings_min_free_mb: int = 50
+    """Warn at answer when the recordings disk has less free space than this."""

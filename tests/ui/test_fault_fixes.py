@@ -12,7 +12,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from agent_tui.phone.events import CallEnded, CallState
+from agent_tui.phone.events import CallEnded, CallState, RecordingReady
 from agent_tui.sync.client import BackendClient
 from agent_tui.sync.errors import BackendTlsError, BackendUnavailable
 from agent_tui.sync.outbox import LinkState, Outbox, OutboxStatus
@@ -148,3 +148,49 @@ async def test_fast_lookup_has_no_slow_mark() -> None:
         phone.ring()
         await wait_until(pilot, lambda: "张三" in app.desk.query_one(CustomerCard).shown, what="card painted")
         assert "slow" not in app.desk.query_one(CustomerCard).shown
+
+
+def talking(app: DeskApp, call_id: str = "c1") -> bool:
+    """Whether the call is up."""
+    call = app.desk.calls.get(call_id)
+    return call is not None and call.phase is CallPhase.TALKING
+
+
+def notices(app: DeskApp) -> list[str]:
+    """The texts of the notifications on screen now."""
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_answer_warns_when_the_recordings_disk_is_nearly_full(tmp_path: Path) -> None:
+    # Any real folder has less than a petabyte free: the threshold makes this one "nearly full".
+    options = DeskOptions(username="agent1", recordings_dir=tmp_path, recordings_min_free_mb=10**9)
+    app, phone, _, _ = make_app(FakeBackend({"13800138000": [full_match(customer())]}), options=options)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.desk.logged_in, what="login")
+        phone.ring()
+        phone.emit(CallState(call_id="c1", state="confirmed"))
+        await wait_until(pilot, lambda: any("recordings disk" in n for n in notices(app)), what="warning")
+        assert talking(app)
+
+
+async def test_no_space_warning_with_room_to_spare(tmp_path: Path) -> None:
+    options = DeskOptions(username="agent1", recordings_dir=tmp_path, recordings_min_free_mb=0)
+    app, phone, _, _ = make_app(FakeBackend({"13800138000": [full_match(customer())]}), options=options)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.desk.logged_in, what="login")
+        phone.ring()
+        phone.emit(CallState(call_id="c1", state="confirmed"))
+        await wait_until(pilot, lambda: talking(app), what="talking")
+        await pilot.pause()
+        assert not any("recordings disk" in n for n in notices(app))
+
+
+async def test_an_empty_recording_is_reported(tmp_path: Path) -> None:
+    empty = tmp_path / "c1.wav"
+    empty.write_bytes(b"RIFF" + b"\0" * 40)  # a header and no audio
+    options = DeskOptions(username="agent1", recordings_dir=tmp_path, recordings_min_free_mb=0)
+    app, phone, _, _ = make_app(options=options)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.desk.logged_in, what="login")
+        phone.emit(RecordingReady(call_id="c1", path=str(empty)))
+        await wait_until(pilot, lambda: any("holds no audio" in n for n in notices(app)), what="report")

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -50,6 +52,7 @@ from agent_tui.phone.events import (
     EngineStopped,
     Health,
     IncomingCall,
+    RecordingReady,
     Registration,
     Transferred,
 )
@@ -67,6 +70,8 @@ from agent_tui.ui.widgets.customer_card import CustomerCard
 from agent_tui.ui.widgets.status_bar import StatusBar
 
 log = logging.getLogger(__name__)
+WAV_HEADER_BYTES = 44
+"""A WAV file this size or smaller holds no audio."""
 
 PHONE_OFFLINE = "phone_offline"
 TLS_ERROR_PREFIX = "TLS error"
@@ -293,7 +298,43 @@ class DeskScreen(Screen[None]):
         elif isinstance(event, EngineError):
             self.app.notify(self.t.t("Phone error: {message}", message=clean(event.message, 200)),
                             severity="error")
+        elif isinstance(event, RecordingReady):
+            self._check_recording(event)
+        if isinstance(event, CallState) and event.state == "confirmed":
+            self._check_recording_space()
         self.supervisor.phone_event(event)
+
+    def _recordings_free_mb(self) -> float | None:
+        folder = self.options.recordings_dir
+        if folder is None:
+            return None
+        try:
+            return shutil.disk_usage(folder).free / 1_048_576
+        except OSError:
+            return 0.0
+
+    def _check_recording_space(self) -> None:
+        """At answer: warn when this call is unlikely to be recorded (the call goes on regardless)."""
+        free = self._recordings_free_mb()
+        if free is not None and free < self.options.recordings_min_free_mb:
+            self.app.notify(self.t.t(
+                "The recordings disk is almost full ({free} MB free): this call may not be recorded.",
+                free=f"{free:.0f}"), severity="warning", timeout=10)
+
+    def _check_recording(self, event: RecordingReady) -> None:
+        """A recording that holds no audio (a WAV header is 44 bytes) is a failed recording: say so."""
+        try:
+            size = Path(event.path).stat().st_size
+        except OSError:
+            size = 0
+        if size <= WAV_HEADER_BYTES:
+            log.warning("recording of %s is empty: %s", event.call_id, event.path)
+            free = self._recordings_free_mb()
+            if free is not None and free < self.options.recordings_min_free_mb:
+                text = self.t.t("Recording failed: the recordings disk is full.")
+            else:
+                text = self.t.t("Recording failed: {path} holds no audio.", path=clean(event.path, 200))
+            self.app.notify(text, severity="error", timeout=10)
 
     def _incoming(self, event: IncomingCall) -> None:
         session = CallSession(
