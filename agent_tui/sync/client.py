@@ -38,6 +38,7 @@ from agent_tui.domain.customer import (
 from agent_tui.domain.notice import KbArticle, OutageNotice
 from agent_tui.domain.screen import ScreenDefinition, ScreenSummary
 from agent_tui.domain.session import SessionInfo
+from agent_tui.domain.supervision import Callback
 from agent_tui.domain.ticket import Ticket, TicketCreate, TicketPatch, TicketStatus
 from agent_tui.sync.errors import (
     AuthenticationRequired,
@@ -481,6 +482,10 @@ class BackendClient:
     async def list_reasons(self) -> list[str]:
         """`GET /v1/reasons`: the Not Ready reason codes the backend offers."""
         return await self._all_pages("/v1/reasons", TypeAdapter(list[str]), "reasons")
+
+    async def list_callbacks(self) -> list[Callback]:
+        """`GET /v1/callbacks`: open and claimed callbacks, oldest first (all pages)."""
+        return await self._all_pages("/v1/callbacks", TypeAdapter(list[Callback]), "callbacks")
 
     async def list_screens(self) -> list[ScreenSummary]:
         """`GET /v1/screens`: every call screen (all pages)."""

@@ -34,7 +34,7 @@ from agent_tui.sync.client import BackendClient, Timeouts
 from agent_tui.sync.events import EventStream
 from agent_tui.sync.outbox import Delivery, LinkState, Outbox, OutboxStatus
 from agent_tui.ui.options import DeskOptions
-from agent_tui.ui.services import DeskServices, LinkListener, LinkStatus, PhoneListener
+from agent_tui.ui.services import DeskServices, LinkListener, LinkStatus, PendingCallback, PhoneListener
 from agent_tui.ui.supervisor_commands import BackendSupervision
 from agent_tui.ui.train.launch import desk_training, run_console
 
@@ -124,6 +124,21 @@ class LiveStream:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
+
+
+class BackendCallbacks:
+    """The callback list (callers recorded while every agent was busy) from the backend."""
+
+    def __init__(self, client: BackendClient) -> None:
+        self.client = client
+
+    async def list_callbacks(self) -> list[PendingCallback]:
+        """Open and claimed callbacks, oldest first."""
+        return [
+            PendingCallback(number=c.number, at=c.queued_at, customer_name=c.customer_name or "",
+                            queue=c.queue or "", id=str(c.id))
+            for c in await self.client.list_callbacks()
+        ]
 
 
 class BackendScreens:
@@ -428,6 +443,7 @@ def run_desk(settings: Settings, username: str, password: str | SecretStr | None
         phone.monitor_key = supervision.monitor_key
     services = DeskServices(
         backend=client, writes=writes, phone=phone, screens=BackendScreens(client), events=live,
+        callbacks=BackendCallbacks(client),
         secrets=StoreSecrets(store, settings) if store is not None else None,
         drafts=DraftStore(state_dir() / "drafts"), training=desk_training(settings, client),
         supervision=supervision,

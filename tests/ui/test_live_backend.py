@@ -127,3 +127,20 @@ async def test_pop_and_repair_order_against_the_real_backend(server: str) -> Non
 
         await wait_until(pilot, ticket_found, deadline_s=15, what="the ticket in the backend")
         await wait_until(pilot, lambda: "synced" in screen_text(app), deadline_s=10, what="synced mark")
+
+
+async def test_the_callback_list_comes_from_the_backend(server: str) -> None:
+    from pydantic import SecretStr
+
+    from agent_tui.ui.launch import BackendCallbacks
+
+    client = BackendClient(server)
+    try:
+        session = await client.login("agent01", SecretStr("demo"))
+        listed = await BackendCallbacks(client).list_callbacks()
+    finally:
+        await client.aclose()
+    raw = rest(server, "/v1/callbacks", session.token.get_secret_value(), limit=1000)["items"]
+    assert listed, "the demo seed has callers waiting for a callback"
+    assert [(c.id, c.number) for c in listed] == [(str(r["id"]), r["number"]) for r in raw]
+    assert listed == sorted(listed, key=lambda c: c.at), "oldest first"
