@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from agent_tui.sync.client import BackendClient
-from agent_tui.sync.errors import BackendUnavailable
+from agent_tui.sync.errors import BackendTlsError, BackendUnavailable
 
 
 class Health(http.server.BaseHTTPRequestHandler):
@@ -68,10 +68,13 @@ def https_url(self_signed: tuple[Path, Path]) -> Iterator[str]:
 
 async def test_self_signed_certificate_is_refused_by_default(https_url: str) -> None:
     async with BackendClient(https_url) as client:
-        with pytest.raises(BackendUnavailable) as caught:
+        with pytest.raises(BackendTlsError) as caught:
             await client.health()
+    # Not a retryable outage: a certificate problem does not go away by trying again.
+    assert not isinstance(caught.value, BackendUnavailable)
     message = str(caught.value)
-    assert "CERTIFICATE_VERIFY_FAILED" in message or "certificate verify failed" in message, message
+    assert message.startswith("TLS error"), message
+    assert "certificate was refused" in message, message
     assert "self-signed" in message or "self signed" in message, message
 
 
