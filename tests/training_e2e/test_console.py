@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 from pydantic import SecretStr
@@ -21,6 +19,7 @@ from agent_tui.ui.train.card_screen import ScoreCardScreen
 from agent_tui.ui.train.history_screen import HistoryScreen
 from agent_tui.ui.train.scenario_pick import ScenarioPickScreen
 from tests.training_e2e.doubles import FakeLauncher, FakeTrainingApi
+from tests.training_e2e.pilot_helpers import picking, wait_until
 
 SCENARIO = "repair_wire_down_en"
 
@@ -38,20 +37,6 @@ def make_console(api: FakeTrainingApi, language: str = "en") -> tuple[TrainApp, 
     return app, launcher
 
 
-def picking(app: Any) -> bool:
-    """The scenario list is up and ready for keys."""
-    if not isinstance(app.screen, ScenarioPickScreen):
-        return False
-    lists = app.screen.query(OptionList)  # empty until the picker has composed
-    return bool(lists) and lists.first().has_focus
-
-
-async def wait_until(pilot: Pilot[Any], predicate: Callable[[], object], what: str,
-                     deadline_s: float = 5) -> None:
-    deadline = time.monotonic() + deadline_s
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await pilot.pause(0.01)
 
 
 def table_text(app: TrainApp) -> str:

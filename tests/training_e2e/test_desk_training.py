@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
-from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 from agent_tui.domain.agent import AgentStateName
@@ -27,6 +24,7 @@ from agent_tui.ui.train.panel import TrainingPanel
 from agent_tui.ui.train.scenario_pick import ScenarioPickScreen
 from agent_tui.ui.train.services import DeskTrainingServices
 from tests.training_e2e.doubles import FakeLauncher, FakeTrainingApi, shipped
+from tests.training_e2e.pilot_helpers import picking, wait_until
 from tests.ui.doubles import FakeBackend, FakePhone, FakeWrites, LocalScreens
 
 SCENARIO = "repair_wire_down_en"
@@ -53,20 +51,6 @@ def make_desk() -> tuple[DeskApp, FakePhone, FakeWrites, FakeTrainingApi, FakeLa
     return app, phone, writes, api, launcher
 
 
-def picking(app: Any) -> bool:
-    """The scenario list is up and ready for keys."""
-    if not isinstance(app.screen, ScenarioPickScreen):
-        return False
-    lists = app.screen.query(OptionList)  # empty until the picker has composed
-    return bool(lists) and lists.first().has_focus
-
-
-async def wait_until(pilot: Pilot[Any], predicate: Callable[[], object], what: str,
-                     deadline_s: float = 10) -> None:
-    deadline = time.monotonic() + deadline_s
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await pilot.pause(0.01)
 
 
 def desk_of(app: DeskApp) -> DeskScreen:

@@ -10,14 +10,11 @@ lower and the card names the miss.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 from pydantic import SecretStr
-from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 from agent_tui.config import Settings
@@ -38,24 +35,11 @@ from tests.e2e.backend import DEMO_PASSWORD, RealBackend
 from tests.support.peers import require_binary
 from tests.support.sip_peers import Kamailio, password_of
 from tests.support.waiting import wait_for
+from tests.training_e2e.pilot_helpers import picking, wait_until
 
 SCENARIO = "repair_wire_down_en"
 
 
-def picking(app: Any) -> bool:
-    """The scenario list is up and ready for keys."""
-    if not isinstance(app.screen, ScenarioPickScreen):
-        return False
-    lists = app.screen.query(OptionList)  # empty until the picker has composed
-    return bool(lists) and lists.first().has_focus
-
-
-async def wait_until(pilot: Pilot[Any], predicate: Callable[[], object], what: str,
-                     deadline_s: float) -> None:
-    deadline = time.monotonic() + deadline_s
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await pilot.pause(0.05)
 
 
 async def practise(backend: RealBackend, kamailio: Kamailio, username: str, *,

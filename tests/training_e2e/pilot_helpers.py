@@ -1,0 +1,29 @@
+"""Pilot helpers shared by the training tests: wait on a condition, see the scenario picker ready."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import OptionList
+
+from agent_tui.ui.train.scenario_pick import ScenarioPickScreen
+
+
+def picking(app: Any) -> bool:
+    """The scenario list is up and ready for keys."""
+    if not isinstance(app.screen, ScenarioPickScreen):
+        return False
+    lists = app.screen.query(OptionList)  # empty until the picker has composed
+    return bool(lists) and lists.first().has_focus
+
+
+async def wait_until(pilot: Pilot[Any], predicate: Callable[[], object], what: str,
+                     deadline_s: float = 10) -> None:
+    """Let the app run until `predicate` holds; fail after `deadline_s`."""
+    deadline = time.monotonic() + deadline_s
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await pilot.pause(0.02)
