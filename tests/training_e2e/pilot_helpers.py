@@ -17,7 +17,9 @@ def picking(app: Any) -> bool:
     if not isinstance(app.screen, ScenarioPickScreen):
         return False
     lists = app.screen.query(OptionList)  # empty until the picker has composed
-    return bool(lists) and lists.first().has_focus
+    # A highlight exists only once the picker's on_mount ran: before that, a highlight set by the test
+    # would be reset to the first scenario.
+    return bool(lists) and lists.first().has_focus and lists.first().highlighted is not None
 
 
 async def wait_until(pilot: Pilot[Any], predicate: Callable[[], object], what: str,
