@@ -380,6 +380,8 @@ class DeskSettings(_Section):
     """…should be at least this fraction of the offered calls."""
     draft_autosave_s: float = Field(default=2.0, gt=0, le=60)
     """Seconds between saves of the screen being filled in, so nothing typed is lost."""
+    slow_lookup_s: float = Field(default=1.0, gt=0, le=60)
+    """A ringing call's customer lookup slower than this shows "slow lookup (N.N s)" on the card."""
 
 
 def _pair(value: object) -> object:

@@ -35,6 +35,8 @@ class DeskOptions:
     """First-call resolution below this shows in the warning colour."""
     lookup_timeout_s: float = 3.0
     """A screen-pop lookup slower than this is abandoned and the card says so."""
+    slow_lookup_s: float = 1.0
+    """A screen-pop lookup slower than this marks the card "slow lookup (N.N s)" (and the link cell)."""
     auto_ready_after_acw: bool = True
     """Go Ready by itself when after-call work ends."""
     recordings_dir: Path | None = None

@@ -123,20 +123,19 @@ async def test_outbox_stops_on_a_tls_error_and_says_so(tmp_path: Path) -> None:
     await outbox.close()
 
 
-async def test_slow_lookup_marks_the_card_and_keeps_the_mark(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(desk_module, "SLOW_LOOKUP_S", 0.3)
+async def test_slow_lookup_marks_the_card_and_keeps_the_mark() -> None:
     c = customer()
     backend = FakeBackend({"13800138000": [full_match(c)]})
-    app, phone, _, _ = make_app(backend)
+    app, phone, _, _ = make_app(backend, options=DeskOptions(username="agent1", slow_lookup_s=0.3))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.desk.logged_in, what="login")
-        backend.delay = 1.0  # slower than SLOW_LOOKUP_S
+        backend.delay = 1.0  # slower than slow_lookup_s
         phone.ring()
         await wait_until(pilot, lambda: "(slow)" in app.desk.query_one(CustomerCard).shown, what="slow mark")
         assert "Looking up" in app.desk.query_one(CustomerCard).shown
         await wait_until(pilot, lambda: lookup_is(app, LookupState.FOUND), what="card")
         await wait_until(pilot, lambda: "张三" in app.desk.query_one(CustomerCard).shown, what="card painted")
-        assert "slow backend" in app.desk.query_one(CustomerCard).shown
+        assert "slow lookup (" in app.desk.query_one(CustomerCard).shown
         assert "slow" in app.desk.query_one(StatusBar).cell("link").shown
 
 

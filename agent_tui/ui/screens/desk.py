@@ -79,8 +79,6 @@ TLS_ERROR_PREFIX = "TLS error"
 POP_GRACE_S = 0.2
 """How long a ringing call's card waits for its lookup before it says "Looking up…": a card drawn
 twice (pending, then filled) costs a second full repaint of the card on every pop."""
-SLOW_LOOKUP_S = 1.0
-"""A lookup still running after this long marks the call's card "slow backend" (and keeps the mark)."""
 DETAILED_CALLS = 50
 """Finished calls that keep their full lookup (matches, last case, tickets, notices: ~12 KB each);
 older ones keep only what the call history shows, so a long shift does not grow the desk's memory."""
@@ -166,8 +164,9 @@ class DeskScreen(Screen[None]):
         """The desk itself set Not Ready because the phone went offline (and will undo it)."""
         self.acw_started: float | None = None
         self.lookup_cache: dict[str, LookupResult] = {}
-        self.slow_lookups: set[str] = set()
-        """Calls whose lookup took longer than SLOW_LOOKUP_S: their card says "slow backend"."""
+        self.slow_lookups: dict[str, float | None] = {}
+        """Calls whose lookup took longer than options.slow_lookup_s → how long it took (None while it
+        still runs): their card says "slow lookup (N.N s)"."""
         self.logged_in = False
         self._widgets_ready = False
         self._view_scheduled = False
@@ -353,7 +352,7 @@ class DeskScreen(Screen[None]):
         if self._held_states is None:
             self._held_states = []
         self.set_timer(POP_GRACE_S, lambda: self._stop_waiting(session.call_id))
-        self.set_timer(SLOW_LOOKUP_S, lambda: self._lookup_slow(session))
+        self.set_timer(self.options.slow_lookup_s, lambda: self._lookup_slow(session))
         self.refresh_view()
         if self.active_id is not None:
             self.app.notify(self.t.t("Call waiting: {number}", number=session.number), timeout=4)
@@ -369,7 +368,7 @@ class DeskScreen(Screen[None]):
     def _lookup_slow(self, session: CallSession) -> None:
         """The lookup is still running: mark the call slow (the mark stays once the card arrives)."""
         if session.lookup is LookupState.PENDING and session.call_id in self.calls:
-            self.slow_lookups.add(session.call_id)
+            self.slow_lookups[session.call_id] = None
             self.refresh_view()
 
     def _start_lookup(self, session: CallSession) -> None:
@@ -380,6 +379,7 @@ class DeskScreen(Screen[None]):
         self.run_worker(self._lookup(session), group=f"lookup-{session.call_id}", exit_on_error=False)
 
     async def _lookup(self, session: CallSession) -> None:
+        started = time.monotonic()
         try:
             result = await asyncio.wait_for(self._find(session), self.options.lookup_timeout_s)
         except TimeoutError:
@@ -393,6 +393,10 @@ class DeskScreen(Screen[None]):
             if session.number:
                 self._cache_lookup(session.number, result)
             session.set_lookup(result)
+        took = time.monotonic() - started
+        if took >= self.options.slow_lookup_s or session.call_id in self.slow_lookups:
+            self.slow_lookups[session.call_id] = took
+            log.info("slow lookup for %s: %.1f s", session.call_id, took)
         self._painted_card(session)
 
     def _cache_lookup(self, number: str, result: LookupResult) -> None:
@@ -417,7 +421,7 @@ class DeskScreen(Screen[None]):
         excess = len(self.calls) - HISTORY_CALLS
         for session in finished[:max(excess, 0)]:
             del self.calls[session.call_id]
-            self.slow_lookups.discard(session.call_id)
+            self.slow_lookups.pop(session.call_id, None)
         for session in finished[max(excess, 0):max(len(finished) - DETAILED_CALLS, 0)]:
             self._summarize(session)
 
@@ -669,7 +673,8 @@ class DeskScreen(Screen[None]):
                 return  # the previous card stays a moment longer: see POP_GRACE_S
             self._card_waits_for = None
         slow = session is not None and session.call_id in self.slow_lookups
-        self.query_one(CustomerCard).show(self.t, session, slow=slow)
+        took = self.slow_lookups.get(session.call_id) if session is not None else None
+        self.query_one(CustomerCard).show(self.t, session, slow=slow, lookup_s=took)
 
     def _paint_status(self) -> None:
         t = self.t.t

@@ -94,22 +94,10 @@ def _notice(t: Translator, n: OutageNotice) -> list[Part]:
             f"  {_when(n.starts_at)}{until}  ({clean(n.area, 60)})\n"]
 
 
-def card_content(t: Translator, session: CallSession | None, *, slow: bool = False) -> Content:
-    """The whole card for `session` (an idle hint when there is no call); `slow`: the lookup was slow."""
+def _outcome(t: Translator, session: CallSession, number: str) -> list[Part]:
+    """What a finished lookup says besides the customer: failed, nobody, or several to pick from."""
     parts: list[Part] = []
-    if session is None:
-        parts.append((t.t("Waiting for calls."), "bold"))
-        parts.append("\n" + t.t("F2 Ready/Not Ready · F3 answer · ctrl+n dial · F1 help") + "\n")
-        return Content.assemble(*parts)
-    number = clean(session.number, 40) or t.t("unknown number")
-    if session.lookup is LookupState.PENDING:
-        parts.append((t.t("Looking up {number}…", number=number), "italic"))
-        if slow:
-            parts.append((f" ({t.t('slow')})", "bold $warning"))
-    elif slow:
-        parts.append((f"[{t.t('slow backend')}]", "bold $warning"))
-        parts.append("\n")
-    elif session.lookup is LookupState.FAILED:
+    if session.lookup is LookupState.FAILED:
         parts.append((t.t("Customer lookup failed: {detail}", detail=clean(session.lookup_error, 200)),
                       "bold reverse $error"))
         parts.append("\n" + t.t("You can still answer and work the call.") + "\n")
@@ -123,6 +111,32 @@ def card_content(t: Translator, session: CallSession | None, *, slow: bool = Fal
         for index, option in enumerate(session.matches[:9], start=1):
             c = option.customer
             parts.append(f" {index}. {clean(c.name, 60)}  {clean(c.account, 24)}  {clean(c.address, 80)}\n")
+    return parts
+
+
+def card_content(t: Translator, session: CallSession | None, *, slow: bool = False,
+                 lookup_s: float | None = None) -> Content:
+    """The whole card for `session` (an idle hint when there is no call).
+
+    `slow`: the lookup is or was slow; `lookup_s`: how long it took, once it ended.
+    """
+    parts: list[Part] = []
+    if session is None:
+        parts.append((t.t("Waiting for calls."), "bold"))
+        parts.append("\n" + t.t("F2 Ready/Not Ready · F3 answer · ctrl+n dial · F1 help") + "\n")
+        return Content.assemble(*parts)
+    number = clean(session.number, 40) or t.t("unknown number")
+    if session.lookup is LookupState.PENDING:
+        parts.append((t.t("Looking up {number}…", number=number), "italic"))
+        if slow:
+            parts.append((f" ({t.t('slow')})", "bold $warning"))
+    else:
+        if slow:
+            # A line of its own above what the lookup found (or why it failed): both stay readable.
+            seconds = f"{lookup_s:.1f}" if lookup_s is not None else "…"
+            parts.append((f"[{t.t('slow lookup ({seconds} s)', seconds=seconds)}]", "bold $warning"))
+            parts.append("\n")
+        parts.extend(_outcome(t, session, number))
     match: LookupMatch | None = session.match
     if match is not None:
         parts.extend(_identity(t, match.customer))
@@ -176,9 +190,10 @@ class CustomerCard(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("", id="card-body", markup=False)
 
-    def show(self, t: Translator, session: CallSession | None, *, slow: bool = False) -> bool:
+    def show(self, t: Translator, session: CallSession | None, *, slow: bool = False,
+             lookup_s: float | None = None) -> bool:
         """Repaint the card for `session` when it changed; returns whether it did."""
-        content = card_content(t, session, slow=slow)
+        content = card_content(t, session, slow=slow, lookup_s=lookup_s)
         if self._content is not None and content.is_same(self._content):
             return False
         self._content = content
