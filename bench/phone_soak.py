@@ -1,8 +1,10 @@
 """Soak of one phone engine: 1,000 sequential calls, then 20 calls at once.
 
-This pjsua2 build holds at most 4 calls at once (PJSUA_MAX_CALLS is compiled in; `CALL_LIMIT`): the
-engine refuses the 5th with "call limit reached", so the 20-call figure reports the measured cap and
-fails its target honestly; the refusals are counted too.
+This pjsua2 wheel holds at most 4 calls at once, whatever `maxCalls` asks: pjsua clamps it to the
+compile-time PJSUA_MAX_CALLS (4 here) at libInit, proven in tests/phone/test_call_capacity.py and
+read by the engine from the library (`EngineStarted.max_calls`). The engine refuses the 5th with
+"call limit reached", so the 20-call figure reports the cap and fails its target honestly (a build
+with a larger PJSUA_MAX_CALLS lifts it with no code change); the refusals are counted too.
 
 The engine runs in this process (recording every call, as a desk would) and calls another engine
 that answers at once, in another process (`bench.phone_setup peer`). (Measured: the bare pjsua2

@@ -7,6 +7,7 @@ commands to it and receives events from it.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import os
 import time
@@ -69,6 +70,25 @@ LOCAL_USER = "agent"
 def new_call_id() -> str:
     """A fresh public call id, 16 hex digits (also used by the facade for calls it places)."""
     return os.urandom(8).hex()  # a tenth of uuid4's cost, on the path of every call
+
+
+def pjsua_call_capacity() -> int | None:
+    """How many calls pjsua holds at once, read from the library after `libInit` (None: unknown).
+
+    pjsua clamps `UaConfig.maxCalls` to its compile-time PJSUA_MAX_CALLS in `pjsua_call_subsys_init`
+    (its call table has exactly that many slots); `pjsua_call_get_max_count` returns the clamped value.
+    pjsua2 does not wrap it, but the extension module exports the C symbol. Measured with wheel
+    2.15.1.post1: maxCalls 2 gives 2, maxCalls 32 gives 4. Reading it (not assuming 4) lets a build
+    with a larger PJSUA_MAX_CALLS lift the engine's cap with no code change.
+    """
+    try:
+        library = ctypes.CDLL(pj._pjsua2.__file__)  # the loaded module: dlopen returns the same handle
+        get_max_count = library.pjsua_call_get_max_count
+    except (AttributeError, OSError):
+        return None
+    get_max_count.restype = ctypes.c_uint
+    get_max_count.argtypes = []
+    return int(get_max_count())
 
 
 def describe_error(exc: BaseException | None) -> str:
@@ -136,6 +156,8 @@ class EngineCore:
         self.stopping = False
         self.destroying = False
         self.started = False
+        self.capacity = CALL_LIMIT
+        """Calls the library holds at once (`pjsua_call_capacity`, read after libInit)."""
         self.udp_port = 0
         self.tcp_port: int | None = None
         self.tls_port: int | None = None
@@ -190,6 +212,7 @@ class EngineCore:
         cfg.logConfig.decor = cfg.logConfig.decor & ~pj.PJ_LOG_HAS_NEWLINE
         cfg.medConfig.noVad = True
         self.ep.libInit(cfg)
+        self.capacity = pjsua_call_capacity() or CALL_LIMIT
         if not self.ep.libIsThreadRegistered():  # (needs libInit: pjsua2 creates its mutex there)
             # Measured: after a start that failed half-way, pjlib stays initialised, so libCreate on a
             # new thread does not register it and the next pjlib call aborts the process.
@@ -216,8 +239,8 @@ class EngineCore:
 
     @property
     def call_limit(self) -> int:
-        """How many calls the engine holds at once."""
-        return max(1, min(self.options.max_calls, CALL_LIMIT))
+        """How many calls the engine holds at once: `max_calls`, within what the library holds."""
+        return max(1, min(self.options.max_calls, self.capacity))
 
     def _contact_host(self) -> str:
         if self.options.public_address:

@@ -20,9 +20,17 @@ DEFAULT_CODECS: tuple[str, ...] = ("PCMA/8000", "PCMU/8000", "G722/16000")
 """Codec priority, best first; every other codec keeps pjsua2's lower priority."""
 
 CALL_LIMIT = 4
-"""Calls this pjsua2 build holds at once, whatever `max_calls` says (PJSUA_MAX_CALLS is compiled in:
-measured, the 5th `makeCall` fails with PJ_ETOOMANY even with maxCalls=32; a 5th incoming call is
-refused by pjsua itself). The engine refuses a 5th call with an `EngineError`."""
+"""Calls the pjsua2 wheel 2.15.1.post1 holds at once, whatever `max_calls` says; the engine reads the
+real figure from the library at start (`core.pjsua_call_capacity`) and uses this only as a fallback.
+
+Why 4, and why no setting lifts it: pjsua's call table (`pjsua_var.calls[PJSUA_MAX_CALLS]`) is sized
+at compile time, and `pjsua_call_subsys_init` clamps `max_calls` to PJSUA_MAX_CALLS. In this wheel's
+machine code that function resets exactly 4 slots and stores 4 when max_calls > 3; the wheel builds
+pjproject 2.15.1 with pjsua.h's own PJSUA_MAX_CALLS. `pjsua_call_get_max_count()` after libInit gives
+2 for maxCalls=2 and 4 for maxCalls=32, and the 5th `makeCall` fails in `alloc_call_id` with
+PJ_ETOOMANY before any dialog, media port or socket is made (so conference ports, media transports
+and ioqueue slots play no part). `tests/phone/test_call_capacity.py` keeps this proof. More calls
+need a pjproject built with a larger PJSUA_MAX_CALLS (config_site.h) or one engine per process."""
 
 
 @dataclass(frozen=True)
