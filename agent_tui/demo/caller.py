@@ -2,8 +2,10 @@
 
 Run by `agent-tui demo` as `python -m agent_tui.demo.caller --backend URL --target SIP-URI`. Each call
 comes from a demo customer's phone number with the IVR headers a real IVR would set (X-Customer-Id,
-X-Account, X-Queue), plays a tone once answered, and the next call follows a few seconds after the
-last one ended. It stops on SIGTERM.
+X-Account, X-Queue), and once answered says why it calls in a voice made with espeak-ng (Mandarin for a
+Chinese name, English otherwise; cached like the trainer's caller lines); without espeak-ng (or with
+`--no-voice`) it plays a tone instead, so the agent still hears the line is live. The next call follows a
+few seconds after the last one ended. It stops on SIGTERM.
 """
 
 from __future__ import annotations
@@ -18,17 +20,35 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
+from agent_tui.domain.training import Mood
 from agent_tui.phone.engine import PhoneEngine
 from agent_tui.phone.events import CallEnded, CallState
 from agent_tui.phone.options import EngineOptions
+from agent_tui.training.speech import SpeechCache, SpeechError, SpeechUnavailable
 
 log = logging.getLogger("agent_tui.demo.caller")
 QUEUES = ("power-repair", "billing", "general")
 RING_LIMIT_S = 45.0
 TALK_LIMIT_S = 180.0
+OPENING_LINES: dict[str, dict[str, str]] = {
+    "power-repair": {
+        "zh": "您好，我是{name}，我家停电了，户号是{account}，什么时候能来电？",
+        "en": "Hello, this is {name}. The power is out at my house. My account is {account}.",
+    },
+    "billing": {
+        "zh": "您好，我是{name}，我想问一下这个月的电费，户号是{account}。",
+        "en": "Hello, this is {name}. I have a question about this month's bill, account {account}.",
+    },
+    "general": {
+        "zh": "您好，我是{name}，我想咨询一下办理业务的事情。",
+        "en": "Hello, this is {name}. I would like to ask about an application.",
+    },
+}
+"""What the caller says first, by queue and language."""
 
 
 @dataclass(frozen=True)
@@ -69,9 +89,34 @@ def headers_for(customer: DemoCustomer, rng: random.Random) -> dict[str, str]:
     }
 
 
+def speaks_chinese(name: str) -> bool:
+    """A name written in CJK characters gets the Mandarin voice."""
+    return any("\u4e00" <= char <= "\u9fff" for char in name)
+
+
+def opening_line(customer: DemoCustomer, queue_name: str) -> tuple[str, str]:
+    """(language, text) of what this caller says first on `queue_name`."""
+    language = "zh" if speaks_chinese(customer.name) else "en"
+    lines = OPENING_LINES.get(queue_name, OPENING_LINES["general"])
+    return language, lines[language].format(name=customer.name, account=customer.account)
+
+
+def opening_wav(speech: SpeechCache | None, customer: DemoCustomer, queue_name: str) -> Path | None:
+    """The caller's first words as a WAV, or None when espeak-ng is missing or fails (the tone stays)."""
+    if speech is None:
+        return None
+    language, text = opening_line(customer, queue_name)
+    try:
+        return speech.line_wav(text, language, Mood.CALM)
+    except (SpeechUnavailable, SpeechError) as error:
+        log.warning("no voice for the demo caller: %s", error)
+        return None
+
+
 def call_once(engine: PhoneEngine, events: queue.Queue[object], target: str, headers: dict[str, str],
-              stop: threading.Event) -> None:
-    """Place one call and wait until it ends (hanging up after the ring or talk limit)."""
+              stop: threading.Event, words: Path | None = None) -> None:
+    """Place one call, say `words` once answered, and wait until it ends (hanging up after the ring or
+    talk limit)."""
     call_id = engine.make_call(target, headers)
     answered_at: float | None = None
     started = time.monotonic()
@@ -86,6 +131,8 @@ def call_once(engine: PhoneEngine, events: queue.Queue[object], target: str, hea
             continue
         if isinstance(event, CallState) and event.call_id == call_id and event.state == "confirmed":
             answered_at = time.monotonic()
+            if words is not None:
+                engine.play_file(call_id, words)
         if isinstance(event, CallEnded) and event.call_id == call_id:
             return
     engine.hangup(call_id)
@@ -100,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=95598)
     parser.add_argument("--user", default="agent20", help="demo user that reads the customers")
     parser.add_argument("--tone", type=float, default=440.0, help="tone the caller plays, Hz")
+    parser.add_argument("--no-voice", action="store_true", help="only the tone, no spoken words")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     stop = threading.Event()
@@ -111,15 +159,18 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     rng = random.Random(args.seed)  # noqa: S311 - a repeatable demo, not security
     events: queue.Queue[object] = queue.Queue()
+    speech = None if args.no_voice else SpeechCache()
     engine = PhoneEngine(EngineOptions(listen=("127.0.0.1", 0)))
     engine.set_listener(events.put)
     engine.start()
     try:
-        engine.play_tone(args.tone)
         while not stop.is_set():
             customer = rng.choice(customers)
+            headers = headers_for(customer, rng)
+            words = opening_wav(speech, customer, headers["X-Queue"])
+            engine.play_tone(args.tone if words is None else None)
             log.info("calling %s as %s (%s)", args.target, customer.name, customer.phone)
-            call_once(engine, events, args.target, headers_for(customer, rng), stop)
+            call_once(engine, events, args.target, headers, stop, words)
             stop.wait(args.interval)
     finally:
         engine.stop()
