@@ -1,0 +1,163 @@
+"""A whole desk stack for security and fuzz tests: the reference backend, Kamailio and `agent-tui desk`
+in tmux, with passwords made up for this one test.
+
+The backend runs with the demo seed; the agent's password is then replaced in its database by a random
+one, and Kamailio is configured to accept only another random SIP password for the extension, so a
+scan can look for strings that occur nowhere else. The desk's raw terminal output is copied to a file
+with `tmux pipe-pane`, byte for byte as the desk wrote it (before tmux interprets any escape).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shlex
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from agent_tui.server.security import hash_password
+from tests.e2e.backend import ApiClient, RealBackend
+from tests.e2e.tmux import SESSION, TmuxSession
+from tests.support.peers import require_binary
+from tests.support.sip_peers import Kamailio, agent_tui_command
+from tests.support.waiting import wait_for
+
+AGENT = "agent01"
+EXTENSION = "1001"
+
+
+def random_backend_password() -> str:
+    """A password that occurs nowhere else, with characters that URL-encoding changes."""
+    return f"Bk {secrets.token_hex(10)}/+&%Zq"
+
+
+def random_sip_password() -> str:
+    """A SIP password that occurs nowhere else (no `$` or quotes: it goes into a Kamailio string)."""
+    return f"Sp+{secrets.token_hex(10)}/!Xw"
+
+
+class PasswordKamailio(Kamailio):
+    """Kamailio accepting one fixed password for every user instead of `secret-USER`."""
+
+    def __init__(self, binary: str, workdir: Path, sip_password: str) -> None:
+        super().__init__(binary, workdir)
+        self.sip_password = sip_password
+
+    def password(self, user: str) -> str:
+        """The one password this registrar accepts."""
+        return self.sip_password
+
+    def write_config(self) -> Path:
+        """The shared template, with the literal password in place of `secret-$tU`."""
+        path = super().write_config()
+        text = path.read_text()
+        if '"secret-$tU"' not in text:
+            raise RuntimeError("kamailio.cfg.in no longer checks the password as \"secret-$tU\"")
+        path.write_text(text.replace('"secret-$tU"', f'"{self.sip_password}"'))
+        return path
+
+
+def set_backend_password(backend: RealBackend, username: str, password: str) -> None:
+    """Replace a user's password hash in the backend's SQLite database (logins read it every time)."""
+    with sqlite3.connect(backend.db_path, timeout=10) as db:
+        changed = db.execute("UPDATE users SET password_hash = ? WHERE username = ?",
+                             (hash_password(password), username)).rowcount
+    assert changed == 1, f"no user {username} in the backend"
+
+
+def token_hashes(backend: RealBackend, username: str) -> set[str]:
+    """The SHA-256 of every bearer token issued to `username` (all the backend keeps of them)."""
+    with sqlite3.connect(backend.db_path, timeout=10) as db:
+        rows = db.execute("SELECT t.token_hash FROM tokens t JOIN users u ON u.id = t.user_id "
+                          "WHERE u.username = ?", (username,)).fetchall()
+    return {str(row[0]) for row in rows}
+
+
+@dataclass
+class Stack:
+    """The started backend and registrar, and the secrets of this test."""
+
+    backend: RealBackend
+    kamailio: PasswordKamailio
+    password: str
+    sip_password: str
+    workdir: Path
+
+    def client(self) -> ApiClient:
+        """A REST client logged in as the agent with this test's password."""
+        return ApiClient(self.backend.url, AGENT, self.password)
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    """Backend (agent01's password random) and Kamailio (a random SIP password), both stopped after."""
+    kamailio_binary = require_binary("kamailio", "kamailio")
+    (tmp_path / "backend").mkdir()
+    (tmp_path / "kamailio").mkdir()
+    backend = RealBackend(tmp_path / "backend")
+    registrar = PasswordKamailio(kamailio_binary, tmp_path / "kamailio", random_sip_password())
+    password = random_backend_password()
+    try:
+        backend.start()
+        set_backend_password(backend, AGENT, password)
+        registrar.start()
+        yield Stack(backend, registrar, password, registrar.sip_password, tmp_path)
+    finally:
+        registrar.stop()
+        backend.stop()
+    leftovers = backend.leftover_pids() + registrar.leftover_pids()
+    assert not leftovers, f"processes left running: {leftovers}"
+
+
+def write_desk_config(path: Path, stack: Stack, acw_mode: str = "optional") -> Path:
+    """A desk config: the test backend, extension 1001 at the test Kamailio, the log next to it."""
+    path.write_text(
+        f"""
+[backend]
+url = "{stack.backend.url}"
+username = "{AGENT}"
+
+[sip]
+mode = "registrar"
+listen = "127.0.0.1:0"
+
+[[sip.accounts]]
+user = "{EXTENSION}"
+domain = "{stack.kamailio.domain}"
+registrars = ["{stack.kamailio.uri()}"]
+health_interval_s = 1.0
+
+[desk]
+acw_mode = "{acw_mode}"
+
+[logging]
+file = "{path.parent / 'desk.log'}"
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def status_line(screen: str) -> str:
+    """The desk's status bar (the first line)."""
+    return screen.split("\n", 1)[0]
+
+
+def start_desk(term: TmuxSession, stack: Stack, config: Path, raw_output: Path) -> None:
+    """`agent-tui desk` in `term`, its raw output copied to `raw_output`; waits until logged in and
+    registered. The passwords reach it through the environment only."""
+    env = dict(os.environ)
+    env["AGENT_TUI_PASSWORD"] = stack.password
+    env["AGENT_TUI_SIP_PASSWORD"] = stack.sip_password
+    raw_output.touch()
+    term.start([*agent_tui_command(), "desk", "--config", str(config), "--user", AGENT], env,
+               cwd=config.parent)
+    # -o: only what the program writes to its terminal (not the keys tmux sends it).
+    term.tmux("pipe-pane", "-o", "-t", SESSION, f"exec cat >> {shlex.quote(str(raw_output))}")
+    term.wait_for_screen(lambda s: "SIP ok" in status_line(s) and "Online" in status_line(s), 40,
+                         message="the desk logged in and registered")
+    wait_for(lambda: raw_output.stat().st_size > 0, 5, message="the desk's raw output being copied")
