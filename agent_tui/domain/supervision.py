@@ -342,6 +342,9 @@ class Recording(Model):
     sha256: str
     uploaded_at: datetime
     uploaded_by: str
+    training: bool = Field(default=False, description="A training call's recording (kept out of searches "
+                                                      "unless asked for, never in KPIs).")
+    model_call: bool = Field(default=False, description="Marked as a model call for trainees.")
 
 
 QA_ITEMS: dict[str, int] = {

@@ -451,6 +451,18 @@ class TrainingProgress(Model):
     self_practice: bool = False
 
 
+class TranscriptLine(Model):
+    """One caller line of a training call, with its time from the start of the call."""
+
+    at_s: float = Field(ge=0, le=86_400, description="Seconds from the start of the call.")
+    text: str = Field(min_length=1, max_length=2000)
+
+    def clock(self) -> str:
+        """The time as `mm:ss` (minutes go past 59 on long calls)."""
+        whole = int(self.at_s)
+        return f"{whole // 60:02d}:{whole % 60:02d}"
+
+
 class AttemptCreate(Model):
     """Body of `POST /v1/training/attempts`: the score card of one finished attempt and what led to it."""
 
@@ -463,6 +475,11 @@ class AttemptCreate(Model):
     attempt: Attempt | None = None
     transcript: list[str] = Field(default_factory=list, max_length=200,
                                   description="The caller's lines as said, for review.")
+    caller_lines: list[TranscriptLine] = Field(
+        default_factory=list, max_length=200,
+        description="The caller's lines with their time from the start of the call (the review transcript).")
+    recording: str | None = Field(default=None, max_length=128,
+                                  description="The call id of the training call's recording, when recorded.")
 
 
 class AttemptRecord(AttemptCreate):
@@ -471,3 +488,25 @@ class AttemptRecord(AttemptCreate):
     id: int
     trainee: str
     at: datetime
+
+
+# --- review: the library of model calls -----------------------------------------------------------------
+
+
+class ModelCallInput(Model):
+    """Body of `PUT /v1/recordings/{call_id}/model`: mark a recording as a model call for trainees."""
+
+    title: str = Field(min_length=1, max_length=200)
+    note: str = Field(default="", max_length=2000, description="What to listen for.")
+
+
+class ModelCall(ModelCallInput):
+    """A recording a supervisor or trainer marked as an example, as `GET /v1/model-calls` lists it."""
+
+    call_id: str
+    agent: str | None = None
+    duration_s: float = Field(default=0.0, ge=0)
+    started_at: datetime | None = None
+    training: bool = Field(default=False, description="A training call's recording (a trainee's good call).")
+    marked_by: str
+    marked_at: datetime

@@ -24,6 +24,7 @@ from agent_tui.server.routers import (
     calls,
     customers,
     events,
+    model_calls,
     queues,
     recordings,
     reference,
@@ -84,7 +85,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.monitor_signer = MonitorSigner(db, settings)
     problems.install(app)
     for module in (sessions, customers, tickets, agents, calls, queues, events, reference, training,
-                   supervision, recordings, reports, callbacks):
+                   supervision, recordings, model_calls, reports, callbacks):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,
                        overrides=(("/v1/recordings/", settings.max_recording_bytes),))

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -383,6 +384,19 @@ class RecordingRow(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime]
     uploaded_by: Mapped[str] = mapped_column(String(64))
+    training: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class ModelCallRow(Base):
+    """A recording marked as a model call (an example for trainees), with its title and note."""
+
+    __tablename__ = "model_calls"
+    call_id: Mapped[str] = mapped_column(String(128), ForeignKey("recordings.call_id", ondelete="CASCADE"),
+                                         primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
+    marked_by: Mapped[str] = mapped_column(String(64))
+    marked_at: Mapped[datetime]
 
 
 class QaScoreRow(Base):

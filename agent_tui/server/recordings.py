@@ -107,7 +107,7 @@ def model(row: RecordingRow) -> Recording:
     return Recording(
         call_id=row.call_id, agent=row.agent, queue=row.queue, customer_id=row.customer_id, number=row.number,
         started_at=row.started_at, duration_s=row.duration_s, size=row.size, sha256=row.sha256,
-        uploaded_at=row.uploaded_at, uploaded_by=row.uploaded_by,
+        uploaded_at=row.uploaded_at, uploaded_by=row.uploaded_by, training=bool(row.training),
     )
 
 
@@ -121,3 +121,4 @@ def refresh_from_call(session: Session, body: CallRecord) -> None:
     row.customer_id = body.customer_id if body.customer_id is not None else row.customer_id
     row.number = body.number or row.number
     row.started_at = body.answered_at or body.offered_at or row.started_at
+    row.training = bool(row.training) or body.training

@@ -1,6 +1,9 @@
 """`/v1/recordings` and `/v1/qa`: call recordings (upload, search, download) and QA scores.
 
 Agents upload and see only their own calls' recordings and scores; supervisors see and score all.
+Training calls' recordings are kept apart: marked `training` at upload (or by the call record), left out
+of searches unless `training=true` is asked for. Trainers may download training recordings and model
+calls (`agent_tui.server.routers.model_calls`); agents their own, and model calls while in training.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from agent_tui.domain.supervision import QA_ITEMS, QaScore, QaScoreInput, Record
 from agent_tui.server import audit, recordings
 from agent_tui.server.auth import AuthUser, CurrentUser, Db
 from agent_tui.server.deps import Settings
-from agent_tui.server.models import CallRow, QaScoreRow, RecordingRow
+from agent_tui.server.models import CallRow, ModelCallRow, QaScoreRow, RecordingRow
 from agent_tui.server.problems import ProblemError
+from agent_tui.server.routers.model_calls import in_training
 from agent_tui.server.store import PageParams
 
 router = APIRouter(tags=["recordings"])
@@ -34,13 +38,15 @@ def _call_agent(session: Session, call_id: str) -> str | None:
 @router.put("/v1/recordings/{call_id}", status_code=201,
             responses={200: {"description": "The same recording was stored before."}})
 async def put_recording(call_id: str, request: Request, response: Response, user: CurrentUser, db: Db,
-                        settings: Settings) -> Recording:
+                        settings: Settings,
+                        training: Annotated[bool, Query(description="A training call's recording.")] = False,
+                        ) -> Recording:
     """Upload a call's WAV recording (the body); the same content again is a no-op answered with 200."""
     if len(call_id) > 128:
         raise ProblemError(422, "at most 128 characters", field="path.call_id")
     received = await recordings.receive(request.stream(), settings)
     try:
-        stored, created = await _store(db, call_id, user, received)
+        stored, created = await _store(db, call_id, user, received, training)
     except BaseException:
         recordings.discard(received)
         raise
@@ -53,7 +59,7 @@ async def put_recording(call_id: str, request: Request, response: Response, user
 
 
 async def _store(
-    db: Db, call_id: str, user: AuthUser, received: recordings.Received
+    db: Db, call_id: str, user: AuthUser, received: recordings.Received, training: bool
 ) -> tuple[Recording, bool]:
     def work() -> tuple[Recording, bool]:
         with db.write() as session:
@@ -75,12 +81,26 @@ async def _store(
                 started_at=(call.answered_at or call.offered_at) if call else None,
                 duration_s=received.duration_s, size=received.size, sha256=received.sha256,
                 uploaded_at=utc_now(), uploaded_by=user.username,
+                training=training or bool(call is not None and call.training),
             )
             session.add(row)
             session.flush()
             return recordings.model(row), True
 
     return await run_in_threadpool(work)
+
+
+def may_play(session: Session, user: AuthUser, row: RecordingRow) -> bool:
+    """Whether `user` may download a recording (see the module docstring)."""
+    if user.role == Role.SUPERVISOR:
+        return True
+    if user.role == Role.AGENT and row.agent == user.username:
+        return True
+    if user.role == Role.TRAINER and row.training:
+        return True
+    if session.get(ModelCallRow, row.call_id) is None:
+        return False
+    return user.role == Role.TRAINER or in_training(session, user.username)
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -100,10 +120,12 @@ def search_recordings(
     call_id: Annotated[str | None, Query(max_length=128)] = None,
     min_duration: Annotated[float | None, Query(ge=0)] = None,
     max_duration: Annotated[float | None, Query(ge=0)] = None,
+    training: Annotated[bool, Query(description="true: training calls' recordings instead of real ones.")]
+    = False,
 ) -> Page[Recording]:
     """Recordings matching every filter given, newest first; agents see only their own."""
     started = func.coalesce(RecordingRow.started_at, RecordingRow.uploaded_at)
-    query = select(RecordingRow)
+    query = select(RecordingRow).where(RecordingRow.training.is_(training))
     if user.role == Role.AGENT:
         query = query.where(RecordingRow.agent == user.username)
     if agent:
@@ -129,17 +151,21 @@ def search_recordings(
         rows = session.execute(
             query.order_by(started.desc(), RecordingRow.call_id).limit(paging.limit).offset(paging.offset)
         ).scalars().all()
-        return Page[Recording](items=[recordings.model(r) for r in rows], total=total, limit=paging.limit,
-                               offset=paging.offset)
+        marked = set(session.execute(
+            select(ModelCallRow.call_id).where(ModelCallRow.call_id.in_([r.call_id for r in rows]))
+        ).scalars())
+        items = [recordings.model(r).model_copy(update={"model_call": r.call_id in marked}) for r in rows]
+        return Page[Recording](items=items, total=total, limit=paging.limit, offset=paging.offset)
 
 
 @router.get("/v1/recordings/{call_id}/audio", response_class=FileResponse,
             responses={200: {"content": {"audio/wav": {}}}})
 def download_recording(call_id: str, user: CurrentUser, db: Db, settings: Settings) -> FileResponse:
-    """The WAV of a call; agents only their own."""
+    """The WAV of a call; agents only their own (and model calls while in training); trainers training
+    calls and model calls."""
     with db.write() as session:
         row = session.get(RecordingRow, call_id)
-        if row is None or (user.role == Role.AGENT and row.agent != user.username):
+        if row is None or not may_play(session, user, row):
             raise ProblemError(404, f"no recording of call {call_id}")
         if user.role != Role.AGENT:
             audit.record(session, user.username, "play_recording", agent=row.agent, call_id=call_id)
