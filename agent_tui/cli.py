@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="extra SIP header on dialled calls (repeatable)")
     bot.add_argument("--tone", type=float, default=None, metavar="HZ", help="send a sine tone")
     bot.add_argument("--record", type=Path, default=None, metavar="DIR", help="record calls to WAV in DIR")
+    bot.add_argument("--earpiece", type=Path, default=None, metavar="FILE", help="record what we hear (WAV)")
     bot.add_argument("--dtmf-method", choices=["rfc2833", "info"], default="rfc2833")
     bot.add_argument("--reject", type=int, default=None, metavar="CODE", help="refuse calls with CODE")
     bot.add_argument("--hold-after", type=float, default=None, metavar="S",

@@ -35,6 +35,7 @@ from agent_tui.phone.events import (
     EngineStopped,
     Health,
     IncomingCall,
+    MonitorModeChanged,
     MonitorStarted,
     PhoneEvent,
     PlaybackFinished,
@@ -47,6 +48,9 @@ from agent_tui.phone.options import AccountOptions, EngineOptions
 
 PASSWORD_ENV = "AGENT_TUI_SIP_PASSWORD"  # noqa: S105 - a variable name, not a secret
 """Environment variable with the SIP password, for scripting (never argv, never config)."""
+MONITOR_KEY_ENV = "AGENT_TUI_MONITOR_KEY"
+"""Environment variable with the key that signs monitoring tokens, for a bot without a backend
+(a ghost agent gets it from the backend's phone-config)."""
 
 
 class BotError(Exception):
@@ -89,6 +93,8 @@ def bot_options(args: argparse.Namespace) -> EngineOptions:
             user=user, domain=domain, registrars=tuple(args.registrar), transport=args.transport,
             password=_env_password(), expires_s=60, health_interval_s=2.0,
         ),)
+    monitor_key = os.environ.get(MONITOR_KEY_ENV)
+    earpiece: Path | None = getattr(args, "earpiece", None)
     listen = args.listen if args.listen is not None else base.listen
     stats = args.stats_interval if args.stats_interval is not None else base.stats_interval_s
     return EngineOptions(
@@ -101,6 +107,8 @@ def bot_options(args: argparse.Namespace) -> EngineOptions:
             "log_level": 5 if args.log is not None else base.log_level,
             "stats_interval_s": stats,
             "null_audio": True,
+            "earpiece_file": earpiece if earpiece is not None else base.earpiece_file,
+            "monitor_key": SecretStr(monitor_key) if monitor_key else base.monitor_key,
         }
     )
 
@@ -172,7 +180,9 @@ class Bot:
         """React to one engine event."""
         args = self.args
         if isinstance(event, EngineStarted):
-            self.emit("started", address=event.address, udp_port=event.udp_port, tcp_port=event.tcp_port)
+            earpiece = self.engine.options.earpiece_file
+            self.emit("started", address=event.address, udp_port=event.udp_port, tcp_port=event.tcp_port,
+                      earpiece=str(earpiece) if earpiece is not None else None)
             if args.tone:
                 self.engine.play_tone(args.tone)
             if args.dial and not args.account:
@@ -226,6 +236,9 @@ class Bot:
             self.emit("playback_finished", call_id=event.call_id, path=event.path, reason=event.reason)
         elif isinstance(event, MonitorStarted):
             self.emit("monitor", call_id=event.call_id, mode=event.mode, target=event.target_call_id)
+        elif isinstance(event, MonitorModeChanged):
+            self.emit("monitor_mode", call_id=event.call_id, mode=event.mode, ok=event.ok, code=event.code,
+                      reason=event.reason)
         elif isinstance(event, ConferenceChanged):
             self.emit("conference", call_ids=list(event.call_ids))
         elif isinstance(event, EngineError):

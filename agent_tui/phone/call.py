@@ -63,6 +63,8 @@ class CallBook:
     ended: bool = False
     monitor: MonitorMode | None = None
     supervisor: str = ""
+    monitor_request: MonitorMode | None = None
+    """The mode our pending mid-call change (INFO) asks for, on a monitoring call we placed."""
     last_stats: CallStats | None = None
     next_stats_at: float = 0.0
     transfer_target: str = ""

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import pjsua2 as pj
 
+from agent_tui.phone import monitor_info
 from agent_tui.phone.account import EngineAccount, local_config, registrar_config, with_transport
 from agent_tui.phone.audio_bridge import AudioBridge, AudioDeviceError, open_bridge
 from agent_tui.phone.call import CallBook, EngineCall, op_param
@@ -223,7 +224,8 @@ class EngineCore:
         self._create_transports()
         self.ep.audDevManager().setNullDev()
         self._set_codecs()
-        self.hub = MediaHub(self.ep, opts.recording_dir, self.sound.attach() if self.sound else None)
+        self.hub = MediaHub(self.ep, opts.recording_dir, self.sound.attach() if self.sound else None,
+                            opts.earpiece_file)
         address = f"{self._contact_host()}:{self.udp_port}"
         self.local = EngineAccount(self, None, "local")
         self.local.create(self._media_config(local_config(LOCAL_USER, address)), True)
@@ -685,22 +687,10 @@ class EngineCore:
             self.emit(DtmfReceived(call.book.public_id, digit, method))
 
     def call_tsx(self, call: EngineCall, prm: Any) -> None:
-        """onCallTsxState: an INFO carrying `X-Monitor: MODE` changes a monitoring call's mode."""
-        if call.book.monitor is None:
-            return
-        event = prm.e
-        if event.type != pj.PJSIP_EVENT_TSX_STATE:
-            return
-        tsx = event.body.tsxState.tsx
-        if str(tsx.method) != "INFO" or tsx.role != pj.PJSIP_ROLE_UAS:
-            return
-        try:
-            message = str(event.body.tsxState.src.rdata.wholeMsg)
-        except Exception:
-            return
-        mode = parse_headers(message).get("x-monitor", "").strip().lower()
-        if mode in ("listen", "whisper", "barge") and mode != call.book.monitor:
-            self.cmd_set_monitor_mode(call.book.public_id, mode)
+        """onCallTsxState: mid-call monitoring mode changes by INFO, either side (see monitor_info)."""
+        key = self.options.monitor_key
+        monitor_info.on_tsx(call, prm, key.get_secret_value() if key is not None else None,
+                            self.cmd_set_monitor_mode, self.emit, self.log.note)
 
     # -------------------------------------------------------------- transfer
 
@@ -971,6 +961,10 @@ class EngineCore:
         target = next((c.book.public_id for c in self.calls.values()
                        if c.book.monitor is None and c.book.answered_at is not None), None)
         self.emit(MonitorStarted(call_id, monitor, call.book.supervisor, target))
+
+    def cmd_change_monitor_mode(self, call_id: str, mode: str, token: str) -> None:
+        """Supervisor's side: ask the agent's phone to rewire our monitoring call (INFO)."""
+        monitor_info.send_mode_change(self._call(call_id), mode, token)
 
     # -------------------------------------------------------------- shutdown
 

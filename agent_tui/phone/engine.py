@@ -262,3 +262,12 @@ class PhoneEngine:
     def set_monitor_mode(self, call_id: str, mode: MonitorMode) -> None:
         """Rewire a supervisor's monitoring call (listen, whisper, barge)."""
         self._submit("set_monitor_mode", call_id, call_id, mode)
+
+    def change_monitor_mode(self, call_id: str, mode: MonitorMode, token: str) -> None:
+        """Supervisor's side: switch the monitoring call we placed to `mode` without re-dialling.
+
+        Sends an INFO with `X-Monitor: mode` and `token` (a fresh one from the backend); the agent's
+        phone verifies it and rewires. `MonitorModeChanged` follows with the answer (403: refused,
+        the old mode stays).
+        """
+        self._submit("change_monitor_mode", call_id, call_id, mode, token)

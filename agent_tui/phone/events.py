@@ -161,6 +161,18 @@ class MonitorStarted:
 
 
 @dataclass(frozen=True)
+class MonitorModeChanged:
+    """The supervisor's side: the agent's phone answered a mid-call mode change (INFO) of a
+    monitoring call we placed. `ok` False keeps the old mode (403: the token was refused)."""
+
+    call_id: str
+    mode: MonitorMode
+    ok: bool
+    code: int = 0
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class RecordingReady:
     """A finished call recording (WAV) waiting for upload."""
 
@@ -227,6 +239,7 @@ PhoneEvent = (
     | Transferred
     | ConferenceChanged
     | MonitorStarted
+    | MonitorModeChanged
     | RecordingReady
     | PlaybackFinished
     | EngineStarted

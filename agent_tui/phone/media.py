@@ -16,6 +16,7 @@ from typing import Any
 import pjsua2 as pj
 
 from agent_tui.phone.call import EngineCall
+from agent_tui.phone.earpiece import Earpiece
 from agent_tui.phone.events import CallStats
 from agent_tui.phone.quality import mos_estimate
 
@@ -93,13 +94,18 @@ class FilePlayer(pj.AudioMediaPlayer):  # type: ignore[misc]
 class MediaHub:
     """Owns the tone source, the ringback and the file players, and decides which port transmits to which.
 
-    `sound_port` is the headset bridge's conference port (None: pjsua2's null device).
+    `sound_port` is the headset bridge's conference port (None: pjsua2's null device). `earpiece`
+    is a WAV file that records what the agent hears (see `Earpiece`).
     """
 
-    def __init__(self, endpoint: Any, recording_dir: Path | None, sound_port: Any = None) -> None:
+    def __init__(self, endpoint: Any, recording_dir: Path | None, sound_port: Any = None,
+                 earpiece: Path | None = None) -> None:
         self._ep = endpoint
         self._recording_dir = recording_dir
         self._sound_port = sound_port
+        if earpiece is not None and sound_port is not None:
+            raise ValueError("the earpiece recording needs the null audio device (headless)")
+        self.earpiece = Earpiece(endpoint, earpiece) if earpiece is not None else None
         self._tone: Any = None
         self._ringback: Any = None
         self.ringing: set[str] = set()
@@ -146,9 +152,12 @@ class MediaHub:
         return self._ep.audDevManager().getCaptureDevMedia()
 
     def playback(self) -> Any:
-        """Where we hear calls: the headset bridge, else the playback device (null device when headless)."""
+        """Where we hear calls: the headset bridge, else the earpiece recorder when headless with one,
+        else the playback device (the null device when headless)."""
         if self._sound_port is not None:
             return self._sound_port
+        if self.earpiece is not None:
+            return self.earpiece.port
         return self._ep.audDevManager().getPlaybackDevMedia()
 
     def ringback(self, call_id: str, on: bool, hz: float, on_ms: int, off_ms: int) -> None:
@@ -292,6 +301,9 @@ class MediaHub:
             with contextlib.suppress(pj.Error):
                 self._tone.stop()
             self._tone = None
+        if self.earpiece is not None:
+            self.earpiece.close()
+            self.earpiece = None
 
 
 def _tone_generator(hz: float, on_ms: int, off_ms: int) -> Any:

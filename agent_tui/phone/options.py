@@ -94,6 +94,9 @@ class EngineOptions:
     """Microphone for the PortAudio bridge: an index, a (part of a) name, or None/"default"."""
     output_device: str | None = None
     """Earpiece for the PortAudio bridge, chosen the same way."""
+    earpiece_file: Path | None = None
+    """Headless only: record what the agent hears (every call, whisper and ringback mixed, as the
+    headset would play it) into this WAV from the engine's start to its stop."""
     audio_stream_factory: Callable[..., Any] | None = field(default=None, repr=False, compare=False)
     """Makes the bridge's duplex stream instead of `sounddevice.RawStream` (tests, other back ends);
     it gets the devices as given (unresolved)."""

@@ -153,3 +153,38 @@ def readable_wav(path: Path | str) -> bool:
     except (OSError, EOFError, wave.Error, ValueError, struct.error):
         return False
     return True
+
+
+TONE_HEARD = 0.05
+"""`tone_presence` above this: the tone is there (one of two equal tones in a mix gives ~0.4-0.5)."""
+TONE_ABSENT = 0.01
+"""`tone_peak` below this: the tone is absent all along (codec noise and neighbours stay under 0.005)."""
+
+
+def tone_shares(
+    path: Path | Pcm, hz: float, start_s: float, end_s: float, chunk_s: float = 0.1
+) -> list[float]:
+    """`tone_power` of each `chunk_s` slice of the window, sorted ascending.
+
+    Short slices, because a jitter buffer that drops or repeats a frame shifts the tone's phase:
+    Goertzel over a long window then cancels itself out though the tone is plainly there. A tone
+    mixed with others keeps its share in every slice, so this detects one voice in a mix.
+    """
+    pcm = path if isinstance(path, Pcm) else read_pcm(path)
+    count = int((end_s - start_s) / chunk_s)
+    if count < 1:
+        raise ValueError(f"window {start_s:.2f}-{end_s:.2f} s is shorter than one {chunk_s} s slice")
+    slices = ((start_s + i * chunk_s, start_s + (i + 1) * chunk_s) for i in range(count))
+    return sorted(tone_power(pcm, hz, first, last) for first, last in slices)
+
+
+def tone_presence(path: Path | Pcm, hz: float, start_s: float, end_s: float) -> float:
+    """The median slice share of `hz`: above `TONE_HEARD` the tone is there most of the window."""
+    values = tone_shares(path, hz, start_s, end_s)
+    return values[len(values) // 2]
+
+
+def tone_peak(path: Path | Pcm, hz: float, start_s: float, end_s: float) -> float:
+    """The 90th-percentile slice share of `hz`: below `TONE_ABSENT` the tone is absent all along."""
+    values = tone_shares(path, hz, start_s, end_s)
+    return values[int(len(values) * 0.9)]
