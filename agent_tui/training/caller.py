@@ -270,6 +270,9 @@ def _find_scenario(name: str) -> Scenario:
     path = Path(name)
     if path.suffix == ".toml" and path.is_file():
         return load_scenario(path)
+    if path.suffix == ".json" and path.is_file():
+        # A scenario as the backend served it (handed over by the console or the desk).
+        return Scenario.model_validate_json(path.read_text(encoding="utf-8"))
     found = load_scenarios(bundled_scenarios_dir()).by_id().get(name)
     if found is None:
         raise SystemExit(f"no scenario {name!r}")
@@ -288,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     from agent_tui.phone.options import EngineOptions
 
     parser = argparse.ArgumentParser(prog="agent_tui.training.caller", description=__doc__)
-    parser.add_argument("--scenario", required=True, help="scenario id or .toml file")
+    parser.add_argument("--scenario", required=True, help="scenario id, .toml file, or .json as served")
     parser.add_argument("--target", required=True, help="SIP URI of the trainee's desk")
     parser.add_argument("--customer-id", type=int, default=None)
     parser.add_argument("--attempt", default="", help="attempt id for X-Training-Attempt")

@@ -83,6 +83,8 @@ class FakeCaller:
     def __init__(self, scenario_id: str, target: str, attempt_id: str, on_event: EventSink) -> None:
         self.scenario_id, self.target, self.attempt_id = scenario_id, target, attempt_id
         self.on_event = on_event
+        self.scenario: Scenario | None = None
+        """The scenario handed over with the launch (as the backend served it), if any."""
         self.sent: list[dict[str, Any]] = []
         self.alive = True
         self.stopped = False
@@ -108,7 +110,9 @@ class FakeLauncher:
     def __init__(self) -> None:
         self.callers: list[FakeCaller] = []
 
-    async def start(self, scenario_id: str, target: str, attempt_id: str, on_event: EventSink) -> FakeCaller:
+    async def start(self, scenario_id: str, target: str, attempt_id: str, on_event: EventSink,
+                    scenario: Scenario | None = None) -> FakeCaller:
         caller = FakeCaller(scenario_id, target, attempt_id, on_event)
+        caller.scenario = scenario
         self.callers.append(caller)
         return caller

@@ -73,6 +73,8 @@ async def test_launch_progress_hint_takeover_and_results() -> None:
         assert api.commands[0][2]["scenario"] == SCENARIO
         assert caller.target == "sip:agent02@127.0.0.1:5070"
         assert caller.attempt_id == api.commands[0][2]["attempt"]
+        # The caller plays the scenario as the backend served it, not a shipped copy.
+        assert caller.scenario == api.scenarios[SCENARIO]
         assert "Fallen power line" in table_text(app)
 
         caller.emit("answered", call_id="c1")

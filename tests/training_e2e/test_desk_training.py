@@ -127,6 +127,8 @@ async def test_self_practice_skipping_the_readback_names_the_miss() -> None:
         await wait_until(pilot, lambda: launcher.callers, "the simulated caller")
         caller = launcher.callers[0]
         assert caller.target == "sip:agent1@127.0.0.1:5099"
+        assert caller.scenario is not None
+        assert caller.scenario.id == SCENARIO
         assert desk.status.reason == "training"
         await wait_until(pilot, lambda: "sip:agent1@127.0.0.1:5099" in api.announced, "the announcement")
         caller.emit("caption", text="Hello? Is this the power company?", line="opening")

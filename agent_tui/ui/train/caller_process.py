@@ -4,6 +4,10 @@ pjsua2 allows one engine per process, and the desk (or the console) already has 
 call runs in its own process: commands go to its stdin (`step`, `next`, `takeover`, `release`,
 `hangup`, `quit`), events come back from its stdout (`dialing`, `answered`, `caption`, `takeover`,
 `ended`) and reach `on_event` on the event loop that started it. The process is ended by its pid.
+
+The scenario the caller plays is the one the backend served (a trainer's own scenarios folder may hold
+scenarios this install never shipped): it is handed to the process as a JSON file in a private folder
+that lives as long as the launcher.
 """
 
 from __future__ import annotations
@@ -15,9 +19,13 @@ import logging
 import os
 import signal
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from agent_tui.domain.training import Scenario
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +52,9 @@ class CallerLauncher(Protocol):
     """Starts simulated calls (tests hand in an in-process double)."""
 
     async def start(self, scenario_id: str, target: str, attempt_id: str,
-                    on_event: EventSink) -> CallerHandle:
-        """Dial `target` as scenario `scenario_id`; events go to `on_event` on the running loop."""
+                    on_event: EventSink, scenario: Scenario | None = None) -> CallerHandle:
+        """Dial `target` as scenario `scenario_id` (played from `scenario` when given, else the shipped
+        copy); events go to `on_event` on the running loop."""
 
 
 def caller_argv(scenario_id: str, target: str, attempt_id: str, *, audio: bool = True) -> list[str]:
@@ -134,11 +143,22 @@ class ProcessLauncher:
         self.log_dir = log_dir
         self.extra_args = list(extra_args)
         self.started: list[CallerProcess] = []
+        self._scenario_files: tempfile.TemporaryDirectory[str] | None = None
+
+    def scenario_file(self, scenario: Scenario, attempt_id: str) -> Path:
+        """`scenario` as JSON in this launcher's private folder, for the caller process to read."""
+        if self._scenario_files is None:
+            self._scenario_files = tempfile.TemporaryDirectory(prefix="agent-tui-scenarios-")
+        safe = "".join(char for char in attempt_id if char.isalnum() or char in "-_")[:64] or "attempt"
+        path = Path(self._scenario_files.name) / f"{safe}.json"
+        path.write_text(scenario.model_dump_json(), encoding="utf-8")
+        return path
 
     async def start(self, scenario_id: str, target: str, attempt_id: str,
-                    on_event: EventSink) -> CallerProcess:
-        """Start one simulated call."""
-        argv = [*caller_argv(scenario_id, target, attempt_id, audio=self.audio), *self.extra_args]
+                    on_event: EventSink, scenario: Scenario | None = None) -> CallerProcess:
+        """Start one simulated call (of `scenario` as the backend served it, when given)."""
+        source = str(self.scenario_file(scenario, attempt_id)) if scenario is not None else scenario_id
+        argv = [*caller_argv(source, target, attempt_id, audio=self.audio), *self.extra_args]
         stderr: Any = asyncio.subprocess.DEVNULL
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -159,3 +179,6 @@ class ProcessLauncher:
         for caller in self.started:
             await caller.stop()
         self.started.clear()
+        if self._scenario_files is not None:
+            self._scenario_files.cleanup()
+            self._scenario_files = None

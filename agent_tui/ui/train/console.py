@@ -33,7 +33,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from agent_tui.domain.events import Event, EventKind
-from agent_tui.domain.training import ScenarioSummary
+from agent_tui.domain.training import Scenario, ScenarioSummary
 from agent_tui.i18n import Translator
 from agent_tui.ui.bindings import localize_bindings
 from agent_tui.ui.text import clean, fit
@@ -280,8 +280,13 @@ class ConsoleScreen(Screen[None]):
     async def _launch(self, row: TraineeRow, scenario_id: str, target: str, attempt: str) -> None:
         await self.services.api.command(row.username, "training_launch",
                                         {"scenario": scenario_id, "attempt": attempt})
+        scenario: Scenario | None = None
+        try:
+            scenario = await self.services.api.get_scenario(scenario_id)
+        except Exception as error:  # the caller plays the shipped copy
+            log.info("scenario %s from the backend unavailable: %s", scenario_id, error)
         row.caller = await self.services.launcher.start(
-            scenario_id, target, attempt, partial(self.caller_event, row.username, attempt))
+            scenario_id, target, attempt, partial(self.caller_event, row.username, attempt), scenario)
         self._status(self.t.t("Calling {trainee} at {target}…", trainee=row.username,
                               target=clean(target, 80)))
         self.paint()

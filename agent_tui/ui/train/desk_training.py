@@ -436,7 +436,8 @@ class DeskTraining:
                 call.status = self._t("The simulated caller could not call you.")
             self._refresh()
 
-        call.caller = await self.launcher.start(call.scenario_id, target, call.attempt_id, on_event)
+        call.caller = await self.launcher.start(call.scenario_id, target, call.attempt_id, on_event,
+                                                call.scenario)
 
     async def shutdown(self) -> None:
         """End every simulated caller this desk started."""
