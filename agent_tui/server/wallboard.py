@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from agent_tui.domain.base import utc_now
 from agent_tui.domain.events import Event, EventKind
 from agent_tui.domain.session import Role
-from agent_tui.domain.supervision import AgentRows
+from agent_tui.domain.supervision import AgentRows, Alert
 from agent_tui.server import broker
 from agent_tui.server.db import Database
 from agent_tui.server.live import LiveFigures
@@ -110,26 +110,36 @@ class Wallboard:
 
     def _publish(self, now: datetime, queues: set[str], agents: set[str], full: bool,
                  all_agents: bool) -> list[Event]:
-        events: list[Event] = []
-        with self.db.write() as session:
+        # The figures are computed in a read transaction, so agents' state changes (which queue on the
+        # write lock) wait only for the short write that stores alerts and events, not for the sums.
+        # A change committed in between was touched and is published by the next round.
+        wanted: dict[str, Alert] | None = None
+        with self.db.read() as session:
             panels = []
             if full or queues:
                 panels = self.live.queue_panels(session, now, None if full else queues)
+            rows = []
+            if all_agents or agents:
+                rows = self.live.agent_rows(session, now, None if all_agents else agents)
+            if full or agents or panels:
+                wanted = self.live.wanted_alerts(session, now, panels)
+        changed: dict[str, dict[str, Any]] = {}
+        events: list[Event] = []
+        with self.db.write() as session:
             for panel in panels:
                 data = panel.model_dump(mode="json")
                 comparable = {k: v for k, v in data.items() if k != "longest_wait_s"}
                 if self._published.get(panel.queue) == comparable:
                     continue
-                self._published[panel.queue] = comparable
+                changed[panel.queue] = comparable
                 events.append(broker.record(session, EventKind.QUEUE_STATS, data, audience=Role.SUPERVISOR))
-            if all_agents or agents:
-                rows = self.live.agent_rows(session, now, None if all_agents else agents)
-                if rows:
-                    events.append(broker.record(session, EventKind.AGENT_ROWS,
-                                                AgentRows(rows=rows).model_dump(mode="json"),
-                                                audience=Role.SUPERVISOR))
-            if full or agents or panels:
-                for alert in self.live.sync_alerts(session, now, panels, all_queues=full):
+            if rows:
+                events.append(broker.record(session, EventKind.AGENT_ROWS,
+                                            AgentRows(rows=rows).model_dump(mode="json"),
+                                            audience=Role.SUPERVISOR))
+            if wanted is not None:
+                for alert in self.live.sync_alerts(session, now, panels, all_queues=full, wanted=wanted):
                     events.append(broker.record(session, EventKind.ALERT, alert.model_dump(mode="json"),
                                                 audience=Role.SUPERVISOR))
+        self._published.update(changed)  # only once committed: a failed round publishes them again
         return events

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from agent_tui.domain.agent import (
@@ -90,8 +90,15 @@ def put_state(username: str, body: AgentStateChange, user: CurrentUser, db: Db, 
         raise ProblemError(422, f"unknown reason code {body.reason!r} (known: {known})", field="body.reason")
     now = utc_now()
     with db.write() as session:
-        row = _user_row(session, username)
-        current = session.get(AgentStateRow, username)
+        # The user and their state in one round trip: the write lock is held for the whole transaction.
+        found = session.execute(
+            select(UserRow, AgentStateRow)
+            .outerjoin(AgentStateRow, AgentStateRow.username == UserRow.username)
+            .where(UserRow.username == username)
+        ).first()
+        if found is None:
+            raise ProblemError(404, f"no user {username}")
+        row, current = found
         changed = current is None or current.state != body.state.value or current.reason != body.reason
         if current is None:
             current = AgentStateRow(username=username, state=body.state.value, reason=body.reason, since=now)
@@ -136,13 +143,16 @@ def _set_call(row: AgentStateRow, body: AgentStateChange, now: datetime) -> None
 
 
 def _log_state(session: Session, username: str, body: AgentStateChange, now: datetime) -> None:
+    # Plain statements: no log row is ever loaded in this session, so there is nothing to synchronise
+    # and no object for the unit of work to track.
     session.execute(
         update(AgentStateLogRow)
         .where(AgentStateLogRow.username == username, AgentStateLogRow.ended_at.is_(None))
         .values(ended_at=now)
+        .execution_options(synchronize_session=False)
     )
-    session.add(AgentStateLogRow(username=username, state=body.state.value, reason=body.reason,
-                                 started_at=now, ended_at=None))
+    session.execute(insert(AgentStateLogRow).values(username=username, state=body.state.value,
+                                                    reason=body.reason, started_at=now, ended_at=None))
 
 
 @router.post("/{username}/commands", status_code=202)

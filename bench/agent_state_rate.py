@@ -1,0 +1,256 @@
+"""Agent state changes the real backend accepts per second, with a supervisor's SSE stream open.
+
+The wallboard benchmark asks for 200 state changes a second from 1,000 agents through the backend; this
+one measures the backend alone. The database holds the demo data plus 1,000 agents (`a0001`…`a1000`,
+as `bench.wallboard` makes them, each with its own token); `agent-tui server --workers W` runs in its
+own process and sup01 reads `GET /v1/events` the whole time, as the wallboard does. Each agent sets
+their own state (`PUT /v1/agents/{username}/state`, random states, call fields on call states) over
+keep-alive connections that cost the client ~50 µs a request (httpx would spend ~1.5 ms, most of a
+2-core machine at this rate). Two phases per round, repeated (`--repeat`) because the machine is shared:
+
+- capacity: C connections in a closed loop (each sends its next change when the last was answered);
+  changes/s is what the server sustains. Target >= 200/s.
+- latency at 200/s: changes sent on a schedule whatever the answers do, each latency counted from its
+  scheduled time (no coordinated omission); p95 shown without a target.
+
+Also: the server's CPU per change and the events the supervisor's stream delivered.
+
+    .venv/bin/python -m bench.agent_state_rate [--seconds S] [--concurrency C] [--rate R] [--workers W]
+        [--repeat K] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.backend_lookup import tree_usage
+from bench.report import Figure, emit
+from bench.wallboard import AGENTS, prepare_database, set_all_ready
+from tests.server.process import ServerProcess, SseClient
+
+TARGET_RATE = 200.0
+STATES = (("ready", None), ("not_ready", "break"), ("on_call", None), ("acw", None), ("ringing", None))
+
+
+def body(rng: random.Random, n: int) -> bytes:
+    """A random state change, with call fields on the call states (as the wallboard bench sends)."""
+    state, reason = rng.choice(STATES)
+    data: dict[str, object] = {"state": state, "reason": reason}
+    if state in ("on_call", "ringing", "acw"):
+        data.update(call_id=f"r{n}", call_number=f"1380000{n % 10000:04d}", queue="95598-repair")
+    return json.dumps(data).encode()
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection sending PUTs with little client CPU."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.host = host
+
+    @classmethod
+    async def open(cls, base: str) -> Connection:
+        host, port = base.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        return cls(reader, writer, host)
+
+    async def put(self, path: str, token: str, payload: bytes) -> int:
+        """Send one PUT and read its answer; the status."""
+        self.writer.write(
+            f"PUT {path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n".encode() + payload
+        )
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length:"))
+        await self.reader.readexactly(length)
+        return status
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+@dataclass
+class Load:
+    """What one phase sent: latencies (s) of accepted changes, and how many failed."""
+
+    latencies: list[float]
+    failed: int = 0
+
+
+class Changes:
+    """An endless supply of (path, token, body) for random bench agents."""
+
+    def __init__(self, tokens: dict[str, str], seed: int) -> None:
+        self.tokens = tokens
+        self.rng = random.Random(seed)
+        self.n = 0
+
+    def next(self) -> tuple[str, str, bytes]:
+        self.n += 1
+        username = f"a{self.rng.randint(1, AGENTS):04d}"
+        return f"/v1/agents/{username}/state", self.tokens[username], body(self.rng, self.n)
+
+
+async def closed_loop(base: str, changes: Changes, seconds: float, concurrency: int) -> Load:
+    """`concurrency` connections, each sending its next change when the last was answered."""
+    load = Load([])
+    end = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        conn = await Connection.open(base)
+        try:
+            while (started := time.perf_counter()) < end:
+                status = await conn.put(*changes.next())
+                if status == 200:
+                    load.latencies.append(time.perf_counter() - started)
+                else:
+                    load.failed += 1
+        finally:
+            conn.close()
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return load
+
+
+async def open_loop(base: str, changes: Changes, seconds: float, rate: float, connections: int) -> Load:
+    """Changes at `rate`/s on schedule; each latency counts from its scheduled time."""
+    loop = asyncio.get_running_loop()
+    free: asyncio.Queue[Connection] = asyncio.Queue()
+    opened = [await Connection.open(base) for _ in range(connections)]
+    for conn in opened:
+        free.put_nowait(conn)
+    load = Load([])
+
+    async def one(change: tuple[str, str, bytes], due: float) -> None:
+        conn = await free.get()
+        try:
+            status = await conn.put(*change)
+        finally:
+            free.put_nowait(conn)
+        if status == 200:
+            load.latencies.append(loop.time() - due)
+        else:
+            load.failed += 1
+
+    tasks: list[asyncio.Task[None]] = []
+    start = loop.time() + 0.05
+    try:
+        for index in range(int(seconds * rate)):
+            due = start + index / rate
+            delay = due - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(loop.create_task(one(changes.next(), due)))
+        await asyncio.gather(*tasks)
+    finally:
+        for conn in opened:
+            conn.close()
+    return load
+
+
+@dataclass(frozen=True)
+class Round:
+    """One phase's throughput, latency and the server's CPU per change."""
+
+    rate: float
+    p50_ms: float
+    p95_ms: float
+    failed: int
+    server_us: float
+
+
+def timed(run: Callable[[], Coroutine[Any, Any, Load]], server_pid: int) -> Round:
+    """Run one phase; its accepted changes per second, latencies and the server's CPU per change."""
+    server0 = tree_usage(server_pid)
+    started = time.perf_counter()
+    load = asyncio.run(run())
+    elapsed = time.perf_counter() - started
+    server = tree_usage(server_pid) - server0
+    latencies = sorted(load.latencies) or [float("nan")]
+    count = len(load.latencies)
+    return Round(
+        rate=count / elapsed, p50_ms=statistics.median(latencies) * 1000,
+        p95_ms=latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))] * 1000,
+        failed=load.failed, server_us=server.cpu_s / max(count, 1) * 1e6,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run and print the figures."""
+    parser = argparse.ArgumentParser(prog="bench.agent_state_rate", description=__doc__)
+    parser.add_argument("--seconds", type=float, default=15.0, help="length of each phase")
+    parser.add_argument("--concurrency", type=int, default=16, help="connections of the capacity phase")
+    parser.add_argument("--rate", type=float, default=TARGET_RATE, help="changes/s of the latency phase")
+    parser.add_argument("--connections", type=int, default=32, help="connections of the latency phase")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="one round of 3 s phases (smoke test)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.seconds, args.repeat = 3.0, 1
+    with tempfile.TemporaryDirectory(prefix="bench-state-rate-") as tmp:
+        folder = Path(tmp)
+        tokens = prepare_database(folder)
+        server = ServerProcess(f"sqlite:///{folder / 'demo.db'}", folder, workers=args.workers)
+        capacity: list[Round] = []
+        scheduled: list[Round] = []
+        loads = [os.getloadavg()[0]]
+        try:
+            server.start()
+            assert server.proc is not None
+            asyncio.run(set_all_ready(server.base, tokens))
+            stream = SseClient(server.base, server.login("sup01"))
+            try:
+                stream.comment("connected", 30)
+                changes = Changes(tokens, 200)
+                timed(lambda: closed_loop(server.base, changes, 2.0, args.concurrency), server.proc.pid)
+                for _ in range(args.repeat):
+                    capacity.append(timed(lambda: closed_loop(server.base, changes, args.seconds,
+                                                              args.concurrency), server.proc.pid))
+                    scheduled.append(timed(lambda: open_loop(server.base, changes, args.seconds, args.rate,
+                                                             args.connections), server.proc.pid))
+                    loads.append(os.getloadavg()[0])
+            finally:
+                stream.close()
+            kinds: dict[str, int] = {}
+            while not stream.messages.empty():
+                message = stream.messages.get_nowait()
+                if message is not None and not isinstance(message, Exception) and message.event:
+                    kinds[message.event] = kinds.get(message.event, 0) + 1
+        finally:
+            server.stop()
+    best = max(r.rate for r in capacity)
+    failed = sum(r.failed for r in capacity + scheduled)
+    figures = [
+        Figure(f"state changes/s, best of {args.repeat}", round(best, 1), "1/s",
+               f">= {TARGET_RATE:.0f}", best >= TARGET_RATE and failed == 0),
+        Figure("state changes/s, median", round(statistics.median(r.rate for r in capacity), 1), "1/s"),
+        Figure("server CPU per change, median", round(statistics.median(r.server_us for r in capacity)),
+               "µs"),
+        Figure(f"p95 at {args.rate:.0f}/s, best of {args.repeat}",
+               round(min(r.p95_ms for r in scheduled), 1), "ms"),
+    ]
+    emit("agent_state_rate", figures, workers=args.workers, concurrency=args.concurrency,
+         seconds=args.seconds, failed=failed, events=kinds, load_avg=[round(x, 2) for x in loads],
+         capacity=[round(r.rate, 1) for r in capacity],
+         p50_at_rate=[round(r.p50_ms, 1) for r in scheduled])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
