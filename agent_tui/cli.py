@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("--seed", choices=["demo"], help="load a data set on first start")
     server.add_argument("--workers", type=int, default=1)
     server.add_argument("--screens", type=Path, default=None, help="folder of screen files to load")
+    server.add_argument("--scenarios", type=Path, default=None,
+                        help="folder of training scenarios to serve (default: the shipped ones)")
 
     bot = with_config(sub.add_parser("bot", help="the softphone with no UI, one JSON event per line"))
     bot.add_argument("--listen", type=_host_port, metavar="HOST:PORT",

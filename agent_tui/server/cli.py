@@ -31,6 +31,8 @@ def settings_from_args(args: argparse.Namespace) -> ServerSettings:
                 prepare_db=True)
     if args.seed is not None:
         base["seed"] = args.seed
+    if getattr(args, "scenarios", None) is not None:
+        base["scenarios_dir"] = args.scenarios
     return ServerSettings.model_validate(base)
 
 

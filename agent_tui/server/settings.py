@@ -28,6 +28,9 @@ class ServerSettings(BaseModel):
     screens_dir: Path | None = Field(
         default=None, description="Folder of call screens loaded on first start."
     )
+    scenarios_dir: Path | None = Field(
+        default=None, description="Folder of training scenarios to serve (default: the shipped ones)."
+    )
     seed: Literal["demo"] | None = Field(default=None, description="Data set loaded into an empty database.")
     prepare_db: bool = Field(
         default=True, description="Migrate, seed and load screens when the app is made (workers: done once)."

@@ -70,8 +70,7 @@ def _library(request: Request) -> ScenarioLibrary:
     state = request.app.state
     library: ScenarioLibrary | None = getattr(state, "scenario_library", None)
     if library is None:
-        folder = getattr(state.settings, "scenarios_dir", None)
-        library = ScenarioLibrary(folder)
+        library = ScenarioLibrary(state.settings.scenarios_dir)
         state.scenario_library = library
     return library
 
