@@ -230,6 +230,10 @@ class EnginePhone:
         """Hang up."""
         self.engine.hangup(call_id)
 
+    def change_monitor_mode(self, call_id: str, mode: str, token: str) -> None:
+        """Switch our monitoring call's mode within the call (the agent's phone checks `token`)."""
+        self.engine.change_monitor_mode(call_id, mode, token)
+
     def hold(self, call_id: str) -> None:
         """Hold."""
         self.engine.hold(call_id)

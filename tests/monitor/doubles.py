@@ -174,6 +174,8 @@ class FakePhone:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, str]]] = []
         self.hungup: list[str] = []
+        self.mode_changes: list[tuple[str, str, str]] = []
+        """(call id, mode, token) of every mode change sent within a call."""
         self.started = False
 
     def set_listener(self, listener: Any) -> None:
@@ -194,6 +196,10 @@ class FakePhone:
     def hangup(self, call_id: str) -> None:
         """Hung up."""
         self.hungup.append(call_id)
+
+    def change_monitor_mode(self, call_id: str, mode: str, token: str) -> None:
+        """Recorded."""
+        self.mode_changes.append((call_id, mode, token))
 
 
 def make_monitor(*, api: FakeApi | None = None, phone: FakePhone | None = None, role: Role = Role.SUPERVISOR,

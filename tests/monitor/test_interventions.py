@@ -8,7 +8,7 @@ from textual.widgets import Input, OptionList
 
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.supervision import InterventionKind
-from agent_tui.phone.events import CallEnded
+from agent_tui.phone.events import CallEnded, CallState, MonitorModeChanged
 from agent_tui.ui.messages import PhoneEventMessage
 from agent_tui.ui.monitor.prompts import TextPrompt
 from agent_tui.ui.monitor.wallboard import WallboardScreen
@@ -54,18 +54,33 @@ async def test_listen_whisper_barge_and_stop() -> None:
         assert target == "sip:agent0003@127.0.0.1:5999"  # from the local directory
         assert headers == {"X-Monitor": "listen", "X-Monitor-Token": "tok-listen-1"}
         await wait_until(pilot, lambda: "Listening to agent0003" in screen_text(app), what="status")
-        # Switch mode mid-call: a new token and call, the old call hung up.
+        # Before the call is answered a switch calls again, the old call hung up.
         await pilot.press("f3")
         await wait_until(pilot, lambda: len(phone.calls) == 2, what="the whisper call")
         assert phone.calls[1][1]["X-Monitor"] == "whisper"
         assert phone.hungup == ["call-1"]
         await wait_until(pilot, lambda: "Whispering to agent0003" in screen_text(app), what="status")
+        # Answered: a switch is a new token sent within the call, no re-dial.
+        app.post_message(PhoneEventMessage(CallState("call-2", "confirmed", 200, "OK", "outbound")))
+        await wait_until(pilot, lambda: getattr(app.interventions.current, "answered", False),
+                         what="answered")
         await pilot.press("f4")
-        await wait_until(pilot, lambda: len(phone.calls) == 3, what="the barge call")
+        await wait_until(pilot, lambda: phone.mode_changes, what="the barge mode change")
+        assert phone.mode_changes == [("call-2", "barge", "tok-barge-3")]
+        assert len(phone.calls) == 2
+        assert phone.hungup == ["call-1"]
+        app.post_message(PhoneEventMessage(MonitorModeChanged("call-2", "barge", True, 200)))
+        await wait_until(pilot, lambda: "Barged in on agent0003" in screen_text(app), what="status")
+        # Refused (403): the mode in force is shown again, and the refusal said.
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: len(phone.mode_changes) == 2, what="the listen mode change")
+        app.post_message(PhoneEventMessage(MonitorModeChanged("call-2", "listen", False, 403)))
+        await wait_until(pilot, lambda: "refused the mode change" in notices(app), what="the refusal")
+        await wait_until(pilot, lambda: "Barged in on agent0003" in screen_text(app), what="status")
         assert [r.kind for r in api.requests] == [InterventionKind.LISTEN, InterventionKind.WHISPER,
-                                                  InterventionKind.BARGE]
+                                                  InterventionKind.BARGE, InterventionKind.LISTEN]
         await pilot.press("f5")
-        assert phone.hungup == ["call-1", "call-2", "call-3"]
+        assert phone.hungup == ["call-1", "call-2"]
         assert wb.interventions.current is None
 
 

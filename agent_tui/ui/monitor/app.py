@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 
 from agent_tui.domain.session import Role, SessionInfo
 from agent_tui.i18n import Translator
-from agent_tui.phone.events import CallEnded
+from agent_tui.phone.events import CallEnded, CallState, MonitorModeChanged
 from agent_tui.ui.base_app import AgentTuiApp
 from agent_tui.ui.commands import DeskCommands
 from agent_tui.ui.messages import PhoneEventMessage
@@ -113,10 +113,14 @@ class MonitorApp(AgentTuiApp):
         self.post_message(PhoneEventMessage(event))
 
     def on_phone_event_message(self, message: PhoneEventMessage) -> None:
-        """The end of the monitoring call is shown on the wallboard."""
+        """The monitoring call's answer, mode changes and end are shown on the wallboard."""
         event = message.event
         if isinstance(event, CallEnded):
             self.wallboard.monitoring_ended(event.call_id)
+        elif isinstance(event, CallState) and event.state == "confirmed":
+            self.interventions.answered(event.call_id)
+        elif isinstance(event, MonitorModeChanged):
+            self.wallboard.monitor_mode_answered(event.call_id, event.mode, event.ok)
 
     # ---- screens ----------------------------------------------------------------------------
 

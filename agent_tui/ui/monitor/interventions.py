@@ -2,14 +2,17 @@
 
 Monitoring: the backend signs a token for the agent (`POST /v1/interventions`, audited), then the
 supervisor's phone calls the agent's SIP address with `X-Monitor: MODE` and `X-Monitor-Token`; the
-agent's engine answers silently and wires the audio by mode. Switching mode mid-call asks for a new
-token and calls again (the old monitoring call ends once the new one is placed).
+agent's engine answers silently and wires the audio by mode. Switching mode mid-call on the same
+agent asks the backend for a new token (audited) and sends it within the call (`change_monitor_mode`,
+a SIP INFO): the agent's phone rewires without a re-dial, so the supervisor hears on without a gap.
+Before the call is answered, or on another agent, it calls again (the old call ends once the new one
+is placed). A refused change (403) puts the mode shown back to the one in force.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from agent_tui.domain.supervision import (
     MONITOR_MODES,
@@ -36,6 +39,9 @@ class MonitorCall:
     mode: InterventionKind
     call_id: str
     target: str
+    answered: bool = False
+    in_force: InterventionKind | None = None
+    """The mode the agent's phone last accepted (None: the one the call was placed with)."""
 
 
 class Interventions:
@@ -66,8 +72,12 @@ class Interventions:
         token = result.monitor
         if token is None:
             raise RuntimeError("the backend sent no monitor token")
-        target = self.sip_target(row, agent, token.sip_target)
         previous = self.current
+        if previous is not None and previous.agent == agent and previous.answered:
+            self.phone.change_monitor_mode(previous.call_id, mode.value, token.token)
+            self.current = replace(previous, mode=mode, in_force=previous.in_force or previous.mode)
+            return self.current
+        target = self.sip_target(row, agent, token.sip_target)
         call_id = self.phone.make_call(target, {MONITOR_HEADER: mode.value, TOKEN_HEADER: token.token})
         self.current = MonitorCall(agent, mode, call_id, target)
         if previous is not None:
@@ -80,6 +90,23 @@ class Interventions:
         if current is not None and self.phone is not None:
             self.phone.hangup(current.call_id)
         return current
+
+    def answered(self, call_id: str) -> None:
+        """The phone says a call was answered: from now on a mode change goes within the call."""
+        if self.current is not None and self.current.call_id == call_id:
+            self.current = replace(self.current, answered=True)
+
+    def mode_answered(self, call_id: str, mode: str, ok: bool) -> bool:
+        """The agent's phone answered a mode change; True when it refused it (the mode shown goes back)."""
+        current = self.current
+        if current is None or current.call_id != call_id:
+            return False
+        if ok:
+            self.current = replace(current, in_force=InterventionKind(mode))
+            return False
+        if current.in_force is not None:
+            self.current = replace(current, mode=current.in_force)
+        return True
 
     def ended(self, call_id: str) -> bool:
         """The phone says a call ended; True when it was the monitoring call."""

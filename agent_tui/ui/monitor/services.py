@@ -94,6 +94,9 @@ class MonitorPhone(Protocol):
     def hangup(self, call_id: str) -> None:
         """End a call."""
 
+    def change_monitor_mode(self, call_id: str, mode: str, token: str) -> None:
+        """Switch a monitoring call we placed to `mode` within the call, with a fresh token."""
+
 
 class RecordingPlayer(Protocol):
     """Plays a WAV where the supervisor hears it (the phone's audio)."""

@@ -389,6 +389,13 @@ class WallboardScreen(Screen[None]):
             self._show_monitoring()
             self.app.notify(self.translator.t("The monitoring call ended."))
 
+    def monitor_mode_answered(self, call_id: str, mode: str, ok: bool) -> None:
+        """The agent's phone answered a mode change (the App tells us); a refusal is said."""
+        if self.interventions.mode_answered(call_id, mode, ok):
+            self.app.notify(self.translator.t("The agent's phone refused the mode change."),
+                            severity="warning")
+        self._show_monitoring()
+
     def _command(self, kind: InterventionKind, row: AgentRow, **fields: str | None) -> None:
         t = self.translator.t
 
