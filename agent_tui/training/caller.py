@@ -10,7 +10,10 @@ pjsua2 allows one engine per process, so a simulated caller runs in its own proc
 `python -m agent_tui.training.caller --scenario ID|FILE --target SIP-URI` reads commands as JSON lines
 on stdin (`{"cmd": "step", "step": "readback"}`, `{"cmd": "next"}`, `{"cmd": "hangup"}`, `{"cmd": "quit"}`,
 `{"cmd": "takeover"}` / `{"cmd": "release"}`: a trainer plays the customer live and the caller is silent)
-and writes events as JSON lines on stdout (`dialing`, `answered`, `caption`, `takeover`, `ended`).
+and writes events as JSON lines on stdout (`dialing`, `answered`, `caption`, `takeover`, `trainer_phone`,
+`ended`). With `--trainer-phone URI` a takeover also rings the trainer's own softphone and joins it to
+the call in a conference (`TrainerLeg`), so the trainee hears the trainer and the trainer hears the
+trainee; a release hangs that leg up and the simulated caller speaks again.
 """
 
 from __future__ import annotations
@@ -261,6 +264,62 @@ class SimulatedCaller:
         return max(1.5, len(text) * SECONDS_PER_CHAR.get(self.scenario.language, 0.1))
 
 
+class ConferencePhone(Protocol):
+    """What a trainer's leg needs of the engine."""
+
+    def make_call(self, uri: str, headers: dict[str, str] | None = None, account: str | None = None) -> str:
+        """Dial; returns the call id."""
+
+    def hangup(self, call_id: str) -> None:
+        """Hang up."""
+
+    def conference(self, a: str, b: str) -> None:
+        """Mix calls `a` and `b` (and us)."""
+
+
+class TrainerLeg:
+    """The trainer's own softphone joined to a training call while the trainer plays the customer.
+
+    `emit(state)` reports `ringing`, `joined` and `ended`; without a `uri` a takeover only silences the
+    simulated caller (the trainer types captions or hints instead).
+    """
+
+    def __init__(self, phone: ConferencePhone, uri: str | None, emit: Callable[[str], None]) -> None:
+        self.phone = phone
+        self.uri = uri
+        self.emit = emit
+        self.call_id: str | None = None
+        self._trainee_call: str | None = None
+
+    def join(self, trainee_call: str | None, attempt_id: str) -> None:
+        """Ring the trainer's phone for `trainee_call` (once; nothing without a phone or a call)."""
+        if self.uri is None or trainee_call is None or self.call_id is not None:
+            return
+        self._trainee_call = trainee_call
+        self.call_id = self.phone.make_call(self.uri, {"X-Training-Takeover": attempt_id or "1"})
+        self.emit("ringing")
+
+    def leave(self) -> None:
+        """Hang the trainer's leg up (the `ended` report follows from the engine)."""
+        if self.call_id is not None:
+            self.phone.hangup(self.call_id)
+
+    def on_phone_event(self, event: PhoneEvent) -> None:
+        """Join the answered leg to the trainee's call; forget it when it ends; end it with the trainee's."""
+        call_id = getattr(event, "call_id", None)
+        if call_id is None:
+            return
+        if call_id == self.call_id:
+            if isinstance(event, CallState) and event.state == "confirmed" and self._trainee_call is not None:
+                self.phone.conference(self._trainee_call, call_id)
+                self.emit("joined")
+            elif isinstance(event, CallEnded):
+                self.call_id = None
+                self.emit("ended")
+        elif call_id == self._trainee_call and isinstance(event, CallEnded):
+            self.leave()
+
+
 # --- the process ---------------------------------------------------------------------------------
 
 
@@ -297,6 +356,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--attempt", default="", help="attempt id for X-Training-Attempt")
     parser.add_argument("--no-audio", action="store_true", help="captions only")
     parser.add_argument("--speech-cache", type=Path, default=None)
+    parser.add_argument("--trainer-phone", default=None, metavar="URI",
+                        help="the trainer's own softphone, joined to the call on a takeover")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     scenario = _find_scenario(args.scenario)
@@ -323,9 +384,12 @@ def main(argv: list[str] | None = None) -> int:
     speech = None if args.no_audio else SpeechCache(args.speech_cache)
     caller = SimulatedCaller(scenario, engine, speech=speech, on_caption=caption)
     caller.prepare()
+    trainer = TrainerLeg(engine, args.trainer_phone,
+                         lambda state: _emit(out, out_lock, "trainer_phone", state=state))
 
     def on_event(event: PhoneEvent) -> None:
         caller.on_phone_event(event)
+        trainer.on_phone_event(event)
         if isinstance(event, CallState) and event.call_id == caller.call_id and event.state == "confirmed":
             _emit(out, out_lock, "answered", call_id=event.call_id)
         if isinstance(event, CallEnded) and event.call_id == caller.call_id:
@@ -352,6 +416,10 @@ def main(argv: list[str] | None = None) -> int:
             elif name in ("takeover", "release"):
                 caller.take_over(name == "takeover")
                 _emit(out, out_lock, "takeover", on=caller.taken_over)
+                if caller.taken_over:
+                    trainer.join(caller.call_id, args.attempt)
+                else:
+                    trainer.leave()
             elif name in ("hangup", "quit"):
                 # Closed stdin ("eof") is not a command: the call goes on until it ends or SIGTERM.
                 caller.hangup()

@@ -57,12 +57,15 @@ class CallerLauncher(Protocol):
         copy); events go to `on_event` on the running loop."""
 
 
-def caller_argv(scenario_id: str, target: str, attempt_id: str, *, audio: bool = True) -> list[str]:
+def caller_argv(scenario_id: str, target: str, attempt_id: str, *, audio: bool = True,
+                trainer_phone: str | None = None) -> list[str]:
     """The command line of one simulated call."""
     argv = [sys.executable, "-m", "agent_tui.training.caller", "--scenario", scenario_id, "--target", target,
             "--attempt", attempt_id]
     if not audio:
         argv.append("--no-audio")
+    if trainer_phone:
+        argv += ["--trainer-phone", trainer_phone]
     return argv
 
 
@@ -135,11 +138,15 @@ class CallerProcess:
 
 
 class ProcessLauncher:
-    """`CallerLauncher` that starts real caller processes; their stderr goes to `log_dir`/caller-*.log."""
+    """`CallerLauncher` that starts real caller processes; their stderr goes to `log_dir`/caller-*.log.
+
+    `trainer_phone` is the trainer's own softphone (a SIP URI): a takeover joins it to the call.
+    """
 
     def __init__(self, *, audio: bool = True, log_dir: Path | None = None,
-                 extra_args: Sequence[str] = ()) -> None:
+                 extra_args: Sequence[str] = (), trainer_phone: str | None = None) -> None:
         self.audio = audio
+        self.trainer_phone = trainer_phone
         self.log_dir = log_dir
         self.extra_args = list(extra_args)
         self.started: list[CallerProcess] = []
@@ -158,7 +165,8 @@ class ProcessLauncher:
                     on_event: EventSink, scenario: Scenario | None = None) -> CallerProcess:
         """Start one simulated call (of `scenario` as the backend served it, when given)."""
         source = str(self.scenario_file(scenario, attempt_id)) if scenario is not None else scenario_id
-        argv = [*caller_argv(source, target, attempt_id, audio=self.audio), *self.extra_args]
+        argv = [*caller_argv(source, target, attempt_id, audio=self.audio, trainer_phone=self.trainer_phone),
+                *self.extra_args]
         stderr: Any = asyncio.subprocess.DEVNULL
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
