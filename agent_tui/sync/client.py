@@ -263,14 +263,15 @@ class BackendClient:
         params: Mapping[str, str | int] | None = None,
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
     ) -> httpx.Response:
-        """Send one request, once, and return the response whatever its status.
+        """Send one request, once, and return the response whatever its status (`content`: a raw body).
 
         Raises `BackendUnavailable` on transport errors and timeouts only.
         """
         try:
             return await self._http.request(
-                method, path, params=params, json=json_body, headers=self._headers(headers)
+                method, path, params=params, json=json_body, content=content, headers=self._headers(headers)
             )
         except httpx.TimeoutException as exc:
             raise BackendUnavailable(f"{method} {path}: timed out ({type(exc).__name__})") from exc

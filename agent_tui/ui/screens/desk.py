@@ -182,7 +182,8 @@ class DeskScreen(Screen[None]):
         extra = services.training
         self.training = DeskTraining(self, extra.api if extra else None, extra.launcher if extra else None,
                                      sip_uri=extra.sip_uri if extra else None,
-                                     public_address=extra.public_address if extra else None)
+                                     public_address=extra.public_address if extra else None,
+                                     uploader=extra.uploader if extra else None)
         """Training calls: captions, progress, score cards, self-practice."""
         self.supervisor = DeskSupervisor(self)
         """Supervisor commands, the call fields of every state change, the 'monitored' mark."""
@@ -299,6 +300,7 @@ class DeskScreen(Screen[None]):
                             severity="error")
         elif isinstance(event, RecordingReady):
             self._check_recording(event)
+            self.training.recording_ready(event.call_id, event.path)
         if isinstance(event, CallState) and event.state == "confirmed":
             self._check_recording_space()
         self.supervisor.phone_event(event)

@@ -24,6 +24,7 @@ from agent_tui.ui.text import clean
 from agent_tui.ui.train.api import TrainingBackend
 from agent_tui.ui.train.caller_process import CallerLauncher
 from agent_tui.ui.train.console import ConsoleScreen
+from agent_tui.ui.train.review_playback import RecordingAccess
 
 
 class Authenticator(Protocol):
@@ -41,6 +42,8 @@ class ConsoleServices:
     api: TrainingBackend
     launcher: CallerLauncher
     events: LiveEvents | None = None
+    recordings: RecordingAccess | None = None
+    """Training recordings and model calls to play or export (None: review without recordings)."""
     on_logged_in: list[Callable[[SessionInfo], None]] = field(default_factory=list)
     """Called on the UI thread after login (launch starts the event stream)."""
     on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)

@@ -15,7 +15,8 @@ Keys:
 | f5 / t | train.takeover | take over the customer role / hand it back |
 | f6 / n | train.next | make the caller answer the question just asked |
 | f7 / x | train.stop | hang up the simulated call |
-| f8 / r | train.results | the trainee's results with their score cards |
+| f8 / r | train.results | the trainee's results; Enter reviews one (card, transcript, recording) |
+| f10 / m | train.models | the library of model calls (play, export) |
 | f9 | train.refresh | reload the trainee list |
 """
 
@@ -66,6 +67,7 @@ class ConsoleScreen(Screen[None]):
         Binding("f6,n", "next", "Next line", id="train.next"),
         Binding("f7,x", "stop", "Stop", id="train.stop"),
         Binding("f8,r", "results", "Results", id="train.results"),
+        Binding("f10,m", "model_calls", "Model calls", id="train.models"),
         Binding("f9", "refresh", "Refresh", show=False, id="train.refresh"),
     ]
     DEFAULT_CSS = """
@@ -352,7 +354,17 @@ class ConsoleScreen(Screen[None]):
 
         row = self._current_row()
         if row is not None:
-            self.app.push_screen(HistoryScreen(self.services.api, row.username, self.scenarios))
+            self.app.push_screen(HistoryScreen(self.services.api, row.username, self.scenarios,
+                                               recordings=self.services.recordings))
+
+    def action_model_calls(self) -> None:
+        """The library of model calls."""
+        from agent_tui.ui.train.model_calls_screen import ModelCallsScreen
+
+        if self.services.recordings is None:
+            self._status(self.t.t("Model calls need the backend."))
+            return
+        self.app.push_screen(ModelCallsScreen(self.services.recordings))
 
     async def stop_callers(self) -> None:
         """End every simulated caller started here."""

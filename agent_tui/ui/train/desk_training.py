@@ -7,8 +7,10 @@ own SIP address). Either way the desk keeps it apart: the customer card comes fr
 order is filed with `training=True`, the call record is marked training and today's figures skip it.
 
 While the call runs the desk reports the step reached and the fields filled (to the trainer through the
-backend, and to its own caller process in self-practice); the caller's lines arrive as captions. When
-the call ends the attempt is scored (`agent_tui.training.score`), the card is shown and stored.
+backend, and to its own caller process in self-practice); the caller's lines arrive as captions, kept
+with their time from the answer for the review transcript. When the call ends the attempt is scored
+(`agent_tui.training.score`), the card is shown and stored. When the desk records calls, the training
+call's WAV is uploaded (marked training) once the phone closed it, and the attempt names it.
 """
 
 from __future__ import annotations
@@ -33,12 +35,14 @@ from agent_tui.domain.training import (
     ScenarioSummary,
     ScoreCard,
     TrainingProgress,
+    TranscriptLine,
 )
 from agent_tui.forms.runner import FormRun
 from agent_tui.ui.calls import CallSession
 from agent_tui.ui.text import clean
 from agent_tui.ui.train.api import TrainingBackend
 from agent_tui.ui.train.caller_process import CallerEvent, CallerHandle, CallerLauncher
+from agent_tui.ui.train.review_api import RecordingUploader
 
 if TYPE_CHECKING:
     from agent_tui.ui.screens.desk import DeskScreen
@@ -94,6 +98,10 @@ class TrainingCall:
     call_id: str | None = None
     scenario: Scenario | None = None
     captions: list[str] = field(default_factory=list)
+    caller_lines: list[TranscriptLine] = field(default_factory=list)
+    """The caller's lines with their time from the answer (the review transcript)."""
+    answered_at: float | None = None
+    """`time.monotonic()` at the answer; lines said before it count from 0."""
     hint: str = ""
     taken_over: bool = False
     status: str = ""
@@ -131,9 +139,16 @@ class DeskTraining:
     """The training controller of one desk; the desk screen calls it from its handlers (UI thread)."""
 
     def __init__(self, desk: DeskScreen, api: TrainingBackend | None, launcher: CallerLauncher | None,
-                 sip_uri: str | None = None, public_address: str | None = None) -> None:
+                 sip_uri: str | None = None, public_address: str | None = None,
+                 uploader: RecordingUploader | None = None) -> None:
         self.desk = desk
         self.api = api
+        self.uploader = uploader
+        """Uploads training calls' recordings (None: they stay on this machine only)."""
+        self.training_call_ids: set[str] = set()
+        """Every training call this desk rang with (their recordings are uploaded as training)."""
+        self.uploaded: list[str] = []
+        """Call ids of the training recordings uploaded so far."""
         self.launcher = launcher
         self.configured_uri = sip_uri
         """The registrar's address of record, when the desk registers (see `address.py`)."""
@@ -286,6 +301,10 @@ class DeskTraining:
             return
         call.captions.append(text)
         del call.captions[:-CAPTIONS_KEPT]
+        now = time.monotonic()
+        since = 0.0 if call.answered_at is None else max(0.0, now - call.answered_at)
+        call.caller_lines.append(TranscriptLine(at_s=round(since, 1), text=text[:2000]))
+        del call.caller_lines[:-200]
 
     # ---- the call ---------------------------------------------------------------------------
 
@@ -306,6 +325,8 @@ class DeskTraining:
                                 launched_by=launch.by if launch else None)
         self.launches.pop(attempt, None)
         call.call_id = session.call_id
+        if self.uploader is not None and self.desk.options.recordings_dir is not None:
+            self.training_call_ids.add(session.call_id)
         call.status = self._t("Training call ringing: answer it.")
         self.calls[session.call_id] = call
         self.current = call
@@ -328,6 +349,7 @@ class DeskTraining:
         call = self.calls.get(call_id)
         if call is None:
             return
+        call.answered_at = time.monotonic()
         call.status = self._t("In the call: open the order (F9) and follow the script.")
         self._progress(call, ProgressKind.CALL, detail="answered")
         self._refresh()
@@ -391,9 +413,36 @@ class DeskTraining:
         if self.api is not None:
             body = AttemptCreate(attempt_id=call.attempt_id, scenario_id=scenario.id,
                                  trainee=self.desk.options.username, launched_by=call.launched_by, card=card,
-                                 attempt=attempt, transcript=call.captions[-200:])
+                                 attempt=attempt, transcript=call.captions[-200:],
+                                 caller_lines=call.caller_lines[-200:], recording=self._recording_of(call))
             await self.api.post_attempt(body)
             self.stored += 1
+
+    def _recording_of(self, call: TrainingCall) -> str | None:
+        """The call id the training call's recording is uploaded under (None: not recorded or kept local)."""
+        recorded = self.desk.options.recordings_dir is not None and self.uploader is not None
+        return call.call_id if recorded and call.call_id and call.answered_at is not None else None
+
+    def recording_ready(self, call_id: str, path: str) -> None:
+        """The phone closed a call's WAV: a training call's is uploaded, marked training."""
+        from pathlib import Path
+
+        if call_id not in self.training_call_ids or self.uploader is None:
+            return
+        self.training_call_ids.discard(call_id)
+        wav = Path(path)
+        uploader = self.uploader
+        try:
+            if wav.stat().st_size <= 44:  # header only: nothing was recorded (the desk says so already)
+                return
+        except OSError:
+            return
+
+        async def upload() -> None:
+            await uploader.upload_recording(call_id, wav, training=True)
+            self.uploaded.append(call_id)
+
+        self._spawn(upload(), "uploading the training recording")
 
     def _progress(self, call: TrainingCall, kind: ProgressKind, *, step: str | None = None, filled: int = 0,
                   total: int = 0, detail: str = "") -> None:

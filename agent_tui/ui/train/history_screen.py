@@ -1,4 +1,5 @@
-"""A trainee's results: every stored attempt, newest first, each with its score card."""
+"""A trainee's results: every stored attempt, newest first; Enter reviews one (score card, what the trainee
+did, the caller's lines with their times, the recording to play or export)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,17 @@ from agent_tui.domain.training import AttemptRecord, ScenarioSummary
 from agent_tui.ui.screens.panel import PanelScreen
 from agent_tui.ui.text import clean
 from agent_tui.ui.train.api import TrainingBackend
+from agent_tui.ui.train.review_playback import RecordingAccess
 
 
 class HistoryScreen(PanelScreen[None]):
-    """The attempts of one trainee; Enter opens the score card."""
+    """The attempts of one trainee; Enter opens the review of one."""
 
-    def __init__(self, api: TrainingBackend, trainee: str, scenarios: dict[str, ScenarioSummary]) -> None:
+    def __init__(self, api: TrainingBackend, trainee: str, scenarios: dict[str, ScenarioSummary], *,
+                 recordings: RecordingAccess | None = None) -> None:
         super().__init__()
         self.api = api
+        self.recordings = recordings
         self.trainee = trainee
         self.scenarios = scenarios
         self.attempts: list[AttemptRecord] = []
@@ -52,7 +56,7 @@ class HistoryScreen(PanelScreen[None]):
                 who = self.t.t("self-practice") if not record.launched_by else clean(record.launched_by, 32)
                 label = f"{when}  {record.card.total:>3} {mark}  {self.title_of(record.scenario_id)}  ({who})"
                 listing.add_option(Option(label, id=str(index)))
-            hint = self.t.t("Enter shows the score card.") if self.attempts else self.t.t("No results yet.")
+            hint = self.t.t("Enter reviews the attempt.") if self.attempts else self.t.t("No results yet.")
             self.query_one("#history-hint", Static).update(hint)
             if listing.option_count:
                 listing.highlighted = 0
@@ -61,8 +65,8 @@ class HistoryScreen(PanelScreen[None]):
         self.run_worker(load(), exit_on_error=False)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        """Show the chosen attempt's card."""
-        from agent_tui.ui.train.card_screen import ScoreCardScreen
+        """Review the chosen attempt."""
+        from agent_tui.ui.train.review_screen import ReviewScreen
 
         record = self.attempts[int(event.option.id or 0)]
-        self.app.push_screen(ScoreCardScreen(self.title_of(record.scenario_id), record.card))
+        self.app.push_screen(ReviewScreen(record, self.title_of(record.scenario_id), self.recordings))

@@ -11,6 +11,7 @@ from agent_tui.paths import state_dir
 from agent_tui.sync.client import BackendClient, Timeouts
 from agent_tui.ui.train.api import TrainingApi
 from agent_tui.ui.train.caller_process import CallerLauncher, ProcessLauncher
+from agent_tui.ui.train.review_api import ReviewApi
 from agent_tui.ui.train.services import DeskTrainingServices
 
 
@@ -20,7 +21,8 @@ def desk_training(settings: Settings, client: BackendClient) -> DeskTrainingServ
 
     return DeskTrainingServices(api=TrainingApi(client),
                                 launcher=ProcessLauncher(log_dir=state_dir() / "training"),
-                                sip_uri=registrar_uri(settings), public_address=settings.sip.public_address)
+                                sip_uri=registrar_uri(settings), public_address=settings.sip.public_address,
+                                uploader=ReviewApi(client))
 
 
 def run_console(settings: Settings, username: str, password: SecretStr | None, *,
@@ -34,7 +36,11 @@ def run_console(settings: Settings, username: str, password: SecretStr | None, *
                            timeouts=Timeouts(connect=backend.connect_timeout_s, read=backend.read_timeout_s))
     live = LiveStream(client)
     callers = launcher or ProcessLauncher(log_dir=state_dir() / "training")
-    services = ConsoleServices(auth=client, api=TrainingApi(client), launcher=callers, events=live)
+    from agent_tui.ui.train.review_playback import RecordingAccess
+
+    recordings = RecordingAccess(ReviewApi(client), export_dir=settings.monitor.export_dir)
+    services = ConsoleServices(auth=client, api=TrainingApi(client), launcher=callers, events=live,
+                               recordings=recordings)
 
     async def shutdown() -> None:
         await live.stop()

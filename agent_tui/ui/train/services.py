@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from agent_tui.ui.train.api import TrainingBackend
 from agent_tui.ui.train.caller_process import CallerLauncher
+from agent_tui.ui.train.review_api import RecordingUploader
 
 
 @dataclass
@@ -19,3 +20,5 @@ class DeskTrainingServices:
     """The registrar's address of record; None: the engine's own address in listen mode."""
     public_address: str | None = None
     """`sip.public_address`: the host to announce in listen mode."""
+    uploader: RecordingUploader | None = None
+    """Uploads training calls' recordings (None: they are not uploaded)."""

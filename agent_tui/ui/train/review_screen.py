@@ -1,0 +1,168 @@
+"""Review of one stored training attempt: the score card, what the trainee did, the caller's lines as a
+transcript (mm:ss from the answer), and the call's recording to play or export.
+
+| key | id | action |
+|---|---|---|
+| p / f3 | review.play | play the recording (exported first; without sound: the file's path) |
+| e / f4 | review.export | export the recording to a WAV file (the path is shown) |
+| escape | panel.close | close |
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from agent_tui.domain.training import AttemptRecord
+from agent_tui.training.scoring import render_card
+from agent_tui.ui.screens.panel import PanelScreen
+from agent_tui.ui.text import clean, plain
+from agent_tui.ui.train.review_api import rejected_status
+from agent_tui.ui.train.review_playback import RecordingAccess
+
+TRANSCRIPT_SHOWN = 200
+
+
+def transcript_of(record: AttemptRecord) -> list[tuple[str, str]]:
+    """(mm:ss, text) of the caller's lines; attempts stored before times were kept show `--:--`."""
+    if record.caller_lines:
+        return [(line.clock(), line.text) for line in record.caller_lines]
+    return [("--:--", text) for text in record.transcript]
+
+
+def steps_of(record: AttemptRecord) -> list[str]:
+    """The steps the trainee walked (the route), else those shown; empty when not stored."""
+    if record.attempt is None:
+        return []
+    return list(record.attempt.route or record.attempt.visited)
+
+
+class ReviewScreen(PanelScreen[None]):
+    """A stored attempt for review; `recordings` None: the recording cannot be fetched here."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *PanelScreen.BINDINGS,
+        Binding("p,f3", "play", "Play", id="review.play"),
+        Binding("e,f4", "export", "Export", id="review.export"),
+    ]
+
+    def __init__(self, record: AttemptRecord, title: str, recordings: RecordingAccess | None) -> None:
+        super().__init__()
+        self.record = record
+        self.title_text = title
+        self.recordings = recordings
+        self.exported: list[str] = []
+        """Paths the recording was exported to (tests read them)."""
+
+    def compose(self) -> ComposeResult:
+        t = self.t.t
+        record = self.record
+        with Vertical(classes="panel"):
+            trainee = clean(record.trainee, 64)
+            heading = t("Review: {title} ({trainee})", title=self.title_text, trainee=trainee)
+            yield Static(heading, classes="panel-title", markup=False)
+            yield Static(self._card(), id="review-card")
+            steps = steps_of(record)
+            done = t("Steps reached: {steps}", steps=" → ".join(clean(s, 40) for s in steps)) if steps else t(
+                "Steps reached: not stored")
+            yield Static(done, id="review-steps", markup=False)
+            yield Static(t("What the caller said"), classes="panel-title", markup=False)
+            yield Static(self._transcript(), id="review-transcript")
+            yield Static(self._recording_line(), id="review-recording", markup=False)
+            yield Static("", id="review-status", markup=False)
+            yield Static(t("p plays · e exports to a WAV file · Escape closes"), classes="hint", markup=False)
+
+    def _card(self) -> Text:
+        card = self.record.card
+        rows = render_card(card, self.t.t)
+        body = Text()
+        for line, row in zip(card.lines, rows, strict=False):
+            body.append("✓ " if line.ok else "✗ ", style="" if line.ok else "bold")
+            body.append_text(plain(row, 300, style="" if line.ok else "bold"))
+            body.append("\n")
+        body.append_text(plain(rows[-1], 100, style="bold reverse"))
+        verdict = self.t.t("Passed.") if card.passed else self.t.t("Not passed yet: look at the ✗ items.")
+        body.append("  ")
+        body.append_text(plain(verdict, 100))
+        return body
+
+    def _transcript(self) -> Text:
+        lines = transcript_of(self.record)
+        if not lines:
+            return plain(self.t.t("No caller lines were stored."), 100)
+        body = Text()
+        for index, (clock, text) in enumerate(lines[:TRANSCRIPT_SHOWN]):
+            if index:
+                body.append("\n")
+            body.append(f"{clock}  ", style="bold")
+            body.append_text(plain(text, 600))
+        return body
+
+    def _recording_line(self) -> str:
+        if self.record.recording is None:
+            return self.t.t("No recording was stored for this attempt.")
+        return self.t.t("Recording: call {call}", call=clean(self.record.recording, 60))
+
+    def _status(self, text: str) -> None:
+        self.query_one("#review-status", Static).update(text)
+
+    def _usable(self) -> tuple[RecordingAccess, str] | None:
+        call_id = self.record.recording
+        if call_id is None:
+            self._status(self.t.t("No recording was stored for this attempt."))
+            return None
+        if self.recordings is None:
+            self._status(self.t.t("Recordings cannot be fetched here."))
+            return None
+        return self.recordings, call_id
+
+    def _failed(self, error: Exception) -> None:
+        if rejected_status(error) == 404:
+            self._status(self.t.t("The recording is not on the server (yet)."))
+        else:
+            self._status(self.t.t("Recording not fetched: {detail}", detail=clean(str(error), 200)))
+
+    def action_export(self) -> None:
+        """Download the recording into the export folder and show where."""
+        usable = self._usable()
+        if usable is None:
+            return
+        access, call_id = usable
+
+        async def work() -> None:
+            try:
+                path = await access.export(call_id, f"training-{self.record.id}")
+            except Exception as error:
+                self._failed(error)
+                return
+            self.exported.append(str(path))
+            self._status(self.t.t("Exported to {path}", path=str(path)))
+
+        self.run_worker(work(), exit_on_error=False)
+
+    def action_play(self) -> None:
+        """Play the recording (exported first); without sound, say where the file is."""
+        usable = self._usable()
+        if usable is None:
+            return
+        access, call_id = usable
+
+        async def work() -> None:
+            try:
+                played = await access.play(call_id, f"training-{self.record.id}")
+            except Exception as error:
+                self._failed(error)
+                return
+            self.exported.append(str(played.path))
+            if played.playing:
+                self._status(self.t.t("Playing {call}", call=clean(call_id, 40)))
+            else:
+                self._status(self.t.t("No audio here: exported to {path}", path=str(played.path)))
+
+        self.run_worker(work(), exit_on_error=False)
+
