@@ -12,6 +12,8 @@ from typing import IO
 
 import pjsua2 as pj
 
+from agent_tui.phone.sanitize import log_safe
+
 
 class PjLogWriter(pj.LogWriter):  # type: ignore[misc]
     """Receives every pjsip log line (from any pjsip thread) and appends it to a file.
@@ -32,7 +34,8 @@ class PjLogWriter(pj.LogWriter):  # type: ignore[misc]
         try:
             if self._file is None:
                 return
-            message = str(entry.msg)
+            # pjsip logs whole SIP messages: caller-controlled bytes included.
+            message = log_safe(str(entry.msg))
             with self._lock:
                 self._file.write(message if message.endswith("\n") else message + "\n")
                 self._file.flush()
@@ -44,7 +47,7 @@ class PjLogWriter(pj.LogWriter):  # type: ignore[misc]
         if self._file is None:
             return
         with self._lock:
-            self._file.write(f"agent-tui: {message}\n")
+            self._file.write(f"agent-tui: {log_safe(message)}\n")
             self._file.flush()
 
     def close(self) -> None:

@@ -19,6 +19,7 @@ _ANSI = re.compile(
     r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
 )
 _SPACES = re.compile(r"\s+")
+_LOG_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _HEADER_LINE = re.compile(r"^([^\s:]+)[ \t]*:(.*)$", re.MULTILINE)
 _FOLD = re.compile(r"\r?\n[ \t]+")
 _ELLIPSIS = "…"
@@ -88,6 +89,18 @@ def clean_text(value: str | bytes | None, limit: int = 128) -> str:
     if len(text) > limit:
         text = text[: max(limit - 1, 0)].rstrip() + _ELLIPSIS
     return text
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def log_safe(text: str) -> str:
+    """`text` for a log file that someone reads in a terminal: CRLF becomes LF, and every other
+    control or bidi character becomes a visible `\\xNN` / `\\uNNNN`, so an escape sequence a caller
+    sent stays in the log as evidence but never acts on the reader's terminal."""
+    return _LOG_UNSAFE.sub(_visible, text.replace("\r\n", "\n"))
 
 
 def split_name_addr(value: str) -> tuple[str, str]:

@@ -12,7 +12,9 @@ import re
 from rich.cells import cell_len
 from rich.text import Text
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# C0/C1 controls, zero-width and every bidi control of UAX #9 (U+061C ALM, LRM/RLM, embeddings,
+# overrides, isolates).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 DEFAULT_LIMIT = 200
 
