@@ -40,6 +40,7 @@ from agent_tui.domain.supervision import (
     ReportPeriod,
     WallboardSnapshot,
 )
+from agent_tui.domain.training import ModelCall, ModelCallInput
 from agent_tui.sync.client import BackendClient, _raise_for_status
 from agent_tui.sync.errors import AuthenticationRequired, BackendProtocolError, BackendRejected, SyncError
 from agent_tui.sync.events import EventStream, StreamState, StreamStatus
@@ -156,6 +157,16 @@ class SupervisorClient:
         partial.write_bytes(response.content)
         partial.replace(target)
         return target
+
+    async def mark_model_call(self, call_id: str, title: str, note: str) -> ModelCall:
+        """`PUT /v1/recordings/{call_id}/model`: mark the recording as a model call for trainees."""
+        body = ModelCallInput(title=title, note=note).model_dump(mode="json")
+        data = await self.client.write_json("PUT", f"/v1/recordings/{quote(call_id, safe='')}/model", body)
+        return _check(TypeAdapter(ModelCall), data, "model call")
+
+    async def unmark_model_call(self, call_id: str) -> None:
+        """`DELETE /v1/recordings/{call_id}/model`."""
+        await self.client.write_json("DELETE", f"/v1/recordings/{quote(call_id, safe='')}/model")
 
     async def qa_score(self, call_id: str) -> QaScore | None:
         """`GET /v1/qa?call_id=`: the stored score of a call, if any."""

@@ -6,6 +6,7 @@
 | f3 | recordings.play | play the selected recording |
 | f4 | recordings.export | export it to a WAV file |
 | f5 | recordings.qa | QA-score the call |
+| f6 | recordings.model | mark it as a model call for trainees (title and note) |
 | escape | recordings.back | back to the wallboard |
 """
 
@@ -46,6 +47,7 @@ class RecordingsScreen(Screen[None]):
         Binding("f3", "play", "Play", id="recordings.play"),
         Binding("f4", "export", "Export", id="recordings.export"),
         Binding("f5", "qa", "QA score", id="recordings.qa"),
+        Binding("f6", "model_call", "Model call", id="recordings.model"),
         Binding("escape", "back", "Back", id="recordings.back"),
     ]
     DEFAULT_CSS = """
@@ -190,6 +192,23 @@ class RecordingsScreen(Screen[None]):
         rec = self.selected()
         if rec is not None:
             self.app.push_screen(QaScreen(self.api, rec.call_id, rec.agent))
+
+    def action_model_call(self) -> None:
+        """Mark the selected recording as a model call (title and note)."""
+        from agent_tui.ui.monitor.model_call import ModelCallMarker, ModelCallScreen
+
+        rec = self.selected()
+        if rec is None:
+            return
+        if not isinstance(self.api, ModelCallMarker):
+            self._status(self.t.t("Model calls are not available here."))
+            return
+
+        def marked(result: object) -> None:
+            if result is not None:
+                self._status(self.t.t("Marked {call} as a model call.", call=clean(rec.call_id, 40)))
+
+        self.app.push_screen(ModelCallScreen(self.api, rec.call_id, rec.agent), marked)
 
     def action_back(self) -> None:
         """Back to the wallboard."""
