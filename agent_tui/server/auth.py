@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from starlette.concurrency import run_in_threadpool
 
 from agent_tui.domain.base import utc_now
@@ -87,14 +87,18 @@ def authenticate(db: Database, token: str) -> tuple[AuthUser, datetime] | None:
     """The user of an unexpired token and when it expires, else None."""
     digest = token_hash(token)
     with db.read() as session:
-        row = session.execute(
-            select(UserRow.id, UserRow.username, UserRow.role, TokenRow.expires_at)
-            .join(TokenRow, TokenRow.user_id == UserRow.id)
-            .where(TokenRow.token_hash == digest)
-        ).first()
+        row = session.connection().execute(_TOKEN_USER, {"digest": digest}).first()
     if row is None or row.expires_at <= utc_now():
         return None
     return AuthUser(id=row.id, username=row.username, role=Role(row.role), token_hash=digest), row.expires_at
+
+
+# Built once: most requests of a busy floor come here (a token is cached for a few seconds only).
+_TOKEN_USER = (
+    select(UserRow.id, UserRow.username, UserRow.role, TokenRow.expires_at)
+    .join(TokenRow, TokenRow.user_id == UserRow.id)
+    .where(TokenRow.token_hash == bindparam("digest"))
+)
 
 
 async def authorize(request: Request) -> AuthUser | None:

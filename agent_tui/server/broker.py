@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, or_, select, text
+from sqlalchemy import Table, bindparam, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from agent_tui.domain.base import utc_now
@@ -29,6 +29,14 @@ CHANNEL = "agent_tui_events"
 _PG_EVENTS_LOCK = 0x61677476
 """Advisory lock writers of events hold until commit, so ids become visible in increasing order."""
 
+_EVENTS = cast(Table, EventRow.__table__)
+_INSERT_EVENT = insert(_EVENTS).values(
+    kind=bindparam("kind"), at=bindparam("at"), target=bindparam("target"), audience=bindparam("audience"),
+    data=bindparam("data"),
+).returning(_EVENTS.c.id)
+_PG_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_PG_NOTIFY = text("SELECT pg_notify(:channel, '')")
+
 
 def record(
     session: Session, kind: EventKind, data: dict[str, Any], *, target: str | None = None,
@@ -38,19 +46,19 @@ def record(
 
     `target` makes it visible to that user only; `audience` to users of that role only.
     """
-    bind = session.get_bind()
-    postgres = bind.dialect.name == "postgresql"
+    # Core statements built once, on the transaction's own connection: this runs for every state change.
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
     if postgres:
         # Without this a later id could commit before an earlier one and a resuming client would skip it.
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_EVENTS_LOCK})
+        connection.execute(_PG_LOCK, {"key": _PG_EVENTS_LOCK})
     at = utc_now()
-    event_id = session.execute(
-        insert(EventRow).values(
-            kind=kind.value, at=at, target=target, audience=audience.value if audience else None, data=data,
-        ).returning(EventRow.id)
-    ).scalar_one()
+    event_id = connection.execute(_INSERT_EVENT, {
+        "kind": kind.value, "at": at, "target": target, "audience": audience.value if audience else None,
+        "data": data,
+    }).scalar_one()
     if postgres:
-        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+        connection.execute(_PG_NOTIFY, {"channel": CHANNEL})
     session.info[EVENTS_FLAG] = True
     return Event(id=event_id, kind=kind, at=at, target=target, data=data)
 
@@ -141,17 +149,23 @@ class Broker:
     def fetch(self, after: int, username: str, role: Role, limit: int = 500) -> list[Event]:
         """Events after id `after` that `username` may see, oldest first."""
         with self.db.read() as session:
-            rows = session.execute(
-                select(EventRow)
-                .where(
-                    EventRow.id > after,
-                    or_(EventRow.target.is_(None), EventRow.target == username),
-                    or_(EventRow.audience.is_(None), EventRow.audience == role.value),
-                )
-                .order_by(EventRow.id)
-                .limit(limit)
-            ).scalars().all()
-            return [
-                Event(id=row.id, kind=EventKind(row.kind), at=row.at, target=row.target, data=row.data)
-                for row in rows
-            ]
+            rows = session.connection().execute(
+                _FETCH, {"after": after, "username": username, "role": role.value, "limit": limit}
+            ).all()
+        return [
+            Event(id=row.id, kind=EventKind(row.kind), at=row.at, target=row.target, data=row.data)
+            for row in rows
+        ]
+
+
+# Every stream runs this after each wake-up (a few hundred times a second under load): built once.
+_FETCH = (
+    select(_EVENTS.c.id, _EVENTS.c.kind, _EVENTS.c.at, _EVENTS.c.target, _EVENTS.c.data)
+    .where(
+        _EVENTS.c.id > bindparam("after"),
+        or_(_EVENTS.c.target.is_(None), _EVENTS.c.target == bindparam("username")),
+        or_(_EVENTS.c.audience.is_(None), _EVENTS.c.audience == bindparam("role")),
+    )
+    .order_by(_EVENTS.c.id)
+    .limit(bindparam("limit"))
+)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Query
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from agent_tui.domain.agent import (
@@ -91,11 +91,7 @@ def put_state(username: str, body: AgentStateChange, user: CurrentUser, db: Db, 
     now = utc_now()
     with db.write() as session:
         # The user and their state in one round trip: the write lock is held for the whole transaction.
-        found = session.execute(
-            select(UserRow, AgentStateRow)
-            .outerjoin(AgentStateRow, AgentStateRow.username == UserRow.username)
-            .where(UserRow.username == username)
-        ).first()
+        found = session.execute(_USER_AND_STATE, {"username": username}).first()
         if found is None:
             raise ProblemError(404, f"no user {username}")
         row, current = found
@@ -142,17 +138,31 @@ def _set_call(row: AgentStateRow, body: AgentStateChange, now: datetime) -> None
         row.hold_since = now
 
 
+# Built once: the statements of every state change, so each change skips building and keying them anew.
+_USER_AND_STATE = (
+    select(UserRow, AgentStateRow)
+    .outerjoin(AgentStateRow, AgentStateRow.username == UserRow.username)
+    .where(UserRow.username == bindparam("username"))
+)
+_STATE_LOG = cast(Table, AgentStateLogRow.__table__)
+_CLOSE_STRETCH = (
+    update(_STATE_LOG)
+    .where(_STATE_LOG.c.username == bindparam("who"), _STATE_LOG.c.ended_at.is_(None))
+    .values(ended_at=bindparam("now"))
+)
+_OPEN_STRETCH = insert(_STATE_LOG).values(
+    username=bindparam("who"), state=bindparam("state"), reason=bindparam("reason"),
+    started_at=bindparam("now"), ended_at=None,
+)
+
+
 def _log_state(session: Session, username: str, body: AgentStateChange, now: datetime) -> None:
-    # Plain statements: no log row is ever loaded in this session, so there is nothing to synchronise
-    # and no object for the unit of work to track.
-    session.execute(
-        update(AgentStateLogRow)
-        .where(AgentStateLogRow.username == username, AgentStateLogRow.ended_at.is_(None))
-        .values(ended_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    session.execute(insert(AgentStateLogRow).values(username=username, state=body.state.value,
-                                                    reason=body.reason, started_at=now, ended_at=None))
+    # Core statements on the transaction's connection: no log row is ever loaded in this session, so
+    # the ORM would have nothing to synchronise or track.
+    connection = session.connection()
+    connection.execute(_CLOSE_STRETCH, {"who": username, "now": now})
+    connection.execute(_OPEN_STRETCH, {"who": username, "state": body.state.value, "reason": body.reason,
+                                       "now": now})
 
 
 @router.post("/{username}/commands", status_code=202)
