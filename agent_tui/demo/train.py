@@ -180,8 +180,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.log is not None:
         _log_to(args.log)
+    # Recorded, so the trainer's review (F8, Enter) has the call's recording to play or export.
     settings = Settings(backend={"url": args.backend, "username": args.user},
-                        sip={"mode": "listen", "listen": f"127.0.0.1:{args.sip_port}"})
+                        sip={"mode": "listen", "listen": f"127.0.0.1:{args.sip_port}"},
+                        recording={"enabled": True})
     return run_desk(settings, args.user, SecretStr(args.password), listen=("127.0.0.1", args.sip_port),
                     headless=True, auto_pilot=scripted_trainee(args.skip_every, args.think, args.calls))
 
