@@ -2,12 +2,13 @@
 
 Everything is real: the reference backend (agent01's password replaced by a random one), Kamailio
 with digest auth (a random SIP password), SIPp calling through it, `agent-tui desk` in tmux. The
-agent logs in, takes the call, pops the customer, files a repair order, hangs up, wraps up, goes Not
-Ready and quits. Then every file in the desk's config, data, state, cache and log folders, its log
-file, its config, the outbox database, drafts, the raw bytes it wrote to its terminal and every
-captured screen are searched for the backend password, the SIP password, the desk's bearer token
-(known to the backend only as a SHA-256: every token-shaped string is hashed and compared) and the
-monitor key the desk fetched, plain, URL-encoded and base64.
+agent logs in, takes the call, pops the customer, files a repair order, leaves a second one as a
+draft, hangs up, wraps up, goes Not Ready and quits. Then every file in the desk's config, data,
+state, cache and log folders, its log files, its config, the outbox database, the draft, the raw
+bytes it wrote to its terminal, every captured screen and the backend's log are searched for the
+backend password, the SIP password, the desk's bearer token (known to the backend only as a
+SHA-256: every token-shaped string is hashed and compared) and the monitor key the desk fetched,
+plain, URL-encoded and base64.
 
 The desk has no crash-report path (no excepthook, no crash folder; Textual's own traceback goes to
 the terminal, which is scanned), so no crash is provoked here.
@@ -24,8 +25,10 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.e2e.backend import ApiClient
 from tests.e2e.conftest import TerminalFactory, terminal
 from tests.e2e.test_desk_repair_order import answer_after_pop, fill_repair_order, ring, tickets_with
+from tests.e2e.tmux import TmuxSession
 from tests.security.desk_stack import (
     AGENT,
     Stack,
@@ -63,6 +66,30 @@ def canary_check(scanner: Scanner, api_token: str, folder: Path) -> None:
     assert by_file == set(samples), f"the scanner missed planted secrets: {sorted(set(samples) - by_file)}"
 
 
+def leave_a_draft(term: TmuxSession, api: ApiClient) -> None:
+    """A second repair order, begun and left unsubmitted: its draft stays on disk for the scan."""
+    term.send_keys("F9")
+    term.wait_for_text("Enter opens", 10)
+    term.send_keys(*["Down"] * api.screen_ids().index("repair"), "Enter")
+    term.wait_for_text("Fault type *", 10)
+    term.send_keys("Enter")
+    term.wait_for_text("Meter fault", 5)
+    term.type_text("volt")
+    term.send_keys("Enter")
+    term.wait_for_screen(lambda s: "Voltage problem" in s and "Meter fault" not in s, 5,
+                         message="the fault type chosen")
+    term.send_keys("Escape")
+
+    def at_desk(screen: str) -> bool:
+        return "Fault type" not in screen and "On call" in screen
+
+    screen = term.wait_for_screen(lambda s: "Escape again leaves the draft" in s or at_desk(s), 5,
+                                  message="the form closing")
+    if not at_desk(screen):
+        term.send_keys("Escape")
+        term.wait_for_screen(at_desk, 5, message="back at the desk")
+
+
 def token_hashes_of(token: str) -> set[str]:
     """The backend's record of `token`."""
     return {hashlib.sha256(token.encode()).hexdigest()}
@@ -98,6 +125,8 @@ def test_no_secret_in_any_desk_file_after_a_full_session(
         screens.append(term.wait_for_text("Work order queued.", 10))
         wait_for(lambda: tickets_with(api, customer, description), 15, interval=0.1,
                  message="the ticket in the backend")
+
+        leave_a_draft(term, api)
 
         term.send_keys("F4")
         screens.append(term.wait_for_text("Call ended", 10))
@@ -149,5 +178,7 @@ def test_no_secret_in_any_desk_file_after_a_full_session(
     assert raw.stat().st_size > 10_000, "the copied terminal output is too short to be the session's"
     outbox = [path for path in scanner.files_read if "outbox" in path.name]
     assert outbox, f"no outbox database among the scanned files: {sorted(names)}"
+    drafts = [path for path in scanner.files_read if path.name.endswith(".draft.json")]
+    assert drafts, f"no draft among the scanned files: {sorted(names)}"
     assert len(scanner.files_read) >= 5
     assert scanner.bytes_read > 100_000
