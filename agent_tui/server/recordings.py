@@ -121,4 +121,4 @@ def refresh_from_call(session: Session, body: CallRecord) -> None:
     row.customer_id = body.customer_id if body.customer_id is not None else row.customer_id
     row.number = body.number or row.number
     row.started_at = body.answered_at or body.offered_at or row.started_at
-    row.training = bool(row.training) or body.training
+    row.training = body.training  # the call record is authoritative: a real call is never hidden as training

@@ -85,6 +85,17 @@ def test_training_recordings_stay_out_of_the_search_unless_asked(client: TestCli
     post_call(client, agent, "drill-3", "agent01", training=True)
     assert "drill-3" not in search(client, sup)
     assert "drill-3" in search(client, sup, training="true")
+    # An upload cannot hide a real call's recording as training: the call record decides.
+    hidden = client.put("/v1/recordings/real-1b", params={"training": "true"}, content=wav_bytes(1),
+                        headers=agent)
+    assert hidden.json()["training"] is True  # no call record yet: taken at its word
+    post_call(client, agent, "real-1b", "agent01")
+    assert "real-1b" in search(client, sup)
+    post_call(client, agent, "real-4", "agent01")
+    flagged_real = client.put("/v1/recordings/real-4", params={"training": "true"}, content=wav_bytes(2),
+                              headers=agent)
+    assert flagged_real.json()["training"] is False
+    assert "real-4" in search(client, sup)
 
 
 def test_attempt_keeps_the_timed_transcript_and_the_recording(client: TestClient) -> None:

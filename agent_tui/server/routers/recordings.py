@@ -81,7 +81,8 @@ async def _store(
                 started_at=(call.answered_at or call.offered_at) if call else None,
                 duration_s=received.duration_s, size=received.size, sha256=received.sha256,
                 uploaded_at=utc_now(), uploaded_by=user.username,
-                training=training or bool(call is not None and call.training),
+                # A call record, when there is one, decides: an upload cannot hide a real call as training.
+                training=bool(call.training) if call is not None else training,
             )
             session.add(row)
             session.flush()
