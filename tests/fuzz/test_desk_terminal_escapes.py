@@ -39,7 +39,15 @@ from tests.fuzz.terminal_escapes import (
     quoted_pairs,
     sequences,
 )
-from tests.security.desk_stack import EXTENSION, Stack, stack, start_desk, status_line, write_desk_config
+from tests.security.desk_stack import (
+    EXTENSION,
+    PLAIN_SDP,
+    Stack,
+    stack,
+    start_desk,
+    status_line,
+    write_desk_config,
+)
 from tests.support.sip_peers import Sipp, SippRun, sipp
 
 __all__ = ["sipp", "stack", "terminal"]
@@ -49,8 +57,6 @@ pytestmark = pytest.mark.peers
 WIDTH, HEIGHT = 200, 50
 HOSTILE_CUSTOMERS = 10
 MARKER = re.compile(r"Q[ZC]\d\d")
-PLAIN_SDP = "\r\n".join(["v=0", "o=sipp 1 1 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
-                         "m=audio 40000 RTP/AVP 8", "a=rtpmap:8 PCMA/8000", ""])
 
 
 def squeeze(text: str) -> str:

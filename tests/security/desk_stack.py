@@ -28,6 +28,9 @@ from tests.support.waiting import wait_for
 
 AGENT = "agent01"
 EXTENSION = "1001"
+PLAIN_SDP = "\r\n".join(["v=0", "o=sipp 1 1 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
+                         "m=audio 40000 RTP/AVP 8", "a=rtpmap:8 PCMA/8000", ""])
+"""A well-formed offer for the `sdp` key of uac_hostile.xml."""
 
 
 def random_backend_password() -> str:

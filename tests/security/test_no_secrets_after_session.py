@@ -25,12 +25,14 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.e2e.backend import ApiClient
+from tests.e2e.backend import DEMO_PASSWORD, ApiClient
 from tests.e2e.conftest import TerminalFactory, terminal
 from tests.e2e.test_desk_repair_order import answer_after_pop, fill_repair_order, ring, tickets_with
 from tests.e2e.tmux import TmuxSession
 from tests.security.desk_stack import (
     AGENT,
+    EXTENSION,
+    PLAIN_SDP,
     Stack,
     stack,
     start_desk,
@@ -64,6 +66,25 @@ def canary_check(scanner: Scanner, api_token: str, folder: Path) -> None:
     found = probe.scan_paths([planted])
     by_file = {Path(f.where).name for f in found}
     assert by_file == set(samples), f"the scanner missed planted secrets: {sorted(set(samples) - by_file)}"
+
+
+def listen_in(stack: Stack, sipp: Sipp) -> str:
+    """The supervisor gets a monitor token and their phone (SIPp) listens in: the desk takes it."""
+    supervisor = ApiClient(stack.backend.url, "sup01", DEMO_PASSWORD)
+    try:
+        answer = supervisor.http.post("/v1/monitor-tokens", json={"agent": AGENT, "mode": "listen"})
+        assert answer.status_code == 201, answer.text
+        token = str(answer.json()["token"])
+    finally:
+        supervisor.close()
+    keys = {"display": "Supervisor", "caller": "1801", "contact_header": "Contact",
+            "extra": f"X-Monitor: listen\r\nX-Monitor-Token: {token}", "content_type": "application/sdp",
+            "sdp": PLAIN_SDP}
+    result = sipp.run("uac_hostile.xml", stack.kamailio.address, service=EXTENSION, keys=keys,
+                      recv_timeout_ms=10_000, timeout=20)
+    assert result.ok, result.explain()
+    assert 200 in result.responses(), "the desk refused the monitoring call: the token was not used"
+    return token
 
 
 def leave_a_draft(term: TmuxSession, api: ApiClient) -> None:
@@ -119,6 +140,7 @@ def test_no_secret_in_any_desk_file_after_a_full_session(
         call = ring(sipp, stack.kamailio, customer)
         answer_after_pop(term, customer)
         screens.append(term.last_screen)
+        monitor_token = listen_in(stack, sipp)
         fill_repair_order(term, api, customer, description)
         screens.append(term.last_screen)
         term.send_keys("C-s")
@@ -160,7 +182,7 @@ def test_no_secret_in_any_desk_file_after_a_full_session(
     screen_file.write_text("\n\f\n".join(screens))
     scanner = Scanner(
         secrets={"backend password": stack.password, "SIP password": stack.sip_password,
-                 "monitor key": monitor_key},
+                 "monitor key": monitor_key, "monitor token": monitor_token},
         token_hashes={"desk bearer token": desk_tokens, "test bearer token": token_hashes_of(api_token)},
     )
     canary_check(scanner, api_token, tmp_path)
