@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench._raw_http import Connection, Pool
 from bench.backend_lookup import tree_usage
 from bench.report import Figure, emit
 from bench.wallboard import AGENTS, prepare_database, set_all_ready
@@ -51,37 +52,6 @@ def body(rng: random.Random, n: int) -> bytes:
     if state in ("on_call", "ringing", "acw"):
         data.update(call_id=f"r{n}", call_number=f"1380000{n % 10000:04d}", queue="95598-repair")
     return json.dumps(data).encode()
-
-
-class Connection:
-    """One keep-alive HTTP/1.1 connection sending PUTs with little client CPU."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str) -> None:
-        self.reader = reader
-        self.writer = writer
-        self.host = host
-
-    @classmethod
-    async def open(cls, base: str) -> Connection:
-        host, port = base.removeprefix("http://").split(":")
-        reader, writer = await asyncio.open_connection(host, int(port))
-        return cls(reader, writer, host)
-
-    async def put(self, path: str, token: str, payload: bytes) -> int:
-        """Send one PUT and read its answer; the status."""
-        self.writer.write(
-            f"PUT {path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {token}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n".encode() + payload
-        )
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(head.split(b" ", 2)[1])
-        length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                      if line.lower().startswith(b"content-length:"))
-        await self.reader.readexactly(length)
-        return status
-
-    def close(self) -> None:
-        self.writer.close()
 
 
 @dataclass
@@ -115,7 +85,8 @@ async def closed_loop(base: str, changes: Changes, seconds: float, concurrency: 
         conn = await Connection.open(base)
         try:
             while (started := time.perf_counter()) < end:
-                status = await conn.put(*changes.next())
+                path, token, payload = changes.next()
+                status, _ = await conn.request("PUT", path, token, payload)
                 if status == 200:
                     load.latencies.append(time.perf_counter() - started)
                 else:
@@ -130,36 +101,25 @@ async def closed_loop(base: str, changes: Changes, seconds: float, concurrency: 
 async def open_loop(base: str, changes: Changes, seconds: float, rate: float, connections: int) -> Load:
     """Changes at `rate`/s on schedule; each latency counts from its scheduled time."""
     loop = asyncio.get_running_loop()
-    free: asyncio.Queue[Connection] = asyncio.Queue()
-    opened = [await Connection.open(base) for _ in range(connections)]
-    for conn in opened:
-        free.put_nowait(conn)
     load = Load([])
 
-    async def one(change: tuple[str, str, bytes], due: float) -> None:
-        conn = await free.get()
-        try:
-            status = await conn.put(*change)
-        finally:
-            free.put_nowait(conn)
+    async def one(pool: Pool, change: tuple[str, str, bytes], due: float) -> None:
+        status = await pool.request("PUT", *change)
         if status == 200:
             load.latencies.append(loop.time() - due)
         else:
             load.failed += 1
 
     tasks: list[asyncio.Task[None]] = []
-    start = loop.time() + 0.05
-    try:
+    async with Pool(base, connections) as pool:
+        start = loop.time() + 0.05
         for index in range(int(seconds * rate)):
             due = start + index / rate
             delay = due - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(loop.create_task(one(changes.next(), due)))
+            tasks.append(loop.create_task(one(pool, changes.next(), due)))
         await asyncio.gather(*tasks)
-    finally:
-        for conn in opened:
-            conn.close()
     return load
 
 

@@ -22,17 +22,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import re
 import sys
 import tempfile
 import time
+from collections.abc import Coroutine
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from bench._desk_harness import PtyDesk, install_sigterm_exit, percentile, wait_until
+from bench._raw_http import Pool
 from bench.report import Figure, emit
 
 AGENTS = 1000
@@ -136,63 +140,80 @@ async def set_all_ready(backend: str, tokens: dict[str, str]) -> None:
 
 
 async def load(backend: str, tokens: dict[str, str], seconds: float, rate: float,
-               pty: PtyDesk) -> tuple[int, int, list[float]]:
-    """Random state changes at `rate`/s (at most 48 in flight), plus tracers; (sent, failed, tracer ms)."""
+               pty: PtyDesk) -> tuple[int, int, list[float], float]:
+    """Random state changes at `rate`/s (at most 48 in flight), plus tracers.
+
+    Answers (sent, failed, tracer ms, seconds until the last change was answered): the tracers still
+    on their way to the screen after that are waited for, but not counted in the rate.
+
+    The changes go over a pool of lean keep-alive connections (bench/_raw_http.py): through httpx this
+    process alone took most of a core at 200 changes a second, starving the backend it measures. One
+    poller reads the screen for every tracer still waiting (each polling on its own cost another core
+    share in pyte's screen at 5 ms intervals).
+    """
     rng = random.Random(1000)
     sent = failed = 0
     tracer_ms: list[float] = []
-    async with httpx.AsyncClient(base_url=backend, timeout=30,
-                                 limits=httpx.Limits(max_connections=32)) as http:
-        limit = asyncio.Semaphore(24)
+    waiting: dict[int, tuple[str, str, float]] = {}  # tracer number → (username, label, sent at)
+    async with Pool(backend, 24) as pool:
         tasks: set[asyncio.Task[None]] = set()
 
         async def change(username: str, body: dict[str, object]) -> None:
             nonlocal failed
-            async with limit:
-                try:
-                    answer = await http.put(f"/v1/agents/{username}/state", json=body,
-                                            headers=_auth(tokens, username))
-                    if answer.status_code >= 400:
-                        failed += 1
-                except httpx.HTTPError:
+            try:
+                if await pool.request("PUT", f"/v1/agents/{username}/state", tokens[username],
+                                      json.dumps(body).encode()) >= 400:
                     failed += 1
+            except (OSError, asyncio.IncompleteReadError, ValueError):
+                failed += 1
 
         async def tracer(k: int) -> None:
             username = f"a{(k % TRACERS) + 1:04d}"
             state, reason, label = TRACER_STATES[k % 2]
             started = time.monotonic()
             await change(username, {"state": state, "reason": reason})
+            waiting[k] = (username, label, started)
 
-            def shown() -> bool:
-                return any(line.startswith(username) and label in line for line in pty.text().splitlines())
+        def look() -> None:
+            now = time.monotonic()
+            lines = pty.text().splitlines()
+            for k, (username, label, started) in list(waiting.items()):
+                if any(line.startswith(username) and label in line for line in lines):
+                    tracer_ms.append((now - started) * 1000)
+                    del waiting[k]
+                elif now > started + 5.0:
+                    del waiting[k]
 
-            deadline = started + 5.0
-            while not shown():
-                if time.monotonic() > deadline:
-                    return
-                await asyncio.sleep(0.005)
-            tracer_ms.append((time.monotonic() - started) * 1000)
+        def spawn(coro: Coroutine[Any, Any, None]) -> None:
+            task = asyncio.create_task(coro)
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
 
         start = time.monotonic()
         next_tracer = start + 0.5
+        next_look = start
+        sending_s: float | None = None
         k = 0
-        while (now := time.monotonic()) < start + seconds:
-            due = int((now - start) * rate)
+        while (now := time.monotonic()) < start + seconds or waiting:
+            if now >= start + seconds + 5.0:
+                break
+            due = int((min(now, start + seconds) - start) * rate)
             while sent < due and len(tasks) < 48:
                 username = f"a{rng.randint(TRACERS + 1, AGENTS):04d}"
-                task = asyncio.create_task(change(username, _body(rng, sent)))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
+                spawn(change(username, _body(rng, sent)))
                 sent += 1
-            if now >= next_tracer:
-                task = asyncio.create_task(tracer(k))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
+            if now >= next_tracer and now < start + seconds:
+                spawn(tracer(k))
                 k += 1
                 next_tracer += 0.5
+            if waiting and now >= next_look:
+                look()
+                next_look = now + 0.005
+            if now >= start + seconds and sending_s is None and not tasks:
+                sending_s = now - start
             await asyncio.sleep(0.002)
         await asyncio.gather(*tasks)
-    return sent, failed, tracer_ms
+    return sent, failed, tracer_ms, sending_s or time.monotonic() - start
 
 
 def paint_latencies(log_file: Path, since: float, until: float) -> list[float]:
@@ -231,7 +252,8 @@ def main(argv: list[str] | None = None) -> int:
                 pty.wait_quiet(0.5, 30)
                 cpu0, bytes0 = pty.cpu_seconds(), pty.total
                 wall0, mono0 = time.time(), time.monotonic()
-                sent, failed, tracer_ms = asyncio.run(load(backend, tokens, seconds, args.rate, pty))
+                sent, failed, tracer_ms, sending_s = asyncio.run(
+                    load(backend, tokens, seconds, args.rate, pty))
                 wall1, mono1 = time.time(), time.monotonic()
                 cpu1, bytes1 = pty.cpu_seconds(), pty.total
                 window = mono1 - mono0
@@ -250,8 +272,8 @@ def main(argv: list[str] | None = None) -> int:
                ok=cpu <= TARGET_CPU),
         Figure("terminal output 120x40", round(kbps, 2), "KB/s", target=f"<= {TARGET_KBPS:.0f} KB/s",
                ok=kbps <= TARGET_KBPS),
-        Figure("state changes sent", round(sent / window, 1), "/s", target=f">= {args.rate * 0.95:.0f}/s",
-               ok=sent / window >= args.rate * 0.95 and failed == 0),
+        Figure("state changes sent", round(sent / sending_s, 1), "/s", target=f">= {args.rate * 0.95:.0f}/s",
+               ok=sent / sending_s >= args.rate * 0.95 and failed == 0),
     ]
     emit("wallboard", figures, seconds=round(window, 1), agents=AGENTS, sent=sent, failed=failed,
          paints=len(latencies), tracers=len(tracer_ms))
