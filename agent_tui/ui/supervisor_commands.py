@@ -122,6 +122,8 @@ class DeskSupervisor:
         self.after_call: tuple[AgentStateName, str | None] | None = None
         """A state a supervisor forced during a call: taken when the call is over."""
         self.tracker: CallCommandTracker | None = None
+        self.picked_up: dict[str, int] = {}
+        """Ringing calls a supervisor is picking up (call id → command id): answered only to be moved."""
         self._ticking = False
 
     # ---- the state the desk reports --------------------------------------------------------------
@@ -151,6 +153,18 @@ class DeskSupervisor:
             customer_id=customer_id, queue=call.queue[:200] or None,
             on_hold=state == AgentStateName.ON_CALL and call.phase is CallPhase.HELD,
         )
+
+    def end_picked_up(self, call_id: str) -> bool:
+        """Whether `call_id` was a call a supervisor picked up; if so, back to the state before it rang.
+
+        The agent never talked to that caller, so the desk skips after-call work for it.
+        """
+        if self.picked_up.pop(call_id, None) is None:
+            return False
+        state, reason = self.before_ringing or (AgentStateName.READY, None)
+        self.before_ringing = None
+        self.desk.set_state(state, reason)
+        return True
 
     def resend_state(self) -> None:
         """Send the current state again (its call fields changed: hold, resume)."""
@@ -189,6 +203,8 @@ class DeskSupervisor:
             state, reason = self.before_ringing or (AgentStateName.READY, None)
             self.before_ringing = None
             desk.set_state(state, reason)
+        if isinstance(event, CallEnded):
+            self.picked_up.pop(event.call_id, None)  # ended before it was answered: the missed-ring path
         self._follow_phone_health()
 
     def _follow_phone_health(self) -> None:
@@ -237,6 +253,8 @@ class DeskSupervisor:
         return True
 
     def _ack(self, command_id: int, ok: bool, detail: str) -> None:
+        if not ok:  # a pickup that failed leaves the answered call with the agent: a call like any other
+            self.picked_up = {c: i for c, i in self.picked_up.items() if i != command_id}
         link = self.desk.services.supervision
         if link is None:
             log.warning("command %s not acknowledged: no supervision link", command_id)
@@ -306,4 +324,5 @@ class DeskSupervisor:
                 self._ack(command_id, False, "the call is no longer ringing")
                 return
             desk.app.notify(t("Your supervisor picked up the ringing call."), severity="warning")
+            self.picked_up[session.call_id] = command_id
             self.tracker.pickup(command_id, session.call_id, action.to, headers)

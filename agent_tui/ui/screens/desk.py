@@ -532,7 +532,7 @@ class DeskScreen(Screen[None]):
                 # No after-call work for role-play: back to training status for the next scenario.
                 session.wrapped_up = True
                 self.set_state(AgentStateName.NOT_READY, "training")
-            elif was_active:
+            elif was_active and not self.supervisor.end_picked_up(session.call_id):
                 self._start_acw()
         elif self.active_id is None and self.last_ended_id is None:
             self.last_ended_id = session.call_id
