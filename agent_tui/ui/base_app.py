@@ -4,24 +4,32 @@
 the user's keymap, picks the theme for this terminal (`apply_theme`, called first thing by each
 App's `on_mount`), and owns the central error handler: every worker is started through `spawn` (or
 `spawn_thread`), so a failed backend call or phone command becomes a notification in the UI language,
-never a traceback on the screen. Apps add their own services, screens and life cycle.
+never a traceback on the screen. An error that escapes anyway ends the app as Textual would, but with
+a crash report on disk (`agent_tui.crash_report`: no local variables, credentials masked) and one
+line on the terminal instead of Textual's traceback, which prints local variables (what was typed,
+passwords included). Apps add their own services, screens and life cycle.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, ClassVar
 
 from pydantic import SecretStr
+from rich.text import Text
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.worker import Worker
 
+from agent_tui import __version__
+from agent_tui.crash_report import write_crash_report
 from agent_tui.domain.session import SessionInfo
 from agent_tui.i18n import Translator
+from agent_tui.paths import log_dir
 from agent_tui.sync.errors import AuthenticationRequired, BackendRejected, BackendUnavailable
 from agent_tui.ui.bindings import localize_bindings
 from agent_tui.ui.options import DeskOptions
@@ -110,6 +118,22 @@ class AgentTuiApp(App[int]):
         log.error("error while %s", what, exc_info=error)
         return t("Something went wrong while {what}: {detail}", what=doing,
                  detail=clean(f"{type(error).__name__}: {error}", 200))
+
+    def _fatal_error(self) -> None:
+        """Textual's end after an unhandled error, minus the traceback with locals: a crash report."""
+        error = sys.exception() or self._exception
+        path: str = "-"
+        if error is not None:
+            log.critical("unhandled error: the app stops", exc_info=error)
+            try:
+                path = str(write_crash_report(error, log_dir() / "crash", version=__version__))
+            except OSError as problem:
+                log.error("crash report not written: %s", problem)
+        self.bell()
+        self._exit_renderables.append(Text(self.translator.t(
+            "agent-tui stopped after an internal error. Drafts and queued orders are kept and are sent "
+            "on the next start. Crash report: {path}", path=path)))
+        self._close_messages_no_wait()
 
     def report_error(self, error: BaseException, what: str) -> None:
         """The one place errors are shown: a notification in the UI language, details in the log."""
