@@ -172,6 +172,8 @@ class ConsoleScreen(Screen[None]):
                         "sending a caption", quiet=True)
         elif kind == "takeover":
             row.taken_over = bool(event.get("on"))
+        elif kind == "trainer_phone":
+            self._trainer_phone(username, str(event.get("state", "")))
         elif kind == "ended":
             row.call = "ended"
         elif kind == "exited":
@@ -292,6 +294,14 @@ class ConsoleScreen(Screen[None]):
         self._status(self.t.t("Calling {trainee} at {target}…", trainee=row.username,
                               target=clean(target, 80)))
         self.paint()
+
+    def _trainer_phone(self, username: str, state: str) -> None:
+        """Say what the trainer's own softphone does during a takeover."""
+        sources = {"ringing": "Your softphone rings: answer it to speak to {trainee} as the customer.",
+                   "joined": "You are on the call with {trainee}.",
+                   "ended": "Your softphone left the call with {trainee}."}
+        if state in sources:
+            self._status(self.t.t(sources[state], trainee=username))
 
     def _running_row(self) -> TraineeRow | None:
         row = self._current_row()

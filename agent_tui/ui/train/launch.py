@@ -35,7 +35,11 @@ def run_console(settings: Settings, username: str, password: SecretStr | None, *
     client = BackendClient(backend.url, verify=backend.verify_tls, ca_file=backend.ca_file,
                            timeouts=Timeouts(connect=backend.connect_timeout_s, read=backend.read_timeout_s))
     live = LiveStream(client)
-    callers = launcher or ProcessLauncher(log_dir=state_dir() / "training")
+    from agent_tui.ui.train.address import registrar_uri
+
+    # A takeover rings the trainer's own softphone: the first account's address of record.
+    callers = launcher or ProcessLauncher(log_dir=state_dir() / "training",
+                                          trainer_phone=registrar_uri(settings))
     from agent_tui.ui.train.review_playback import RecordingAccess
 
     recordings = RecordingAccess(ReviewApi(client), export_dir=settings.monitor.export_dir)
