@@ -158,6 +158,8 @@ class DeskScreen(Screen[None]):
         self.stats = DeskStats()
         self.link = LinkStatus(online=True)
         self.sip_ok: bool | None = None if services.phone is not None else False
+        self.sip_registered: bool | None = None
+        """Whether the phone is registered: None in listen mode (no registration) until it says."""
         self.sip_detail = ""
         self.reasons: list[str] = ["break", "meal", "meeting", "training", "other"]
         self.auto_not_ready = False
@@ -280,11 +282,14 @@ class DeskScreen(Screen[None]):
         elif isinstance(event, CallEnded):
             self._call_ended(event)
         elif isinstance(event, Registration):
-            ok = event.state == "registered"
+            self.sip_registered = event.state == "registered"
             if event.state != "registering":
-                self._set_phone_ok(ok, clean(event.reason, 80))
+                self._set_phone_ok(self.sip_registered, clean(event.reason, 80))
         elif isinstance(event, Health):
-            self._set_phone_ok(event.ok, clean(event.detail, 80))
+            # A registrar that answers OPTIONS does not route calls to a phone it has not registered:
+            # "SIP ok" waits for the registration too.
+            if not (event.ok and self.sip_registered is False):
+                self._set_phone_ok(event.ok, clean(event.detail, 80))
         elif isinstance(event, Transferred):
             key = "Transfer to {target} done." if event.ok else "Transfer to {target} failed: {reason}"
             self.app.notify(self.t.t(key, target=clean(event.target, 60), reason=clean(event.reason, 80)),
