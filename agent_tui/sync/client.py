@@ -263,7 +263,7 @@ class BackendClient:
         params: Mapping[str, str | int] | None = None,
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
-        content: bytes | None = None,
+        content: bytes | AsyncIterator[bytes] | None = None,
     ) -> httpx.Response:
         """Send one request, once, and return the response whatever its status (`content`: a raw body).
 

@@ -9,6 +9,8 @@
 - Any other 4xx moves the item to the dead-letter list with the backend's problem detail: kept,
   shown to the user, and retried (`retry_dead`) or thrown away (`discard`) by them.
 - A 401 pauses delivery ("needs login") without losing anything; `resume()` after a new login.
+- A file item (`enqueue_file`: a call recording) journals the file's *path*, not its bytes; the file
+  is streamed as the body at each try. A file gone missing makes the item a dead letter saying so.
 
 Durability: the journal runs with `synchronous=FULL`. In WAL mode NORMAL survives the *process*
 dying but may lose the last commits on a power cut or OS crash, because the WAL is not synced at
@@ -26,11 +28,12 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -58,10 +61,18 @@ CREATE TABLE IF NOT EXISTS outbox (
     dead INTEGER NOT NULL DEFAULT 0,
     http_status INTEGER,
     last_error TEXT,
-    problem TEXT
+    problem TEXT,
+    body_file TEXT,
+    content_type TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_dead_seq ON outbox (dead, seq);
 """
+
+ADDED_COLUMNS = (("body_file", "TEXT"), ("content_type", "TEXT"))
+"""Columns added after the first release: a journal made before them gets them at open (ALTER TABLE)."""
+
+FILE_CHUNK = 256 * 1024
+"""Bytes read from a file body at a time: a long call's WAV is never held in memory whole."""
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -105,6 +116,10 @@ class OutboxItem:
     last_error: str | None = None
     problem: Problem | None = None
     """For a dead letter: why the backend refused it (its `detail` names the field)."""
+    body_file: str | None = None
+    """A file item: the file streamed as the body (then `body` is None)."""
+    content_type: str | None = None
+    """A file item: the body's Content-Type."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +169,7 @@ class Outbox:
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA busy_timeout=5000")
             self._db.executescript(SCHEMA)
+            self._migrate_locked()
             queued, dead = self._counts_locked()
         self._queued = queued
         self._dead = dead
@@ -175,6 +191,12 @@ class Outbox:
 
     # -- journal ---------------------------------------------------------------------------------
 
+    def _migrate_locked(self) -> None:
+        have = {row[1] for row in self._db.execute("PRAGMA table_info(outbox)").fetchall()}
+        for name, sql_type in ADDED_COLUMNS:
+            if name not in have:
+                self._db.execute(f"ALTER TABLE outbox ADD COLUMN {name} {sql_type}")
+
     def _counts_locked(self) -> tuple[int, int]:
         rows = dict(self._db.execute("SELECT dead, count(*) FROM outbox GROUP BY dead").fetchall())
         return int(rows.get(0, 0)), int(rows.get(1, 0))
@@ -189,7 +211,7 @@ class Outbox:
     @staticmethod
     def _item(row: sqlite3.Row | tuple[Any, ...]) -> OutboxItem:
         (seq, key, kind, method, path, body, created_at, attempts, dead, http_status,
-         last_error, problem) = row
+         last_error, problem, body_file, content_type) = row
         return OutboxItem(
             seq=seq, idempotency_key=key, kind=kind, method=method, path=path,
             body=json.loads(body) if body is not None else None,
@@ -197,10 +219,11 @@ class Outbox:
             state=ItemState.DEAD if dead else ItemState.QUEUED, http_status=http_status,
             last_error=last_error,
             problem=Problem.model_validate_json(problem) if problem else None,
+            body_file=body_file, content_type=content_type,
         )
 
     _COLUMNS = ("seq, idempotency_key, kind, method, path, body, created_at, attempts, dead, "
-                "http_status, last_error, problem")
+                "http_status, last_error, problem, body_file, content_type")
 
     async def enqueue(self, method: str, path: str, json_body: Any, kind: str) -> OutboxItem:
         """Journal a write and return it; it is on disk (fsynced) when this returns.
@@ -215,26 +238,45 @@ class Outbox:
 
         For callers that need the item's key at once without awaiting; the sender is woken on its loop.
         """
+        body = json.dumps(json_body, ensure_ascii=False, allow_nan=False) if json_body is not None else None
+        item = self._insert(method, path, kind, body, None, None)
+        return OutboxItem(seq=item.seq, idempotency_key=item.idempotency_key, kind=kind, method=item.method,
+                          path=path, body=json.loads(body) if body is not None else None,
+                          created_at=item.created_at)
+
+    async def enqueue_file(
+        self, method: str, path: str, file: Path, content_type: str, kind: str
+    ) -> OutboxItem:
+        """Journal a write whose body is the file at `file` (read when sent, not now); see `enqueue`."""
+        return await asyncio.to_thread(self.enqueue_file_sync, method, path, file, content_type, kind)
+
+    def enqueue_file_sync(
+        self, method: str, path: str, file: Path, content_type: str, kind: str
+    ) -> OutboxItem:
+        """Like `enqueue_file`, from any thread. The path is made absolute: the sender may run elsewhere."""
+        return self._insert(method, path, kind, None, str(file.absolute()), content_type)
+
+    def _insert(self, method: str, path: str, kind: str, body: str | None, body_file: str | None,
+                content_type: str | None) -> OutboxItem:
         method = method.upper()
         if method not in WRITE_METHODS:
             raise ValueError(f"the outbox carries writes only, not {method}")
         if not path.startswith("/"):
             raise ValueError(f"path must start with '/': {path!r}")
-        body = json.dumps(json_body, ensure_ascii=False, allow_nan=False) if json_body is not None else None
         key = str(uuid.uuid4())
         created = utc_now()
         with self._db_lock:
             cursor = self._db.execute(
-                "INSERT INTO outbox (idempotency_key, kind, method, path, body, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (key, kind, method, path, body, created.isoformat()),
+                "INSERT INTO outbox (idempotency_key, kind, method, path, body, created_at, body_file, "
+                "content_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, kind, method, path, body, created.isoformat(), body_file, content_type),
             )
             assert cursor.lastrowid is not None
             seq = cursor.lastrowid
             self._queued += 1
         self._notify()
-        return OutboxItem(seq=seq, idempotency_key=key, kind=kind, method=method, path=path,
-                          body=json.loads(body) if body is not None else None, created_at=created)
+        return OutboxItem(seq=seq, idempotency_key=key, kind=kind, method=method, path=path, body=None,
+                          created_at=created, body_file=body_file, content_type=content_type)
 
     def _notify(self) -> None:
         """Wake the sender and publish the status, on the sender's loop whatever thread we are on."""
@@ -395,9 +437,24 @@ class Outbox:
 
     async def _deliver(self, item: OutboxItem, failures: int) -> float | None:
         """Try `item` once. None: done with it (delivered or dead); else seconds before a retry."""
-        headers: Mapping[str, str] = {IDEMPOTENCY_HEADER: item.idempotency_key}
+        headers: dict[str, str] = {IDEMPOTENCY_HEADER: item.idempotency_key}
+        content: AsyncIterator[bytes] | None = None
+        if item.body_file is not None:
+            try:
+                size = (await asyncio.to_thread(os.stat, item.body_file)).st_size
+            except OSError as exc:
+                await self._file_failed(item, exc)
+                return None
+            # A known length: the backend gets a plain body, not a chunked one.
+            headers.update({"Content-Type": item.content_type or "application/octet-stream",
+                            "Content-Length": str(size)})
+            content = _file_chunks(item.body_file)
         try:
-            response = await self._client.send(item.method, item.path, json_body=item.body, headers=headers)
+            if content is None:
+                response = await self._client.send(item.method, item.path, json_body=item.body,
+                                                   headers=headers)
+            else:
+                response = await self._client.send(item.method, item.path, content=content, headers=headers)
         except BackendTlsError as exc:
             # Stop, do not spin: the item stays queued and goes once the certificate is fixed (resume()).
             log.warning("outbox: %s", exc.message)
@@ -409,6 +466,9 @@ class Outbox:
             return None
         except BackendUnavailable as exc:
             return await self._failed(item, failures, None, exc.message, None)
+        except OSError as exc:  # the file body could not be read (removed or unreadable mid-send)
+            await self._file_failed(item, exc)
+            return None
         status = response.status_code
         if 200 <= status < 300:
             try:
@@ -441,6 +501,13 @@ class Outbox:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             return await self._failed(item, failures, status, message, retry_after)
         # Any other 4xx: the backend will never take this body; keep it for the user.
+        await self._bury(item, status, message, problem)
+        self._link = LinkState.ONLINE
+        self._publish()
+        return None
+
+    async def _bury(self, item: OutboxItem, status: int | None, message: str, problem: Problem) -> None:
+        """Move `item` to the dead letters with why (the caller publishes the status)."""
         log.warning("outbox: dead letter %s %s: %s", item.method, item.path, message)
         def bury() -> None:
             moved = self._db.execute(
@@ -451,10 +518,17 @@ class Outbox:
             self._dead += moved
 
         await self._run_db(bury)
-        self._link = LinkState.ONLINE
         self._last_error = message
+
+    async def _file_failed(self, item: OutboxItem, exc: OSError) -> None:
+        """The body's file is gone or unreadable: retrying cannot bring it back, so it is a dead letter."""
+        if isinstance(exc, FileNotFoundError):
+            detail = f"the file {item.body_file} no longer exists"
+        else:
+            detail = f"the file {item.body_file} cannot be read ({exc.strerror or exc})"
+        problem = Problem(title="File missing", status=0, detail=detail)
+        await self._bury(item, None, f"{item.kind}: {detail}", problem)
         self._publish()
-        return None
 
     async def _record_attempt(self, item: OutboxItem, status: int | None, message: str) -> None:
         await self._run_db(lambda: self._db.execute(
@@ -474,3 +548,13 @@ class Outbox:
         self._retry_in = delay
         self._publish()
         return delay
+
+
+async def _file_chunks(path: str) -> AsyncIterator[bytes]:
+    """The file at `path`, read in a thread chunk by chunk (a fresh read at each try)."""
+    handle = await asyncio.to_thread(open, path, "rb")
+    try:
+        while chunk := await asyncio.to_thread(handle.read, FILE_CHUNK):
+            yield chunk
+    finally:
+        await asyncio.to_thread(handle.close)

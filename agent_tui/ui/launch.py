@@ -18,7 +18,9 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import quote
 
 from pydantic import SecretStr
 
@@ -84,6 +86,11 @@ class OutboxWrites:
         """Queue `PUT /v1/agents/{username}/state`."""
         return self.outbox.enqueue_sync("PUT", f"/v1/agents/{username}/state", _model_json(change),
                                         "agent_state").idempotency_key
+
+    def upload_recording(self, call_id: str, path: Path, *, training: bool = False) -> str:
+        """Queue `PUT /v1/recordings/{call_id}` with the WAV at `path` streamed as the body when sent."""
+        target = f"/v1/recordings/{quote(call_id, safe='')}" + ("?training=true" if training else "")
+        return self.outbox.enqueue_file_sync("PUT", target, path, "audio/wav", "recording").idempotency_key
 
     def set_status_listener(self, listener: LinkListener | None) -> None:
         """Where link status goes (called on the App's loop)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from pydantic import SecretStr
@@ -154,6 +155,9 @@ class DeskWrites(Protocol):
 
     def set_state(self, username: str, change: AgentStateChange) -> str:
         """Queue an agent state change."""
+
+    def upload_recording(self, call_id: str, path: Path, *, training: bool = False) -> str:
+        """Queue the upload of a call's finished WAV recording (the file is read when sent, and kept)."""
 
     def set_status_listener(self, listener: LinkListener | None) -> None:
         """Where link status changes go (may be called from any thread)."""

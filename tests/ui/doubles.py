@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
@@ -206,6 +207,7 @@ class FakeWrites:
         self.tickets: list[TicketCreate] = []
         self.calls: list[CallRecord] = []
         self.states: list[AgentStateChange] = []
+        self.recordings: list[tuple[str, Path, bool]] = []
         self.listener: LinkListener | None = None
 
     def submit_ticket(self, ticket: TicketCreate) -> str:
@@ -219,6 +221,10 @@ class FakeWrites:
     def set_state(self, username: str, change: AgentStateChange) -> str:
         self.states.append(change)
         return f"s{len(self.states)}"
+
+    def upload_recording(self, call_id: str, path: Path, *, training: bool = False) -> str:
+        self.recordings.append((call_id, path, training))
+        return f"r{len(self.recordings)}"
 
     def set_status_listener(self, listener: LinkListener | None) -> None:
         self.listener = listener

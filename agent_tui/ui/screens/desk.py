@@ -304,7 +304,8 @@ class DeskScreen(Screen[None]):
             self.app.notify(self.t.t("Phone error: {message}", message=clean(event.message, 200)),
                             severity="error")
         elif isinstance(event, RecordingReady):
-            self._check_recording(event)
+            if self._check_recording(event) and not self._is_training(event.call_id):
+                self._queue_recording(event)
             self.training.recording_ready(event.call_id, event.path)
         if isinstance(event, CallState) and event.state == "confirmed":
             self._check_recording_space()
@@ -327,8 +328,20 @@ class DeskScreen(Screen[None]):
                 "The recordings disk is almost full ({free} MB free): this call may not be recorded.",
                 free=f"{free:.0f}"), severity="warning", timeout=10)
 
-    def _check_recording(self, event: RecordingReady) -> None:
-        """A recording that holds no audio (a WAV header is 44 bytes) is a failed recording: say so."""
+    def _is_training(self, call_id: str) -> bool:
+        """A training call's recording is the training module's (uploaded as training, or kept local)."""
+        return (call_id in self.training.training_call_ids or call_id in self.training.calls
+                or is_training_call(self.calls.get(call_id)))
+
+    def _queue_recording(self, event: RecordingReady) -> None:
+        """A real call's recording goes to the backend through the outbox: it survives a restart."""
+        try:
+            self.services.writes.upload_recording(event.call_id, Path(event.path))
+        except Exception:  # a journal failure must not take the phone events down; the file stays local
+            log.exception("could not queue the upload of the recording of %s (%s)", event.call_id, event.path)
+
+    def _check_recording(self, event: RecordingReady) -> bool:
+        """A recording that holds no audio (a WAV header is 44 bytes) failed: say so (and False)."""
         try:
             size = Path(event.path).stat().st_size
         except OSError:
@@ -341,6 +354,8 @@ class DeskScreen(Screen[None]):
             else:
                 text = self.t.t("Recording failed: {path} holds no audio.", path=clean(event.path, 200))
             self.app.notify(text, severity="error", timeout=10)
+            return False
+        return True
 
     def _incoming(self, event: IncomingCall) -> None:
         session = CallSession(
