@@ -433,12 +433,10 @@ class EngineCore:
         """onIncomingCall: screen-pop data out, 180 Ringing back (or a refusal)."""
         if self.destroying:
             return  # creating a Call during libDestroy aborts the process; pjsua hangs it up itself
+        started = time.monotonic()
         call_id = new_call_id()
-        book = CallBook(call_id, "inbound", started_at=time.monotonic())
-        call = EngineCall(self, account, prm.callId, book)
-        self.calls[call_id] = call
         if self.stopping:
-            self._refuse(call, 503, "Service Unavailable")
+            self._refuse(self._adopt(account, prm, call_id, started), 503, "Service Unavailable")
             return
         try:
             message = str(prm.rdata.wholeMsg)
@@ -450,11 +448,14 @@ class EngineCore:
             # Measured: pjsip builds the dialog from the second From, so the caller's BYE would get
             # 481 and the call linger. A request with two of these is malformed: refuse it.
             self.log.note(f"incoming call refused with 400: repeated {', '.join(sorted(repeated))}")
-            book.refused = True
-            self._refuse(call, 400, "Bad Request")
+            refused = self._adopt(account, prm, call_id, started)
+            refused.book.refused = True
+            self._refuse(refused, 400, "Bad Request")
             return
+        call: EngineCall | None = None
         display, uri = split_name_addr(raw.get("from", ""))
-        if not uri:
+        if not uri:  # pjsua2 parsed the request even so: ask its call (made early for this rare case)
+            call = self._adopt(account, prm, call_id, started)
             try:
                 display, uri = split_name_addr(str(call.getInfo().remoteUri))
             except Exception:
@@ -463,27 +464,40 @@ class EngineCore:
         number = uri_user(split_name_addr(pai)[1]) if pai else ""
         number = number or uri_user(uri)
         headers = caller_headers(raw)
-        book.remote = clean_text(uri, 256)
-        book.headers = headers
+        remote = clean_text(uri, 256)
         mode = headers.get("X-Monitor", "").lower()
+        if not mode:
+            # The screen pop leaves before the pjsua2 Call object is built (a SWIG director object,
+            # a tenth of the time from INVITE to pop): nothing in the event needs it, and commands
+            # about the call run after this callback, when it exists.
+            waiting = any(c.book.answered_at is not None for c in self.calls.values() if c is not call)
+            self.emit(IncomingCall(
+                call_id=call_id,
+                number=clean_text(number, 64),
+                display=clean_text(display, 64),
+                headers=headers,
+                remote_uri=remote,
+                at=datetime.now(UTC),
+                account=account.name,
+                sip_call_id=clean_text(raw.get("call-id", ""), 128),
+                waiting=waiting,
+            ))
+        if call is None:
+            call = self._adopt(account, prm, call_id, started)
+        call.book.remote = remote
+        call.book.headers = headers
         if mode:
             self._monitor_call(call, mode, headers, clean_text(display or number, 64))
             return
-        waiting = any(c is not call and c.book.answered_at is not None for c in self.calls.values())
-        self.emit(IncomingCall(
-            call_id=call_id,
-            number=clean_text(number, 64),
-            display=clean_text(display, 64),
-            headers=headers,
-            remote_uri=book.remote,
-            at=datetime.now(UTC),
-            account=account.name,
-            sip_call_id=clean_text(raw.get("call-id", ""), 128),
-            waiting=waiting,
-        ))
         call.answer(op_param(180))
         if self.options.auto_answer:
             call.answer(op_param(200))
+
+    def _adopt(self, account: EngineAccount, prm: Any, call_id: str, started: float) -> EngineCall:
+        """The Call object of an incoming call: pjsua2 wants it made inside onIncomingCall."""
+        call = EngineCall(self, account, prm.callId, CallBook(call_id, "inbound", started_at=started))
+        self.calls[call_id] = call
+        return call
 
     def _refuse(self, call: EngineCall, code: int, reason: str) -> None:
         """Refuse an incoming call with `code` at the next loop turn (see `refusals`)."""
