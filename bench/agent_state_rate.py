@@ -16,13 +16,15 @@ keep-alive connections that cost the client ~50 µs a request (httpx would spend
 Also: the server's CPU per change and the events the supervisor's stream delivered.
 
     .venv/bin/python -m bench.agent_state_rate [--seconds S] [--concurrency C] [--rate R] [--workers W]
-        [--repeat K] [--quick]
+        [--repeat K] [--backend sqlite|postgresql] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import glob
 import json
 import os
 import random
@@ -39,6 +41,7 @@ from bench._raw_http import Connection, Pool
 from bench.backend_lookup import tree_usage
 from bench.report import Figure, emit
 from bench.wallboard import AGENTS, prepare_database, set_all_ready
+from tests.server.pg import PgServer
 from tests.server.process import ServerProcess, SseClient
 
 TARGET_RATE = 200.0
@@ -159,14 +162,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32, help="connections of the latency phase")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--quick", action="store_true", help="one round of 3 s phases (smoke test)")
     args = parser.parse_args(argv)
     if args.quick:
         args.seconds, args.repeat = 3.0, 1
-    with tempfile.TemporaryDirectory(prefix="bench-state-rate-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-state-rate-") as tmp, contextlib.ExitStack() as stack:
         folder = Path(tmp)
-        tokens = prepare_database(folder)
-        server = ServerProcess(f"sqlite:///{folder / 'demo.db'}", folder, workers=args.workers)
+        url = f"sqlite:///{folder / 'demo.db'}"
+        if args.backend == "postgresql":
+            found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+            if not found:
+                raise SystemExit("PostgreSQL server binaries not installed")
+            pg = PgServer(initdb=found[-1], postgres=str(Path(found[-1]).with_name("postgres")))
+            stack.callback(pg.stop)
+            pg.start()
+            url = pg.url(pg.create_database())
+        tokens = prepare_database(folder, url)
+        server = ServerProcess(url, folder, workers=args.workers)
         capacity: list[Round] = []
         scheduled: list[Round] = []
         loads = [os.getloadavg()[0]]
@@ -205,8 +218,9 @@ def main(argv: list[str] | None = None) -> int:
         Figure(f"p95 at {args.rate:.0f}/s, best of {args.repeat}",
                round(min(r.p95_ms for r in scheduled), 1), "ms"),
     ]
-    emit("agent_state_rate", figures, workers=args.workers, concurrency=args.concurrency,
-         seconds=args.seconds, failed=failed, events=kinds, load_avg=[round(x, 2) for x in loads],
+    emit("agent_state_rate", figures, backend=args.backend, workers=args.workers,
+         concurrency=args.concurrency, seconds=args.seconds, failed=failed, events=kinds,
+         load_avg=[round(x, 2) for x in loads],
          capacity=[round(r.rate, 1) for r in capacity],
          p50_at_rate=[round(r.p50_ms, 1) for r in scheduled])
     return 0

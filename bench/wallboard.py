@@ -52,8 +52,9 @@ STATES = (("ready", None), ("not_ready", "break"), ("on_call", None), ("acw", No
 TRACER_STATES = (("not_ready", "meeting", "Meeting"), ("not_ready", "training", "Training"))
 
 
-def prepare_database(folder: Path) -> dict[str, str]:
-    """The demo data plus `AGENTS` agents in `folder/demo.db` (what `DemoStack.start_backend` serves).
+def prepare_database(folder: Path, url: str | None = None) -> dict[str, str]:
+    """The demo data plus `AGENTS` agents in `folder/demo.db` (what `DemoStack.start_backend` serves),
+    or in the database at `url`.
 
     Each agent gets a login token made here (1,000 logins would cost minutes of scrypt): agents then
     set their own states, as desks do.
@@ -68,7 +69,7 @@ def prepare_database(folder: Path) -> dict[str, str]:
     from agent_tui.server.settings import ServerSettings
     from agent_tui.server.users import add_user
 
-    url = f"sqlite:///{folder / 'demo.db'}"
+    url = url or f"sqlite:///{folder / 'demo.db'}"
     db = Database(url)
     try:
         prepare(db, ServerSettings.from_url(url, seed="demo", screens_dir=default_screens_dir()))
