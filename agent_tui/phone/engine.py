@@ -8,11 +8,12 @@ its id at once (made here, on the caller's side), so the caller can match the ev
 
 pjsua2 allows one Endpoint per process: run one engine at a time.
 
-Limits of this pjsua2 build (compiled in, measured): at most `options.CALL_LIMIT` (4) calls at once
-(`EngineStarted.max_calls`; one more `make_call` gives an `EngineError` "call limit reached"); a SIP
-message over 4000 bytes (PJSIP_MAX_PKT_LEN) is dropped unanswered, over UDP and over TCP alike
-(TCP: "Rx buffer overflow"), so an 8 KB display name never rings. An INVITE with two From, To,
-Call-ID or CSeq headers is refused with 400 and reported to nobody.
+Limits of this pjsua2 build (compiled in, measured): at most 4 calls at once, PJSUA_MAX_CALLS, read
+from the library at start (`EngineStarted.max_calls`, see `options.CALL_LIMIT`; one more `make_call`
+gives an `EngineError` "call limit reached"); a SIP message over 4000 bytes (PJSIP_MAX_PKT_LEN) is
+dropped unanswered, over UDP and over TCP alike (TCP: "Rx buffer overflow"), so an 8 KB display
+name never rings. An INVITE with two From, To, Call-ID or CSeq headers is refused with 400 and
+reported to nobody.
 """
 
 from __future__ import annotations
