@@ -4,7 +4,8 @@
   target's answer with a NOTIFY (sipfrag 200): the engine reports `Transferred(ok)` and hangs up.
 - SIPp transfers the engine (REFER with the case headers in Refer-To): the engine follows it with a
   new INVITE to the target (a second SIPp) carrying X-Customer-Id / X-Ticket-Id.
-- SIPp plays RFC 2833 event packets (the pcaps SIPp ships) into a call: the engine reports the digits.
+- SIPp plays RFC 2833 event packets (the pcaps SIPp ships) into a call: the engine reports the digits,
+  directly and through Kamailio (the engine registered there with digest auth).
 - The engine sends RFC 2833 digits; SIPp echoes the RTP back (`-rtp_echo`): the engine hears its own
   events, so they left it as well-formed telephone-event packets of the negotiated type.
 """
@@ -15,18 +16,22 @@ import re
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from agent_tui.phone.engine import PhoneEngine
 from agent_tui.phone.events import (
     CallEnded,
     CallState,
     DtmfReceived,
+    EngineStopped,
     IncomingCall,
+    Registration,
     Transferred,
     TransferRequested,
 )
+from agent_tui.phone.options import AccountOptions, EngineOptions
 from tests.phone.support import EventLog
-from tests.support.sip_peers import LOOPBACK, Sipp, free_port
+from tests.support.sip_peers import LOOPBACK, Kamailio, Sipp, free_port
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.peers
@@ -95,13 +100,13 @@ def test_the_engine_follows_a_refer_from_sipp_with_the_case_headers(
     assert re.search(r"^X-Ticket-Id:\s*T-42\s*$", invite, re.M), invite
 
 
-def test_rfc2833_digits_from_sipp_reach_the_engine(engine: PhoneEngine, events: EventLog, sipp: Sipp) -> None:
+def _digits_from_sipp(engine: PhoneEngine, events: EventLog, sipp: Sipp, target: str, service: str) -> None:
+    """SIPp calls `target` (host:port) with uac_dtmf_2833.xml; the engine answers and must hear 1 # 5."""
     for digit in ("1", "pound", "5"):  # what uac_dtmf_2833.xml plays, in this order
         pcap = PCAP_DIR / f"dtmf_2833_{digit}.pcap"
         assert pcap.is_file(), f"{pcap} missing: sip-tester ships the RTP event pcaps there"
-    host, port = engine.info.address.rsplit(":", 1)
-    caller = sipp.start_uac(f"{host}:{port}", scenario="uac_dtmf_2833.xml", duration_ms=300)
-    ring = events.wait(IncomingCall)
+    caller = sipp.start_uac(target, scenario="uac_dtmf_2833.xml", service=service, duration_ms=300)
+    ring = events.wait(IncomingCall, timeout=15)
     engine.answer(ring.call_id)
     result = caller.wait(20)
     assert result.ok, result.explain()
@@ -109,6 +114,31 @@ def test_rfc2833_digits_from_sipp_reach_the_engine(engine: PhoneEngine, events: 
     got = [e for e in events.of(DtmfReceived) if e.call_id == ring.call_id]
     assert [e.digit for e in got] == ["1", "#", "5"]
     assert {e.method for e in got} == {"rfc2833"}
+
+
+def test_rfc2833_digits_from_sipp_reach_the_engine(engine: PhoneEngine, events: EventLog, sipp: Sipp) -> None:
+    _digits_from_sipp(engine, events, sipp, engine.info.address, "agent")
+
+
+def test_rfc2833_digits_from_sipp_reach_the_engine_through_kamailio(
+    kamailio: Kamailio, sipp: Sipp, tmp_path: Path
+) -> None:
+    account = AccountOptions(
+        user="1001",
+        domain=kamailio.host,
+        registrars=(kamailio.uri(),),
+        password=SecretStr(kamailio.password("1001")),
+        health_interval_s=0,
+    )
+    events = EventLog()
+    phone = PhoneEngine(EngineOptions(accounts=(account,), log_file=tmp_path / "pjsip.log"), events)
+    phone.start()
+    try:
+        events.wait(Registration, state="registered")
+        _digits_from_sipp(phone, events, sipp, kamailio.address, "1001")
+    finally:
+        phone.stop()
+    assert events.of(EngineStopped) == [EngineStopped(clean=True)]
 
 
 def test_rfc2833_digits_from_the_engine_come_back_through_sipps_rtp_echo(
