@@ -17,6 +17,7 @@ Keys (besides the App's call-control keys):
 | ctrl+g | desk.history | this session's calls |
 | ctrl+u | desk.pick | pick or create the customer |
 | ctrl+t | desk.practice | self-practice: a simulated caller rings this desk |
+| ctrl+e | desk.model_calls | model calls to listen to (in training status) |
 | a, x, h, m, r | key.* | one-key answer, hang up, hold, mute, ready (switchable off) |
 """
 
@@ -126,6 +127,7 @@ class DeskScreen(Screen[None]):
         Binding("ctrl+g", "history", "Call history", show=False, id="desk.history"),
         Binding("ctrl+u", "pick", "Pick customer", show=False, id="desk.pick"),
         Binding("ctrl+t", "practice", "Practice", show=False, id="desk.practice"),
+        Binding("ctrl+e", "model_calls", "Model calls", show=False, id="desk.model_calls"),
         Binding("a", "answer", "Answer", show=False, id="key.answer"),
         Binding("x", "hangup", "Hang up", show=False, id="key.hangup"),
         Binding("h", "hold", "Hold", show=False, id="key.hold"),
@@ -1130,6 +1132,21 @@ class DeskScreen(Screen[None]):
                                  chosen)
 
         desk_app(self).spawn(self, pick, "loading the scenarios")
+
+    def action_model_calls(self) -> None:
+        """The model calls supervisors and trainers marked, to listen to while in training status."""
+        from agent_tui.ui.train.model_calls_screen import ModelCallsScreen
+        from agent_tui.ui.train.review_playback import RecordingAccess
+
+        extra = self.services.training
+        if extra is None or extra.review is None:
+            self.app.notify(self.t.t("Model calls need the backend."), timeout=3)
+            return
+        if self.status.state != AgentStateName.NOT_READY or self.status.reason != "training":
+            self.app.notify(self.t.t("Model calls are for training: go Not Ready with the reason Training "
+                                     "first."), timeout=5)
+            return
+        self.app.push_screen(ModelCallsScreen(RecordingAccess(extra.review, export_dir=extra.export_dir)))
 
     async def on_unmount(self) -> None:
         """End the simulated callers this desk started."""

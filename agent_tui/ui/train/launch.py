@@ -19,10 +19,11 @@ def desk_training(settings: Settings, client: BackendClient) -> DeskTrainingServ
     """The desk's training services: the endpoints, self-practice callers, the desk's SIP address."""
     from agent_tui.ui.train.address import registrar_uri
 
+    review = ReviewApi(client)
     return DeskTrainingServices(api=TrainingApi(client),
                                 launcher=ProcessLauncher(log_dir=state_dir() / "training"),
                                 sip_uri=registrar_uri(settings), public_address=settings.sip.public_address,
-                                uploader=ReviewApi(client))
+                                uploader=review, review=review, export_dir=settings.monitor.export_dir)
 
 
 def run_console(settings: Settings, username: str, password: SecretStr | None, *,

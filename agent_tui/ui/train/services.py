@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from agent_tui.ui.train.api import TrainingBackend
 from agent_tui.ui.train.caller_process import CallerLauncher
-from agent_tui.ui.train.review_api import RecordingUploader
+from agent_tui.ui.train.review_api import RecordingUploader, ReviewBackend
 
 
 @dataclass
@@ -22,3 +23,7 @@ class DeskTrainingServices:
     """`sip.public_address`: the host to announce in listen mode."""
     uploader: RecordingUploader | None = None
     """Uploads training calls' recordings (None: they are not uploaded)."""
+    review: ReviewBackend | None = None
+    """The model-call library for agents in training (None: not offered)."""
+    export_dir: Path | None = None
+    """Where model calls are exported to be played (None: the default export folder)."""
