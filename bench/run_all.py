@@ -68,7 +68,9 @@ def rows(result: dict[str, Any], today: str, where: str) -> list[str]:
 
 def main(argv: list[str]) -> int:
     """Run the benchmarks named (or all) and update BENCHMARKS.md."""
-    scripts = sorted(p for p in HERE.glob("*.py") if p.stem not in NOT_BENCHMARKS)
+    # Modules named with a leading underscore are helpers the benchmarks share, not benchmarks.
+    scripts = sorted(p for p in HERE.glob("*.py")
+                     if p.stem not in NOT_BENCHMARKS and not p.stem.startswith("_"))
     if argv:
         scripts = [p for p in scripts if p.stem in argv]
     today = date.today().isoformat()
