@@ -44,6 +44,7 @@ from agent_tui.domain.training import ModelCall, ModelCallInput
 from agent_tui.sync.client import BackendClient, _raise_for_status
 from agent_tui.sync.errors import AuthenticationRequired, BackendProtocolError, BackendRejected, SyncError
 from agent_tui.sync.events import EventStream, StreamState, StreamStatus
+from agent_tui.sync.recording_download import download_recording
 from agent_tui.sync.retry import Backoff
 
 log = logging.getLogger(__name__)
@@ -149,14 +150,7 @@ class SupervisorClient:
 
     async def download_recording(self, call_id: str, target: Path) -> Path:
         """`GET /v1/recordings/{call_id}/audio` into `target` (written whole, then renamed into place)."""
-        response = await self.client.send("GET", f"/v1/recordings/{quote(call_id, safe='')}/audio",
-                                          headers={"Accept": "audio/wav"})
-        _raise_for_status(response)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".part")
-        partial.write_bytes(response.content)
-        partial.replace(target)
-        return target
+        return await download_recording(self.client, call_id, target)
 
     async def mark_model_call(self, call_id: str, title: str, note: str) -> ModelCall:
         """`PUT /v1/recordings/{call_id}/model`: mark the recording as a model call for trainees."""

@@ -19,6 +19,7 @@ from agent_tui.domain.base import Page
 from agent_tui.domain.training import AttemptRecord, ModelCall, ModelCallInput
 from agent_tui.sync.client import BackendClient, _raise_for_status
 from agent_tui.sync.errors import BackendRejected, BackendUnavailable
+from agent_tui.sync.recording_download import download_recording
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +68,7 @@ class ReviewApi:
 
     async def download_recording(self, call_id: str, target: Path) -> Path:
         """`GET /v1/recordings/{call_id}/audio` into `target` (written whole, then renamed into place)."""
-        response = await self.client.send("GET", f"/v1/recordings/{quote(call_id, safe='')}/audio",
-                                          headers={"Accept": "audio/wav"})
-        _raise_for_status(response)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".part")
-        partial.write_bytes(response.content)
-        partial.replace(target)
-        return target
+        return await download_recording(self.client, call_id, target)
 
     async def upload_recording(self, call_id: str, path: Path, *, training: bool = True) -> None:
         """`PUT /v1/recordings/{call_id}` with the WAV; retried with backoff while the backend is away.
