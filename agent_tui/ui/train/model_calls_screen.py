@@ -21,11 +21,11 @@ from textual.widgets.option_list import Option
 from agent_tui.domain.training import ModelCall
 from agent_tui.ui.screens.panel import PanelScreen
 from agent_tui.ui.text import clean, duration, plain
-from agent_tui.ui.train.review_api import rejected_status
+from agent_tui.ui.train.recording_panel import RecordingPanel
 from agent_tui.ui.train.review_playback import RecordingAccess
 
 
-class ModelCallsScreen(PanelScreen[None]):
+class ModelCallsScreen(RecordingPanel):
     """Every model call, newest marked first, with its note; play or export the highlighted one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -38,8 +38,6 @@ class ModelCallsScreen(PanelScreen[None]):
         super().__init__()
         self.recordings = recordings
         self.calls: list[ModelCall] = []
-        self.exported: list[str] = []
-        """Paths model calls were exported to (tests read them)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="panel"):
@@ -92,45 +90,14 @@ class ModelCallsScreen(PanelScreen[None]):
         index = self.query_one("#model-calls", OptionList).highlighted
         return self.calls[index] if index is not None and index < len(self.calls) else None
 
-    def _failed(self, error: Exception) -> None:
-        if rejected_status(error) == 404:
-            self._status(self.t.t("The recording is not on the server (yet)."))
-        else:
-            self._status(self.t.t("Recording not fetched: {detail}", detail=clean(str(error), 200)))
-
     def action_export(self) -> None:
         """Download the highlighted model call into the export folder and show where."""
         call = self.highlighted()
-        if call is None:
-            return
-
-        async def work() -> None:
-            try:
-                path = await self.recordings.export(call.call_id, "model")
-            except Exception as error:
-                self._failed(error)
-                return
-            self.exported.append(str(path))
-            self._status(self.t.t("Exported to {path}", path=str(path)))
-
-        self.run_worker(work(), exit_on_error=False)
+        if call is not None:
+            self.export_recording(self.recordings, call.call_id, "model")
 
     def action_play(self) -> None:
         """Play the highlighted model call (exported first); without sound, say where the file is."""
         call = self.highlighted()
-        if call is None:
-            return
-
-        async def work() -> None:
-            try:
-                played = await self.recordings.play(call.call_id, "model")
-            except Exception as error:
-                self._failed(error)
-                return
-            self.exported.append(str(played.path))
-            if played.playing:
-                self._status(self.t.t("Playing {call}", call=clean(call.title, 40)))
-            else:
-                self._status(self.t.t("No audio here: exported to {path}", path=str(played.path)))
-
-        self.run_worker(work(), exit_on_error=False)
+        if call is not None:
+            self.play_recording(self.recordings, call.call_id, "model", call.title)

@@ -22,7 +22,7 @@ from agent_tui.domain.training import AttemptRecord
 from agent_tui.training.scoring import render_card
 from agent_tui.ui.screens.panel import PanelScreen
 from agent_tui.ui.text import clean, plain
-from agent_tui.ui.train.review_api import rejected_status
+from agent_tui.ui.train.recording_panel import RecordingPanel
 from agent_tui.ui.train.review_playback import RecordingAccess
 
 TRANSCRIPT_SHOWN = 200
@@ -42,7 +42,7 @@ def steps_of(record: AttemptRecord) -> list[str]:
     return list(record.attempt.route or record.attempt.visited)
 
 
-class ReviewScreen(PanelScreen[None]):
+class ReviewScreen(RecordingPanel):
     """A stored attempt for review; `recordings` None: the recording cannot be fetched here."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -56,8 +56,6 @@ class ReviewScreen(PanelScreen[None]):
         self.record = record
         self.title_text = title
         self.recordings = recordings
-        self.exported: list[str] = []
-        """Paths the recording was exported to (tests read them)."""
 
     def compose(self) -> ComposeResult:
         t = self.t.t
@@ -121,48 +119,16 @@ class ReviewScreen(PanelScreen[None]):
             return None
         return self.recordings, call_id
 
-    def _failed(self, error: Exception) -> None:
-        if rejected_status(error) == 404:
-            self._status(self.t.t("The recording is not on the server (yet)."))
-        else:
-            self._status(self.t.t("Recording not fetched: {detail}", detail=clean(str(error), 200)))
-
     def action_export(self) -> None:
         """Download the recording into the export folder and show where."""
         usable = self._usable()
-        if usable is None:
-            return
-        access, call_id = usable
-
-        async def work() -> None:
-            try:
-                path = await access.export(call_id, f"training-{self.record.id}")
-            except Exception as error:
-                self._failed(error)
-                return
-            self.exported.append(str(path))
-            self._status(self.t.t("Exported to {path}", path=str(path)))
-
-        self.run_worker(work(), exit_on_error=False)
+        if usable is not None:
+            access, call_id = usable
+            self.export_recording(access, call_id, f"training-{self.record.id}")
 
     def action_play(self) -> None:
         """Play the recording (exported first); without sound, say where the file is."""
         usable = self._usable()
-        if usable is None:
-            return
-        access, call_id = usable
-
-        async def work() -> None:
-            try:
-                played = await access.play(call_id, f"training-{self.record.id}")
-            except Exception as error:
-                self._failed(error)
-                return
-            self.exported.append(str(played.path))
-            if played.playing:
-                self._status(self.t.t("Playing {call}", call=clean(call_id, 40)))
-            else:
-                self._status(self.t.t("No audio here: exported to {path}", path=str(played.path)))
-
-        self.run_worker(work(), exit_on_error=False)
-
+        if usable is not None:
+            access, call_id = usable
+            self.play_recording(access, call_id, f"training-{self.record.id}", call_id)
