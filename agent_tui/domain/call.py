@@ -9,6 +9,10 @@ from pydantic import Field
 
 from agent_tui.domain.base import LongText, Model, ShortText
 
+PICKED_UP = "picked_up"
+"""`disposition` of a call a supervisor picked up (代接) while it rang at the agent: the agent's desk
+answered it only to move it, so it is not a call the agent handled (figures leave it out)."""
+
 
 class Direction(StrEnum):
     """Who placed the call."""

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agent_tui.domain.agent import AgentStateName
+from agent_tui.domain.call import PICKED_UP
 from agent_tui.domain.session import Role
 from agent_tui.domain.supervision import (
     AgentFigures,
@@ -136,7 +137,7 @@ class LiveFigures:
         self, session: Session, since: datetime, agents: Collection[str] | None = None,
         until: datetime | None = None,
     ) -> dict[str, list[HandledCall]]:
-        """Calls answered since `since` (before `until`), by agent; training calls left out."""
+        """Calls answered since `since` (before `until`), by agent; training and picked-up calls left out."""
         query = select(CallRow.agent, CallRow.answered_at, CallRow.talk_s, CallRow.hold_s, CallRow.acw_s,
                        CallRow.record).where(
             CallRow.answered_at >= since, CallRow.agent.is_not(None), CallRow.training.is_(False)
@@ -147,6 +148,8 @@ class LiveFigures:
             query = query.where(CallRow.agent.in_(list(agents)))
         out: dict[str, list[HandledCall]] = defaultdict(list)
         for row in session.execute(query):
+            if isinstance(row.record, dict) and row.record.get("disposition") == PICKED_UP:
+                continue  # a supervisor picked it up while it rang here: the agent did not handle it
             fcr = row.record.get("first_call_resolved") if isinstance(row.record, dict) else None
             out[row.agent].append(HandledCall(
                 answered_at=row.answered_at, talk_s=row.talk_s, hold_s=row.hold_s, acw_s=row.acw_s,

@@ -27,6 +27,7 @@ import asyncio
 import logging
 import shutil
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -39,7 +40,7 @@ from textual.widgets import Footer
 
 from agent_tui.domain.agent import AgentStateChange, AgentStateName
 from agent_tui.domain.base import utc_now
-from agent_tui.domain.call import Direction
+from agent_tui.domain.call import PICKED_UP, Direction
 from agent_tui.domain.customer import Customer, LookupMatch, LookupResult
 from agent_tui.domain.events import Event, EventKind
 from agent_tui.domain.session import SessionInfo
@@ -58,10 +59,11 @@ from agent_tui.phone.events import (
     Transferred,
 )
 from agent_tui.ui.bindings import localize_bindings
+from agent_tui.ui.callback_calls import CallbackCalls
 from agent_tui.ui.calls import AgentStatus, CallPhase, CallSession, DeskStats, LookupState, PendingTicket
 from agent_tui.ui.context import desk_app
 from agent_tui.ui.options import DeskOptions
-from agent_tui.ui.services import DeskServices, LinkStatus
+from agent_tui.ui.services import DeskServices, LinkStatus, PendingCallback
 from agent_tui.ui.supervisor_commands import DeskSupervisor
 from agent_tui.ui.text import clean, duration, plain
 from agent_tui.ui.train.desk_training import DeskTraining, is_training_call
@@ -191,6 +193,8 @@ class DeskScreen(Screen[None]):
         """Training calls: captions, progress, score cards, self-practice."""
         self.supervisor = DeskSupervisor(self)
         """Supervisor commands, the call fields of every state change, the 'monitored' mark."""
+        self.callback_calls = CallbackCalls(services.writes)
+        """Calls placed for a claimed callback: closing the callback once one was answered."""
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -547,9 +551,16 @@ class DeskScreen(Screen[None]):
             self.active_id = None
         if is_training_call(session):
             self.training.call_ended(session)
+        self.callback_calls.ended(session.call_id, answered=session.answered_at is not None)
         if session.answered_at is not None:
-            self.last_ended_id = session.call_id
-            self._send_record(session)
+            if session.call_id in self.supervisor.picked_up:
+                # 代接: answered only to be moved to the supervisor (whose side records the call), so it
+                # is no call this agent handled: no wrap-up, and a disposition the figures leave out.
+                session.wrapped_up = True
+                self._send_record(session, disposition=PICKED_UP)
+            else:
+                self.last_ended_id = session.call_id
+                self._send_record(session)
             if was_active and is_training_call(session):
                 # No after-call work for role-play: back to training status for the next scenario.
                 session.wrapped_up = True
@@ -976,8 +987,11 @@ class DeskScreen(Screen[None]):
             return
         self.app.push_screen(DialScreen(), lambda value: self.dial(value) if value else None)
 
-    def dial(self, number: str, customer: Customer | None = None) -> None:
-        """Place an outbound call; the card keeps the customer when the call is to them."""
+    def dial(self, number: str, customer: Customer | None = None,
+             placed: Callable[[str], None] | None = None) -> None:
+        """Place an outbound call; the card keeps the customer when the call is to them.
+
+        `placed` gets the new call's id (on the UI thread) once the phone has made the call."""
         phone = self._phone()
         if phone is None:
             return
@@ -988,6 +1002,8 @@ class DeskScreen(Screen[None]):
         def place() -> None:
             call_id = phone.make_call(number)
             self.app.call_from_thread(self._dialed, call_id, number, customer)
+            if placed is not None:
+                self.app.call_from_thread(placed, call_id)
 
         spawn = getattr(self.app, "spawn_thread", None)
         if callable(spawn):
@@ -1105,11 +1121,15 @@ class DeskScreen(Screen[None]):
         self.app.push_screen(KbScreen(self.services.backend))
 
     def action_callbacks(self) -> None:
-        """Callers waiting for a callback: Enter calls one back."""
+        """Callers waiting for a callback: Enter claims one and calls it back, d closes one held."""
         from agent_tui.ui.screens.callbacks import CallbacksScreen
 
-        self.app.push_screen(CallbacksScreen(self.services.callbacks),
-                             lambda number: self.dial(number) if number else None)
+        def chosen(entry: PendingCallback | None) -> None:
+            if entry is not None:
+                self.dial(entry.number, placed=lambda call_id: self.callback_calls.placed(call_id, entry.id))
+
+        self.app.push_screen(CallbacksScreen(self.services.callbacks, username=self.options.username,
+                                             close=self.callback_calls.close), chosen)
 
     def action_practice(self) -> None:
         """Self-practice: pick a scenario; a simulated caller rings this desk (training status is set)."""
