@@ -38,7 +38,7 @@ from agent_tui.domain.customer import (
 from agent_tui.domain.notice import KbArticle, OutageNotice
 from agent_tui.domain.screen import ScreenDefinition, ScreenSummary
 from agent_tui.domain.session import SessionInfo
-from agent_tui.domain.supervision import Callback
+from agent_tui.domain.supervision import Callback, CallbackDone
 from agent_tui.domain.ticket import Ticket, TicketCreate, TicketPatch, TicketStatus
 from agent_tui.sync.errors import (
     AuthenticationRequired,
@@ -487,6 +487,17 @@ class BackendClient:
     async def list_callbacks(self) -> list[Callback]:
         """`GET /v1/callbacks`: open and claimed callbacks, oldest first (all pages)."""
         return await self._all_pages("/v1/callbacks", TypeAdapter(list[Callback]), "callbacks")
+
+    async def claim_callback(self, callback_id: int) -> Callback:
+        """`POST /v1/callbacks/{id}/claim`, one attempt; `BackendRejected` 409 when another agent has it."""
+        data = await self.write_json("POST", f"/v1/callbacks/{int(callback_id)}/claim")
+        return _validate(TypeAdapter(Callback), data, "claim callback")
+
+    async def callback_done(self, callback_id: int, done: CallbackDone | None = None) -> Callback:
+        """`POST /v1/callbacks/{id}/done`, one attempt (a close that must survive failures: the outbox)."""
+        data = await self.write_json("POST", f"/v1/callbacks/{int(callback_id)}/done",
+                                     _dump(done or CallbackDone()))
+        return _validate(TypeAdapter(Callback), data, "close callback")
 
     async def list_screens(self) -> list[ScreenSummary]:
         """`GET /v1/screens`: every call screen (all pages)."""

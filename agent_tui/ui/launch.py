@@ -28,15 +28,24 @@ from agent_tui.config import ConfigError, Settings, load_config
 from agent_tui.domain.agent import AgentStateChange
 from agent_tui.domain.call import CallRecord
 from agent_tui.domain.screen import ScreenDefinition
+from agent_tui.domain.supervision import CallbackDone
 from agent_tui.domain.ticket import TicketCreate
 from agent_tui.forms.drafts import DraftStore
 from agent_tui.forms.loader import bundled_screens_dir, load_screens
 from agent_tui.paths import state_dir
 from agent_tui.sync.client import BackendClient, Timeouts
+from agent_tui.sync.errors import BackendRejected
 from agent_tui.sync.events import EventStream
 from agent_tui.sync.outbox import Delivery, LinkState, Outbox, OutboxStatus
 from agent_tui.ui.options import DeskOptions
-from agent_tui.ui.services import DeskServices, LinkListener, LinkStatus, PendingCallback, PhoneListener
+from agent_tui.ui.services import (
+    CallbackTaken,
+    DeskServices,
+    LinkListener,
+    LinkStatus,
+    PendingCallback,
+    PhoneListener,
+)
 from agent_tui.ui.supervisor_commands import BackendSupervision
 from agent_tui.ui.train.launch import desk_training, run_console
 
@@ -92,6 +101,12 @@ class OutboxWrites:
         target = f"/v1/recordings/{quote(call_id, safe='')}" + ("?training=true" if training else "")
         return self.outbox.enqueue_file_sync("PUT", target, path, "audio/wav", "recording").idempotency_key
 
+    def close_callback(self, callback_id: str, *, reached: bool = True, note: str = "") -> str:
+        """Queue `POST /v1/callbacks/{id}/done` (closing it again is harmless)."""
+        body = _model_json(CallbackDone(reached=reached, note=note[:200]))
+        return self.outbox.enqueue_sync("POST", f"/v1/callbacks/{int(callback_id)}/done", body,
+                                        "callback_done").idempotency_key
+
     def set_status_listener(self, listener: LinkListener | None) -> None:
         """Where link status goes (called on the App's loop)."""
         self._listener = listener
@@ -143,9 +158,21 @@ class BackendCallbacks:
         """Open and claimed callbacks, oldest first."""
         return [
             PendingCallback(number=c.number, at=c.queued_at, customer_name=c.customer_name or "",
-                            queue=c.queue or "", id=str(c.id))
+                            queue=c.queue or "", id=str(c.id), claimed_by=c.claimed_by or "")
             for c in await self.client.list_callbacks()
         ]
+
+    async def claim_callback(self, callback_id: str) -> None:
+        """Take it; a 409 becomes `CallbackTaken` naming who holds it (read back from the list)."""
+        try:
+            await self.client.claim_callback(int(callback_id))
+        except BackendRejected as error:
+            if error.status != 409:
+                raise
+            # The holder is read from the list, not parsed out of the problem's English detail.
+            holder = next((c.claimed_by or "" for c in await self.client.list_callbacks()
+                           if str(c.id) == callback_id), "")
+            raise CallbackTaken(callback_id, holder) from error
 
 
 class BackendScreens:

@@ -116,13 +116,28 @@ class PendingCallback:
     customer_name: str = ""
     queue: str = ""
     id: str = ""
+    claimed_by: str = ""
+    """The agent who took it (empty: nobody yet)."""
+
+
+class CallbackTaken(Exception):
+    """Claiming a callback failed: another agent holds it (`holder`), or it is closed (`holder` empty)."""
+
+    def __init__(self, callback_id: str, holder: str = "") -> None:
+        super().__init__(f"callback {callback_id} is taken by {holder}" if holder
+                         else f"callback {callback_id} is closed")
+        self.callback_id = callback_id
+        self.holder = holder
 
 
 class CallbackSource(Protocol):
-    """Where the callback list comes from."""
+    """Where the callback list comes from, and where a desk claims one before calling back."""
 
     async def list_callbacks(self) -> list[PendingCallback]:
         """Callers waiting for a callback, oldest first."""
+
+    async def claim_callback(self, callback_id: str) -> None:
+        """Take the callback for this agent (again is harmless); `CallbackTaken` when another has it."""
 
 
 @dataclass(frozen=True)
@@ -158,6 +173,9 @@ class DeskWrites(Protocol):
 
     def upload_recording(self, call_id: str, path: Path, *, training: bool = False) -> str:
         """Queue the upload of a call's finished WAV recording (the file is read when sent, and kept)."""
+
+    def close_callback(self, callback_id: str, *, reached: bool = True, note: str = "") -> str:
+        """Queue closing a callback this agent holds (done: called back, or no longer needed)."""
 
     def set_status_listener(self, listener: LinkListener | None) -> None:
         """Where link status changes go (may be called from any thread)."""

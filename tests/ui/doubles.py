@@ -26,7 +26,7 @@ from agent_tui.domain.ticket import SlaDeadline, Ticket, TicketCreate, TicketSta
 from agent_tui.forms.loader import bundled_screens_dir, load_screens
 from agent_tui.phone.events import CallEnded, CallState, IncomingCall
 from agent_tui.sync.errors import BackendUnavailable
-from agent_tui.ui.services import LinkListener, LinkStatus, PendingCallback, PhoneListener
+from agent_tui.ui.services import CallbackTaken, LinkListener, LinkStatus, PendingCallback, PhoneListener
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -145,6 +145,10 @@ class FakeBackend:
         self.lookups: list[tuple[str | None, str | None]] = []
         self.created: list[CustomerCreate] = []
         self.logins: list[str] = []
+        self.callbacks = [PendingCallback(number="13900001111", at=NOW, customer_name="李四", queue="repair")]
+        self.claims: list[str] = []
+        self.taken: dict[str, str] = {}
+        """Callback id → the other agent holding it: claiming it fails."""
         for found in self.matches.values():
             for m in found:
                 self.by_id[m.customer.id] = m.customer
@@ -197,7 +201,13 @@ class FakeBackend:
 
     async def list_callbacks(self) -> list[PendingCallback]:
         await self._gate()
-        return [PendingCallback(number="13900001111", at=NOW, customer_name="李四", queue="repair")]
+        return list(self.callbacks)
+
+    async def claim_callback(self, callback_id: str) -> None:
+        await self._gate()
+        self.claims.append(callback_id)
+        if callback_id in self.taken:
+            raise CallbackTaken(callback_id, self.taken[callback_id])
 
 
 class FakeWrites:
@@ -208,6 +218,7 @@ class FakeWrites:
         self.calls: list[CallRecord] = []
         self.states: list[AgentStateChange] = []
         self.recordings: list[tuple[str, Path, bool]] = []
+        self.closed_callbacks: list[tuple[str, bool]] = []
         self.listener: LinkListener | None = None
 
     def submit_ticket(self, ticket: TicketCreate) -> str:
@@ -225,6 +236,10 @@ class FakeWrites:
     def upload_recording(self, call_id: str, path: Path, *, training: bool = False) -> str:
         self.recordings.append((call_id, path, training))
         return f"r{len(self.recordings)}"
+
+    def close_callback(self, callback_id: str, *, reached: bool = True, note: str = "") -> str:
+        self.closed_callbacks.append((callback_id, reached))
+        return f"cb{len(self.closed_callbacks)}"
 
     def set_status_listener(self, listener: LinkListener | None) -> None:
         self.listener = listener
