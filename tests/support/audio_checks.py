@@ -7,6 +7,7 @@ a 440 Hz tone comes back as ~440-470 Hz: assert a band, not an exact value.
 
 from __future__ import annotations
 
+import io
 import math
 import struct
 import wave
@@ -51,6 +52,17 @@ def write_tone_wav(
         out.setframerate(rate)
         out.writeframes(bytes(frames))
     return path
+
+
+def wav_bytes(seconds: float, rate: int = 8000, frame: bytes = bytes([7, 1])) -> bytes:
+    """A mono 16-bit PCM WAV file's bytes: `frame` (one sample) repeated for `seconds`."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(frame * int(seconds * rate))
+    return buffer.getvalue()
 
 
 def read_pcm(path: Path) -> Pcm:

@@ -12,7 +12,6 @@ import io
 import sqlite3
 import uuid
 import wave
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -22,23 +21,14 @@ from pydantic import SecretStr
 from agent_tui.sync.client import BackendClient
 from agent_tui.sync.outbox import Delivery, ItemState, LinkState, Outbox
 from agent_tui.sync.retry import Backoff
-from tests.sync.test_outbox_e2e import USER, ServerProcess, login, until
+from tests.sync.test_outbox_e2e import USER, ServerProcess, login, server, until
+
+__all__ = ["server"]
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("agent_tui.server.cli") is None,
     reason="the reference backend (agent_tui.server.cli) is not in this checkout",
 )
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    """A running backend, killed at the end whatever happened."""
-    backend = ServerProcess(tmp_path)
-    backend.start()
-    try:
-        yield backend
-    finally:
-        backend.kill()
 
 
 def write_wav(path: Path, seconds: float = 1.0, tone: int = 3) -> bytes:

@@ -7,8 +7,6 @@ model calls (audited; agents 403); trainers, supervisors and agents in training 
 
 from __future__ import annotations
 
-import io
-import wave
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,16 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.server.conftest import login, make_client
-
-
-def wav_bytes(seconds: float, rate: int = 8000) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(bytes([7, 1]) * int(seconds * rate))
-    return buffer.getvalue()
+from tests.support.audio_checks import wav_bytes
 
 
 @pytest.fixture

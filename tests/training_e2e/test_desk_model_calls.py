@@ -18,9 +18,10 @@ from agent_tui.ui.options import DeskOptions
 from agent_tui.ui.services import DeskServices
 from agent_tui.ui.train.model_calls_screen import ModelCallsScreen
 from agent_tui.ui.train.services import DeskTrainingServices
+from tests.support.audio_checks import wav_bytes
 from tests.training_e2e.doubles import FakeLauncher, FakeTrainingApi, shipped
 from tests.training_e2e.pilot_helpers import wait_until
-from tests.training_e2e.test_review_ui import FakeReview, read, wav_bytes
+from tests.training_e2e.test_review_ui import FakeReview, read
 from tests.ui.doubles import FakeBackend, FakePhone, FakeWrites, LocalScreens
 
 
