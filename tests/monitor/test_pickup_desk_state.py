@@ -6,22 +6,39 @@ Pilot tests of the desk with the in-process doubles of `tests/supervision_e2e/te
 
 from __future__ import annotations
 
+from typing import Any
+
+from textual.pilot import Pilot
+
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.phone.events import CallEnded, Transferred
+from agent_tui.ui.app import DeskApp
 from tests.supervision_e2e.test_desk_commands import QUEUE_HEADERS, acked, command, desk
+from tests.ui.doubles import FakePhone
 from tests.ui.helpers import wait_until
+
+
+async def ring_while_ready(pilot: Pilot[Any], app: DeskApp, phone: FakePhone) -> None:
+    """The desk logged in and Ready; call c1 from the queue ringing."""
+    await wait_until(pilot, lambda: app.desk.logged_in)
+    app.desk.set_state(AgentStateName.READY)
+    phone.ring("c1", headers=QUEUE_HEADERS)
+    await wait_until(pilot, lambda: app.desk.ringing_id == "c1", what="the ring")
+
+
+async def pick_up(pilot: Pilot[Any], app: DeskApp, phone: FakePhone) -> int:
+    """The supervisor's pickup command for c1 to 1801; waits for the desk's REFER; the command's id."""
+    command_id = command(app, "pickup", call_id="c1", to="1801")
+    await wait_until(pilot, lambda: "blind_transfer" in phone.names(), what="the REFER")
+    return command_id
 
 
 async def test_a_picked_up_call_leaves_the_agent_in_the_state_before_the_ring() -> None:
     app, phone, writes, link = desk()
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(pilot, lambda: app.desk.logged_in)
-        app.desk.set_state(AgentStateName.READY)
-        phone.ring("c1", headers=QUEUE_HEADERS)
-        await wait_until(pilot, lambda: app.desk.ringing_id == "c1", what="the ring")
+        await ring_while_ready(pilot, app, phone)
         since_ring = len(writes.states) - 1
-        command_id = command(app, "pickup", call_id="c1", to="1801")
-        await wait_until(pilot, lambda: "blind_transfer" in phone.names(), what="the REFER")
+        command_id = await pick_up(pilot, app, phone)
         phone.emit(Transferred(call_id="c1", target="sip:1801@pbx", ok=True, code=200))
         phone.emit(CallEnded(call_id="c1", reason="transferred", code=200, duration_s=1))
         assert (await acked(pilot, link, command_id)).ok
@@ -36,12 +53,8 @@ async def test_a_picked_up_call_leaves_the_agent_in_the_state_before_the_ring() 
 async def test_a_pickup_whose_transfer_failed_leaves_the_call_with_the_agent_and_ends_in_acw() -> None:
     app, phone, writes, link = desk()
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(pilot, lambda: app.desk.logged_in)
-        app.desk.set_state(AgentStateName.READY)
-        phone.ring("c1", headers=QUEUE_HEADERS)
-        await wait_until(pilot, lambda: app.desk.ringing_id == "c1", what="the ring")
-        command_id = command(app, "pickup", call_id="c1", to="1801")
-        await wait_until(pilot, lambda: "blind_transfer" in phone.names(), what="the REFER")
+        await ring_while_ready(pilot, app, phone)
+        command_id = await pick_up(pilot, app, phone)
         phone.emit(Transferred(call_id="c1", target="sip:1801@pbx", ok=False, code=486, reason="Busy Here"))
         assert not (await acked(pilot, link, command_id)).ok
         assert app.desk.active_id == "c1"  # the agent has the caller now
