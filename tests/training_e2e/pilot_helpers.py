@@ -1,4 +1,5 @@
-"""Pilot helpers shared by the training tests: wait on a condition, see the scenario picker ready."""
+"""Pilot helpers shared by the training tests: wait on a condition, see the scenario picker ready, open a
+review from the results."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import OptionList
 
+from agent_tui.ui.train.history_screen import HistoryScreen
+from agent_tui.ui.train.review_screen import ReviewScreen
 from agent_tui.ui.train.scenario_pick import ScenarioPickScreen
 
 
@@ -29,3 +32,14 @@ async def wait_until(pilot: Pilot[Any], predicate: Callable[[], object], what: s
     while not predicate():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         await pilot.pause(0.02)
+
+
+async def review_first_attempt(app: Any, pilot: Pilot[Any]) -> ReviewScreen:
+    """Once the results (HistoryScreen) list attempts, Enter opens the first one's review; that screen."""
+    await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen) and app.screen.attempts,
+                     "the results")
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen), "the review")
+    screen = app.screen
+    assert isinstance(screen, ReviewScreen)
+    return screen

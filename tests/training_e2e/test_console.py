@@ -15,11 +15,9 @@ from agent_tui.i18n import Translator
 from agent_tui.ui.messages import LiveEventMessage
 from agent_tui.ui.options import DeskOptions
 from agent_tui.ui.train.app import ConsoleServices, TrainApp
-from agent_tui.ui.train.history_screen import HistoryScreen
-from agent_tui.ui.train.review_screen import ReviewScreen
 from agent_tui.ui.train.scenario_pick import ScenarioPickScreen
 from tests.training_e2e.doubles import FakeLauncher, FakeTrainingApi
-from tests.training_e2e.pilot_helpers import picking, wait_until
+from tests.training_e2e.pilot_helpers import picking, review_first_attempt, wait_until
 
 SCENARIO = "repair_wire_down_en"
 
@@ -132,11 +130,8 @@ async def test_launch_progress_hint_takeover_and_results() -> None:
         app.post_message(LiveEventMessage(training_event(result, 4)))
         await wait_until(pilot, lambda: "80 ✗" in table_text(app), "the score")
         await pilot.press("f8")
-        await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen) and app.screen.attempts,
-                         "the results")
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen), "the review")
-        text = str(app.screen.query_one("#review-card").render())
+        review = await review_first_attempt(app, pilot)
+        text = str(review.query_one("#review-card").render())
         assert "✗" in text
         assert "Skipped the read-back" in text
         assert "Total 80 of 100" in text

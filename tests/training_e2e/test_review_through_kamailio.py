@@ -12,40 +12,28 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from pydantic import SecretStr
-from textual.widgets import OptionList, Static
+from textual.widgets import Static
 
-from agent_tui.config import Settings
 from agent_tui.domain.training import AttemptRecord, ScoreCard
-from agent_tui.forms.drafts import DraftStore
 from agent_tui.i18n import Translator
-from agent_tui.paths import state_dir
 from agent_tui.sync.client import BackendClient
 from agent_tui.training.scenario import bundled_scenarios_dir, load_scenarios
-from agent_tui.ui.app import DeskApp
-from agent_tui.ui.launch import BackendScreens, LiveStream, OutboxWrites, build_phone, desk_options
 from agent_tui.ui.options import DeskOptions
-from agent_tui.ui.services import DeskServices
 from agent_tui.ui.train.api import TrainingApi
 from agent_tui.ui.train.app import ConsoleServices, TrainApp
 from agent_tui.ui.train.autopilot import play_call
-from agent_tui.ui.train.caller_process import ProcessLauncher
-from agent_tui.ui.train.card_screen import ScoreCardScreen
 from agent_tui.ui.train.history_screen import HistoryScreen
-from agent_tui.ui.train.launch import desk_training
 from agent_tui.ui.train.review_api import ReviewApi
 from agent_tui.ui.train.review_playback import NoSoundDevice, RecordingAccess
-from agent_tui.ui.train.review_screen import ReviewScreen
-from agent_tui.ui.train.scenario_pick import ScenarioPickScreen
 from tests.e2e.backend import DEMO_PASSWORD, RealBackend
 from tests.support.audio_checks import active_seconds
-from tests.support.peers import require_binary
-from tests.support.sip_peers import Kamailio, password_of
+from tests.support.sip_peers import Kamailio
 from tests.support.waiting import wait_for
 from tests.training_e2e.doubles import FakeLauncher
-from tests.training_e2e.pilot_helpers import picking, wait_until
+from tests.training_e2e.kamailio_desk import api_get, trainee_desk, use_sip_password
+from tests.training_e2e.pilot_helpers import review_first_attempt, wait_until
 
 SCENARIO = "repair_wire_down_en"
 TRAINEE = "agent06"
@@ -60,76 +48,20 @@ class Headless:
 
 async def practise_recorded(backend: RealBackend, kamailio: Kamailio, recordings: Path) -> ScoreCard:
     """One self-practice call on a real desk that records calls; the card the desk showed."""
-    settings = Settings(
-        backend={"url": backend.url, "username": TRAINEE},
-        sip={"mode": "registrar", "listen": "127.0.0.1:0",
-             "accounts": [{"user": TRAINEE, "domain": "127.0.0.1", "registrars": [kamailio.uri()],
-                           "health_interval_s": 0}]},
-        recording={"enabled": True, "directory": str(recordings)},
-    )
-    client = BackendClient(backend.url)
-    writes = OutboxWrites(client)
-    live = LiveStream(client)
-    phone = build_phone(settings, None, None)
-    assert phone is not None
-    training = desk_training(settings, client)
-    launcher = training.launcher
-    assert isinstance(launcher, ProcessLauncher)
-    services = DeskServices(backend=client, writes=writes, phone=phone, screens=BackendScreens(client),
-                            events=live, drafts=DraftStore(state_dir() / "drafts"), training=training)
-
-    def started(_info: object) -> None:
-        writes.outbox.start()
-        live.start()
-
-    async def shutdown() -> None:
-        await live.stop()
-        await writes.outbox.stop()
-        await client.aclose()
-
-    services.on_logged_in.append(started)
-    services.on_shutdown.append(shutdown)
-    app = DeskApp(services, desk_options(settings, TRAINEE), password=SecretStr(DEMO_PASSWORD))
-    try:
-        async with app.run_test(size=(120, 40)) as pilot:
-            desk = app.desk
-            await wait_until(pilot, lambda: desk.sip_ok is True, "the registration", 20)
-            await pilot.press("ctrl+t")
-            await wait_until(pilot, lambda: picking(app), "the scenarios", 10)
-            picker = app.screen
-            assert isinstance(picker, ScenarioPickScreen)
-            picker.query_one(OptionList).highlighted = [s.id for s in picker.scenarios].index(SCENARIO)
-            await pilot.press("enter")
-            scenario = await desk.training.scenario(SCENARIO)
-            await play_call(pilot, scenario, ring_deadline_s=60)
-            await wait_until(pilot, lambda: isinstance(app.screen, ScoreCardScreen), "the score card", 90)
-            card_screen = app.screen
-            assert isinstance(card_screen, ScoreCardScreen)
-            # The phone closes the WAV after the call; the desk then uploads it.
-            await wait_until(pilot, lambda: desk.training.uploaded, "the recording uploaded", 30)
-            await wait_until(pilot, lambda: not any(c.running for c in launcher.started), "the caller to end",
-                             20)
-            return card_screen.card
-    finally:
-        phone.stop()
-        for caller in launcher.started:
-            assert not caller.running, f"caller process {caller.pid} left running"
-
-
-def api_get(backend: RealBackend, username: str, path: str, **params: Any) -> Any:
-    with httpx.Client(base_url=backend.url, timeout=10) as http:
-        login = {"username": username, "password": DEMO_PASSWORD}
-        token = http.post("/v1/sessions", json=login).json()["token"]
-        answer = http.get(path, params=params, headers={"Authorization": f"Bearer {token}"})
-        answer.raise_for_status()
-        return answer.json()
+    async with trainee_desk(backend, kamailio, TRAINEE, recordings=recordings) as trainee:
+        scenario = await trainee.pick(SCENARIO)
+        await play_call(trainee.pilot, scenario, ring_deadline_s=60)
+        card = await trainee.score_card()
+        # The phone closes the WAV after the call; the desk then uploads it.
+        await wait_until(trainee.pilot, lambda: trainee.app.desk.training.uploaded, "the recording uploaded",
+                         30)
+        await trainee.caller_ended()
+        return card
 
 
 @pytest.fixture(autouse=True)
 def _sip_password(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The desk's SIP password comes from the environment (no prompt); Kamailio's rule: secret-USER."""
-    require_binary("espeak-ng", "espeak-ng")
-    monkeypatch.setenv("AGENT_TUI_SIP_PASSWORD", password_of(TRAINEE))
+    use_sip_password(monkeypatch, TRAINEE)
 
 
 async def test_trainer_reviews_a_recorded_training_call(real_backend: RealBackend, kamailio: Kamailio,
@@ -169,12 +101,7 @@ async def test_trainer_reviews_a_recorded_training_call(real_backend: RealBacken
             await wait_until(pilot, lambda: app.session is not None, "the trainer's login")
             scenarios = {s.id: s for s in await api.list_scenarios()}
             app.push_screen(HistoryScreen(api, TRAINEE, scenarios, recordings=access))
-            await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen) and app.screen.attempts,
-                             "the results")
-            await pilot.press("enter")
-            await wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen), "the review")
-            screen = app.screen
-            assert isinstance(screen, ReviewScreen)
+            screen = await review_first_attempt(app, pilot)
             transcript = str(screen.query_one("#review-transcript", Static).render())
             first = stored.caller_lines[0]
             assert f"{first.clock()}  {opening[:40]}" in transcript

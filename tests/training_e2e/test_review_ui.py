@@ -8,7 +8,6 @@ are stored with their times from the answer, and its recording is uploaded marke
 
 from __future__ import annotations
 
-import wave
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -36,30 +35,18 @@ from agent_tui.ui.services import DeskServices
 from agent_tui.ui.train.app import ConsoleServices, TrainApp
 from agent_tui.ui.train.autopilot import play_call
 from agent_tui.ui.train.card_screen import ScoreCardScreen
-from agent_tui.ui.train.history_screen import HistoryScreen
 from agent_tui.ui.train.model_calls_screen import ModelCallsScreen
 from agent_tui.ui.train.review_playback import NoSoundDevice, RecordingAccess
 from agent_tui.ui.train.review_screen import ReviewScreen
 from agent_tui.ui.train.services import DeskTrainingServices
+from tests.support.audio_checks import wav_bytes
 from tests.training_e2e.doubles import FakeLauncher, FakeTrainingApi, shipped
-from tests.training_e2e.pilot_helpers import wait_until
+from tests.training_e2e.pilot_helpers import review_first_attempt, wait_until
 from tests.training_e2e.test_console import table_text
 from tests.training_e2e.test_desk_training import command, quick, training_headers
 from tests.ui.doubles import FakeBackend, FakePhone, FakeWrites, LocalScreens
 
 SCENARIO = "repair_wire_down_en"
-
-
-def wav_bytes(seconds: float, rate: int = 8000) -> bytes:
-    import io
-
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(bytes([9, 3]) * int(seconds * rate))
-    return buffer.getvalue()
 
 
 def read(path: Path | str) -> bytes:
@@ -154,13 +141,7 @@ async def open_review(app: TrainApp, pilot: object) -> ReviewScreen:
     assert isinstance(pilot, Pilot)
     await wait_until(pilot, lambda: "agent02" in table_text(app), "the trainee")
     await pilot.press("f8")
-    await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen) and app.screen.attempts,
-                     "the results")
-    await pilot.press("enter")
-    await wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen), "the review")
-    screen = app.screen
-    assert isinstance(screen, ReviewScreen)
-    return screen
+    return await review_first_attempt(app, pilot)
 
 
 def trainees() -> list[Trainee]:
