@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -24,7 +25,7 @@ import pytest
 
 from tests.e2e.backend import DEMO_PASSWORD, ApiClient, RealBackend
 from tests.e2e.conftest import TerminalFactory
-from tests.e2e.tmux import TmuxSession
+from tests.e2e.tmux import SESSION, TmuxSession
 from tests.support.sip_peers import Kamailio, Sipp, SippRun, agent_tui_command
 from tests.support.waiting import wait_for
 
@@ -36,8 +37,8 @@ SGR = re.compile(r"\x1b\[[0-9;]*m")
 CONTACT_FIELDS = ("Contact name", "Contact phone", "What the caller describes")
 
 
-def write_config(path: Path, backend: RealBackend, registrar: Kamailio) -> Path:
-    """A desk config: the test backend, one SIP account at the test Kamailio, optional wrap-up."""
+def write_config(path: Path, backend: RealBackend, registrar: Kamailio, acw_mode: str = "optional") -> Path:
+    """A desk config: the test backend, one SIP account at the test Kamailio, the log next to it."""
     path.write_text(
         f"""
 [backend]
@@ -55,7 +56,7 @@ registrars = ["{registrar.uri()}"]
 health_interval_s = 1.0
 
 [desk]
-acw_mode = "optional"
+acw_mode = "{acw_mode}"
 
 [logging]
 file = "{path.parent / 'desk.log'}"
@@ -70,14 +71,29 @@ def start_desk(
 ) -> TmuxSession:
     """`agent-tui desk` in an 80x24 tmux pane, logged in and registered."""
     config = write_config(tmp_path / "desk.toml", backend, registrar)
-    env = dict(os.environ)
-    env["AGENT_TUI_PASSWORD"] = DEMO_PASSWORD
-    env["AGENT_TUI_SIP_PASSWORD"] = registrar.password(EXTENSION)
     term = terminal(80, 24)
-    term.start([*agent_tui_command(), "desk", "--config", str(config), "--user", AGENT], env, cwd=tmp_path)
-    term.wait_for_screen(lambda s: "SIP ok" in status_line(s) and "Online" in status_line(s), 30,
-                         message="the desk logged in and registered")
+    launch_desk(term, config, DEMO_PASSWORD, registrar.password(EXTENSION), 30)
     return term
+
+
+def launch_desk(term: TmuxSession, config: Path, password: str, sip_password: str, deadline_s: float, *,
+                raw_output: Path | None = None) -> None:
+    """`agent-tui desk --config config` in `term`; waits until logged in and registered. The passwords
+    reach it through the environment only; `raw_output`: the bytes it writes to its terminal go there."""
+    env = dict(os.environ)
+    env["AGENT_TUI_PASSWORD"] = password
+    env["AGENT_TUI_SIP_PASSWORD"] = sip_password
+    if raw_output is not None:
+        raw_output.touch()
+    term.start([*agent_tui_command(), "desk", "--config", str(config), "--user", AGENT], env,
+               cwd=config.parent)
+    if raw_output is not None:
+        # -o: only what the program writes to its terminal (not the keys tmux sends it).
+        term.tmux("pipe-pane", "-o", "-t", SESSION, f"exec cat >> {shlex.quote(str(raw_output))}")
+    term.wait_for_screen(lambda s: "SIP ok" in status_line(s) and "Online" in status_line(s), deadline_s,
+                         message="the desk logged in and registered")
+    if raw_output is not None:
+        wait_for(lambda: raw_output.stat().st_size > 0, 5, message="the desk's raw output being copied")
 
 
 def status_line(screen: str) -> str:
@@ -113,12 +129,8 @@ def answer_after_pop(term: TmuxSession, customer: dict[str, Any]) -> None:
     term.wait_for_text(f"On call {customer['phones'][0]}", 10)
 
 
-def fill_repair_order(term: TmuxSession, api: ApiClient, customer: dict[str, Any], description: str) -> None:
-    """F9, the repair screen, its steps by keystrokes, the read-back: up to the end step, not submitted.
-
-    Each step is waited for by its field labels (painted after the fields are mounted), not by its
-    title, so no keystroke lands on the previous step's widgets.
-    """
+def choose_fault(term: TmuxSession, api: ApiClient) -> None:
+    """F9, the repair screen, its first step: the fault type "Voltage problem" chosen by keys."""
     term.send_keys("F9")
     term.wait_for_text("Enter opens", 10)
     screens = api.screen_ids()
@@ -131,6 +143,15 @@ def fill_repair_order(term: TmuxSession, api: ApiClient, customer: dict[str, Any
     term.send_keys("Enter")
     term.wait_for_screen(lambda s: "Voltage problem" in s and "Meter fault" not in s, 5,
                          message="the fault type chosen")
+
+
+def fill_repair_order(term: TmuxSession, api: ApiClient, customer: dict[str, Any], description: str) -> None:
+    """F9, the repair screen, its steps by keystrokes, the read-back: up to the end step, not submitted.
+
+    Each step is waited for by its field labels (painted after the fields are mounted), not by its
+    title, so no keystroke lands on the previous step's widgets.
+    """
+    choose_fault(term, api)
     # Where: account and address are prefilled from the popped customer.
     term.send_keys("PageDown")
     screen = term.wait_for_text("Since when", 5)

@@ -26,7 +26,7 @@ import pytest
 
 from tests.e2e.backend import ApiClient
 from tests.e2e.conftest import TerminalFactory, terminal
-from tests.e2e.test_desk_repair_order import banner
+from tests.e2e.test_desk_repair_order import EXTENSION, banner, status_line
 from tests.e2e.tmux import TmuxSession
 from tests.fuzz.terminal_escapes import (
     HostileCall,
@@ -40,12 +40,10 @@ from tests.fuzz.terminal_escapes import (
     sequences,
 )
 from tests.security.desk_stack import (
-    EXTENSION,
     PLAIN_SDP,
     Stack,
     stack,
     start_desk,
-    status_line,
     write_desk_config,
 )
 from tests.support.sip_peers import Sipp, SippRun, sipp

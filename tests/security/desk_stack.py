@@ -9,9 +9,7 @@ with `tmux pipe-pane`, byte for byte as the desk wrote it (before tmux interpret
 
 from __future__ import annotations
 
-import os
 import secrets
-import shlex
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,13 +19,11 @@ import pytest
 
 from agent_tui.server.security import hash_password
 from tests.e2e.backend import ApiClient, RealBackend
-from tests.e2e.tmux import SESSION, TmuxSession
+from tests.e2e.test_desk_repair_order import AGENT, launch_desk, write_config
+from tests.e2e.tmux import TmuxSession
 from tests.support.peers import require_binary
-from tests.support.sip_peers import Kamailio, agent_tui_command
-from tests.support.waiting import wait_for
+from tests.support.sip_peers import Kamailio
 
-AGENT = "agent01"
-EXTENSION = "1001"
 PLAIN_SDP = "\r\n".join(["v=0", "o=sipp 1 1 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
                          "m=audio 40000 RTP/AVP 8", "a=rtpmap:8 PCMA/8000", ""])
 """A well-formed offer for the `sdp` key of uac_hostile.xml."""
@@ -118,49 +114,10 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
 
 def write_desk_config(path: Path, stack: Stack, acw_mode: str = "optional") -> Path:
     """A desk config: the test backend, extension 1001 at the test Kamailio, the log next to it."""
-    path.write_text(
-        f"""
-[backend]
-url = "{stack.backend.url}"
-username = "{AGENT}"
-
-[sip]
-mode = "registrar"
-listen = "127.0.0.1:0"
-
-[[sip.accounts]]
-user = "{EXTENSION}"
-domain = "{stack.kamailio.domain}"
-registrars = ["{stack.kamailio.uri()}"]
-health_interval_s = 1.0
-
-[desk]
-acw_mode = "{acw_mode}"
-
-[logging]
-file = "{path.parent / 'desk.log'}"
-""",
-        encoding="utf-8",
-    )
-    return path
-
-
-def status_line(screen: str) -> str:
-    """The desk's status bar (the first line)."""
-    return screen.split("\n", 1)[0]
+    return write_config(path, stack.backend, stack.kamailio, acw_mode)
 
 
 def start_desk(term: TmuxSession, stack: Stack, config: Path, raw_output: Path) -> None:
     """`agent-tui desk` in `term`, its raw output copied to `raw_output`; waits until logged in and
     registered. The passwords reach it through the environment only."""
-    env = dict(os.environ)
-    env["AGENT_TUI_PASSWORD"] = stack.password
-    env["AGENT_TUI_SIP_PASSWORD"] = stack.sip_password
-    raw_output.touch()
-    term.start([*agent_tui_command(), "desk", "--config", str(config), "--user", AGENT], env,
-               cwd=config.parent)
-    # -o: only what the program writes to its terminal (not the keys tmux sends it).
-    term.tmux("pipe-pane", "-o", "-t", SESSION, f"exec cat >> {shlex.quote(str(raw_output))}")
-    term.wait_for_screen(lambda s: "SIP ok" in status_line(s) and "Online" in status_line(s), 40,
-                         message="the desk logged in and registered")
-    wait_for(lambda: raw_output.stat().st_size > 0, 5, message="the desk's raw output being copied")
+    launch_desk(term, config, stack.password, stack.sip_password, 40, raw_output=raw_output)

@@ -27,16 +27,22 @@ import pytest
 
 from tests.e2e.backend import DEMO_PASSWORD, ApiClient
 from tests.e2e.conftest import TerminalFactory, terminal
-from tests.e2e.test_desk_repair_order import answer_after_pop, fill_repair_order, ring, tickets_with
-from tests.e2e.tmux import TmuxSession
-from tests.security.desk_stack import (
+from tests.e2e.test_desk_repair_order import (
     AGENT,
     EXTENSION,
+    answer_after_pop,
+    choose_fault,
+    fill_repair_order,
+    ring,
+    status_line,
+    tickets_with,
+)
+from tests.e2e.tmux import TmuxSession
+from tests.security.desk_stack import (
     PLAIN_SDP,
     Stack,
     stack,
     start_desk,
-    status_line,
     token_hashes,
     write_desk_config,
 )
@@ -89,16 +95,7 @@ def listen_in(stack: Stack, sipp: Sipp) -> str:
 
 def leave_a_draft(term: TmuxSession, api: ApiClient) -> None:
     """A second repair order, begun and left unsubmitted: its draft stays on disk for the scan."""
-    term.send_keys("F9")
-    term.wait_for_text("Enter opens", 10)
-    term.send_keys(*["Down"] * api.screen_ids().index("repair"), "Enter")
-    term.wait_for_text("Fault type *", 10)
-    term.send_keys("Enter")
-    term.wait_for_text("Meter fault", 5)
-    term.type_text("volt")
-    term.send_keys("Enter")
-    term.wait_for_screen(lambda s: "Voltage problem" in s and "Meter fault" not in s, 5,
-                         message="the fault type chosen")
+    choose_fault(term, api)
     term.send_keys("Escape")
 
     def at_desk(screen: str) -> bool:
