@@ -3,25 +3,13 @@ the machine running the tests is shared, the figure is for BENCHMARKS.md)."""
 
 from __future__ import annotations
 
-import json
 import math
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.bench_run import run_quick
 
 
 def test_state_rate_bench_quick_prints_its_figures() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.agent_state_rate", "--quick"], cwd=ROOT, capture_output=True, text=True,
-        timeout=240, check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    assert lines, f"no JSON on stdout: {done.stdout[-2000:]!r} {done.stderr[-2000:]!r}"
-    result = json.loads(lines[-1])
-    assert result["bench"] == "agent_state_rate"
+    result = run_quick("agent_state_rate")
     assert result["failed"] == 0
     figures = {f["name"]: f for f in result["figures"]}
     rate = figures["state changes/s, best of 1"]
