@@ -6,31 +6,11 @@ Pilot tests of the desk with the in-process doubles of `tests/supervision_e2e/te
 
 from __future__ import annotations
 
-from typing import Any
-
-from textual.pilot import Pilot
-
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.phone.events import CallEnded, Transferred
-from agent_tui.ui.app import DeskApp
-from tests.supervision_e2e.test_desk_commands import QUEUE_HEADERS, acked, command, desk
-from tests.ui.doubles import FakePhone
+from tests.monitor.pickup_steps import pick_up, ring_while_ready
+from tests.supervision_e2e.test_desk_commands import acked, desk
 from tests.ui.helpers import wait_until
-
-
-async def ring_while_ready(pilot: Pilot[Any], app: DeskApp, phone: FakePhone) -> None:
-    """The desk logged in and Ready; call c1 from the queue ringing."""
-    await wait_until(pilot, lambda: app.desk.logged_in)
-    app.desk.set_state(AgentStateName.READY)
-    phone.ring("c1", headers=QUEUE_HEADERS)
-    await wait_until(pilot, lambda: app.desk.ringing_id == "c1", what="the ring")
-
-
-async def pick_up(pilot: Pilot[Any], app: DeskApp, phone: FakePhone) -> int:
-    """The supervisor's pickup command for c1 to 1801; waits for the desk's REFER; the command's id."""
-    command_id = command(app, "pickup", call_id="c1", to="1801")
-    await wait_until(pilot, lambda: "blind_transfer" in phone.names(), what="the REFER")
-    return command_id
 
 
 async def test_a_picked_up_call_leaves_the_agent_in_the_state_before_the_ring() -> None:

@@ -7,22 +7,18 @@ no "last call" to wrap up, so it cannot reach today's figures through a wrap-up 
 
 from __future__ import annotations
 
-from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.call import PICKED_UP
 from agent_tui.phone.events import CallEnded, Transferred
-from tests.supervision_e2e.test_desk_commands import QUEUE_HEADERS, acked, command, desk
+from tests.monitor.pickup_steps import pick_up, ring_while_ready
+from tests.supervision_e2e.test_desk_commands import acked, desk
 from tests.ui.helpers import wait_until
 
 
 async def test_a_picked_up_call_is_recorded_as_picked_up_and_not_wrapped_up() -> None:
     app, phone, writes, link = desk()
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(pilot, lambda: app.desk.logged_in)
-        app.desk.set_state(AgentStateName.READY)
-        phone.ring("c1", headers=QUEUE_HEADERS)
-        await wait_until(pilot, lambda: app.desk.ringing_id == "c1", what="the ring")
-        command_id = command(app, "pickup", call_id="c1", to="1801")
-        await wait_until(pilot, lambda: "blind_transfer" in phone.names(), what="the REFER")
+        await ring_while_ready(pilot, app, phone)
+        command_id = await pick_up(pilot, app, phone)
         phone.emit(Transferred(call_id="c1", target="sip:1801@pbx", ok=True, code=200))
         phone.emit(CallEnded(call_id="c1", reason="transferred", code=200, duration_s=1))
         assert (await acked(pilot, link, command_id)).ok
@@ -43,12 +39,8 @@ async def test_a_picked_up_call_is_recorded_as_picked_up_and_not_wrapped_up() ->
 async def test_a_failed_pickup_leaves_an_ordinary_call_record() -> None:
     app, phone, writes, link = desk()
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(pilot, lambda: app.desk.logged_in)
-        app.desk.set_state(AgentStateName.READY)
-        phone.ring("c1", headers=QUEUE_HEADERS)
-        await wait_until(pilot, lambda: app.desk.ringing_id == "c1", what="the ring")
-        command_id = command(app, "pickup", call_id="c1", to="1801")
-        await wait_until(pilot, lambda: "blind_transfer" in phone.names(), what="the REFER")
+        await ring_while_ready(pilot, app, phone)
+        command_id = await pick_up(pilot, app, phone)
         phone.emit(Transferred(call_id="c1", target="sip:1801@pbx", ok=False, code=486, reason="Busy Here"))
         assert not (await acked(pilot, link, command_id)).ok
         phone.emit(CallEnded(call_id="c1", reason="Normal call clearing", code=200, duration_s=30))
