@@ -10,8 +10,9 @@ from typing import Any
 from textual.pilot import Pilot
 
 from agent_tui.domain.agent import AgentStateName
+from agent_tui.phone.events import CallEnded, Transferred
 from agent_tui.ui.app import DeskApp
-from tests.supervision_e2e.test_desk_commands import QUEUE_HEADERS, command
+from tests.supervision_e2e.test_desk_commands import QUEUE_HEADERS, FakeSupervision, acked, command
 from tests.ui.doubles import FakePhone
 from tests.ui.helpers import wait_until
 
@@ -24,8 +25,15 @@ async def ring_while_ready(pilot: Pilot[Any], app: DeskApp, phone: FakePhone) ->
     await wait_until(pilot, lambda: app.desk.ringing_id == "c1", what="the ring")
 
 
-async def pick_up(pilot: Pilot[Any], app: DeskApp, phone: FakePhone) -> int:
-    """The supervisor's pickup command for c1 to 1801; waits for the desk's REFER; the command's id."""
+async def pick_up(pilot: Pilot[Any], app: DeskApp, phone: FakePhone, link: FakeSupervision, *,
+                  transferred: bool) -> None:
+    """The supervisor's pickup command for c1 to 1801; once the desk sent its REFER, the transfer succeeds
+    (the call leaves the desk) or the target is busy; the command's acknowledgement says which."""
     command_id = command(app, "pickup", call_id="c1", to="1801")
     await wait_until(pilot, lambda: "blind_transfer" in phone.names(), what="the REFER")
-    return command_id
+    if transferred:
+        phone.emit(Transferred(call_id="c1", target="sip:1801@pbx", ok=True, code=200))
+        phone.emit(CallEnded(call_id="c1", reason="transferred", code=200, duration_s=1))
+    else:
+        phone.emit(Transferred(call_id="c1", target="sip:1801@pbx", ok=False, code=486, reason="Busy Here"))
+    assert (await acked(pilot, link, command_id)).ok is transferred

@@ -7,9 +7,9 @@ Pilot tests of the desk with the in-process doubles of `tests/supervision_e2e/te
 from __future__ import annotations
 
 from agent_tui.domain.agent import AgentStateName
-from agent_tui.phone.events import CallEnded, Transferred
+from agent_tui.phone.events import CallEnded
 from tests.monitor.pickup_steps import pick_up, ring_while_ready
-from tests.supervision_e2e.test_desk_commands import acked, desk
+from tests.supervision_e2e.test_desk_commands import desk
 from tests.ui.helpers import wait_until
 
 
@@ -18,10 +18,7 @@ async def test_a_picked_up_call_leaves_the_agent_in_the_state_before_the_ring() 
     async with app.run_test(size=(100, 30)) as pilot:
         await ring_while_ready(pilot, app, phone)
         since_ring = len(writes.states) - 1
-        command_id = await pick_up(pilot, app, phone)
-        phone.emit(Transferred(call_id="c1", target="sip:1801@pbx", ok=True, code=200))
-        phone.emit(CallEnded(call_id="c1", reason="transferred", code=200, duration_s=1))
-        assert (await acked(pilot, link, command_id)).ok
+        await pick_up(pilot, app, phone, link, transferred=True)
         await wait_until(pilot, lambda: app.desk.active_id is None, what="the call gone")
         await wait_until(pilot, lambda: app.desk.status.state == AgentStateName.READY, what="back to Ready")
         states = [change.state for change in writes.states[since_ring:]]
@@ -34,9 +31,7 @@ async def test_a_pickup_whose_transfer_failed_leaves_the_call_with_the_agent_and
     app, phone, writes, link = desk()
     async with app.run_test(size=(100, 30)) as pilot:
         await ring_while_ready(pilot, app, phone)
-        command_id = await pick_up(pilot, app, phone)
-        phone.emit(Transferred(call_id="c1", target="sip:1801@pbx", ok=False, code=486, reason="Busy Here"))
-        assert not (await acked(pilot, link, command_id)).ok
+        await pick_up(pilot, app, phone, link, transferred=False)
         assert app.desk.active_id == "c1"  # the agent has the caller now
         phone.emit(CallEnded(call_id="c1", reason="Normal call clearing", code=200, duration_s=30))
         await wait_until(pilot, lambda: writes.states[-1].state == AgentStateName.ACW, what="after-call work")

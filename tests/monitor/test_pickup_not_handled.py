@@ -8,9 +8,9 @@ no "last call" to wrap up, so it cannot reach today's figures through a wrap-up 
 from __future__ import annotations
 
 from agent_tui.domain.call import PICKED_UP
-from agent_tui.phone.events import CallEnded, Transferred
+from agent_tui.phone.events import CallEnded
 from tests.monitor.pickup_steps import pick_up, ring_while_ready
-from tests.supervision_e2e.test_desk_commands import acked, desk
+from tests.supervision_e2e.test_desk_commands import desk
 from tests.ui.helpers import wait_until
 
 
@@ -18,10 +18,7 @@ async def test_a_picked_up_call_is_recorded_as_picked_up_and_not_wrapped_up() ->
     app, phone, writes, link = desk()
     async with app.run_test(size=(100, 30)) as pilot:
         await ring_while_ready(pilot, app, phone)
-        command_id = await pick_up(pilot, app, phone)
-        phone.emit(Transferred(call_id="c1", target="sip:1801@pbx", ok=True, code=200))
-        phone.emit(CallEnded(call_id="c1", reason="transferred", code=200, duration_s=1))
-        assert (await acked(pilot, link, command_id)).ok
+        await pick_up(pilot, app, phone, link, transferred=True)
         await wait_until(pilot, lambda: any(r.call_id == "c1" for r in writes.calls), what="the record")
         records = [r for r in writes.calls if r.call_id == "c1"]
         assert [r.disposition for r in records] == [PICKED_UP]
@@ -40,9 +37,7 @@ async def test_a_failed_pickup_leaves_an_ordinary_call_record() -> None:
     app, phone, writes, link = desk()
     async with app.run_test(size=(100, 30)) as pilot:
         await ring_while_ready(pilot, app, phone)
-        command_id = await pick_up(pilot, app, phone)
-        phone.emit(Transferred(call_id="c1", target="sip:1801@pbx", ok=False, code=486, reason="Busy Here"))
-        assert not (await acked(pilot, link, command_id)).ok
+        await pick_up(pilot, app, phone, link, transferred=False)
         phone.emit(CallEnded(call_id="c1", reason="Normal call clearing", code=200, duration_s=30))
         await wait_until(pilot, lambda: any(r.call_id == "c1" for r in writes.calls), what="the record")
         assert [r.disposition for r in writes.calls if r.call_id == "c1"] == [None]
