@@ -129,6 +129,16 @@ def answer_after_pop(term: TmuxSession, customer: dict[str, Any]) -> None:
     term.wait_for_text(f"On call {customer['phones'][0]}", 10)
 
 
+def choose_in_list(term: TmuxSession, listed: str, typed: str, chosen: str, what: str) -> None:
+    """Open the focused choice list (Enter), wait for its option `listed`, type `typed` to jump to
+    `chosen` and take it; waits until the list has closed on `chosen`."""
+    term.send_keys("Enter")
+    term.wait_for_text(listed, 5)
+    term.type_text(typed)
+    term.send_keys("Enter")
+    term.wait_for_screen(lambda s: chosen in s and listed not in s, 5, message=f"{what} chosen")
+
+
 def choose_fault(term: TmuxSession, api: ApiClient) -> None:
     """F9, the repair screen, its first step: the fault type "Voltage problem" chosen by keys."""
     term.send_keys("F9")
@@ -136,13 +146,8 @@ def choose_fault(term: TmuxSession, api: ApiClient) -> None:
     screens = api.screen_ids()
     term.send_keys(*["Down"] * screens.index("repair"), "Enter")
     term.wait_for_text("Fault type *", 10)
-    # What is wrong: the choice list opens with Enter; typing jumps to "Voltage problem".
-    term.send_keys("Enter")
-    term.wait_for_text("Meter fault", 5)
-    term.type_text("volt")
-    term.send_keys("Enter")
-    term.wait_for_screen(lambda s: "Voltage problem" in s and "Meter fault" not in s, 5,
-                         message="the fault type chosen")
+    # What is wrong: typing "volt" in the open list jumps to "Voltage problem".
+    choose_in_list(term, "Meter fault", "volt", "Voltage problem", "the fault type")
 
 
 def fill_repair_order(term: TmuxSession, api: ApiClient, customer: dict[str, Any], description: str) -> None:

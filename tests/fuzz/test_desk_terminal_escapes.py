@@ -26,7 +26,7 @@ import pytest
 
 from tests.e2e.backend import ApiClient
 from tests.e2e.conftest import TerminalFactory, terminal
-from tests.e2e.test_desk_repair_order import EXTENSION, banner, status_line
+from tests.e2e.test_desk_repair_order import EXTENSION, banner, choose_in_list, status_line
 from tests.e2e.tmux import TmuxSession
 from tests.fuzz.terminal_escapes import (
     HostileCall,
@@ -125,13 +125,8 @@ def baseline_call(term: TmuxSession, sipp: Sipp, stack: Stack, api: ApiClient) -
     assert "BYE" in run.wait(15).requests_received()
     term.send_keys("F10")
     term.wait_for_text("Wrap-up:", 10)
-    # No work order on this call: the disposition must be chosen (the list opens with Enter).
-    term.send_keys("Enter")
-    term.wait_for_text("Wrong number", 5)
-    term.type_text("info")
-    term.send_keys("Enter")
-    term.wait_for_screen(lambda s: "Information given" in s and "Wrong number" not in s, 5,
-                         message="the disposition chosen")
+    # No work order on this call: the disposition must be chosen.
+    choose_in_list(term, "Wrong number", "info", "Information given", "the disposition")
     term.send_keys("C-s")
     term.wait_for_screen(lambda s: "After-call work" not in status_line(s), 10, message="wrap-up saved")
     plain = HostileCall(marker="plain", display="Other Plain Caller", caller="13999300001", customer_id="",
