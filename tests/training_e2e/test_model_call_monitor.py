@@ -23,7 +23,8 @@ from agent_tui.ui.monitor.options import MonitorOptions
 from agent_tui.ui.monitor.recordings import RecordingsScreen
 from tests.monitor.doubles import FakeApi, make_monitor, snapshot
 from tests.server.conftest import login, make_client
-from tests.training.test_review_server import post_call, wav_bytes
+from tests.support.audio_checks import wav_bytes
+from tests.training.test_review_server import post_call
 from tests.ui.helpers import wait_until
 
 
