@@ -15,7 +15,14 @@ from agent_tui.phone.monitor_token import make_token
 from agent_tui.phone.options import EngineOptions
 from tests.phone.conftest import Bots
 from tests.phone.support import EventLog
-from tests.support.audio_checks import dominant_frequency, read_pcm, tone_power
+from tests.support.audio_checks import (
+    TONE_ABSENT,
+    TONE_HEARD,
+    dominant_frequency,
+    read_pcm,
+    tone_peak,
+    tone_presence,
+)
 
 KEY = "test-monitor-key"
 
@@ -94,8 +101,10 @@ def test_whisper_is_not_heard_by_the_customer_and_a_switch_to_barge_is(
     supervisor.until("stats")
     monitored.hangup(ring.call_id)
     path = Path(customer.until("recording")["path"])
-    assert tone_power(path, 660, whisper_from + 0.3, barge_from - 0.1) > 0.1  # the agent, all along
-    whispered = tone_power(path, 880, whisper_from + 0.3, barge_from - 0.1)
-    assert whispered < 0.02, whispered
-    barged = tone_power(path, 880, barge_from + 0.4, read_pcm(path).seconds - 0.1)
-    assert barged > 0.1, barged
+    # Shares per 100 ms slice (`tone_presence`/`tone_peak`): one Goertzel over seconds cancels itself
+    # out when the jitter buffer drops or repeats a frame, though the tone is plainly there.
+    assert tone_presence(path, 660, whisper_from + 0.3, barge_from - 0.1) > TONE_HEARD  # the agent, all along
+    whispered = tone_peak(path, 880, whisper_from + 0.3, barge_from - 0.1)
+    assert whispered < TONE_ABSENT, whispered
+    barged = tone_presence(path, 880, barge_from + 0.4, read_pcm(path).seconds - 0.1)
+    assert barged > TONE_HEARD, barged
