@@ -27,7 +27,7 @@ MARK = "AGENT_TUI_SOAK_SMOKE"
 FIGURES = [
     "calls through one desk", "desk alive, clean quit", "calls popped (desk log)", "call rate",
     "call cycle p50", "call cycle p99", "desk RSS after warm-up", "desk RSS growth after warm-up",
-    "desk open fds growth after warm-up", "desk CPU per call",
+    "desk RSS growth from the first tenth", "desk open fds growth after warm-up", "desk CPU per call",
 ]
 
 
@@ -68,6 +68,7 @@ def test_quick_soak_runs_clean() -> None:
     assert figures["calls popped (desk log)"]["value"] == QUICK_CALLS
     assert figures["desk open fds growth after warm-up"]["value"] <= FD_SLACK
     assert figures["desk RSS after warm-up"]["value"] > 0
+    assert result["warm_up"] == QUICK_CALLS // 2  # a short run warms up for half of its calls
     series = result["series"]
     assert series[-1]["calls"] == QUICK_CALLS
     assert all(point["fds"] > 0 and point["rss_mib"] > 0 for point in series)
