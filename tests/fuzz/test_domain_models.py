@@ -58,6 +58,11 @@ def test_the_contract_has_models() -> None:
     assert len(MODELS) >= 40, [m.__name__ for m in MODELS]
 
 
+def has_secret(model: type[BaseModel]) -> bool:
+    """Whether a field of `model` is a SecretStr (dumped as "**********")."""
+    return any("SecretStr" in str(field.annotation) for field in model.model_fields.values())
+
+
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
 @settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
@@ -68,10 +73,14 @@ def test_hostile_input_raises_only_validation_error(model: type[BaseModel], data
     except ValidationError:
         pass
     else:
-        # Accepted: it must survive model -> JSON -> model unchanged, and model -> dict -> model.
+        # Accepted: it must survive model -> JSON -> model unchanged, and model -> dict -> model. A model
+        # with a secret dumps it masked (by design): it round-trips through Python objects only.
         ACCEPTED[model.__name__] += 1
-        assert model.model_validate_json(instance.model_dump_json()) == instance
-        assert model.model_validate(instance.model_dump(mode="json")) == instance
+        if has_secret(model):
+            assert model.model_validate(instance.model_dump()) == instance
+        else:
+            assert model.model_validate_json(instance.model_dump_json()) == instance
+            assert model.model_validate(instance.model_dump(mode="json")) == instance
     raw = data.draw(st.binary(max_size=40) | st.text(max_size=40).map(str.encode))
     with contextlib.suppress(ValidationError):
         model.model_validate_json(raw)

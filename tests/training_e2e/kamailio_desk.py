@@ -17,7 +17,6 @@ import httpx
 import pytest
 from pydantic import SecretStr
 from textual.pilot import Pilot
-from textual.widgets import OptionList
 
 from agent_tui.config import Settings
 from agent_tui.domain.training import Scenario, ScoreCard
@@ -35,7 +34,7 @@ from agent_tui.ui.train.services import DeskTrainingServices
 from tests.e2e.backend import DEMO_PASSWORD, RealBackend
 from tests.support.peers import require_binary
 from tests.support.sip_peers import Kamailio, password_of
-from tests.training_e2e.pilot_helpers import picking, wait_until
+from tests.training_e2e.pilot_helpers import choose_scenario, picking, wait_until
 
 
 def use_sip_password(monkeypatch: pytest.MonkeyPatch, username: str) -> None:
@@ -72,8 +71,7 @@ class TraineeDesk:
         await wait_until(self.pilot, lambda: picking(self.app), "the scenarios", 10)
         picker = self.app.screen
         assert isinstance(picker, ScenarioPickScreen)
-        picker.query_one(OptionList).highlighted = [s.id for s in picker.scenarios].index(scenario_id)
-        await self.pilot.press("enter")
+        await choose_scenario(self.pilot, picker, scenario_id)
         return await self.app.desk.training.scenario(scenario_id)
 
     async def score_card(self) -> ScoreCard:

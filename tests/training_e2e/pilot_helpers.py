@@ -34,6 +34,25 @@ async def wait_until(pilot: Pilot[Any], predicate: Callable[[], object], what: s
         await pilot.pause(0.02)
 
 
+async def choose_scenario(pilot: Pilot[Any], picker: ScenarioPickScreen, scenario_id: str,
+                          deadline_s: float = 10) -> None:
+    """Highlight `scenario_id` in a ready picker and press Enter.
+
+    The highlight is set again until it holds across a refresh: under load the list may still apply
+    its own first highlight after the test set one, and Enter would start the first scenario.
+    """
+    listing = picker.query_one(OptionList)
+    index = [s.id for s in picker.scenarios].index(scenario_id)
+    deadline = time.monotonic() + deadline_s
+    while True:
+        listing.highlighted = index
+        await pilot.pause()
+        if listing.highlighted == index:
+            break
+        assert time.monotonic() < deadline, f"the picker kept moving off {scenario_id}"
+    await pilot.press("enter")
+
+
 async def review_first_attempt(app: Any, pilot: Pilot[Any]) -> ReviewScreen:
     """Once the results (HistoryScreen) list attempts, Enter opens the first one's review; that screen."""
     await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen) and app.screen.attempts,

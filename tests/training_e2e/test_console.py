@@ -17,7 +17,7 @@ from agent_tui.ui.options import DeskOptions
 from agent_tui.ui.train.app import ConsoleServices, TrainApp
 from agent_tui.ui.train.scenario_pick import ScenarioPickScreen
 from tests.training_e2e.doubles import FakeLauncher, FakeTrainingApi
-from tests.training_e2e.pilot_helpers import picking, review_first_attempt, wait_until
+from tests.training_e2e.pilot_helpers import choose_scenario, picking, review_first_attempt, wait_until
 
 SCENARIO = "repair_wire_down_en"
 
@@ -51,8 +51,7 @@ async def launch(pilot: Pilot[Any], app: TrainApp, scenario_id: str = SCENARIO) 
     await wait_until(pilot, lambda: picking(app), "the scenario list")
     picker = app.screen
     assert isinstance(picker, ScenarioPickScreen)
-    picker.query_one(OptionList).highlighted = [s.id for s in picker.scenarios].index(scenario_id)
-    await pilot.press("enter")
+    await choose_scenario(pilot, picker, scenario_id)
 
 
 async def test_launch_progress_hint_takeover_and_results() -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import OptionList
-
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.base import utc_now
 from agent_tui.domain.events import Event, EventKind
@@ -24,7 +22,7 @@ from agent_tui.ui.train.panel import TrainingPanel
 from agent_tui.ui.train.scenario_pick import ScenarioPickScreen
 from agent_tui.ui.train.services import DeskTrainingServices
 from tests.training_e2e.doubles import FakeLauncher, FakeTrainingApi, shipped
-from tests.training_e2e.pilot_helpers import picking, wait_until
+from tests.training_e2e.pilot_helpers import choose_scenario, picking, wait_until
 from tests.ui.doubles import FakeBackend, FakePhone, FakeWrites, LocalScreens
 
 SCENARIO = "repair_wire_down_en"
@@ -122,8 +120,7 @@ async def test_self_practice_skipping_the_readback_names_the_miss() -> None:
         await wait_until(pilot, lambda: picking(app), "the scenario list")
         picker = app.screen
         assert isinstance(picker, ScenarioPickScreen)
-        picker.query_one(OptionList).highlighted = [s.id for s in picker.scenarios].index(SCENARIO)
-        await pilot.press("enter")
+        await choose_scenario(pilot, picker, SCENARIO)
         await wait_until(pilot, lambda: launcher.callers, "the simulated caller")
         caller = launcher.callers[0]
         assert caller.target == "sip:agent1@127.0.0.1:5099"

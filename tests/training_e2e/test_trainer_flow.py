@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from textual.pilot import Pilot
-from textual.widgets import OptionList
 
 from agent_tui.sync.client import BackendClient
 from agent_tui.ui.launch import LiveStream
@@ -31,6 +27,7 @@ from agent_tui.ui.train.scenario_pick import ScenarioPickScreen
 from tests.e2e.backend import DEMO_PASSWORD, RealBackend
 from tests.support.peers import require_binary
 from tests.support.sip_peers import free_udp_ports, group_members, stop_group
+from tests.training_e2e.pilot_helpers import choose_scenario, picking, wait_until
 
 SCENARIO = "status_query_complaint_en"
 
@@ -52,19 +49,6 @@ def scripted_trainee(real_backend: RealBackend, tmp_path: Path) -> Iterator[subp
     finally:
         stop_group(proc, proc.pid)
         assert not group_members(proc.pid), "scripted trainee processes left running"
-
-
-def picking(app: Any) -> bool:
-    """The scenario list is up and ready for keys."""
-    return isinstance(app.screen, ScenarioPickScreen) and app.screen.query_one(OptionList).has_focus
-
-
-async def wait_until(pilot: Pilot[Any], predicate: Callable[[], object], what: str,
-                     deadline_s: float) -> None:
-    deadline = time.monotonic() + deadline_s
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await pilot.pause(0.05)
 
 
 async def test_trainer_launches_watches_and_gets_the_score(real_backend: RealBackend, tmp_path: Path,
@@ -91,8 +75,7 @@ async def test_trainer_launches_watches_and_gets_the_score(real_backend: RealBac
         await wait_until(pilot, lambda: picking(app), "the scenarios", 10)
         picker = app.screen
         assert isinstance(picker, ScenarioPickScreen)
-        picker.query_one(OptionList).highlighted = [s.id for s in picker.scenarios].index(SCENARIO)
-        await pilot.press("enter")
+        await choose_scenario(pilot, picker, SCENARIO)
         row = console.roster.rows["agent02"]
         await wait_until(pilot, lambda: row.call == "answered", "the trainee to answer", 60)
         await wait_until(pilot, lambda: row.score, "the result", 90)

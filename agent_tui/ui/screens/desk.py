@@ -713,7 +713,10 @@ class DeskScreen(Screen[None]):
 
     def _paint_status(self) -> None:
         t = self.t.t
-        bar = self.query_one(StatusBar)
+        bars = self.query(StatusBar)
+        if not bars:  # the desk is closing: its widgets are gone, a late link report has nowhere to go
+            return
+        bar = bars.first()
         state = self.status.state
         label = t(STATE_LABELS.get(state, state.value))
         if state == AgentStateName.NOT_READY and self.status.reason:
