@@ -128,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_demo(args)
     # The UIs never run httpx's own command-line client, whose import pulls click and pygments (~0.1 s).
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
-    from agent_tui.ui.launch import run as run_ui
+    from agent_tui.ui.desk.launch import run as run_ui
 
     return run_ui(args)
 

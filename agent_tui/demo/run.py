@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     if args.mode != "desk":
         _progress(f"`demo {args.mode}` is not built yet; `agent-tui demo desk` is")
         return 2
-    from agent_tui.ui.launch import run_desk
+    from agent_tui.ui.desk.launch import run_desk
 
     folder = paths.state_dir() / "demo"
     sip_port = free_port()

@@ -123,8 +123,8 @@ def scripted_trainee(skip_every: int = 2, think_s: float = 1.5, calls: int | Non
 
     async def auto_pilot(pilot: Any) -> None:
         from agent_tui.domain.agent import AgentStateName
+        from agent_tui.ui.desk.training import SCENARIO_HEADER
         from agent_tui.ui.train.autopilot import AutopilotTimeout, play_call, wait_for
-        from agent_tui.ui.train.desk_training import SCENARIO_HEADER
 
         app = pilot.app
         desk = app.get_screen("desk")
@@ -165,7 +165,7 @@ def _more_cards(desk: Any, count: int) -> Callable[[], bool]:
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m agent_tui.demo.train --backend URL --sip-port N`: the scripted trainee desk."""
-    from agent_tui.ui.launch import run_desk
+    from agent_tui.ui.desk.launch import run_desk
 
     parser = argparse.ArgumentParser(prog="agent_tui.demo.train", description=scripted_trainee.__doc__)
     parser.add_argument("--backend", required=True)

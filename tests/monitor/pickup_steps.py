@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.phone.events import CallEnded, Transferred
-from agent_tui.ui.app import DeskApp
+from agent_tui.ui.desk.app import DeskApp
 from tests.supervision_e2e.test_desk_commands import QUEUE_HEADERS, FakeSupervision, acked, command
 from tests.ui.doubles import FakePhone
 from tests.ui.helpers import wait_until

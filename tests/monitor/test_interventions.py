@@ -9,10 +9,10 @@ from textual.widgets import Input, OptionList
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.supervision import InterventionKind
 from agent_tui.phone.events import CallEnded, CallState, MonitorModeChanged
-from agent_tui.ui.messages import PhoneEventMessage
+from agent_tui.ui.common.messages import PhoneEventMessage
+from agent_tui.ui.common.reason import ReasonScreen
 from agent_tui.ui.monitor.prompts import TextPrompt
 from agent_tui.ui.monitor.wallboard import WallboardScreen
-from agent_tui.ui.screens.reason import ReasonScreen
 from tests.monitor.doubles import FakeApi, agent_row, make_monitor, snapshot
 from tests.ui.helpers import screen_text, wait_until
 

@@ -23,9 +23,9 @@ from agent_tui.domain.training import Scenario, ScoreCard
 from agent_tui.forms.drafts import DraftStore
 from agent_tui.paths import state_dir
 from agent_tui.sync.client import BackendClient
-from agent_tui.ui.app import DeskApp
-from agent_tui.ui.launch import BackendScreens, LiveStream, OutboxWrites, build_phone, desk_options
-from agent_tui.ui.services import DeskServices
+from agent_tui.ui.desk.app import DeskApp
+from agent_tui.ui.desk.launch import BackendScreens, LiveStream, OutboxWrites, build_phone, desk_options
+from agent_tui.ui.desk.services import DeskServices
 from agent_tui.ui.train.caller_process import ProcessLauncher
 from agent_tui.ui.train.card_screen import ScoreCardScreen
 from agent_tui.ui.train.launch import desk_training

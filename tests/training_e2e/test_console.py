@@ -12,8 +12,8 @@ from agent_tui.domain.base import utc_now
 from agent_tui.domain.events import Event, EventKind
 from agent_tui.domain.training import AttemptCreate, ScoreCard, ScoreLine, Trainee
 from agent_tui.i18n import Translator
-from agent_tui.ui.messages import LiveEventMessage
-from agent_tui.ui.options import DeskOptions
+from agent_tui.ui.common.messages import LiveEventMessage
+from agent_tui.ui.desk.options import DeskOptions
 from agent_tui.ui.train.app import ConsoleServices, TrainApp
 from agent_tui.ui.train.scenario_pick import ScenarioPickScreen
 from tests.training_e2e.doubles import FakeLauncher, FakeTrainingApi

@@ -13,9 +13,9 @@ from agent_tui.domain.base import utc_now
 from agent_tui.domain.training import ModelCall
 from agent_tui.forms.drafts import DraftStore
 from agent_tui.paths import state_dir
-from agent_tui.ui.app import DeskApp
-from agent_tui.ui.options import DeskOptions
-from agent_tui.ui.services import DeskServices
+from agent_tui.ui.desk.app import DeskApp
+from agent_tui.ui.desk.options import DeskOptions
+from agent_tui.ui.desk.services import DeskServices
 from agent_tui.ui.train.model_calls_screen import ModelCallsScreen
 from agent_tui.ui.train.services import DeskTrainingServices
 from tests.support.audio_checks import wav_bytes

@@ -11,14 +11,14 @@ from agent_tui.domain.training import Scenario
 from agent_tui.forms.drafts import DraftStore
 from agent_tui.paths import state_dir
 from agent_tui.phone.events import CallEnded, EngineStarted
-from agent_tui.ui.app import DeskApp
-from agent_tui.ui.messages import LiveEventMessage
-from agent_tui.ui.options import DeskOptions
-from agent_tui.ui.screens.desk import DeskScreen
-from agent_tui.ui.services import DeskServices
+from agent_tui.ui.common.messages import LiveEventMessage
+from agent_tui.ui.desk.app import DeskApp
+from agent_tui.ui.desk.desk import DeskScreen
+from agent_tui.ui.desk.options import DeskOptions
+from agent_tui.ui.desk.services import DeskServices
+from agent_tui.ui.desk.training_panel import TrainingPanel
 from agent_tui.ui.train.autopilot import play_call
 from agent_tui.ui.train.card_screen import ScoreCardScreen
-from agent_tui.ui.train.panel import TrainingPanel
 from agent_tui.ui.train.scenario_pick import ScenarioPickScreen
 from agent_tui.ui.train.services import DeskTrainingServices
 from tests.training_e2e.doubles import FakeLauncher, FakeTrainingApi, shipped

@@ -20,7 +20,7 @@ from agent_tui.domain.training import AttemptRecord, ScoreCard
 from agent_tui.i18n import Translator
 from agent_tui.sync.client import BackendClient
 from agent_tui.training.scenario import bundled_scenarios_dir, load_scenarios
-from agent_tui.ui.options import DeskOptions
+from agent_tui.ui.desk.options import DeskOptions
 from agent_tui.ui.train.api import TrainingApi
 from agent_tui.ui.train.app import ConsoleServices, TrainApp
 from agent_tui.ui.train.autopilot import play_call

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from agent_tui.domain.training import ScoreCard
+from agent_tui.ui.desk.training_panel import TrainingPanel
 from agent_tui.ui.train.autopilot import play_call
-from agent_tui.ui.train.panel import TrainingPanel
 from tests.e2e.backend import RealBackend
 from tests.support.sip_peers import Kamailio
 from tests.support.waiting import wait_for

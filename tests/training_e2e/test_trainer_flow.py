@@ -18,8 +18,8 @@ import pytest
 from pydantic import SecretStr
 
 from agent_tui.sync.client import BackendClient
-from agent_tui.ui.launch import LiveStream
-from agent_tui.ui.options import DeskOptions
+from agent_tui.ui.desk.launch import LiveStream
+from agent_tui.ui.desk.options import DeskOptions
 from agent_tui.ui.train.api import TrainingApi
 from agent_tui.ui.train.app import ConsoleServices, TrainApp
 from agent_tui.ui.train.caller_process import ProcessLauncher

@@ -26,7 +26,7 @@ from agent_tui.domain.ticket import SlaDeadline, Ticket, TicketCreate, TicketSta
 from agent_tui.forms.loader import bundled_screens_dir, load_screens
 from agent_tui.phone.events import CallEnded, CallState, IncomingCall
 from agent_tui.sync.errors import BackendUnavailable
-from agent_tui.ui.services import CallbackTaken, LinkListener, LinkStatus, PendingCallback, PhoneListener
+from agent_tui.ui.desk.services import CallbackTaken, LinkListener, LinkStatus, PendingCallback, PhoneListener
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

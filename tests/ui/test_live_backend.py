@@ -18,9 +18,9 @@ from agent_tui.config import Settings
 from agent_tui.forms.drafts import DraftStore
 from agent_tui.paths import state_dir
 from agent_tui.sync.client import BackendClient
-from agent_tui.ui.app import DeskApp
-from agent_tui.ui.launch import BackendScreens, LiveStream, OutboxWrites, desk_options
-from agent_tui.ui.services import DeskServices
+from agent_tui.ui.desk.app import DeskApp
+from agent_tui.ui.desk.launch import BackendScreens, LiveStream, OutboxWrites, desk_options
+from agent_tui.ui.desk.services import DeskServices
 from tests.support.waiting import wait_for
 from tests.ui.doubles import FakePhone
 from tests.ui.helpers import fill_repair_order, open_order_screen, popped, screen_text, wait_until
@@ -132,7 +132,7 @@ async def test_pop_and_repair_order_against_the_real_backend(server: str) -> Non
 async def test_the_callback_list_comes_from_the_backend(server: str) -> None:
     from pydantic import SecretStr
 
-    from agent_tui.ui.launch import BackendCallbacks
+    from agent_tui.ui.desk.launch import BackendCallbacks
 
     client = BackendClient(server)
     try:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.customer import Customer
 from agent_tui.phone.events import CallEnded
-from agent_tui.ui.calls import LookupState
-from agent_tui.ui.widgets.call_bar import CallLine, RingingBanner
-from agent_tui.ui.widgets.customer_card import CustomerCard
-from agent_tui.ui.widgets.status_bar import StatusBar
+from agent_tui.ui.desk.call_bar import CallLine, RingingBanner
+from agent_tui.ui.desk.calls import LookupState
+from agent_tui.ui.desk.customer_card import CustomerCard
+from agent_tui.ui.desk.status_bar import StatusBar
 from tests.ui.doubles import FakeBackend, FakeWrites, customer, full_match
 from tests.ui.helpers import make_app, popped, wait_until
 
@@ -152,7 +152,7 @@ async def test_state_written_during_a_pop_keeps_its_order() -> None:
 
 
 async def test_a_brief_outbox_queue_does_not_flash_syncing() -> None:
-    from agent_tui.ui.services import LinkStatus
+    from agent_tui.ui.desk.services import LinkStatus
 
     writes = FakeWrites()
     app, _, _, _ = make_app(writes=writes)

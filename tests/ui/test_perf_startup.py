@@ -9,7 +9,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from agent_tui.ui.launch import EnginePhone, LazyCredentials
+from agent_tui.ui.desk.launch import EnginePhone, LazyCredentials
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("keyring", "agent_tui.credentials", "click", "pygments", "pjsua2", "agent_tui.phone.engine")
@@ -34,7 +34,7 @@ def test_the_desk_command_path_leaves_heavy_modules_for_later(tmp_path: Path) ->
     answer = run_python(f"""
         import json, sys
         sys.modules.setdefault("httpx._main", None)  # as main() does, before this test imports launch
-        import agent_tui.ui.launch as launch
+        import agent_tui.ui.desk.launch as launch
         from agent_tui.cli import main
         built = []
         launch.run_desk = lambda *args, **kwargs: built.append(kwargs["store"]) or 0

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from agent_tui.domain.agent import AgentStateName
-from agent_tui.ui.calls import LookupState
-from agent_tui.ui.widgets.call_bar import RingingBanner
+from agent_tui.ui.desk.call_bar import RingingBanner
+from agent_tui.ui.desk.calls import LookupState
 from tests.ui.doubles import FakeBackend, customer, full_match
 from tests.ui.helpers import has_customer, lookup_is, make_app, popped, screen_text, wait_until
 
@@ -76,7 +76,7 @@ async def test_dead_backend_card_says_so_and_call_can_be_answered() -> None:
 
 
 async def test_slow_backend_times_out_in_the_card() -> None:
-    from agent_tui.ui.options import DeskOptions
+    from agent_tui.ui.desk.options import DeskOptions
 
     backend = FakeBackend()
     app, phone, _, _ = make_app(backend, options=DeskOptions(lookup_timeout_s=0.2))

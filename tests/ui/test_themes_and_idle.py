@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent_tui.ui.options import DeskOptions
-from agent_tui.ui.themes import choose_theme, load_themes
-from agent_tui.ui.widgets.call_bar import CallLine
-from agent_tui.ui.widgets.status_bar import CELLS, StatusBar
+from agent_tui.ui.common.themes import choose_theme, load_themes
+from agent_tui.ui.desk.call_bar import CallLine
+from agent_tui.ui.desk.options import DeskOptions
+from agent_tui.ui.desk.status_bar import CELLS, StatusBar
 from tests.ui.helpers import make_app, wait_until
 
 KNOWN = {"dark", "light", "high-contrast", "monochrome"}

@@ -2,7 +2,7 @@
 
 It logs in, starts the wallboard feed and the supervisor's phone, and routes phone events to the
 wallboard. Errors from workers go through one handler (`report_error`, from
-`agent_tui.ui.base_app.AgentTuiApp`): a notification in the UI language, never a traceback. Keys:
+`agent_tui.ui.common.base_app.AgentTuiApp`): a notification in the UI language, never a traceback. Keys:
 see `agent_tui.ui.monitor.wallboard`; f1 lists them, ctrl+p finds any command, ctrl+q quits.
 """
 
@@ -19,16 +19,16 @@ from textual.binding import Binding, BindingType
 from agent_tui.domain.session import Role, SessionInfo
 from agent_tui.i18n import Translator
 from agent_tui.phone.events import CallEnded, CallState, MonitorModeChanged
-from agent_tui.ui.base_app import AgentTuiApp
-from agent_tui.ui.commands import DeskCommands
-from agent_tui.ui.messages import PhoneEventMessage
+from agent_tui.ui.common.base_app import AgentTuiApp
+from agent_tui.ui.common.commands import DeskCommands
+from agent_tui.ui.common.messages import PhoneEventMessage
+from agent_tui.ui.common.text import clean
+from agent_tui.ui.desk.options import DeskOptions
 from agent_tui.ui.monitor.interventions import Interventions, NoPhone
 from agent_tui.ui.monitor.login import MonitorLoginScreen
 from agent_tui.ui.monitor.options import MonitorOptions
 from agent_tui.ui.monitor.services import MonitorServices
 from agent_tui.ui.monitor.wallboard import BoardSink, WallboardScreen
-from agent_tui.ui.options import DeskOptions
-from agent_tui.ui.text import clean
 
 
 class MonitorApp(AgentTuiApp):

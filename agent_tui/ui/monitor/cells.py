@@ -15,8 +15,8 @@ from rich.text import Text
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.supervision import AgentRow, QueueFigures, QueuePanel
 from agent_tui.i18n import Translator
+from agent_tui.ui.common.text import clean, duration, fit
 from agent_tui.ui.monitor.options import Level, Thresholds, level_of
-from agent_tui.ui.text import clean, duration, fit
 
 Cell = tuple[str, str]
 """(text, style key): the style key is a level (`ok`, `warning`, `alert`) or an agent state."""

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from agent_tui.ui.screens.login_form import LoginFormScreen
+from agent_tui.ui.common.login_form import LoginFormScreen
 
 
 class MonitorLoginScreen(LoginFormScreen):

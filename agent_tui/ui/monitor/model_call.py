@@ -13,8 +13,8 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from agent_tui.domain.training import ModelCall
-from agent_tui.ui.screens.panel import PanelScreen
-from agent_tui.ui.text import clean
+from agent_tui.ui.common.panel import PanelScreen
+from agent_tui.ui.common.text import clean
 
 
 @runtime_checkable

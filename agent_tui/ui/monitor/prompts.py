@@ -7,10 +7,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Select, Static
 
 from agent_tui.domain.agent import AgentStateName
+from agent_tui.ui.common.panel import PanelScreen
+from agent_tui.ui.common.text import clean
 from agent_tui.ui.monitor.cells import STATE_LABELS
 from agent_tui.ui.monitor.model import AgentFilter
-from agent_tui.ui.screens.panel import PanelScreen
-from agent_tui.ui.text import clean
 
 
 class TextPrompt(PanelScreen[str | None]):

@@ -11,9 +11,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
 from agent_tui.domain.supervision import QA_ITEMS, QaScore, QaScoreInput
+from agent_tui.ui.common.panel import PanelScreen
+from agent_tui.ui.common.text import clean
 from agent_tui.ui.monitor.services import SupervisorApi
-from agent_tui.ui.screens.panel import PanelScreen
-from agent_tui.ui.text import clean
 
 QA_LABELS = {
     "voice": "Voice", "manner": "Manner", "speed": "Speed", "service_skill": "Service skill",

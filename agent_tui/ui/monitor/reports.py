@@ -23,12 +23,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from agent_tui.domain.supervision import ReportBy, ReportPeriod, ReportRow
-from agent_tui.ui.bindings import localize_bindings
-from agent_tui.ui.context import tr
+from agent_tui.ui.common.bindings import localize_bindings
+from agent_tui.ui.common.text import clean, duration
+from agent_tui.ui.desk.context import tr
 from agent_tui.ui.monitor.dates import BadDate, day_range, export_folder, parse_day
 from agent_tui.ui.monitor.options import MonitorOptions
 from agent_tui.ui.monitor.services import SupervisorApi
-from agent_tui.ui.text import clean, duration
 
 PERIOD_LABELS = {"half_hour": "per half hour", "day": "per day"}
 BY_LABELS = {"queue": "by queue", "team": "by team", "agent": "by agent"}

@@ -23,7 +23,7 @@ from agent_tui.domain.supervision import (
     ReportPeriod,
 )
 from agent_tui.sync.supervision import RecordingQuery, WallboardSink
-from agent_tui.ui.services import PhoneListener
+from agent_tui.ui.desk.services import PhoneListener
 
 
 class Authenticator(Protocol):

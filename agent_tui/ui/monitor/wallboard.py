@@ -47,15 +47,15 @@ from agent_tui.domain.base import utc_now
 from agent_tui.domain.events import Event
 from agent_tui.domain.supervision import AgentRow, Alert, AlertKind, InterventionKind, WallboardSnapshot
 from agent_tui.i18n import Translator
-from agent_tui.ui.bindings import localize_bindings
+from agent_tui.ui.common.bindings import localize_bindings
+from agent_tui.ui.common.reason import ReasonScreen
+from agent_tui.ui.common.text import clean, duration
 from agent_tui.ui.monitor.cells import AGENT_COLUMNS, QUEUE_COLUMNS, CellMaker, Palette
 from agent_tui.ui.monitor.interventions import Interventions
 from agent_tui.ui.monitor.model import SORT_ORDER, AgentFilter, WallboardModel
 from agent_tui.ui.monitor.options import MonitorOptions
 from agent_tui.ui.monitor.prompts import FilterScreen, TextPrompt
 from agent_tui.ui.monitor.tables import AgentsTable, QueuesTable
-from agent_tui.ui.screens.reason import ReasonScreen
-from agent_tui.ui.text import clean, duration
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The trainer's console App (`agent-tui train`): thin wiring of services, themes and translation.
 
 Themes, keys and the one error handler (`report_error`, `spawn`) come from
-`agent_tui.ui.base_app.AgentTuiApp`.
+`agent_tui.ui.common.base_app.AgentTuiApp`.
 
 Keys: see `agent_tui.ui.train.console`; ctrl+q quits (every simulated caller started here ends too).
 """
@@ -16,11 +16,11 @@ from pydantic import SecretStr
 
 from agent_tui.domain.session import Role, SessionInfo
 from agent_tui.i18n import Translator
-from agent_tui.ui.base_app import AgentTuiApp
-from agent_tui.ui.messages import LiveEventMessage
-from agent_tui.ui.options import DeskOptions
-from agent_tui.ui.services import LiveEvents
-from agent_tui.ui.text import clean
+from agent_tui.ui.common.base_app import AgentTuiApp
+from agent_tui.ui.common.messages import LiveEventMessage
+from agent_tui.ui.common.text import clean
+from agent_tui.ui.desk.options import DeskOptions
+from agent_tui.ui.desk.services import LiveEvents
 from agent_tui.ui.train.api import TrainingBackend
 from agent_tui.ui.train.caller_process import CallerLauncher
 from agent_tui.ui.train.console import ConsoleScreen

@@ -91,9 +91,9 @@ async def play_call(pilot: Pilot[Any], scenario: Scenario, *, skip_readback: boo
     `skip_readback` moves on from the read-back at once; `wrong` maps field ids to wrong answers;
     `think_s` pauses on each step (a slower, more watchable trainee in the demo).
     """
-    from agent_tui.ui.screens.desk import DeskScreen
-    from agent_tui.ui.screens.form import FormScreen
-    from agent_tui.ui.screens.order import OrderPickScreen
+    from agent_tui.ui.desk.desk import DeskScreen
+    from agent_tui.ui.desk.form import FormScreen
+    from agent_tui.ui.desk.order import OrderPickScreen
 
     app = pilot.app
     found = app.get_screen("desk")

@@ -9,8 +9,8 @@ from textual.widgets import Static
 
 from agent_tui.domain.training import ScoreCard
 from agent_tui.training.scoring import render_card
-from agent_tui.ui.screens.panel import PanelScreen
-from agent_tui.ui.text import plain
+from agent_tui.ui.common.panel import PanelScreen
+from agent_tui.ui.common.text import plain
 
 
 class ScoreCardScreen(PanelScreen[None]):

@@ -9,8 +9,8 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from agent_tui.domain.training import AttemptRecord, ScenarioSummary
-from agent_tui.ui.screens.panel import PanelScreen
-from agent_tui.ui.text import clean
+from agent_tui.ui.common.panel import PanelScreen
+from agent_tui.ui.common.text import clean
 from agent_tui.ui.train.api import TrainingBackend
 from agent_tui.ui.train.review_playback import RecordingAccess
 

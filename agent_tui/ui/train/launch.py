@@ -29,7 +29,7 @@ def desk_training(settings: Settings, client: BackendClient) -> DeskTrainingServ
 def run_console(settings: Settings, username: str, password: SecretStr | None, *,
                 launcher: CallerLauncher | None = None) -> int:
     """Run the trainer's console until the trainer quits; returns the exit code."""
-    from agent_tui.ui.launch import LiveStream, desk_options
+    from agent_tui.ui.desk.launch import LiveStream, desk_options
     from agent_tui.ui.train.app import ConsoleServices, TrainApp
 
     backend = settings.backend

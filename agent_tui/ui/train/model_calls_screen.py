@@ -19,8 +19,8 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from agent_tui.domain.training import ModelCall
-from agent_tui.ui.screens.panel import PanelScreen
-from agent_tui.ui.text import clean, duration, plain
+from agent_tui.ui.common.panel import PanelScreen
+from agent_tui.ui.common.text import clean, duration, plain
 from agent_tui.ui.train.recording_panel import RecordingPanel
 from agent_tui.ui.train.review_playback import RecordingAccess
 

@@ -7,8 +7,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
-from agent_tui.ui.screens.panel import PanelScreen
-from agent_tui.ui.text import clean
+from agent_tui.ui.common.panel import PanelScreen
+from agent_tui.ui.common.text import clean
 
 
 class PasswordScreen(PanelScreen[SecretStr | None]):

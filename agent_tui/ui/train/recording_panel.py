@@ -6,8 +6,8 @@ their status line where the file went, what is playing, or why the recording was
 
 from __future__ import annotations
 
-from agent_tui.ui.screens.panel import PanelScreen
-from agent_tui.ui.text import clean
+from agent_tui.ui.common.panel import PanelScreen
+from agent_tui.ui.common.text import clean
 from agent_tui.ui.train.review_api import rejected_status
 from agent_tui.ui.train.review_playback import RecordingAccess
 

@@ -20,8 +20,8 @@ from textual.widgets import Static
 
 from agent_tui.domain.training import AttemptRecord
 from agent_tui.training.scoring import render_card
-from agent_tui.ui.screens.panel import PanelScreen
-from agent_tui.ui.text import clean, plain
+from agent_tui.ui.common.panel import PanelScreen
+from agent_tui.ui.common.text import clean, plain
 from agent_tui.ui.train.recording_panel import RecordingPanel
 from agent_tui.ui.train.review_playback import RecordingAccess
 

@@ -8,8 +8,8 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from agent_tui.domain.training import ScenarioSummary
-from agent_tui.ui.screens.panel import PanelScreen
-from agent_tui.ui.text import clean
+from agent_tui.ui.common.panel import PanelScreen
+from agent_tui.ui.common.text import clean
 
 DIFFICULTY_LABELS = {"easy": "easy", "medium": "medium", "hard": "hard"}
 

@@ -1,4 +1,4 @@
-"""What the desk needs for training calls, handed in by `agent_tui.ui.launch` (tests: doubles)."""
+"""What the desk needs for training calls, handed in by `agent_tui.ui.desk.launch` (tests: doubles)."""
 
 from __future__ import annotations
 

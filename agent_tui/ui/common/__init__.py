@@ -1,0 +1,1 @@
+"""What the desk, the wallboard and the trainer console share: base App, bindings, themes, dialogs."""

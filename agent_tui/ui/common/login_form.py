@@ -1,0 +1,97 @@
+"""The login form the desk and the wallboard share: a box with a title, the user and password fields,
+an error line and a button. Subclasses add their own fields and say what logging in does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from textual.app import ComposeResult
+from textual.containers import Center, Vertical
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Button, Input, Static
+
+from agent_tui.ui.desk.context import tr
+
+
+class LoginFormScreen(Screen[None]):
+    """User and password in a centred box; Enter in the password field (or the button) logs in."""
+
+    DEFAULT_CSS = """
+    LoginFormScreen { align: center middle; }
+    LoginFormScreen #login-box {
+        width: 60; max-width: 100%; height: auto; border: round $primary; padding: 0 1; background: $surface;
+    }
+    LoginFormScreen #login-title { text-style: bold reverse; padding: 0 1; }
+    LoginFormScreen #login-error { color: $error; text-style: bold; height: auto; }
+    """
+
+    TITLE_TEXT = "agent-tui: log in"
+
+    def __init__(self, username: str, *, screen_id: str) -> None:
+        super().__init__(id=screen_id)
+        self.username = username
+        self.t = tr(self)
+
+    def compose(self) -> ComposeResult:
+        t = self.t.t
+        with Center(), Vertical(id="login-box"):
+            yield Static(t(self.TITLE_TEXT), id="login-title")
+            yield from self.fields_before_user()
+            yield Input(value=self.username, placeholder=t("User"), id="login-user", max_length=64)
+            yield Input(placeholder=t("Password"), password=True, id="login-password", max_length=256)
+            yield from self.fields_after_password()
+            yield Static("", id="login-error", markup=False)
+            yield Button(t("Log in"), id="login-go", variant="primary")
+
+    def fields_before_user(self) -> Iterator[Widget]:
+        """Extra fields above the user name (none here)."""
+        return iter(())
+
+    def fields_after_password(self) -> Iterator[Widget]:
+        """Extra fields below the password (none here)."""
+        return iter(())
+
+    def on_mount(self) -> None:
+        """Focus the first empty field."""
+        for widget in self.query(Input):
+            if not widget.value:
+                widget.focus()
+                break
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the password logs in; elsewhere moves on."""
+        if event.input.id == "login-password":
+            self.log_in()
+        else:
+            self.focus_next()
+
+    def on_button_pressed(self) -> None:
+        """The button."""
+        self.log_in()
+
+    def value_of(self, wid: str) -> str:
+        """The text of input `wid`, or "" when this form has no such field."""
+        found = self.query(f"#{wid}")
+        return found.first(Input).value if found else ""
+
+    def show_error(self, message: str) -> None:
+        """Say what went wrong under the fields."""
+        self.query_one("#login-error", Static).update(message)
+
+    def credentials(self) -> tuple[str, str] | None:
+        """The user and password typed, or None (with the error shown) when one is missing."""
+        user = self.value_of("login-user").strip()
+        password = self.value_of("login-password")
+        if not user or not password:
+            self.show_error(self.t.t("User and password are needed."))
+            return None
+        return user, password
+
+    def login_failed(self) -> None:
+        """The message for a refused or impossible login."""
+        self.show_error(self.t.t("Login failed: check user and password, and that the backend runs."))
+
+    def log_in(self) -> None:
+        """Log in with what was typed (each mode says how)."""
+        raise NotImplementedError

@@ -1,0 +1,141 @@
+"""The desk App: thin wiring of services, options, themes and translation into screens.
+
+Themes, the translator and the one central error handler (`report_error`, `spawn`,
+`spawn_thread`) come from `agent_tui.ui.common.base_app.AgentTuiApp`, shared with the monitor and train
+Apps. Call-control keys are App bindings, so they work from every screen (the work-order form,
+the knowledge base...).
+
+Keys (remappable by binding id through `DeskOptions.keymap`):
+
+| key | id | action |
+|---|---|---|
+| f1 | app.help | list the keys |
+| f2 | desk.ready | Ready / Not Ready |
+| f3 | desk.answer | answer the ringing call |
+| f4 | desk.hangup | hang up |
+| ctrl+r | desk.reject | reject the ringing call |
+| f5 | desk.hold | hold / resume |
+| f6 | desk.mute | mute / unmute |
+| f7 | desk.transfer | transfer (blind or consult) |
+| f8 | desk.conference | conference, or complete a consult transfer |
+| ctrl+d | desk.dtmf | DTMF pad |
+| ctrl+q | app.quit | quit |
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import SecretStr
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from agent_tui.domain.session import SessionInfo
+from agent_tui.i18n import Translator
+from agent_tui.ui.common.base_app import AgentTuiApp
+from agent_tui.ui.common.commands import DeskCommands
+from agent_tui.ui.common.login import LoginScreen
+from agent_tui.ui.common.messages import LinkStatusMessage, LiveEventMessage, PhoneEventMessage
+from agent_tui.ui.desk.desk import DeskScreen
+from agent_tui.ui.desk.options import DeskOptions
+from agent_tui.ui.desk.services import DeskServices, LinkStatus
+
+
+class DeskApp(AgentTuiApp):
+    """The agent desk."""
+
+    TITLE = "agent-tui"
+    COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {DeskCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help", id="app.help"),
+        Binding("f2", "desk('ready')", "Ready", id="desk.ready"),
+        Binding("f3", "desk('answer')", "Answer", id="desk.answer"),
+        Binding("f4", "desk('hangup')", "Hang up", id="desk.hangup"),
+        Binding("ctrl+r", "desk('reject')", "Reject", show=False, id="desk.reject"),
+        Binding("f5", "desk('hold')", "Hold", id="desk.hold"),
+        Binding("f6", "desk('mute')", "Mute", show=False, id="desk.mute"),
+        Binding("f7", "desk('transfer')", "Transfer", show=False, id="desk.transfer"),
+        Binding("f8", "desk('conference')", "Conference", show=False, id="desk.conference"),
+        Binding("ctrl+d", "desk('dtmf')", "DTMF pad", show=False, id="desk.dtmf"),
+    ]
+
+    def __init__(
+        self,
+        services: DeskServices,
+        options: DeskOptions | None = None,
+        *,
+        password: SecretStr | None = None,
+        translator: Translator | None = None,
+    ) -> None:
+        super().__init__(options or DeskOptions(), password=password, translator=translator)
+        self.services = services
+        self.desk = DeskScreen(services, self.options, self.translator)
+
+    # ---- life cycle -------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        """Pick the theme for this terminal, then log in (or ask for the password)."""
+        self.apply_theme()
+        if self.services.phone is not None:
+            self.services.phone.set_listener(self._phone_listener)
+        self.services.writes.set_status_listener(self._link_listener)
+        if self.services.events is not None:
+            self.services.events.set_listener(self._live_listener)
+        self.install_screen(self.desk, "desk")
+        if self._password is not None:
+            password, self._password = self._password, None
+            self.push_screen("desk")
+            self.spawn(self.desk, lambda: self.log_in(self.options.username, password), "logging in")
+        else:
+            self.push_screen(LoginScreen(self.services, self.options))
+
+    async def log_in(self, username: str, password: SecretStr) -> SessionInfo:
+        """Log in to the backend; on success the desk starts its services and shows."""
+        prepare = getattr(self.services.phone, "prepare", None)
+        if callable(prepare):
+            # Load the softphone (pjsua2) while the backend checks the password, not after.
+            self.spawn_thread(prepare, "starting the phone")
+        info = await self.services.backend.login(username, password)
+        self.session = info
+        for hook in self.services.on_logged_in:
+            hook(info)
+        await self.desk.started(info)
+        return info
+
+    async def on_unmount(self) -> None:
+        """Close what launch started (streams, HTTP client), on this loop."""
+        await self.run_shutdown_hooks(self.services.on_shutdown)
+
+    def _phone_listener(self, event: Any) -> None:
+        # Engine thread: only hand the event over.
+        self.post_message(PhoneEventMessage(event))
+
+    def _link_listener(self, status: LinkStatus) -> None:
+        self.post_message(LinkStatusMessage(status))
+
+    def _live_listener(self, event: Any) -> None:
+        self.post_message(LiveEventMessage(event))
+
+    def on_phone_event_message(self, message: PhoneEventMessage) -> None:
+        """Route a phone event to the desk (whatever screen is on top)."""
+        try:
+            self.desk.handle_phone_event(message.event)
+        except Exception as error:  # one bad event must not end the shift
+            self.report_error(error, "handling a phone event")
+
+    def on_link_status_message(self, message: LinkStatusMessage) -> None:
+        """Route the outbox's link status to the desk."""
+        self.desk.handle_link_status(message.status)
+
+    def on_live_event_message(self, message: LiveEventMessage) -> None:
+        """Route a live backend event to the desk."""
+        try:
+            self.desk.handle_live_event(message.event)
+        except Exception as error:
+            self.report_error(error, "handling a live event")
+
+    # ---- actions ----------------------------------------------------------------------------
+
+    async def action_desk(self, name: str) -> None:
+        """Run a call-control action of the desk from any screen."""
+        await self.desk.run_action(name)

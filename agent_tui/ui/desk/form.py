@@ -1,0 +1,289 @@
+"""The work-order form: one step of a scripted screen at a time, driven by `agent_tui.forms.FormRun`.
+
+The script prompt the agent reads aloud is on top; each field has its validation message beside it in
+the UI language; branching picks the next step from the answers; the read-back step lists what was
+noted; the end step submits the order to the outbox. The draft is saved on every change.
+
+Keys:
+
+| key | id | action |
+|---|---|---|
+| ctrl+right, pagedown | form.next | next step |
+| ctrl+left, pageup | form.back | previous step |
+| ctrl+s | form.submit | submit the work order (end step) |
+| escape | form.close | back to the desk (the draft stays) |
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Select, Static, TextArea
+
+from agent_tui.domain.base import JsonScalar
+from agent_tui.domain.screen import FieldDef, FieldType, StepKind
+from agent_tui.forms.runner import FormError, FormRun
+from agent_tui.ui.common.bindings import localize_bindings
+from agent_tui.ui.common.text import clean
+from agent_tui.ui.desk.calls import CallSession
+from agent_tui.ui.desk.context import desk_app, tr
+from agent_tui.ui.desk.training import is_training_call, training_ticket
+
+if TYPE_CHECKING:
+    from agent_tui.ui.desk.desk import DeskScreen
+
+log = logging.getLogger(__name__)
+
+YES, NO = "yes", "no"
+
+
+class FormScreen(Screen[None]):
+    """The running script."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+right,pagedown", "next", "Next", id="form.next", priority=True),
+        Binding("ctrl+left,pageup", "back", "Back", id="form.back", priority=True),
+        Binding("ctrl+s", "submit", "Submit", id="form.submit", priority=True),
+        Binding("escape", "close", "Desk", id="form.close"),
+    ]
+    DEFAULT_CSS = """
+    FormScreen { layout: vertical; }
+    FormScreen #form-title { text-style: bold reverse; padding: 0 1; height: 1; }
+    FormScreen #form-prompt {
+        padding: 0 1; text-style: italic; background: $panel; height: auto; max-height: 5;
+    }
+    FormScreen #form-body { height: 1fr; padding: 0 1; }
+    FormScreen .field-label { margin-top: 1; text-style: bold; height: auto; }
+    FormScreen .field-label.-prefilled { text-style: bold italic; }
+    FormScreen .field-error { color: $field-error; text-style: bold; height: auto; }
+    FormScreen .field-help { color: $foreground 70%; height: auto; }
+    FormScreen TextArea { height: 4; }
+    FormScreen #form-readback { height: auto; }
+    FormScreen #form-status { height: 1; padding: 0 1; }
+    """
+
+    def __init__(self, run: FormRun, desk: DeskScreen, session: CallSession | None) -> None:
+        super().__init__()
+        self.run = run
+        self.desk = desk
+        self.session = session
+        self.t = tr(self)
+        options = getattr(self.app, "options", None)
+        localize_bindings(self, self.t, single_keys=bool(getattr(options, "single_key_shortcuts", True)))
+        self._painting = False
+        self.submitted_reference: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="form-title", markup=False)
+        yield Static("", id="form-prompt", markup=False)
+        yield VerticalScroll(id="form-body")
+        yield Static("", id="form-status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Draw the first step."""
+        self.call_later(self.show_step)
+
+    # ---- drawing ----------------------------------------------------------------------------
+
+    async def show_step(self) -> None:
+        """Rebuild the body for the current step."""
+        run, t = self.run, self.t
+        step = run.step
+        trail = " › ".join(run.title(s) for s in run.route)
+        self.query_one("#form-title", Static).update(
+            f"{t.pick(run.screen.title)}: {clean(trail, 200)}")
+        prompt = run.prompt(agent=self.desk.options.username)
+        self.query_one("#form-prompt", Static).update(clean(prompt, 2000, one_line=False))
+        body = self.query_one("#form-body", VerticalScroll)
+        await body.remove_children()
+        widgets: list[Widget] = []
+        self._painting = True
+        if step.kind == StepKind.READBACK:
+            rows = run.readback(t.t)
+            parts: list[str | tuple[str, str]] = []
+            for label, value in rows:
+                parts.extend([(f"{clean(label, 80)}: ", "bold"), clean(value, 2000), "\n"])
+            widgets.append(Static(Content.assemble(*parts), id="form-readback"))
+            widgets.append(Static(t.t("Read this back to the caller, then ctrl+right."),
+                                  classes="field-help", markup=False))
+        elif step.kind == StepKind.END:
+            if run.files_ticket:
+                widgets.append(Static(t.t("Press ctrl+s to submit the work order."), id="form-end",
+                                      markup=False))
+            else:
+                widgets.append(Static(t.t("No work order is needed. Escape returns to the desk."),
+                                      id="form-end", markup=False))
+        for field_def in step.fields:
+            widgets.extend(self._field_widgets(field_def))
+        await body.mount_all(widgets)
+        self._painting = False
+        self._status("")
+        first = next((w for w in body.query("Input, Select, TextArea") if isinstance(w, Widget)), None)
+        if first is not None:
+            self.set_focus(first)  # at once: focus() waits behind keys already typed
+        self._save()
+        self.desk.training.form_changed(run, self.session)
+
+    def _field_widgets(self, field_def: FieldDef) -> list[Widget]:
+        run, t = self.run, self.t
+        label = run.label(field_def) + (" *" if field_def.required else "")
+        label_widget = Static(label, classes="field-label", markup=False)
+        label_widget.set_class(field_def.id in run.prefilled, "-prefilled")
+        control: Widget
+        text = run.text(field_def.id)
+        wid = f"field-{field_def.id}"
+        if field_def.type == FieldType.CHOICE:
+            options = [(clean(t.pick(c.label), 120), c.value) for c in field_def.choices]
+            value = run.value(field_def.id)
+            control = Select(options, prompt=t.t("Choose…"), id=wid,
+                             value=value if isinstance(value, str) else Select.NULL)
+        elif field_def.type == FieldType.BOOLEAN:
+            value = run.value(field_def.id)
+            current = Select.NULL if value is None else (YES if value else NO)
+            control = Select([(t.t("Yes"), YES), (t.t("No"), NO)], prompt=t.t("Choose…"), id=wid,
+                             value=current)
+        elif field_def.type == FieldType.MULTILINE:
+            control = TextArea(text, id=wid)
+        else:
+            control = Input(text, id=wid, max_length=field_def.max_length)
+        widgets: list[Widget] = [label_widget, control]
+        if field_def.help:
+            widgets.append(Static(clean(t.pick(field_def.help), 300), classes="field-help", markup=False))
+        error = run.error(field_def.id)
+        widgets.append(Static(error.render(t.t) if error else "", id=f"error-{field_def.id}",
+                              classes="field-error", markup=False))
+        return widgets
+
+    def _status(self, text: str) -> None:
+        self.query_one("#form-status", Static).update(text)
+
+    # ---- editing ----------------------------------------------------------------------------
+
+    def _field_of(self, widget_id: str | None) -> FieldDef | None:
+        if not widget_id or not widget_id.startswith("field-"):
+            return None
+        try:
+            return self.run.field(widget_id.removeprefix("field-"))
+        except KeyError:
+            return None
+
+    def _set(self, field_def: FieldDef, raw: JsonScalar) -> None:
+        if self._painting:
+            return
+        try:
+            message = self.run.set(field_def.id, raw)
+        except FormError as error:
+            self._status(error.message.render(self.t.t))
+            return
+        self.query_one(f"#error-{field_def.id}", Static).update(message.render(self.t.t) if message else "")
+        self._save()
+        self.desk.training.form_changed(self.run, self.session)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Every keystroke: validate and save the draft."""
+        field_def = self._field_of(event.input.id)
+        if field_def is not None:
+            self._set(field_def, event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter moves to the next field."""
+        self.focus_next()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        """Multiline fields."""
+        field_def = self._field_of(event.text_area.id)
+        if field_def is not None:
+            self._set(field_def, event.text_area.text)
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        """Choices and yes/no."""
+        field_def = self._field_of(event.select.id)
+        if field_def is None:
+            return
+        value = event.value
+        if value is Select.NULL:
+            self._set(field_def, None)
+        elif field_def.type == FieldType.BOOLEAN:
+            self._set(field_def, value == YES)
+        else:
+            self._set(field_def, str(value))
+
+    def _save(self) -> None:
+        drafts = self.desk.services.drafts
+        if drafts is None:
+            return
+        try:
+            drafts.save(self.run)
+        except OSError as error:
+            desk_app(self).report_error(error, "saving the draft")
+
+    # ---- moving -----------------------------------------------------------------------------
+
+    async def action_next(self) -> None:
+        """Next step (validation errors show beside their fields)."""
+        try:
+            self.run.next()
+        except FormError as error:
+            for field_id, message in error.errors.items():
+                for widget in self.query(f"#error-{field_id}"):
+                    if isinstance(widget, Static):
+                        widget.update(message.render(self.t.t))
+            self._status(error.message.render(self.t.t))
+            return
+        await self.show_step()
+
+    async def action_back(self) -> None:
+        """Previous step."""
+        try:
+            self.run.back()
+        except FormError as error:
+            self._status(error.message.render(self.t.t))
+            return
+        await self.show_step()
+
+    def action_submit(self) -> None:
+        """Queue the work order in the outbox and return to the desk."""
+        run = self.run
+        if not run.complete:
+            self._status(self.t.t("Finish the steps first (ctrl+right)."))
+            return
+        if not run.files_ticket:
+            self._close()
+            return
+        customer_id = self.session.customer.id if self.session and self.session.customer else None
+        try:
+            ticket = run.to_ticket(customer_id=customer_id,
+                                   call_id=self.session.call_id if self.session else None,
+                                   translate=self.t.t)
+        except FormError as error:
+            self._status(error.message.render(self.t.t))
+            return
+        if is_training_call(self.session):
+            ticket = training_ticket(ticket)
+        reference = self.desk.submit_ticket(ticket, self.session)
+        if reference is None:
+            return
+        self.submitted_reference = reference
+        drafts = self.desk.services.drafts
+        if drafts is not None:
+            drafts.discard(run.draft_id)
+        self._close()
+
+    def action_close(self) -> None:
+        """Back to the desk; an unfinished draft stays saved."""
+        if self.run.complete and self.run.files_ticket and self.submitted_reference is None:
+            self._status(self.t.t("Not submitted yet: ctrl+s submits, Escape again leaves the draft."))
+            self.submitted_reference = ""
+            return
+        self._close()
+
+    def _close(self) -> None:
+        self.app.pop_screen()

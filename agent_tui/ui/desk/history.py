@@ -1,0 +1,41 @@
+"""This session's calls: time, number, customer, talk time, outcome, pop latency."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Static
+
+from agent_tui.ui.common.panel import PanelScreen
+from agent_tui.ui.common.text import clean, duration, fit
+from agent_tui.ui.desk.calls import CallSession
+
+
+class HistoryScreen(PanelScreen[None]):
+    """A read-only list."""
+
+    def __init__(self, calls: list[CallSession]) -> None:
+        super().__init__()
+        self.calls = calls
+
+    def compose(self) -> ComposeResult:
+        t = self.t.t
+        table = Text()
+        if not self.calls:
+            table.append(t("No calls yet."))
+        for call in reversed(self.calls):
+            when = call.offered_at.astimezone().strftime("%H:%M")
+            name = call.customer.name if call.customer else call.display
+            table.append(f"{when} {'←' if call.direction.value == 'inbound' else '→'} ")
+            table.append(fit(clean(call.number, 20), 14), style="bold")
+            table.append(" " + fit(clean(name, 40), 16))
+            table.append(f" {duration(call.talk_s())}")
+            if call.pop_latency_ms is not None:
+                table.append(f"  {t('pop')} {call.pop_latency_ms:.0f} ms")
+            mark = t("wrapped up") if call.wrapped_up else (t("missed") if call.answered_at is None else "")
+            table.append(f"  {mark}\n")
+        with Vertical(classes="panel"):
+            yield Static(t("Calls this session"), classes="panel-title")
+            with VerticalScroll():
+                yield Static(table, id="history-table")

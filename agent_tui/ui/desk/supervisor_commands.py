@@ -1,0 +1,328 @@
+"""The desk's side of supervision: supervisor commands, the state it reports, the "monitored" mark.
+
+`DeskSupervisor` is owned by the desk screen, which hands it every live event and (after handling
+them itself) every phone event. It carries out the five supervisor commands and acknowledges each:
+`force_state` and `coach` at once, `force_release`, `force_transfer` and `pickup` when the phone has
+done them (`agent_tui.ghost.commands.CallCommandTracker`; a pickup answers the ringing call and
+blind-transfers it, since the engine cannot redirect a call still ringing). It builds every state
+change the desk sends with the call fields (call id, number, customer, queue, hold), reports Ringing
+and hold changes, and keeps the agent Not Ready `phone_offline` while the phone is down.
+
+`BackendSupervision` is the real `SupervisorLink`: acks go through the outbox (they survive a dead
+backend), and `GET /v1/phone-config` gives the phone its monitor key and the desk the policy
+whether to show the "being monitored" mark.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from typing import TYPE_CHECKING, Protocol
+
+from pydantic import SecretStr
+
+from agent_tui.domain.agent import AgentStateChange, AgentStateName
+from agent_tui.domain.events import Event
+from agent_tui.domain.supervision import CommandAck, PhoneConfig
+from agent_tui.ghost.commands import (
+    CallCommandTracker,
+    Coach,
+    ForceRelease,
+    ForceState,
+    ForceTransfer,
+    Pickup,
+    parse_command,
+)
+from agent_tui.phone.events import CallEnded, CallState, IncomingCall, MonitorStarted
+from agent_tui.ui.common.text import clean
+from agent_tui.ui.desk.calls import CallPhase, CallSession
+
+if TYPE_CHECKING:
+    from agent_tui.sync.client import BackendClient
+    from agent_tui.sync.outbox import Outbox
+    from agent_tui.ui.desk.desk import DeskScreen
+
+log = logging.getLogger(__name__)
+
+PHONE_OFFLINE = "phone_offline"
+CALL_STATES = (AgentStateName.RINGING, AgentStateName.ON_CALL, AgentStateName.ACW)
+
+
+class SupervisorLink(Protocol):
+    """What the desk needs from the backend for supervision."""
+
+    @property
+    def show_monitored(self) -> bool:
+        """Policy: show the agent a mark while a supervisor listens in."""
+
+    def ack_command(self, command_id: int, ack: CommandAck) -> None:
+        """Acknowledge a supervisor command (queued; delivered when the link is up)."""
+
+
+class BackendSupervision:
+    """`SupervisorLink` over the backend client and the outbox; also the phone's monitor key."""
+
+    def __init__(self, client: BackendClient, outbox: Outbox) -> None:
+        self._client = client
+        self._outbox = outbox
+        self.config: PhoneConfig | None = None
+        self._fetched = threading.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def __repr__(self) -> str:
+        return f"BackendSupervision(config={'loaded' if self.config else 'none'})"
+
+    @property
+    def show_monitored(self) -> bool:
+        """The backend's policy (False until the config is loaded)."""
+        return self.config.show_monitored if self.config is not None else False
+
+    def ack_command(self, command_id: int, ack: CommandAck) -> None:
+        """Queue `POST /v1/commands/{id}/ack` in the outbox."""
+        self._outbox.enqueue_sync("POST", f"/v1/commands/{int(command_id)}/ack", ack.model_dump(mode="json"),
+                                  "command_ack")
+
+    def start(self) -> None:
+        """Fetch the phone config (call on the running loop, after login)."""
+        self._task = asyncio.get_running_loop().create_task(self._fetch())
+
+    async def _fetch(self) -> None:
+        try:
+            self.config = PhoneConfig.model_validate(await self._client.get_json("/v1/phone-config"))
+        except Exception as error:  # an old backend: the phone refuses monitoring calls, nothing else
+            log.warning("phone-config not loaded: %s", error)
+        finally:
+            self._fetched.set()
+
+    def monitor_key(self, wait_s: float = 10.0) -> SecretStr | None:
+        """The key verifying monitor tokens; blocks (a worker thread) until the config is in or `wait_s`."""
+        self._fetched.wait(wait_s)
+        return SecretStr(self.config.monitor_key) if self.config is not None else None
+
+    async def stop(self) -> None:
+        """Cancel a fetch still running."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+
+
+class DeskSupervisor:
+    """Supervisor commands and the supervision side of the agent state, for one desk screen."""
+
+    def __init__(self, desk: DeskScreen) -> None:
+        self.desk = desk
+        self.monitors: dict[str, str] = {}
+        """Supervisors' monitoring calls on this phone: call id → mode."""
+        self.before_ringing: tuple[AgentStateName, str | None] | None = None
+        self.offline_from: str | None = None
+        """The Not Ready reason the phone going offline replaced (restored when it is back)."""
+        self.after_call: tuple[AgentStateName, str | None] | None = None
+        """A state a supervisor forced during a call: taken when the call is over."""
+        self.tracker: CallCommandTracker | None = None
+        self.picked_up: dict[str, int] = {}
+        """Ringing calls a supervisor is picking up (call id → command id): answered only to be moved."""
+        self._ticking = False
+
+    # ---- the state the desk reports --------------------------------------------------------------
+
+    def _call_for(self, state: AgentStateName) -> CallSession | None:
+        desk = self.desk
+        if state == AgentStateName.RINGING:
+            return desk.ringing or desk.active
+        if state == AgentStateName.ON_CALL:
+            return desk.active or desk.ringing
+        if state == AgentStateName.ACW:
+            return desk.calls.get(desk.last_ended_id) if desk.last_ended_id else None
+        return None
+
+    def state_change(self, state: AgentStateName, reason: str | None) -> AgentStateChange:
+        """The state change to send, with the fields of the call it is about."""
+        if self.after_call is not None and state in (AgentStateName.READY, AgentStateName.NOT_READY) \
+                and self.desk.active is None and self.desk.ringing is None:
+            forced, self.after_call = self.after_call, None
+            self.desk.call_later(self.desk.set_state, *forced)
+        call = self._call_for(state)
+        if call is None:
+            return AgentStateChange(state=state, reason=reason)
+        customer_id = call.customer.id if call.customer is not None else call.customer_id_hint
+        return AgentStateChange(
+            state=state, reason=reason, call_id=call.call_id[:128], call_number=call.number[:200] or None,
+            customer_id=customer_id, queue=call.queue[:200] or None,
+            on_hold=state == AgentStateName.ON_CALL and call.phase is CallPhase.HELD,
+        )
+
+    def end_picked_up(self, call_id: str) -> bool:
+        """Whether `call_id` was a call a supervisor picked up; if so, back to the state before it rang.
+
+        The agent never talked to that caller, so the desk skips after-call work for it.
+        """
+        if self.picked_up.pop(call_id, None) is None:
+            return False
+        state, reason = self.before_ringing or (AgentStateName.READY, None)
+        self.before_ringing = None
+        self.desk.set_state(state, reason)
+        return True
+
+    def resend_state(self) -> None:
+        """Send the current state again (its call fields changed: hold, resume)."""
+        desk = self.desk
+        try:
+            desk.services.writes.set_state(desk.options.username,
+                                           self.state_change(desk.status.state, desk.status.reason))
+        except Exception as error:
+            self._report(error, "saving the agent state")
+
+    # ---- phone events (after the desk handled them) ---------------------------------------------
+
+    def phone_event(self, event: object) -> None:
+        """Follow a phone event the desk has just applied."""
+        if self.tracker is not None:
+            self.tracker.on_event(event)
+        desk = self.desk
+        if isinstance(event, MonitorStarted):
+            first = not self.monitors
+            self.monitors[event.call_id] = event.mode
+            if first and self.show_mark:
+                desk.app.notify(desk.t.t("A supervisor is listening in."), timeout=5)
+            desk.refresh_view()
+        elif isinstance(event, CallEnded) and event.call_id in self.monitors:
+            del self.monitors[event.call_id]
+            desk.refresh_view()
+        elif isinstance(event, IncomingCall):
+            if desk.active is None and desk.status.state not in CALL_STATES:
+                self.before_ringing = (desk.status.state, desk.status.reason)
+                desk.set_state(AgentStateName.RINGING)
+        elif isinstance(event, CallState) and event.state in ("held", "resumed"):
+            if desk.status.state == AgentStateName.ON_CALL:
+                self.resend_state()
+        elif isinstance(event, CallEnded) and desk.status.state == AgentStateName.RINGING \
+                and desk.active is None and desk.ringing is None:
+            state, reason = self.before_ringing or (AgentStateName.READY, None)
+            self.before_ringing = None
+            desk.set_state(state, reason)
+        if isinstance(event, CallEnded):
+            self.picked_up.pop(event.call_id, None)  # ended before it was answered: the missed-ring path
+        self._follow_phone_health()
+
+    def _follow_phone_health(self) -> None:
+        desk = self.desk
+        status = desk.status
+        not_ready = status.state == AgentStateName.NOT_READY
+        if desk.sip_ok is False and not_ready and status.reason != PHONE_OFFLINE:
+            self.offline_from = status.reason
+            desk.set_state(AgentStateName.NOT_READY, PHONE_OFFLINE)
+        elif desk.sip_ok and not_ready and status.reason == PHONE_OFFLINE and self.offline_from is not None:
+            reason, self.offline_from = self.offline_from, None
+            desk.set_state(AgentStateName.NOT_READY, reason)
+
+    # ---- the "being monitored" mark -------------------------------------------------------------
+
+    @property
+    def show_mark(self) -> bool:
+        """Whether the policy lets the agent see that a supervisor is listening in."""
+        link = self.desk.services.supervision
+        return bool(link is not None and link.show_monitored)
+
+    def mark(self) -> str:
+        """Text appended to the state cell while monitored (empty when not, or when the policy hides it)."""
+        if not self.monitors or not self.show_mark:
+            return ""
+        return "  " + self.desk.t.t("[monitored]")
+
+    # ---- commands -------------------------------------------------------------------------------
+
+    def handle_live_event(self, event: Event) -> bool:
+        """Carry out a supervisor command; True when the event was one (the desk need not look)."""
+        desk = self.desk
+        command = parse_command(event, desk.options.username)
+        if command is None:
+            return False
+        action = command.action
+        if action is None:
+            self._ack(command.command_id, False, command.problem)
+        elif isinstance(action, ForceState):
+            self._force_state(command.command_id, action)
+        elif isinstance(action, Coach):
+            desk.app.notify(desk.t.t("Supervisor: {text}", text=clean(action.text, 300)), timeout=15)
+            self._ack(command.command_id, True, "shown")
+        else:
+            self._call_command(command.command_id, action)
+        return True
+
+    def _ack(self, command_id: int, ok: bool, detail: str) -> None:
+        if not ok:  # a pickup that failed leaves the answered call with the agent: a call like any other
+            self.picked_up = {c: i for c, i in self.picked_up.items() if i != command_id}
+        link = self.desk.services.supervision
+        if link is None:
+            log.warning("command %s not acknowledged: no supervision link", command_id)
+            return
+        try:
+            link.ack_command(command_id, CommandAck(ok=ok, detail=detail[:200]))
+        except Exception as error:
+            self._report(error, "acknowledging a supervisor command")
+
+    def _report(self, error: BaseException, what: str) -> None:
+        report = getattr(self.desk.app, "report_error", None)
+        if callable(report):
+            report(error, what)
+        else:
+            log.warning("%s: %s", what, error)
+
+    def _force_state(self, command_id: int, action: ForceState) -> None:
+        desk = self.desk
+        t = desk.t.t
+        if action.state == AgentStateName.READY and desk.sip_ok is False and desk.services.phone is not None:
+            self._ack(command_id, False, "the agent's phone is offline")
+            return
+        if desk.active is not None or desk.ringing is not None:
+            self.after_call = (action.state, action.reason)
+            desk.app.notify(t("Your supervisor set your next state: after this call."), severity="warning")
+            self._ack(command_id, True, f"{action.state.value} after the current call")
+            return
+        desk.auto_not_ready = False
+        self.offline_from = None
+        desk.set_state(action.state, action.reason)
+        desk.app.notify(t("Your supervisor changed your state."), severity="warning")
+        self._ack(command_id, True, action.state.value)
+
+    def _call_command(self, command_id: int, action: ForceRelease | ForceTransfer | Pickup) -> None:
+        desk = self.desk
+        phone = desk.services.phone
+        if phone is None:
+            self._ack(command_id, False, "no phone on this desk")
+            return
+        if self.tracker is None:
+            self.tracker = CallCommandTracker(phone, self._ack)
+        if not self._ticking:
+            self._ticking = True
+            desk.set_interval(1.0, self.tracker.tick)
+        call_id = action.call_id
+        if call_id is None:
+            current = desk.ringing if isinstance(action, Pickup) else (desk.active or desk.ringing)
+            call_id = current.call_id if current is not None else None
+        session = desk.calls.get(call_id) if call_id else None
+        if session is None or session.ended_at is not None:
+            self._ack(command_id, False, f"no call {call_id or ''} on this desk".replace("  ", " "))
+            return
+        headers = desk.case_headers(session)
+        t = desk.t.t
+        if isinstance(action, ForceRelease):
+            desk.app.notify(t("Your supervisor ended the call."), severity="warning")
+            self.tracker.release(command_id, session.call_id)
+        elif isinstance(action, ForceTransfer):
+            if session.answered_at is None:
+                self._ack(command_id, False, "the call is not answered yet")
+                return
+            desk.app.notify(t("Your supervisor transferred the call to {target}.",
+                              target=clean(action.target, 40)), severity="warning")
+            self.tracker.transfer(command_id, session.call_id, action.target, headers)
+        else:
+            if session.answered_at is not None:
+                self._ack(command_id, False, "the call is no longer ringing")
+                return
+            desk.app.notify(t("Your supervisor picked up the ringing call."), severity="warning")
+            self.picked_up[session.call_id] = command_id
+            self.tracker.pickup(command_id, session.call_id, action.to, headers)
