@@ -67,7 +67,7 @@ def trainee_config(folder: Path, backend: str, sip_port: int) -> Path:
 def run(progress: Callable[[str], None]) -> int:
     """Start the demo, run the console in the foreground, stop everything when it quits."""
     from agent_tui.demo.stack import DemoStack, free_port
-    from agent_tui.ui.train.caller_process import ProcessLauncher
+    from agent_tui.training.caller_process import ProcessLauncher
     from agent_tui.ui.train.launch import run_console
 
     folder = paths.state_dir() / "demo-train"

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from agent_tui.domain.base import JsonScalar
 from agent_tui.domain.screen import DateRange, FieldDef, FieldType
+from agent_tui.domain.text import clean
 from agent_tui.forms.messages import Message
 
 MAX_RAW_CHARS = 40_000
@@ -43,33 +44,11 @@ class Invalid:
 Outcome = Valid | Invalid
 
 
-_ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
-"""Terminal escape sequences (CSI, OSC, two-byte): removed whole, not just their ESC."""
-
-
 def clean_text(text: str, *, multiline: bool = False) -> str:
-    """Strip control and format characters (escapes, bidi overrides, lone surrogates) and outer blanks.
-
-    Caller-supplied text ends up on terminals and in other systems: it must be plain data. Newlines and
-    tabs survive in multi-line text; in one-line text every run of whitespace becomes one space.
-    """
-    text = _ESCAPE_SEQUENCE.sub("", text)
-    kept: list[str] = []
-    for char in text:
-        if multiline and char == "\n":
-            kept.append(char)
-            continue
-        if char in "\t\r\n\v\f":
-            kept.append(" ")
-            continue
-        if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn"):
-            continue
-        kept.append(char)
-    cleaned = "".join(kept)
-    if multiline:
-        lines = [re.sub(r"[^\S\n]+", " ", line).strip() for line in cleaned.split("\n")]
-        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-    return re.sub(r"\s+", " ", cleaned).strip()
+    """What an agent typed, through the one cleaner (`agent_tui.domain.text.clean`), whitespace
+    squeezed; multi-line text keeps its lines (at most one blank line in a row)."""
+    cleaned = clean(text, multiline=multiline, squeeze=True)
+    return re.sub(r"\n{3,}", "\n\n", cleaned) if multiline else cleaned
 
 
 def _narrow(text: str) -> str:

@@ -47,7 +47,7 @@ from agent_tui.phone.events import (
     TransferRequested,
 )
 from agent_tui.phone.logbridge import PjLogWriter, silenced_stdout
-from agent_tui.phone.media import FilePlayer, MediaHub, read_stats, wav_finished
+from agent_tui.phone.media import FilePlayer, MediaHub, read_stats
 from agent_tui.phone.monitor_token import verify_token
 from agent_tui.phone.options import CALL_LIMIT, EngineOptions
 from agent_tui.phone.sanitize import (
@@ -58,6 +58,7 @@ from agent_tui.phone.sanitize import (
     uri_headers,
     uri_user,
 )
+from agent_tui.phone.wav import wav_finished
 
 _AUTH_CODES = (401, 403, 407)
 _PJ_ETOOMANY = 70010

@@ -16,6 +16,8 @@ from typing import Any
 
 import pjsua2 as pj
 
+from agent_tui.phone.wav import wav_finished
+
 CLOSE_TIMEOUT_S = 2.0
 """How long `close` waits for the conference bridge to write the WAV header."""
 
@@ -38,8 +40,6 @@ class Earpiece:
 
     def close(self) -> None:
         """Drop the recorder and wait (briefly) until the bridge has written the WAV header."""
-        from agent_tui.phone.media import wav_finished  # media imports this module
-
         with contextlib.suppress(pj.Error):
             self._clock.stopTransmit(self.port)
         self.port = None

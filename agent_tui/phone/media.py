@@ -59,21 +59,6 @@ def check_wav(path: Path) -> None:
         raise ValueError(f"cannot play {path.name}: the file has no audio")
 
 
-def wav_finished(path: Path) -> bool:
-    """True once a recorder has closed its WAV: the RIFF length in the header matches the file size.
-
-    pjmedia writes a zero length at creation and the real one when the port is destroyed, which the
-    conference bridge does asynchronously (on its clock thread), a few milliseconds after we drop it.
-    """
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(8)
-            size = path.stat().st_size
-    except OSError:
-        return True  # nothing more will happen to it: report what we have
-    return len(head) == 8 and head[:4] == b"RIFF" and int.from_bytes(head[4:8], "little") == size - 8
-
-
 class FilePlayer(pj.AudioMediaPlayer):  # type: ignore[misc]
     """A WAV player for one call (or all calls) that notes its end of file.
 

@@ -8,21 +8,13 @@ caller text as plain `Text`, never as markup, so escaping here would only double
 from __future__ import annotations
 
 import re
-import unicodedata
 from urllib.parse import unquote
 
-_ANSI = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI ... final byte
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC ... BEL or ST
-    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS, SOS, PM, APC strings
-    r"|\x1b[@-Z\\-_]"  # two-byte escapes
-    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
-)
-_SPACES = re.compile(r"\s+")
+from agent_tui.domain.text import clean
+
 _LOG_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _HEADER_LINE = re.compile(r"^([^\s:]+)[ \t]*:(.*)$", re.MULTILINE)
 _FOLD = re.compile(r"\r?\n[ \t]+")
-_ELLIPSIS = "…"
 
 INTERESTING_HEADERS: tuple[str, ...] = (
     "P-Asserted-Identity",
@@ -45,50 +37,10 @@ MAX_HEADERS = 32
 """At most this many headers are reported, so a flood of `X-` headers cannot grow an event."""
 
 
-def _as_text(value: str | bytes) -> str:
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    try:
-        # SWIG hands invalid UTF-8 over as surrogate escapes: turn them back into bytes, then U+FFFD.
-        return value.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
-    except UnicodeEncodeError:
-        return value.encode("utf-8", errors="replace").decode("utf-8", errors="replace")
-
-
 def clean_text(value: str | bytes | None, limit: int = 128) -> str:
-    """`value` as one line of printable text of at most `limit` characters.
-
-    Invalid UTF-8 becomes U+FFFD, ANSI escape sequences and every control or format character
-    (including bidi overrides) are removed, runs of whitespace become one space.
-    """
-    if value is None:
-        return ""
-    if (
-        isinstance(value, str)
-        and len(value) <= limit
-        and value.isascii()
-        and value.isprintable()
-        and "  " not in value
-        and value == value.strip()
-    ):
-        return value  # the common case, already clean: skip the per-character work
-    text = _as_text(value)
-    if len(text) > limit * 8:
-        text = text[: limit * 8]  # bound the work on huge input before the regexes run
-    text = _ANSI.sub("", text)
-    kept = []
-    for char in text:
-        category = unicodedata.category(char)
-        if char in "\t\n\r\v\f":
-            kept.append(" ")
-        elif category[0] == "C":  # Cc control, Cf format (bidi), Cs surrogate, Co private, Cn
-            continue
-        else:
-            kept.append(char)
-    text = _SPACES.sub(" ", "".join(kept)).strip()
-    if len(text) > limit:
-        text = text[: max(limit - 1, 0)].rstrip() + _ELLIPSIS
-    return text
+    """`value` as one line of printable text of at most `limit` characters, whitespace squeezed
+    (the one cleaner: `agent_tui.domain.text.clean`)."""
+    return clean(value, limit, squeeze=True)
 
 
 def _visible(match: re.Match[str]) -> str:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from agent_tui.domain.text import clean
 
 
 def clean_text(text: str) -> str:
-    """`text` without control characters (escape sequences included); newlines and tabs are kept."""
-    return _CONTROL.sub("", text)
+    """`text` through the one cleaner (`agent_tui.domain.text.clean`); newlines and tabs are kept."""
+    return clean(text, multiline=True)

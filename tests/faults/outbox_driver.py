@@ -31,8 +31,8 @@ from pydantic import SecretStr
 
 from agent_tui.domain.ticket import TicketCreate, TicketType
 from agent_tui.sync.client import BackendClient, Timeouts
+from agent_tui.sync.desk_link import OutboxWrites
 from agent_tui.sync.errors import BackendUnavailable
-from agent_tui.ui.desk.launch import OutboxWrites
 
 AGENT = "agent01"
 LOGIN_DEADLINE_S = 60.0

@@ -217,7 +217,8 @@ def test_text_checks() -> None:
 
 def test_hostile_text_becomes_plain_data() -> None:
     hostile = "a\x1b[31mred\x1b[0m\x1b]0;pwned\x07 [bold]b[/bold]\u202eevil\x00\udcff"
-    assert ok(FieldType.TEXT, hostile) == "ared [bold]b[/bold]evil"
+    # The invalid byte (a lone surrogate) stays visible as U+FFFD, as everywhere outside text is cleaned.
+    assert ok(FieldType.TEXT, hostile) == "ared [bold]b[/bold]evil\ufffd"
     assert ok(FieldType.MULTILINE, "line 1\r\n\n\n\nline\t2  ") == "line 1\n\nline 2"
 
 

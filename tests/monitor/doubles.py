@@ -35,7 +35,7 @@ from agent_tui.domain.supervision import (
 )
 from agent_tui.sync.errors import BackendRejected
 from agent_tui.sync.supervision import RecordingQuery, WallboardSink
-from agent_tui.ui.desk.options import DeskOptions
+from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.monitor.app import MonitorApp
 from agent_tui.ui.monitor.options import MonitorOptions
 from agent_tui.ui.monitor.services import MonitorServices

@@ -21,8 +21,8 @@ from agent_tui.forms.drafts import DraftStore
 from agent_tui.paths import state_dir
 from agent_tui.phone.events import CallEnded, MonitorStarted, Registration, Transferred
 from agent_tui.ui.common.messages import LiveEventMessage
+from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.desk.app import DeskApp
-from agent_tui.ui.desk.options import DeskOptions
 from agent_tui.ui.desk.services import DeskServices
 from tests.ui.doubles import FakeBackend, FakePhone, FakeWrites, LocalScreens
 from tests.ui.helpers import screen_text, wait_until

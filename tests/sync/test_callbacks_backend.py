@@ -10,10 +10,10 @@ import pytest
 from pydantic import SecretStr
 
 from agent_tui.domain.supervision import CallbackStatus
+from agent_tui.sync.callbacks import BackendCallbacks, CallbackTaken
 from agent_tui.sync.client import BackendClient
+from agent_tui.sync.desk_link import OutboxWrites
 from agent_tui.sync.errors import BackendRejected
-from agent_tui.ui.desk.launch import BackendCallbacks, OutboxWrites
-from agent_tui.ui.desk.services import CallbackTaken
 from tests.sync.test_outbox_e2e import PASSWORD, ServerProcess, until
 
 

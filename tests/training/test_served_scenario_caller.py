@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from agent_tui.training.caller_process import CallerEvent, ProcessLauncher
 from agent_tui.training.scenario import bundled_scenarios_dir, load_scenarios
-from agent_tui.ui.train.caller_process import CallerEvent, ProcessLauncher
 from tests.support.sip_peers import BotFactory
 
 SHIPPED = "repair_wire_down_zh"

@@ -17,7 +17,7 @@ from agent_tui.domain.training import (
     TrainingProgress,
 )
 from agent_tui.training import bundled_scenarios_dir, load_scenarios
-from agent_tui.ui.train.caller_process import EventSink
+from agent_tui.training.caller_process import EventSink
 
 
 def shipped() -> dict[str, Scenario]:

@@ -22,11 +22,14 @@ from agent_tui.config import Settings
 from agent_tui.domain.training import Scenario, ScoreCard
 from agent_tui.forms.drafts import DraftStore
 from agent_tui.paths import state_dir
+from agent_tui.phone.desk_phone import build_phone
 from agent_tui.sync.client import BackendClient
+from agent_tui.sync.desk_link import LiveStream, OutboxWrites
+from agent_tui.sync.screens import BackendScreens
+from agent_tui.training.caller_process import ProcessLauncher
+from agent_tui.ui.common.options import desk_options
 from agent_tui.ui.desk.app import DeskApp
-from agent_tui.ui.desk.launch import BackendScreens, LiveStream, OutboxWrites, build_phone, desk_options
 from agent_tui.ui.desk.services import DeskServices
-from agent_tui.ui.train.caller_process import ProcessLauncher
 from agent_tui.ui.train.card_screen import ScoreCardScreen
 from agent_tui.ui.train.launch import desk_training
 from agent_tui.ui.train.scenario_pick import ScenarioPickScreen

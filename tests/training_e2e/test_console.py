@@ -13,8 +13,9 @@ from agent_tui.domain.events import Event, EventKind
 from agent_tui.domain.training import AttemptCreate, ScoreCard, ScoreLine, Trainee
 from agent_tui.i18n import Translator
 from agent_tui.ui.common.messages import LiveEventMessage
-from agent_tui.ui.desk.options import DeskOptions
-from agent_tui.ui.train.app import ConsoleServices, TrainApp
+from agent_tui.ui.common.options import DeskOptions
+from agent_tui.ui.train.app import TrainApp
+from agent_tui.ui.train.console_services import ConsoleServices
 from agent_tui.ui.train.scenario_pick import ScenarioPickScreen
 from tests.training_e2e.doubles import FakeLauncher, FakeTrainingApi
 from tests.training_e2e.pilot_helpers import choose_scenario, picking, review_first_attempt, wait_until

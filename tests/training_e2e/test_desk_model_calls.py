@@ -13,8 +13,8 @@ from agent_tui.domain.base import utc_now
 from agent_tui.domain.training import ModelCall
 from agent_tui.forms.drafts import DraftStore
 from agent_tui.paths import state_dir
+from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.desk.app import DeskApp
-from agent_tui.ui.desk.options import DeskOptions
 from agent_tui.ui.desk.services import DeskServices
 from agent_tui.ui.train.model_calls_screen import ModelCallsScreen
 from agent_tui.ui.train.services import DeskTrainingServices

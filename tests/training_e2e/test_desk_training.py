@@ -12,9 +12,9 @@ from agent_tui.forms.drafts import DraftStore
 from agent_tui.paths import state_dir
 from agent_tui.phone.events import CallEnded, EngineStarted
 from agent_tui.ui.common.messages import LiveEventMessage
+from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.desk.app import DeskApp
 from agent_tui.ui.desk.desk import DeskScreen
-from agent_tui.ui.desk.options import DeskOptions
 from agent_tui.ui.desk.services import DeskServices
 from agent_tui.ui.desk.training_panel import TrainingPanel
 from agent_tui.ui.train.autopilot import play_call

@@ -20,10 +20,11 @@ from agent_tui.domain.training import AttemptRecord, ScoreCard
 from agent_tui.i18n import Translator
 from agent_tui.sync.client import BackendClient
 from agent_tui.training.scenario import bundled_scenarios_dir, load_scenarios
-from agent_tui.ui.desk.options import DeskOptions
+from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.train.api import TrainingApi
-from agent_tui.ui.train.app import ConsoleServices, TrainApp
+from agent_tui.ui.train.app import TrainApp
 from agent_tui.ui.train.autopilot import play_call
+from agent_tui.ui.train.console_services import ConsoleServices
 from agent_tui.ui.train.history_screen import HistoryScreen
 from agent_tui.ui.train.review_api import ReviewApi
 from agent_tui.ui.train.review_playback import NoSoundDevice, RecordingAccess

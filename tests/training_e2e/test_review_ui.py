@@ -29,12 +29,13 @@ from agent_tui.i18n import Translator
 from agent_tui.paths import state_dir
 from agent_tui.phone.events import CallEnded, RecordingReady
 from agent_tui.sync.errors import BackendRejected
+from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.desk.app import DeskApp
-from agent_tui.ui.desk.options import DeskOptions
 from agent_tui.ui.desk.services import DeskServices
-from agent_tui.ui.train.app import ConsoleServices, TrainApp
+from agent_tui.ui.train.app import TrainApp
 from agent_tui.ui.train.autopilot import play_call
 from agent_tui.ui.train.card_screen import ScoreCardScreen
+from agent_tui.ui.train.console_services import ConsoleServices
 from agent_tui.ui.train.model_calls_screen import ModelCallsScreen
 from agent_tui.ui.train.review_playback import NoSoundDevice, RecordingAccess
 from agent_tui.ui.train.review_screen import ReviewScreen

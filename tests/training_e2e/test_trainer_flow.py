@@ -18,11 +18,12 @@ import pytest
 from pydantic import SecretStr
 
 from agent_tui.sync.client import BackendClient
-from agent_tui.ui.desk.launch import LiveStream
-from agent_tui.ui.desk.options import DeskOptions
+from agent_tui.sync.desk_link import LiveStream
+from agent_tui.training.caller_process import ProcessLauncher
+from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.train.api import TrainingApi
-from agent_tui.ui.train.app import ConsoleServices, TrainApp
-from agent_tui.ui.train.caller_process import ProcessLauncher
+from agent_tui.ui.train.app import TrainApp
+from agent_tui.ui.train.console_services import ConsoleServices
 from agent_tui.ui.train.scenario_pick import ScenarioPickScreen
 from tests.e2e.backend import DEMO_PASSWORD, RealBackend
 from tests.support.peers import require_binary

@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from agent_tui.ui.common.base_app import AgentTuiApp
-from agent_tui.ui.desk.options import DeskOptions
+from agent_tui.ui.common.options import DeskOptions
 
 TYPED_PASSWORD = "hunter2-typed-by-the-agent"
 """The secret a crash must not show."""

@@ -24,9 +24,11 @@ from agent_tui.domain.screen import ScreenDefinition
 from agent_tui.domain.session import Role, SessionInfo
 from agent_tui.domain.ticket import SlaDeadline, Ticket, TicketCreate, TicketStatus, TicketType
 from agent_tui.forms.loader import bundled_screens_dir, load_screens
+from agent_tui.phone.desk_phone import PhoneListener
 from agent_tui.phone.events import CallEnded, CallState, IncomingCall
+from agent_tui.sync.callbacks import CallbackTaken, PendingCallback
+from agent_tui.sync.desk_link import LinkListener, LinkStatus
 from agent_tui.sync.errors import BackendUnavailable
-from agent_tui.ui.desk.services import CallbackTaken, LinkListener, LinkStatus, PendingCallback, PhoneListener
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

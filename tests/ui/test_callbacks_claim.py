@@ -14,9 +14,9 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 from agent_tui.phone.events import CallEnded, CallState
+from agent_tui.sync.callbacks import PendingCallback
 from agent_tui.ui.desk.app import DeskApp
 from agent_tui.ui.desk.callbacks import CallbacksScreen
-from agent_tui.ui.desk.services import PendingCallback
 from tests.ui.doubles import NOW, FakeBackend
 from tests.ui.helpers import make_app, screen_text, wait_until
 

@@ -16,11 +16,11 @@ from agent_tui.phone.events import CallEnded, CallState, RecordingReady
 from agent_tui.sync.client import BackendClient
 from agent_tui.sync.errors import BackendTlsError, BackendUnavailable
 from agent_tui.sync.outbox import LinkState, Outbox, OutboxStatus
+from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.desk import desk as desk_module
 from agent_tui.ui.desk.app import DeskApp
 from agent_tui.ui.desk.calls import CallPhase, LookupState
 from agent_tui.ui.desk.customer_card import CustomerCard
-from agent_tui.ui.desk.options import DeskOptions
 from agent_tui.ui.desk.status_bar import StatusBar
 from tests.ui.doubles import FakeBackend, customer, full_match
 from tests.ui.helpers import lookup_is, make_app, wait_until

@@ -7,11 +7,11 @@ from textual.widgets import OptionList
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.ticket import TicketType
 from agent_tui.phone.events import Health, Registration
+from agent_tui.sync.desk_link import LinkStatus
 from agent_tui.ui.common.help import HelpScreen
+from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.desk.form import FormScreen
-from agent_tui.ui.desk.options import DeskOptions
 from agent_tui.ui.desk.order import OrderPickScreen
-from agent_tui.ui.desk.services import LinkStatus
 from agent_tui.ui.desk.wrapup import WrapUpScreen
 from tests.ui.doubles import FakeBackend, customer, full_match
 from tests.ui.helpers import make_app, popped, screen_text, state_of, wait_until

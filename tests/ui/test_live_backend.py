@@ -18,8 +18,10 @@ from agent_tui.config import Settings
 from agent_tui.forms.drafts import DraftStore
 from agent_tui.paths import state_dir
 from agent_tui.sync.client import BackendClient
+from agent_tui.sync.desk_link import LiveStream, OutboxWrites
+from agent_tui.sync.screens import BackendScreens
+from agent_tui.ui.common.options import desk_options
 from agent_tui.ui.desk.app import DeskApp
-from agent_tui.ui.desk.launch import BackendScreens, LiveStream, OutboxWrites, desk_options
 from agent_tui.ui.desk.services import DeskServices
 from tests.support.waiting import wait_for
 from tests.ui.doubles import FakePhone
@@ -132,7 +134,7 @@ async def test_pop_and_repair_order_against_the_real_backend(server: str) -> Non
 async def test_the_callback_list_comes_from_the_backend(server: str) -> None:
     from pydantic import SecretStr
 
-    from agent_tui.ui.desk.launch import BackendCallbacks
+    from agent_tui.sync.callbacks import BackendCallbacks
 
     client = BackendClient(server)
     try:

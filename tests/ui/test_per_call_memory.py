@@ -33,11 +33,11 @@ from agent_tui.domain.call import CallRecord
 from agent_tui.domain.customer import ContactRecord, Customer, LookupMatch, LookupResult
 from agent_tui.domain.ticket import Ticket, TicketCreate, TicketType
 from agent_tui.phone.events import CallEnded, CallState, IncomingCall
+from agent_tui.sync.desk_link import LinkStatus
+from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.desk import desk as desk_module
 from agent_tui.ui.desk.app import DeskApp
 from agent_tui.ui.desk.calls import CallPhase, CallSession, LookupState
-from agent_tui.ui.desk.options import DeskOptions
-from agent_tui.ui.desk.services import LinkStatus
 from agent_tui.ui.desk.wrapup import WrapUp
 from tests.ui.doubles import FakeBackend, FakePhone, FakeWrites, customer, full_match
 from tests.ui.helpers import make_app, wait_until

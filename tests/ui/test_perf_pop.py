@@ -152,7 +152,7 @@ async def test_state_written_during_a_pop_keeps_its_order() -> None:
 
 
 async def test_a_brief_outbox_queue_does_not_flash_syncing() -> None:
-    from agent_tui.ui.desk.services import LinkStatus
+    from agent_tui.sync.desk_link import LinkStatus
 
     writes = FakeWrites()
     app, _, _, _ = make_app(writes=writes)

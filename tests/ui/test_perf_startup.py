@@ -9,7 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-from agent_tui.ui.desk.launch import EnginePhone, LazyCredentials
+from agent_tui.credential_access import LazyCredentials
+from agent_tui.phone.desk_phone import EnginePhone
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("keyring", "agent_tui.credentials", "click", "pygments", "pjsua2", "agent_tui.phone.engine")

@@ -76,7 +76,7 @@ async def test_dead_backend_card_says_so_and_call_can_be_answered() -> None:
 
 
 async def test_slow_backend_times_out_in_the_card() -> None:
-    from agent_tui.ui.desk.options import DeskOptions
+    from agent_tui.ui.common.options import DeskOptions
 
     backend = FakeBackend()
     app, phone, _, _ = make_app(backend, options=DeskOptions(lookup_timeout_s=0.2))

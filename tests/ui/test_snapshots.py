@@ -9,7 +9,7 @@ import pytest
 from rich.cells import cell_len
 
 from agent_tui.i18n import Translator
-from agent_tui.ui.desk.options import DeskOptions
+from agent_tui.ui.common.options import DeskOptions
 from tests.ui.doubles import FakeBackend, customer, full_match
 from tests.ui.helpers import make_app, open_order_screen, popped, screen_text, wait_until
 

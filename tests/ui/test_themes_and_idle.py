@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.common.themes import choose_theme, load_themes
 from agent_tui.ui.desk.call_bar import CallLine
-from agent_tui.ui.desk.options import DeskOptions
 from agent_tui.ui.desk.status_bar import CELLS, StatusBar
 from tests.ui.helpers import make_app, wait_until
 

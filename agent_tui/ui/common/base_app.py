@@ -33,9 +33,9 @@ from agent_tui.paths import log_dir
 from agent_tui.sync.errors import AuthenticationRequired, BackendRejected, BackendUnavailable
 from agent_tui.ui.common.bindings import localize_bindings
 from agent_tui.ui.common.help import HelpScreen
+from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.common.themes import THEME_VARIABLE_DEFAULTS, choose_theme, load_themes
-from agent_tui.ui.desk.options import DeskOptions
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
-from agent_tui.ui.desk.context import tr
+from agent_tui.ui.common.context import tr
 
 
 class LoginFormScreen(Screen[None]):

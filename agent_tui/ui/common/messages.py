@@ -12,7 +12,7 @@ from textual.message import Message
 
 from agent_tui.domain.events import Event
 from agent_tui.phone.events import CallStats, Health
-from agent_tui.ui.desk.services import LinkStatus
+from agent_tui.sync.desk_link import LinkStatus
 
 
 class PhoneEventMessage(Message):

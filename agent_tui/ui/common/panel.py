@@ -8,7 +8,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 
 from agent_tui.ui.common.bindings import localize_bindings
-from agent_tui.ui.desk.context import tr
+from agent_tui.ui.common.context import tr
 
 ResultT = TypeVar("ResultT")
 

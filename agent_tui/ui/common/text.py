@@ -1,38 +1,24 @@
 """Turning outside text (caller names, backend fields, notes) into safe plain text for the screen.
 
-Outside text is data: control characters (escape sequences included) are removed, invalid code
-points replaced, length capped, and the result is only ever shown through `rich.text.Text` objects
-(never parsed as markup). Widths are measured in terminal cells so CJK text lines up.
+Outside text is data: it is cleaned by `agent_tui.domain.text.clean`, and the result is only ever
+shown through `rich.text.Text` objects (never parsed as markup). Widths are measured in terminal
+cells so CJK text lines up.
 """
 
 from __future__ import annotations
 
-import re
-
 from rich.cells import cell_len
 from rich.text import Text
 
-# C0/C1 controls, zero-width and every bidi control of UAX #9 (U+061C ALM, LRM/RLM, embeddings,
-# overrides, isolates).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
+from agent_tui.domain.text import clean as clean_text
+
 DEFAULT_LIMIT = 200
 
 
 def clean(value: object, limit: int = DEFAULT_LIMIT, *, one_line: bool = True) -> str:
-    """`value` as text without control or bidi-override characters, at most `limit` characters.
-
-    Lone surrogates (what invalid UTF-8 becomes under `surrogateescape`) turn into U+FFFD.
-    `one_line` also folds newlines and tabs into spaces.
-    """
-    text = "" if value is None else str(value)
-    text = _SURROGATE.sub("\ufffd", text)
-    if one_line:
-        text = text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
-    text = _CONTROL.sub("", text)
-    if len(text) > limit:
-        text = text[: max(limit - 1, 0)] + "…"
-    return text
+    """`value` cleaned for the screen by the one cleaner (`agent_tui.domain.text.clean`), at most
+    `limit` characters; `one_line` folds newlines and tabs into spaces."""
+    return clean_text(value, limit, multiline=not one_line)
 
 
 def plain(value: object, limit: int = DEFAULT_LIMIT, style: str = "", *, one_line: bool = True) -> Text:

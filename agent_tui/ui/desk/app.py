@@ -32,13 +32,14 @@ from textual.binding import Binding, BindingType
 
 from agent_tui.domain.session import SessionInfo
 from agent_tui.i18n import Translator
+from agent_tui.sync.desk_link import LinkStatus
 from agent_tui.ui.common.base_app import AgentTuiApp
 from agent_tui.ui.common.commands import DeskCommands
-from agent_tui.ui.common.login import LoginScreen
 from agent_tui.ui.common.messages import LinkStatusMessage, LiveEventMessage, PhoneEventMessage
+from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.desk.desk import DeskScreen
-from agent_tui.ui.desk.options import DeskOptions
-from agent_tui.ui.desk.services import DeskServices, LinkStatus
+from agent_tui.ui.desk.login import LoginScreen
+from agent_tui.ui.desk.services import DeskServices
 
 
 class DeskApp(AgentTuiApp):

@@ -17,10 +17,11 @@ from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from agent_tui.sync.callbacks import CallbackTaken, PendingCallback
+from agent_tui.ui.common.context import desk_app
 from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean
-from agent_tui.ui.desk.context import desk_app
-from agent_tui.ui.desk.services import CallbackSource, CallbackTaken, PendingCallback
+from agent_tui.ui.desk.services import CallbackSource
 
 
 class CallbacksScreen(PanelScreen[PendingCallback | None]):

@@ -8,8 +8,8 @@ from textual.containers import Vertical
 from textual.widgets import Button, Input, Static
 
 from agent_tui.domain.customer import Customer, CustomerCreate
+from agent_tui.ui.common.context import desk_app
 from agent_tui.ui.common.panel import PanelScreen
-from agent_tui.ui.desk.context import desk_app
 from agent_tui.ui.desk.services import DeskBackend
 
 

@@ -58,15 +58,17 @@ from agent_tui.phone.events import (
     Registration,
     Transferred,
 )
+from agent_tui.sync.callbacks import PendingCallback
+from agent_tui.sync.desk_link import LinkStatus
 from agent_tui.ui.common.bindings import localize_bindings
+from agent_tui.ui.common.context import desk_app
+from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.common.text import clean, duration, plain
 from agent_tui.ui.desk.call_bar import CallLine, RingingBanner
 from agent_tui.ui.desk.callback_calls import CallbackCalls
 from agent_tui.ui.desk.calls import AgentStatus, CallPhase, CallSession, DeskStats, LookupState, PendingTicket
-from agent_tui.ui.desk.context import desk_app
 from agent_tui.ui.desk.customer_card import CustomerCard
-from agent_tui.ui.desk.options import DeskOptions
-from agent_tui.ui.desk.services import DeskServices, LinkStatus, PendingCallback
+from agent_tui.ui.desk.services import DeskServices
 from agent_tui.ui.desk.status_bar import StatusBar
 from agent_tui.ui.desk.supervisor_commands import DeskSupervisor
 from agent_tui.ui.desk.training import DeskTraining, is_training_call

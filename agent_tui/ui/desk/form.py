@@ -31,9 +31,9 @@ from agent_tui.domain.base import JsonScalar
 from agent_tui.domain.screen import FieldDef, FieldType, StepKind
 from agent_tui.forms.runner import FormError, FormRun
 from agent_tui.ui.common.bindings import localize_bindings
+from agent_tui.ui.common.context import desk_app, tr
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.desk.calls import CallSession
-from agent_tui.ui.desk.context import desk_app, tr
 from agent_tui.ui.desk.training import is_training_call, training_ticket
 
 if TYPE_CHECKING:

@@ -11,10 +11,10 @@ from textual.widgets.option_list import Option
 
 from agent_tui.domain.screen import ScreenDefinition
 from agent_tui.forms.runner import FormRun, PrefillContext
+from agent_tui.ui.common.context import desk_app
 from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.desk.calls import CallSession
-from agent_tui.ui.desk.context import desk_app
 from agent_tui.ui.desk.services import ScreenSource
 
 if TYPE_CHECKING:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -24,11 +23,11 @@ from agent_tui.domain.screen import ScreenDefinition
 from agent_tui.domain.session import SessionInfo
 from agent_tui.domain.ticket import TicketCreate
 from agent_tui.forms.drafts import DraftStore
+from agent_tui.phone.desk_phone import PhoneListener
+from agent_tui.sync.callbacks import PendingCallback
+from agent_tui.sync.desk_link import LinkListener
 from agent_tui.ui.desk.supervisor_commands import SupervisorLink
 from agent_tui.ui.train.services import DeskTrainingServices
-
-PhoneListener = Callable[[Any], None]
-"""Receives every phone event (`agent_tui.phone.events.PhoneEvent`) on the engine thread."""
 
 
 class PhoneControl(Protocol):
@@ -107,29 +106,6 @@ class DeskBackend(Protocol):
         """Knowledge-base articles matching `q`."""
 
 
-@dataclass(frozen=True)
-class PendingCallback:
-    """A caller the backend recorded while every agent was busy, waiting to be called back."""
-
-    number: str
-    at: datetime
-    customer_name: str = ""
-    queue: str = ""
-    id: str = ""
-    claimed_by: str = ""
-    """The agent who took it (empty: nobody yet)."""
-
-
-class CallbackTaken(Exception):
-    """Claiming a callback failed: another agent holds it (`holder`), or it is closed (`holder` empty)."""
-
-    def __init__(self, callback_id: str, holder: str = "") -> None:
-        super().__init__(f"callback {callback_id} is taken by {holder}" if holder
-                         else f"callback {callback_id} is closed")
-        self.callback_id = callback_id
-        self.holder = holder
-
-
 class CallbackSource(Protocol):
     """Where the callback list comes from, and where a desk claims one before calling back."""
 
@@ -138,21 +114,6 @@ class CallbackSource(Protocol):
 
     async def claim_callback(self, callback_id: str) -> None:
         """Take the callback for this agent (again is harmless); `CallbackTaken` when another has it."""
-
-
-@dataclass(frozen=True)
-class LinkStatus:
-    """Health of the way to the backend, as the outbox sees it."""
-
-    online: bool
-    queued: int = 0
-    dead_letters: int = 0
-    detail: str = ""
-    delivered: str | None = None
-    """The reference (idempotency key) of a write the backend just accepted, if this report is about one."""
-
-
-LinkListener = Callable[[LinkStatus], None]
 
 
 class DeskWrites(Protocol):

@@ -38,10 +38,10 @@ from agent_tui.domain.training import (
     TranscriptLine,
 )
 from agent_tui.forms.runner import FormRun
+from agent_tui.training.caller_process import CallerEvent, CallerHandle, CallerLauncher
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.desk.calls import CallSession
 from agent_tui.ui.train.api import TrainingBackend
-from agent_tui.ui.train.caller_process import CallerEvent, CallerHandle, CallerLauncher
 from agent_tui.ui.train.review_api import RecordingUploader
 
 if TYPE_CHECKING:

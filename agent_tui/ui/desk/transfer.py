@@ -9,9 +9,9 @@ from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from agent_tui.domain.agent import Agent
+from agent_tui.ui.common.context import desk_app
 from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean
-from agent_tui.ui.desk.context import desk_app
 from agent_tui.ui.desk.services import DeskBackend
 
 

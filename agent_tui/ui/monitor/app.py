@@ -22,8 +22,8 @@ from agent_tui.phone.events import CallEnded, CallState, MonitorModeChanged
 from agent_tui.ui.common.base_app import AgentTuiApp
 from agent_tui.ui.common.commands import DeskCommands
 from agent_tui.ui.common.messages import PhoneEventMessage
+from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.common.text import clean
-from agent_tui.ui.desk.options import DeskOptions
 from agent_tui.ui.monitor.interventions import Interventions, NoPhone
 from agent_tui.ui.monitor.login import MonitorLoginScreen
 from agent_tui.ui.monitor.options import MonitorOptions

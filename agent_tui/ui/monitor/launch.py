@@ -46,7 +46,8 @@ def run_monitor(settings: Settings, username: str, password: SecretStr | None, *
                 store: CredentialStore | None = None, listen: tuple[str, int] | None = None,
                 sip_directory: Mapping[str, str] | None = None, with_phone: bool = True) -> int:
     """Run the wallboard until the supervisor quits; returns the exit code."""
-    from agent_tui.ui.desk.launch import build_phone, desk_options
+    from agent_tui.phone.desk_phone import build_phone
+    from agent_tui.ui.common.options import desk_options
     from agent_tui.ui.monitor.app import MonitorApp
 
     backend = settings.backend

@@ -25,8 +25,8 @@ from textual.widgets import DataTable, Footer, Input, Static
 from agent_tui.domain.supervision import Recording
 from agent_tui.sync.supervision import RecordingQuery
 from agent_tui.ui.common.bindings import localize_bindings
+from agent_tui.ui.common.context import tr
 from agent_tui.ui.common.text import clean, duration
-from agent_tui.ui.desk.context import tr
 from agent_tui.ui.monitor.dates import BadDate, day_start, export_folder, parse_day, safe_name
 from agent_tui.ui.monitor.options import MonitorOptions
 from agent_tui.ui.monitor.qa import QaScreen

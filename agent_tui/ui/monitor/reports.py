@@ -24,8 +24,8 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from agent_tui.domain.supervision import ReportBy, ReportPeriod, ReportRow
 from agent_tui.ui.common.bindings import localize_bindings
+from agent_tui.ui.common.context import tr
 from agent_tui.ui.common.text import clean, duration
-from agent_tui.ui.desk.context import tr
 from agent_tui.ui.monitor.dates import BadDate, day_range, export_folder, parse_day
 from agent_tui.ui.monitor.options import MonitorOptions
 from agent_tui.ui.monitor.services import SupervisorApi

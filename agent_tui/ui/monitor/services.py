@@ -22,8 +22,8 @@ from agent_tui.domain.supervision import (
     ReportBy,
     ReportPeriod,
 )
+from agent_tui.phone.desk_phone import PhoneListener
 from agent_tui.sync.supervision import RecordingQuery, WallboardSink
-from agent_tui.ui.desk.services import PhoneListener
 
 
 class Authenticator(Protocol):

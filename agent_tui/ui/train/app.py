@@ -8,9 +8,7 @@ Keys: see `agent_tui.ui.train.console`; ctrl+q quits (every simulated caller sta
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -18,35 +16,10 @@ from agent_tui.domain.session import Role, SessionInfo
 from agent_tui.i18n import Translator
 from agent_tui.ui.common.base_app import AgentTuiApp
 from agent_tui.ui.common.messages import LiveEventMessage
+from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.common.text import clean
-from agent_tui.ui.desk.options import DeskOptions
-from agent_tui.ui.desk.services import LiveEvents
-from agent_tui.ui.train.api import TrainingBackend
-from agent_tui.ui.train.caller_process import CallerLauncher
 from agent_tui.ui.train.console import ConsoleScreen
-from agent_tui.ui.train.review_playback import RecordingAccess
-
-
-class Authenticator(Protocol):
-    """Logs the trainer in (`BackendClient.login`)."""
-
-    async def login(self, username: str, password: SecretStr) -> SessionInfo:
-        """Log in and keep the token."""
-
-
-@dataclass
-class ConsoleServices:
-    """Everything the console is given (tests hand in doubles)."""
-
-    auth: Authenticator
-    api: TrainingBackend
-    launcher: CallerLauncher
-    events: LiveEvents | None = None
-    recordings: RecordingAccess | None = None
-    """Training recordings and model calls to play or export (None: review without recordings)."""
-    on_logged_in: list[Callable[[SessionInfo], None]] = field(default_factory=list)
-    """Called on the UI thread after login (launch starts the event stream)."""
-    on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+from agent_tui.ui.train.console_services import ConsoleServices
 
 
 class TrainApp(AgentTuiApp):

@@ -36,13 +36,13 @@ from textual.widgets import DataTable, Footer, Static
 from agent_tui.domain.events import Event, EventKind
 from agent_tui.domain.training import Scenario, ScenarioSummary
 from agent_tui.i18n import Translator
+from agent_tui.training.caller_process import CallerEvent
 from agent_tui.ui.common.bindings import localize_bindings
 from agent_tui.ui.common.text import clean, fit
-from agent_tui.ui.train.caller_process import CallerEvent
 from agent_tui.ui.train.roster import Roster, TraineeRow
 
 if TYPE_CHECKING:
-    from agent_tui.ui.train.app import ConsoleServices
+    from agent_tui.ui.train.console_services import ConsoleServices
 
 log = logging.getLogger(__name__)
 

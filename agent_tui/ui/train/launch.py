@@ -9,8 +9,8 @@ from pydantic import SecretStr
 from agent_tui.config import Settings
 from agent_tui.paths import state_dir
 from agent_tui.sync.client import BackendClient, Timeouts
+from agent_tui.training.caller_process import CallerLauncher, ProcessLauncher
 from agent_tui.ui.train.api import TrainingApi
-from agent_tui.ui.train.caller_process import CallerLauncher, ProcessLauncher
 from agent_tui.ui.train.review_api import ReviewApi
 from agent_tui.ui.train.services import DeskTrainingServices
 
@@ -29,8 +29,10 @@ def desk_training(settings: Settings, client: BackendClient) -> DeskTrainingServ
 def run_console(settings: Settings, username: str, password: SecretStr | None, *,
                 launcher: CallerLauncher | None = None) -> int:
     """Run the trainer's console until the trainer quits; returns the exit code."""
-    from agent_tui.ui.desk.launch import LiveStream, desk_options
-    from agent_tui.ui.train.app import ConsoleServices, TrainApp
+    from agent_tui.sync.desk_link import LiveStream
+    from agent_tui.ui.common.options import desk_options
+    from agent_tui.ui.train.app import TrainApp
+    from agent_tui.ui.train.console_services import ConsoleServices
 
     backend = settings.backend
     client = BackendClient(backend.url, verify=backend.verify_tls, ca_file=backend.ca_file,

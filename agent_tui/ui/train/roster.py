@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent_tui.domain.training import ProgressKind, Trainee
+from agent_tui.training.caller_process import CallerHandle
 from agent_tui.ui.common.text import clean
-from agent_tui.ui.train.caller_process import CallerHandle
 
 
 @dataclass

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent_tui.training.caller_process import CallerLauncher
 from agent_tui.ui.train.api import TrainingBackend
-from agent_tui.ui.train.caller_process import CallerLauncher
 from agent_tui.ui.train.review_api import RecordingUploader, ReviewBackend
 
 

@@ -9,9 +9,9 @@ from pydantic import SecretStr
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input
 
+from agent_tui.ui.common.context import desk_app
 from agent_tui.ui.common.login_form import LoginFormScreen
-from agent_tui.ui.desk.context import desk_app
-from agent_tui.ui.desk.options import DeskOptions
+from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.desk.services import DeskServices
 
 SIP_SECRET = "sip-password"  # noqa: S105 - the name of the secret, not a secret

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from agent_tui.config import Settings
+
 ClockMode = Literal["seconds", "minutes", "off"]
 AcwMode = Literal["optional", "mandatory", "timeboxed"]
 
@@ -43,3 +45,22 @@ class DeskOptions:
     """Where the phone records calls; None when recording is off."""
     recordings_min_free_mb: int = 50
     """Warn at answer when the recordings disk has less free space than this."""
+
+
+def desk_options(settings: Settings, username: str) -> DeskOptions:
+    """The UI's options from the settings."""
+    ui, desk = settings.ui, settings.desk
+    keymap: dict[str, str] = {}
+    for binding_id, keys in ui.keymap.items():
+        # `answer = "f5"` in the config file means every binding of that action.
+        ids = [binding_id] if "." in binding_id else [f"desk.{binding_id}", f"app.{binding_id}",
+                                                      f"form.{binding_id}"]
+        keymap.update({i: str(keys) for i in ids})
+    return DeskOptions(
+        username=username, language=ui.language, theme=ui.theme,
+        single_key_shortcuts=ui.single_key_shortcuts, mouse=ui.mouse, keymap=keymap,
+        clock="minutes" if ui.clock else "off", acw_mode=desk.acw_mode, acw_seconds=desk.acw_seconds,
+        aht_target_s=float(desk.aht_target_s), fcr_target=desk.fcr_target,
+        auto_ready_after_acw=desk.auto_ready_after_acw, slow_lookup_s=desk.slow_lookup_s,
+        recordings_dir=settings.recording.resolve_directory() if settings.recording.enabled else None,
+    )

@@ -9,7 +9,7 @@ from textual.dom import DOMNode
 from textual.worker import Worker
 
 from agent_tui.i18n import Translator
-from agent_tui.ui.desk.options import DeskOptions
+from agent_tui.ui.common.options import DeskOptions
 
 
 @runtime_checkable
