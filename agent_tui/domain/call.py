@@ -36,9 +36,11 @@ class CallRecord(Model):
     offered_at: datetime | None = Field(default=None, description="When the call reached us.")
     answered_at: datetime | None = None
     ended_at: datetime | None = None
-    talk_s: float = Field(default=0, ge=0)
-    hold_s: float = Field(default=0, ge=0)
-    acw_s: float = Field(default=0, ge=0)
+    talk_s: float = Field(default=0, ge=0, description=(
+        "answered → ended minus hold (`domain.figures.talk_seconds`); the backend's figures derive it "
+        "from answered_at, ended_at and hold_s when both times are given."))
+    hold_s: float = Field(default=0, ge=0, description="Time on hold during the call.")
+    acw_s: float = Field(default=0, ge=0, description="After-call work (wrap-up) after the call ended.")
     end_reason: ShortText = ""
     disposition: ShortText | None = None
     first_call_resolved: bool | None = None

@@ -15,7 +15,10 @@ Endpoints (all under the reference backend; roles in brackets):
 - `GET /v1/audit` [supervisor] → `Page[AuditEntry]`.
 - `PUT /v1/recordings/{call_id}` (WAV body), `GET /v1/recordings`, `GET /v1/recordings/{call_id}/audio`.
 - `PUT /v1/qa/{call_id}` [supervisor] body `QaScoreInput` → `QaScore`; `GET /v1/qa`.
-- `GET /v1/reports?period=&by=&from=&to=` → `Report` (or CSV of `ReportRow`).
+- `GET /v1/reports?period=&by=&from=&to=` → `Report` (or CSV of `ReportRow`); `from`/`to` are
+  timestamps or days (`YYYY-MM-DD`, on the backend's report clock; a day `to` is included), and
+  `from=to` is that one day.
+- `GET /v1/agents/{username}/figures` [an agent their own, supervisors anyone's] → `AgentDayFigures`.
 - `GET /v1/callbacks`, `POST /v1/callbacks/{id}/claim`, `POST /v1/callbacks/{id}/done` → `Callback`.
 """
 
@@ -72,11 +75,24 @@ class QueueEventResult(Model):
 
 
 class QueueFigures(QueueStats):
-    """Live figures of one queue over one window (current half hour, or today)."""
+    """Live figures of one queue over one window (current half hour, or today).
+
+    Times follow `domain.figures`: `talk_s` excludes hold, `aht_s` = (talk + hold + ACW) ÷ `handled`,
+    summed over the answered callers whose call record has come in (`handled` of them).
+    """
 
     short_abandoned: int = Field(default=0, ge=0, description="Abandons within the short-abandon limit.")
     answered_in_sl: int = Field(default=0, ge=0)
     longest_answer_s: float | None = Field(default=None, ge=0)
+    handled: int = Field(default=0, ge=0, description="Answered callers whose call record is in.")
+    talk_s: float = Field(default=0.0, ge=0, description="Total talk: answered → ended minus hold.")
+    hold_s: float = Field(default=0.0, ge=0, description="Total time on hold.")
+    acw_s: float = Field(default=0.0, ge=0, description="Total after-call work.")
+    avg_hold_s: float | None = Field(default=None, ge=0, description="hold ÷ handled.")
+    transferred: int = Field(default=0, ge=0)
+    transfer_rate: float | None = Field(default=None, ge=0, le=1, description="transferred ÷ handled.")
+    avg_abandon_s: float | None = Field(
+        default=None, ge=0, description="Average wait of abandoned callers (short ones left out).")
 
 
 class QueuePanel(Model):
@@ -95,19 +111,39 @@ class QueuePanel(Model):
 
 
 class AgentFigures(Model):
-    """One agent's figures over one window; averages are `None` when there is nothing to average."""
+    """One agent's figures over one window; averages are `None` when there is nothing to average.
+
+    Times follow `domain.figures` (talk excludes hold; AHT = talk + hold + ACW per call); the sums and
+    counts are here so a desk can go on adding its own calls to them (`domain.figures.HandlingSums`).
+    """
 
     calls_handled: int = Field(default=0, ge=0)
-    talk_s: float = Field(default=0.0, ge=0)
+    talk_s: float = Field(default=0.0, ge=0, description="Total talk: answered → ended minus hold.")
     hold_s: float = Field(default=0.0, ge=0, description="Total hold time.")
     acw_s: float = Field(default=0.0, ge=0, description="Total after-call work.")
     aht_s: float | None = Field(default=None, ge=0, description="(talk + hold + ACW) ÷ calls.")
     avg_acw_s: float | None = Field(default=None, ge=0)
     avg_hold_s: float | None = Field(default=None, ge=0)
     fcr: float | None = Field(default=None, ge=0, le=1, description="Resolved ÷ flagged calls.")
+    resolved: int = Field(default=0, ge=0, description="Calls flagged resolved at first contact.")
+    judged: int = Field(default=0, ge=0, description="Calls flagged either way (FCR's divisor).")
+    transferred: int = Field(default=0, ge=0)
+    transfer_rate: float | None = Field(default=None, ge=0, le=1, description="transferred ÷ handled.")
     occupancy: float | None = Field(default=None, ge=0, le=1,
-                                    description="(talk + hold) ÷ (talk + hold + ready idle).")
+                                    description="On call ÷ (on call + Ready and idle).")
+    utilisation: float | None = Field(default=None, ge=0, le=1, description="talk ÷ logged-in time.")
     ready_s: float = Field(default=0.0, ge=0)
+    busy_s: float = Field(default=0.0, ge=0, description="Time on a call (talking or holding).")
+    logged_in_s: float = Field(default=0.0, ge=0, description="Time in any state but logged out.")
+
+
+class AgentDayFigures(Model):
+    """Answer to `GET /v1/agents/{username}/figures`: one agent's figures for today so far."""
+
+    username: str
+    at: datetime = Field(description="When they were computed (the backend's clock).")
+    day_start: datetime = Field(description="Start of 'today' on the backend's report clock.")
+    today: AgentFigures
 
 
 class AgentRow(Model):
@@ -394,6 +430,9 @@ class ReportPeriod(StrEnum):
 
     HALF_HOUR = "half_hour"
     DAY = "day"
+    WEEK = "week"
+    """Monday to Sunday."""
+    MONTH = "month"
 
 
 class ReportBy(StrEnum):
@@ -405,7 +444,13 @@ class ReportBy(StrEnum):
 
 
 class ReportRow(Model):
-    """One row of a report: one period × one queue, team or agent."""
+    """One row of a report: one period × one queue, team or agent.
+
+    By queue, offered/answered/abandoned count callers as the wallboard does; by agent or team they
+    count the calls that reached the agents (offered), were answered, and were lost while ringing
+    there. Times follow `domain.figures`: talk excludes hold; AHT = (talk + hold + ACW) ÷ handled.
+    Occupancy and utilisation are agents' figures (empty by queue).
+    """
 
     period_start: datetime
     key: str = Field(description="The queue, team or agent name.")
@@ -417,11 +462,17 @@ class ReportRow(Model):
     answer_rate: float | None = None
     abandon_rate: float | None = None
     asa_s: float | None = None
-    aht_s: float | None = None
-    handled: int = Field(default=0, ge=0, description="Calls handled by agents (by agent/team).")
-    talk_s: float = Field(default=0.0, ge=0)
-    hold_s: float = Field(default=0.0, ge=0)
-    acw_s: float = Field(default=0.0, ge=0)
+    aht_s: float | None = Field(default=None, description="(talk + hold + ACW) ÷ handled.")
+    handled: int = Field(default=0, ge=0, description="Calls whose talk, hold and ACW are summed here.")
+    talk_s: float = Field(default=0.0, ge=0, description="Total talk: answered → ended minus hold.")
+    hold_s: float = Field(default=0.0, ge=0, description="Total time on hold.")
+    acw_s: float = Field(default=0.0, ge=0, description="Total after-call work.")
+    avg_hold_s: float | None = Field(default=None, description="hold ÷ handled.")
+    avg_abandon_s: float | None = Field(default=None, description="Average wait of abandoned callers.")
+    transferred: int = Field(default=0, ge=0)
+    transfer_rate: float | None = Field(default=None, description="transferred ÷ handled.")
+    occupancy: float | None = Field(default=None, description="On call ÷ (on call + Ready idle).")
+    utilisation: float | None = Field(default=None, description="talk ÷ logged-in time.")
     fcr: float | None = None
     qa_avg: float | None = None
 

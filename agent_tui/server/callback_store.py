@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agent_tui.domain.base import utc_now
 from agent_tui.domain.events import EventKind
 from agent_tui.domain.supervision import Callback, CallbackReason, CallbackStatus
 from agent_tui.server import broker
@@ -14,6 +15,8 @@ from agent_tui.server.models import CallbackRow, CustomerPhoneRow, CustomerRow
 from agent_tui.server.phones import phone_key
 
 OPEN_STATES = (CallbackStatus.OPEN.value, CallbackStatus.CLAIMED.value)
+WITHDRAWN = "answered after all"
+"""Note of a callback closed because the caller's answer arrived after their abandon."""
 
 
 def add(
@@ -43,6 +46,23 @@ def add(
     session.flush()
     announce(session, row)
     return row
+
+
+def withdraw(session: Session, call_id: str) -> None:
+    """Close the open callback raised for a call that was answered after all (not one an agent claimed).
+
+    Queue events may arrive out of order: an abandon before the answer raised it, and the answer shows
+    the caller was served. It closes as done with a note, and desks are told, as for any closed one.
+    """
+    row = session.execute(
+        select(CallbackRow).where(CallbackRow.call_id == call_id,
+                                  CallbackRow.status == CallbackStatus.OPEN.value)
+    ).scalar_one_or_none()
+    if row is None:
+        return
+    row.status, row.done_at, row.note = CallbackStatus.DONE.value, utc_now(), WITHDRAWN
+    session.flush()
+    announce(session, row)
 
 
 def model(session: Session, row: CallbackRow) -> Callback:

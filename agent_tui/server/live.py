@@ -13,9 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agent_tui.domain.agent import AgentStateName
-from agent_tui.domain.call import PICKED_UP
+from agent_tui.domain.call import PICKED_UP, Direction
+from agent_tui.domain.figures import is_transferred, talk_seconds
 from agent_tui.domain.session import Role
 from agent_tui.domain.supervision import (
+    AgentDayFigures,
     AgentFigures,
     AgentRow,
     Alert,
@@ -77,7 +79,8 @@ class LiveFigures:
         query = (
             select(QueueCallRow.queue, QueueCallRow.enqueued_at, QueueCallRow.answered_at,
                    QueueCallRow.ended_at, QueueCallRow.outcome, CallRow.talk_s, CallRow.hold_s,
-                   CallRow.acw_s, CallRow.ended_at.label("call_ended"))
+                   CallRow.acw_s, CallRow.answered_at.label("call_answered"),
+                   CallRow.ended_at.label("call_ended"), CallRow.record)
             .outerjoin(CallRow, CallRow.call_id == QueueCallRow.call_id)
             .where(QueueCallRow.enqueued_at >= since, QueueCallRow.training.is_(False))
         )
@@ -87,11 +90,13 @@ class LiveFigures:
             query = query.where(QueueCallRow.queue.in_(list(queues)))
         out: dict[str, list[QueueCallFacts]] = defaultdict(list)
         for row in session.execute(query):
-            handle = (row.talk_s + row.hold_s + row.acw_s
-                      if row.answered_at is not None and row.call_ended is not None else None)
+            known = row.answered_at is not None and row.call_ended is not None
             out[row.queue].append(QueueCallFacts(
                 queue=row.queue, enqueued_at=row.enqueued_at, answered_at=row.answered_at,
-                ended_at=row.ended_at, overflow=row.outcome == "overflow", handle_s=handle,
+                ended_at=row.ended_at, overflow=row.outcome == "overflow",
+                talk_s=_talk(row.call_answered, row.call_ended, row.talk_s, row.hold_s) if known else None,
+                hold_s=(row.hold_s or 0.0) if known else 0.0, acw_s=(row.acw_s or 0.0) if known else 0.0,
+                transferred=known and _transferred(row.record),
             ))
         return out
 
@@ -138,8 +143,8 @@ class LiveFigures:
         until: datetime | None = None,
     ) -> dict[str, list[HandledCall]]:
         """Calls answered since `since` (before `until`), by agent; training and picked-up calls left out."""
-        query = select(CallRow.agent, CallRow.answered_at, CallRow.talk_s, CallRow.hold_s, CallRow.acw_s,
-                       CallRow.record).where(
+        query = select(CallRow.agent, CallRow.answered_at, CallRow.ended_at, CallRow.talk_s, CallRow.hold_s,
+                       CallRow.acw_s, CallRow.record).where(
             CallRow.answered_at >= since, CallRow.agent.is_not(None), CallRow.training.is_(False)
         )
         if until is not None:
@@ -152,9 +157,31 @@ class LiveFigures:
                 continue  # a supervisor picked it up while it rang here: the agent did not handle it
             fcr = row.record.get("first_call_resolved") if isinstance(row.record, dict) else None
             out[row.agent].append(HandledCall(
-                answered_at=row.answered_at, talk_s=row.talk_s, hold_s=row.hold_s, acw_s=row.acw_s,
+                answered_at=row.answered_at,
+                talk_s=_talk(row.answered_at, row.ended_at, row.talk_s, row.hold_s),
+                hold_s=row.hold_s, acw_s=row.acw_s,
                 first_call_resolved=fcr if isinstance(fcr, bool) else None,
+                transferred=_transferred(row.record),
             ))
+        return out
+
+    def missed_calls(
+        self, session: Session, since: datetime, agents: Collection[str] | None = None,
+        until: datetime | None = None,
+    ) -> dict[str, list[datetime]]:
+        """When each inbound call that reached an agent and was never answered there was offered."""
+        offered = func.coalesce(CallRow.offered_at, CallRow.ended_at)
+        query = select(CallRow.agent, offered.label("offered")).where(
+            CallRow.answered_at.is_(None), CallRow.agent.is_not(None), CallRow.training.is_(False),
+            CallRow.direction == Direction.INBOUND.value, offered >= since,
+        )
+        if until is not None:
+            query = query.where(offered < until)
+        if agents is not None:
+            query = query.where(CallRow.agent.in_(list(agents)))
+        out: dict[str, list[datetime]] = defaultdict(list)
+        for row in session.execute(query):
+            out[row.agent].append(row.offered)
         return out
 
     def state_spans(
@@ -207,6 +234,14 @@ class LiveFigures:
                                   figures.agent_figures(mine, stretches, w.half_hour, now),
                                   figures.agent_figures(mine, stretches, w.day, now)))
         return rows
+
+    def agent_today(self, session: Session, username: str, now: datetime) -> AgentDayFigures:
+        """One agent's figures from the start of today to `now` (as the wallboard's `today`)."""
+        day = self.windows(now).day
+        calls = self.handled_calls(session, day, [username]).get(username, [])
+        spans = self.state_spans(session, day, [username]).get(username, [])
+        return AgentDayFigures(username=username, at=now, day_start=day,
+                               today=figures.agent_figures(calls, spans, day, now))
 
     @staticmethod
     def _row(user: UserRow, state: AgentStateRow | None, now: datetime, customers: dict[int, str],
@@ -350,6 +385,26 @@ class LiveFigures:
             queues=self.queue_panels(session, now), agents=self.agent_rows(session, now),
             alerts=self.alerts(session, now),
         )
+
+
+def _talk(answered_at: datetime | None, ended_at: datetime | None, talk_s: float | None,
+          hold_s: float | None) -> float:
+    """Talk of a stored call by the contract's rule (hold excluded), whatever the desk summed.
+
+    Desks before the rule was written sent answer → end (hold included) as talk; the times they sent
+    give the talk of both kinds of desk alike. Without both times the posted talk is all there is.
+    """
+    if answered_at is None or ended_at is None:
+        return max(talk_s or 0.0, 0.0)
+    return talk_seconds(answered_at, ended_at, hold_s or 0.0)
+
+
+def _transferred(record: object) -> bool:
+    if not isinstance(record, dict):
+        return False
+    disposition, reason = record.get("disposition"), record.get("transfer_reason")
+    return is_transferred(disposition if isinstance(disposition, str) else None,
+                          reason if isinstance(reason, str) else None)
 
 
 def _alert(row: AlertRow, now: datetime) -> Alert:

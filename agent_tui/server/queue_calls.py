@@ -1,11 +1,13 @@
 """Queue calls: PBX queue events (and desks' call records) folded into one row per caller.
 
 Events may arrive late, twice or out of order: each is stored under its id (a repeat is a no-op),
-and folding keeps the earliest arrival, the answer time and the end, whatever the order.
+and folding keeps the earliest arrival, the answer time and the end, whatever the order; whether the
+caller is owed a callback is judged on the folded row, so every order of the same events owes the same.
 """
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -46,25 +48,45 @@ def apply_event(session: Session, event: QueueEvent, short_abandon_s: float) -> 
     elif event.kind == QueueEventKind.ANSWERED:
         row.answered_at, row.agent, row.outcome = event.at, event.agent or row.agent, "answered"
         row.ended_at = None
+        # Answered after all: an abandon that arrived first no longer owes the caller a call.
+        callback_store.withdraw(session, row.call_id)
     elif row.answered_at is None:
         row.ended_at = event.at
         row.outcome = "overflow" if event.kind == QueueEventKind.OVERFLOW else "abandoned"
-        _callback(session, row, event, short_abandon_s)
+    if row.answered_at is None and row.ended_at is not None:
+        # Judged after every event, not only the ending one: an enqueue (with the caller's number and
+        # the real arrival) that comes after the abandon decides whether the abandon was short.
+        _callback(session, row, short_abandon_s, _voicemail(session, row, event))
     session.flush()
     return True
 
 
-def _callback(session: Session, row: QueueCallRow, event: QueueEvent, short_abandon_s: float) -> None:
-    if row.training:
-        return
+def _voicemail(session: Session, row: QueueCallRow, event: QueueEvent) -> bool:
+    """Whether the caller's overflow left a voicemail (told by the overflow event, wherever it is)."""
+    if row.outcome != "overflow":
+        return False
     if event.kind == QueueEventKind.OVERFLOW:
-        reason = CallbackReason.VOICEMAIL if event.voicemail else CallbackReason.ALL_BUSY
-    elif (event.at - row.enqueued_at).total_seconds() > short_abandon_s:
+        return event.voicemail
+    stored = session.execute(
+        select(QueueEventRow.data).where(QueueEventRow.call_id == row.call_id,
+                                         QueueEventRow.kind == QueueEventKind.OVERFLOW.value)
+        .order_by(QueueEventRow.at.desc()).limit(1)
+    ).scalar_one_or_none()
+    return isinstance(stored, dict) and stored.get("voicemail") is True
+
+
+def _callback(session: Session, row: QueueCallRow, short_abandon_s: float, voicemail: bool) -> None:
+    if row.training or row.ended_at is None:
+        return
+    if row.outcome == "overflow":
+        reason = CallbackReason.VOICEMAIL if voicemail else CallbackReason.ALL_BUSY
+    elif (row.ended_at - row.enqueued_at).total_seconds() > short_abandon_s:
         reason = CallbackReason.ABANDONED
     else:
         return  # a short abandon: most likely a wrong number
-    callback_store.add(session, row.number, event.at, reason, queue=row.queue, customer_id=row.customer_id,
-                       call_id=row.call_id, voicemail=row.call_id if event.voicemail else None)
+    callback_store.add(session, row.number, row.ended_at, reason, queue=row.queue,
+                       customer_id=row.customer_id, call_id=row.call_id,
+                       voicemail=row.call_id if voicemail else None)
 
 
 def from_call_record(session: Session, body: CallRecord) -> None:

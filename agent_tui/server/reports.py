@@ -1,4 +1,9 @@
-"""Report rows per half hour or day, by queue, team or agent, from the same facts as the wallboard."""
+"""Report rows per half hour, day, week or month, by queue, team or agent, from the wallboard's facts.
+
+A report row of today and the wallboard's `today` window are computed by the same functions from the
+same rows, so they agree: by queue `figures.queue_figures`, by agent `figures.figures_of` over the
+calls answered in the period and the state time inside it (a team adds its agents' sums).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agent_tui.domain.base import utc_now
+from agent_tui.domain.figures import HandlingSums, ratio
 from agent_tui.domain.supervision import ReportBy, ReportPeriod, ReportRow
 from agent_tui.server import figures
 from agent_tui.server.live import LiveFigures
@@ -20,16 +27,17 @@ NO_TEAM = "(none)"
 
 
 def report(session: Session, live: LiveFigures, period: ReportPeriod, by: ReportBy, start: datetime,
-           end: datetime) -> list[ReportRow]:
-    """The rows of one report, ordered by period, then key."""
-    bucket: Callable[[datetime], datetime] = (
-        (lambda t: figures.half_hour_start(t, live.zone)) if period == ReportPeriod.HALF_HOUR
-        else (lambda t: figures.day_start(t, live.zone))
-    )
+           end: datetime, now: datetime | None = None) -> list[ReportRow]:
+    """The rows of one report, ordered by period, then key (`now`: where open state stretches end)."""
+    now = min(end, now or utc_now())
+
+    def bucket(moment: datetime) -> datetime:
+        return figures.period_start(period, moment, live.zone)
+
     if by == ReportBy.QUEUE:
         rows = _by_queue(session, live, bucket, start, end)
     else:
-        rows = _by_agent(session, live, bucket, start, end, teams=by == ReportBy.TEAM)
+        rows = _by_agent(session, live, period, start, end, now, teams=by == ReportBy.TEAM)
     return sorted(rows, key=lambda r: (r.period_start, r.key))
 
 
@@ -46,39 +54,78 @@ def _by_queue(session: Session, live: LiveFigures, bucket: Callable[[datetime], 
         out.append(ReportRow(
             period_start=period, key=queue, offered=f.offered, answered=f.answered, abandoned=f.abandoned,
             short_abandoned=f.short_abandoned, service_level=f.service_level, answer_rate=f.answer_rate,
-            abandon_rate=f.abandon_rate, asa_s=f.asa_s, aht_s=f.aht_s, handled=f.answered,
+            abandon_rate=f.abandon_rate, asa_s=f.asa_s, aht_s=f.aht_s, handled=f.handled, talk_s=f.talk_s,
+            hold_s=f.hold_s, acw_s=f.acw_s, avg_hold_s=f.avg_hold_s, avg_abandon_s=f.avg_abandon_s,
+            transferred=f.transferred, transfer_rate=f.transfer_rate,
         ))
     return out
 
 
-def _by_agent(session: Session, live: LiveFigures, bucket: Callable[[datetime], datetime], start: datetime,
-              end: datetime, teams: bool) -> list[ReportRow]:
+class _Group:
+    """What one agent or team added up over one period."""
+
+    def __init__(self) -> None:
+        self.handling = HandlingSums()
+        self.times = figures.StateTimes()
+        self.missed = 0
+        self.qa: list[int] = []
+
+
+def _by_agent(session: Session, live: LiveFigures, period: ReportPeriod, start: datetime, end: datetime,
+              now: datetime, teams: bool) -> list[ReportRow]:
     team_of: dict[str, str] = {}
     if teams:
         pairs = session.execute(select(UserRow.username, UserRow.team))
         team_of = {str(username): team or NO_TEAM for username, team in pairs}
-    groups: dict[tuple[datetime, str], list[figures.HandledCall]] = defaultdict(list)
+
+    def key_of(agent: str) -> str:
+        return team_of.get(agent, NO_TEAM) if teams else agent
+
+    def bucket(moment: datetime) -> datetime:
+        return figures.period_start(period, moment, live.zone)
+
+    groups: dict[tuple[datetime, str], _Group] = defaultdict(_Group)
     for agent, calls in live.handled_calls(session, start, until=end).items():
-        key = team_of.get(agent, NO_TEAM) if teams else agent
         for call in calls:
-            groups[(bucket(call.answered_at), key)].append(call)
-    qa: dict[tuple[datetime, str], list[int]] = defaultdict(list)
-    for scorer_row in session.execute(
+            group = groups[(bucket(call.answered_at), key_of(agent))]
+            group.handling.add(call.talk_s, call.hold_s, call.acw_s, call.first_call_resolved,
+                               call.transferred)
+    for agent, moments in live.missed_calls(session, start, until=end).items():
+        for moment in moments:
+            groups[(bucket(moment), key_of(agent))].missed += 1
+    for agent, spans in live.state_spans(session, start, until=end).items():
+        for span in spans:
+            # Each period the stretch overlaps gets its part (clipped to the report and to now).
+            first = figures.period_start(period, max(span.started_at, start), live.zone)
+            last = min(span.ended_at or now, now, end)
+            cursor = first
+            while cursor < last:
+                following = figures.period_end(period, cursor, live.zone)
+                times = figures.StateTimes()
+                times.add([span], max(cursor, start), min(following, now, end))
+                if times.logged_in_s > 0:
+                    target = groups[(cursor, key_of(agent))].times
+                    target.busy_s += times.busy_s
+                    target.ready_s += times.ready_s
+                    target.logged_in_s += times.logged_in_s
+                cursor = following
+    for scored in session.execute(
         select(CallRow.agent, CallRow.answered_at, QaScoreRow.total)
         .join(QaScoreRow, QaScoreRow.call_id == CallRow.call_id)
         .where(CallRow.answered_at >= start, CallRow.answered_at < end, CallRow.agent.is_not(None))
     ):
-        who, answered_at, total = str(scorer_row.agent), scorer_row.answered_at, scorer_row.total
-        key = team_of.get(who, NO_TEAM) if teams else who
-        qa[(bucket(answered_at), key)].append(total)
+        groups[(bucket(scored.answered_at), key_of(str(scored.agent)))].qa.append(scored.total)
     out = []
-    for (period, key), calls in groups.items():
-        f = figures.agent_figures(calls, [], period, end)
-        scores = qa.get((period, key), [])
+    for (period_start, key), group in groups.items():
+        f = figures.figures_of(group.handling, group.times)
+        offered = f.calls_handled + group.missed
         out.append(ReportRow(
-            period_start=period, key=key, answered=f.calls_handled, handled=f.calls_handled, talk_s=f.talk_s,
-            hold_s=f.hold_s, acw_s=f.acw_s, aht_s=f.aht_s, fcr=f.fcr,
-            qa_avg=sum(scores) / len(scores) if scores else None,
+            period_start=period_start, key=key, offered=offered, answered=f.calls_handled,
+            abandoned=group.missed, answer_rate=ratio(f.calls_handled, offered),
+            abandon_rate=ratio(group.missed, offered), handled=f.calls_handled, talk_s=f.talk_s,
+            hold_s=f.hold_s, acw_s=f.acw_s, aht_s=f.aht_s, avg_hold_s=f.avg_hold_s,
+            transferred=f.transferred, transfer_rate=f.transfer_rate, occupancy=f.occupancy,
+            utilisation=f.utilisation, fcr=f.fcr, qa_avg=ratio(sum(group.qa), len(group.qa)),
         ))
     return out
 

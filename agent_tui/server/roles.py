@@ -44,6 +44,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role] | None] = {
     ("PATCH", "/v1/tickets/{ticket_id}"): DESK,
     ("GET", "/v1/agents"): EVERYONE,
     ("GET", "/v1/agents/{username}/state"): EVERYONE,
+    ("GET", "/v1/agents/{username}/figures"): DESK,
     ("PUT", "/v1/agents/{username}/state"): DESK,
     ("POST", "/v1/agents/{username}/commands"): SUPERVISORS,
     ("POST", "/v1/calls"): EVERYONE,

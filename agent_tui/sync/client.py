@@ -38,7 +38,7 @@ from agent_tui.domain.customer import (
 from agent_tui.domain.notice import KbArticle, OutageNotice
 from agent_tui.domain.screen import ScreenDefinition, ScreenSummary
 from agent_tui.domain.session import SessionInfo
-from agent_tui.domain.supervision import Callback, CallbackDone
+from agent_tui.domain.supervision import AgentDayFigures, Callback, CallbackDone
 from agent_tui.domain.ticket import Ticket, TicketCreate, TicketPatch, TicketStatus
 from agent_tui.sync.errors import (
     AuthenticationRequired,
@@ -454,6 +454,11 @@ class BackendClient:
         """`PUT /v1/agents/{id}/state`, one attempt; the agent with the new state."""
         data = await self.write_json("PUT", f"/v1/agents/{quote(username, safe='')}/state", _dump(change))
         return _validate(TypeAdapter(Agent), data, "agent state")
+
+    async def get_agent_figures(self, username: str) -> AgentDayFigures:
+        """`GET /v1/agents/{id}/figures`: the agent's figures for today so far (a desk seeds its own)."""
+        data = await self.get_json(f"/v1/agents/{quote(username, safe='')}/figures")
+        return _validate(TypeAdapter(AgentDayFigures), data, "agent figures")
 
     async def post_call(self, record: CallRecord) -> CallRecord:
         """`POST /v1/calls`, one attempt (posting the same call_id again updates the record)."""

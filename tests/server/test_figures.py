@@ -25,7 +25,7 @@ def at(seconds: float) -> datetime:
 
 
 def answered(enq: float, wait: float, handle: float | None = None) -> QueueCallFacts:
-    return QueueCallFacts("q", at(enq), answered_at=at(enq + wait), handle_s=handle)
+    return QueueCallFacts("q", at(enq), answered_at=at(enq + wait), talk_s=handle)
 
 
 def abandoned(enq: float, after: float) -> QueueCallFacts:

@@ -106,7 +106,8 @@ def test_call_records_without_pbx_events_still_count(sup_client: TestClient) -> 
     assert sup_client.post("/v1/calls", json=training, headers=agent).status_code == 200
     snapshot = sup_client.get("/v1/wallboard", headers=login(sup_client, "sup01")).json()
     today = panel(snapshot, "q-desk")["today"]
-    assert (today["offered"], today["answered"], today["aht_s"], today["asa_s"]) == (1, 1, 125.0, 15.0)
+    # AHT: answered → ended (125 s, the 10 s on hold inside it) + 15 s ACW, whatever talk_s the desk sent.
+    assert (today["offered"], today["answered"], today["aht_s"], today["asa_s"]) == (1, 1, 140.0, 15.0)
     row = next(r for r in snapshot["agents"] if r["username"] == "agent05")
     assert row["today"]["calls_handled"] == before + 1  # the demo seed's calls, this one, no training
     assert row["half_hour"]["fcr"] in (1.0, None)  # None only when the call fell in the previous half hour

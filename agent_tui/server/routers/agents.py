@@ -1,4 +1,4 @@
-"""`/v1/agents`: the directory with live states, state changes, and supervisors' commands to agents."""
+"""`/v1/agents`: the directory with live states, own figures, state changes, commands to agents."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from agent_tui.domain.agent import (
 from agent_tui.domain.base import Page, utc_now
 from agent_tui.domain.events import Event, EventKind
 from agent_tui.domain.session import Role
+from agent_tui.domain.supervision import AgentDayFigures
 from agent_tui.server import audit, broker, convert
 from agent_tui.server.auth import CurrentUser, Db
 from agent_tui.server.deps import Board
@@ -73,6 +74,16 @@ def get_state(username: str, _user: CurrentUser, db: Db) -> Agent:
     with db.read() as session:
         row = _user_row(session, username)
         return convert.agent(row, session.get(AgentStateRow, username))
+
+
+@router.get("/{username}/figures")
+def get_figures(username: str, user: CurrentUser, db: Db, board: Board) -> AgentDayFigures:
+    """One agent's figures for today so far (the desk's own figures at login): agents their own only."""
+    if user.role != Role.SUPERVISOR and username != user.username:
+        raise ProblemError(403, "an agent may see only their own figures")
+    with db.read() as session:
+        _user_row(session, username)
+        return board.live.agent_today(session, username, utc_now())
 
 
 @router.put("/{username}/state")
