@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
@@ -23,7 +23,8 @@ from agent_tui.domain.ticket import (
 from agent_tui.server import broker, idempotency
 from agent_tui.server.auth import AuthUser, CurrentUser, Db
 from agent_tui.server.db import Database
-from agent_tui.server.models import CustomerRow, TicketRow, TimelineRow
+from agent_tui.server.models import CustomerPhoneRow, CustomerRow, TicketRow, TimelineRow
+from agent_tui.server.phones import phone_key
 from agent_tui.server.problems import ProblemError
 from agent_tui.server.store import MAX_ROW_ID, PageParams, RowId, load_tickets
 
@@ -100,9 +101,21 @@ def list_tickets(
     created_by: Annotated[str | None, Query(max_length=64)] = None,
     training: Annotated[bool, Query(description="Training tickets instead of real ones (never mixed).")]
     = False,
+    number: Annotated[str | None, Query(
+        min_length=1, max_length=32, description="Exact ticket number, e.g. `GD20261122000123`.")] = None,
+    phone: Annotated[str | None, Query(
+        min_length=1, max_length=40,
+        description="A phone number of the ticket's customer, as typed (`+86 138-0013-8000` matches "
+        "`13800138000`).")] = None,
+    account: Annotated[str | None, Query(
+        min_length=1, max_length=20, description="Exact account number (户号) of the ticket's customer.")]
+    = None,
 ) -> Page[Ticket]:
-    """Tickets, newest first, filtered by the parameters given; training tickets only when asked."""
-    query = select(TicketRow)
+    """Tickets, newest first, filtered by the parameters given; training tickets only when asked.
+
+    Filters combine (all must hold). A value that matches nothing gives an empty page, never every ticket.
+    """
+    query = search_query(number=number, phone=phone, account=account)
     if customer is not None:
         query = query.where(TicketRow.customer_id == customer)
     if status:
@@ -121,6 +134,22 @@ def list_tickets(
         ).scalars().all()
         items = load_tickets(session, rows, utc_now())
     return Page[Ticket](items=items, total=total, limit=paging.limit, offset=paging.offset)
+
+
+def search_query(*, number: str | None, phone: str | None, account: str | None) -> Select[TicketRow]:
+    """Tickets with this number, of a customer with this phone and this account (each when given)."""
+    query = select(TicketRow)
+    if number is not None:
+        query = query.where(TicketRow.number == number.strip().upper())
+    if phone is not None:
+        # A number with no digits is a key that matches nobody (the empty key is stored for nobody).
+        key = phone_key(phone) or "-"
+        query = query.where(TicketRow.customer_id.in_(
+            select(CustomerPhoneRow.customer_id).where(CustomerPhoneRow.phone_key == key)))
+    if account is not None:
+        query = query.where(TicketRow.customer_id.in_(
+            select(CustomerRow.id).where(CustomerRow.account == account.strip())))
+    return query
 
 
 def _get(session: Session, ticket_id: int) -> TicketRow:
