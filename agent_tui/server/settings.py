@@ -12,7 +12,9 @@ from agent_tui import paths
 from agent_tui.domain.sla import SlaLimits
 
 SETTINGS_ENV = "AGENT_TUI_SERVER_SETTINGS"
-"""Environment variable carrying the settings (JSON) from `agent-tui server` to its worker processes."""
+"""Internal: carries the settings (JSON) from `agent-tui server` to its own uvicorn worker processes.
+
+`agent-tui server` never reads it; people set the server up with its config file (`settings_file`)."""
 
 
 def default_db_url() -> str:
