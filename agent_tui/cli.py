@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("mode", nargs="?", choices=["desk", "monitor", "train"], default="desk")
 
     server = sub.add_parser("server", help="the reference backend")
+    server.add_argument("--config", type=Path, default=None, metavar="FILE",
+                        help="server config file (default: $AGENT_TUI_SERVER_CONFIG)")
     server.add_argument("--db", help="database URL (default: SQLite in the state dir)")
     server.add_argument("--host", default="127.0.0.1")
     server.add_argument("--port", type=int, default=8080)

@@ -19,7 +19,8 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(home / "runtime"))
-    for name in ("AGENT_TUI_CONFIG", "AGENT_TUI_PASSWORD", "DBUS_SESSION_BUS_ADDRESS"):
+    for name in ("AGENT_TUI_CONFIG", "AGENT_TUI_SERVER_CONFIG", "AGENT_TUI_PASSWORD",
+                 "DBUS_SESSION_BUS_ADDRESS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     return home

@@ -117,6 +117,9 @@ class SlaDeadline(Model):
     due_at: datetime | None = Field(default=None, description="Known once `start` is reached.")
     met_at: datetime | None = Field(default=None, description="When `end` was reached.")
     breached: bool = False
+    skipped: bool = Field(
+        default=False, description="The order went past `end` without reaching it (received → dispatched "
+        "skips forwarding): the segment was not taken and is never breached.")
 
 
 class Attitude(StrEnum):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
+import sys
 from pathlib import Path
 
+from agent_tui.config import ConfigError
 from agent_tui.paths import bundled_data_dir
 from agent_tui.server.settings import SETTINGS_ENV, ServerSettings, default_db_url
+from agent_tui.server.settings_file import config_path, read_settings_file
 
 log = logging.getLogger(__name__)
 
@@ -21,12 +23,15 @@ def default_screens_dir() -> Path | None:
 
 
 def settings_from_args(args: argparse.Namespace) -> ServerSettings:
-    """Server settings from the command line, over those in `$AGENT_TUI_SERVER_SETTINGS` (JSON) if set.
+    """Server settings: the command line's flags over the config file's keys over the defaults.
 
-    The environment carries the settings the command line has no flag for (limits, intervals).
+    The config file is `--config FILE`, else the file `$AGENT_TUI_SERVER_CONFIG` names, else none;
+    it carries everything the command line has no flag for (limits, thresholds, SLA limits).
+    Raises ConfigError naming FILE:LINE: key for a file that is not valid.
     """
-    base: dict[str, object] = json.loads(os.environ.get(SETTINGS_ENV) or "{}")
-    screens: Path | None = args.screens if args.screens is not None else default_screens_dir()
+    path = config_path(getattr(args, "config", None))
+    base: dict[str, object] = read_settings_file(path) if path is not None else {}
+    screens = args.screens if args.screens is not None else base.get("screens_dir") or default_screens_dir()
     base.update(db_url=args.db or base.get("db_url") or default_db_url(), screens_dir=screens,
                 prepare_db=True)
     if args.seed is not None:
@@ -47,7 +52,11 @@ def run(args: argparse.Namespace) -> int:
     if args.workers < 1:
         log.error("--workers must be at least 1")
         return 2
-    settings = settings_from_args(args)
+    try:
+        settings = settings_from_args(args)
+    except ConfigError as error:
+        print(f"agent-tui server: the config is not valid:\n{error}", file=sys.stderr)
+        return 2
     db = Database(settings.db_url.get_secret_value())
     if args.workers > 1 and db.is_sqlite:
         log.warning("several workers on SQLite: events reach other workers' streams by polling only")

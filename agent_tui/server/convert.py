@@ -67,8 +67,8 @@ def status_changes(timeline: list[TimelineEntry]) -> list[TimelineEntry]:
     return out
 
 
-def ticket(row: TicketRow, timeline: list[TimelineRow], now: datetime) -> Ticket:
-    """A ticket row and its timeline as a `Ticket`, SLA deadlines judged as of `now`."""
+def ticket(row: TicketRow, timeline: list[TimelineRow], now: datetime, limits: sla.SlaLimits) -> Ticket:
+    """A ticket row and its timeline as a `Ticket`, SLA deadlines judged against `limits` as of `now`."""
     entries = [
         TimelineEntry(status=TicketStatus(t.status), at=t.at, by=t.by, note=t.note)
         for t in sorted(timeline, key=lambda t: t.id)
@@ -80,7 +80,7 @@ def ticket(row: TicketRow, timeline: list[TimelineRow], now: datetime) -> Ticket
         description=row.description, fields=dict(row.fields), priority=row.priority, training=row.training,
         created_by=row.created_by, assignee=row.assignee, created_at=row.created_at,
         updated_at=row.updated_at, timeline=entries,
-        deadlines=sla.deadlines(kind, status_changes(entries), now),
+        deadlines=sla.deadlines(kind, status_changes(entries), now, limits, row.fields),
         return_visit=ReturnVisit.model_validate(row.return_visit) if row.return_visit else None,
     )
 

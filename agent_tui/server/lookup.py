@@ -40,6 +40,7 @@ from starlette.requests import Request
 
 from agent_tui.domain.customer import ContactRecord, Customer, LookupResult
 from agent_tui.domain.notice import OutageNotice
+from agent_tui.domain.sla import SlaLimits
 from agent_tui.domain.ticket import TicketStatus
 from agent_tui.server import convert
 from agent_tui.server.db import Database
@@ -265,8 +266,9 @@ class Lookup:
     waits for its round trip (measured: ~2x the lookups/s of running it on the loop, same CPU each).
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, limits: SlaLimits) -> None:
         self.db = db
+        self.limits = limits
         dialect = db.engine.dialect
         self._by_phone = _Statements(dialect, "phone")
         self._by_account = _Statements(dialect, "account")
@@ -295,11 +297,11 @@ class Lookup:
 
     def by_phone(self, key: str, now: datetime) -> LookupResult:
         """Customers having the normalised phone number `key` (see `phones.phone_key`)."""
-        return _assemble(self._run(self._by_phone, key, now), now)
+        return _assemble(self._run(self._by_phone, key, now), now, self.limits)
 
     def by_account(self, account: str, now: datetime) -> LookupResult:
         """The customer with this account number, if any."""
-        return _assemble(self._run(self._by_account, account, now), now)
+        return _assemble(self._run(self._by_account, account, now), now, self.limits)
 
     def close(self) -> None:
         """Stop the lookup's threads and close its own connections (disposing the engine does it too)."""
@@ -365,7 +367,7 @@ def _run_sqlite(conn: Any, st: _Statements, key: str, now: Any) -> _Rows:
         conn.execute("ROLLBACK")
 
 
-def _assemble(rows: _Rows, now: datetime) -> LookupResult:
+def _assemble(rows: _Rows, now: datetime, limits: SlaLimits) -> LookupResult:
     """The contract's answer; validation is pydantic's, as for every other route."""
     history: dict[int, Rows] = defaultdict(list)
     for contact in rows.history:
@@ -374,7 +376,7 @@ def _assemble(rows: _Rows, now: datetime) -> LookupResult:
     for entry in rows.timelines:
         timelines[entry["ticket_id"]].append(TimelineRow(**entry))
     # Tickets go through the same conversion as everywhere else (timeline order, SLA deadlines).
-    tickets = [convert.ticket(TicketRow(**t), timelines[t["id"]], now) for t in rows.tickets]
+    tickets = [convert.ticket(TicketRow(**t), timelines[t["id"]], now, limits) for t in rows.tickets]
     matches = []
     for customer in rows.customers:
         contacts = history[customer["id"]]
@@ -393,6 +395,6 @@ def lookup_service(request: Request) -> Lookup:
     state = request.app.state
     service: Lookup | None = getattr(state, "customer_lookup", None)
     if service is None or service.db is not state.db:
-        service = Lookup(state.db)
+        service = Lookup(state.db, state.settings.sla)
         state.customer_lookup = service
     return service

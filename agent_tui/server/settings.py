@@ -9,9 +9,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from agent_tui import paths
+from agent_tui.domain.sla import SlaLimits
 
 SETTINGS_ENV = "AGENT_TUI_SERVER_SETTINGS"
-"""Environment variable carrying the settings (JSON) from `agent-tui server` to its worker processes."""
+"""Internal: carries the settings (JSON) from `agent-tui server` to its own uvicorn worker processes.
+
+`agent-tui server` never reads it; people set the server up with its config file (`settings_file`)."""
 
 
 def default_db_url() -> str:
@@ -75,6 +78,9 @@ class ServerSettings(BaseModel):
     )
     wallboard_refresh_s: float = Field(
         default=5.0, gt=0, description="Every queue is recomputed and alerts checked at least this often."
+    )
+    sla: SlaLimits = Field(
+        default_factory=SlaLimits, description="Time limits of the work-order segments (the `[sla]` table)."
     )
     recordings_dir: Path | None = Field(default=None, description="Recordings folder (default: state dir).")
     max_recording_bytes: int = Field(default=64 * 1024 * 1024, gt=0, description="Larger uploads get 413.")

@@ -12,6 +12,7 @@ from fastapi import Depends, Path, Query
 from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
+from agent_tui.domain.sla import SlaLimits
 from agent_tui.domain.ticket import Ticket
 from agent_tui.server import convert
 from agent_tui.server.models import CustomerPhoneRow, TicketRow, TimelineRow
@@ -53,14 +54,16 @@ _TIMELINES = (
 )
 
 
-def load_tickets(session: Session, rows: Sequence[TicketRow], now: datetime) -> list[Ticket]:
-    """Tickets with their timelines, in the order of `rows` (one query for every timeline)."""
+def load_tickets(
+    session: Session, rows: Sequence[TicketRow], now: datetime, limits: SlaLimits
+) -> list[Ticket]:
+    """Tickets with their timelines and deadlines, in the order of `rows` (one query for every timeline)."""
     if not rows:
         return []
     timelines: dict[int, list[TimelineRow]] = defaultdict(list)
     for entry in session.execute(_TIMELINES, {"ids": [r.id for r in rows]}).scalars():
         timelines[entry.ticket_id].append(entry)
-    return [convert.ticket(row, timelines[row.id], now) for row in rows]
+    return [convert.ticket(row, timelines[row.id], now, limits) for row in rows]
 
 
 def set_phones(session: Session, customer_id: int, phones: Sequence[str]) -> None:

@@ -21,9 +21,35 @@ from tests.support.sip_peers import free_port
 from tests.support.waiting import wait_for
 
 
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str | Path):
+        return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a TOML basic string
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"no TOML for {value!r}")
+
+
+def toml_text(settings: dict[str, Any]) -> str:
+    """A server config file setting `settings` (scalars and arrays at the top, tables after)."""
+    lines = [f"{key} = {_toml_value(value)}" for key, value in settings.items()
+             if not isinstance(value, dict)]
+    for key, table in settings.items():
+        if isinstance(table, dict):
+            lines.append(f"[{key}]")
+            lines.extend(f"{json.dumps(str(k))} = {_toml_value(v)}" for k, v in table.items())
+    return "\n".join(lines) + "\n"
+
+
 @dataclass
 class ServerProcess:
-    """`python -m agent_tui.cli server` on a free loopback port; stopped by pid."""
+    """`python -m agent_tui.cli server` on a free loopback port; stopped by pid.
+
+    `settings` go to a config file in `workdir`, given with `--config` as an operator would.
+    """
 
     db_url: str
     workdir: Path
@@ -39,8 +65,11 @@ class ServerProcess:
     def start(self, timeout: float = 60.0) -> None:
         self.port = self.port or free_port()
         env = dict(os.environ)
+        config: list[str] = []
         if self.settings:
-            env["AGENT_TUI_SERVER_SETTINGS"] = json.dumps({"db_url": self.db_url, **self.settings})
+            path = self.workdir / f"server-{self.port}.toml"
+            path.write_text(toml_text(self.settings), encoding="utf-8")
+            config = ["--config", str(path)]
         log = (self.workdir / f"server-{self.port}.log").open("ab")
         self.proc = subprocess.Popen(
             [
@@ -56,6 +85,7 @@ class ServerProcess:
                 "demo",
                 "--workers",
                 str(self.workers),
+                *config,
             ],
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from agent_tui.domain.base import utc_now
 from agent_tui.domain.customer import LookupMatch, LookupResult
+from agent_tui.domain.sla import SlaLimits
 from agent_tui.domain.ticket import TicketStatus
 from agent_tui.server import convert
 from agent_tui.server.db import Database
@@ -77,7 +78,7 @@ def _matches(session: Session, customers: Sequence[CustomerRow], now: datetime) 
         return []
     ids = [c.id for c in customers]
     tickets = session.execute(_OPEN_TICKETS, {"ids": ids}).scalars().all()
-    loaded = load_tickets(session, tickets, now)
+    loaded = load_tickets(session, tickets, now, SlaLimits())
     areas = sorted({c.area for c in customers if c.area})
     notices = session.execute(_NOTICES, {"areas": areas, "now": now}).scalars().all() if areas else []
     matches = []
@@ -170,7 +171,7 @@ def test_lookup_equals_the_orm_reference_for_every_phone_and_account(
     seeded: tuple[TestClient, Database],
 ) -> None:
     _client, db = seeded
-    lookup = Lookup(db)
+    lookup = Lookup(db, SlaLimits())
     phones, accounts = phones_and_accounts(db)
     now = utc_now()
     answers = []
@@ -233,7 +234,7 @@ def test_postgresql_lookup_survives_its_connection_being_killed(pg_url: str) -> 
             ).scalar_one())
 
     try:
-        lookup = Lookup(db)
+        lookup = Lookup(db, SlaLimits())
         key = phone_key(phones_and_accounts(db)[0][0])
         now = utc_now()
         expected = reference_answer(db, now, key=key)

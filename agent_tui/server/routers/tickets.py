@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
-from sqlalchemy import func, select
+from fastapi import APIRouter, Depends, Header, Query, Request
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from agent_tui.domain.base import Page, utc_now
 from agent_tui.domain.events import EventKind
+from agent_tui.domain.sla import SlaLimits
 from agent_tui.domain.ticket import (
     Ticket,
     TicketCreate,
@@ -23,11 +24,21 @@ from agent_tui.domain.ticket import (
 from agent_tui.server import broker, idempotency
 from agent_tui.server.auth import AuthUser, CurrentUser, Db
 from agent_tui.server.db import Database
-from agent_tui.server.models import CustomerRow, TicketRow, TimelineRow
+from agent_tui.server.models import CustomerPhoneRow, CustomerRow, TicketRow, TimelineRow
+from agent_tui.server.phones import phone_key
 from agent_tui.server.problems import ProblemError
+from agent_tui.server.settings import ServerSettings
 from agent_tui.server.store import MAX_ROW_ID, PageParams, RowId, load_tickets
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
+
+async def _sla_limits(request: Request) -> SlaLimits:
+    settings: ServerSettings = request.app.state.settings
+    return settings.sla
+
+
+Limits = Annotated[SlaLimits, Depends(_sla_limits)]
+"""The SLA limits of the server's settings, which every ticket's deadlines are judged against."""
 
 IdemKey = Annotated[
     str | None,
@@ -45,7 +56,7 @@ def _event(session: Session, ticket: Ticket) -> None:
 
 @router.post("", status_code=201, response_model=Ticket, responses={409: {"description": "Key reused"}})
 def create_ticket(
-    body: TicketCreate, request: Request, user: CurrentUser, db: Db, key: IdemKey = None
+    body: TicketCreate, request: Request, user: CurrentUser, db: Db, limits: Limits, key: IdemKey = None
 ) -> Response:
     """Open a work order."""
     idempotency.check_key(key)
@@ -54,7 +65,7 @@ def create_ticket(
     if replayed is not None:
         return replayed
     try:
-        return _create(db, body, user, key, print_)
+        return _create(db, body, user, key, print_, limits)
     except IntegrityError:
         # Another request with the same key won the race: answer what it answered.
         replayed = idempotency.replay_from(db, key, user.username, print_)
@@ -63,7 +74,9 @@ def create_ticket(
         return replayed
 
 
-def _create(db: Database, body: TicketCreate, user: AuthUser, key: str | None, print_: str) -> Response:
+def _create(
+    db: Database, body: TicketCreate, user: AuthUser, key: str | None, print_: str, limits: SlaLimits
+) -> Response:
     now = utc_now()
     with db.write() as session:
         if body.customer_id is not None and session.get(CustomerRow, body.customer_id) is None:
@@ -79,7 +92,7 @@ def _create(db: Database, body: TicketCreate, user: AuthUser, key: str | None, p
                             note="")
         session.add(entry)
         session.flush()
-        ticket = load_tickets(session, [row], now)[0]
+        ticket = load_tickets(session, [row], now, limits)[0]
         text = ticket.model_dump_json()
         if key is not None:
             idempotency.remember(session, key, user.username, print_, row.id, 201, text)
@@ -93,6 +106,7 @@ def list_tickets(
     _user: CurrentUser,
     db: Db,
     paging: PageParams,
+    limits: Limits,
     customer: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID, description="Customer id.")] = None,
     status: Annotated[list[TicketStatus] | None, Query(description="One or more statuses.")] = None,
     ticket_type: Annotated[TicketType | None, Query(alias="type")] = None,
@@ -100,9 +114,21 @@ def list_tickets(
     created_by: Annotated[str | None, Query(max_length=64)] = None,
     training: Annotated[bool, Query(description="Training tickets instead of real ones (never mixed).")]
     = False,
+    number: Annotated[str | None, Query(
+        min_length=1, max_length=32, description="Exact ticket number, e.g. `GD20261122000123`.")] = None,
+    phone: Annotated[str | None, Query(
+        min_length=1, max_length=40,
+        description="A phone number of the ticket's customer, as typed (`+86 138-0013-8000` matches "
+        "`13800138000`).")] = None,
+    account: Annotated[str | None, Query(
+        min_length=1, max_length=20, description="Exact account number (户号) of the ticket's customer.")]
+    = None,
 ) -> Page[Ticket]:
-    """Tickets, newest first, filtered by the parameters given; training tickets only when asked."""
-    query = select(TicketRow)
+    """Tickets, newest first, filtered by the parameters given; training tickets only when asked.
+
+    Filters combine (all must hold). A value that matches nothing gives an empty page, never every ticket.
+    """
+    query = search_query(number=number, phone=phone, account=account)
     if customer is not None:
         query = query.where(TicketRow.customer_id == customer)
     if status:
@@ -119,8 +145,24 @@ def list_tickets(
         rows = session.execute(
             query.order_by(TicketRow.id.desc()).limit(paging.limit).offset(paging.offset)
         ).scalars().all()
-        items = load_tickets(session, rows, utc_now())
+        items = load_tickets(session, rows, utc_now(), limits)
     return Page[Ticket](items=items, total=total, limit=paging.limit, offset=paging.offset)
+
+
+def search_query(*, number: str | None, phone: str | None, account: str | None) -> Select[TicketRow]:
+    """Tickets with this number, of a customer with this phone and this account (each when given)."""
+    query = select(TicketRow)
+    if number is not None:
+        query = query.where(TicketRow.number == number.strip().upper())
+    if phone is not None:
+        # A number with no digits is a key that matches nobody (the empty key is stored for nobody).
+        key = phone_key(phone) or "-"
+        query = query.where(TicketRow.customer_id.in_(
+            select(CustomerPhoneRow.customer_id).where(CustomerPhoneRow.phone_key == key)))
+    if account is not None:
+        query = query.where(TicketRow.customer_id.in_(
+            select(CustomerRow.id).where(CustomerRow.account == account.strip())))
+    return query
 
 
 def _get(session: Session, ticket_id: int) -> TicketRow:
@@ -131,15 +173,16 @@ def _get(session: Session, ticket_id: int) -> TicketRow:
 
 
 @router.get("/{ticket_id}")
-def get_ticket(ticket_id: RowId, _user: CurrentUser, db: Db) -> Ticket:
+def get_ticket(ticket_id: RowId, _user: CurrentUser, db: Db, limits: Limits) -> Ticket:
     """One ticket with its timeline and SLA deadlines as of now."""
     with db.read() as session:
-        return load_tickets(session, [_get(session, ticket_id)], utc_now())[0]
+        return load_tickets(session, [_get(session, ticket_id)], utc_now(), limits)[0]
 
 
 @router.patch("/{ticket_id}", response_model=Ticket, responses={409: {"description": "Not allowed now"}})
 def patch_ticket(
-    ticket_id: RowId, body: TicketPatch, request: Request, user: CurrentUser, db: Db, key: IdemKey = None
+    ticket_id: RowId, body: TicketPatch, request: Request, user: CurrentUser, db: Db, limits: Limits,
+    key: IdemKey = None,
 ) -> Response:
     """Move the status (checked against the type's life cycle), assign, add a note or the return visit."""
     idempotency.check_key(key)
@@ -177,7 +220,7 @@ def patch_ticket(
                 row.return_visit = visit.model_dump(mode="json")
             row.updated_at = now
             session.flush()
-            ticket = load_tickets(session, [row], now)[0]
+            ticket = load_tickets(session, [row], now, limits)[0]
             text = ticket.model_dump_json()
             if key is not None:
                 idempotency.remember(session, key, user.username, print_, row.id, 200, text)
