@@ -100,19 +100,13 @@ def version_of(db: Database, screen_id: str, version: int | None) -> ScreenDefin
 def filed_version(session: Session, screen_id: str | None, version: int | None) -> int | None:
     """The screen version a new ticket records: the one the desk filed with, else the newest one.
 
-    Raises LookupError when the desk names a version of a known screen that was never loaded.
-    A screen the server does not know (a desk's local fallback file) keeps what the desk said.
+    The desk's version is kept even when this server never loaded it (a desk that filed offline from
+    its own copy of the screens): refusing the order would lose it, and the number is still the truth.
     """
-    if screen_id is None:
+    if version is not None or screen_id is None:
         return version
     current = session.get(ScreenRow, screen_id)
-    if current is None:
-        return version
-    if version is None:
-        return current.version
-    if session.get(ScreenVersionRow, (screen_id, version)) is None:
-        raise LookupError(f"screen {screen_id!r} has no version {version}")
-    return version
+    return current.version if current is not None else None
 
 
 def _summary(screen: ScreenDefinition) -> ScreenSummary:

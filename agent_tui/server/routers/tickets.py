@@ -81,10 +81,7 @@ def _create(
     with db.write() as session:
         if body.customer_id is not None and session.get(CustomerRow, body.customer_id) is None:
             raise ProblemError(422, f"no customer {body.customer_id}", field="body.customer_id")
-        try:
-            version = screens.filed_version(session, body.screen_id, body.screen_version)
-        except LookupError as exc:
-            raise ProblemError(422, str(exc), field="body.screen_version") from exc
+        version = screens.filed_version(session, body.screen_id, body.screen_version)
         row = TicketRow(
             **body.model_dump(exclude={"screen_version"}), screen_version=version, number="",
             status=TicketStatus.CREATED.value, created_by=user.username,
