@@ -172,3 +172,18 @@ class ScreenDefinition(ScreenSummary):
                 if target not in known:
                     raise ValueError(f"step {step.id!r} goes to unknown step {target!r}")
         return self
+
+
+class ScreensReloaded(Model):
+    """Answer of `POST /v1/screens/reload`: what the screens folder brought."""
+
+    added: list[ScreenSummary] = Field(
+        default_factory=list, description="Screen versions stored for the first time."
+    )
+    current: list[ScreenSummary] = Field(
+        default_factory=list, description="The version of every screen that desks get from now on."
+    )
+    problems: list[str] = Field(
+        default_factory=list,
+        description="Files not loaded, and edits refused because their version was not raised.",
+    )

@@ -93,9 +93,10 @@ def deadlines(
     """The SLA deadlines of a ticket given its timeline, each marked met, skipped or breached as of `now`.
 
     The latest time a status was reached counts, so a recalled and reissued order is timed from its
-    reissue. A segment the order did not take (received → dispatched skips forwarding: CD) is skipped,
-    never breached: the order went past its end without reaching it. A closed or cancelled order stops
-    the clocks of the segments it left open: they are breached only if due before it ended.
+    reissue. A segment the order did not take is skipped, never breached: it went past the segment's
+    end without reaching it (received → dispatched skips forwarding: CD), or it was recalled. A closed
+    or cancelled order stops the clocks of the segments it left open: they are breached only if due
+    before it ended.
     """
     reached: dict[TicketStatus, datetime] = {}
     for entry in timeline:
@@ -110,7 +111,12 @@ def deadlines(
         met = reached.get(end)
         if met is not None and started is not None and met < started:
             met = None
-        skipped = started is not None and met is None and _went_past(flow, end, reached, started)
+        # A recalled order goes back to be issued again: the segments it was in when recalled were not
+        # taken (those timed from its creation, like the 45-minute promise, keep running).
+        recalled = reached.get(S.RECALLED)
+        went_back = recalled is not None and started is not None and recalled >= started and start != flow[0]
+        skipped = started is not None and met is None and (
+            went_back or _went_past(flow, end, reached, started))
         breached = due is not None and not skipped and ((met or clock) > due)
         result.append(
             SlaDeadline(segment=name, start=start, end=end, limit_minutes=minutes,

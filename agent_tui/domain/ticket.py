@@ -149,6 +149,9 @@ class TicketCreate(Model):
     customer_id: int | None = None
     call_id: str | None = Field(default=None, max_length=128)
     screen_id: str | None = Field(default=None, max_length=64)
+    screen_version: int | None = Field(
+        default=None, ge=1, description="Version of the screen the order was filed with (default: newest)."
+    )
     subject: ShortText = ""
     description: LongText = ""
     fields: dict[str, JsonScalar] = Field(default_factory=dict, description="Answers by field id.")

@@ -422,6 +422,7 @@ class FormRun:
             customer_id=customer_id if customer_id is not None else self.customer_id,
             call_id=call_id if call_id is not None else self.call_id,
             screen_id=self.screen.id,
+            screen_version=self.screen.version,
             subject=self.subject(translate),
             description=_clip(self.readback_text(translate), DESCRIPTION_MAX),
             fields={field_def.id: value for field_def, value in self.route_answers()},

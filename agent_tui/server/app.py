@@ -41,16 +41,16 @@ log = logging.getLogger(__name__)
 
 
 def prepare(db: Database, settings: ServerSettings) -> None:
-    """Migrate the schema, seed an empty database when asked, load the call screens once."""
+    """Migrate the schema, seed an empty database when asked, load new versions of the call screens."""
     migrate.upgrade(db)
     if settings.seed == "demo":
         from agent_tui.server.seed.demo import seed_demo
 
         if seed_demo(db):
             log.info("demo data loaded")
-    loaded = screens.load_once(db, settings.screens_dir)
-    if loaded:
-        log.info("%d call screens loaded from %s", loaded, settings.screens_dir)
+    report = screens.load_folder(db, settings.screens_dir)
+    for screen in report.added:
+        log.info("call screen %s version %d loaded from %s", screen.id, screen.version, settings.screens_dir)
 
 
 def create_app(settings: ServerSettings) -> FastAPI:

@@ -76,8 +76,9 @@ def ticket(row: TicketRow, timeline: list[TimelineRow], now: datetime, limits: s
     kind = TicketType(row.ticket_type)
     return Ticket(
         id=row.id, number=row.number, ticket_type=kind, status=TicketStatus(row.status),
-        customer_id=row.customer_id, call_id=row.call_id, screen_id=row.screen_id, subject=row.subject,
-        description=row.description, fields=dict(row.fields), priority=row.priority, training=row.training,
+        customer_id=row.customer_id, call_id=row.call_id, screen_id=row.screen_id,
+        screen_version=row.screen_version, subject=row.subject, description=row.description,
+        fields=dict(row.fields), priority=row.priority, training=row.training,
         created_by=row.created_by, assignee=row.assignee, created_at=row.created_at,
         updated_at=row.updated_at, timeline=entries,
         deadlines=sla.deadlines(kind, status_changes(entries), now, limits, row.fields),

@@ -137,6 +137,7 @@ class TicketRow(Base):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
     call_id: Mapped[str | None] = mapped_column(String(128))
     screen_id: Mapped[str | None] = mapped_column(String(64))
+    screen_version: Mapped[int | None] = mapped_column(Integer)
     subject: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     fields: Mapped[dict[str, Any]]
@@ -254,13 +255,24 @@ class KbArticleRow(Base):
 
 
 class ScreenRow(Base):
-    """A call screen definition loaded from the screens folder."""
+    """The newest version of a call screen: the one desks get when they open a form."""
 
     __tablename__ = "screens"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     ticket_type: Mapped[str | None] = mapped_column(String(20))
     definition: Mapped[dict[str, Any]]
+
+
+class ScreenVersionRow(Base):
+    """Every version of a call screen ever loaded, kept for the tickets filed with it."""
+
+    __tablename__ = "screen_versions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    ticket_type: Mapped[str | None] = mapped_column(String(20))
+    definition: Mapped[dict[str, Any]]
+    loaded_at: Mapped[datetime]
 
 
 class TrainingAttemptRow(Base):

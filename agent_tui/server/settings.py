@@ -29,7 +29,7 @@ class ServerSettings(BaseModel):
 
     db_url: SecretStr = Field(description="SQLAlchemy URL; may carry a password, so it is secret.")
     screens_dir: Path | None = Field(
-        default=None, description="Folder of call screens loaded on first start."
+        default=None, description="Folder of call screens: new versions load at start and on reload."
     )
     scenarios_dir: Path | None = Field(
         default=None, description="Folder of training scenarios to serve (default: the shipped ones)."

@@ -35,6 +35,23 @@ def test_a_skipped_forwarding_is_not_a_breach_however_late_it_is_now() -> None:
     assert not marks["EF"].skipped
 
 
+def test_a_recalled_order_did_not_take_the_segment_it_was_in() -> None:
+    timeline = _timeline((S.CREATED, 0), (S.ISSUED, 1), (S.RECEIVED, 3), (S.RECALLED, 4))
+    marks = _by_name(deadlines(TicketType.REPAIR, timeline, T0 + timedelta(minutes=40), SlaLimits()))
+    assert marks["CD"].skipped
+    assert not marks["CD"].breached
+    # The promise to the customer runs from the call, recall or not.
+    assert not marks["on_site"].skipped
+    late = _by_name(deadlines(TicketType.REPAIR, timeline, T0 + timedelta(minutes=50), SlaLimits()))
+    assert late["on_site"].breached
+    # Issued and received again: CD is timed from the new receipt.
+    again = [*timeline, *_timeline((S.ISSUED, 10), (S.RECEIVED, 12))]
+    marks = _by_name(deadlines(TicketType.REPAIR, again, T0 + timedelta(minutes=20), SlaLimits()))
+    assert marks["CD"].due_at == T0 + timedelta(minutes=14)
+    assert marks["CD"].breached
+    assert not marks["CD"].skipped
+
+
 def test_waiting_on_a_segment_breaches_it() -> None:
     timeline = _timeline((S.CREATED, 0), (S.ISSUED, 1), (S.RECEIVED, 3))
     marks = _by_name(deadlines(TicketType.REPAIR, timeline, T0 + timedelta(minutes=6), SlaLimits()))

@@ -13,11 +13,13 @@ from agent_tui import __version__
 from agent_tui.domain.agent import DEFAULT_NOT_READY_REASONS
 from agent_tui.domain.base import Page, utc_now
 from agent_tui.domain.notice import KbArticle, OutageNotice
-from agent_tui.domain.screen import ScreenDefinition, ScreenSummary
-from agent_tui.server import convert
+from agent_tui.domain.screen import ScreenDefinition, ScreensReloaded, ScreenSummary
+from agent_tui.server import convert, screens
 from agent_tui.server.auth import CurrentUser, Db
+from agent_tui.server.deps import Settings
 from agent_tui.server.models import KbArticleRow, NoticeRow, ScreenRow
 from agent_tui.server.problems import ProblemError
+from agent_tui.server.roles import ROUTE_ROLES, SUPERVISORS
 from agent_tui.server.store import PageParams
 
 router = APIRouter(prefix="/v1", tags=["reference"])
@@ -51,13 +53,35 @@ def list_screens(_user: CurrentUser, db: Db, paging: PageParams) -> Page[ScreenS
 
 
 @router.get("/screens/{screen_id}")
-def get_screen(screen_id: str, _user: CurrentUser, db: Db) -> ScreenDefinition:
-    """One call screen with its steps."""
-    with db.read() as session:
-        row = session.get(ScreenRow, screen_id)
-        if row is None:
-            raise ProblemError(404, f"no screen {screen_id}")
-        return ScreenDefinition.model_validate(row.definition)
+def get_screen(
+    screen_id: str,
+    _user: CurrentUser,
+    db: Db,
+    version: Annotated[int | None, Query(
+        ge=1, le=1_000_000, description="A version kept for the tickets filed with it (default: the newest).",
+    )] = None,
+) -> ScreenDefinition:
+    """One call screen with its steps: the newest version, or the one asked for."""
+    screen = screens.version_of(db, screen_id, version)
+    if screen is None:
+        raise ProblemError(404, f"no screen {screen_id}" + (f" version {version}" if version else ""))
+    return screen
+
+
+RELOAD = ("POST", "/v1/screens/reload")
+# The role table is roles.py's. While roles.py is being reworked elsewhere (issue 12) this route's
+# entry is added from here; `setdefault` keeps the table's own entry once it has one.
+ROUTE_ROLES.setdefault(RELOAD, SUPERVISORS)
+
+
+@router.post("/screens/reload", responses={403: {"description": "Supervisors only"}})
+def reload_screens(_user: CurrentUser, db: Db, settings: Settings) -> ScreensReloaded:
+    """Read the screens folder again: new versions are stored, and desks get the newest from now on.
+
+    Versions already stored are kept for the tickets filed with them; a file edited without raising its
+    `version` is listed in `problems` and not loaded.
+    """
+    return screens.load_folder(db, settings.screens_dir)
 
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")

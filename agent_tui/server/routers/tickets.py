@@ -21,7 +21,7 @@ from agent_tui.domain.ticket import (
     TicketType,
     allowed_transitions,
 )
-from agent_tui.server import broker, idempotency
+from agent_tui.server import broker, idempotency, screens
 from agent_tui.server.auth import AuthUser, CurrentUser, Db
 from agent_tui.server.db import Database
 from agent_tui.server.models import CustomerPhoneRow, CustomerRow, TicketRow, TimelineRow
@@ -81,8 +81,10 @@ def _create(
     with db.write() as session:
         if body.customer_id is not None and session.get(CustomerRow, body.customer_id) is None:
             raise ProblemError(422, f"no customer {body.customer_id}", field="body.customer_id")
+        version = screens.filed_version(session, body.screen_id, body.screen_version)
         row = TicketRow(
-            **body.model_dump(), number="", status=TicketStatus.CREATED.value, created_by=user.username,
+            **body.model_dump(exclude={"screen_version"}), screen_version=version, number="",
+            status=TicketStatus.CREATED.value, created_by=user.username,
             assignee=None, created_at=now, updated_at=now, return_visit=None,
         )
         session.add(row)
