@@ -16,7 +16,7 @@ from agent_tui.domain.screen import ScreenDefinition, ScreensReloaded
 from agent_tui.domain.ticket import Ticket
 from agent_tui.forms.runner import FormRun
 from agent_tui.sync.client import BackendClient
-from agent_tui.ui.launch import BackendScreens
+from agent_tui.sync.screens import BackendScreens
 from tests.forms.screens import good_answer
 from tests.server.conftest import SCREENS, login, make_client
 from tests.server.process import ServerProcess
