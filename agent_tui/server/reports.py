@@ -95,6 +95,8 @@ def _by_agent(session: Session, live: LiveFigures, period: ReportPeriod, start: 
             groups[(bucket(moment), key_of(agent))].missed += 1
     for agent, spans in live.state_spans(session, start, until=end).items():
         for span in spans:
+            if span.state == "logged_out":
+                continue  # counts nowhere: a long one would only walk through empty periods
             # Each period the stretch overlaps gets its part (clipped to the report and to now).
             first = figures.period_start(period, max(span.started_at, start), live.zone)
             last = min(span.ended_at or now, now, end)
