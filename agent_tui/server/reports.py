@@ -103,13 +103,8 @@ def _by_agent(session: Session, live: LiveFigures, period: ReportPeriod, start: 
             cursor = first
             while cursor < last:
                 following = figures.period_end(period, cursor, live.zone)
-                times = figures.StateTimes()
+                times = groups[(cursor, key_of(agent))].times
                 times.add([span], max(cursor, start), min(following, now, end))
-                if times.logged_in_s > 0:
-                    target = groups[(cursor, key_of(agent))].times
-                    target.busy_s += times.busy_s
-                    target.ready_s += times.ready_s
-                    target.logged_in_s += times.logged_in_s
                 cursor = following
     for scored in session.execute(
         select(CallRow.agent, CallRow.answered_at, QaScoreRow.total)
