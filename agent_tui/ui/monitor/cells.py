@@ -162,7 +162,6 @@ class CellMaker:
             (f"{panel.agents_ready}/{panel.agents_busy}", "ok"),
         )
 
-
     def queue_alert(self, panel: QueuePanel, window: QueueFigures, now: datetime,
                     window_label: str) -> BoardAlert | None:
         """The queue as an alert entry when the queues table colours any of its cells, else None.
@@ -182,16 +181,13 @@ class CellMaker:
                           who=clean(panel.queue, 32), value=value, detail=window_label)
 
     def agent_alert(self, alert: Alert) -> BoardAlert:
-        """A backend alert about an agent as an alert entry."""
+        """A backend alert about an agent (its value is seconds) as an alert entry."""
         t = self.translator.t
-        value = ""
-        if alert.value is not None:
-            sl = alert.kind == AlertKind.SL_BREACH
-            value = f"{alert.value * 100:.0f}%" if sl else duration(alert.value)
         return BoardAlert(
             level=Level.ALERT if alert.level == AlertLevel.ALERT else Level.WARNING,
             label=t(ALERT_LABELS.get(alert.kind.value, alert.kind.value)),
-            who=clean(alert.agent or alert.queue or "", 32), value=value, detail=clean(alert.detail, 60),
+            who=clean(alert.agent or alert.queue or "", 32),
+            value=duration(alert.value) if alert.value is not None else "", detail=clean(alert.detail, 60),
             since=alert.since, hand=alert.kind == AlertKind.RAISED_HAND)
 
     def board_alerts(self, alerts: Iterable[Alert], panels: Iterable[QueuePanel], *, today: bool,

@@ -203,10 +203,6 @@ class WallboardModel:
         """Agents with a hand up, longest first."""
         return sorted((r for r in self.agents.values() if r.raised_hand), key=lambda r: r.since)
 
-    def alert_list(self) -> list[Alert]:
-        """Alerts, worst and oldest first."""
-        return sorted(self.alerts.values(), key=lambda a: (a.level != "alert", a.since, a.key))
-
 
 @dataclass(frozen=True)
 class FloorFigures:
