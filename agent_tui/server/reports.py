@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from agent_tui.domain.base import utc_now
 from agent_tui.domain.figures import HandlingSums, ratio
-from agent_tui.domain.supervision import ReportBy, ReportPeriod, ReportRow
+from agent_tui.domain.reports import ReportBy, ReportPeriod, ReportRow
 from agent_tui.server import figures
 from agent_tui.server.live import LiveFigures
 from agent_tui.server.models import CallRow, QaScoreRow, UserRow

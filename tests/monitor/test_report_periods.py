@@ -7,7 +7,7 @@ from datetime import datetime
 
 from textual.widgets import DataTable
 
-from agent_tui.domain.supervision import Report, ReportBy, ReportPeriod, ReportRow
+from agent_tui.domain.reports import Report, ReportBy, ReportPeriod, ReportRow
 from agent_tui.ui.monitor.reports import ReportsScreen
 from tests.monitor.doubles import FakeApi, make_monitor, snapshot
 from tests.ui.helpers import screen_text, wait_until

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from agent_tui.domain.supervision import ReportPeriod
+from agent_tui.domain.reports import ReportPeriod
 from agent_tui.server.figures import (
     HandledCall,
     QueueCallFacts,

@@ -22,7 +22,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from agent_tui.domain.supervision import ReportBy, ReportPeriod, ReportRow
+from agent_tui.domain.reports import ReportBy, ReportPeriod, ReportRow
 from agent_tui.ui.bindings import localize_bindings
 from agent_tui.ui.context import tr
 from agent_tui.ui.monitor.dates import BadDate, day_range, export_folder, parse_day
