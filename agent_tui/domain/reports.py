@@ -70,6 +70,7 @@ class Report(Model):
 
     period: ReportPeriod
     by: ReportBy
-    start: datetime = Field(description="The `from` query parameter: first period start included.")
-    end: datetime = Field(description="The `to` query parameter: periods starting before it.")
+    start: datetime = Field(description="From here (`from`; a day: its start on the report clock).")
+    end: datetime = Field(description="Up to here, excluded (`to`; a day: the end of it; `from` = `to`: "
+                                      "the end of that day).")
     rows: list[ReportRow]
