@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from agent_tui.domain.supervision import AgentFigures
+
 TRANSFERRED = "transferred"
 """The wrap-up disposition of a call the agent passed on."""
 
@@ -72,6 +74,13 @@ class HandlingSums:
     judged: int = 0
     """Calls whose first-call-resolved flag was set either way."""
     transferred: int = 0
+
+    @classmethod
+    def from_figures(cls, figures: AgentFigures) -> HandlingSums:
+        """The sums behind an agent's figures (a desk at login: `get_agent_figures(...).today`)."""
+        return cls(calls=figures.calls_handled, talk_s=figures.talk_s, hold_s=figures.hold_s,
+                   acw_s=figures.acw_s, resolved=figures.resolved, judged=figures.judged,
+                   transferred=figures.transferred)
 
     def add(self, talk_s: float, hold_s: float, acw_s: float, resolved: bool | None = None,
             transferred: bool = False) -> None:

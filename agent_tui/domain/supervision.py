@@ -31,6 +31,10 @@ from pydantic import Field, model_validator
 
 from agent_tui.domain.agent import AgentStateName, QueueStats
 from agent_tui.domain.base import LongText, Model, ShortText
+from agent_tui.domain.reports import Report as Report
+from agent_tui.domain.reports import ReportBy as ReportBy
+from agent_tui.domain.reports import ReportPeriod as ReportPeriod
+from agent_tui.domain.reports import ReportRow as ReportRow
 
 # --- live figures -------------------------------------------------------------------------------
 
@@ -420,71 +424,6 @@ class QaScore(QaScoreInput):
     scorer: str
     scored_at: datetime
     total_points: int = Field(ge=0, le=100)
-
-
-# --- reports ------------------------------------------------------------------------------------
-
-
-class ReportPeriod(StrEnum):
-    """Report granularity."""
-
-    HALF_HOUR = "half_hour"
-    DAY = "day"
-    WEEK = "week"
-    """Monday to Sunday."""
-    MONTH = "month"
-
-
-class ReportBy(StrEnum):
-    """What a report row is grouped by."""
-
-    QUEUE = "queue"
-    TEAM = "team"
-    AGENT = "agent"
-
-
-class ReportRow(Model):
-    """One row of a report: one period × one queue, team or agent.
-
-    By queue, offered/answered/abandoned count callers as the wallboard does; by agent or team they
-    count the calls that reached the agents (offered), were answered, and were lost while ringing
-    there. Times follow `domain.figures`: talk excludes hold; AHT = (talk + hold + ACW) ÷ handled.
-    Occupancy and utilisation are agents' figures (empty by queue).
-    """
-
-    period_start: datetime
-    key: str = Field(description="The queue, team or agent name.")
-    offered: int = Field(default=0, ge=0)
-    answered: int = Field(default=0, ge=0)
-    abandoned: int = Field(default=0, ge=0)
-    short_abandoned: int = Field(default=0, ge=0)
-    service_level: float | None = None
-    answer_rate: float | None = None
-    abandon_rate: float | None = None
-    asa_s: float | None = None
-    aht_s: float | None = Field(default=None, description="(talk + hold + ACW) ÷ handled.")
-    handled: int = Field(default=0, ge=0, description="Calls whose talk, hold and ACW are summed here.")
-    talk_s: float = Field(default=0.0, ge=0, description="Total talk: answered → ended minus hold.")
-    hold_s: float = Field(default=0.0, ge=0, description="Total time on hold.")
-    acw_s: float = Field(default=0.0, ge=0, description="Total after-call work.")
-    avg_hold_s: float | None = Field(default=None, description="hold ÷ handled.")
-    avg_abandon_s: float | None = Field(default=None, description="Average wait of abandoned callers.")
-    transferred: int = Field(default=0, ge=0)
-    transfer_rate: float | None = Field(default=None, description="transferred ÷ handled.")
-    occupancy: float | None = Field(default=None, description="On call ÷ (on call + Ready idle).")
-    utilisation: float | None = Field(default=None, description="talk ÷ logged-in time.")
-    fcr: float | None = None
-    qa_avg: float | None = None
-
-
-class Report(Model):
-    """Answer to `GET /v1/reports` as JSON."""
-
-    period: ReportPeriod
-    by: ReportBy
-    start: datetime = Field(description="The `from` query parameter: first period start included.")
-    end: datetime = Field(description="The `to` query parameter: periods starting before it.")
-    rows: list[ReportRow]
 
 
 # --- callbacks ----------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from agent_tui.domain.figures import HandlingSums, occupancy, ratio, utilisation
-from agent_tui.domain.supervision import AgentFigures, QueueFigures, ReportPeriod
+from agent_tui.domain.reports import ReportPeriod
+from agent_tui.domain.supervision import AgentFigures, QueueFigures
 
 STALE_WAIT = timedelta(hours=4)
 """A caller 'waiting' longer than this lost its end event: not counted as waiting."""

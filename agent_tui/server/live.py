@@ -80,7 +80,10 @@ class LiveFigures:
             select(QueueCallRow.queue, QueueCallRow.enqueued_at, QueueCallRow.answered_at,
                    QueueCallRow.ended_at, QueueCallRow.outcome, CallRow.talk_s, CallRow.hold_s,
                    CallRow.acw_s, CallRow.answered_at.label("call_answered"),
-                   CallRow.ended_at.label("call_ended"), CallRow.record)
+                   CallRow.ended_at.label("call_ended"),
+                   # Two fields of the record, not the whole of it (notes may be long): read every publish.
+                   CallRow.record["disposition"].as_string().label("disposition"),
+                   CallRow.record["transfer_reason"].as_string().label("transfer_reason"))
             .outerjoin(CallRow, CallRow.call_id == QueueCallRow.call_id)
             .where(QueueCallRow.enqueued_at >= since, QueueCallRow.training.is_(False))
         )
@@ -96,7 +99,7 @@ class LiveFigures:
                 ended_at=row.ended_at, overflow=row.outcome == "overflow",
                 talk_s=_talk(row.call_answered, row.call_ended, row.talk_s, row.hold_s) if known else None,
                 hold_s=(row.hold_s or 0.0) if known else 0.0, acw_s=(row.acw_s or 0.0) if known else 0.0,
-                transferred=known and _transferred(row.record),
+                transferred=known and is_transferred(row.disposition, row.transfer_reason),
             ))
         return out
 

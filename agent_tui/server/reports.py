@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from agent_tui.domain.base import utc_now
 from agent_tui.domain.figures import HandlingSums, ratio
-from agent_tui.domain.supervision import ReportBy, ReportPeriod, ReportRow
+from agent_tui.domain.reports import ReportBy, ReportPeriod, ReportRow
 from agent_tui.server import figures
 from agent_tui.server.live import LiveFigures
 from agent_tui.server.models import CallRow, QaScoreRow, UserRow
@@ -95,19 +95,16 @@ def _by_agent(session: Session, live: LiveFigures, period: ReportPeriod, start: 
             groups[(bucket(moment), key_of(agent))].missed += 1
     for agent, spans in live.state_spans(session, start, until=end).items():
         for span in spans:
+            if span.state == "logged_out":
+                continue  # counts nowhere: a long one would only walk through empty periods
             # Each period the stretch overlaps gets its part (clipped to the report and to now).
             first = figures.period_start(period, max(span.started_at, start), live.zone)
             last = min(span.ended_at or now, now, end)
             cursor = first
             while cursor < last:
                 following = figures.period_end(period, cursor, live.zone)
-                times = figures.StateTimes()
+                times = groups[(cursor, key_of(agent))].times
                 times.add([span], max(cursor, start), min(following, now, end))
-                if times.logged_in_s > 0:
-                    target = groups[(cursor, key_of(agent))].times
-                    target.busy_s += times.busy_s
-                    target.ready_s += times.ready_s
-                    target.logged_in_s += times.logged_in_s
                 cursor = following
     for scored in session.execute(
         select(CallRow.agent, CallRow.answered_at, QaScoreRow.total)

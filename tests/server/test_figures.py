@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from agent_tui.domain.reports import ReportPeriod
 from agent_tui.server.figures import (
     HandledCall,
     QueueCallFacts,
@@ -14,6 +15,8 @@ from agent_tui.server.figures import (
     agent_figures,
     day_start,
     half_hour_start,
+    period_end,
+    period_start,
     queue_figures,
 )
 
@@ -108,3 +111,33 @@ def test_agent_aht_acw_hold_fcr_occupancy() -> None:
     assert f.fcr == pytest.approx(0.5)
     assert f.ready_s == pytest.approx(430.0)
     assert f.occupancy == pytest.approx(530 / (530 + 430))
+
+
+def test_week_and_month_periods_on_the_report_clock() -> None:
+    shanghai = ZoneInfo("Asia/Shanghai")
+    moment = datetime(2026, 12, 31, 17, 0, tzinfo=UTC)  # Friday 1 January 2027, 01:00 in Shanghai
+    week = period_start(ReportPeriod.WEEK, moment, shanghai)
+    assert week == datetime(2026, 12, 28, tzinfo=shanghai)  # the Monday before
+    assert period_end(ReportPeriod.WEEK, week, shanghai) == datetime(2027, 1, 4, tzinfo=shanghai)
+    month = period_start(ReportPeriod.MONTH, moment, shanghai)
+    assert month == datetime(2027, 1, 1, tzinfo=shanghai)
+    assert period_end(ReportPeriod.MONTH, month, shanghai) == datetime(2027, 2, 1, tzinfo=shanghai)
+    december = period_start(ReportPeriod.MONTH, moment, UTC)
+    assert (december, period_end(ReportPeriod.MONTH, december, UTC)) == (
+        datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+    assert period_end(ReportPeriod.DAY, period_start(ReportPeriod.DAY, moment, UTC), UTC) == datetime(
+        2027, 1, 1, tzinfo=UTC)
+    assert period_end(ReportPeriod.HALF_HOUR, half_hour_start(moment, UTC), UTC).minute == 30
+
+
+def test_queue_sums_hold_and_abandon_wait() -> None:
+    calls = [
+        QueueCallFacts("q", at(0), answered_at=at(5), talk_s=8, hold_s=4, acw_s=0),
+        QueueCallFacts("q", at(10), answered_at=at(12), talk_s=20, hold_s=0, acw_s=10, transferred=True),
+        QueueCallFacts("q", at(20), answered_at=at(30)),  # its call record has not come in
+        abandoned(40, 50), abandoned(50, 70), abandoned(60, 5),  # the last one is short
+    ]
+    f = queue_figures("q", calls, T0, at(400), sl_threshold_s=20, short_abandon_s=20)
+    assert (f.answered, f.handled, f.talk_s, f.hold_s, f.acw_s) == (3, 2, 28, 4, 10)
+    assert f.aht_s == pytest.approx(21.0)
+    assert (f.avg_hold_s, f.transfer_rate, f.avg_abandon_s) == (2.0, 0.5, 60.0)

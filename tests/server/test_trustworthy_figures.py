@@ -225,3 +225,20 @@ def test_an_agents_own_figures_for_today(fig_client: TestClient) -> None:
     assert client.get("/v1/agents/agent04/figures", headers=other).status_code == 403
     assert client.get("/v1/agents/agent04/figures", headers=login(client, "trainer01")).status_code == 403
     assert client.get("/v1/agents/nobody/figures", headers=sup).status_code == 404
+
+
+def test_a_call_that_rang_unanswered_counts_offered_to_the_agent(fig_client: TestClient) -> None:
+    client = fig_client
+    sup, agent = login(client, "sup01"), login(client, "agent12")
+    now = datetime.now(UTC)
+    assert client.post("/v1/calls", json=record("rang-1", "agent12", now - timedelta(seconds=90), 20, 0, 5),
+                       headers=agent).status_code == 200
+    missed = {"call_id": "rang-2", "agent": "agent12", "queue": QUEUE, "number": "13800000001",
+              "offered_at": iso(now - timedelta(seconds=60)), "ended_at": iso(now - timedelta(seconds=45))}
+    assert client.post("/v1/calls", json=missed, headers=agent).status_code == 200
+    (row,) = [r for r in report(client, sup, "agent") if r["key"] == "agent12"]
+    assert (row["offered"], row["answered"], row["abandoned"], row["handled"]) == (2, 1, 1, 1)
+    assert row["answer_rate"] == 0.5
+    assert row["aht_s"] == pytest.approx(25.0)
+    (team,) = [r for r in report(client, sup, "team") if r["key"] == "B"]
+    assert (team["offered"], team["answered"]) == (2, 1)

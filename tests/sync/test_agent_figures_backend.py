@@ -4,6 +4,7 @@ SQLite and on PostgreSQL) through `BackendClient.get_agent_figures`; an agent se
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -37,8 +38,7 @@ async def test_a_restarted_desk_gets_todays_figures_back(backend: ServerProcess)
         await first.login("agent13", SecretStr("demo"))
         before = (await first.get_agent_figures("agent13")).today
         now = datetime.now(UTC)
-        desk = HandlingSums(calls=before.calls_handled, talk_s=before.talk_s, hold_s=before.hold_s,
-                            acw_s=before.acw_s, resolved=before.resolved, judged=before.judged)
+        desk = HandlingSums.from_figures(before)
         calls = ((12.0, 4.0, 6.0, True), (30.0, 0.0, 10.0, False))
         for index, (length, hold, acw, resolved) in enumerate(calls):
             answered = now - timedelta(seconds=200 - index * 60)
@@ -62,6 +62,8 @@ async def test_a_restarted_desk_gets_todays_figures_back(backend: ServerProcess)
         assert (today.resolved, today.judged) == (desk.resolved, desk.judged)
         assert today.aht_s == pytest.approx(desk.aht_s)
         assert today.fcr == pytest.approx(desk.fcr)
+        # What the restarted desk goes on adding to.
+        assert asdict(HandlingSums.from_figures(today)) == pytest.approx(asdict(desk))
         with pytest.raises(BackendRejected) as refused:
             await again.get_agent_figures("agent14")
         assert refused.value.status == 403

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Query
 from pydantic import TypeAdapter, ValidationError
 from starlette.responses import Response
 
-from agent_tui.domain.supervision import Report, ReportBy, ReportPeriod
+from agent_tui.domain.reports import Report, ReportBy, ReportPeriod
 from agent_tui.server import figures, reports
 from agent_tui.server.auth import CurrentUser, Db
 from agent_tui.server.deps import Board

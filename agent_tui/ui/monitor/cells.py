@@ -6,16 +6,17 @@ monochrome theme: standard (warning) gets ` !` and bold, alert gets ` !!` and re
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from rich.text import Text
 
 from agent_tui.domain.agent import AgentStateName
-from agent_tui.domain.supervision import AgentRow, QueueFigures, QueuePanel
+from agent_tui.domain.supervision import AgentRow, Alert, AlertKind, AlertLevel, QueueFigures, QueuePanel
 from agent_tui.i18n import Translator
 from agent_tui.ui.common.text import clean, duration, fit
+from agent_tui.ui.monitor.model import FloorFigures
 from agent_tui.ui.monitor.options import Level, Thresholds, level_of
 
 Cell = tuple[str, str]
@@ -55,6 +56,27 @@ REASON_LABELS = {
     "break": "Break", "meal": "Meal", "meeting": "Meeting", "training": "Training",
     "coaching": "Coaching", "phone_offline": "Phone offline", "other": "Other",
 }
+
+
+ALERT_LABELS = {
+    "long_call": "Long call", "long_acw": "Long wrap-up", "long_hold": "Long hold",
+    "sl_breach": "Service level", "phone_offline": "Phone offline", "raised_hand": "Raised hand",
+    "queue": "Queue",
+}
+"""Alert kinds as the alert list names them (`queue`: a queue the queues table colours)."""
+
+
+@dataclass(frozen=True)
+class BoardAlert:
+    """One entry of the wallboard's alert list, as shown (text already translated and cleaned)."""
+
+    level: Level
+    label: str
+    who: str
+    value: str = ""
+    detail: str = ""
+    since: datetime | None = None
+    hand: bool = False
 
 
 def _seconds(since: datetime | None, now: datetime) -> float:
@@ -139,6 +161,85 @@ class CellMaker:
             (_secs(window.aht_s), lvl(window.aht_s, th.aht_s).name.lower()),
             (f"{panel.agents_ready}/{panel.agents_busy}", "ok"),
         )
+
+    def queue_alert(self, panel: QueuePanel, window: QueueFigures, now: datetime,
+                    window_label: str) -> BoardAlert | None:
+        """The queue as an alert entry when the queues table colours any of its cells, else None.
+
+        Built from the very cells the table shows, so the alert list says what the table says.
+        """
+        t = self.translator.t
+        marked = [(heading, text, Level[style.upper()])
+                  for (_key, heading, _w), (text, style) in zip(QUEUE_COLUMNS, self.queue(panel, window, now),
+                                                               strict=True)
+                  if style in ("warning", "alert")]
+        if not marked:
+            return None
+        value = "  ".join(f"{t(heading)} {text}{' !!' if level == Level.ALERT else ' !'}"
+                          for heading, text, level in marked)
+        return BoardAlert(level=max(level for _h, _t, level in marked), label=t(ALERT_LABELS["queue"]),
+                          who=clean(panel.queue, 32), value=value, detail=window_label)
+
+    def agent_alert(self, alert: Alert) -> BoardAlert:
+        """A backend alert about an agent (its value is seconds) as an alert entry."""
+        t = self.translator.t
+        return BoardAlert(
+            level=Level.ALERT if alert.level == AlertLevel.ALERT else Level.WARNING,
+            label=t(ALERT_LABELS.get(alert.kind.value, alert.kind.value)),
+            who=clean(alert.agent or alert.queue or "", 32),
+            value=duration(alert.value) if alert.value is not None else "", detail=clean(alert.detail, 60),
+            since=alert.since, hand=alert.kind == AlertKind.RAISED_HAND)
+
+    def board_alerts(self, alerts: Iterable[Alert], panels: Iterable[QueuePanel], *, today: bool,
+                     now: datetime) -> list[BoardAlert]:
+        """The alert list, worst first: every queue the queues table colours, then agents' alerts.
+
+        Queues are judged here from the table's own cells (same window, same thresholds); the
+        backend's service-level alerts judge another window with other thresholds, so they are left
+        out rather than contradict the table.
+        """
+        t = self.translator.t
+        window_label = t("today") if today else t("this half hour")
+        entries = [entry for panel in sorted(panels, key=lambda p: p.queue)
+                   if (entry := self.queue_alert(panel, panel.today if today else panel.half_hour, now,
+                                                 window_label)) is not None]
+        entries += [self.agent_alert(a) for a in sorted(alerts, key=lambda a: (a.since, a.key))
+                    if a.kind != AlertKind.SL_BREACH and not a.cleared]
+        return sorted(entries, key=lambda e: -e.level)  # stable: queues by name, agents oldest first
+
+    def alert_text(self, entries: list[BoardAlert], shown: int = 4) -> Text:
+        """The alert list as styled text: the first `shown` entries and how many more there are."""
+        t = self.translator.t
+        text = Text()
+        if not entries:
+            text.append(t("No alerts"), style="dim")
+        for index, entry in enumerate(entries[:shown]):
+            if index:
+                text.append("\n")
+            alert = entry.level == Level.ALERT
+            text.append("!! " if alert else "!  ", style="bold reverse" if alert else "bold")
+            if entry.hand:
+                text.append("✋ ")
+            text.append(entry.label, style="bold")
+            text.append(f"  {entry.who}")
+            if entry.value:
+                text.append(f"  {entry.value}")
+            if entry.detail:
+                text.append(f"  {entry.detail}", style="italic")
+            if entry.since is not None:
+                text.append(f"  {t('since')} {entry.since.astimezone().strftime('%H:%M:%S')}", style="dim")
+        if len(entries) > shown:
+            text.append("\n" + t("{count} more alerts", count=len(entries) - shown), style="dim")
+        return text
+
+
+def floor_line(translator: Translator, floor: FloorFigures) -> str:
+    """The floor's figures in one line (fits 80 columns in English and Chinese)."""
+    return translator.t(
+        "Occ. {occupancy} · Util. {utilisation} · Transfer {transfer} · Hold {hold} · Abandon wait {abandon}",
+        occupancy=_percent(floor.occupancy), utilisation=_percent(floor.utilisation),
+        transfer=_percent(floor.transfer_rate), hold=_secs(floor.avg_hold_s),
+        abandon=_secs(floor.avg_abandon_s))
 
 
 @dataclass(frozen=True)

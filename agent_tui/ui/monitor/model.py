@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from agent_tui.domain.agent import Agent, AgentStateName
 from agent_tui.domain.base import utc_now
 from agent_tui.domain.events import Event, EventKind
+from agent_tui.domain.figures import occupancy, ratio, utilisation
 from agent_tui.domain.supervision import AgentRow, AgentRows, Alert, QueuePanel, WallboardSnapshot
 
 
@@ -202,6 +203,34 @@ class WallboardModel:
         """Agents with a hand up, longest first."""
         return sorted((r for r in self.agents.values() if r.raised_hand), key=lambda r: r.since)
 
-    def alert_list(self) -> list[Alert]:
-        """Alerts, worst and oldest first."""
-        return sorted(self.alerts.values(), key=lambda a: (a.level != "alert", a.since, a.key))
+
+@dataclass(frozen=True)
+class FloorFigures:
+    """The floor's figures over the window the queues table shows (agents' and queues' sums)."""
+
+    occupancy: float | None = None
+    utilisation: float | None = None
+    transfer_rate: float | None = None
+    avg_hold_s: float | None = None
+    avg_abandon_s: float | None = None
+
+
+def floor_figures(agents: Iterable[AgentRow], queues: Iterable[QueuePanel], *, today: bool) -> FloorFigures:
+    """Occupancy, utilisation, transfer rate and average hold of every agent, average abandon time of
+    every queue: sums first, then the ratios, by the rules of `domain.figures`."""
+    busy = ready = logged_in = talk = hold = 0.0
+    calls = transferred = abandoned = 0
+    abandon_s = 0.0
+    for row in agents:
+        f = row.today if today else row.half_hour
+        busy, ready, logged_in = busy + f.busy_s, ready + f.ready_s, logged_in + f.logged_in_s
+        talk, hold = talk + f.talk_s, hold + f.hold_s
+        calls, transferred = calls + f.calls_handled, transferred + f.transferred
+    for panel in queues:
+        q = panel.today if today else panel.half_hour
+        if q.avg_abandon_s is not None:
+            abandoned += q.abandoned
+            abandon_s += q.avg_abandon_s * q.abandoned
+    return FloorFigures(occupancy=occupancy(busy, ready), utilisation=utilisation(talk, logged_in),
+                        transfer_rate=ratio(transferred, calls), avg_hold_s=ratio(hold, calls),
+                        avg_abandon_s=ratio(abandon_s, abandoned))

@@ -1,9 +1,9 @@
-"""Reports per half hour or day, by queue, team or agent, with CSV export to a file.
+"""Reports per half hour, day, week or month, by queue, team or agent, with CSV export to a file.
 
 | key | id | action |
 |---|---|---|
 | f2 | reports.run | show the report |
-| f3 | reports.period | half hour / day |
+| f3 | reports.period | half hour / day / week / month |
 | f4 | reports.by | by queue / team / agent |
 | f6 | reports.export | export the report as CSV |
 | escape | reports.back | back to the wallboard |
@@ -22,7 +22,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from agent_tui.domain.supervision import ReportBy, ReportPeriod, ReportRow
+from agent_tui.domain.reports import ReportBy, ReportPeriod, ReportRow
 from agent_tui.ui.common.bindings import localize_bindings
 from agent_tui.ui.common.context import tr
 from agent_tui.ui.common.text import clean, duration
@@ -30,7 +30,16 @@ from agent_tui.ui.monitor.dates import BadDate, day_range, export_folder, parse_
 from agent_tui.ui.monitor.options import MonitorOptions
 from agent_tui.ui.monitor.services import SupervisorApi
 
-PERIOD_LABELS = {"half_hour": "per half hour", "day": "per day"}
+PERIOD_LABELS = {"half_hour": "per half hour", "day": "per day", "week": "per week", "month": "per month"}
+PERIOD_FORMATS = {"half_hour": "%Y-%m-%d %H:%M", "day": "%Y-%m-%d", "week": "%Y-%m-%d", "month": "%Y-%m"}
+COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("start", "Period", 16), ("key", "Name", 14), ("offered", "Offered", 7), ("answered", "Answered", 8),
+    ("sl", "SL", 5), ("abandon", "Aband.", 6), ("asa", "ASA", 6), ("aht", "AHT", 7),
+    ("handled", "Handled", 7),
+    ("hold", "Avg hold", 8), ("abandon_wait", "Ab. wait", 8), ("transfer", "Transfer", 8),
+    ("occupancy", "Occ.", 5), ("utilisation", "Util.", 5), ("qa", "QA", 5),
+)
+"""(column key, heading, width) of the report table; it scrolls sideways on a narrow terminal."""
 BY_LABELS = {"queue": "by queue", "team": "by team", "agent": "by agent"}
 
 
@@ -47,7 +56,7 @@ class ReportsScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "run", "Show", id="reports.run"),
-        Binding("f3", "period", "Half hour / day", id="reports.period"),
+        Binding("f3", "period", "Period", id="reports.period"),
         Binding("f4", "by", "Queue / team / agent", id="reports.by"),
         Binding("f6", "export", "Export CSV", id="reports.export"),
         Binding("escape", "back", "Back", id="reports.back"),
@@ -79,7 +88,7 @@ class ReportsScreen(Screen[None]):
             yield Input(placeholder=t("From (YYYY-MM-DD)"), id="rep-from", max_length=10)
             yield Input(placeholder=t("To (YYYY-MM-DD)"), id="rep-to", max_length=10)
         yield DataTable(id="rep-table", cursor_type="row")
-        yield Static(t("f2 shows · f3 half hour/day · f4 queue/team/agent · f6 exports CSV"), id="rep-status",
+        yield Static(t("f2 shows · f3 period · f4 queue/team/agent · f6 exports CSV"), id="rep-status",
                      markup=False)
         yield Footer()
 
@@ -87,10 +96,7 @@ class ReportsScreen(Screen[None]):
         """Columns; today's report straight away."""
         t = self.t.t
         table = self.query_one("#rep-table", DataTable)
-        for key, label, width in (("start", "Period", 16), ("key", "Name", 14), ("offered", "Offered", 7),
-                                  ("answered", "Answered", 8), ("sl", "SL", 5), ("abandon", "Aband.", 6),
-                                  ("asa", "ASA", 6), ("aht", "AHT", 7), ("handled", "Handled", 7),
-                                  ("qa", "QA", 5)):
+        for key, label, width in COLUMNS:
             table.add_column(t(label), key=key, width=width)
         self._show_title()
         self.action_run()
@@ -140,17 +146,20 @@ class ReportsScreen(Screen[None]):
         self.rows = rows
         table = self.query_one("#rep-table", DataTable)
         table.clear()
-        fmt = "%Y-%m-%d %H:%M" if self.period == ReportPeriod.HALF_HOUR else "%Y-%m-%d"
+        fmt = PERIOD_FORMATS[self.period.value]
         for row in rows:
-            table.add_row(Text(row.period_start.astimezone().strftime(fmt)), Text(clean(row.key, 40)),
-                          Text(str(row.offered)), Text(str(row.answered)), Text(_pct(row.service_level)),
-                          Text(_pct(row.abandon_rate)), Text(_secs(row.asa_s)), Text(_secs(row.aht_s)),
-                          Text(str(row.handled)), Text("-" if row.qa_avg is None else f"{row.qa_avg:.0f}"))
+            table.add_row(*(Text(cell) for cell in (
+                row.period_start.astimezone().strftime(fmt), clean(row.key, 40), str(row.offered),
+                str(row.answered), _pct(row.service_level), _pct(row.abandon_rate), _secs(row.asa_s),
+                _secs(row.aht_s), str(row.handled), _secs(row.avg_hold_s), _secs(row.avg_abandon_s),
+                _pct(row.transfer_rate), _pct(row.occupancy), _pct(row.utilisation),
+                "-" if row.qa_avg is None else f"{row.qa_avg:.0f}")))
         self._status(self.t.t("{count} rows", count=len(rows)))
 
     def action_period(self) -> None:
-        """Half hour or day."""
-        self.period = ReportPeriod.DAY if self.period == ReportPeriod.HALF_HOUR else ReportPeriod.HALF_HOUR
+        """The next period: half hour, day, week, month."""
+        order = list(ReportPeriod)
+        self.period = order[(order.index(self.period) + 1) % len(order)]
         self._show_title()
         self.action_run()
 

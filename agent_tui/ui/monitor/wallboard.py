@@ -34,7 +34,6 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -43,26 +42,21 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
 
-from agent_tui.domain.base import utc_now
 from agent_tui.domain.events import Event
-from agent_tui.domain.supervision import AgentRow, Alert, AlertKind, InterventionKind, WallboardSnapshot
+from agent_tui.domain.supervision import AgentRow, InterventionKind, WallboardSnapshot
 from agent_tui.i18n import Translator
 from agent_tui.ui.common.bindings import localize_bindings
 from agent_tui.ui.common.reason import ReasonScreen
-from agent_tui.ui.common.text import clean, duration
-from agent_tui.ui.monitor.cells import AGENT_COLUMNS, QUEUE_COLUMNS, CellMaker, Palette
+from agent_tui.ui.common.text import clean
+from agent_tui.ui.monitor import cells
 from agent_tui.ui.monitor.interventions import Interventions
-from agent_tui.ui.monitor.model import SORT_ORDER, AgentFilter, WallboardModel
+from agent_tui.ui.monitor.model import SORT_ORDER, AgentFilter, WallboardModel, floor_figures
 from agent_tui.ui.monitor.options import MonitorOptions
 from agent_tui.ui.monitor.prompts import FilterScreen, TextPrompt
 from agent_tui.ui.monitor.tables import AgentsTable, QueuesTable
 
 log = logging.getLogger(__name__)
 
-ALERT_LABELS = {
-    "long_call": "Long call", "long_acw": "Long wrap-up", "long_hold": "Long hold",
-    "sl_breach": "Service level", "phone_offline": "Phone offline", "raised_hand": "Raised hand",
-}
 SORT_LABELS = {"name": "name", "state": "state", "time": "time in state", "team": "team"}
 FALLBACK_REASONS = ["break", "meal", "meeting", "training", "coaching", "other"]
 
@@ -119,6 +113,7 @@ class WallboardScreen(Screen[None]):
     WallboardScreen #link { width: auto; height: 1; padding: 0 1; }
     WallboardScreen #link.stale { background: $error; color: $background; text-style: bold reverse; }
     WallboardScreen #queues { height: auto; max-height: 7; }
+    WallboardScreen #floor { height: 1; }
     WallboardScreen #agents { height: 1fr; min-height: 5; }
     WallboardScreen #alerts { height: auto; max-height: 5; border-top: solid $primary; }
     WallboardScreen #monitoring { height: auto; }
@@ -151,10 +146,10 @@ class WallboardScreen(Screen[None]):
         self.interventions = interventions
         self.username = username
         self.model = WallboardModel()
-        self.maker = CellMaker(translator, options.thresholds)
+        self.maker = cells.CellMaker(translator, options.thresholds)
         t = translator.t
-        self.agents = AgentsTable(self.maker, [t(h) for _k, h, _w in AGENT_COLUMNS])
-        self.queues = QueuesTable(self.maker, [t(h) for _k, h, _w in QUEUE_COLUMNS])
+        self.agents = AgentsTable(self.maker, [t(h) for _k, h, _w in cells.AGENT_COLUMNS])
+        self.queues = QueuesTable(self.maker, [t(h) for _k, h, _w in cells.QUEUE_COLUMNS])
         self.filter = AgentFilter()
         self.stale_since: datetime | None = None
         self.paints = 0
@@ -166,6 +161,8 @@ class WallboardScreen(Screen[None]):
         self._last_paint = 0.0
         self._paint_timer: Timer | None = None
         self._alerts_key: tuple[Any, ...] = ()
+        self.alert_entries: list[cells.BoardAlert] = []
+        """What the alert list shows now (tests compare it with the queues table)."""
         localize_bindings(self, translator, single_keys=single_keys)
 
     # ---- layout ---------------------------------------------------------------------------
@@ -175,6 +172,7 @@ class WallboardScreen(Screen[None]):
             yield Static("", id="title", markup=False)
             yield Static("", id="link", markup=False)
         yield self.queues
+        yield Static("", id="floor", markup=False)
         yield self.agents
         yield Static("", id="alerts", markup=False)
         yield Static("", id="monitoring", markup=False)
@@ -190,7 +188,7 @@ class WallboardScreen(Screen[None]):
         self.agents.focus()
 
     def _restyle(self) -> None:
-        palette = Palette.from_variables(self.app.theme_variables)
+        palette = cells.Palette.from_variables(self.app.theme_variables)
         self.agents.palette = palette
         self.queues.palette = palette
 
@@ -275,7 +273,7 @@ class WallboardScreen(Screen[None]):
                 rows += self.agents.apply(changes.agents, model.agents, now)
             if changes.queues:
                 self.queues.show([model.queues[q] for q in changes.queues if q in model.queues], now)
-        if changes.full or changes.alerts or changes.agents:
+        if not changes.empty:
             self._show_alerts(now)
         if changes.full:
             self._show_link()
@@ -299,37 +297,18 @@ class WallboardScreen(Screen[None]):
         self._show_alerts(now)
 
     def _show_alerts(self, now: datetime) -> None:
-        t = self.translator.t
-        alerts = self.model.alert_list()
-        lines: list[Alert] = alerts[:4]
-        key = (*tuple((a.key, a.level, int((now - a.since).total_seconds())) for a in lines), len(alerts))
+        """The alert list and the floor line, from the same cells and window as the queues table."""
+        model, today = self.model, self.queues.today
+        entries = self.maker.board_alerts(model.alerts.values(), model.queues.values(), today=today, now=now)
+        floor = cells.floor_line(self.translator,
+                                 floor_figures(model.agents.values(), model.queues.values(), today=today))
+        key = (tuple(entries[:4]), len(entries), floor)  # repainted only when what it shows changed
         if key == self._alerts_key:
             return
         self._alerts_key = key
-        text = Text()
-        if not alerts:
-            text.append(t("No alerts"), style="dim")
-        for index, alert in enumerate(lines):
-            if index:
-                text.append("\n")
-            level = alert.level.value
-            mark = "!!" if level == "alert" else "! "
-            text.append(f"{mark} ", style="bold reverse" if level == "alert" else "bold")
-            if alert.kind == AlertKind.RAISED_HAND:
-                text.append("✋ ")
-            text.append(t(ALERT_LABELS.get(alert.kind.value, alert.kind.value)), style="bold")
-            who = alert.agent or alert.queue or ""
-            text.append(f"  {clean(who, 32)}")
-            if alert.value is not None and alert.kind != AlertKind.SL_BREACH:
-                text.append(f"  {duration(alert.value)}")
-            elif alert.value is not None:
-                text.append(f"  {alert.value * 100:.0f}%")
-            if alert.detail:
-                text.append(f"  {clean(alert.detail, 60)}", style="italic")
-            text.append(f"  {t('since')} {alert.since.astimezone().strftime('%H:%M:%S')}", style="dim")
-        if len(alerts) > len(lines):
-            text.append("\n" + t("{count} more alerts", count=len(alerts) - len(lines)), style="dim")
-        self.query_one("#alerts", Static).update(text)
+        self.alert_entries = entries
+        self.query_one("#alerts", Static).update(self.maker.alert_text(entries))
+        self.query_one("#floor", Static).update(floor)
 
     def on_link_changed(self, message: LinkChanged) -> None:
         """Show the stale banner, or take it down."""
@@ -504,6 +483,7 @@ class WallboardScreen(Screen[None]):
         """Queue figures of today, or of the current half hour."""
         self.queues.today = not self.queues.today
         self.queues.show(self.model.queues.values(), self.model.now(), full=True)
+        self._show_alerts(self.model.now())
         self._show_title()
 
     def action_recordings(self) -> None:
@@ -517,7 +497,3 @@ class WallboardScreen(Screen[None]):
         opener = getattr(self.app, "open_reports", None)
         if opener is not None:
             opener()
-
-    def now_local(self) -> datetime:
-        """Local time (for titles)."""
-        return utc_now().astimezone()
