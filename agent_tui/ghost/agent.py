@@ -15,22 +15,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from agent_tui.desk.supervisor import (
+    CALL_STATES,
+    PHONE_OFFLINE,
+    CallView,
+    SetState,
+    SetStateAfterCall,
+    ShowNote,
+    Situation,
+    decide,
+    parse_command,
+)
 from agent_tui.domain.agent import AgentStateChange, AgentStateName
 from agent_tui.domain.base import utc_now
 from agent_tui.domain.call import CallRecord, Direction
 from agent_tui.domain.events import Event
 from agent_tui.domain.supervision import CommandAck
-from agent_tui.ghost.commands import (
-    CallCommandTracker,
-    CallOps,
-    Coach,
-    ForceRelease,
-    ForceState,
-    ForceTransfer,
-    Pickup,
-    case_headers,
-    parse_command,
-)
+from agent_tui.ghost.commands import CallCommandTracker, CallOps, case_headers
 from agent_tui.phone.events import (
     CallEnded,
     CallState,
@@ -43,7 +44,6 @@ from agent_tui.phone.events import (
 )
 from agent_tui.sync.text import clean_text
 
-PHONE_OFFLINE = "phone_offline"
 Emit = Callable[..., None]
 """`emit(event_name, **fields)`: one JSON line on the ghost's output."""
 
@@ -155,7 +155,7 @@ class GhostAgent:
         return AgentStateName.READY, None
 
     def _on_a_call(self) -> bool:
-        return self.state in (AgentStateName.RINGING, AgentStateName.ON_CALL, AgentStateName.ACW)
+        return self.state in CALL_STATES
 
     # ---- phone events --------------------------------------------------------------------------
 
@@ -277,9 +277,16 @@ class GhostAgent:
 
     # ---- supervisor commands -------------------------------------------------------------------
 
-    def _ack(self, command_id: int, ok: bool, detail: str) -> None:
-        self.writes.ack(command_id, CommandAck(ok=ok, detail=detail[:200]))
-        self.emit("ack", command_id=command_id, ok=ok, detail=detail[:200])
+    def _ack(self, command_id: int, ack: CommandAck) -> None:
+        self.writes.ack(command_id, ack)
+        self.emit("ack", command_id=command_id, ok=ack.ok, reason=ack.reason, detail=ack.detail)
+
+    def situation(self) -> Situation:
+        """Where this agent stands, for `decide`."""
+        calls = tuple(CallView(c.call_id, c.answered_at is not None, c.ended_at is not None)
+                      for c in self.calls.values())
+        return Situation(state=self.state, phone_online=self.phone_ok, calls=calls, current=self.current,
+                         busy=self.tracker.busy_calls())
 
     def live_event(self, event: Event) -> None:
         """Apply one event of the backend's stream (only supervisor commands matter to a ghost)."""
@@ -287,44 +294,17 @@ class GhostAgent:
         if command is None:
             return
         self.emit("command", command_id=command.command_id, command=command.name, data=event.data.get("data"))
-        action = command.action
-        if action is None:
-            self._ack(command.command_id, False, command.problem)
-        elif isinstance(action, ForceState):
-            self._force_state(command.command_id, action)
-        elif isinstance(action, Coach):
-            self.emit("coach", text=action.text)
-            self._ack(command.command_id, True, "shown")
-        else:
-            self._call_command(command.command_id, action)
-
-    def _force_state(self, command_id: int, action: ForceState) -> None:
-        if action.state == AgentStateName.READY and self.phone_ok is False:
-            self._ack(command_id, False, "the agent's phone is offline")
-            return
-        if self._on_a_call():
-            self.after_call = (action.state, action.reason)
-            self._ack(command_id, True, f"{action.state.value} after the current call")
-            return
-        self.set_state(action.state, action.reason, force=True)
-        self._ack(command_id, True, action.state.value)
-
-    def _call_command(self, command_id: int, action: ForceRelease | ForceTransfer | Pickup) -> None:
-        call_id = action.call_id or self.current
-        call = self.calls.get(call_id) if call_id else None
-        if call is None or call.ended_at is not None:
-            self._ack(command_id, False, f"no call {call_id or ''} on this phone".replace("  ", " "))
-            return
-        headers = case_headers(call.headers)
-        if isinstance(action, ForceRelease):
-            self.tracker.release(command_id, call.call_id)
-        elif isinstance(action, ForceTransfer):
-            if call.answered_at is None:
-                self._ack(command_id, False, "the call is not answered yet")
-                return
-            self.tracker.transfer(command_id, call.call_id, action.target, headers)
-        else:
-            if call.answered_at is not None:
-                self._ack(command_id, False, "the call is no longer ringing")
-                return
-            self.tracker.pickup(command_id, call.call_id, action.to, headers)
+        decision = decide(command, self.situation())
+        for intent in decision.intents:
+            if isinstance(intent, SetState):
+                self.after_call = None
+                self.set_state(intent.state, intent.reason, force=True)
+            elif isinstance(intent, SetStateAfterCall):
+                self.after_call = (intent.state, intent.reason)
+            elif isinstance(intent, ShowNote):
+                self.emit("coach", text=intent.text)
+            else:
+                call = self.calls[intent.call_id]
+                self.tracker.carry_out(command.command_id, intent, case_headers(call.headers))
+        if decision.ack is not None:
+            self._ack(command.command_id, decision.ack)
