@@ -144,7 +144,8 @@ def test_call_commands_are_refused_with_why() -> None:
         decision = decide(cmd(action), now)
         assert decision.outcome is Outcome.REFUSED, action
         assert decision.reason is reason, action
-        assert decision.ack is not None and decision.ack.detail, action
+        assert decision.ack is not None, action
+        assert decision.ack.detail, action
 
 
 def test_pickup_takes_the_ringing_call() -> None:
