@@ -3,15 +3,17 @@
 It follows the phone's events and reports the agent's state with the call fields (ringing, on call,
 on hold, after-call work), posts a call record when a call ends and again after wrap-up, goes Not
 Ready `phone_offline` while the phone is down (and Ready again when it is back), and carries out the
-supervisor's commands, acknowledging each. Writes go through `GhostWrites`, which delivers them in
-order; everything is called on one thread (the ghost's event loop).
+supervisor's commands by the desk's own rules (`agent_tui.desk.supervisor.decide`), acknowledging each
+with its outcome. A call the PBX names with `X-Call-Id` is reported under that id. Writes go through
+`GhostWrites`, which delivers them in order; everything is called on one thread (the ghost's event
+loop).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -43,6 +45,9 @@ from agent_tui.phone.events import (
     Registration,
 )
 from agent_tui.sync.text import clean_text
+
+CALL_ID_HEADER = "X-Call-Id"
+"""The PBX's own id of a call, when it sends one with the INVITE."""
 
 Emit = Callable[..., None]
 """`emit(event_name, **fields)`: one JSON line on the ghost's output."""
@@ -77,6 +82,13 @@ class GhostCall:
     hold_s: float = 0.0
 
     @property
+    def backend_id(self) -> str:
+        """The call's id towards the backend: the PBX's X-Call-Id when it sent one (so the call record
+        and the PBX's queue events name the same call), else the phone's call id."""
+        given = clean_text(self.headers.get(CALL_ID_HEADER, "")).strip()[:128]
+        return given or self.call_id
+
+    @property
     def queue(self) -> str | None:
         """X-Queue of the call."""
         return self.headers.get("X-Queue") or None
@@ -92,7 +104,7 @@ class GhostCall:
         talk = 0.0
         if self.answered_at is not None:
             talk = max(((self.ended_at or utc_now()) - self.answered_at).total_seconds(), 0.0)
-        return CallRecord(call_id=self.call_id, direction=self.direction, number=self.number[:200],
+        return CallRecord(call_id=self.backend_id, direction=self.direction, number=self.number[:200],
                           agent=agent, customer_id=self.customer_id, queue=self.queue,
                           offered_at=self.offered_at, answered_at=self.answered_at, ended_at=self.ended_at,
                           talk_s=talk, hold_s=self.hold_s, acw_s=acw_s, end_reason=self.end_reason[:200])
@@ -131,7 +143,7 @@ class GhostAgent:
         call = self.calls.get(self.current) if self.current else None
         if call is None or state not in (AgentStateName.RINGING, AgentStateName.ON_CALL, AgentStateName.ACW):
             return {}
-        return {"call_id": call.call_id, "call_number": call.number[:200] or None,
+        return {"call_id": call.backend_id, "call_number": call.number[:200] or None,
                 "customer_id": call.customer_id, "queue": call.queue,
                 "on_hold": state == AgentStateName.ON_CALL and call.held_since is not None}
 
@@ -283,10 +295,13 @@ class GhostAgent:
 
     def situation(self) -> Situation:
         """Where this agent stands, for `decide`."""
-        calls = tuple(CallView(c.call_id, c.answered_at is not None, c.ended_at is not None)
+        # Commands name calls as the backend knows them (`backend_id`); the phone by its own ids.
+        calls = tuple(CallView(c.backend_id, c.answered_at is not None, c.ended_at is not None)
                       for c in self.calls.values())
-        return Situation(state=self.state, phone_online=self.phone_ok, calls=calls, current=self.current,
-                         busy=self.tracker.busy_calls())
+        busy = frozenset(c.backend_id for c in self.calls.values() if self.tracker.busy(c.call_id))
+        current = self.calls.get(self.current) if self.current else None
+        return Situation(state=self.state, phone_online=self.phone_ok, calls=calls,
+                         current=current.backend_id if current is not None else None, busy=busy)
 
     def live_event(self, event: Event) -> None:
         """Apply one event of the backend's stream (only supervisor commands matter to a ghost)."""
@@ -304,7 +319,8 @@ class GhostAgent:
             elif isinstance(intent, ShowNote):
                 self.emit("coach", text=intent.text)
             else:
-                call = self.calls[intent.call_id]
-                self.tracker.carry_out(command.command_id, intent, case_headers(call.headers))
+                call = next(c for c in self.calls.values() if c.backend_id == intent.call_id)
+                self.tracker.carry_out(command.command_id, replace(intent, call_id=call.call_id),
+                                       case_headers(call.headers))
         if decision.ack is not None:
             self._ack(command.command_id, decision.ack)

@@ -108,3 +108,15 @@ def test_idle_force_state_at_once_refusals_and_release_all_acknowledged() -> Non
     assert phone.hungup == ["c2"]
     agent.phone_event(CallEnded("c2", "local hangup", 200, 1.0))
     assert (writes.acks[5].ok, writes.acks[5].reason) == (True, "")
+
+
+def test_a_call_named_by_the_pbx_is_reported_and_commanded_under_that_name() -> None:
+    agent, writes, phone, _clock = ghost()
+    agent.phone_event(ring("engine-7", {"X-Call-Id": "pbx-42", "X-Queue": "repair"}))
+    agent.phone_event(CallState("engine-7", "confirmed", 200, "OK"))
+    assert writes.states[-1].call_id == "pbx-42"
+    agent.live_event(command(21, "force_release", call_id="pbx-42"))
+    assert phone.hungup == ["engine-7"]
+    agent.phone_event(CallEnded("engine-7", "local hangup", 200, 1.0))
+    assert writes.acks[21].ok
+    assert [r.call_id for r in writes.records] == ["pbx-42"]
