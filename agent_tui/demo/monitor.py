@@ -1,12 +1,13 @@
 """`agent-tui demo monitor`: a live floor on loopback for the supervisor's wallboard.
 
 - the reference backend with the demo data;
-- ten ghost agents (agent01…agent10), each a process running the phone engine on its own loopback
-  port (`python -m agent_tui.demo.monitor ghost`). `agent-tui bot` cannot log in to the backend, so the
-  ghost does what a desk would: logs in as its agent, takes its monitor key from `/v1/phone-config`
-  (so a supervisor's listen/whisper/barge call is answered silently), reports Ready, Ringing, On call,
-  Wrap-up and breaks with `PUT /v1/agents/{id}/state`, and posts a call record after each call. It
-  plays a tone into its calls, so whoever listens in hears the agent side;
+- ten ghost agents (agent01…agent10), each `agent-tui bot --backend` (`agent_tui.ghost`) on its own
+  loopback port (`python -m agent_tui.demo.monitor ghost`): it logs in as its agent, takes its monitor
+  key from `/v1/phone-config` (so a supervisor's listen/whisper/barge call is answered silently),
+  reports Ready, Ringing, On call and Wrap-up, posts a call record after each call, and carries out
+  the supervisor's commands by the desk's rules, acknowledging each with its outcome (applied,
+  applied after the call, or refused with why), which the wallboard shows. It plays a tone into its
+  calls, so whoever listens in hears the agent side;
 - a caller generator (`python -m agent_tui.demo.monitor callers`) acting as the PBX queue: callers
   arrive at random, wait in one of the demo queues (`POST /v1/queue-events` enqueued / answered /
   abandoned), are put through to a Ready ghost with the IVR headers, talk a while and hang up;
@@ -28,7 +29,6 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -55,153 +55,26 @@ def _login(client: httpx.Client, username: str) -> None:
     client.headers["Authorization"] = f"Bearer {answer.json()['token']}"
 
 
-def _header(headers: dict[str, str], name: str) -> str:
-    for key, value in headers.items():
-        if key.lower() == name.lower():
-            return value
-    return ""
-
-
 # ---- a ghost agent ------------------------------------------------------------------------------
 
 
-@dataclass
-class GhostCall:
-    """The call a ghost is on."""
-
-    call_id: str
-    engine_call: str
-    """The phone engine's id of this call (monitoring calls on the side have others)."""
-    number: str
-    queue: str | None
-    customer_id: int | None
-    offered_at: datetime
-    answered_at: datetime | None = None
+def ghost_argv(backend: str, agent: str, port: int, rng: random.Random) -> list[str]:
+    """`agent-tui bot --backend` arguments of one demo ghost: its own answer delay and voice."""
+    return ["bot", "--backend", backend, "--user", agent, "--listen", f"127.0.0.1:{port}",
+            "--answer-after", f"{rng.uniform(1.0, 3.0):.1f}", "--tone", str(300.0 + 20 * (port % 10))]
 
 
-class Ghost:
-    """One ghost agent: the phone engine plus what a desk reports to the backend."""
+def run_ghost(backend: str, agent: str, port: int) -> int:
+    """One demo ghost: `agent-tui bot --backend` (`agent_tui.ghost`), the same agent logic as every ghost.
 
-    def __init__(self, backend: str, username: str, port: int, rng: random.Random) -> None:
-        self.username = username
-        self.port = port
-        self.rng = rng
-        self.http = httpx.Client(base_url=backend, timeout=10.0)
-        self.events: queue.Queue[Any] = queue.Queue()
-        self.timers: list[tuple[float, Callable[[], None]]] = []
-        self.call: GhostCall | None = None
-        self.engine: Any = None
+    It obeys the supervisor's commands by the desk's rules and acknowledges each with its outcome.
+    """
+    from agent_tui.cli import main as cli_main
+    from agent_tui.ghost.run import PASSWORD_ENV
 
-    def state(self, state: str, reason: str | None = None, call: GhostCall | None = None) -> None:
-        """Report a state (errors are logged: a ghost keeps going)."""
-        body: dict[str, Any] = {"state": state, "reason": reason}
-        if call is not None:
-            body.update(call_id=call.call_id, call_number=call.number, queue=call.queue,
-                        customer_id=call.customer_id)
-        try:
-            self.http.put(f"/v1/agents/{self.username}/state", json=body).raise_for_status()
-        except httpx.HTTPError as error:
-            log.warning("%s: state %s not reported: %s", self.username, state, error)
-
-    def later(self, delay: float, action: Callable[[], None]) -> None:
-        """Run `action` on the ghost's thread after `delay` seconds."""
-        self.timers.append((time.monotonic() + delay, action))
-
-    def start(self) -> None:
-        """Log in, learn the monitor key, start the phone, go Ready."""
-        from agent_tui.phone.engine import PhoneEngine
-        from agent_tui.phone.options import EngineOptions
-
-        _login(self.http, self.username)
-        key = self.http.get("/v1/phone-config").json()["monitor_key"]
-        self.engine = PhoneEngine(EngineOptions(listen=("127.0.0.1", self.port), monitor_key=SecretStr(key),
-                                                max_calls=4))
-        self.engine.set_listener(self.events.put)
-        self.engine.start()
-        self.engine.play_tone(300.0 + 20 * (self.port % 10))
-        self.state("ready")
-
-    def handle(self, event: Any) -> None:
-        """React to one phone event."""
-        from agent_tui.phone.events import CallEnded, CallState, IncomingCall, MonitorStarted
-
-        if isinstance(event, MonitorStarted):
-            log.info("%s: supervisor %s is in (%s)", self.username, event.supervisor, event.mode)
-        elif isinstance(event, IncomingCall):
-            if self.call is not None:
-                self.engine.reject(event.call_id)
-                return
-            headers = event.headers
-            customer = _header(headers, "X-Customer-Id")
-            self.call = GhostCall(call_id=_header(headers, CALL_ID_HEADER) or event.call_id,
-                                  engine_call=event.call_id, number=event.number,
-                                  queue=_header(headers, "X-Queue") or None,
-                                  customer_id=int(customer) if customer.isdigit() else None,
-                                  offered_at=_now())
-            self.state("ringing", call=self.call)
-            engine_call = event.call_id
-            self.later(self.rng.uniform(1.0, 3.0), lambda: self.engine.answer(engine_call))
-        elif self.call is None or getattr(event, "call_id", None) != self.call.engine_call:
-            return  # a monitoring call, or one already forgotten
-        elif isinstance(event, CallState) and event.state == "confirmed" and self.call.answered_at is None:
-            self.call.answered_at = _now()
-            self.state("on_call", call=self.call)
-        elif isinstance(event, CallEnded):
-            self._wrap_up(self.call, event.duration_s)
-
-    def _wrap_up(self, call: GhostCall, talk_s: float) -> None:
-        self.call = None
-        if call.answered_at is None:
-            self.state("ready")
-            return
-        self.state("acw", call=call)
-        acw = self.rng.uniform(4.0, 12.0)
-        record = {"call_id": call.call_id, "direction": "inbound", "number": call.number,
-                  "agent": self.username, "customer_id": call.customer_id, "queue": call.queue,
-                  "offered_at": call.offered_at.isoformat(), "answered_at": call.answered_at.isoformat(),
-                  "ended_at": _now().isoformat(),
-                  "talk_s": round(max(talk_s, 0.0), 1), "acw_s": round(acw, 1), "end_reason": "hangup",
-                  "first_call_resolved": self.rng.random() < 0.85}
-        try:
-            self.http.post("/v1/calls", json=record).raise_for_status()
-        except httpx.HTTPError as error:
-            log.warning("%s: call record not posted: %s", self.username, error)
-
-        def after() -> None:
-            if self.call is not None:
-                return
-            if self.rng.random() < 0.15:
-                self.state("not_ready", self.rng.choice(("break", "meal", "meeting")))
-                self.later(self.rng.uniform(15.0, 40.0), self._back_from_break)
-            else:
-                self.state("ready")
-
-        self.later(acw, after)
-
-    def _back_from_break(self) -> None:
-        if self.call is None:
-            self.state("ready")
-
-    def run(self, stop: threading.Event) -> None:
-        """Until stopped: events and timers."""
-        try:
-            self.start()
-            while not stop.is_set():
-                now = time.monotonic()
-                due = [t for t in self.timers if t[0] <= now]
-                self.timers = [t for t in self.timers if t[0] > now]
-                for _at, action in due:
-                    action()
-                try:
-                    self.handle(self.events.get(timeout=0.2))
-                except queue.Empty:
-                    continue
-        finally:
-            with contextlib.suppress(Exception):
-                self.state("logged_out")
-            if self.engine is not None:
-                self.engine.stop()
-            self.http.close()
+    os.environ[PASSWORD_ENV] = DEMO_PASSWORD  # this process only: the published demo password
+    rng = random.Random(agent)  # noqa: S311 - a demo, not security
+    return cli_main(ghost_argv(backend, agent, port, rng))
 
 
 # ---- the caller generator (the PBX queue) --------------------------------------------------------
@@ -365,9 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     stop = _stop_on_signals()
     if args.role == "ghost":
-        rng = random.Random(f"{args.agent}")  # noqa: S311 - a demo, not security
-        Ghost(args.backend, args.agent, args.port, rng).run(stop)
-        return 0
+        return run_ghost(args.backend, args.agent, args.port)
     targets = dict(pair.split("=", 1) for pair in args.target)
     CallerGenerator(args.backend, targets, random.Random(95598), mean_gap_s=args.gap).run(stop)  # noqa: S311
     return 0

@@ -10,6 +10,8 @@ Endpoints (all under the reference backend; roles in brackets):
 - `POST /v1/monitor-tokens` [supervisor] body `MonitorTokenRequest` → `MonitorToken` (201).
 - `POST /v1/commands/{command_id}/ack` [the commanded agent] body `CommandAck` → `CommandState`; the
   command id is the id of the `command` event.
+- `GET /v1/commands/{command_id}` [supervisor] → `CommandState`: applied, refused (with why), still sent,
+  or not delivered (no ack within `ack_deadline_s`).
 - `POST /v1/raise-hand` [agent] body `RaiseHand` → `Alert`.
 - `GET /v1/phone-config` [everyone] → `PhoneConfig` (the caller's own monitor verification key).
 - `GET /v1/audit` [supervisor] → `Page[AuditEntry]`.
@@ -268,11 +270,36 @@ class InterventionRequest(Model):
 
 
 class CommandStatus(StrEnum):
-    """Where a command to a desk stands."""
+    """Where a command to a desk stands, as the supervisor sees it."""
 
     SENT = "sent"
+    """On the agent's event stream; no acknowledgement yet (and its deadline not passed)."""
     DONE = "done"
+    """Applied (a state forced during a call is applied when the call is over: see the ack's reason)."""
     FAILED = "failed"
+    """Refused by the desk or ghost, with why."""
+    NOT_DELIVERED = "not_delivered"
+    """No acknowledgement within the command's deadline (`ack_deadline_s`): nobody carried it out."""
+
+
+CALL_COMMAND_TIMEOUT_S = 15.0
+"""How long a desk's phone may take to finish a release, transfer or pickup before the desk gives up
+and acknowledges the command as refused."""
+
+COMMAND_ACK_DEADLINE_S = 10.0
+"""How long a desk or ghost has to acknowledge a command before the backend reports it not delivered.
+A desk acknowledges state changes and notes at once, so 10 s covers a stream reconnect with room."""
+
+
+def ack_deadline_s(action: str) -> float:
+    """The acknowledgement deadline of a command by its intervention kind (`force_release`...).
+
+    Call commands are acknowledged when the phone has finished them, which may take up to
+    `CALL_COMMAND_TIMEOUT_S` on top of the delivery.
+    """
+    calls = {InterventionKind.FORCE_RELEASE, InterventionKind.FORCE_TRANSFER, InterventionKind.PICKUP}
+    extra = CALL_COMMAND_TIMEOUT_S if action in {k.value for k in calls} else 0.0
+    return COMMAND_ACK_DEADLINE_S + extra
 
 
 class MonitorToken(Model):
@@ -312,21 +339,32 @@ class InterventionResult(Model):
     monitor: MonitorToken | None = Field(default=None, description="For listen, whisper and barge.")
 
 
+ACK_REASON_PATTERN = r"^[a-z_]{0,40}$"
+
+
 class CommandAck(Model):
     """Body of `POST /v1/commands/{id}/ack`: the desk carried out (or could not carry out) a command."""
 
     ok: bool = True
+    reason: str = Field(default="", pattern=ACK_REASON_PATTERN,
+                        description="Why, as a code (`agent_tui.desk.supervisor.AckReason`): "
+                                    "after_call, phone_offline, no_call... Empty: applied as asked.")
     detail: ShortText = ""
 
 
 class CommandState(Model):
-    """Answer to the ack: the command as the backend now knows it."""
+    """Answer to the ack and to `GET /v1/commands/{id}`: the command as the backend now knows it.
+
+    `not_delivered` is worked out when read: still unacknowledged after `ack_deadline_s`.
+    """
 
     command_id: int
     agent: str
     command: str
     status: CommandStatus
+    reason: str = ""
     detail: str = ""
+    sent_at: datetime | None = None
     acknowledged_at: datetime | None = None
 
 

@@ -3,34 +3,37 @@
 It follows the phone's events and reports the agent's state with the call fields (ringing, on call,
 on hold, after-call work), posts a call record when a call ends and again after wrap-up, goes Not
 Ready `phone_offline` while the phone is down (and Ready again when it is back), and carries out the
-supervisor's commands, acknowledging each. Writes go through `GhostWrites`, which delivers them in
-order; everything is called on one thread (the ghost's event loop).
+supervisor's commands by the desk's own rules (`agent_tui.desk.supervisor.decide`), acknowledging each
+with its outcome. A call the PBX names with `X-Call-Id` is reported under that id. Writes go through
+`GhostWrites`, which delivers them in order; everything is called on one thread (the ghost's event
+loop).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from agent_tui.desk.supervisor import (
+    CALL_STATES,
+    PHONE_OFFLINE,
+    CallView,
+    SetState,
+    SetStateAfterCall,
+    ShowNote,
+    Situation,
+    decide,
+    parse_command,
+)
 from agent_tui.domain.agent import AgentStateChange, AgentStateName
 from agent_tui.domain.base import utc_now
 from agent_tui.domain.call import CallRecord, Direction
 from agent_tui.domain.events import Event
 from agent_tui.domain.supervision import CommandAck
-from agent_tui.ghost.commands import (
-    CallCommandTracker,
-    CallOps,
-    Coach,
-    ForceRelease,
-    ForceState,
-    ForceTransfer,
-    Pickup,
-    case_headers,
-    parse_command,
-)
+from agent_tui.ghost.commands import CallCommandTracker, CallOps, case_headers
 from agent_tui.phone.events import (
     CallEnded,
     CallState,
@@ -43,7 +46,9 @@ from agent_tui.phone.events import (
 )
 from agent_tui.sync.text import clean_text
 
-PHONE_OFFLINE = "phone_offline"
+CALL_ID_HEADER = "X-Call-Id"
+"""The PBX's own id of a call, when it sends one with the INVITE."""
+
 Emit = Callable[..., None]
 """`emit(event_name, **fields)`: one JSON line on the ghost's output."""
 
@@ -77,6 +82,13 @@ class GhostCall:
     hold_s: float = 0.0
 
     @property
+    def backend_id(self) -> str:
+        """The call's id towards the backend: the PBX's X-Call-Id when it sent one (so the call record
+        and the PBX's queue events name the same call), else the phone's call id."""
+        given = clean_text(self.headers.get(CALL_ID_HEADER, "")).strip()[:128]
+        return given or self.call_id
+
+    @property
     def queue(self) -> str | None:
         """X-Queue of the call."""
         return self.headers.get("X-Queue") or None
@@ -92,7 +104,7 @@ class GhostCall:
         talk = 0.0
         if self.answered_at is not None:
             talk = max(((self.ended_at or utc_now()) - self.answered_at).total_seconds(), 0.0)
-        return CallRecord(call_id=self.call_id, direction=self.direction, number=self.number[:200],
+        return CallRecord(call_id=self.backend_id, direction=self.direction, number=self.number[:200],
                           agent=agent, customer_id=self.customer_id, queue=self.queue,
                           offered_at=self.offered_at, answered_at=self.answered_at, ended_at=self.ended_at,
                           talk_s=talk, hold_s=self.hold_s, acw_s=acw_s, end_reason=self.end_reason[:200])
@@ -131,7 +143,7 @@ class GhostAgent:
         call = self.calls.get(self.current) if self.current else None
         if call is None or state not in (AgentStateName.RINGING, AgentStateName.ON_CALL, AgentStateName.ACW):
             return {}
-        return {"call_id": call.call_id, "call_number": call.number[:200] or None,
+        return {"call_id": call.backend_id, "call_number": call.number[:200] or None,
                 "customer_id": call.customer_id, "queue": call.queue,
                 "on_hold": state == AgentStateName.ON_CALL and call.held_since is not None}
 
@@ -155,7 +167,7 @@ class GhostAgent:
         return AgentStateName.READY, None
 
     def _on_a_call(self) -> bool:
-        return self.state in (AgentStateName.RINGING, AgentStateName.ON_CALL, AgentStateName.ACW)
+        return self.state in CALL_STATES
 
     # ---- phone events --------------------------------------------------------------------------
 
@@ -277,9 +289,19 @@ class GhostAgent:
 
     # ---- supervisor commands -------------------------------------------------------------------
 
-    def _ack(self, command_id: int, ok: bool, detail: str) -> None:
-        self.writes.ack(command_id, CommandAck(ok=ok, detail=detail[:200]))
-        self.emit("ack", command_id=command_id, ok=ok, detail=detail[:200])
+    def _ack(self, command_id: int, ack: CommandAck) -> None:
+        self.writes.ack(command_id, ack)
+        self.emit("ack", command_id=command_id, ok=ack.ok, reason=ack.reason, detail=ack.detail)
+
+    def situation(self) -> Situation:
+        """Where this agent stands, for `decide`."""
+        # Commands name calls as the backend knows them (`backend_id`); the phone by its own ids.
+        calls = tuple(CallView(c.backend_id, c.answered_at is not None, c.ended_at is not None)
+                      for c in self.calls.values())
+        busy = frozenset(c.backend_id for c in self.calls.values() if self.tracker.busy(c.call_id))
+        current = self.calls.get(self.current) if self.current else None
+        return Situation(state=self.state, phone_online=self.phone_ok, calls=calls,
+                         current=current.backend_id if current is not None else None, busy=busy)
 
     def live_event(self, event: Event) -> None:
         """Apply one event of the backend's stream (only supervisor commands matter to a ghost)."""
@@ -287,44 +309,18 @@ class GhostAgent:
         if command is None:
             return
         self.emit("command", command_id=command.command_id, command=command.name, data=event.data.get("data"))
-        action = command.action
-        if action is None:
-            self._ack(command.command_id, False, command.problem)
-        elif isinstance(action, ForceState):
-            self._force_state(command.command_id, action)
-        elif isinstance(action, Coach):
-            self.emit("coach", text=action.text)
-            self._ack(command.command_id, True, "shown")
-        else:
-            self._call_command(command.command_id, action)
-
-    def _force_state(self, command_id: int, action: ForceState) -> None:
-        if action.state == AgentStateName.READY and self.phone_ok is False:
-            self._ack(command_id, False, "the agent's phone is offline")
-            return
-        if self._on_a_call():
-            self.after_call = (action.state, action.reason)
-            self._ack(command_id, True, f"{action.state.value} after the current call")
-            return
-        self.set_state(action.state, action.reason, force=True)
-        self._ack(command_id, True, action.state.value)
-
-    def _call_command(self, command_id: int, action: ForceRelease | ForceTransfer | Pickup) -> None:
-        call_id = action.call_id or self.current
-        call = self.calls.get(call_id) if call_id else None
-        if call is None or call.ended_at is not None:
-            self._ack(command_id, False, f"no call {call_id or ''} on this phone".replace("  ", " "))
-            return
-        headers = case_headers(call.headers)
-        if isinstance(action, ForceRelease):
-            self.tracker.release(command_id, call.call_id)
-        elif isinstance(action, ForceTransfer):
-            if call.answered_at is None:
-                self._ack(command_id, False, "the call is not answered yet")
-                return
-            self.tracker.transfer(command_id, call.call_id, action.target, headers)
-        else:
-            if call.answered_at is not None:
-                self._ack(command_id, False, "the call is no longer ringing")
-                return
-            self.tracker.pickup(command_id, call.call_id, action.to, headers)
+        decision = decide(command, self.situation())
+        for intent in decision.intents:
+            if isinstance(intent, SetState):
+                self.after_call = None
+                self.set_state(intent.state, intent.reason, force=True)
+            elif isinstance(intent, SetStateAfterCall):
+                self.after_call = (intent.state, intent.reason)
+            elif isinstance(intent, ShowNote):
+                self.emit("coach", text=intent.text)
+            else:
+                call = next(c for c in self.calls.values() if c.backend_id == intent.call_id)
+                self.tracker.carry_out(command.command_id, replace(intent, call_id=call.call_id),
+                                       case_headers(call.headers))
+        if decision.ack is not None:
+            self._ack(command.command_id, decision.ack)

@@ -61,6 +61,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/v1/interventions"): SUPERVISORS,
     ("POST", "/v1/monitor-tokens"): SUPERVISORS,
     ("POST", "/v1/commands/{command_id}/ack"): EVERYONE,
+    ("GET", "/v1/commands/{command_id}"): SUPERVISORS,
     ("POST", "/v1/raise-hand"): DESK,
     ("GET", "/v1/phone-config"): EVERYONE,
     ("GET", "/v1/audit"): SUPERVISORS,

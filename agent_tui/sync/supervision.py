@@ -1,7 +1,12 @@
 """The supervisor's side of the backend: typed calls and the live wallboard feed.
 
 - `SupervisorClient` wraps a `BackendClient` with the supervision endpoints (wallboard snapshot,
-  interventions, monitor tokens, audit, recordings, QA, reports, queue events, phone config).
+  interventions, command outcomes, monitor tokens, audit, recordings, QA, reports, queue events,
+  phone config).
+- `await_outcome` follows a desk command until the backend knows what became of it: applied,
+  refused (with why) or not delivered. It polls `GET /v1/commands/{id}`: commands are rare and the
+  supervisor waits for exactly one answer, polling survives a reconnect of the event stream, and the
+  backend works out "not delivered" itself, so every monitor shows the same outcome.
 - `WallboardFeed` keeps a wallboard fed: snapshot first, then the SSE stream from the snapshot's
   event id. When the link is lost it says since when (`stale_since`), keeps trying, and on its own
   takes a fresh snapshot when the backend answers again.
@@ -25,6 +30,8 @@ from agent_tui.domain.base import Page, utc_now
 from agent_tui.domain.events import Event
 from agent_tui.domain.supervision import (
     AuditEntry,
+    CommandState,
+    CommandStatus,
     InterventionKind,
     InterventionRequest,
     InterventionResult,
@@ -39,6 +46,7 @@ from agent_tui.domain.supervision import (
     ReportBy,
     ReportPeriod,
     WallboardSnapshot,
+    ack_deadline_s,
 )
 from agent_tui.domain.training import ModelCall, ModelCallInput
 from agent_tui.sync.client import BackendClient, _raise_for_status
@@ -114,6 +122,11 @@ class SupervisorClient:
         """`POST /v1/interventions` (audited by the backend); a 409 says why it is not possible."""
         data = await self.client.write_json("POST", "/v1/interventions", request.model_dump(mode="json"))
         return _check(TypeAdapter(InterventionResult), data, "intervention")
+
+    async def command_state(self, command_id: int) -> CommandState:
+        """`GET /v1/commands/{id}`: sent, applied, refused (with why) or not delivered."""
+        data = await self.client.get_json(f"/v1/commands/{int(command_id)}")
+        return _check(TypeAdapter(CommandState), data, "command")
 
     async def monitor_token(self, agent: str, mode: InterventionKind) -> MonitorToken:
         """`POST /v1/monitor-tokens`: a short-lived token to listen, whisper or barge on `agent`."""
@@ -195,6 +208,54 @@ class SupervisorClient:
     async def list_reasons(self) -> list[str]:
         """The Not Ready reason codes."""
         return await self.client.list_reasons()
+
+
+# ---- what became of a command ------------------------------------------------------------------
+
+
+class CommandSource(Protocol):
+    """What `await_outcome` needs of the backend."""
+
+    async def command_state(self, command_id: int) -> CommandState:
+        """The command as the backend knows it now."""
+
+
+OUTCOME_POLL_S = 0.5
+"""How often the monitor asks for a command's outcome while it waits."""
+
+OUTCOME_GRACE_S = 10.0
+"""How long past the command's ack deadline the monitor keeps asking (a slow or restarting backend)."""
+
+
+class OutcomeUnknown(SyncError):
+    """The backend gave no final answer about a command in time (it was unreachable)."""
+
+
+async def await_outcome(source: CommandSource, command_id: int, kind: str, *,
+                        poll_s: float = OUTCOME_POLL_S,
+                        sleep: Callable[[float], Awaitable[None]] | None = None,
+                        clock: Callable[[], float] | None = None) -> CommandState:
+    """Ask until the command is applied, refused or not delivered; `OutcomeUnknown` past the limit.
+
+    `kind` is the intervention kind (`force_not_ready`...), which sets the ack deadline.
+    """
+    pause = sleep or asyncio.sleep
+    now = clock or asyncio.get_running_loop().time
+    limit = now() + ack_deadline_s(kind) + OUTCOME_GRACE_S
+    problem = ""
+    while True:
+        try:
+            state = await source.command_state(command_id)
+        except AuthenticationRequired:
+            raise
+        except (SyncError, OSError) as error:
+            problem = str(error)
+        else:
+            if state.status != CommandStatus.SENT:
+                return state
+        if now() >= limit:
+            raise OutcomeUnknown(f"no outcome for command {command_id}" + (f": {problem}" if problem else ""))
+        await pause(poll_s)
 
 
 # ---- the live feed ----------------------------------------------------------------------------

@@ -18,6 +18,8 @@ from agent_tui.domain.supervision import (
     QA_ITEMS,
     AgentRow,
     Alert,
+    CommandState,
+    CommandStatus,
     InterventionKind,
     InterventionRequest,
     InterventionResult,
@@ -114,6 +116,8 @@ class FakeApi:
         self.items: list[Recording] = []
         self.queries: list[RecordingQuery] = []
         self.downloads: list[tuple[str, Path]] = []
+        self.outcomes: dict[int, tuple[CommandStatus, str, str]] = {}
+        """Command id → (status, reason, detail) the backend answers for it."""
 
     async def intervene(self, request: InterventionRequest) -> InterventionResult:
         """Audited intervention."""
@@ -125,8 +129,16 @@ class FakeApi:
             token = MonitorToken(token=f"tok-{request.kind.value}-{len(self.requests)}", mode=request.kind,
                                  agent=request.agent, sip_target=f"ext-{request.agent}",
                                  expires_at=utc_now() + timedelta(minutes=1))
+        command_id = None if token is not None else len(self.requests)
         return InterventionResult(audit_id=len(self.requests), kind=request.kind, agent=request.agent,
-                                  monitor=token)
+                                  monitor=token, command_id=command_id)
+
+    async def command_state(self, command_id: int) -> CommandState:
+        """The outcome the test set in `outcomes` for the command, else still sent."""
+        request = self.requests[command_id - 1]
+        status, reason, detail = self.outcomes.get(command_id, (CommandStatus.SENT, "", ""))
+        return CommandState(command_id=command_id, agent=request.agent, command=request.kind.value,
+                            status=status, reason=reason, detail=detail)
 
     async def list_reasons(self) -> list[str]:
         """Reason codes."""

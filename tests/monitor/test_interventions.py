@@ -7,7 +7,7 @@ from typing import Any
 from textual.widgets import Input, OptionList
 
 from agent_tui.domain.agent import AgentStateName
-from agent_tui.domain.supervision import InterventionKind
+from agent_tui.domain.supervision import CommandStatus, InterventionKind
 from agent_tui.phone.events import CallEnded, CallState, MonitorModeChanged
 from agent_tui.ui.common.messages import PhoneEventMessage
 from agent_tui.ui.common.reason import ReasonScreen
@@ -157,3 +157,38 @@ async def test_no_agent_selected_and_not_a_supervisor() -> None:
         await pilot.press("f6")
         await wait_until(pilot, lambda: "Select an agent first" in notices(app), what="hint")
         assert api.requests == []
+
+
+async def test_the_supervisor_sees_what_became_of_each_command() -> None:
+    app, api, _phone, feeds = make_monitor()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _ready(pilot, app, feeds)
+        # The reason dialog names the agent it is about.
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReasonScreen), what="reasons")
+        assert "Force agent0003 Not Ready: why?" in screen_text(app)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(api.requests) == 1, what="force not ready")
+        await wait_until(pilot, lambda: "Sent to agent0003" in notices(app), what="sent")
+        assert "after this call" not in notices(app)  # nothing claimed before the desk answers
+        api.outcomes[1] = (CommandStatus.DONE, "after_call", "on a call: not ready after this call")
+        pending = "agent0003 is on a call: Force not ready after this call."
+        await wait_until(pilot, lambda: pending in notices(app), what="applied after the call")
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: len(api.requests) == 2, what="force ready")
+        api.outcomes[2] = (CommandStatus.FAILED, "phone_offline", "the agent's phone is offline")
+        await wait_until(pilot, lambda: "agent0003's desk refused Force ready: the agent's phone is offline."
+                         in notices(app), what="the refusal")
+        await pilot.press("f8")
+        await wait_until(pilot, lambda: len(api.requests) == 3, what="release")
+        api.outcomes[3] = (CommandStatus.NOT_DELIVERED, "", "")
+        lost = "Force release not delivered to agent0003: no answer from the desk in 25 s."
+        await wait_until(pilot, lambda: lost in notices(app), what="not delivered")
+        # A refusal the monitor has no words for shows the desk's own detail, as text.
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: len(api.requests) == 4, what="force ready again")
+        api.outcomes[4] = (CommandStatus.FAILED, "", "[b]odd[/b] reason")
+        await wait_until(pilot, lambda: "refused Force ready: [b]odd[/b] reason." in notices(app),
+                         what="the desk's detail")
+        odd = next(n for n in app._notifications if "odd" in str(n.message))
+        assert odd.markup is False

@@ -242,3 +242,21 @@ async def test_monitored_mark_follows_the_policy(show: bool) -> None:
         phone.emit(CallEnded(call_id="m1", reason="remote hangup", code=200, duration_s=3))
         await wait_until(pilot, lambda: not app.desk.supervisor.monitors, what="monitoring over")
         await wait_until(pilot, lambda: "[monitored]" not in screen_text(app), what="the mark gone")
+
+
+async def test_force_not_ready_during_a_call_is_acked_as_after_this_call_and_taken_after_wrap_up() -> None:
+    app, phone, writes, link = desk()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.desk.logged_in)
+        app.desk.set_state(AgentStateName.READY)
+        await on_call(pilot, app, phone)
+        ack = await acked(pilot, link, command(app, "force_state", state="not_ready", reason="meeting"))
+        assert (ack.ok, ack.reason) == (True, "after_call")
+        assert "after this call" in ack.detail
+        assert app.desk.status.state == AgentStateName.ON_CALL  # the call goes on
+        await pilot.press("f4")
+        await wait_until(pilot, lambda: writes.states[-1].state == AgentStateName.ACW, what="after-call work")
+        # The agent ends wrap-up with Ready: the supervisor's state is taken instead.
+        await pilot.press("r")
+        await wait_until(pilot, lambda: (writes.states[-1].state, writes.states[-1].reason)
+                         == (AgentStateName.NOT_READY, "meeting"), what="Not Ready after the call")

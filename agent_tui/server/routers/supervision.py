@@ -33,6 +33,7 @@ from agent_tui.domain.supervision import (
     QueueEventResult,
     RaiseHand,
     WallboardSnapshot,
+    ack_deadline_s,
 )
 from agent_tui.server import audit, queue_calls
 from agent_tui.server.auth import AuthUser, CurrentUser, Db
@@ -158,21 +159,53 @@ def _command(body: InterventionRequest, state: AgentStateRow, call_id: str | Non
     return "force_transfer", {"call_id": call_id, "target": body.target}
 
 
+ACK_REASON_KEY = "ack_reason"
+"""Where an ack's reason code is kept in the audit row's detail (no column of its own)."""
+
+
+def command_state(row: AuditRow, now: datetime) -> CommandState:
+    """The command as the supervisor sees it; unacknowledged past its deadline is not delivered.
+
+    Worked out when read, not by a timer: nothing to run or lose across a restart, and an ack that
+    arrives late still counts (it was carried out after all).
+    """
+    status = CommandStatus(row.status) if row.status else CommandStatus.SENT
+    sent_at = _aware(row.at)
+    if status == CommandStatus.SENT and (now - sent_at).total_seconds() > ack_deadline_s(row.action):
+        status = CommandStatus.NOT_DELIVERED
+    reason = row.detail.get(ACK_REASON_KEY) if isinstance(row.detail, dict) else None
+    return CommandState(command_id=row.command_id or 0, agent=row.agent or "", command=row.action,
+                        status=status, reason=str(reason or ""), detail=row.ack_detail, sent_at=sent_at,
+                        acknowledged_at=_aware(row.ack_at) if row.ack_at is not None else None)
+
+
+def _command_row(session: Session, command_id: int) -> AuditRow:
+    row = session.execute(select(AuditRow).where(AuditRow.command_id == command_id)).scalar_one_or_none()
+    if row is None:
+        raise ProblemError(404, f"no command {command_id}")
+    return row
+
+
 @router.post("/v1/commands/{command_id}/ack")
 def ack_command(command_id: RowId, body: CommandAck, user: CurrentUser, db: Db) -> CommandState:
-    """The commanded desk reports a command done (or failed); the audit trail records it."""
+    """The commanded desk reports a command applied (or refused, with why); the audit trail records it."""
     with db.write() as session:
-        row = session.execute(select(AuditRow).where(AuditRow.command_id == command_id)).scalar_one_or_none()
-        if row is None:
-            raise ProblemError(404, f"no command {command_id}")
+        row = _command_row(session, command_id)
         if row.agent != user.username:
             raise ProblemError(403, f"command {command_id} was sent to another agent")
         if row.ack_at is None:
             row.status = (CommandStatus.DONE if body.ok else CommandStatus.FAILED).value
             row.ack_at, row.ack_detail = utc_now(), body.detail
-        return CommandState(command_id=command_id, agent=row.agent, command=row.action,
-                            status=CommandStatus(row.status), detail=row.ack_detail,
-                            acknowledged_at=row.ack_at)
+            if body.reason:
+                row.detail = {**row.detail, ACK_REASON_KEY: body.reason}  # a new dict: saved as changed
+        return command_state(row, utc_now())
+
+
+@router.get("/v1/commands/{command_id}")
+def get_command(command_id: RowId, _user: CurrentUser, db: Db) -> CommandState:
+    """A command's outcome for the supervisor: sent, applied, refused (with why) or not delivered."""
+    with db.read() as session:
+        return command_state(_command_row(session, command_id), utc_now())
 
 
 @router.post("/v1/raise-hand")

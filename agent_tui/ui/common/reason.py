@@ -17,15 +17,19 @@ REASON_LABELS = {
 
 
 class ReasonScreen(PanelScreen[str | None]):
-    """Choose why the agent is not ready."""
+    """Choose why the agent is not ready; `agent` names whom it is for when that is not the user."""
 
-    def __init__(self, reasons: list[str]) -> None:
+    def __init__(self, reasons: list[str], *, agent: str | None = None) -> None:
         super().__init__()
         self.reasons = reasons
+        self.agent = agent
+        """The agent a supervisor sets Not Ready (None: the agent at this desk)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="panel"):
-            yield Static(self.t.t("Not Ready: why?"), classes="panel-title")
+            title = self.t.t("Not Ready: why?") if self.agent is None else \
+                self.t.t("Force {agent} Not Ready: why?", agent=clean(self.agent, 40))
+            yield Static(title, classes="panel-title", markup=False)
             yield OptionList(
                 *[Option(self.t.t(REASON_LABELS.get(r, clean(r, 40))), id=r) for r in self.reasons],
                 id="reasons",

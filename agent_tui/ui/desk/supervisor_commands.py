@@ -1,12 +1,15 @@
 """The desk's side of supervision: supervisor commands, the state it reports, the "monitored" mark.
 
 `DeskSupervisor` is owned by the desk screen, which hands it every live event and (after handling
-them itself) every phone event. It carries out the five supervisor commands and acknowledges each:
-`force_state` and `coach` at once, `force_release`, `force_transfer` and `pickup` when the phone has
+them itself) every phone event. It carries out the five supervisor commands as the rules of
+`agent_tui.desk.supervisor.decide` say (the ghost agents follow the same rules) and always
+acknowledges each with its outcome: state changes and notes at once (a state forced during a call or
+its wrap-up is applied after it), `force_release`, `force_transfer` and `pickup` when the phone has
 done them (`agent_tui.ghost.commands.CallCommandTracker`; a pickup answers the ringing call and
-blind-transfers it, since the engine cannot redirect a call still ringing). It builds every state
-change the desk sends with the call fields (call id, number, customer, queue, hold), reports Ringing
-and hold changes, and keeps the agent Not Ready `phone_offline` while the phone is down.
+blind-transfers it, since the engine cannot redirect a call still ringing), refusals with why. It
+builds every state change the desk sends with the call fields (call id, number, customer, queue,
+hold), reports Ringing and hold changes, and keeps the agent Not Ready `phone_offline` while the
+phone is down.
 
 `BackendSupervision` is the real `SupervisorLink`: acks go through the outbox (they survive a dead
 backend), and `GET /v1/phone-config` gives the phone its monitor key and the desk the policy
@@ -23,18 +26,23 @@ from typing import TYPE_CHECKING, Protocol
 
 from pydantic import SecretStr
 
+from agent_tui.desk.supervisor import (
+    CALL_STATES,
+    PHONE_OFFLINE,
+    CallView,
+    ReleaseCall,
+    SetState,
+    SetStateAfterCall,
+    ShowNote,
+    Situation,
+    TransferCall,
+    decide,
+    parse_command,
+)
 from agent_tui.domain.agent import AgentStateChange, AgentStateName
 from agent_tui.domain.events import Event
 from agent_tui.domain.supervision import CommandAck, PhoneConfig
-from agent_tui.ghost.commands import (
-    CallCommandTracker,
-    Coach,
-    ForceRelease,
-    ForceState,
-    ForceTransfer,
-    Pickup,
-    parse_command,
-)
+from agent_tui.ghost.commands import CallCommandTracker, CallIntent
 from agent_tui.phone.events import CallEnded, CallState, IncomingCall, MonitorStarted
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.desk.calls import CallPhase, CallSession
@@ -46,8 +54,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PHONE_OFFLINE = "phone_offline"
-CALL_STATES = (AgentStateName.RINGING, AgentStateName.ON_CALL, AgentStateName.ACW)
 
 
 class SupervisorLink(Protocol):
@@ -240,27 +246,48 @@ class DeskSupervisor:
         command = parse_command(event, desk.options.username)
         if command is None:
             return False
-        action = command.action
-        if action is None:
-            self._ack(command.command_id, False, command.problem)
-        elif isinstance(action, ForceState):
-            self._force_state(command.command_id, action)
-        elif isinstance(action, Coach):
-            desk.app.notify(desk.t.t("Supervisor: {text}", text=clean(action.text, 300)), timeout=15)
-            self._ack(command.command_id, True, "shown")
-        else:
-            self._call_command(command.command_id, action)
+        decision = decide(command, self.situation())
+        t = desk.t.t
+        for intent in decision.intents:
+            if isinstance(intent, SetState):
+                desk.auto_not_ready = False
+                self.offline_from = None
+                self.after_call = None
+                desk.set_state(intent.state, intent.reason)
+                desk.app.notify(t("Your supervisor changed your state."), severity="warning")
+            elif isinstance(intent, SetStateAfterCall):
+                self.after_call = (intent.state, intent.reason)
+                desk.app.notify(t("Your supervisor set your next state: after this call."),
+                                severity="warning")
+            elif isinstance(intent, ShowNote):
+                desk.app.notify(t("Supervisor: {text}", text=clean(intent.text, 300)), timeout=15)
+            else:
+                self._call_command(command.command_id, intent)
+        if decision.ack is not None:
+            self._ack(command.command_id, decision.ack)
         return True
 
-    def _ack(self, command_id: int, ok: bool, detail: str) -> None:
-        if not ok:  # a pickup that failed leaves the answered call with the agent: a call like any other
+    def situation(self) -> Situation:
+        """Where the agent at this desk stands, for `decide`."""
+        desk = self.desk
+        has_phone = desk.services.phone is not None
+        current = desk.active or desk.ringing
+        calls = tuple(CallView(c.call_id, c.answered_at is not None, c.ended_at is not None)
+                      for c in desk.calls.values())
+        return Situation(state=desk.status.state, has_phone=has_phone,
+                         phone_online=desk.sip_ok if has_phone else None, calls=calls,
+                         current=current.call_id if current is not None else None,
+                         busy=self.tracker.busy_calls() if self.tracker is not None else frozenset())
+
+    def _ack(self, command_id: int, ack: CommandAck) -> None:
+        if not ack.ok:  # a pickup that failed leaves the answered call with the agent: a call like any other
             self.picked_up = {c: i for c, i in self.picked_up.items() if i != command_id}
         link = self.desk.services.supervision
         if link is None:
             log.warning("command %s not acknowledged: no supervision link", command_id)
             return
         try:
-            link.ack_command(command_id, CommandAck(ok=ok, detail=detail[:200]))
+            link.ack_command(command_id, ack)
         except Exception as error:
             self._report(error, "acknowledging a supervisor command")
 
@@ -271,58 +298,23 @@ class DeskSupervisor:
         else:
             log.warning("%s: %s", what, error)
 
-    def _force_state(self, command_id: int, action: ForceState) -> None:
-        desk = self.desk
-        t = desk.t.t
-        if action.state == AgentStateName.READY and desk.sip_ok is False and desk.services.phone is not None:
-            self._ack(command_id, False, "the agent's phone is offline")
-            return
-        if desk.active is not None or desk.ringing is not None:
-            self.after_call = (action.state, action.reason)
-            desk.app.notify(t("Your supervisor set your next state: after this call."), severity="warning")
-            self._ack(command_id, True, f"{action.state.value} after the current call")
-            return
-        desk.auto_not_ready = False
-        self.offline_from = None
-        desk.set_state(action.state, action.reason)
-        desk.app.notify(t("Your supervisor changed your state."), severity="warning")
-        self._ack(command_id, True, action.state.value)
-
-    def _call_command(self, command_id: int, action: ForceRelease | ForceTransfer | Pickup) -> None:
+    def _call_command(self, command_id: int, intent: CallIntent) -> None:
+        """Start a release, transfer or pickup `decide` accepted (the desk has a phone and the call)."""
         desk = self.desk
         phone = desk.services.phone
-        if phone is None:
-            self._ack(command_id, False, "no phone on this desk")
-            return
+        assert phone is not None  # decide() refuses call commands on a desk without a phone
         if self.tracker is None:
             self.tracker = CallCommandTracker(phone, self._ack)
         if not self._ticking:
             self._ticking = True
             desk.set_interval(1.0, self.tracker.tick)
-        call_id = action.call_id
-        if call_id is None:
-            current = desk.ringing if isinstance(action, Pickup) else (desk.active or desk.ringing)
-            call_id = current.call_id if current is not None else None
-        session = desk.calls.get(call_id) if call_id else None
-        if session is None or session.ended_at is not None:
-            self._ack(command_id, False, f"no call {call_id or ''} on this desk".replace("  ", " "))
-            return
-        headers = desk.case_headers(session)
         t = desk.t.t
-        if isinstance(action, ForceRelease):
+        if isinstance(intent, ReleaseCall):
             desk.app.notify(t("Your supervisor ended the call."), severity="warning")
-            self.tracker.release(command_id, session.call_id)
-        elif isinstance(action, ForceTransfer):
-            if session.answered_at is None:
-                self._ack(command_id, False, "the call is not answered yet")
-                return
+        elif isinstance(intent, TransferCall):
             desk.app.notify(t("Your supervisor transferred the call to {target}.",
-                              target=clean(action.target, 40)), severity="warning")
-            self.tracker.transfer(command_id, session.call_id, action.target, headers)
+                              target=clean(intent.target, 40)), severity="warning")
         else:
-            if session.answered_at is not None:
-                self._ack(command_id, False, "the call is no longer ringing")
-                return
             desk.app.notify(t("Your supervisor picked up the ringing call."), severity="warning")
-            self.picked_up[session.call_id] = command_id
-            self.tracker.pickup(command_id, session.call_id, action.to, headers)
+            self.picked_up[intent.call_id] = command_id
+        self.tracker.carry_out(command_id, intent, desk.case_headers(desk.calls[intent.call_id]))

@@ -7,20 +7,33 @@ agent asks the backend for a new token (audited) and sends it within the call (`
 a SIP INFO): the agent's phone rewires without a re-dial, so the supervisor hears on without a gap.
 Before the call is answered, or on another agent, it calls again (the old call ends once the new one
 is placed). A refused change (403) puts the mode shown back to the one in force.
+
+Desk commands (force Ready / Not Ready, release, transfer, pickup, coaching note) are followed to their
+outcome (`agent_tui.sync.supervision.await_outcome`): applied, applied after the agent's call,
+refused with why, or not delivered; `outcome_message` says which, the same for desks and ghosts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
+from textual.notifications import SeverityLevel
+
+from agent_tui.desk.supervisor import AckReason
 from agent_tui.domain.supervision import (
     MONITOR_MODES,
     AgentRow,
+    CommandState,
+    CommandStatus,
     InterventionKind,
     InterventionRequest,
     InterventionResult,
+    ack_deadline_s,
 )
+from agent_tui.sync.supervision import await_outcome
+from agent_tui.ui.common.text import clean
 from agent_tui.ui.monitor.services import MonitorPhone, SupervisorApi
 
 MONITOR_HEADER = "X-Monitor"
@@ -122,3 +135,49 @@ class Interventions:
         request = InterventionRequest(kind=kind, agent=agent, reason=reason, target=target, text=text,
                                       call_id=call_id)
         return await self.api.intervene(request)
+
+    async def outcome(self, result: InterventionResult) -> CommandState:
+        """Wait until the backend knows what became of a desk command (`OutcomeUnknown` if it never says)."""
+        if result.command_id is None:
+            raise ValueError(f"{result.kind.value} is not a desk command")
+        return await await_outcome(self.api, result.command_id, result.kind.value)
+
+
+WHY_LABELS: dict[str, str] = {
+    AckReason.PHONE_OFFLINE.value: "the agent's phone is offline",
+    AckReason.NO_PHONE.value: "there is no phone at that desk",
+    AckReason.NO_CALL.value: "that call is not on the agent's phone",
+    AckReason.NOT_ANSWERED.value: "the call is not answered yet",
+    AckReason.NOT_RINGING.value: "the call is no longer ringing",
+    AckReason.BUSY.value: "another command on that call is under way",
+    AckReason.BAD_COMMAND.value: "the desk did not understand the command",
+    AckReason.PHONE_FAILED.value: "the agent's phone could not do it",
+    AckReason.CALL_ENDED.value: "the call ended first",
+}
+"""Why a desk refused a command, by the ack's reason code."""
+
+
+def command_label(kind: InterventionKind) -> str:
+    """The English name of a command kind (translated by the caller): "Force not ready"."""
+    return kind.value.replace("_", " ").capitalize()
+
+
+def outcome_message(state: CommandState, agent: str, kind: InterventionKind,
+                    t: Callable[..., str]) -> tuple[str, SeverityLevel]:
+    """(message, severity) telling the supervisor what became of a command; `t` translates."""
+    who = clean(agent, 40)
+    what = t(command_label(kind))
+    fields: dict[str, Any] = {"agent": who, "what": what}
+    if state.status == CommandStatus.DONE:
+        if state.reason == AckReason.AFTER_CALL.value:
+            return t("{agent} is on a call: {what} after this call.", **fields), "information"
+        return t("{agent}: {what} applied.", **fields), "information"
+    if state.status == CommandStatus.FAILED:
+        label = WHY_LABELS.get(state.reason)
+        why = t(label) if label is not None else (clean(state.detail, 80) or t("no reason given"))
+        return t("{agent}'s desk refused {what}: {why}.", why=why, **fields), "warning"
+    if state.status == CommandStatus.NOT_DELIVERED:
+        seconds = round(ack_deadline_s(kind.value))
+        return t("{what} not delivered to {agent}: no answer from the desk in {seconds} s.",
+                 seconds=seconds, **fields), "error"
+    return t("Sent to {agent}: {what}", **fields), "information"

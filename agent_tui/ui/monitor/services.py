@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from agent_tui.domain.base import Page
 from agent_tui.domain.session import SessionInfo
 from agent_tui.domain.supervision import (
+    CommandState,
     InterventionRequest,
     InterventionResult,
     QaScore,
@@ -38,6 +39,9 @@ class SupervisorApi(Protocol):
 
     async def intervene(self, request: InterventionRequest) -> InterventionResult:
         """An audited intervention; listen/whisper/barge answer with a monitor token."""
+
+    async def command_state(self, command_id: int) -> CommandState:
+        """What became of a desk command: sent, applied, refused or not delivered."""
 
     async def list_reasons(self) -> list[str]:
         """Not Ready reason codes."""

@@ -49,7 +49,7 @@ from agent_tui.ui.common.bindings import localize_bindings
 from agent_tui.ui.common.reason import ReasonScreen
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.monitor import cells
-from agent_tui.ui.monitor.interventions import Interventions
+from agent_tui.ui.monitor.interventions import Interventions, outcome_message
 from agent_tui.ui.monitor.model import SORT_ORDER, AgentFilter, WallboardModel, floor_figures
 from agent_tui.ui.monitor.options import MonitorOptions
 from agent_tui.ui.monitor.prompts import FilterScreen, TextPrompt
@@ -379,9 +379,12 @@ class WallboardScreen(Screen[None]):
         t = self.translator.t
 
         async def work() -> None:
-            await self.interventions.command(kind, row.username, **fields)
+            result = await self.interventions.command(kind, row.username, **fields)
             self.app.notify(t("Sent to {agent}: {what}", agent=clean(row.username, 40),
-                              what=t(kind.value.replace("_", " ").capitalize())))
+                              what=t(kind.value.replace("_", " ").capitalize())), markup=False)
+            message, severity = outcome_message(await self.interventions.outcome(result), row.username,
+                                                kind, t)
+            self.app.notify(message, severity=severity, timeout=10, markup=False)  # the desk's words: data
 
         self._run(work, "sending an intervention")
 
@@ -407,7 +410,7 @@ class WallboardScreen(Screen[None]):
                 if reason:
                     self._command(InterventionKind.FORCE_NOT_READY, row, reason=reason)
 
-            self.app.push_screen(ReasonScreen(reasons or FALLBACK_REASONS), chosen)
+            self.app.push_screen(ReasonScreen(reasons or FALLBACK_REASONS, agent=row.username), chosen)
 
         self._run(work, "loading the reasons")
 
