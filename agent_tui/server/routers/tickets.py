@@ -20,11 +20,12 @@ from agent_tui.domain.ticket import (
     TicketType,
     allowed_transitions,
 )
-from agent_tui.server import broker, idempotency
+from agent_tui.server import audit, broker, idempotency
 from agent_tui.server.auth import AuthUser, CurrentUser, Db
 from agent_tui.server.db import Database
-from agent_tui.server.models import CustomerRow, TicketRow, TimelineRow
+from agent_tui.server.models import CustomerRow, TicketRow, TimelineRow, UserRow
 from agent_tui.server.problems import ProblemError
+from agent_tui.server.roles import TicketRight, ticket_right
 from agent_tui.server.store import MAX_ROW_ID, PageParams, RowId, load_tickets
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
@@ -137,6 +138,24 @@ def get_ticket(ticket_id: RowId, _user: CurrentUser, db: Db) -> Ticket:
         return load_tickets(session, [_get(session, ticket_id)], utc_now())[0]
 
 
+def _check_right(session: Session, row: TicketRow, body: TicketPatch, user: AuthUser) -> None:
+    """The `PATCH /v1/tickets` rule of `roles.WRITE_RULES`; another's ticket changed in full is audited."""
+    teams: dict[str, str | None] = {name: team for name, team in session.execute(
+        select(UserRow.username, UserRow.team).where(UserRow.username.in_([user.username, row.created_by]))
+    )}
+    right = ticket_right(user.role, user.username, teams.get(user.username), filer=row.created_by,
+                         filer_team=teams.get(row.created_by), assignee=row.assignee)
+    if right == TicketRight.NONE:
+        raise ProblemError(403, f"ticket {row.id} is {row.created_by}'s, of another team")
+    rewrites = [name for name in ("assignee", "description") if getattr(body, name) is not None]
+    if rewrites and right < TicketRight.FULL:
+        raise ProblemError(403, f"only the filer or a supervisor of the filer's team may change "
+                           f"{' and '.join(rewrites)} of ticket {row.id}", field=f"body.{rewrites[0]}")
+    if user.username != row.created_by and right == TicketRight.FULL:
+        audit.record(session, user.username, "ticket_corrected", agent=row.created_by,
+                     detail={"ticket": row.id, "fields": sorted(body.model_dump(exclude_none=True))})
+
+
 @router.patch("/{ticket_id}", response_model=Ticket, responses={409: {"description": "Not allowed now"}})
 def patch_ticket(
     ticket_id: RowId, body: TicketPatch, request: Request, user: CurrentUser, db: Db, key: IdemKey = None
@@ -151,6 +170,7 @@ def patch_ticket(
     try:
         with db.write() as session:
             row = _get(session, ticket_id)
+            _check_right(session, row, body, user)
             current = TicketStatus(row.status)
             if body.status is not None:
                 allowed = allowed_transitions(TicketType(row.ticket_type), current)
