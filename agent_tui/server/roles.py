@@ -250,7 +250,7 @@ def ticket_right(
         return TicketRight.FULL
     if role == Role.SUPERVISOR and (team is None or team == filer_team):
         return TicketRight.FULL
-    if team is not None and (team == filer_team or team == assignee):
+    if team is not None and team in (filer_team, assignee):
         return TicketRight.LIFE_CYCLE
     return TicketRight.NONE
 

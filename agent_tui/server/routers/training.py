@@ -172,9 +172,8 @@ def command_trainee(username: str, body: AgentCommand, user: CurrentUser, db: Db
             raise ProblemError(409, f"{username} is not an agent")
         if body.command == LAUNCH:
             # The audited launch is what lets the trainee's desk store the attempt as trainer-launched.
-            audit.record(session, user.username, LAUNCH, agent=username, detail={
-                "attempt": str(body.data.get("attempt", ""))[:64], "scenario": str(body.data.get("scenario", ""))[:64],
-            })
+            launch = {name: str(body.data.get(name, ""))[:64] for name in ("attempt", "scenario")}
+            audit.record(session, user.username, LAUNCH, agent=username, detail=launch)
         return broker.record(session, EventKind.COMMAND, command.model_dump(mode="json"), target=username)
 
 
