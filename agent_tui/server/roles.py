@@ -170,7 +170,7 @@ WRITE_RULES: dict[tuple[str, str], WriteRule] = {
         "the ticket is filed as the caller", EVERYONE, NOBODY,
         "Anyone files a ticket; it is always filed under the caller's own name."),
     ("PATCH", "/v1/tickets/{ticket_id}"): WriteRule(
-        "the agent who filed it", DESK, DESK,
+        "the agent who filed it", DESK, SUPERVISORS,
         "The filing agent changes anything. Supervisors of the filer's team (a supervisor without a team: "
         "every team) change anything; a change of another's ticket is audited as a correction. The "
         "order's life-cycle roles, i.e. agents of the filer's team (the return-visit work list) and "
