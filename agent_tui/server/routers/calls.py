@@ -98,7 +98,7 @@ def _check_change(session: Session, row: CallRow, body: CallRecord, user: AuthUs
         changed = sorted(name for name, value in body.model_dump(mode="json").items()
                          if row.record.get(name) != value)
         audit.record(session, user.username, "call_corrected", agent=owner, call_id=body.call_id,
-                     detail={"fields": changed})
+                     detail={"fields": ", ".join(changed)})
     else:
         raise ProblemError(403, f"call {body.call_id} is another agent's", field="body.call_id")
     if body.training != row.training:

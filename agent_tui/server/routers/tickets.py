@@ -153,7 +153,7 @@ def _check_right(session: Session, row: TicketRow, body: TicketPatch, user: Auth
                            f"{' and '.join(rewrites)} of ticket {row.id}", field=f"body.{rewrites[0]}")
     if user.username != row.created_by and right == TicketRight.FULL:
         audit.record(session, user.username, "ticket_corrected", agent=row.created_by,
-                     detail={"ticket": row.id, "fields": sorted(body.model_dump(exclude_none=True))})
+                     detail={"ticket": row.id, "fields": ", ".join(sorted(body.model_dump(exclude_none=True)))})
 
 
 @router.patch("/{ticket_id}", response_model=Ticket, responses={409: {"description": "Not allowed now"}})
