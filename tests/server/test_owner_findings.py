@@ -30,7 +30,9 @@ def audit(app: TestClient, action: str) -> list[dict[str, Any]]:
 
 def test_a_call_id_once_owned_is_never_re_owned(app: TestClient) -> None:
     owner, thief = login(app, "agent01"), login(app, "agent02")
-    assert app.post("/v1/calls", json=call("own-1", "agent01", training=True), headers=owner).status_code == 200
+    assert (
+        app.post("/v1/calls", json=call("own-1", "agent01", training=True), headers=owner).status_code == 200
+    )
     assert app.put("/v1/recordings/own-1?training=true", content=wav(3), headers=owner).status_code == 201
     for body in (call("own-1", "agent02", training=True), call("own-1", "agent02"), call("own-1", None)):
         answer = app.post("/v1/calls", json=body, headers=thief)
@@ -40,7 +42,9 @@ def test_a_call_id_once_owned_is_never_re_owned(app: TestClient) -> None:
     assert app.get("/v1/recordings/own-1/audio", headers=owner).status_code == 200
     assert app.get("/v1/recordings/own-1/audio", headers=thief).status_code == 404
     # The owner cannot hand it away or flip `training` either.
-    assert app.post("/v1/calls", json=call("own-1", "agent02", training=True), headers=owner).status_code == 409
+    assert (
+        app.post("/v1/calls", json=call("own-1", "agent02", training=True), headers=owner).status_code == 409
+    )
     assert app.post("/v1/calls", json=call("own-1", "agent01"), headers=owner).status_code == 409
     # A real call stays in the supervisors' recording search: nobody can re-post it as training.
     assert app.post("/v1/calls", json=call("real-1", "agent01"), headers=owner).status_code == 200
@@ -60,7 +64,10 @@ def test_a_recording_uploaded_first_keeps_its_agent(app: TestClient) -> None:
 
 def test_supervisors_correct_calls_audited_and_trainers_write_none(app: TestClient) -> None:
     agent, sup, trainer = login(app, "agent01"), login(app, "sup01"), login(app, "trainer01")
-    assert app.post("/v1/calls", json=call("fix-1", "agent01", disposition="x"), headers=agent).status_code == 200
+    assert (
+        app.post("/v1/calls", json=call("fix-1", "agent01", disposition="x"), headers=agent).status_code
+        == 200
+    )
     fixed = app.post("/v1/calls", json=call("fix-1", None, disposition="resolved"), headers=sup)
     assert fixed.status_code == 200, fixed.text
     assert fixed.json()["agent"] == "agent01"
@@ -78,7 +85,12 @@ def test_supervisors_correct_calls_audited_and_trainers_write_none(app: TestClie
 
 def test_attempts_are_never_stored_as_trainer_launched_by_the_trainee(app: TestClient) -> None:
     agent, trainer = login(app, "agent01"), login(app, "trainer01")
-    forged = {"attempt_id": "forged-1", "scenario_id": SCENARIO, "launched_by": "trainer01", "card": card(100)}
+    forged = {
+        "attempt_id": "forged-1",
+        "scenario_id": SCENARIO,
+        "launched_by": "trainer01",
+        "card": card(100),
+    }
     assert app.post("/v1/training/attempts", json=forged, headers=agent).status_code == 403
     listed = app.get("/v1/training/attempts", headers=trainer).json()["items"]
     assert all(a["attempt_id"] != "forged-1" for a in listed)
@@ -95,8 +107,10 @@ def test_attempts_are_never_stored_as_trainer_launched_by_the_trainee(app: TestC
     assert launched.json()["launched_by"] == "trainer01"
     # Another trainee cannot take over that launch, nor another scenario be stored under it.
     other = login(app, "agent02")
-    assert app.post("/v1/training/attempts", json={**forged, "attempt_id": "real-1"},
-                    headers=other).status_code == 403
+    assert (
+        app.post("/v1/training/attempts", json={**forged, "attempt_id": "real-1"}, headers=other).status_code
+        == 403
+    )
     again = {**forged, "attempt_id": "real-1", "scenario_id": "billing_dispute_en"}
     assert app.post("/v1/training/attempts", json=again, headers=agent).status_code == 403
 
@@ -105,11 +119,20 @@ def test_tickets_of_another_team_are_not_rewritten(app: TestClient) -> None:
     filer, team_mate, stranger = login(app, "agent01"), login(app, "agent02"), login(app, "agent11")
     body = {"ticket_type": "complaint", "subject": "lights", "description": "as filed"}
     ticket = app.post("/v1/tickets", json=body, headers=filer).json()["id"]
-    for patch in ({"assignee": "营销部"}, {"description": "rewritten"}, {"status": "assigned"}, {"note": "x"}):
+    for patch in (
+        {"assignee": "营销部"},
+        {"description": "rewritten"},
+        {"status": "assigned"},
+        {"note": "x"},
+    ):
         assert app.patch(f"/v1/tickets/{ticket}", json=patch, headers=stranger).status_code == 403
     # A team-mate (the return-visit work list) moves it along but does not reassign or rewrite it.
-    assert app.patch(f"/v1/tickets/{ticket}", json={"assignee": "营销部"}, headers=team_mate).status_code == 403
-    assert app.patch(f"/v1/tickets/{ticket}", json={"status": "assigned"}, headers=team_mate).status_code == 200
+    assert (
+        app.patch(f"/v1/tickets/{ticket}", json={"assignee": "营销部"}, headers=team_mate).status_code == 403
+    )
+    assert (
+        app.patch(f"/v1/tickets/{ticket}", json={"status": "assigned"}, headers=team_mate).status_code == 200
+    )
     # The filer assigns it; a member of the assigned team moves it.
     assert app.patch(f"/v1/tickets/{ticket}", json={"assignee": "B"}, headers=filer).status_code == 200
     assert app.patch(f"/v1/tickets/{ticket}", json={"status": "handled"}, headers=stranger).status_code == 200
@@ -120,4 +143,6 @@ def test_tickets_of_another_team_are_not_rewritten(app: TestClient) -> None:
     sup = login(app, "sup01")
     assert app.patch(f"/v1/tickets/{ticket}", json={"description": "fixed"}, headers=sup).status_code == 200
     entries = audit(app, "ticket_corrected")
-    assert [(e["actor"], e["agent"], e["detail"]["ticket"]) for e in entries] == [("sup01", "agent01", ticket)]
+    assert [(e["actor"], e["agent"], e["detail"]["ticket"]) for e in entries] == [
+        ("sup01", "agent01", ticket)
+    ]

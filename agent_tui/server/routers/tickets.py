@@ -152,8 +152,9 @@ def _check_right(session: Session, row: TicketRow, body: TicketPatch, user: Auth
         raise ProblemError(403, f"only the filer or a supervisor of the filer's team may change "
                            f"{' and '.join(rewrites)} of ticket {row.id}", field=f"body.{rewrites[0]}")
     if user.username != row.created_by and right == TicketRight.FULL:
+        fields = ", ".join(sorted(body.model_dump(exclude_none=True)))
         audit.record(session, user.username, "ticket_corrected", agent=row.created_by,
-                     detail={"ticket": row.id, "fields": ", ".join(sorted(body.model_dump(exclude_none=True)))})
+                     detail={"ticket": row.id, "fields": fields})
 
 
 @router.patch("/{ticket_id}", response_model=Ticket, responses={409: {"description": "Not allowed now"}})
