@@ -33,6 +33,7 @@ from agent_tui.domain.ticket import TicketCreate
 from agent_tui.forms.drafts import DraftStore
 from agent_tui.forms.loader import bundled_screens_dir, load_screens
 from agent_tui.paths import state_dir
+from agent_tui.private_files import open_private, private_folder
 from agent_tui.sync.client import BackendClient, Timeouts
 from agent_tui.sync.errors import BackendRejected
 from agent_tui.sync.events import EventStream
@@ -538,7 +539,8 @@ def _log_to_file(settings: Settings) -> None:
     if root.handlers:
         return
     path = settings.logging.resolve_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
+    open_private(path, "a").close()  # the handler appends to a file that is the user's alone
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)

@@ -11,15 +11,24 @@ import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import cast
 
 import httpx
 import pytest
 
+from agent_tui.config import LoggingSettings, Settings
 from agent_tui.crash_report import write_crash_report
+from agent_tui.credentials import _FileBackend
+from agent_tui.forms.drafts import DraftStore
+from agent_tui.forms.runner import FormRun, PrefillContext
 from agent_tui.sync.client import BackendClient, _decode_json, problem_from_response
 from agent_tui.sync.errors import BackendProtocolError
 from agent_tui.sync.outbox import Outbox
+from agent_tui.sync.recording_download import download_recording
+from agent_tui.ui.launch import _log_to_file
+from agent_tui.ui.monitor.dates import export_folder
+from tests.forms.screens import clock, shipped
 
 TOKEN = "1bVw1ZIjLuDDH9E0BQPc4BP5QQsMSWkuCkEWCOQTJ0o"  # the shape of a real one (token_urlsafe(32))
 
@@ -94,3 +103,51 @@ def test_crash_reports_are_0600_in_a_0700_folder(tmp_path: Path, default_umask: 
         report = write_crash_report(error, tmp_path / "crash")
     assert mode(report) == 0o600
     assert mode(report.parent) == 0o700
+
+
+def test_drafts_are_0600_in_a_0700_folder(tmp_path: Path, default_umask: None) -> None:
+    store = DraftStore(tmp_path / "drafts")
+    run = FormRun.start(shipped()["repair"], PrefillContext(call={"number": "13812345678"}), clock=clock,
+                        draft_id="d-1", language="en")
+    assert store.save(run)
+    assert mode(store.path_of("d-1")) == 0o600
+    assert mode(tmp_path / "drafts") == 0o700
+
+
+def test_the_desk_log_is_0600_in_a_0700_folder(tmp_path: Path, default_umask: None) -> None:
+    path = tmp_path / "logs" / "agent-tui.log"
+    settings = cast(Settings, SimpleNamespace(logging=LoggingSettings(level="INFO", file=path)))
+    root = logging.getLogger()
+    kept, root.handlers = root.handlers, []  # the desk logs to its file only when nothing else is set up
+    try:
+        _log_to_file(settings)
+        logging.getLogger("agent_tui.test").warning("written")
+    finally:
+        for handler in root.handlers:
+            handler.close()
+        root.handlers = kept
+    assert "written" in path.read_text(encoding="utf-8")
+    assert mode(path) == 0o600
+    assert mode(path.parent) == 0o700
+
+
+def test_the_credential_file_is_0600(tmp_path: Path, default_umask: None) -> None:
+    backend = _FileBackend(tmp_path / "keys" / "credentials.cfg")
+    backend.unlock("a passphrase")
+    backend.set("backend:agent01", "s3cret")
+    assert mode(backend.path) == 0o600
+    assert mode(backend.path.parent) == 0o700
+
+
+async def test_downloaded_recordings_and_exports_are_0600(tmp_path: Path, default_umask: None) -> None:
+    audio = b"RIFF....WAVE"
+    client = BackendClient("https://backend.example", transport=httpx.MockTransport(
+        lambda request: httpx.Response(200, content=audio, headers={"Content-Type": "audio/wav"})))
+    try:
+        target = await download_recording(client, "c-1", tmp_path / "rec" / "c-1.wav")
+    finally:
+        await client.aclose()
+    assert target.read_bytes() == audio
+    assert mode(target) == 0o600
+    assert mode(target.parent) == 0o700
+    assert mode(export_folder(tmp_path / "exports")) == 0o700
