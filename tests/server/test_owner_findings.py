@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -146,3 +147,18 @@ def test_tickets_of_another_team_are_not_rewritten(app: TestClient) -> None:
     assert [(e["actor"], e["agent"], e["detail"]["ticket"]) for e in entries] == [
         ("sup01", "agent01", ticket)
     ]
+
+
+def test_two_agents_racing_for_a_new_call_id_one_owns_it(app: TestClient) -> None:
+    heads = {name: login(app, name) for name in ("agent01", "agent02")}
+
+    def post(call_id: str, agent: str) -> tuple[str, int]:
+        return agent, app.post("/v1/calls", json=call(call_id, agent), headers=heads[agent]).status_code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for n in range(8):
+            call_id = f"race-{n}"
+            results = dict(pool.map(post, [call_id, call_id], ["agent01", "agent02"]))
+            assert sorted(results.values()) == [200, 403], results
+            winner = next(agent for agent, status in results.items() if status == 200)
+            assert app.get(f"/v1/calls/{call_id}", headers=heads[winner]).json()["agent"] == winner

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agent_tui.domain.base import utc_now
@@ -18,6 +19,7 @@ from agent_tui.domain.events import EventKind
 from agent_tui.domain.session import Role
 from agent_tui.server import audit, broker, queue_calls, recordings
 from agent_tui.server.auth import AuthUser, CurrentUser, Db
+from agent_tui.server.db import Database
 from agent_tui.server.deps import Board
 from agent_tui.server.models import CallRow, ContactRow, CustomerRow, RecordingRow
 from agent_tui.server.problems import ProblemError
@@ -38,6 +40,16 @@ def post_call(body: CallRecord, user: CurrentUser, db: Db, board: Board) -> Call
     """
     if body.agent is None:
         body = body.model_copy(update={"agent": user.username})
+    try:
+        stored = _store(db, body, user)
+    except IntegrityError:
+        # Another post of the same new call id committed first: judge this one against it.
+        stored = _store(db, body, user)
+    board.touch(queues=[stored.queue], agents=[stored.agent])
+    return stored
+
+
+def _store(db: Database, body: CallRecord, user: AuthUser) -> CallRecord:
     now = utc_now()
     with db.write() as session:
         if body.customer_id is not None and session.get(CustomerRow, body.customer_id) is None:
@@ -67,7 +79,6 @@ def post_call(body: CallRecord, user: CurrentUser, db: Db, board: Board) -> Call
         })
         queue_calls.from_call_record(session, body)
         recordings.refresh_from_call(session, body)
-    board.touch(queues=[body.queue], agents=[body.agent])
     return body
 
 
