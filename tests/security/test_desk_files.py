@@ -151,3 +151,12 @@ async def test_downloaded_recordings_and_exports_are_0600(tmp_path: Path, defaul
     assert mode(target) == 0o600
     assert mode(target.parent) == 0o700
     assert mode(export_folder(tmp_path / "exports")) == 0o700
+
+
+def test_the_pjsip_log_is_0600_in_a_0700_folder(tmp_path: Path, default_umask: None) -> None:
+    from agent_tui.phone.logbridge import PjLogWriter  # pjsua2: only this test needs it
+
+    writer = PjLogWriter(tmp_path / "sip" / "pjsip.log")
+    writer.close()
+    assert mode(tmp_path / "sip" / "pjsip.log") == 0o600
+    assert mode(tmp_path / "sip") == 0o700
