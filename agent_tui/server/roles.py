@@ -154,6 +154,7 @@ class WriteRule:
 
 
 SHARED = "nobody: a shared record"
+TARGET = "nobody: it acts on the agent it names"
 
 WRITE_RULES: dict[tuple[str, str], WriteRule] = {
     ("POST", "/v1/sessions"): WriteRule(
@@ -180,7 +181,7 @@ WRITE_RULES: dict[tuple[str, str], WriteRule] = {
         "the agent named in the path", DESK, SUPERVISORS,
         "Agents set their own state; supervisors set anyone's."),
     ("POST", "/v1/agents/{username}/commands"): WriteRule(
-        SHARED, SUPERVISORS, SUPERVISORS, "Supervisors command any desk; every command is audited."),
+        TARGET, SUPERVISORS, SUPERVISORS, "Supervisors command any desk; every command is audited."),
     ("POST", "/v1/calls"): WriteRule(
         "the agent of the call record", DESK, SUPERVISORS,
         "An agent writes only its own calls (a record without an agent is the caller's). A call id once "
@@ -188,11 +189,11 @@ WRITE_RULES: dict[tuple[str, str], WriteRule] = {
         "the stored record stays as it was. `training` is fixed at creation. Supervisors correct "
         "another agent's stored record (never its agent or `training`), audited as `call_corrected`."),
     ("POST", "/v1/queue-events"): WriteRule(
-        SHARED, SUPERVISORS, SUPERVISORS, "The PBX feed, posted with a supervisor's token."),
+        "nobody: the PBX's record of its queues", SUPERVISORS, SUPERVISORS, "The PBX feed, posted with a supervisor's token."),
     ("POST", "/v1/interventions"): WriteRule(
-        SHARED, SUPERVISORS, SUPERVISORS, "Supervisors intervene on any agent; audited."),
+        TARGET, SUPERVISORS, SUPERVISORS, "Supervisors intervene on any agent; audited."),
     ("POST", "/v1/monitor-tokens"): WriteRule(
-        SHARED, SUPERVISORS, SUPERVISORS, "Supervisors monitor any agent; audited."),
+        TARGET, SUPERVISORS, SUPERVISORS, "Supervisors monitor any agent; audited."),
     ("POST", "/v1/commands/{command_id}/ack"): WriteRule(
         "the agent the command was sent to", EVERYONE, NOBODY, "Only the commanded desk acknowledges."),
     ("POST", "/v1/raise-hand"): WriteRule(
@@ -218,7 +219,7 @@ WRITE_RULES: dict[tuple[str, str], WriteRule] = {
     ("DELETE", "/v1/training/presence"): WriteRule(
         "the caller's own desk", AGENTS, NOBODY, "A trainee's desk withdraws itself."),
     ("POST", "/v1/training/trainees/{username}/commands"): WriteRule(
-        SHARED, TRAINERS, TRAINERS,
+        TARGET, TRAINERS, TRAINERS,
         "Trainers command any trainee; a launch is audited (it is what makes an attempt trainer-launched)."),
     ("POST", "/v1/training/progress"): WriteRule(
         "the caller's own desk", AGENTS, NOBODY, "A trainee's desk reports its own progress."),
