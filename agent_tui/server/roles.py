@@ -189,7 +189,8 @@ WRITE_RULES: dict[tuple[str, str], WriteRule] = {
         "the stored record stays as it was. `training` is fixed at creation. Supervisors correct "
         "another agent's stored record (never its agent or `training`), audited as `call_corrected`."),
     ("POST", "/v1/queue-events"): WriteRule(
-        "nobody: the PBX's record of its queues", SUPERVISORS, SUPERVISORS, "The PBX feed, posted with a supervisor's token."),
+        "nobody: the PBX's record of its queues", SUPERVISORS, SUPERVISORS,
+        "The PBX feed, posted with a supervisor's token."),
     ("POST", "/v1/interventions"): WriteRule(
         TARGET, SUPERVISORS, SUPERVISORS, "Supervisors intervene on any agent; audited."),
     ("POST", "/v1/monitor-tokens"): WriteRule(
