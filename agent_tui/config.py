@@ -354,7 +354,7 @@ class LoggingSettings(_Section):
         """The log file path, its folder created when needed."""
         if self.file is None:
             return paths.log_dir() / "agent-tui.log"
-        self.file.parent.mkdir(parents=True, exist_ok=True)
+        self.file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         return self.file
 
 

@@ -28,6 +28,7 @@ from keyring.errors import KeyringError, PasswordDeleteError
 from pydantic import SecretStr
 
 from agent_tui import paths
+from agent_tui.private_files import make_private
 
 SERVICE = "agent-tui"
 """Service name under which every secret is filed in the keyring."""
@@ -185,6 +186,7 @@ class _FileBackend:
             try:
                 # Setting the key checks it against the file's reference value, or creates the file.
                 self._keyring.keyring_key = passphrase
+                make_private(self.path)
             except CredentialError:
                 self._keyring._keyring_key = None
                 raise
@@ -215,6 +217,7 @@ class _FileBackend:
             self._require_unlocked()
             try:
                 self._keyring.set_password(SERVICE, key, secret)
+                make_private(self.path)
             except (ValueError, OSError) as exc:
                 raise CredentialError(f"cannot write {key!r} to the credential file: {exc}") from None
             self._cache[key] = SecretStr(secret)

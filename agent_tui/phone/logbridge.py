@@ -13,6 +13,7 @@ from typing import IO
 import pjsua2 as pj
 
 from agent_tui.phone.sanitize import log_safe
+from agent_tui.private_files import open_private, private_folder
 
 
 class PjLogWriter(pj.LogWriter):  # type: ignore[misc]
@@ -26,8 +27,8 @@ class PjLogWriter(pj.LogWriter):  # type: ignore[misc]
         self._lock = threading.Lock()
         self._file: IO[str] | None = None
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = path.open("a", encoding="utf-8", errors="replace")
+            private_folder(path.parent)
+            self._file = open_private(path, "a", encoding="utf-8", errors="replace")
 
     def write(self, entry: pj.LogEntry) -> None:
         """pjsua2 callback: one formatted log line."""

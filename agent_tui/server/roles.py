@@ -1,12 +1,18 @@
-"""Who may call what: one table from every route to the roles allowed on it.
+"""Who may call what, and who may write whose object: the one role table of the backend.
 
-A route missing from the table is refused for everybody (and a test walks every route of the app
-against this table), so a new endpoint cannot be left open by accident.
+`ROUTE_ROLES` maps every route to the roles allowed on it. A route missing from the table is refused
+for everybody (and a test walks every route of the app against this table), so a new endpoint cannot
+be left open by accident. `WRITE_RULES` says, for every write route, whose object a role may write:
+its own, someone else's (a correction, audited where the rule says so), or none. A test walks every
+write route × role × own-versus-someone-else's object against it, and docs/roles.md is generated from
+both tables (`python -m agent_tui.server.roles > docs/roles.md`; a test fails when it drifts).
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from agent_tui.domain.session import Role
@@ -47,12 +53,13 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/v1/agents/{username}/figures"): DESK,
     ("PUT", "/v1/agents/{username}/state"): DESK,
     ("POST", "/v1/agents/{username}/commands"): SUPERVISORS,
-    ("POST", "/v1/calls"): EVERYONE,
+    ("POST", "/v1/calls"): DESK,
     ("GET", "/v1/calls/{call_id}"): EVERYONE,
     ("GET", "/v1/queues"): EVERYONE,
     ("GET", "/v1/events"): EVERYONE,
     ("GET", "/v1/screens"): EVERYONE,
     ("GET", "/v1/screens/{screen_id}"): EVERYONE,
+    ("POST", "/v1/screens/reload"): SUPERVISORS,
     ("GET", "/v1/kb"): EVERYONE,
     ("GET", "/v1/notices"): EVERYONE,
     ("GET", "/v1/reasons"): EVERYONE,
@@ -125,3 +132,171 @@ def iter_routes(routes: Iterable[Any], prefix: str = "") -> Iterator[tuple[str, 
 def unlisted(routes: Iterable[Any]) -> list[tuple[str, str]]:
     """The routes without a `ROUTE_ROLES` entry."""
     return [key for key in iter_routes(routes) if key not in ROUTE_ROLES]
+
+
+# --- who may write whose object ------------------------------------------------------------------
+
+NOBODY: frozenset[Role] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class WriteRule:
+    """Whose object a role may write through one route.
+
+    `own`: roles that may write their own object (a call they took, a ticket they filed, their own
+    state...); `others`: roles that may write somebody else's. Where a route's object has no owner
+    (a customer record, a queue event), both sets are the same and `owner` says so.
+    """
+
+    owner: str
+    """What makes the object the caller's own."""
+    own: frozenset[Role]
+    others: frozenset[Role]
+    rule: str
+    """Who may create, who may change, who may correct (and whether that is audited), in words."""
+
+
+SHARED = "nobody: a shared record"
+TARGET = "nobody: it acts on the agent it names"
+
+WRITE_RULES: dict[tuple[str, str], WriteRule] = {
+    ("POST", "/v1/sessions"): WriteRule(
+        "the username and password", EVERYONE, NOBODY,
+        "Anyone logs in as themselves. Failed logins slow down per user and per address (at most 30 s "
+        "between tries, never a lock the right password cannot pass); every back-off is audited."),
+    ("DELETE", "/v1/sessions/current"): WriteRule(
+        "the token of the request", EVERYONE, NOBODY, "Each user logs out only their own token."),
+    ("POST", "/v1/customers"): WriteRule(
+        SHARED, DESK, DESK, "Agents and supervisors add customers; an account number is unique."),
+    ("PATCH", "/v1/customers/{customer_id}"): WriteRule(
+        SHARED, DESK, DESK, "Agents and supervisors keep customer records up to date."),
+    ("POST", "/v1/tickets"): WriteRule(
+        "the ticket is filed as the caller", EVERYONE, NOBODY,
+        "Anyone files a ticket; it is always filed under the caller's own name."),
+    ("PATCH", "/v1/tickets/{ticket_id}"): WriteRule(
+        "the agent who filed it", DESK, SUPERVISORS,
+        "The filing agent changes anything. Supervisors of the filer's team (a supervisor without a team: "
+        "every team) change anything; a change of another's ticket is audited as a correction. The "
+        "order's life-cycle roles, i.e. agents of the filer's team (the return-visit work list) and "
+        "members of the team it is assigned to, move its status, add notes and record the return "
+        "visit, but neither reassign nor rewrite it. Anyone else: 403."),
+    ("PUT", "/v1/agents/{username}/state"): WriteRule(
+        "the agent named in the path", DESK, SUPERVISORS,
+        "Agents set their own state; supervisors set anyone's."),
+    ("POST", "/v1/agents/{username}/commands"): WriteRule(
+        TARGET, SUPERVISORS, SUPERVISORS, "Supervisors command any desk; every command is audited."),
+    ("POST", "/v1/calls"): WriteRule(
+        "the agent of the call record", DESK, SUPERVISORS,
+        "An agent writes only its own calls (a record without an agent is the caller's). A call id once "
+        "owned is never re-owned: a re-post naming another agent, or by another agent, is refused and "
+        "the stored record stays as it was. `training` is fixed at creation. Supervisors correct "
+        "another agent's stored record (never its agent or `training`), audited as `call_corrected`."),
+    ("POST", "/v1/queue-events"): WriteRule(
+        "nobody: the PBX's record of its queues", SUPERVISORS, SUPERVISORS,
+        "The PBX feed, posted with a supervisor's token."),
+    ("POST", "/v1/interventions"): WriteRule(
+        TARGET, SUPERVISORS, SUPERVISORS, "Supervisors intervene on any agent; audited."),
+    ("POST", "/v1/monitor-tokens"): WriteRule(
+        TARGET, SUPERVISORS, SUPERVISORS, "Supervisors monitor any agent; audited."),
+    ("POST", "/v1/commands/{command_id}/ack"): WriteRule(
+        "the agent the command was sent to", EVERYONE, NOBODY, "Only the commanded desk acknowledges."),
+    ("POST", "/v1/raise-hand"): WriteRule(
+        "the caller's own desk", DESK, NOBODY, "A desk raises its own hand; audited."),
+    ("PUT", "/v1/recordings/{call_id}"): WriteRule(
+        "the agent of the call", DESK, SUPERVISORS,
+        "An agent uploads recordings of its own calls; supervisors upload any (kept under the call's "
+        "agent). A stored recording is never replaced by other content."),
+    ("PUT", "/v1/recordings/{call_id}/model"): WriteRule(
+        SHARED, TRAINING, TRAINING, "Trainers and supervisors mark any recording as a model call."),
+    ("DELETE", "/v1/recordings/{call_id}/model"): WriteRule(
+        SHARED, TRAINING, TRAINING, "Trainers and supervisors unmark a model call; audited."),
+    ("POST", "/v1/screens/reload"): WriteRule(
+        SHARED, SUPERVISORS, SUPERVISORS,
+        "Supervisors load newer versions of the call screens; older versions stay for their orders."),
+    ("PUT", "/v1/qa/{call_id}"): WriteRule(
+        SHARED, SUPERVISORS, SUPERVISORS, "Supervisors score any agent's call."),
+    ("POST", "/v1/callbacks/{callback_id}/claim"): WriteRule(
+        "the agent who claimed it (an unclaimed callback is anyone's)", DESK, NOBODY,
+        "A desk claims an unclaimed callback or keeps its own; another's claim is 409."),
+    ("POST", "/v1/callbacks/{callback_id}/done"): WriteRule(
+        "the agent who claimed it (an unclaimed callback is anyone's)", DESK, SUPERVISORS,
+        "The claiming desk closes it; supervisors close anyone's."),
+    ("PUT", "/v1/training/presence"): WriteRule(
+        "the caller's own desk", AGENTS, NOBODY, "A trainee's desk announces itself."),
+    ("DELETE", "/v1/training/presence"): WriteRule(
+        "the caller's own desk", AGENTS, NOBODY, "A trainee's desk withdraws itself."),
+    ("POST", "/v1/training/trainees/{username}/commands"): WriteRule(
+        TARGET, TRAINERS, TRAINERS,
+        "Trainers command any trainee; a launch is audited (it is what makes an attempt trainer-launched)."),
+    ("POST", "/v1/training/progress"): WriteRule(
+        "the caller's own desk", AGENTS, NOBODY, "A trainee's desk reports its own progress."),
+    ("POST", "/v1/training/attempts"): WriteRule(
+        "the trainee's own practice, or the trainer's own launch", AGENTS_AND_TRAINERS, NOBODY,
+        "A trainee stores its own attempts: self-practice (no `launched_by`), or trainer-launched only "
+        "when that trainer launched this attempt id for this trainee. A trainer (or the simulated caller "
+        "with the trainer's login) stores attempts of its own launches. Nobody stores an attempt as "
+        "launched by somebody else."),
+}
+"""(method, path template) of every write route → whose object each role may write."""
+
+
+class TicketRight(enum.IntEnum):
+    """How far a user may change one ticket (`ticket_right`)."""
+
+    NONE = 0
+    LIFE_CYCLE = 1
+    """Move the status, add notes, record the return visit."""
+    FULL = 2
+    """Also reassign and rewrite the description."""
+
+
+def ticket_right(
+    role: Role, username: str, team: str | None, *, filer: str, filer_team: str | None, assignee: str | None
+) -> TicketRight:
+    """What `username` may change on a ticket filed by `filer` (the `PATCH /v1/tickets` rule above)."""
+    if username == filer:
+        return TicketRight.FULL
+    if role == Role.SUPERVISOR and (team is None or team == filer_team):
+        return TicketRight.FULL
+    if team is not None and team in (filer_team, assignee):
+        return TicketRight.LIFE_CYCLE
+    return TicketRight.NONE
+
+
+def write_routes(routes: Iterable[Any]) -> list[tuple[str, str]]:
+    """(method, path) of every route that writes (anything but GET)."""
+    return [key for key in iter_routes(routes) if key[0] != "GET"]
+
+
+def _roles(roles: frozenset[Role] | None) -> str:
+    if roles is None:
+        return "public"
+    return ", ".join(sorted(role.value for role in roles)) or "nobody"
+
+
+def render_markdown() -> str:
+    """docs/roles.md: both tables in words (generated; a test compares the file with this)."""
+    lines = [
+        "# Who may call what, and who may write whose object",
+        "",
+        "Generated from `agent_tui/server/roles.py` by `python -m agent_tui.server.roles > docs/roles.md`;",
+        "`tests/server/test_owners.py` fails when this file and the code differ, and walks every write",
+        "route × role × own-versus-someone-else's object against the second table.",
+        "",
+        "## Write routes",
+        "",
+        "| route | owner of the object | own: roles | someone else's: roles | rule |",
+        "|---|---|---|---|---|",
+    ]
+    for (method, path), rule in WRITE_RULES.items():
+        lines.append(f"| `{method} {path}` | {rule.owner} | {_roles(rule.own)} | {_roles(rule.others)} "
+                     f"| {rule.rule} |")
+    lines += ["", "## Read routes", "", "| route | roles |", "|---|---|"]
+    for (method, path), roles in ROUTE_ROLES.items():
+        if method == "GET":
+            lines.append(f"| `{method} {path}` | {_roles(roles)} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(render_markdown(), end="")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import ssl
 import time
 import uuid
@@ -25,6 +26,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
 
+from agent_tui.crash_report import mask_secrets
 from agent_tui.domain.agent import Agent, AgentStateChange, QueueStats
 from agent_tui.domain.base import Page, Problem
 from agent_tui.domain.call import CallRecord
@@ -88,6 +90,19 @@ def certificate_error(exc: BaseException) -> ssl.SSLCertVerificationError | None
     return None
 
 
+_TOKEN_LIKE = re.compile(r"[A-Za-z0-9_-]{32,}")
+
+
+def mask_response_text(text: str) -> str:
+    """A piece of a response body bound for a message or a log, with anything token-like masked.
+
+    A login answer cut short (`{"token": "abc…`) is not JSON and used to reach the desk's log verbatim.
+    On top of the crash reports' masking (token/password fields, bearer credentials), any run of 32+
+    token characters goes too: our tokens are 43, and a body may hold one bare.
+    """
+    return _TOKEN_LIKE.sub("***", mask_secrets(text))
+
+
 def problem_from_response(response: httpx.Response) -> Problem:
     """The RFC 9457 problem of an error response; a made-up one when the body is not a problem.
 
@@ -99,7 +114,7 @@ def problem_from_response(response: httpx.Response) -> Problem:
     try:
         data = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
-        snippet = clean_text(response.text[:200]) if response.content else ""
+        snippet = mask_response_text(clean_text(response.text[:200])) if response.content else ""
         detail = f"the backend answered {status} with a body that is not JSON"
         return Problem(title=title, status=status, detail=f"{detail}: {snippet!r}" if snippet else detail)
     if isinstance(data, dict):
@@ -110,7 +125,7 @@ def problem_from_response(response: httpx.Response) -> Problem:
             return Problem.model_validate({"title": title, "status": status, **data})
         except ValidationError:
             pass
-    return Problem(title=title, status=status, detail=clean_text(str(data)[:200]))
+    return Problem(title=title, status=status, detail=mask_response_text(clean_text(str(data)[:200])))
 
 
 def _validation_detail(errors: list[Any]) -> str:
@@ -145,7 +160,7 @@ def _decode_json(response: httpx.Response) -> Any:
     try:
         return response.json()
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError) as exc:
-        snippet = clean_text(response.text[:120])
+        snippet = mask_response_text(clean_text(response.text[:120]))
         raise BackendProtocolError(
             f"{response.request.method} {response.request.url.path}: the backend answered "
             f"{response.status_code} with a body that is not JSON: {snippet!r}"

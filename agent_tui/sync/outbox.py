@@ -161,7 +161,11 @@ class Outbox:
         """Open (or create) the journal at `path` (default: `state_dir()/outbox.db`)."""
         self._client = client
         self.path = path or paths.state_dir() / "outbox.db"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Queued writes carry customer data: owner-only, like drafts and logs. SQLite gives the -wal
+        # and -shm files the database file's mode, so creating it 0600 first covers all three.
+        os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+        os.chmod(self.path, 0o600)  # a journal made 0644 by an older version is tightened too
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db_lock = threading.Lock()
         with self._db_lock:

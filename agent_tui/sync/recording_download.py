@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
+from agent_tui.private_files import private_folder, write_private
 from agent_tui.sync.client import BackendClient, _raise_for_status
 
 
@@ -17,8 +18,8 @@ async def download_recording(client: BackendClient, call_id: str, target: Path) 
     response = await client.send("GET", f"/v1/recordings/{quote(call_id, safe='')}/audio",
                                  headers={"Accept": "audio/wav"})
     _raise_for_status(response)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(target.parent)
     partial = target.with_name(target.name + ".part")
-    partial.write_bytes(response.content)
+    write_private(partial, response.content)
     partial.replace(target)
     return target

@@ -24,6 +24,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from agent_tui.private_files import open_private, private_folder, write_private
+
 if TYPE_CHECKING:
     from agent_tui.domain.training import Scenario
 
@@ -158,7 +160,7 @@ class ProcessLauncher:
             self._scenario_files = tempfile.TemporaryDirectory(prefix="agent-tui-scenarios-")
         safe = "".join(char for char in attempt_id if char.isalnum() or char in "-_")[:64] or "attempt"
         path = Path(self._scenario_files.name) / f"{safe}.json"
-        path.write_text(scenario.model_dump_json(), encoding="utf-8")
+        write_private(path, scenario.model_dump_json())
         return path
 
     async def start(self, scenario_id: str, target: str, attempt_id: str,
@@ -169,8 +171,8 @@ class ProcessLauncher:
                 *self.extra_args]
         stderr: Any = asyncio.subprocess.DEVNULL
         if self.log_dir is not None:
-            self.log_dir.mkdir(parents=True, exist_ok=True)
-            stderr = (self.log_dir / f"caller-{attempt_id}.log").open("ab")
+            private_folder(self.log_dir)
+            stderr = open_private(self.log_dir / f"caller-{attempt_id}.log", "ab")
         try:
             proc = await asyncio.create_subprocess_exec(
                 *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=stderr,

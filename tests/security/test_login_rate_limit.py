@@ -1,16 +1,22 @@
-"""Login rate limiting: N failures per (user, address) in a window give 429 problem+json with Retry-After."""
+"""Login back-off: per user and per address, separately; waits double up to 30 s and are audited.
+
+Issue 12, finding 5: keyed on (user, address), agents behind one NAT locked each other out and after 5
+failures the right password was refused for minutes. Now: a user's failures slow only that user, an
+address gets a much larger budget, no wait is longer than 30 s, and the right password passes after it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from agent_tui.server.ratelimit import LoginLimiter
-from tests.server.conftest import make_client
+from agent_tui.server.ratelimit import MAX_DELAY_S, LoginLimiter
+from tests.server.conftest import db_url, login, make_client, pg_server, pg_url, sqlite_url
+
+__all__ = ["db_url", "pg_server", "pg_url", "sqlite_url"]  # the fixtures: SQLite and PostgreSQL
 
 PROBLEM = "application/problem+json"
 
@@ -31,15 +37,15 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def client(tmp_path: Path, clock: FakeClock) -> Iterator[TestClient]:
-    """The app with 3 failures per 60 s allowed, on a clock the test controls."""
-    with make_client(f"sqlite:///{tmp_path / 'server.db'}", login_max_failures=3, login_window_s=60) as app:
-        app.app.state.login_limiter = LoginLimiter(3, 60, clock=clock)  # type: ignore[attr-defined]
+def client(db_url: str, clock: FakeClock) -> Iterator[TestClient]:
+    """The app (SQLite and PostgreSQL) with 3 free failures per user in 300 s, on a clock the test moves."""
+    with make_client(db_url, login_max_failures=3, login_window_s=300) as app:
+        app.app.state.login_limiter = LoginLimiter(3, 300, clock=clock)  # type: ignore[attr-defined]
         yield app
 
 
 def attempt(client: TestClient, username: str, password: str, address: str = "testclient") -> httpx.Response:
-    # TestClient's peer address is fixed; a second address needs a second client transport.
+    # TestClient's peer address is fixed; another address needs another client transport.
     body = {"username": username, "password": password}
     if address == "testclient":
         response: httpx.Response = client.post("/v1/sessions", json=body)
@@ -49,74 +55,97 @@ def attempt(client: TestClient, username: str, password: str, address: str = "te
     return response
 
 
-def assert_limited(response: httpx.Response) -> int:
+def assert_waits(response: httpx.Response) -> int:
     assert response.status_code == 429, response.text
     assert response.headers["content-type"] == PROBLEM
-    body = response.json()
-    assert body["status"] == 429
-    assert "too many failed logins" in body["detail"]
+    assert "too many failed logins" in response.json()["detail"]
     retry_after = int(response.headers["retry-after"])
-    assert 1 <= retry_after <= 60
+    assert 1 <= retry_after <= MAX_DELAY_S
     return retry_after
 
 
-def test_failures_lock_the_pair_out_with_retry_after(client: TestClient, clock: FakeClock) -> None:
+def test_waits_double_to_30_s_and_the_right_password_passes_after_each(
+    client: TestClient, clock: FakeClock
+) -> None:
     for _ in range(3):
+        assert attempt(client, "agent01", "wrong").status_code == 401  # the free budget
+    waits = []
+    for _ in range(8):
         assert attempt(client, "agent01", "wrong").status_code == 401
-    # Locked: even the right password is refused without being checked.
-    assert assert_limited(attempt(client, "agent01", "demo")) == 60
-    clock.now += 45
-    assert assert_limited(attempt(client, "AGENT01", "wrong")) == 15  # usernames count case-insensitively
-    clock.now += 15
+        wait = assert_waits(attempt(client, "AGENT01", "demo"))  # usernames count case-insensitively
+        waits.append(wait)
+        clock.now += wait
+    assert waits == [1, 2, 4, 8, 16, 30, 30, 30]
+    # After the longest wait the right password is checked as usual and gets in: never a lock.
+    assert attempt(client, "agent01", "demo").status_code == 201
+    # ...and the success cleared the user's count: the free budget is back.
+    assert attempt(client, "agent01", "wrong").status_code == 401
     assert attempt(client, "agent01", "demo").status_code == 201
 
 
-def test_lockout_is_per_user_and_per_address(client: TestClient) -> None:
-    for _ in range(3):
+def test_agents_behind_one_address_do_not_slow_each_other(client: TestClient) -> None:
+    for _ in range(6):
         attempt(client, "agent01", "wrong")
-    assert_limited(attempt(client, "agent01", "demo"))
-    assert attempt(client, "agent02", "demo").status_code == 201  # another user from the same address
-    assert attempt(client, "agent01", "demo", address="10.9.8.7").status_code == 201  # same user elsewhere
+    assert_waits(attempt(client, "agent01", "demo"))
+    # Same NAT address, other agents: they log in at once.
+    for name in ("agent02", "agent03", "agent04"):
+        assert attempt(client, name, "demo").status_code == 201
+    # The slowed user is slowed from everywhere (a guesser cannot move to another address).
+    assert_waits(attempt(client, "agent01", "demo", address="10.9.8.7"))
 
 
-def test_success_resets_the_count(client: TestClient) -> None:
-    for _ in range(2):
-        assert attempt(client, "agent01", "wrong").status_code == 401
-    assert attempt(client, "agent01", "demo").status_code == 201
-    for _ in range(2):
-        assert attempt(client, "agent01", "wrong").status_code == 401
-    # Two failures after the reset, not four: still allowed.
-    assert attempt(client, "agent01", "demo").status_code == 201
+def test_one_address_spraying_many_users_is_slowed(client: TestClient, clock: FakeClock) -> None:
+    budget = 3 * 10  # ADDRESS_BUDGET_FACTOR times the per-user budget
+    for n in range(budget):
+        assert attempt(client, f"user{n:03d}", "guess", address="10.0.0.66").status_code == 401
+    assert attempt(client, "user999", "guess", address="10.0.0.66").status_code == 401
+    assert assert_waits(attempt(client, "agent05", "demo", address="10.0.0.66")) == 1
+    # Other addresses are not slowed by it, and the address waits at most 30 s.
+    assert attempt(client, "agent05", "demo", address="10.0.0.7").status_code == 201
+    for _ in range(10):
+        attempt(client, "user999", "guess", address="10.0.0.66")
+        clock.now += MAX_DELAY_S
+    assert attempt(client, "agent05", "demo", address="10.0.0.66").status_code == 201
 
 
-def test_unknown_users_are_limited_too(client: TestClient) -> None:
-    for _ in range(3):
+def test_back_offs_are_audited(client: TestClient) -> None:
+    for _ in range(4):
+        attempt(client, "agent07", "wrong", address="10.1.2.3")
+    sup = login(client, "sup01")
+    trail = client.get("/v1/audit", params={"limit": 200}, headers=sup).json()["items"]
+    backoffs = [e for e in trail if e["action"] == "login_backoff"]
+    assert len(backoffs) == 1, backoffs
+    entry = backoffs[0]
+    assert entry["actor"] == "agent07"
+    assert entry["detail"] == {"by": "user", "address": "10.1.2.3", "failures": 4, "delay_s": 1.0}
+
+
+def test_unknown_users_back_off_too(client: TestClient) -> None:
+    for _ in range(4):
         assert attempt(client, "nobody", "x").status_code == 401
-    assert_limited(attempt(client, "nobody", "x"))
+    assert_waits(attempt(client, "nobody", "x"))
 
 
-def test_sliding_window_releases_one_failure_at_a_time(clock: FakeClock) -> None:
-    limiter = LoginLimiter(2, 10, clock=clock)
-    key = limiter.key("a", "1.2.3.4")
-    limiter.failed(key)
-    clock.now += 4
-    limiter.failed(key)
-    assert limiter.retry_after(key) == 6
-    clock.now += 6
-    assert limiter.retry_after(key) is None
-    limiter.failed(key)  # the one at +4 is still inside the window
-    assert limiter.retry_after(key) == 4
+def test_a_quiet_window_forgets_failures(clock: FakeClock) -> None:
+    limiter = LoginLimiter(1, 60, clock=clock)
+    limiter.failed("a", "1.2.3.4")
+    limiter.failed("a", "1.2.3.4")
+    assert limiter.retry_after("a", "1.2.3.4") == 1
+    clock.now += 60
+    assert limiter.retry_after("a", "1.2.3.4") is None
+    assert limiter.failed("a", "1.2.3.4") == []  # counted afresh: within the free budget
+    assert limiter.tracked() == 2
 
 
 def test_memory_is_bounded(clock: FakeClock) -> None:
-    limiter = LoginLimiter(3, 60, max_keys=100, clock=clock)
+    limiter = LoginLimiter(1, 60, max_keys=100, clock=clock)
     for n in range(1000):
-        limiter.failed(limiter.key(f"user{n}", "1.2.3.4"))
-        limiter.failed(limiter.key("target", "1.2.3.4"))  # recently failed: kept
-    assert limiter.tracked() == 100
-    assert limiter.retry_after(limiter.key("target", "1.2.3.4")) is not None
+        limiter.failed(f"user{n}", f"10.0.{n // 250}.{n % 250}")
+        limiter.failed("target", "1.2.3.4")  # recently failed: kept
+    assert limiter.tracked() == 200
+    assert limiter.retry_after("target", "1.2.3.4") is not None
     clock.now += 61
-    assert limiter.retry_after(limiter.key("target", "1.2.3.4")) is None
+    assert limiter.retry_after("target", "1.2.3.4") is None
 
 
 def test_settings_are_validated() -> None:

@@ -26,8 +26,8 @@ def every_route(client: TestClient) -> list[tuple[str, str]]:
     return routes
 
 
-def concrete(path: str) -> str:
-    return re.sub(r"\{(\w+)\}", lambda m: SAMPLE.get(m.group(1), "nope"), path)
+def concrete(path: str, sample: dict[str, str] = SAMPLE) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: sample.get(m.group(1), "nope"), path)
 
 
 def test_every_route_has_an_entry_and_every_entry_a_route(client: TestClient) -> None:
@@ -50,10 +50,15 @@ def test_unlisted_route_is_refused(client: TestClient) -> None:
 @pytest.mark.parametrize("role", list(Role))
 def test_role_matrix(client: TestClient, role: Role) -> None:
     headers = login(client, USERS[role])
+    # The role gate is under test here, not ownership (tests/server/test_owners.py): the user's own ticket.
+    filed = client.post("/v1/tickets", json={"ticket_type": "consultation", "subject": "mine"},
+                        headers=headers)
+    assert filed.status_code == 201, filed.text
+    sample = {**SAMPLE, "ticket_id": str(filed.json()["id"])}
     checked = 0
     for method, path in every_route(client):
         allowed = allowed_roles(method, path)
-        url = concrete(path)
+        url = concrete(path, sample)
         if path in STREAMS:
             url += "?after=0"
         if allowed is None:

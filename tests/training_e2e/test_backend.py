@@ -132,6 +132,11 @@ def test_attempts_stored_and_scoped(app_client: TestClient) -> None:
     assert again.json()["id"] == record["id"]
     by_trainer = {**body, "attempt_id": "att-7", "trainee": "agent07", "launched_by": "trainer01",
                   "card": _card("repair_wire_down_en", 60)}
+    # A trainer stores attempts of its own launches only.
+    assert app_client.post("/v1/training/attempts", json=by_trainer, headers=trainer).status_code == 403
+    launch = {"command": "training_launch", "data": {"scenario": "repair_wire_down_en", "attempt": "att-7"}}
+    assert app_client.post("/v1/training/trainees/agent07/commands", json=launch,
+                           headers=trainer).status_code == 202
     assert app_client.post("/v1/training/attempts", json=by_trainer, headers=trainer).status_code == 201
     forged = {**body, "attempt_id": "att-8", "trainee": "agent07"}
     assert app_client.post("/v1/training/attempts", json=forged, headers=agent).status_code == 403

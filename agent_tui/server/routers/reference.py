@@ -19,7 +19,6 @@ from agent_tui.server.auth import CurrentUser, Db
 from agent_tui.server.deps import Settings
 from agent_tui.server.models import KbArticleRow, NoticeRow, ScreenRow
 from agent_tui.server.problems import ProblemError
-from agent_tui.server.roles import ROUTE_ROLES, SUPERVISORS
 from agent_tui.server.store import PageParams
 
 router = APIRouter(prefix="/v1", tags=["reference"])
@@ -68,10 +67,6 @@ def get_screen(
     return screen
 
 
-RELOAD = ("POST", "/v1/screens/reload")
-# The role table is roles.py's. While roles.py is being reworked elsewhere (issue 12) this route's
-# entry is added from here; `setdefault` keeps the table's own entry once it has one.
-ROUTE_ROLES.setdefault(RELOAD, SUPERVISORS)
 
 
 @router.post("/screens/reload", responses={403: {"description": "Supervisors only"}})

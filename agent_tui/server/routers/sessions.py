@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 
 from agent_tui.domain.base import utc_now
 from agent_tui.domain.session import LoginRequest, Role, SessionInfo, User
-from agent_tui.server import convert
+from agent_tui.server import audit, convert
 from agent_tui.server.auth import CurrentUser, Db
 from agent_tui.server.models import TokenRow, UserRow
 from agent_tui.server.problems import ProblemError
@@ -24,8 +24,8 @@ router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 def login(body: LoginRequest, request: Request, db: Db) -> Response:
     """Check a username and password; answer a new bearer token (429 after too many failures)."""
     limiter: LoginLimiter = request.app.state.login_limiter
-    attempt = limiter.key(body.username, request.client.host if request.client else None)
-    wait = limiter.retry_after(attempt)
+    address = request.client.host if request.client else None
+    wait = limiter.retry_after(body.username, address)
     if wait is not None:
         raise ProblemError(429, f"too many failed logins; try again in {wait} s",
                            headers={"Retry-After": str(wait)})
@@ -34,9 +34,16 @@ def login(body: LoginRequest, request: Request, db: Db) -> Response:
         user = session.execute(select(UserRow).where(UserRow.username == body.username)).scalar_one_or_none()
     ok = verify_password(password, user.password_hash if user else DUMMY_HASH)
     if user is None or not ok:
-        limiter.failed(attempt)
+        backoffs = limiter.failed(body.username, address)
+        if backoffs:
+            with db.write() as session:
+                for backoff in backoffs:
+                    audit.record(session, body.username[:64], "login_backoff", detail={
+                        "by": backoff.kind, "address": address or "?", "failures": backoff.failures,
+                        "delay_s": backoff.delay_s,
+                    })
         raise ProblemError(401, "invalid username or password")
-    limiter.succeeded(attempt)
+    limiter.succeeded(body.username)
     token = new_token()
     now = utc_now()
     expires = now + timedelta(seconds=request.app.state.settings.token_ttl_s)

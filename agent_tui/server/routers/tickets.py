@@ -21,12 +21,13 @@ from agent_tui.domain.ticket import (
     TicketType,
     allowed_transitions,
 )
-from agent_tui.server import broker, idempotency, screens
+from agent_tui.server import audit, broker, idempotency, screens
 from agent_tui.server.auth import AuthUser, CurrentUser, Db
 from agent_tui.server.db import Database
-from agent_tui.server.models import CustomerPhoneRow, CustomerRow, TicketRow, TimelineRow
+from agent_tui.server.models import CustomerPhoneRow, CustomerRow, TicketRow, TimelineRow, UserRow
 from agent_tui.server.phones import phone_key
 from agent_tui.server.problems import ProblemError
+from agent_tui.server.roles import TicketRight, ticket_right
 from agent_tui.server.settings import ServerSettings
 from agent_tui.server.store import MAX_ROW_ID, PageParams, RowId, load_tickets
 
@@ -181,6 +182,25 @@ def get_ticket(ticket_id: RowId, _user: CurrentUser, db: Db, limits: Limits) -> 
         return load_tickets(session, [_get(session, ticket_id)], utc_now(), limits)[0]
 
 
+def _check_right(session: Session, row: TicketRow, body: TicketPatch, user: AuthUser) -> None:
+    """The `PATCH /v1/tickets` rule of `roles.WRITE_RULES`; another's ticket changed in full is audited."""
+    teams: dict[str, str | None] = {name: team for name, team in session.execute(
+        select(UserRow.username, UserRow.team).where(UserRow.username.in_([user.username, row.created_by]))
+    )}
+    right = ticket_right(user.role, user.username, teams.get(user.username), filer=row.created_by,
+                         filer_team=teams.get(row.created_by), assignee=row.assignee)
+    if right == TicketRight.NONE:
+        raise ProblemError(403, f"ticket {row.id} is {row.created_by}'s, of another team")
+    rewrites = [name for name in ("assignee", "description") if getattr(body, name) is not None]
+    if rewrites and right < TicketRight.FULL:
+        raise ProblemError(403, f"only the filer or a supervisor of the filer's team may change "
+                           f"{' and '.join(rewrites)} of ticket {row.id}", field=f"body.{rewrites[0]}")
+    if user.username != row.created_by and right == TicketRight.FULL:
+        fields = ", ".join(sorted(body.model_dump(exclude_none=True)))
+        audit.record(session, user.username, "ticket_corrected", agent=row.created_by,
+                     detail={"ticket": row.id, "fields": fields})
+
+
 @router.patch("/{ticket_id}", response_model=Ticket, responses={409: {"description": "Not allowed now"}})
 def patch_ticket(
     ticket_id: RowId, body: TicketPatch, request: Request, user: CurrentUser, db: Db, limits: Limits,
@@ -196,6 +216,7 @@ def patch_ticket(
     try:
         with db.write() as session:
             row = _get(session, ticket_id)
+            _check_right(session, row, body, user)
             current = TicketStatus(row.status)
             if body.status is not None:
                 allowed = allowed_transitions(TicketType(row.ticket_type), current)

@@ -34,15 +34,18 @@ from agent_tui.domain.training import (
     TraineePresence,
     TrainingProgress,
 )
-from agent_tui.server import broker
+from agent_tui.server import audit, broker
 from agent_tui.server.auth import AuthUser, CurrentUser, Db
-from agent_tui.server.models import AgentStateRow, TrainingAttemptRow, TrainingPresenceRow, UserRow
+from agent_tui.server.models import AgentStateRow, AuditRow, TrainingAttemptRow, TrainingPresenceRow, UserRow
 from agent_tui.server.problems import ProblemError
 from agent_tui.server.store import PageParams
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1", tags=["training"])
+
+LAUNCH = "training_launch"
+"""The trainer command that starts a scenario for a trainee (and its audit action)."""
 
 
 class ScenarioLibrary:
@@ -167,6 +170,10 @@ def command_trainee(username: str, body: AgentCommand, user: CurrentUser, db: Db
             raise ProblemError(404, f"no user {username}")
         if target.role != Role.AGENT.value:
             raise ProblemError(409, f"{username} is not an agent")
+        if body.command == LAUNCH:
+            # The audited launch is what lets the trainee's desk store the attempt as trainer-launched.
+            launch = {name: str(body.data.get(name, ""))[:64] for name in ("attempt", "scenario")}
+            audit.record(session, user.username, LAUNCH, agent=username, detail=launch)
         return broker.record(session, EventKind.COMMAND, command.model_dump(mode="json"), target=username)
 
 
@@ -191,22 +198,35 @@ def _may_see(user: AuthUser, trainee: str) -> bool:
 
 @router.post("/training/attempts", status_code=201)
 def create_attempt(body: AttemptCreate, user: CurrentUser, db: Db) -> AttemptRecord:
-    """Store a scored attempt (agents their own; trainers for anyone). Posting the same attempt id again
-    answers the stored one."""
+    """Store a scored attempt (the `POST /v1/training/attempts` rule of `roles.WRITE_RULES`): a trainee's
+    self-practice, or a trainer-launched attempt of a launch that trainer made. Posting the same attempt
+    id again answers the stored one."""
     trainee = body.trainee or user.username
     if user.role == Role.AGENT and trainee != user.username:
-        raise ProblemError(403, "an agent may store only their own attempts")
+        raise ProblemError(403, "an agent may store only their own attempts", field="body.trainee")
+    launched_by = body.launched_by
+    if user.role == Role.TRAINER:
+        if launched_by not in (None, user.username):
+            raise ProblemError(403, f"{user.username} may not store an attempt launched by {launched_by}",
+                               field="body.launched_by")
+        launched_by = user.username
     now = utc_now()
+    body = body.model_copy(update={"launched_by": launched_by, "trainee": trainee})
     data = body.model_dump(mode="json")
-    data["trainee"] = trainee
     try:
         with db.write() as session:
+            if launched_by is not None and not _launched(session, launched_by, trainee, body):
+                raise ProblemError(403, f"{launched_by} launched no attempt {body.attempt_id} of "
+                                   f"{body.scenario_id} for {trainee}", field="body.launched_by")
             existing = _by_attempt_id(session, body.attempt_id)
             if existing is not None:
+                if existing.trainee != trainee or existing.launched_by != launched_by:
+                    raise ProblemError(409, f"attempt {body.attempt_id} is stored already",
+                                       field="body.attempt_id")
                 return _record(existing)
             row = TrainingAttemptRow(
                 attempt_id=body.attempt_id, scenario_id=body.scenario_id, trainee=trainee,
-                launched_by=body.launched_by, at=now, total=body.card.total, passed=body.card.passed,
+                launched_by=launched_by, at=now, total=body.card.total, passed=body.card.passed,
                 data=data,
             )
             session.add(row)
@@ -224,6 +244,15 @@ def create_attempt(body: AttemptCreate, user: CurrentUser, db: Db) -> AttemptRec
                 raise
             return _record(existing)
     return record
+
+
+def _launched(session: Session, trainer: str, trainee: str, body: AttemptCreate) -> bool:
+    """Whether `trainer` launched this attempt id of this scenario for `trainee` (the audited launch)."""
+    details = session.execute(
+        select(AuditRow.detail).where(AuditRow.actor == trainer, AuditRow.agent == trainee,
+                                      AuditRow.action == LAUNCH)
+    ).scalars()
+    return any(d.get("attempt") == body.attempt_id and d.get("scenario") == body.scenario_id for d in details)
 
 
 def _by_attempt_id(session: Session, attempt_id: str) -> TrainingAttemptRow | None:

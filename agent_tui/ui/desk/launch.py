@@ -23,6 +23,7 @@ from agent_tui.credential_access import Credentials, LazyCredentials, StoreSecre
 from agent_tui.forms.drafts import DraftStore
 from agent_tui.paths import state_dir
 from agent_tui.phone.desk_phone import build_phone
+from agent_tui.private_files import open_private, private_folder
 from agent_tui.sync.callbacks import BackendCallbacks
 from agent_tui.sync.client import BackendClient, Timeouts
 from agent_tui.sync.desk_link import LiveStream, OutboxWrites
@@ -121,7 +122,8 @@ def _log_to_file(settings: Settings) -> None:
     if root.handlers:
         return
     path = settings.logging.resolve_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
+    open_private(path, "a").close()  # the handler appends to a file that is the user's alone
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from agent_tui.paths import state_dir
+from agent_tui.private_files import private_folder
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -45,9 +46,7 @@ def day_range(first: date | None, last: date | None, *, default_days: int = 1) -
 
 def export_folder(configured: Path | None) -> Path:
     """The export folder (made when missing)."""
-    folder = configured or state_dir() / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return private_folder(configured or state_dir() / "exports")
 
 
 def safe_name(text: str) -> str:

@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from agent_tui.domain.reports import ReportBy, ReportPeriod, ReportRow
+from agent_tui.private_files import write_private
 from agent_tui.ui.common.bindings import localize_bindings
 from agent_tui.ui.common.context import tr
 from agent_tui.ui.common.text import clean, duration
@@ -183,7 +184,7 @@ class ReportsScreen(Screen[None]):
             stamp = start.strftime("%Y%m%d")
             path = export_folder(self.options.export_dir) / f"report-{by.value}-{period.value}-{stamp}.csv"
             partial = path.with_name(path.name + ".part")
-            partial.write_text(text, encoding="utf-8")
+            write_private(partial, text)
             partial.replace(path)
             self.exported = path
             self._status(self.t.t("Exported to {path}", path=str(path)))
