@@ -41,7 +41,7 @@ class ServerSettings(BaseModel):
     max_body_bytes: int = Field(default=1024 * 1024, gt=0, description="Larger request bodies get 413.")
     token_ttl_s: int = Field(default=12 * 3600, gt=0, description="How long a login token lives.")
     login_max_failures: int = Field(
-        default=5, gt=0, description="Free failed logins per user (an address gets 10x) before the back-off."
+        default=5, gt=0, description="Free failed logins per user (an address: 10x) before back-off."
     )
     login_window_s: float = Field(default=300.0, gt=0, description="How long failures are remembered after the last one.")
     keepalive_s: float = Field(default=15.0, gt=0, description="SSE keep-alive comment interval.")
