@@ -43,7 +43,9 @@ class ServerSettings(BaseModel):
     login_max_failures: int = Field(
         default=5, gt=0, description="Free failed logins per user (an address: 10x) before back-off."
     )
-    login_window_s: float = Field(default=300.0, gt=0, description="How long failures are remembered after the last one.")
+    login_window_s: float = Field(
+        default=300.0, gt=0, description="How long failures are remembered after the last one."
+    )
     keepalive_s: float = Field(default=15.0, gt=0, description="SSE keep-alive comment interval.")
     event_poll_s: float = Field(
         default=2.0, gt=0,
