@@ -370,6 +370,10 @@ class DeskSettings(_Section):
     """Go Ready (示闲) when after-call work ends; else Not Ready."""
     missed_call_not_ready: bool = True
     """Go Not Ready when an offered call rings out unanswered, so the queue stops offering calls."""
+    ring_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    """Seconds a call may ring here unanswered; then the phone refuses it with 480 Temporarily
+    Unavailable (so the PBX offers it elsewhere) and the desk counts it as missed. Keep it below the
+    PBX's own per-agent ring time, or the PBX cancels first and the call is not counted as missed."""
     aht_target_s: int = Field(default=300, gt=0, le=86400)
     """Average handle time target (talk + hold + ACW), in seconds."""
     fcr_target: float = Field(default=0.85, ge=0, le=1)
