@@ -146,6 +146,10 @@ class BackendSettings(_Section):
     """Seconds to wait for a connection to the backend."""
     read_timeout_s: float = Field(default=10.0, gt=0, le=600)
     """Seconds to wait for a response once connected."""
+    health_probe_s: float = Field(default=3.0, ge=0.5, le=60)
+    """After this many seconds with no exchange with the backend, a light health check
+    (`GET /v1/health`) runs, and waits as long for its answer; while offline it runs this often.
+    The status bar shows a dead or stalled backend offline within about twice this."""
 
     @field_validator("url")
     @classmethod
