@@ -36,6 +36,8 @@ from agent_tui.paths import state_dir
 from agent_tui.sync.client import BackendClient, Timeouts
 from agent_tui.sync.errors import BackendRejected
 from agent_tui.sync.events import EventStream
+from agent_tui.sync.link_health import LinkHealth, LinkHealthStatus
+from agent_tui.sync.link_probe import LinkProber
 from agent_tui.sync.outbox import Delivery, LinkState, Outbox, OutboxStatus
 from agent_tui.ui.options import DeskOptions
 from agent_tui.ui.services import (
@@ -67,20 +69,39 @@ def _model_json(model: Any) -> Any:
 class OutboxWrites:
     """`DeskWrites` over the durable `Outbox`: each write is journalled (fsynced) before it returns."""
 
-    def __init__(self, client: BackendClient) -> None:
+    def __init__(self, client: BackendClient, health: LinkHealth | None = None) -> None:
         self._listener: LinkListener | None = None
         self.outbox = Outbox(client, on_status=self._status, on_delivered=self._delivered)
+        self.health = health
+        """Whether the backend answers (None: judged by the outbox alone)."""
+        if health is not None:
+            health.add_listener(self._health_changed)
+
+    def _health_changed(self, health: LinkHealthStatus) -> None:
+        if health.online:
+            self.outbox.wake()  # the backend is back: deliver now, not when the backoff runs out
+        self._status(self.outbox.status())
 
     def _status(self, status: OutboxStatus) -> None:
         if self._listener is not None:
-            self._listener(LinkStatus(online=status.link in (LinkState.ONLINE, LinkState.UNKNOWN),
-                                      queued=status.queued, dead_letters=status.dead,
-                                      detail=status.last_error or ""))
+            self._listener(self._link(status))
+
+    def _link(self, status: OutboxStatus) -> LinkStatus:
+        detail = status.last_error or ""
+        if self.health is None:
+            online = status.link in (LinkState.ONLINE, LinkState.UNKNOWN)
+        else:
+            online = self.health.online is True and status.link not in (LinkState.TLS_ERROR,
+                                                                      LinkState.NEEDS_LOGIN)
+            if self.health.online is not True and status.link != LinkState.TLS_ERROR:
+                detail = self.health.status().detail or detail
+        return LinkStatus(online=online, queued=status.queued, dead_letters=status.dead, detail=detail)
 
     def _delivered(self, delivery: Delivery) -> None:
         if self._listener is not None:
             status = self.outbox.status()
-            self._listener(LinkStatus(online=True, queued=status.queued, dead_letters=status.dead,
+            online = self.health is None or self.health.online is True
+            self._listener(LinkStatus(online=online, queued=status.queued, dead_letters=status.dead,
                                       delivered=delivery.item.idempotency_key))
 
     def submit_ticket(self, ticket: TicketCreate) -> str:
@@ -108,8 +129,10 @@ class OutboxWrites:
                                         "callback_done").idempotency_key
 
     def set_status_listener(self, listener: LinkListener | None) -> None:
-        """Where link status goes (called on the App's loop)."""
+        """Where link status goes (called on the App's loop); told the current one at once."""
         self._listener = listener
+        if listener is not None and self.health is not None:
+            self._status(self.outbox.status())  # nothing heard yet is offline, never "Online"
 
 
 class LiveStream:
@@ -471,9 +494,12 @@ def run_desk(settings: Settings, username: str, password: str | SecretStr | None
     from agent_tui.ui.app import DeskApp
 
     backend = settings.backend
+    health = LinkHealth(probe_interval_s=backend.health_probe_s)
     client = BackendClient(backend.url, verify=backend.verify_tls, ca_file=backend.ca_file,
-                           timeouts=Timeouts(connect=backend.connect_timeout_s, read=backend.read_timeout_s))
-    writes = OutboxWrites(client)
+                           timeouts=Timeouts(connect=backend.connect_timeout_s, read=backend.read_timeout_s),
+                           on_exchange=health.report)
+    writes = OutboxWrites(client, health)
+    prober = LinkProber(client, health)
     live = LiveStream(client)
     phone = build_phone(settings, store, listen)
     supervision = BackendSupervision(client, writes.outbox)
@@ -489,11 +515,13 @@ def run_desk(settings: Settings, username: str, password: str | SecretStr | None
 
     def started(_info: object) -> None:
         writes.outbox.start()
+        prober.start()
         live.start()
         supervision.start()
         settle_gc()
 
     async def shutdown() -> None:
+        await prober.stop()
         await live.stop()
         await supervision.stop()
         with contextlib.suppress(Exception):
