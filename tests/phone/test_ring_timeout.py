@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from agent_tui.cli import build_parser
+from agent_tui.config import DeskSettings
+from agent_tui.phone.bot import bot_options
 from agent_tui.phone.engine import PhoneEngine
 from agent_tui.phone.events import CallEnded, CallState, IncomingCall
 from agent_tui.phone.options import CALL_LIMIT, EngineOptions
@@ -96,3 +99,17 @@ def test_the_bot_refuses_a_ring_it_does_not_answer_in_time(bots: Bots, sipp: Sip
     result = run.wait(30)
     assert result.ok, result.explain()
     assert result.responses().count(480) == 1
+
+
+@pytest.mark.parametrize(("extra", "expected"), [([], 12.0), (["--ring-timeout", "0"], 0.0)])
+def test_the_bot_takes_the_ring_timeout_from_the_config_unless_told_otherwise(
+    tmp_path: Path, extra: list[str], expected: float
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[desk]\nring_timeout_s = 12\n")
+    args = build_parser().parse_args(["bot", "--config", str(config), *extra])
+    assert bot_options(args).ring_timeout_s == expected
+
+
+def test_the_product_default_rings_30_s() -> None:
+    assert EngineOptions().ring_timeout_s == DeskSettings().ring_timeout_s == 30.0
