@@ -57,6 +57,17 @@ class LinkHealthStatus:
     """Why it is offline (empty when online)."""
     since: float = 0.0
     """Clock time of the last change of `online`."""
+    cause: ExchangeOutcome | None = None
+    """Offline: the kind of failure that made it so (a silent link counts as a timeout)."""
+    recovered_from: ExchangeOutcome | None = None
+    """Online: the `cause` of the offline spell this ended (None: it was not offline before)."""
+
+    @property
+    def reachable_again(self) -> bool:
+        """Online after the backend could not be reached at all (refused, timed out): writes held back
+        by a backoff can go now. Not after 5xx or garbage: those may well fail again."""
+        return self.online is True and self.recovered_from in (ExchangeOutcome.TRANSPORT_ERROR,
+                                                               ExchangeOutcome.TIMEOUT)
 
 
 HealthListener = Callable[[LinkHealthStatus], None]
@@ -90,6 +101,8 @@ class LinkHealth:
         self._listeners: list[HealthListener] = [on_change] if on_change is not None else []
         self._online: bool | None = None
         self._detail = ""
+        self._cause: ExchangeOutcome | None = None
+        self._recovered_from: ExchangeOutcome | None = None
         self._since = clock()
         self._last_exchange_at: float | None = None
         """When the last exchange (of any outcome) finished."""
@@ -110,7 +123,7 @@ class LinkHealth:
         with self._lock:
             self._last_exchange_at = self._clock()
             self.failures = 0 if ok else self.failures + 1
-            changed = self._set(ok, "" if ok else (detail or outcome.value))
+            changed = self._set(ok, "" if ok else (detail or outcome.value), None if ok else outcome)
         if changed is not None:
             self._tell(changed)
 
@@ -126,7 +139,8 @@ class LinkHealth:
             heard = self._last_exchange_at if self._last_exchange_at is not None else self._since
             if self._online is not True or now - heard < self.stale_after_s:
                 return
-            changed = self._set(False, f"no answer from the backend for {now - heard:.0f} s")
+            changed = self._set(False, f"no answer from the backend for {now - heard:.0f} s",
+                                ExchangeOutcome.TIMEOUT)
         if changed is not None:
             self._tell(changed)
 
@@ -140,7 +154,8 @@ class LinkHealth:
     def status(self) -> LinkHealthStatus:
         """A snapshot."""
         with self._lock:
-            return LinkHealthStatus(self._online, self._detail, self._since)
+            return LinkHealthStatus(self._online, self._detail, self._since, self._cause,
+                                    self._recovered_from)
 
     def probe_in(self) -> float:
         """Seconds until a probe is due (0: now).
@@ -161,15 +176,17 @@ class LinkHealth:
 
     # -- internals -------------------------------------------------------------------------------
 
-    def _set(self, online: bool, detail: str) -> LinkHealthStatus | None:
+    def _set(self, online: bool, detail: str, cause: ExchangeOutcome | None) -> LinkHealthStatus | None:
         """Change the state (lock held); the new status when listeners must hear of it."""
         if online == self._online and detail == self._detail:
             return None
         if online != self._online:
             self._since = self._clock()
+            self._recovered_from = self._cause if online else None
         self._online = online
         self._detail = detail
-        return LinkHealthStatus(online, detail, self._since)
+        self._cause = cause
+        return LinkHealthStatus(online, detail, self._since, cause, self._recovered_from)
 
     def _tell(self, status: LinkHealthStatus) -> None:
         for listener in list(self._listeners):

@@ -78,7 +78,7 @@ class OutboxWrites:
             health.add_listener(self._health_changed)
 
     def _health_changed(self, health: LinkHealthStatus) -> None:
-        if health.online:
+        if health.reachable_again:
             self.outbox.wake()  # the backend is back: deliver now, not when the backoff runs out
         self._status(self.outbox.status())
 

@@ -17,12 +17,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
+from agent_tui.domain.agent import AgentStateChange, AgentStateName
 from agent_tui.sync.client import BackendClient
 from agent_tui.sync.errors import BackendProtocolError, BackendRejected, BackendUnavailable
 from agent_tui.sync.events import EventStream
 from agent_tui.sync.link_health import ExchangeOutcome, LinkHealth, LinkHealthStatus
 from agent_tui.sync.link_probe import LinkProber
 from agent_tui.sync.retry import Backoff, RetryPolicy
+from agent_tui.ui.launch import OutboxWrites
+from agent_tui.ui.services import LinkStatus
 from tests.sync.test_outbox_e2e import until
 
 OK = ExchangeOutcome.OK
@@ -313,3 +316,70 @@ async def test_the_prober_gives_up_on_a_stalled_backend_after_its_timeout() -> N
     assert loop.time() - began < 2.0
     assert "within 0.2 s" in health.status().detail
     release.set()
+
+
+@pytest.mark.parametrize(("failure", "reachable_again"), [
+    (ExchangeOutcome.TRANSPORT_ERROR, True), (ExchangeOutcome.TIMEOUT, True),
+    (ExchangeOutcome.SERVER_ERROR, False), (ExchangeOutcome.GARBAGE, False),
+])
+def test_recovery_says_whether_the_backend_was_unreachable(
+    failure: ExchangeOutcome, reachable_again: bool
+) -> None:
+    clock, changes = Clock(), list[LinkHealthStatus]()
+    health = model(clock, changes)
+    health.report(OK)
+    health.report(failure, "x")
+    health.report(OK)
+    assert [c.cause for c in changes] == [None, failure, None]
+    assert [c.reachable_again for c in changes] == [False, False, reachable_again]
+
+
+def test_silence_counts_as_a_timeout() -> None:
+    clock, changes = Clock(), list[LinkHealthStatus]()
+    health = model(clock, changes)
+    health.report(OK)
+    clock.now += 60
+    health.check()
+    health.report(OK)
+    assert changes[-1].reachable_again
+
+
+# -- the desk's link status (launch.OutboxWrites over the model) ----------------------------------------
+
+
+async def test_the_desk_link_is_offline_until_heard_and_a_returning_backend_gets_the_queue_at_once() -> None:
+    down = True
+    posted: list[str] = []
+
+    def backend(request: httpx.Request) -> httpx.Response:
+        if down:
+            raise httpx.ConnectError("connection refused")
+        if request.url.path == "/v1/health":
+            return httpx.Response(200, json={"status": "ok"})
+        posted.append(request.url.path)
+        return httpx.Response(201, json={"id": 1})
+
+    health = LinkHealth(probe_interval_s=0.1)
+    client = client_with(backend, health)
+    writes = OutboxWrites(client, health)
+    # A backoff far longer than the test: only the health model's wake can deliver in time.
+    writes.outbox._backoff = Backoff(base=60.0, cap=60.0, jitter=False)
+    seen: list[LinkStatus] = []
+    writes.set_status_listener(seen.append)
+    assert seen[-1].online is False  # told at once: nothing heard yet is not "Online"
+    prober = LinkProber(client, health)
+    writes.outbox.start()
+    prober.start()
+    try:
+        writes.set_state("agent01", AgentStateChange(state=AgentStateName.READY))
+        await until(lambda: writes.outbox.status().retry_in is not None, 5)
+        assert seen[-1].online is False
+        assert "ConnectError" in seen[-1].detail or "refused" in seen[-1].detail
+        down = False
+        await until(lambda: bool(posted), 5)
+        await until(lambda: seen[-1].online and seen[-1].queued == 0, 5)
+    finally:
+        await prober.stop()
+        await writes.outbox.close()
+        await client.aclose()
+    assert posted == ["/v1/agents/agent01/state"]
