@@ -38,7 +38,8 @@ from agent_tui.sync.errors import BackendRejected
 from agent_tui.sync.events import EventStream
 from agent_tui.sync.link_health import LinkHealth, LinkHealthStatus
 from agent_tui.sync.link_probe import LinkProber
-from agent_tui.sync.outbox import Delivery, LinkState, Outbox, OutboxStatus
+from agent_tui.sync.link_view import link_summary
+from agent_tui.sync.outbox import Delivery, Outbox, OutboxStatus
 from agent_tui.ui.options import DeskOptions
 from agent_tui.ui.services import (
     CallbackTaken,
@@ -84,18 +85,9 @@ class OutboxWrites:
 
     def _status(self, status: OutboxStatus) -> None:
         if self._listener is not None:
-            self._listener(self._link(status))
-
-    def _link(self, status: OutboxStatus) -> LinkStatus:
-        detail = status.last_error or ""
-        if self.health is None:
-            online = status.link in (LinkState.ONLINE, LinkState.UNKNOWN)
-        else:
-            online = self.health.online is True and status.link not in (LinkState.TLS_ERROR,
-                                                                      LinkState.NEEDS_LOGIN)
-            if self.health.online is not True and status.link != LinkState.TLS_ERROR:
-                detail = self.health.status().detail or detail
-        return LinkStatus(online=online, queued=status.queued, dead_letters=status.dead, detail=detail)
+            online, detail = link_summary(status, self.health.status() if self.health else None)
+            self._listener(LinkStatus(online=online, queued=status.queued, dead_letters=status.dead,
+                                      detail=detail))
 
     def _delivered(self, delivery: Delivery) -> None:
         if self._listener is not None:

@@ -23,6 +23,8 @@ from agent_tui.sync.errors import BackendProtocolError, BackendRejected, Backend
 from agent_tui.sync.events import EventStream
 from agent_tui.sync.link_health import ExchangeOutcome, LinkHealth, LinkHealthStatus
 from agent_tui.sync.link_probe import LinkProber
+from agent_tui.sync.link_view import link_summary
+from agent_tui.sync.outbox import LinkState, OutboxStatus
 from agent_tui.sync.retry import Backoff, RetryPolicy
 from agent_tui.ui.launch import OutboxWrites
 from agent_tui.ui.services import LinkStatus
@@ -383,3 +385,27 @@ async def test_the_desk_link_is_offline_until_heard_and_a_returning_backend_gets
         await writes.outbox.close()
         await client.aclose()
     assert posted == ["/v1/agents/agent01/state"]
+
+
+# -- the status bar's rule (link_view) -------------------------------------------------------------------
+
+UP = LinkHealthStatus(online=True)
+DOWN = LinkHealthStatus(online=False, detail="GET /v1/health: ConnectError",
+                        cause=ExchangeOutcome.TRANSPORT_ERROR)
+UNHEARD = LinkHealthStatus(online=None)
+EARLIER = "call: 503 earlier"
+
+
+@pytest.mark.parametrize(("link", "last_error", "health", "expected"), [
+    (LinkState.UNKNOWN, None, UNHEARD, (False, "")),  # an empty outbox proves nothing: not "Online"
+    (LinkState.UNKNOWN, None, UP, (True, "")),
+    (LinkState.ONLINE, None, DOWN, (False, DOWN.detail)),  # killed after the last write
+    (LinkState.OFFLINE, EARLIER, UP, (True, EARLIER)),  # back: "Syncing N" until the outbox delivers
+    (LinkState.NEEDS_LOGIN, EARLIER, UP, (False, EARLIER)),
+    (LinkState.TLS_ERROR, "TLS error: refused", DOWN, (False, "TLS error: refused")),  # the message stays
+    (LinkState.UNKNOWN, None, None, (True, "")),  # no health model: the outbox's old rule
+])
+def test_the_status_bar_reads_the_outbox_with_the_health_model(
+    link: LinkState, last_error: str | None, health: LinkHealthStatus | None, expected: tuple[bool, str]
+) -> None:
+    assert link_summary(OutboxStatus(link, queued=0, dead=0, last_error=last_error), health) == expected
