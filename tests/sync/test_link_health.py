@@ -15,6 +15,7 @@ import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from pydantic import SecretStr
 
 from agent_tui.domain.agent import AgentStateChange, AgentStateName
@@ -409,3 +410,61 @@ def test_the_status_bar_reads_the_outbox_with_the_health_model(
     link: LinkState, last_error: str | None, health: LinkHealthStatus | None, expected: tuple[bool, str]
 ) -> None:
     assert link_summary(OutboxStatus(link, queued=0, dead=0, last_error=last_error), health) == expected
+
+
+class LinkHealthMachine(RuleBasedStateMachine):
+    """Random reports, probes, silences and checks: the model's promises hold in any order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clock = Clock()
+        self.changes: list[LinkHealthStatus] = []
+        self.health = LinkHealth(probe_interval_s=3.0, clock=self.clock, on_change=self.changes.append)
+        self.last_outcome: ExchangeOutcome | None = None
+        self.last_heard: float | None = None
+        self.checked = False
+
+    @rule(outcome=st.sampled_from(list(ExchangeOutcome)))
+    def report(self, outcome: ExchangeOutcome) -> None:
+        self.health.report(outcome, outcome.value)
+        self.last_outcome, self.last_heard, self.checked = outcome, self.clock.now, False
+
+    @rule(seconds=st.floats(min_value=0.0, max_value=20.0))
+    def time_passes(self, seconds: float) -> None:
+        self.clock.now += seconds
+        self.checked = False
+
+    @rule()
+    def probe(self) -> None:
+        self.health.probe_sent()
+
+    @rule()
+    def check(self) -> None:
+        self.health.check()
+        self.checked = True
+
+    @invariant()
+    def online_only_after_a_good_answer_heard_lately(self) -> None:
+        if self.last_outcome is None:
+            assert self.health.online is None
+            return
+        if self.health.online:
+            assert self.last_outcome is ExchangeOutcome.OK
+            assert self.last_heard is not None
+            if self.checked:
+                assert self.clock.now - self.last_heard < self.health.stale_after_s
+        elif self.last_outcome is not ExchangeOutcome.OK:
+            assert self.health.online is False
+
+    @invariant()
+    def a_probe_is_never_further_than_one_interval(self) -> None:
+        assert 0.0 <= self.health.probe_in() <= self.health.probe_interval_s
+
+    @invariant()
+    def listeners_hear_only_changes(self) -> None:
+        assert all(a.online != b.online or a.detail != b.detail for a, b in itertools.pairwise(self.changes))
+        if self.changes:
+            assert self.changes[-1] == self.health.status()
+
+
+TestLinkHealthMachine = LinkHealthMachine.TestCase
