@@ -576,7 +576,7 @@ class DeskScreen(Screen[None]):
         self.flush_state_writes()
         acw = time.monotonic() - self.acw_started if self.acw_started else 0.0
         try:
-            record = session.to_record(self.options.username, acw_s=acw, **wrapup)
+            record = session.to_record(self.options.username, acw_s=acw, wrapup=wrapup)
             record.ticket_ids = []
             record.training = is_training_call(session)
             self.services.writes.record_call(record)

@@ -22,6 +22,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from agent_tui.desk.calls import SCENARIO_HEADER as SCENARIO_HEADER
+from agent_tui.desk.calls import CallSession
+from agent_tui.desk.calls import is_training_call as is_training_call
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.base import utc_now
 from agent_tui.domain.customer import Customer, LookupMatch, LookupResult
@@ -39,7 +42,6 @@ from agent_tui.domain.training import (
 )
 from agent_tui.forms.runner import FormRun
 from agent_tui.ui.common.text import clean
-from agent_tui.ui.desk.calls import CallSession
 from agent_tui.ui.train.api import TrainingBackend
 from agent_tui.ui.train.caller_process import CallerEvent, CallerHandle, CallerLauncher
 from agent_tui.ui.train.review_api import RecordingUploader
@@ -49,14 +51,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCENARIO_HEADER = "X-Training-Scenario"
 ATTEMPT_HEADER = "X-Training-Attempt"
 CAPTIONS_KEPT = 50
-
-
-def is_training_call(session: CallSession | None) -> bool:
-    """Whether a call is a training call (its INVITE named a scenario)."""
-    return session is not None and bool(session.headers.get(SCENARIO_HEADER))
 
 
 def training_ticket(ticket: TicketCreate) -> TicketCreate:
