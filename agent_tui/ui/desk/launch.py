@@ -421,6 +421,7 @@ def desk_options(settings: Settings, username: str) -> DeskOptions:
         clock="minutes" if ui.clock else "off", acw_mode=desk.acw_mode, acw_seconds=desk.acw_seconds,
         aht_target_s=float(desk.aht_target_s), fcr_target=desk.fcr_target,
         auto_ready_after_acw=desk.auto_ready_after_acw, slow_lookup_s=desk.slow_lookup_s,
+        acw_expiry=desk.acw_expiry, missed_call_not_ready=desk.missed_call_not_ready,
         recordings_dir=settings.recording.resolve_directory() if settings.recording.enabled else None,
     )
 
