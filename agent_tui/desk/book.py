@@ -5,15 +5,21 @@
 
 from __future__ import annotations
 
-from agent_tui.desk.calls import CallPhase, CallSession
+from agent_tui.desk.calls import CallPhase, CallSession, PendingTicket
 from agent_tui.desk.clock import DeskClock
 from agent_tui.desk.effects import Effect
 from agent_tui.desk.rules import DeskRules
 from agent_tui.desk.stats import AgentStatus, DeskStats
 from agent_tui.desk.wrapup import PendingWrapUp, WrapUp
 from agent_tui.domain.agent import AgentStateChange, AgentStateName
+from agent_tui.domain.ticket import TicketCreate
 
 StateWithReason = tuple[AgentStateName, str | None]
+DETAILED_CALLS = 50
+"""Finished calls that keep their full lookup (matches, last case, tickets, notices: ~12 KB each);
+older ones keep only what the call history shows, so a long shift does not grow the desk's memory."""
+HISTORY_CALLS = 500
+"""Calls kept for this session's call history at all; today's figures are running totals (DeskStats)."""
 
 
 class DeskBook:
@@ -38,6 +44,8 @@ class DeskBook:
         self.offline_from: StateWithReason | None = None
         """The state the phone going offline replaced (restored when it is back)."""
         self.phone_ok: bool | None = None
+        self.unsynced: dict[str, CallSession] = {}
+        """Calls with a work order not yet confirmed by the outbox (the only ones a link report visits)."""
         self.wrapups: dict[str, PendingWrapUp] = {}
         """Wrap-ups not saved yet, by call id (a call's entry is made at its end, or when the agent
         starts its wrap-up early); after-call work lasts while one of an ended call is here."""
@@ -122,3 +130,41 @@ class DeskBook:
             customer_id=customer_id, queue=call.queue[:200] or None,
             on_hold=state == AgentStateName.ON_CALL and call.phase is CallPhase.HELD)
 
+
+    # ---- bounds and work orders ---------------------------------------------------------------
+
+    def trim(self) -> list[str]:
+        """Bound what the session keeps: old finished calls drop their lookup detail, then go entirely
+        (their ids are returned). Live calls, calls still to wrap up and calls with work orders not yet
+        synced are never touched."""
+        keep = {self.active_id, self.ringing_id, self.last_ended_id, *self.unsynced, *self.wrapups,
+                *self.early}
+        active = self.active
+        if active is not None:
+            keep.add(active.consult_call_id)
+        finished = [c for c in self.calls.values() if c.phase is CallPhase.ENDED and c.call_id not in keep]
+        excess = len(self.calls) - HISTORY_CALLS
+        dropped = [c.call_id for c in finished[:max(excess, 0)]]
+        for call_id in dropped:
+            del self.calls[call_id]
+        for session in finished[max(excess, 0):max(len(finished) - DETAILED_CALLS, 0)]:
+            session.summarize()
+        return dropped
+
+    def ticket_queued(self, session: CallSession, reference: str, ticket: TicketCreate) -> None:
+        """A work order of `session` went into the outbox: pending until the backend confirms it."""
+        session.tickets.append(PendingTicket(reference, ticket, synced=False))
+        self.unsynced[session.call_id] = session
+
+    def link_report(self, online: bool, queued: int, delivered: str | None) -> bool:
+        """The outbox reported: mark the work orders it delivered synced; True when one changed.
+        An online link with an empty queue has delivered everything queued before it."""
+        changed = False
+        for session in list(self.unsynced.values()):
+            for pending in session.tickets:
+                if not pending.synced and ((online and queued == 0) or pending.reference == delivered):
+                    pending.synced = True
+                    changed = True
+            if all(pending.synced for pending in session.tickets):
+                del self.unsynced[session.call_id]
+        return changed

@@ -142,6 +142,13 @@ class CallSession:
         self.customer = match.customer
         self.lookup = LookupState.FOUND
 
+    def summarize(self) -> None:
+        """Keep only what the call history needs: number, who, times, direction, marks."""
+        self.matches = []
+        self.match = None
+        self.headers = {}
+        self.tickets = [t for t in self.tickets if not t.synced]
+
     def start_hold(self, mono: float | None = None) -> None:
         """The call went on hold."""
         if self.hold_started is None:

@@ -40,7 +40,7 @@ from agent_tui.desk.stats import AgentStatus
 from agent_tui.desk.wrapup import PendingWrapUp, WrapUp
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.call import PICKED_UP, Direction
-from agent_tui.domain.customer import LookupResult
+from agent_tui.domain.customer import Customer, LookupMatch, LookupResult
 from agent_tui.phone.events import CallEnded, CallState, IncomingCall
 
 CALL_STATES = (AgentStateName.RINGING, AgentStateName.ON_CALL, AgentStateName.ACW)
@@ -91,6 +91,24 @@ class DeskModel(DeskBook):
         if self.active_id is not None:
             self._out.append(Notify("Call waiting: {number}", {"number": session.number}, timeout=4))
         self._out.append(StartLookup(session.call_id))
+        return self._done()
+
+    def dialed(self, call_id: str, number: str, customer: Customer | None = None) -> list[Effect]:
+        """The phone placed an outbound call: it is the active one; the card keeps `customer` when the
+        call is to them, else the number is looked up."""
+        session = self.calls.get(call_id) or CallSession(call_id=call_id, number=number,
+                                                         offered_at=self.clock.wall())
+        session.number = number
+        session.direction = Direction.OUTBOUND
+        if session.phase is CallPhase.RINGING:
+            session.phase = CallPhase.DIALING
+        self.calls[call_id] = session
+        self.active_id = call_id
+        if customer is not None:
+            session.choose(LookupMatch(customer=customer))
+        elif session.lookup is not LookupState.FOUND:
+            session.lookup = LookupState.PENDING
+            self._out.append(StartLookup(call_id))
         return self._done()
 
     def pop_painted(self) -> list[Effect]:
