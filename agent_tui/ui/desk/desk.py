@@ -219,6 +219,11 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
         """A call's work-order form changed: training follows it."""
         self.training.form_changed(run, session)
 
+    def training_panel(self) -> TrainingPanel | None:
+        """The training panel (None once the desk's widgets are gone)."""
+        panels = self.query(TrainingPanel)
+        return panels.first() if panels else None
+
     def compose(self) -> ComposeResult:
         yield StatusBar()
         yield RingingBanner()

@@ -20,7 +20,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from agent_tui.desk.calls import SCENARIO_HEADER as SCENARIO_HEADER
 from agent_tui.desk.calls import CallSession
@@ -47,7 +47,24 @@ from agent_tui.ui.train.caller_process import CallerEvent, CallerHandle, CallerL
 from agent_tui.ui.train.review_api import RecordingUploader
 
 if TYPE_CHECKING:
-    from agent_tui.ui.desk.desk import DeskScreen
+    from textual.app import App
+
+    from agent_tui.i18n import Translator
+    from agent_tui.ui.desk.options import DeskOptions
+
+
+class TrainingHost(Protocol):
+    """What the training controller needs of the desk: its translator, options, app and panel."""
+
+    t: Translator
+    options: DeskOptions
+
+    @property
+    def app(self) -> App[Any]:
+        """The running App (notices, score cards)."""
+
+    def training_panel(self) -> Any:
+        """The training panel widget, or None when the desk has none (closing)."""
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +151,7 @@ class TrainingCall:
 class DeskTraining:
     """The training controller of one desk; the desk screen calls it from its handlers (UI thread)."""
 
-    def __init__(self, desk: DeskScreen, api: TrainingBackend | None, launcher: CallerLauncher | None,
+    def __init__(self, desk: TrainingHost, api: TrainingBackend | None, launcher: CallerLauncher | None,
                  sip_uri: str | None = None, public_address: str | None = None,
                  uploader: RecordingUploader | None = None) -> None:
         self.desk = desk
@@ -190,12 +207,7 @@ class DeskTraining:
             panel.show_call(self.current, self.desk.t)
 
     def _panel(self) -> Any:
-        from agent_tui.ui.desk.training_panel import TrainingPanel
-
-        try:
-            return self.desk.query_one(TrainingPanel)
-        except Exception:
-            return None
+        return self.desk.training_panel()
 
     async def scenario(self, scenario_id: str) -> Scenario:
         """A scenario from the backend, else the shipped copy."""
