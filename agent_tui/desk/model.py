@@ -398,7 +398,10 @@ class DeskModel(DeskBook):
                 continue
             self.wrapups.pop(pending.call_id, None)
             session = self.calls[pending.call_id]
-            self._finish(session, pending.values, self.clock.monotonic() - pending.started)
+            values = pending.values
+            if not values.typed:  # nothing was judged: no first-call-resolved claim from a default
+                values = WrapUp(resolved=None)
+            self._finish(session, values, self.clock.monotonic() - pending.started)
             if pending.panel_open:
                 self._out.append(CloseWrapup(pending.call_id))
 

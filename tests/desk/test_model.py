@@ -196,3 +196,16 @@ def test_desk_stats_are_seedable() -> None:
     assert stats.calls == 5
     assert stats.aht_s == 200.0
     assert stats.fcr == 0.8
+
+
+def test_ready_in_optional_acw_saves_an_empty_wrap_up_without_claiming_resolution() -> None:
+    desk = ready_desk(acw_mode="optional")
+    desk.ring("c1")
+    desk.answer("c1")
+    desk.end("c1")
+    desk.run(desk.model.set_ready())
+    record = desk.records(final=True)[0].record
+    assert (record.disposition, record.first_call_resolved) == (None, None)
+    assert desk.current() == READY
+    assert desk.model.stats.calls == 1
+    assert desk.model.stats.fcr is None

@@ -36,6 +36,7 @@ from agent_tui.desk.rules import PHONE_OFFLINE, AcwExpiry, AcwMode
 from agent_tui.desk.wrapup import WrapUp
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.customer import Customer, LookupMatch, LookupResult
+from agent_tui.domain.ticket import TicketCreate, TicketType
 from agent_tui.phone.events import CallEnded, CallState, CallStateName, IncomingCall
 from tests.desk.harness import Desk
 
@@ -71,7 +72,7 @@ class DeskMachine(RuleBasedStateMachine):
         self.panel: str | None = None
         self.drafts: list[Draft] = []
         self.expected_next: str | None = None
-        self.ready_checked = 0
+        self.next_ticket = 0
         self.run(self.desk.model.set_ready())
 
     # ---- playing the UI -------------------------------------------------------------------------
@@ -244,6 +245,28 @@ class DeskMachine(RuleBasedStateMachine):
         allowed = {run.customer_id, own.customer.id if own is not None and own.customer else None}
         assert owner.customer_id in allowed, "a draft filed for another customer"
 
+    @rule(data=st.data())
+    def work_order_queued(self, data: st.DataObject) -> None:
+        calls = list(self.desk.model.calls.values())
+        if not calls:
+            return
+        session = data.draw(st.sampled_from(calls))
+        self.next_ticket += 1
+        ticket = TicketCreate(ticket_type=TicketType.REPAIR, subject="No power", call_id=session.call_id)
+        self.desk.model.ticket_queued(session, f"t{self.next_ticket}", ticket)
+
+    @rule(online=st.booleans(), queued=st.integers(min_value=0, max_value=2), data=st.data())
+    def backend_acks(self, online: bool, queued: int, data: st.DataObject) -> None:
+        delivered = data.draw(st.sampled_from([None, *[f"t{n}" for n in range(1, self.next_ticket + 1)]]))
+        self.desk.model.link_report(online, queued, delivered)
+
+    @rule()
+    def history_trimmed(self) -> None:
+        model = self.desk.model
+        keep = {*self.live(), *model.wrapups, *model.unsynced}
+        model.trim()
+        assert keep <= set(model.calls), "a live call, an unsaved wrap-up or an unsynced order was dropped"
+
     # ---- invariants ---------------------------------------------------------------------------
 
     @invariant()
@@ -271,6 +294,11 @@ class DeskMachine(RuleBasedStateMachine):
         assert state == AgentStateName.NOT_READY, (state, reason)
         assert reason in (self.expected_next, PHONE_OFFLINE), (state, reason)
         self.expected_next = None
+
+    @invariant()
+    def unsynced_holds_only_calls_with_orders_not_yet_confirmed(self) -> None:
+        for session in self.desk.model.unsynced.values():
+            assert any(not t.synced for t in session.tickets)
 
     @invariant()
     def acw_only_while_a_wrap_up_waits(self) -> None:
