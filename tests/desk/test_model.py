@@ -209,3 +209,23 @@ def test_ready_in_optional_acw_saves_an_empty_wrap_up_without_claiming_resolutio
     assert desk.current() == READY
     assert desk.model.stats.calls == 1
     assert desk.model.stats.fcr is None
+
+
+def test_two_calls_at_once_each_get_their_wrap_up_and_acw_lasts_until_both_are_saved() -> None:
+    desk = ready_desk(acw_mode="mandatory")
+    desk.ring("c1")
+    desk.answer("c1")
+    desk.ring("c2")  # call waiting
+    desk.run(desk.model.answer())
+    assert [c.command for c in desk.commands()[-2:]] == ["hold", "answer"]
+    desk.answer("c2")
+    desk.end("c2")
+    assert desk.current() == (AgentStateName.ON_CALL, None)  # c1 is still up (held)
+    desk.end("c1")
+    assert desk.current() == (AgentStateName.ACW, None)
+    assert [w.call_id for w in desk.model.unsaved()] == ["c2", "c1"]
+    desk.run(desk.model.save_wrapup("c2", WrapUp(disposition="resolved")))
+    assert desk.current() == (AgentStateName.ACW, None)
+    desk.run(desk.model.save_wrapup("c1", WrapUp(disposition="callback")))
+    assert desk.current() == READY
+    assert sorted(r.record.call_id for r in desk.records(final=True)) == ["c1", "c2"]
