@@ -160,3 +160,17 @@ async def test_an_earlier_callers_draft_is_listed_apart_and_opened_for_its_own_c
         assert form.session is not None
         assert form.session.call_id == "c1"
         assert form.run.customer_id == first.id
+
+
+async def test_hold_shows_a_hold_timer_that_runs() -> None:
+    app, phone, _, _ = make_app(options=DeskOptions(username="agent1"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, app)
+        await take_call(pilot, app, phone, "c1")
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: "HELD 0:00" in screen_text(app), what="the hold timer")
+        await wait_until(pilot, lambda: "HELD 0:01" in screen_text(app), deadline_s=5, what="it runs")
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: "HELD" not in screen_text(app), what="resumed")
+        session = app.desk.calls["c1"]
+        assert session.hold_s >= 1
