@@ -78,7 +78,12 @@ def paint_status(bar: StatusBar, t: Translator, model: DeskModel, options: DeskO
     label = state_label(t, state, status.reason)
     if state == AgentStateName.ACW and model.acw_since is not None:
         left = model.acw_left_s()
-        label += " " + (duration(max(left, 0)) if left is not None else duration(model.acw_used_s()))
+        if left is None:
+            label += " " + duration(model.acw_used_s())
+        elif left >= 0:
+            label += " " + duration(left)
+        else:  # `acw_expiry = "stay"`: the wrap-up is still to be saved
+            label += " " + t.t("{time} over", time=duration(-left))
     elif state == AgentStateName.ON_CALL:
         label += " " + duration(status.elapsed(model.clock.monotonic()))
     else:
