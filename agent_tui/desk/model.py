@@ -184,7 +184,7 @@ class DeskModel(DeskBook):
                   and not picked_up)
         if self.unsaved():
             self._enter_acw()
-        elif self.status.state in (AgentStateName.RINGING, AgentStateName.ON_CALL, AgentStateName.ACW):
+        elif self.next_state is not None or self.status.state in CALL_STATES:
             self._after_call(missed=missed, training=was_active and is_training_call(session),
                              picked_up=picked_up, answered=session.answered)
         return self._done()

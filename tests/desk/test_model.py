@@ -229,3 +229,12 @@ def test_two_calls_at_once_each_get_their_wrap_up_and_acw_lasts_until_both_are_s
     desk.run(desk.model.save_wrapup("c1", WrapUp(disposition="callback")))
     assert desk.current() == READY
     assert sorted(r.record.call_id for r in desk.records(final=True)) == ["c1", "c2"]
+
+
+def test_not_ready_chosen_while_dialing_out_is_taken_when_the_dial_fails() -> None:
+    desk = ready_desk()
+    desk.run(desk.model.dialed("o1", "13800000009"))
+    desk.run(desk.model.set_not_ready("break"))
+    assert desk.current() == READY
+    desk.end("o1", reason="Busy Here")
+    assert desk.current() == (AgentStateName.NOT_READY, "break")

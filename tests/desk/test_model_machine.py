@@ -114,6 +114,16 @@ class DeskMachine(RuleBasedStateMachine):
         assert RaiseRinging(call_id) in effects
         self.run(effects)
 
+    @precondition(lambda self: len(self.live()) < 3 and self.desk.model.active is None)
+    @rule(answered=st.booleans())
+    def agent_dials(self, answered: bool) -> None:
+        self.next_id += 1
+        call_id = f"c{self.next_id}"
+        model = self.desk.model
+        self.run(model.dialed(call_id, f"1380000{self.next_id:04d}"))
+        if answered:
+            self.run(model.apply(CallState(call_id=call_id, state="confirmed", direction="outbound")))
+
     @precondition(lambda self: self.desk.model.ringing is not None)
     @rule()
     def card_painted(self) -> None:
