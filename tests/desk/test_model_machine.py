@@ -138,6 +138,17 @@ class DeskMachine(RuleBasedStateMachine):
         self.run(model.answer())
         self.run(model.apply(CallState(call_id=ringing.call_id, state="confirmed")))
 
+    @precondition(lambda self: self.desk.model.ringing is not None and self.desk.model.active is None)
+    @rule()
+    def supervisor_picks_up(self) -> None:
+        model = self.desk.model
+        ringing = model.ringing
+        assert ringing is not None
+        self.run(model.apply(CallState(call_id=ringing.call_id, state="confirmed")))
+        ended = CallEnded(call_id=ringing.call_id, reason="transferred", code=200, duration_s=1)
+        self.run(model.call_ended(ended, picked_up=True))
+        assert ringing.call_id not in model.wrapups  # not the agent's call: no wrap-up
+
     @precondition(lambda self: self.desk.model.ringing is not None)
     @rule()
     def ring_ends_unanswered(self) -> None:
