@@ -370,10 +370,15 @@ class DeskSettings(_Section):
     finishes the wrap-up), `timeboxed` (ends by itself after `acw_seconds`)."""
     acw_seconds: int = Field(default=60, ge=0, le=3600)
     """Length of timeboxed after-call work, and the target shown for the other modes."""
+    acw_expiry: Literal["save", "stay"] = "save"
+    """When timeboxed after-call work runs out with the wrap-up unsaved: `save` what was typed with the
+    call record and its ACW time, or `stay` in after-call work until the agent saves it. No call is
+    offered while a wrap-up is unsaved either way."""
     auto_ready_after_acw: bool = True
     """Go Ready (示闲) when after-call work ends; else Not Ready."""
     missed_call_not_ready: bool = True
-    """Go Not Ready when an offered call rings out unanswered, so the queue stops offering calls."""
+    """Go Not Ready (`missed_call`) when an offered call rings out unanswered while the agent was Ready,
+    so the queue stops offering calls to an empty seat."""
     ring_timeout_s: float = Field(default=30.0, gt=0, le=600)
     """Seconds a call may ring here unanswered; then the phone refuses it with 480 Temporarily
     Unavailable (so the PBX offers it elsewhere) and the desk counts it as missed. Keep it below the

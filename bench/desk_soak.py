@@ -47,8 +47,8 @@ from pathlib import Path
 from typing import Any
 
 from agent_tui.demo.stack import free_port
+from agent_tui.desk.book import HISTORY_CALLS
 from agent_tui.phone.events import CallEnded, CallState
-from agent_tui.ui.desk.desk import HISTORY_CALLS
 from bench._desk_harness import (
     Backend,
     Caller,

@@ -24,7 +24,7 @@ class AgentStateName(StrEnum):
 
 
 DEFAULT_NOT_READY_REASONS: tuple[str, ...] = (
-    "break", "meal", "meeting", "training", "coaching", "phone_offline", "other",
+    "break", "meal", "meeting", "training", "coaching", "phone_offline", "missed_call", "other",
 )
 """Reason codes the reference backend offers for Not Ready."""
 

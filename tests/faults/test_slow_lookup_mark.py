@@ -13,10 +13,10 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from agent_tui.desk.calls import LookupState
 from agent_tui.i18n import Translator
 from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.desk.app import DeskApp
-from agent_tui.ui.desk.calls import LookupState
 from agent_tui.ui.desk.customer_card import CustomerCard
 from tests.ui.doubles import FakeBackend, FakePhone, customer, full_match
 from tests.ui.helpers import lookup_is, make_app, screen_text, wait_until

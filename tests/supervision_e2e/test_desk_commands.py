@@ -46,12 +46,14 @@ class FakeSupervision:
         self.acks[command_id] = ack
 
 
-def desk(show_monitored: bool = True) -> tuple[DeskApp, FakePhone, FakeWrites, FakeSupervision]:
+def desk(show_monitored: bool = True, missed_call_not_ready: bool = True,
+         ) -> tuple[DeskApp, FakePhone, FakeWrites, FakeSupervision]:
     phone, writes, link = FakePhone(), FakeWrites(), FakeSupervision(show_monitored)
     backend = FakeBackend()
     services = DeskServices(backend=backend, writes=writes, phone=phone, screens=LocalScreens(),
                             callbacks=backend, drafts=DraftStore(state_dir() / "drafts"), supervision=link)
-    app = DeskApp(services, DeskOptions(username="agent1", acw_mode="optional"), password=SecretStr("secret"))
+    options = DeskOptions(username="agent1", acw_mode="optional", missed_call_not_ready=missed_call_not_ready)
+    app = DeskApp(services, options, password=SecretStr("secret"))
     return app, phone, writes, link
 
 
@@ -139,7 +141,7 @@ async def test_states_carry_the_call_fields_and_hold() -> None:
 
 
 async def test_a_missed_ring_goes_back_to_the_state_before_it() -> None:
-    app, phone, writes, _link = desk()
+    app, phone, writes, _link = desk(missed_call_not_ready=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: app.desk.logged_in)
         app.desk.set_state(AgentStateName.READY)

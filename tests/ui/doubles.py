@@ -22,6 +22,7 @@ from agent_tui.domain.customer import (
 from agent_tui.domain.notice import KbArticle, OutageNotice
 from agent_tui.domain.screen import ScreenDefinition
 from agent_tui.domain.session import Role, SessionInfo
+from agent_tui.domain.supervision import AgentDayFigures, AgentFigures
 from agent_tui.domain.ticket import SlaDeadline, Ticket, TicketCreate, TicketStatus, TicketType
 from agent_tui.forms.loader import bundled_screens_dir, load_screens
 from agent_tui.phone.desk_phone import PhoneListener
@@ -149,6 +150,8 @@ class FakeBackend:
         self.logins: list[str] = []
         self.callbacks = [PendingCallback(number="13900001111", at=NOW, customer_name="李四", queue="repair")]
         self.claims: list[str] = []
+        self.figures_today = AgentFigures()
+        """What `get_agent_figures` answers for today."""
         self.taken: dict[str, str] = {}
         """Callback id → the other agent holding it: claiming it fails."""
         for found in self.matches.values():
@@ -191,6 +194,10 @@ class FakeBackend:
     async def list_reasons(self) -> list[str]:
         await self._gate()
         return ["break", "meal", "meeting", "training", "other"]
+
+    async def get_agent_figures(self, username: str) -> AgentDayFigures:
+        await self._gate()
+        return AgentDayFigures(username=username, at=NOW, day_start=NOW, today=self.figures_today)
 
     async def list_agents(self) -> list[Agent]:
         await self._gate()

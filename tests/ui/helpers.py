@@ -12,12 +12,12 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import OptionList
 
+from agent_tui.desk.calls import LookupState
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.forms.drafts import DraftStore
 from agent_tui.paths import state_dir
 from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.desk.app import DeskApp
-from agent_tui.ui.desk.calls import LookupState
 from agent_tui.ui.desk.form import FormScreen
 from agent_tui.ui.desk.order import OrderPickScreen
 from agent_tui.ui.desk.services import DeskServices

@@ -12,14 +12,15 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from agent_tui.desk import book as book_module
+from agent_tui.desk import lookup as lookup_module
+from agent_tui.desk.calls import CallPhase, LookupState
 from agent_tui.phone.events import CallEnded, CallState, RecordingReady
 from agent_tui.sync.client import BackendClient
 from agent_tui.sync.errors import BackendTlsError, BackendUnavailable
 from agent_tui.sync.outbox import LinkState, Outbox, OutboxStatus
 from agent_tui.ui.common.options import DeskOptions
-from agent_tui.ui.desk import desk as desk_module
 from agent_tui.ui.desk.app import DeskApp
-from agent_tui.ui.desk.calls import CallPhase, LookupState
 from agent_tui.ui.desk.customer_card import CustomerCard
 from agent_tui.ui.desk.status_bar import StatusBar
 from tests.ui.doubles import FakeBackend, customer, full_match
@@ -32,9 +33,9 @@ def ended(app: DeskApp, call_id: str) -> bool:
 
 
 async def test_kept_lookup_results_are_bounded_over_many_calls(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(desk_module, "DETAILED_CALLS", 4)
-    monkeypatch.setattr(desk_module, "HISTORY_CALLS", 12)
-    monkeypatch.setattr(desk_module, "LOOKUP_CACHE_SIZE", 3)
+    monkeypatch.setattr(book_module, "DETAILED_CALLS", 4)
+    monkeypatch.setattr(book_module, "HISTORY_CALLS", 12)
+    monkeypatch.setattr(lookup_module, "LOOKUP_CACHE_SIZE", 3)
     calls = 30
     numbers = [f"1380000{index:04d}" for index in range(calls)]
     backend = FakeBackend({n: [full_match(customer(cid=i + 1, phone=n))] for i, n in enumerate(numbers)})

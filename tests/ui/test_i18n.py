@@ -5,12 +5,15 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import agent_tui.desk
 import agent_tui.ui
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.ticket import TicketStatus, TicketType
 from agent_tui.i18n import Translator, load_catalog, normalize_language
 
 UI_DIR = Path(agent_tui.ui.__file__).parent
+DESK_MODEL_DIR = Path(agent_tui.desk.__file__).parent
+"""The headless desk model: its `Notify(...)` texts are shown through the translator."""
 WHAT_ARG = {"report_error": 1, "spawn": 2, "spawn_thread": 1, "_command": 0}
 
 
@@ -22,12 +25,12 @@ def ui_strings() -> set[str]:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             found.add(node.value)
 
-    for path in UI_DIR.rglob("*.py"):
+    for path in [*UI_DIR.rglob("*.py"), *DESK_MODEL_DIR.rglob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call):
                 func = node.func
                 name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-                if name in ("t", "_heading") and node.args:
+                if name in ("t", "_heading", "Notify") and node.args:
                     const(node.args[1] if name == "_heading" else node.args[0])
                 if name == "Binding" and len(node.args) >= 3:
                     const(node.args[2])

@@ -28,6 +28,9 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.worker import Worker
 
+from agent_tui.desk import book as book_module
+from agent_tui.desk import lookup as lookup_module
+from agent_tui.desk.calls import CallPhase, CallSession, LookupState
 from agent_tui.domain.agent import AgentStateChange
 from agent_tui.domain.call import CallRecord
 from agent_tui.domain.customer import ContactRecord, Customer, LookupMatch, LookupResult
@@ -35,9 +38,7 @@ from agent_tui.domain.ticket import Ticket, TicketCreate, TicketType
 from agent_tui.phone.events import CallEnded, CallState, IncomingCall
 from agent_tui.sync.desk_link import LinkStatus
 from agent_tui.ui.common.options import DeskOptions
-from agent_tui.ui.desk import desk as desk_module
 from agent_tui.ui.desk.app import DeskApp
-from agent_tui.ui.desk.calls import CallPhase, CallSession, LookupState
 from agent_tui.ui.desk.wrapup import WrapUp
 from tests.ui.doubles import FakeBackend, FakePhone, FakeWrites, customer, full_match
 from tests.ui.helpers import make_app, wait_until
@@ -158,9 +159,9 @@ async def one_call(pilot: Pilot[Any], app: DeskApp, phone: FakePhone, writes: Fa
 
 
 async def test_live_objects_do_not_grow_with_calls(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(desk_module, "HISTORY_CALLS", HISTORY)
-    monkeypatch.setattr(desk_module, "DETAILED_CALLS", 5)
-    monkeypatch.setattr(desk_module, "LOOKUP_CACHE_SIZE", 8)
+    monkeypatch.setattr(book_module, "HISTORY_CALLS", HISTORY)
+    monkeypatch.setattr(book_module, "DETAILED_CALLS", 5)
+    monkeypatch.setattr(lookup_module, "LOOKUP_CACHE_SIZE", 8)
     numbers = [f"1390000{index:04d}" for index in range(NUMBERS)]
     backend = FreshBackend({n: [full_match(customer(cid=i + 1, phone=n))] for i, n in enumerate(numbers)})
     app, phone, _, writes = make_app(backend, options=DeskOptions(username="agent1", acw_mode="optional"))

@@ -3,11 +3,11 @@ moves on screen and what it draws again. bench/screen_pop.py and bench/terminal_
 
 from __future__ import annotations
 
+from agent_tui.desk.calls import LookupState
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.customer import Customer
 from agent_tui.phone.events import CallEnded
 from agent_tui.ui.desk.call_bar import CallLine, RingingBanner
-from agent_tui.ui.desk.calls import LookupState
 from agent_tui.ui.desk.customer_card import CustomerCard
 from agent_tui.ui.desk.status_bar import StatusBar
 from tests.ui.doubles import FakeBackend, FakeWrites, customer, full_match

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from agent_tui.desk.calls import LookupState
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.ui.desk.call_bar import RingingBanner
-from agent_tui.ui.desk.calls import LookupState
 from tests.ui.doubles import FakeBackend, customer, full_match
 from tests.ui.helpers import has_customer, lookup_is, make_app, popped, screen_text, wait_until
 

@@ -39,8 +39,12 @@ class DeskOptions:
     """A screen-pop lookup slower than this is abandoned and the card says so."""
     slow_lookup_s: float = 1.0
     """A screen-pop lookup slower than this marks the card "slow lookup (N.N s)" (and the link cell)."""
+    acw_expiry: Literal["save", "stay"] = "save"
+    """Time-boxed after-call work ran out: save what was typed, or stay in ACW until it is saved."""
     auto_ready_after_acw: bool = True
     """Go Ready by itself when after-call work ends."""
+    missed_call_not_ready: bool = True
+    """A call that rang out unanswered while Ready sets Not Ready (`missed_call`)."""
     recordings_dir: Path | None = None
     """Where the phone records calls; None when recording is off."""
     recordings_min_free_mb: int = 50
@@ -62,5 +66,6 @@ def desk_options(settings: Settings, username: str) -> DeskOptions:
         clock="minutes" if ui.clock else "off", acw_mode=desk.acw_mode, acw_seconds=desk.acw_seconds,
         aht_target_s=float(desk.aht_target_s), fcr_target=desk.fcr_target,
         auto_ready_after_acw=desk.auto_ready_after_acw, slow_lookup_s=desk.slow_lookup_s,
+        acw_expiry=desk.acw_expiry, missed_call_not_ready=desk.missed_call_not_ready,
         recordings_dir=settings.recording.resolve_directory() if settings.recording.enabled else None,
     )

@@ -15,12 +15,12 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from agent_tui.desk.calls import CallSession, LookupState
 from agent_tui.domain.customer import ContactRecord, Customer, LookupMatch
 from agent_tui.domain.notice import OutageNotice
 from agent_tui.domain.ticket import Ticket
 from agent_tui.i18n import Translator
 from agent_tui.ui.common.text import clean, money
-from agent_tui.ui.desk.calls import CallSession, LookupState
 
 Part = str | tuple[str, str]
 

@@ -27,17 +27,18 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Select, Static, TextArea
 
+from agent_tui.desk.calls import CallSession
+from agent_tui.desk.drafts import ticket_owner
 from agent_tui.domain.base import JsonScalar
 from agent_tui.domain.screen import FieldDef, FieldType, StepKind
 from agent_tui.forms.runner import FormError, FormRun
 from agent_tui.ui.common.bindings import localize_bindings
 from agent_tui.ui.common.context import desk_app, tr
 from agent_tui.ui.common.text import clean
-from agent_tui.ui.desk.calls import CallSession
 from agent_tui.ui.desk.training import is_training_call, training_ticket
 
 if TYPE_CHECKING:
-    from agent_tui.ui.desk.desk import DeskScreen
+    from agent_tui.ui.desk.order_host import OrderHost
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ class FormScreen(Screen[None]):
     FormScreen #form-status { height: 1; padding: 0 1; }
     """
 
-    def __init__(self, run: FormRun, desk: DeskScreen, session: CallSession | None) -> None:
+    def __init__(self, run: FormRun, desk: OrderHost, session: CallSession | None) -> None:
         super().__init__()
         self.run = run
         self.desk = desk
@@ -100,7 +101,7 @@ class FormScreen(Screen[None]):
         trail = " › ".join(run.title(s) for s in run.route)
         self.query_one("#form-title", Static).update(
             f"{t.pick(run.screen.title)}: {clean(trail, 200)}")
-        prompt = run.prompt(agent=self.desk.options.username)
+        prompt = run.prompt(agent=self.desk.username)
         self.query_one("#form-prompt", Static).update(clean(prompt, 2000, one_line=False))
         body = self.query_one("#form-body", VerticalScroll)
         await body.remove_children()
@@ -130,7 +131,7 @@ class FormScreen(Screen[None]):
         if first is not None:
             self.set_focus(first)  # at once: focus() waits behind keys already typed
         self._save()
-        self.desk.training.form_changed(run, self.session)
+        self.desk.form_changed(run, self.session)
 
     def _field_widgets(self, field_def: FieldDef) -> list[Widget]:
         run, t = self.run, self.t
@@ -185,7 +186,7 @@ class FormScreen(Screen[None]):
             return
         self.query_one(f"#error-{field_def.id}", Static).update(message.render(self.t.t) if message else "")
         self._save()
-        self.desk.training.form_changed(self.run, self.session)
+        self.desk.form_changed(self.run, self.session)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """Every keystroke: validate and save the draft."""
@@ -217,7 +218,7 @@ class FormScreen(Screen[None]):
             self._set(field_def, str(value))
 
     def _save(self) -> None:
-        drafts = self.desk.services.drafts
+        drafts = self.desk.drafts
         if drafts is None:
             return
         try:
@@ -258,11 +259,9 @@ class FormScreen(Screen[None]):
         if not run.files_ticket:
             self._close()
             return
-        customer_id = self.session.customer.id if self.session and self.session.customer else None
+        owner = ticket_owner(run, self.session)  # a draft is filed for its own customer and call
         try:
-            ticket = run.to_ticket(customer_id=customer_id,
-                                   call_id=self.session.call_id if self.session else None,
-                                   translate=self.t.t)
+            ticket = run.to_ticket(customer_id=owner.customer_id, call_id=owner.call_id, translate=self.t.t)
         except FormError as error:
             self._status(error.message.render(self.t.t))
             return
@@ -272,7 +271,7 @@ class FormScreen(Screen[None]):
         if reference is None:
             return
         self.submitted_reference = reference
-        drafts = self.desk.services.drafts
+        drafts = self.desk.drafts
         if drafts is not None:
             drafts.discard(run.draft_id)
         self._close()

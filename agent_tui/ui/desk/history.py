@@ -7,9 +7,9 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
+from agent_tui.desk.calls import CallSession
 from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean, duration, fit
-from agent_tui.ui.desk.calls import CallSession
 
 
 class HistoryScreen(PanelScreen[None]):

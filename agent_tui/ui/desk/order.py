@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from agent_tui.desk.calls import CallSession
+from agent_tui.desk.drafts import caller_label, split_drafts
 from agent_tui.domain.screen import ScreenDefinition
 from agent_tui.forms.runner import FormRun, PrefillContext
 from agent_tui.ui.common.context import desk_app
 from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean
-from agent_tui.ui.desk.calls import CallSession
+from agent_tui.ui.desk.order_host import OrderHost
 from agent_tui.ui.desk.services import ScreenSource
-
-if TYPE_CHECKING:
-    from agent_tui.ui.desk.desk import DeskScreen
 
 
 class CallFacts:
@@ -34,15 +31,17 @@ class CallFacts:
 
 
 class OrderPickScreen(PanelScreen[None]):
-    """The list of screens, drafts first."""
+    """The list of screens: this caller's drafts first, then the screens, then earlier callers' drafts
+    (labelled with their caller, filed for their own customer)."""
 
-    def __init__(self, source: ScreenSource, session: CallSession | None, desk: DeskScreen) -> None:
+    def __init__(self, source: ScreenSource, session: CallSession | None, desk: OrderHost) -> None:
         super().__init__()
         self.source = source
         self.session = session
         self.desk = desk
         self.screens: list[ScreenDefinition] = []
         self.drafts: list[FormRun] = []
+        self.earlier: list[FormRun] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="panel"):
@@ -58,16 +57,22 @@ class OrderPickScreen(PanelScreen[None]):
             for problem in problems:
                 self.notify(self.t.t("Screen not loaded: {problem}", problem=clean(problem, 300)),
                             severity="warning", timeout=10)
-            drafts = self.desk.services.drafts
+            drafts = self.desk.drafts
             if drafts is not None:
                 restored = drafts.load({s.id: s for s in self.screens})
-                self.drafts = restored.runs
+                choice = split_drafts(restored.runs, self.session)
+                self.drafts, self.earlier = choice.current, choice.earlier
             listing = self.query_one("#order-screens", OptionList)
             for index, run in enumerate(self.drafts):
                 label = self.t.t("Resume draft: {title}", title=self.t.pick(run.screen.title))
                 listing.add_option(Option(label, id=f"draft-{index}"))
             for index, screen in enumerate(self.screens):
                 listing.add_option(Option(clean(self.t.pick(screen.title), 80), id=f"screen-{index}"))
+            for index, run in enumerate(self.earlier):
+                caller = caller_label(run, self.desk.calls) or self.t.t("unknown caller")
+                label = self.t.t("Earlier caller's draft ({caller}): {title}", caller=clean(caller, 60),
+                                 title=self.t.pick(run.screen.title))
+                listing.add_option(Option(label, id=f"earlier-{index}"))
             hint = self.t.t("Enter opens") if self.screens else self.t.t("No screens available.")
             self.query_one("#order-hint", Static).update(hint)
             if listing.option_count:
@@ -82,8 +87,12 @@ class OrderPickScreen(PanelScreen[None]):
 
         kind, _, index_text = (event.option.id or "").partition("-")
         index = int(index_text or 0)
+        session = self.session
         if kind == "draft":
             run = self.drafts[index]
+        elif kind == "earlier":
+            run = self.earlier[index]
+            session = self.desk.calls.get(run.call_id) if run.call_id else None  # its own call, if known
         else:
             screen = self.screens[index]
             session = self.session
@@ -94,4 +103,4 @@ class OrderPickScreen(PanelScreen[None]):
             draft_id = f"{session.call_id}-{screen.id}" if session else None
             run = FormRun.start(screen, context, language=self.t.language, draft_id=draft_id,
                                 translate=self.t.t)
-        self.app.switch_screen(FormScreen(run, self.desk, self.session))
+        self.app.switch_screen(FormScreen(run, self.desk, session))

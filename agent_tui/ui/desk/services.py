@@ -21,6 +21,7 @@ from agent_tui.domain.customer import Customer, CustomerCreate, LookupResult
 from agent_tui.domain.notice import KbArticle
 from agent_tui.domain.screen import ScreenDefinition
 from agent_tui.domain.session import SessionInfo
+from agent_tui.domain.supervision import AgentDayFigures
 from agent_tui.domain.ticket import TicketCreate
 from agent_tui.forms.drafts import DraftStore
 from agent_tui.phone.desk_phone import PhoneListener
@@ -98,6 +99,9 @@ class DeskBackend(Protocol):
 
     async def list_reasons(self) -> list[str]:
         """The Not Ready reason codes."""
+
+    async def get_agent_figures(self, username: str) -> AgentDayFigures:
+        """This agent's figures for today so far (the desk's own figures start from them)."""
 
     async def list_agents(self) -> list[Agent]:
         """The transfer directory: agents with their extensions and states."""

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from pydantic import SecretStr
 
+from agent_tui.desk.calls import CallPhase, CallSession
 from agent_tui.desk.supervisor import (
     CALL_STATES,
     PHONE_OFFLINE,
@@ -45,7 +46,6 @@ from agent_tui.domain.supervision import CommandAck, PhoneConfig
 from agent_tui.ghost.commands import CallCommandTracker, CallIntent
 from agent_tui.phone.events import CallEnded, CallState, IncomingCall, MonitorStarted
 from agent_tui.ui.common.text import clean
-from agent_tui.ui.desk.calls import CallPhase, CallSession
 
 if TYPE_CHECKING:
     from agent_tui.sync.client import BackendClient

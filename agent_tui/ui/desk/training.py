@@ -20,8 +20,11 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from agent_tui.desk.calls import SCENARIO_HEADER as SCENARIO_HEADER
+from agent_tui.desk.calls import CallSession
+from agent_tui.desk.calls import is_training_call as is_training_call
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.base import utc_now
 from agent_tui.domain.customer import Customer, LookupMatch, LookupResult
@@ -40,23 +43,33 @@ from agent_tui.domain.training import (
 from agent_tui.forms.runner import FormRun
 from agent_tui.training.caller_process import CallerEvent, CallerHandle, CallerLauncher
 from agent_tui.ui.common.text import clean
-from agent_tui.ui.desk.calls import CallSession
 from agent_tui.ui.train.api import TrainingBackend
 from agent_tui.ui.train.review_api import RecordingUploader
 
 if TYPE_CHECKING:
-    from agent_tui.ui.desk.desk import DeskScreen
+    from textual.app import App
+
+    from agent_tui.i18n import Translator
+    from agent_tui.ui.common.options import DeskOptions
+
+
+class TrainingHost(Protocol):
+    """What the training controller needs of the desk: its translator, options, app and panel."""
+
+    t: Translator
+    options: DeskOptions
+
+    @property
+    def app(self) -> App[Any]:
+        """The running App (notices, score cards)."""
+
+    def training_panel(self) -> Any:
+        """The training panel widget, or None when the desk has none (closing)."""
 
 log = logging.getLogger(__name__)
 
-SCENARIO_HEADER = "X-Training-Scenario"
 ATTEMPT_HEADER = "X-Training-Attempt"
 CAPTIONS_KEPT = 50
-
-
-def is_training_call(session: CallSession | None) -> bool:
-    """Whether a call is a training call (its INVITE named a scenario)."""
-    return session is not None and bool(session.headers.get(SCENARIO_HEADER))
 
 
 def training_ticket(ticket: TicketCreate) -> TicketCreate:
@@ -138,7 +151,7 @@ class TrainingCall:
 class DeskTraining:
     """The training controller of one desk; the desk screen calls it from its handlers (UI thread)."""
 
-    def __init__(self, desk: DeskScreen, api: TrainingBackend | None, launcher: CallerLauncher | None,
+    def __init__(self, desk: TrainingHost, api: TrainingBackend | None, launcher: CallerLauncher | None,
                  sip_uri: str | None = None, public_address: str | None = None,
                  uploader: RecordingUploader | None = None) -> None:
         self.desk = desk
@@ -194,12 +207,7 @@ class DeskTraining:
             panel.show_call(self.current, self.desk.t)
 
     def _panel(self) -> Any:
-        from agent_tui.ui.desk.training_panel import TrainingPanel
-
-        try:
-            return self.desk.query_one(TrainingPanel)
-        except Exception:
-            return None
+        return self.desk.training_panel()
 
     async def scenario(self, scenario_id: str) -> Scenario:
         """A scenario from the backend, else the shipped copy."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -11,9 +11,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
+from agent_tui.desk.calls import CallSession
+from agent_tui.desk.wrapup import WrapUp as WrapUp
 from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean, duration
-from agent_tui.ui.desk.calls import CallSession
 
 DISPOSITIONS: tuple[tuple[str, str], ...] = (
     ("resolved", "Resolved"),
@@ -27,16 +28,6 @@ DISPOSITIONS: tuple[tuple[str, str], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class WrapUp:
-    """What the agent recorded about a call."""
-
-    disposition: str
-    resolved: bool
-    transfer_reason: str
-    notes: str
-
-
 class WrapUpScreen(PanelScreen[WrapUp | None]):
     """The wrap-up panel. ctrl+s saves."""
 
@@ -48,11 +39,16 @@ class WrapUpScreen(PanelScreen[WrapUp | None]):
     #wrapup-timer { text-style: bold; }
     """
 
-    def __init__(self, session: CallSession, acw_deadline: float | None) -> None:
+    def __init__(self, session: CallSession, acw_deadline: float | None, values: WrapUp | None = None,
+                 changed: Callable[[WrapUp], None] | None = None) -> None:
         super().__init__()
         self.session = session
         self.acw_deadline = acw_deadline
         self.opened = time.monotonic()
+        self.values = values or WrapUp()
+        """What was typed before (the panel made way for a ring, or was closed): shown again."""
+        self.changed = changed
+        """Told what is typed as it is typed, so nothing is lost if the time runs out."""
 
     def compose(self) -> ComposeResult:
         t = self.t.t
@@ -60,13 +56,14 @@ class WrapUpScreen(PanelScreen[WrapUp | None]):
             yield Static(t("Wrap-up: {number}", number=clean(self.session.number, 40)), classes="panel-title",
                          markup=False)
             yield Static("", id="wrapup-timer", markup=False)
+            disposition = self.values.disposition or ("ticket_created" if self.session.tickets else None)
             yield Select([(t(label), code) for code, label in DISPOSITIONS], prompt=t("Disposition"),
-                         id="wrapup-disposition",
-                         value="ticket_created" if self.session.tickets else Select.NULL)
-            yield Checkbox(t("Resolved on this call (FCR)"), value=True, id="wrapup-fcr")
-            yield Input(placeholder=t("Transfer reason (if transferred)"), id="wrapup-transfer",
-                        max_length=200)
-            yield TextArea(id="wrapup-notes")
+                         id="wrapup-disposition", value=disposition or Select.NULL)
+            yield Checkbox(t("Resolved on this call (FCR)"), value=self.values.resolved is not False,
+                           id="wrapup-fcr")
+            yield Input(self.values.transfer_reason, placeholder=t("Transfer reason (if transferred)"),
+                        id="wrapup-transfer", max_length=200)
+            yield TextArea(self.values.notes, id="wrapup-notes")
             yield Static("", id="wrapup-error", classes="error", markup=False)
             yield Button(t("Save (ctrl+s)"), id="wrapup-save", variant="primary")
 
@@ -85,6 +82,36 @@ class WrapUpScreen(PanelScreen[WrapUp | None]):
             text = t("After-call work: {used}", used=duration(time.monotonic() - self.opened))
         self.query_one("#wrapup-timer", Static).update(text)
 
+    def typed(self) -> WrapUp:
+        """What the panel holds now."""
+        disposition = self.query_one("#wrapup-disposition", Select).value
+        return WrapUp(
+            disposition=disposition if isinstance(disposition, str) else None,
+            resolved=self.query_one("#wrapup-fcr", Checkbox).value,
+            transfer_reason=clean(self.query_one("#wrapup-transfer", Input).value, 200),
+            notes=clean(self.query_one("#wrapup-notes", TextArea).text, 20_000, one_line=False),
+        )
+
+    def _report(self) -> None:
+        if self.changed is not None and self.is_mounted:
+            self.changed(self.typed())
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        """Keep the model told of what is typed."""
+        self._report()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        """Keep the model told of what is typed."""
+        self._report()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Keep the model told of what is typed."""
+        self._report()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        """Keep the model told of what is typed."""
+        self._report()
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         """Save."""
         self.action_save()
@@ -96,9 +123,4 @@ class WrapUpScreen(PanelScreen[WrapUp | None]):
             self.query_one("#wrapup-error", Static).update(self.t.t("Choose a disposition."))
             self.query_one("#wrapup-disposition", Select).focus()
             return
-        self.dismiss(WrapUp(
-            disposition=disposition,
-            resolved=self.query_one("#wrapup-fcr", Checkbox).value,
-            transfer_reason=clean(self.query_one("#wrapup-transfer", Input).value, 200),
-            notes=clean(self.query_one("#wrapup-notes", TextArea).text, 20_000, one_line=False),
-        ))
+        self.dismiss(self.typed())

@@ -1,4 +1,7 @@
-"""The desk's own record of calls, agent state and today's figures (plain Python, no widgets)."""
+"""The desk's contact book: one `CallSession` per call, from ringing (or dialing) to wrap-up.
+
+A call is the first kind of contact; chats and e-mails (next round) join the same book with their own
+`channel`, so nothing here assumes one contact at a time."""
 
 from __future__ import annotations
 
@@ -6,12 +9,16 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.base import utc_now
 from agent_tui.domain.call import CallRecord, Direction
 from agent_tui.domain.customer import Customer, LookupMatch, LookupResult
+from agent_tui.domain.figures import talk_seconds
 from agent_tui.domain.ticket import TicketCreate
+
+SCENARIO_HEADER = "X-Training-Scenario"
+"""The SIP header a training call's INVITE names its scenario in."""
 
 
 class CallPhase(StrEnum):
@@ -50,6 +57,8 @@ class CallSession:
     call_id: str
     number: str
     display: str = ""
+    channel: str = "voice"
+    """The kind of contact (a phone call today; chat and e-mail later share the book)."""
     headers: dict[str, str] = field(default_factory=dict)
     direction: Direction = Direction.INBOUND
     offered_at: datetime = field(default_factory=utc_now)
@@ -69,6 +78,9 @@ class CallSession:
     tickets: list[PendingTicket] = field(default_factory=list)
     consult_call_id: str | None = None
     wrapped_up: bool = False
+    """The wrap-up is saved (or the call needs none): its final call record is sent."""
+    rejected: bool = False
+    """The agent refused the call while it rang (not a missed call)."""
 
     @property
     def queue(self) -> str:
@@ -93,12 +105,24 @@ class CallSession:
         base = float(extra) if extra.replace(".", "", 1).isdigit() else 0.0
         return base + ((now or utc_now()) - self.offered_at).total_seconds()
 
-    def talk_s(self, now: datetime | None = None) -> float:
-        """Seconds since answer (to the end when over)."""
-        if self.answered_at is None:
+    def talk_s(self, now: datetime | None = None, mono: float | None = None) -> float:
+        """Talk time: answer to end (or `now`), minus the time on hold (DOMAIN.md: talk excludes hold)."""
+        return talk_seconds(self.answered_at, self.ended_at or now or utc_now(), self.held_s(mono))
+
+    def held_s(self, mono: float | None = None) -> float:
+        """All time on hold so far, the current hold included."""
+        return self.hold_s + self.current_hold_s(mono)
+
+    def current_hold_s(self, mono: float | None = None) -> float:
+        """How long the call has been on hold this time (the hold timer); 0 when not held."""
+        if self.hold_started is None:
             return 0.0
-        end = self.ended_at or now or utc_now()
-        return max((end - self.answered_at).total_seconds(), 0.0)
+        return max((mono if mono is not None else time.monotonic()) - self.hold_started, 0.0)
+
+    @property
+    def answered(self) -> bool:
+        """The agent talked to the caller."""
+        return self.answered_at is not None
 
     def set_lookup(self, result: LookupResult) -> None:
         """Take a lookup answer: one match becomes the customer, several wait for the agent's pick."""
@@ -116,20 +140,28 @@ class CallSession:
         self.customer = match.customer
         self.lookup = LookupState.FOUND
 
-    def start_hold(self) -> None:
+    def summarize(self) -> None:
+        """Keep only what the call history needs: number, who, times, direction, marks."""
+        self.matches = []
+        self.match = None
+        self.headers = {}
+        self.tickets = [t for t in self.tickets if not t.synced]
+
+    def start_hold(self, mono: float | None = None) -> None:
         """The call went on hold."""
         if self.hold_started is None:
-            self.hold_started = time.monotonic()
+            self.hold_started = mono if mono is not None else time.monotonic()
         self.phase = CallPhase.HELD
 
-    def end_hold(self) -> None:
+    def end_hold(self, mono: float | None = None) -> None:
         """The call came off hold."""
         if self.hold_started is not None:
-            self.hold_s += time.monotonic() - self.hold_started
+            self.hold_s += self.current_hold_s(mono)
             self.hold_started = None
         self.phase = CallPhase.TALKING
 
-    def to_record(self, agent: str, acw_s: float = 0.0, **wrapup: object) -> CallRecord:
+    def to_record(self, agent: str, acw_s: float = 0.0, *, mono: float | None = None,
+                  wrapup: dict[str, Any] | None = None) -> CallRecord:
         """The call record for the backend; `wrapup` adds disposition, FCR, transfer reason, notes."""
         return CallRecord(
             call_id=self.call_id,
@@ -141,51 +173,15 @@ class CallSession:
             offered_at=self.offered_at,
             answered_at=self.answered_at,
             ended_at=self.ended_at,
-            talk_s=self.talk_s(),
-            hold_s=self.hold_s,
+            talk_s=self.talk_s(mono=mono),
+            hold_s=self.held_s(mono),
             acw_s=acw_s,
             end_reason=self.end_reason[:200],
             pop_latency_ms=self.pop_latency_ms,
-            **wrapup,
+            **(wrapup or {}),
         )
 
 
-@dataclass
-class AgentStatus:
-    """The agent's state as the status bar shows it, with when it began."""
-
-    state: AgentStateName = AgentStateName.NOT_READY
-    reason: str | None = None
-    since: float = field(default_factory=time.monotonic)
-
-    def elapsed(self, now: float | None = None) -> float:
-        """Seconds in this state."""
-        return (now if now is not None else time.monotonic()) - self.since
-
-
-@dataclass
-class DeskStats:
-    """Today's figures for this agent: calls handled, average handling time, first-call resolution."""
-
-    calls: int = 0
-    handle_s: float = 0.0
-    resolved: int = 0
-    judged: int = 0
-
-    def add(self, talk_s: float, hold_s: float, acw_s: float, resolved: bool | None) -> None:
-        """Count one finished call (AHT counts talk + hold + ACW)."""
-        self.calls += 1
-        self.handle_s += talk_s + hold_s + acw_s
-        if resolved is not None:
-            self.judged += 1
-            self.resolved += int(resolved)
-
-    @property
-    def aht_s(self) -> float | None:
-        """Average handling time, or None before the first call."""
-        return self.handle_s / self.calls if self.calls else None
-
-    @property
-    def fcr(self) -> float | None:
-        """Share of judged calls resolved at first contact."""
-        return self.resolved / self.judged if self.judged else None
+def is_training_call(session: CallSession | None) -> bool:
+    """Whether a call is a training call (its INVITE named a scenario)."""
+    return session is not None and bool(session.headers.get(SCENARIO_HEADER))
