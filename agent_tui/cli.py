@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="take calls on this address without a registrar")
     bot.add_argument("--answer-after", type=float, default=None, metavar="S")
     bot.add_argument("--hangup-after", type=float, default=None, metavar="S")
+    bot.add_argument("--ring-timeout", type=float, default=None, metavar="S",
+                     help="refuse calls still ringing after S seconds with 480 "
+                          "(default: desk.ring_timeout_s, 30; 0: never)")
     bot.add_argument("--dtmf", default=None, metavar="DIGITS")
     bot.add_argument("--calls", type=int, default=None, metavar="N")
     bot.add_argument("--dial", default=None, metavar="URI", help="place the calls (one after another)")

@@ -146,6 +146,10 @@ class BackendSettings(_Section):
     """Seconds to wait for a connection to the backend."""
     read_timeout_s: float = Field(default=10.0, gt=0, le=600)
     """Seconds to wait for a response once connected."""
+    health_probe_s: float = Field(default=3.0, ge=0.5, le=60)
+    """After this many seconds with no exchange with the backend, a light health check
+    (`GET /v1/health`) runs, and waits as long for its answer; while offline it runs this often.
+    The status bar shows a dead or stalled backend offline within about twice this."""
 
     @field_validator("url")
     @classmethod
@@ -370,6 +374,10 @@ class DeskSettings(_Section):
     """Go Ready (示闲) when after-call work ends; else Not Ready."""
     missed_call_not_ready: bool = True
     """Go Not Ready when an offered call rings out unanswered, so the queue stops offering calls."""
+    ring_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    """Seconds a call may ring here unanswered; then the phone refuses it with 480 Temporarily
+    Unavailable (so the PBX offers it elsewhere) and the desk counts it as missed. Keep it below the
+    PBX's own per-agent ring time, or the PBX cancels first and the call is not counted as missed."""
     aht_target_s: int = Field(default=300, gt=0, le=86400)
     """Average handle time target (talk + hold + ACW), in seconds."""
     fcr_target: float = Field(default=0.85, ge=0, le=1)

@@ -97,6 +97,9 @@ def bot_options(args: argparse.Namespace) -> EngineOptions:
     earpiece: Path | None = getattr(args, "earpiece", None)
     listen = args.listen if args.listen is not None else base.listen
     stats = args.stats_interval if args.stats_interval is not None else base.stats_interval_s
+    ring_timeout: float | None = getattr(args, "ring_timeout", None)
+    if ring_timeout is not None and ring_timeout < 0:
+        raise BotError(f"--ring-timeout expects seconds >= 0, got {ring_timeout:g}")
     return EngineOptions(
         **{
             **base.__dict__,
@@ -106,6 +109,7 @@ def bot_options(args: argparse.Namespace) -> EngineOptions:
             "log_file": args.log if args.log is not None else base.log_file,
             "log_level": 5 if args.log is not None else base.log_level,
             "stats_interval_s": stats,
+            "ring_timeout_s": ring_timeout if ring_timeout is not None else base.ring_timeout_s,
             "null_audio": True,
             "earpiece_file": earpiece if earpiece is not None else base.earpiece_file,
             "monitor_key": SecretStr(monitor_key) if monitor_key else base.monitor_key,
@@ -216,7 +220,7 @@ class Bot:
         elif isinstance(event, CallEnded):
             self.live.discard(event.call_id)
             self.emit("ended", call_id=event.call_id, reason=event.reason, code=event.code,
-                      duration=event.duration_s, direction=event.direction)
+                      duration=event.duration_s, direction=event.direction, missed=event.missed)
             if event.call_id in self.handed_on:
                 return
             self.ended += 1

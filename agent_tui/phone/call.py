@@ -54,6 +54,10 @@ class CallBook:
     headers: dict[str, str] = field(default_factory=dict)
     started_at: float = 0.0
     answered_at: float | None = None
+    ring_deadline: float | None = None
+    """When an incoming call still ringing here is refused with 480 (None: no ring timeout runs)."""
+    missed: bool = False
+    """The ring timeout ran out: we refused the call with 480."""
     held: bool = False
     muted: bool = False
     local_hangup: bool = False

@@ -66,6 +66,10 @@ _RINGBACK_DELAY_S = 0.1
 """The local ringback starts this long after the 180 (unnoticeable): a call answered sooner never
 builds the tone generator, which keeps that work off the call set-up path."""
 _HEALTH_REPORT_S = 30.0
+_RING_TIMEOUT_CODE = 480
+"""The final answer to a call nobody picked up in time: 480 Temporarily Unavailable (RFC 3261
+21.4.18: the callee was contacted but is not available now) tells a PBX or queue to offer the call
+elsewhere, where 486 would claim the agent is busy and 408 would blame the network."""
 LOCAL_USER = "agent"
 
 
@@ -309,6 +313,8 @@ class EngineCore:
             self.graveyard.clear()
         if self.refusals:
             self._send_refusals()
+        if self.options.ring_timeout_s > 0 and self.calls:
+            self._ring_timeouts(now)
         if self.ringback_due and self.hub is not None:
             opts = self.options
             for call_id, due in list(self.ringback_due.items()):
@@ -493,6 +499,31 @@ class EngineCore:
         call.answer(op_param(180))
         if self.options.auto_answer:
             call.answer(op_param(200))
+        elif self.options.ring_timeout_s > 0:
+            call.book.ring_deadline = started + self.options.ring_timeout_s
+
+    def _ring_timeouts(self, now: float) -> None:
+        """Refuse with 480 every incoming call that rang here past `ring_timeout_s` unanswered.
+
+        An INVITE nobody answers and nobody cancels would otherwise keep one of pjsua's 4 call
+        slots for good, and with all 4 taken pjsua answers every new INVITE with 486 itself.
+        """
+        for call in list(self.calls.values()):
+            book = call.book
+            if book.ring_deadline is None or now < book.ring_deadline:
+                continue
+            book.ring_deadline = None
+            if book.ended or book.answered_at is not None or book.local_hangup:
+                continue
+            book.missed = True
+            book.local_hangup = True
+            self.log.note(f"call {book.public_id} rang {self.options.ring_timeout_s:g} s unanswered: "
+                          f"refused with {_RING_TIMEOUT_CODE}")
+            try:
+                call.hangup(op_param(_RING_TIMEOUT_CODE, reason="Temporarily Unavailable"))
+            except pj.Error as exc:  # the caller's CANCEL crossed our timer: its end is reported anyway
+                book.missed = False
+                self.log.note(f"ring timeout of {book.public_id}: {describe_error(exc)}")
 
     def _adopt(self, account: EngineAccount, prm: Any, call_id: str, started: float) -> EngineCall:
         """The Call object of an incoming call: pjsua2 wants it made inside onIncomingCall."""
@@ -617,6 +648,8 @@ class EngineCore:
         duration = time.monotonic() - book.answered_at if book.answered_at is not None else 0.0
         if book.answered_at is not None:
             why = "local hangup" if book.local_hangup else "remote hangup"
+        elif book.missed:
+            why = "missed"
         elif book.local_hangup:
             why = "rejected" if book.direction == "inbound" else "cancelled"
         else:
@@ -625,7 +658,8 @@ class EngineCore:
             why = "transferred"
         if stats is not None:
             self.emit(stats)
-        self.emit(CallEnded(book.public_id, why, code, round(duration, 3), stats, book.direction))
+        self.emit(CallEnded(book.public_id, why, code, round(duration, 3), stats, book.direction,
+                            missed=book.missed and book.answered_at is None))
 
     def _drop_recorder(self, call: EngineCall) -> None:
         if call.recorder is None:
@@ -817,8 +851,10 @@ class EngineCore:
             raise
 
     def cmd_answer(self, call_id: str) -> None:
-        """Answer a ringing call with 200."""
-        self._call(call_id).answer(op_param(200))
+        """Answer a ringing call with 200 (its ring timeout stops: the 200 is on its way)."""
+        call = self._call(call_id)
+        call.answer(op_param(200))
+        call.book.ring_deadline = None
 
     def cmd_reject(self, call_id: str, code: int) -> None:
         """Refuse a ringing call (486 busy, 603 decline...)."""

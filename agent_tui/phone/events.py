@@ -104,7 +104,16 @@ class CallStats:
 
 @dataclass(frozen=True)
 class CallEnded:
-    """A call is over; `duration_s` counts from answer (0 if never answered)."""
+    """A call is over; `duration_s` counts from answer (0 if never answered).
+
+    `missed` is true when an incoming call rang here until the ring timeout (`ring_timeout_s`,
+    the `desk.ring_timeout_s` setting) ran out with nobody answering: the engine then refused it
+    with 480 Temporarily Unavailable, `reason` is "missed" and `code` 480. The desk acts on it
+    (`desk.missed_call_not_ready`: go Not Ready so the queue stops offering calls to an empty
+    seat). A caller who gives up while it rings (CANCEL: 487, reason from SIP) is not `missed`:
+    the agent did nothing wrong. A PBX whose own ring timeout cancels the offer looks the same as
+    that caller, so set `ring_timeout_s` below the PBX's per-agent ring time to have it counted.
+    """
 
     call_id: str
     reason: str
@@ -112,6 +121,7 @@ class CallEnded:
     duration_s: float
     stats: CallStats | None = None
     direction: Direction = "inbound"
+    missed: bool = False
 
 
 @dataclass(frozen=True)

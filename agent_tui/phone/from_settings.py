@@ -56,6 +56,7 @@ def engine_options(settings: Settings, password_for: PasswordLookup, *, headless
         codecs=tuple(sip.codecs),
         max_calls=sip.max_calls,
         auto_answer=sip.auto_answer,
+        ring_timeout_s=settings.desk.ring_timeout_s,
         recording_dir=recording.resolve_directory() if recording is not None and recording.enabled else None,
         log_file=log_file if log_file is not None else (
             logging.resolve_file().with_name("pjsip.log") if logging is not None else None),

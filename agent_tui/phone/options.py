@@ -81,6 +81,11 @@ class EngineOptions:
     max_calls: int = 32
     auto_answer: bool = False
     """Answer every incoming call at once (ghost agents, training)."""
+    ring_timeout_s: float = 30.0
+    """An incoming call nobody answers within this many seconds is refused with 480 Temporarily
+    Unavailable and ends as `CallEnded(missed=True)`; 0 lets it ring until the caller gives up.
+    Without it, INVITEs that are never cancelled keep their call slots (4 in this build) forever
+    and every later call gets 486."""
     recording_dir: Path | None = None
     """Record every call into this folder as WAV; None records nothing."""
     log_file: Path | None = None

@@ -11,7 +11,10 @@ Every failure becomes a typed exception from `agent_tui.sync.errors`; nothing th
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import json
+import logging
 import re
 import ssl
 import time
@@ -49,10 +52,16 @@ from agent_tui.sync.errors import (
     BackendTlsError,
     BackendUnavailable,
 )
+from agent_tui.sync.link_health import ExchangeOutcome
 from agent_tui.sync.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 from agent_tui.sync.text import clean_text
 
+log = logging.getLogger(__name__)
+
 T = TypeVar("T")
+
+ExchangeListener = Callable[[ExchangeOutcome, str], None]
+"""Told how each exchange with the backend went (`agent_tui.sync.link_health.LinkHealth.report`)."""
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -140,6 +149,25 @@ def _validation_detail(errors: list[Any]) -> str:
     return "; ".join(parts)
 
 
+def exchange_outcome(response: httpx.Response, *, wants_json: bool = True) -> tuple[ExchangeOutcome, str]:
+    """How an answer counts for the link's health, and why when it is a failure.
+
+    5xx: the backend cannot serve. A redirect, or a body that is not JSON where JSON was asked
+    for (a proxy's or captive portal's HTML page, a web server at the wrong URL): not the backend
+    speaking. Anything else, 4xx included, is the backend answering.
+    """
+    status = response.status_code
+    if status >= 500:
+        return ExchangeOutcome.SERVER_ERROR, f"the backend answered {status}"
+    if 300 <= status < 400:
+        return ExchangeOutcome.GARBAGE, f"the backend answered a redirect ({status}), not the API"
+    content_type = response.headers.get("Content-Type", "")
+    if wants_json and response.content and "json" not in content_type.lower():
+        kind = clean_text(content_type.split(";", 1)[0])[:60] or "no content type"
+        return ExchangeOutcome.GARBAGE, f"the backend answered {status} with {kind}, not JSON"
+    return ExchangeOutcome.OK, ""
+
+
 def _raise_for_status(response: httpx.Response) -> None:
     status = response.status_code
     if status < 400:
@@ -211,12 +239,17 @@ class BackendClient:
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep | None = None,
+        on_exchange: ExchangeListener | None = None,
     ) -> None:
         """Create a client of the backend at `base_url` (e.g. `https://crm.example:8443`).
 
         `verify` and `ca_file` control TLS: verified by default, against `ca_file` when given.
         `transport` and `sleep` exist for tests (an `httpx.MockTransport`, a sleep that records).
+        `on_exchange` hears the outcome of every exchange (see `report_exchange`).
         """
+        self.on_exchange = on_exchange
+        """Told how every exchange went: each request sent here (outbox sends included), a reply
+        that does not fit the contract, the event stream's opening and each chunk it receives."""
         self.timeouts = timeouts or Timeouts()
         self.retry = retry or RetryPolicy()
         self._token = token
@@ -262,6 +295,16 @@ class BackendClient:
 
     # -- low level: used by the outbox and the event stream ------------------------------------------
 
+    def report_exchange(self, outcome: ExchangeOutcome, detail: str = "") -> None:
+        """Tell `on_exchange` how an exchange went (the event stream reports its chunks here)."""
+        listener = self.on_exchange
+        if listener is None:
+            return
+        try:
+            listener(outcome, detail)
+        except Exception:  # link health must never break a request
+            log.exception("backend client: the exchange listener failed")
+
     def _headers(self, extra: Mapping[str, str] | None) -> dict[str, str]:
         headers: dict[str, str] = {}
         if self._token is not None:
@@ -279,24 +322,40 @@ class BackendClient:
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
         content: bytes | AsyncIterator[bytes] | None = None,
+        report: bool = True,
     ) -> httpx.Response:
         """Send one request, once, and return the response whatever its status (`content`: a raw body).
 
-        Raises `BackendUnavailable` on transport errors and timeouts only.
+        Raises `BackendUnavailable` on transport errors and timeouts only. The outcome goes to
+        `on_exchange` unless `report` is false (the health probe judges its own answer).
         """
+        sent = self._headers(headers)
         try:
-            return await self._http.request(
-                method, path, params=params, json=json_body, content=content, headers=self._headers(headers)
+            response = await self._http.request(
+                method, path, params=params, json=json_body, content=content, headers=sent
             )
         except httpx.TimeoutException as exc:
-            raise BackendUnavailable(f"{method} {path}: timed out ({type(exc).__name__})") from exc
+            message = f"{method} {path}: timed out ({type(exc).__name__})"
+            if report:
+                self.report_exchange(ExchangeOutcome.TIMEOUT, message)
+            raise BackendUnavailable(message) from exc
         except httpx.TransportError as exc:
             refused = certificate_error(exc)
             if refused is not None:
-                raise BackendTlsError(f"TLS error: the backend's certificate was refused "
-                                      f"({refused.verify_message or refused.reason or refused}); "
-                                      "check the backend URL and ca_file") from exc
-            raise BackendUnavailable(f"{method} {path}: {type(exc).__name__}: {exc or 'no answer'}") from exc
+                message = (f"TLS error: the backend's certificate was refused "
+                           f"({refused.verify_message or refused.reason or refused}); "
+                           "check the backend URL and ca_file")
+            else:
+                message = f"{method} {path}: {type(exc).__name__}: {exc or 'no answer'}"
+            if report:
+                self.report_exchange(ExchangeOutcome.TRANSPORT_ERROR, message)
+            if refused is not None:
+                raise BackendTlsError(message) from exc
+            raise BackendUnavailable(message) from exc
+        if report:
+            accept = next((v for k, v in sent.items() if k.lower() == "accept"), "application/json")
+            self.report_exchange(*exchange_outcome(response, wants_json="json" in accept.lower()))
+        return response
 
     @asynccontextmanager
     async def open_stream(
@@ -307,8 +366,17 @@ class BackendClient:
         if read_timeout is not None:
             timeout = httpx.Timeout(connect=self.timeouts.connect, read=read_timeout,
                                     write=self.timeouts.write, pool=self.timeouts.pool)
-        async with self._http.stream("GET", path, headers=self._headers(headers), timeout=timeout) as resp:
-            yield resp
+        sent = self._headers(headers)
+        try:
+            async with self._http.stream("GET", path, headers=sent, timeout=timeout) as resp:
+                self.report_exchange(*_stream_outcome(resp))
+                yield resp
+        except httpx.TimeoutException as exc:  # at the opening or later, while reading the stream
+            self.report_exchange(ExchangeOutcome.TIMEOUT, f"GET {path}: timed out ({type(exc).__name__})")
+            raise
+        except (httpx.TransportError, httpx.StreamError) as exc:
+            self.report_exchange(ExchangeOutcome.TRANSPORT_ERROR, f"GET {path}: {type(exc).__name__}")
+            raise
 
     async def get_json(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
         """GET with retries; the decoded JSON body, or a typed error."""
@@ -537,6 +605,41 @@ class BackendClient:
         """`GET /v1/kb?q=`: knowledge-base articles matching `q` (Chinese or English)."""
         data = await self.get_json("/v1/kb", {"q": q, "limit": limit})
         return _validate(TypeAdapter(list[KbArticle]), _items(data), "kb")
+
+
+def _stream_outcome(response: httpx.Response) -> tuple[ExchangeOutcome, str]:
+    """How the opening of an event stream counts for the link's health (see `exchange_outcome`)."""
+    status = response.status_code
+    if status >= 500:
+        return ExchangeOutcome.SERVER_ERROR, f"the event stream answered {status}"
+    content_type = response.headers.get("Content-Type", "").lower()
+    if status == 200 and "text/event-stream" not in content_type:
+        return ExchangeOutcome.GARBAGE, "the event stream answered 200 with something else than events"
+    if 300 <= status < 400:
+        return ExchangeOutcome.GARBAGE, f"the event stream answered a redirect ({status})"
+    return ExchangeOutcome.OK, ""
+
+
+def _reporting_wrong_shapes(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """`method`, telling the client's `on_exchange` when the answer does not fit the contract."""
+
+    @functools.wraps(method)
+    async def reporting(self: BackendClient, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await method(self, *args, **kwargs)
+        except BackendProtocolError as exc:
+            self.report_exchange(ExchangeOutcome.GARBAGE, clean_text(str(exc))[:200])
+            raise
+
+    return reporting
+
+
+# Every public call of the contract, including ones added later, reports a wrong-shaped answer (a
+# JSON body that fails validation) as garbage: `send` has seen only that it was JSON. Wrapping here
+# keeps the rule in one place instead of in each method.
+for _name, _member in list(vars(BackendClient).items()):
+    if not _name.startswith("_") and inspect.iscoroutinefunction(_member):
+        setattr(BackendClient, _name, _reporting_wrong_shapes(_member))
 
 
 def _dump(model: BaseModel) -> Any:

@@ -18,7 +18,9 @@ from agent_tui.domain.supervision import CallbackDone
 from agent_tui.domain.ticket import TicketCreate
 from agent_tui.sync.client import BackendClient
 from agent_tui.sync.events import EventStream
-from agent_tui.sync.outbox import Delivery, LinkState, Outbox, OutboxStatus
+from agent_tui.sync.link_health import LinkHealth, LinkHealthStatus
+from agent_tui.sync.link_view import link_summary
+from agent_tui.sync.outbox import Delivery, Outbox, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -45,20 +47,30 @@ def _model_json(model: Any) -> Any:
 class OutboxWrites:
     """`DeskWrites` over the durable `Outbox`: each write is journalled (fsynced) before it returns."""
 
-    def __init__(self, client: BackendClient) -> None:
+    def __init__(self, client: BackendClient, health: LinkHealth | None = None) -> None:
         self._listener: LinkListener | None = None
         self.outbox = Outbox(client, on_status=self._status, on_delivered=self._delivered)
+        self.health = health
+        """Whether the backend answers (None: judged by the outbox alone)."""
+        if health is not None:
+            health.add_listener(self._health_changed)
+
+    def _health_changed(self, health: LinkHealthStatus) -> None:
+        if health.reachable_again:
+            self.outbox.wake()  # the backend is back: deliver now, not when the backoff runs out
+        self._status(self.outbox.status())
 
     def _status(self, status: OutboxStatus) -> None:
         if self._listener is not None:
-            self._listener(LinkStatus(online=status.link in (LinkState.ONLINE, LinkState.UNKNOWN),
-                                      queued=status.queued, dead_letters=status.dead,
-                                      detail=status.last_error or ""))
+            online, detail = link_summary(status, self.health.status() if self.health else None)
+            self._listener(LinkStatus(online=online, queued=status.queued, dead_letters=status.dead,
+                                      detail=detail))
 
     def _delivered(self, delivery: Delivery) -> None:
         if self._listener is not None:
             status = self.outbox.status()
-            self._listener(LinkStatus(online=True, queued=status.queued, dead_letters=status.dead,
+            online = self.health is None or self.health.online is True
+            self._listener(LinkStatus(online=online, queued=status.queued, dead_letters=status.dead,
                                       delivered=delivery.item.idempotency_key))
 
     def submit_ticket(self, ticket: TicketCreate) -> str:
@@ -86,8 +98,10 @@ class OutboxWrites:
                                         "callback_done").idempotency_key
 
     def set_status_listener(self, listener: LinkListener | None) -> None:
-        """Where link status goes (called on the App's loop)."""
+        """Where link status goes (called on the App's loop); told the current one at once."""
         self._listener = listener
+        if listener is not None and self.health is not None:
+            self._status(self.outbox.status())  # nothing heard yet is offline, never "Online"
 
 
 class LiveStream:

@@ -26,6 +26,7 @@ from agent_tui.domain.base import utc_now
 from agent_tui.domain.events import Event, EventKind
 from agent_tui.sync.client import BackendClient, Sleep, problem_from_response
 from agent_tui.sync.errors import AuthenticationRequired, BackendRejected
+from agent_tui.sync.link_health import ExchangeOutcome
 from agent_tui.sync.retry import Backoff, parse_retry_after
 from agent_tui.sync.sse import SseMessage, SseParser
 from agent_tui.sync.text import clean_text
@@ -165,7 +166,12 @@ class EventStream:
                             failures = 0
                             self._report(StreamState.CONNECTED)
                             async for chunk in response.aiter_text():
-                                for message in self._parser.feed(chunk):
+                                comments = self._parser.comments
+                                messages = self._parser.feed(chunk)
+                                if messages or self._parser.comments != comments:
+                                    # Events and keep-alives prove the backend is there (link health).
+                                    self._client.report_exchange(ExchangeOutcome.OK)
+                                for message in messages:
                                     event = event_from_message(message)
                                     if event is not None:
                                         yield event

@@ -27,6 +27,8 @@ from agent_tui.private_files import open_private, private_folder
 from agent_tui.sync.callbacks import BackendCallbacks
 from agent_tui.sync.client import BackendClient, Timeouts
 from agent_tui.sync.desk_link import LiveStream, OutboxWrites
+from agent_tui.sync.link_health import LinkHealth
+from agent_tui.sync.link_probe import LinkProber
 from agent_tui.sync.screens import BackendScreens
 from agent_tui.ui.common.options import desk_options
 from agent_tui.ui.desk.services import DeskServices
@@ -55,9 +57,12 @@ def run_desk(settings: Settings, username: str, password: str | SecretStr | None
     from agent_tui.ui.desk.app import DeskApp
 
     backend = settings.backend
+    health = LinkHealth(probe_interval_s=backend.health_probe_s)
     client = BackendClient(backend.url, verify=backend.verify_tls, ca_file=backend.ca_file,
-                           timeouts=Timeouts(connect=backend.connect_timeout_s, read=backend.read_timeout_s))
-    writes = OutboxWrites(client)
+                           timeouts=Timeouts(connect=backend.connect_timeout_s, read=backend.read_timeout_s),
+                           on_exchange=health.report)
+    writes = OutboxWrites(client, health)
+    prober = LinkProber(client, health)
     live = LiveStream(client)
     phone = build_phone(settings, store, listen)
     supervision = BackendSupervision(client, writes.outbox)
@@ -73,11 +78,13 @@ def run_desk(settings: Settings, username: str, password: str | SecretStr | None
 
     def started(_info: object) -> None:
         writes.outbox.start()
+        prober.start()
         live.start()
         supervision.start()
         settle_gc()
 
     async def shutdown() -> None:
+        await prober.stop()
         await live.stop()
         await supervision.stop()
         with contextlib.suppress(Exception):
