@@ -231,6 +231,8 @@ CASES: dict[tuple[str, str], Case] = {
         "/v1/training/progress", json={"attempt_id": f.new("att"), "scenario_id": SCENARIO, "kind": "step",
                                        "step": "readback"}, headers=f.h(actor))),
     ("POST", "/v1/training/attempts"): _attempt,
+    ("POST", "/v1/screens/reload"): _shared(lambda f, actor: f.send("POST",
+        "/v1/screens/reload", headers=f.h(actor))),
 }
 
 
