@@ -31,7 +31,7 @@ from agent_tui.domain.session import SessionInfo
 from agent_tui.i18n import Translator
 from agent_tui.paths import log_dir
 from agent_tui.sync.errors import AuthenticationRequired, BackendRejected, BackendUnavailable
-from agent_tui.ui.common.bindings import localize_bindings
+from agent_tui.ui.common.bindings import FOCUS_KEYS, localize_bindings
 from agent_tui.ui.common.help import HelpScreen
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.common.themes import THEME_VARIABLE_DEFAULTS, choose_theme, load_themes
@@ -54,6 +54,7 @@ class AgentTuiApp(App[int]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
+        *FOCUS_KEYS,
     ]
 
     def __init__(self, options: DeskOptions, *, password: SecretStr | None = None,

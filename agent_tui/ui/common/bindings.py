@@ -3,13 +3,20 @@
 Bindings are declared in English with an `id` (so `Settings.ui.keymap` can remap them through
 `App.set_keymap`). When a screen is created, its bindings are copied with translated descriptions,
 and single-key shortcuts are dropped when the agent switched them off.
+
+Keys in bursts (measured with textual 8.2.8, see ARCHITECTURE.md): the App routes each key of a read
+to the widget focused at that moment, and an ordinary binding runs later, in the focused widget's own
+queue, after the keys behind it were already routed to the old focus. A key that moves the focus or
+changes the screen must therefore be a `priority=True` binding: the App runs those before it routes
+the next key. `FOCUS_KEYS` are the App's; `ENTER_MOVES_ON` is for form screens, whose action raises
+`SkipAction` when the focused widget is not a text field so Enter still reaches lists and buttons.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from textual.binding import Binding, BindingsMap
+from textual.binding import Binding, BindingsMap, BindingType
 from textual.dom import DOMNode
 
 from agent_tui.i18n import Translator
@@ -39,3 +46,14 @@ def localize_bindings(node: DOMNode, translator: Translator, *, single_keys: boo
         tooltip = translator.t(binding.tooltip) if binding.tooltip else ""
         keys.setdefault(key, []).append(replace(binding, description=description, tooltip=tooltip))
     node._bindings = BindingsMap.from_keys(keys)
+
+
+FOCUS_KEYS: list[BindingType] = [
+    Binding("tab", "focus_next", "Next field", show=False, priority=True, id="app.focus_next"),
+    Binding("shift+tab", "focus_previous", "Previous field", show=False, priority=True,
+            id="app.focus_previous"),
+]
+"""Tab and Shift+Tab move the focus before the keys behind them are routed (every App has them)."""
+
+ENTER_MOVES_ON = Binding("enter", "enter_field", "Next field", show=False, priority=True, id="form.enter")
+"""Enter in a text field of a form: the screen's `action_enter_field` moves on at once."""

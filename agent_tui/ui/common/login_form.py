@@ -4,18 +4,29 @@ an error line and a button. Subclasses add their own fields and say what logging
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import ClassVar
 
+from textual.actions import SkipAction
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
+from agent_tui.ui.common.bindings import ENTER_MOVES_ON
 from agent_tui.ui.desk.context import tr
 
 
 class LoginFormScreen(Screen[None]):
-    """User and password in a centred box; Enter in the password field (or the button) logs in."""
+    """User and password in a centred box; Enter in the password field (or the button) logs in.
+
+    Enter in a field is a priority binding (see `agent_tui.ui.common.bindings`): in a burst such as
+    `pp1234` Tab Tab `demo` Enter each piece lands in its own field. When a field is missing or wrong,
+    the focus goes to it at once, so the next keys fill that field and no other.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [ENTER_MOVES_ON]
 
     DEFAULT_CSS = """
     LoginFormScreen { align: center middle; }
@@ -59,12 +70,29 @@ class LoginFormScreen(Screen[None]):
                 widget.focus()
                 break
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter in the password logs in; elsewhere moves on."""
-        if event.input.id == "login-password":
+    def action_enter_field(self) -> None:
+        """Enter in the password logs in; in another field moves on; elsewhere (button, checkbox) it
+        reaches the focused widget as usual."""
+        focused = self.focused
+        if isinstance(focused, Input):
+            if focused.id == "login-password":
+                self.log_in()
+            else:
+                self.focus_next()
+            return
+        if isinstance(focused, Button):
             self.log_in()
-        else:
-            self.focus_next()
+            return
+        raise SkipAction()
+
+    def focus_field(self, wid: str) -> None:
+        """Put the focus on input `wid` now (not after the keys already typed), its text selected so
+        that typing replaces it."""
+        found = self.query(f"#{wid}")
+        if found:
+            field = found.first(Input)
+            self.set_focus(field)
+            field.select_all()
 
     def on_button_pressed(self) -> None:
         """The button."""
@@ -85,12 +113,14 @@ class LoginFormScreen(Screen[None]):
         password = self.value_of("login-password")
         if not user or not password:
             self.show_error(self.t.t("User and password are needed."))
+            self.focus_field("login-user" if not user else "login-password")
             return None
         return user, password
 
     def login_failed(self) -> None:
         """The message for a refused or impossible login."""
         self.show_error(self.t.t("Login failed: check user and password, and that the backend runs."))
+        self.focus_field("login-password")
 
     def log_in(self) -> None:
         """Log in with what was typed (each mode says how)."""

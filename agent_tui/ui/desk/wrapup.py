@@ -1,4 +1,14 @@
-"""Wrap-up: disposition, first-call-resolved, transfer reason, notes; shows the after-call-work timer."""
+"""Wrap-up: disposition, first-call-resolved, transfer reason, notes; shows the after-call-work timer.
+
+Keys (all priority bindings, so keys typed behind them in the same read land where the agent meant;
+see `agent_tui.ui.common.bindings`):
+
+| key | id | action |
+|---|---|---|
+| ctrl+s | wrapup.save | save (a missing disposition takes the focus at once) |
+| enter | form.enter | in the transfer reason: the next field; on the Save button: save |
+| escape | wrapup.close | close without saving; asks first when something was filled in |
+"""
 
 from __future__ import annotations
 
@@ -6,11 +16,14 @@ import time
 from dataclasses import dataclass
 from typing import ClassVar
 
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
+from agent_tui.ui.common.bindings import ENTER_MOVES_ON
+from agent_tui.ui.common.confirm import ConfirmScreen
 from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean, duration
 from agent_tui.ui.desk.calls import CallSession
@@ -38,10 +51,12 @@ class WrapUp:
 
 
 class WrapUpScreen(PanelScreen[WrapUp | None]):
-    """The wrap-up panel. ctrl+s saves."""
+    """The wrap-up panel. ctrl+s saves; Escape on a filled wrap-up asks before it discards."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", id="wrapup.save"),
+        Binding("ctrl+s", "save", "Save", id="wrapup.save", priority=True),
+        Binding("escape", "close", "Close", id="wrapup.close", priority=True),
+        ENTER_MOVES_ON,
     ]
     DEFAULT_CSS = """
     #wrapup-notes { height: 4; }
@@ -53,6 +68,7 @@ class WrapUpScreen(PanelScreen[WrapUp | None]):
         self.session = session
         self.acw_deadline = acw_deadline
         self.opened = time.monotonic()
+        self._initial: WrapUp | None = None
 
     def compose(self) -> ComposeResult:
         t = self.t.t
@@ -74,7 +90,8 @@ class WrapUpScreen(PanelScreen[WrapUp | None]):
         """Start the timer display."""
         self._tick()
         self.set_interval(1.0, self._tick)
-        self.query_one("#wrapup-disposition", Select).focus()
+        self._initial = self._typed()
+        self.set_focus(self.query_one("#wrapup-disposition", Select))
 
     def _tick(self) -> None:
         t = self.t.t
@@ -89,16 +106,55 @@ class WrapUpScreen(PanelScreen[WrapUp | None]):
         """Save."""
         self.action_save()
 
-    def action_save(self) -> None:
-        """Check and return the wrap-up."""
+    def _typed(self) -> WrapUp:
+        """What the panel holds now (disposition "" while none is chosen)."""
         disposition = self.query_one("#wrapup-disposition", Select).value
-        if not isinstance(disposition, str):
-            self.query_one("#wrapup-error", Static).update(self.t.t("Choose a disposition."))
-            self.query_one("#wrapup-disposition", Select).focus()
-            return
-        self.dismiss(WrapUp(
-            disposition=disposition,
+        return WrapUp(
+            disposition=disposition if isinstance(disposition, str) else "",
             resolved=self.query_one("#wrapup-fcr", Checkbox).value,
             transfer_reason=clean(self.query_one("#wrapup-transfer", Input).value, 200),
             notes=clean(self.query_one("#wrapup-notes", TextArea).text, 20_000, one_line=False),
-        ))
+        )
+
+    @property
+    def filled(self) -> bool:
+        """Whether the agent changed anything since the panel opened."""
+        return self._initial is not None and self._typed() != self._initial
+
+    def action_enter_field(self) -> None:
+        """Enter in the transfer reason moves on; on the Save button saves; elsewhere it is the
+        focused widget's (a list opens, the checkbox toggles, the notes get a new line)."""
+        focused = self.focused
+        if isinstance(focused, Input):
+            self.focus_next()
+        elif isinstance(focused, Button):
+            self.action_save()
+        else:
+            raise SkipAction()
+
+    def action_save(self) -> None:
+        """Check and return the wrap-up."""
+        typed = self._typed()
+        if not typed.disposition:
+            self.query_one("#wrapup-error", Static).update(self.t.t("Choose a disposition."))
+            self.set_focus(self.query_one("#wrapup-disposition", Select))
+            return
+        self.dismiss(typed)
+
+    def action_close(self) -> None:
+        """Close without saving; a filled wrap-up asks first (Escape is easy to hit by mistake)."""
+        select = self.query_one("#wrapup-disposition", Select)
+        if select.expanded:
+            raise SkipAction()  # Escape closes the open list
+        if not self.filled:
+            self.dismiss(None)
+            return
+        t = self.t.t
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen(
+            t("Discard this wrap-up? The disposition and notes you typed are lost."),
+            yes=t("Discard (y)"), no=t("Keep editing (n)")), answered)
