@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 from pydantic import SecretStr
 from rich.text import Text
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
@@ -31,7 +32,7 @@ from agent_tui.domain.session import SessionInfo
 from agent_tui.i18n import Translator
 from agent_tui.paths import log_dir
 from agent_tui.sync.errors import AuthenticationRequired, BackendRejected, BackendUnavailable
-from agent_tui.ui.common.bindings import FOCUS_KEYS, localize_bindings
+from agent_tui.ui.common.bindings import FOCUS_KEYS, localize_bindings, own_binding_now
 from agent_tui.ui.common.help import HelpScreen
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.common.themes import THEME_VARIABLE_DEFAULTS, choose_theme, load_themes
@@ -73,6 +74,14 @@ class AgentTuiApp(App[int]):
         localize_bindings(self, self.translator, single_keys=options.single_key_shortcuts)
         if options.keymap:
             self.set_keymap(dict(options.keymap))
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys from the terminal: a key bound by the focused widget itself runs in order (see
+        `agent_tui.ui.common.bindings`); everything else as Textual routes it."""
+        if (isinstance(event, events.Key) and not event.is_forwarded and self.app_focus
+                and await own_binding_now(self, event)):
+            return
+        await super().on_event(event)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """Our CSS variables, for themes that do not set them all."""

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
-from agent_tui.ui.common.bindings import ENTER_MOVES_ON
+from agent_tui.ui.common.bindings import ENTER_MOVES_ON, settle_keys
 from agent_tui.ui.desk.context import tr
 
 
@@ -70,17 +70,15 @@ class LoginFormScreen(Screen[None]):
                 widget.focus()
                 break
 
-    def action_enter_field(self) -> None:
+    async def action_enter_field(self) -> None:
         """Enter in the password logs in; in another field moves on; elsewhere (button, checkbox) it
         reaches the focused widget as usual."""
         focused = self.focused
-        if isinstance(focused, Input):
-            if focused.id == "login-password":
-                self.log_in()
-            else:
-                self.focus_next()
+        if isinstance(focused, Input) and focused.id != "login-password":
+            self.focus_next()
             return
-        if isinstance(focused, Button):
+        if isinstance(focused, Input | Button):
+            await settle_keys(self)  # the fields hold every key typed before this Enter
             self.log_in()
             return
         raise SkipAction()

@@ -41,7 +41,7 @@ from textual.widgets import Footer, Input, Select, Static, TextArea
 from agent_tui.domain.base import JsonScalar
 from agent_tui.domain.screen import FieldDef, FieldType, StepKind
 from agent_tui.forms.runner import FormError, FormRun
-from agent_tui.ui.common.bindings import ENTER_MOVES_ON, localize_bindings
+from agent_tui.ui.common.bindings import ENTER_MOVES_ON, localize_bindings, settle_keys
 from agent_tui.ui.common.confirm import ConfirmScreen
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.desk.calls import CallSession
@@ -244,6 +244,7 @@ class FormScreen(Screen[None]):
 
     async def action_next(self) -> None:
         """Next step (validation errors show beside their fields)."""
+        await settle_keys(self)  # the answers hold every key typed before this one
         try:
             self.run.next()
         except FormError as error:
@@ -269,6 +270,7 @@ class FormScreen(Screen[None]):
 
     async def action_back(self) -> None:
         """Previous step."""
+        await settle_keys(self)
         try:
             self.run.back()
         except FormError as error:
@@ -276,8 +278,9 @@ class FormScreen(Screen[None]):
             return
         await self.show_step()
 
-    def action_submit(self) -> None:
+    async def action_submit(self) -> None:
         """Queue the work order in the outbox and return to the desk."""
+        await settle_keys(self)
         run = self.run
         if not run.complete:
             self._status(self.t.t("Finish the steps first (ctrl+right)."))
@@ -304,11 +307,12 @@ class FormScreen(Screen[None]):
             drafts.discard(run.draft_id)
         self._close()
 
-    def action_close(self) -> None:
+    async def action_close(self) -> None:
         """Back to the desk; an unfinished draft stays saved. Asks first once the agent did something
         here, so a stray Escape (one meant for a list that had already closed) loses no place."""
         if _in_open_list(self.focused):
             raise SkipAction()  # Escape closes the open list of a choice field
+        await settle_keys(self)
         run, t = self.run, self.t.t
         if run.complete and not run.files_ticket:
             self._close()

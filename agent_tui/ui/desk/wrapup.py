@@ -22,7 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
-from agent_tui.ui.common.bindings import ENTER_MOVES_ON
+from agent_tui.ui.common.bindings import ENTER_MOVES_ON, settle_keys
 from agent_tui.ui.common.confirm import ConfirmScreen
 from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean, duration
@@ -55,7 +55,7 @@ class WrapUpScreen(PanelScreen[WrapUp | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="wrapup.save", priority=True),
-        Binding("escape", "close", "Close", id="wrapup.close", priority=True),
+        Binding("escape", "discard", "Close", id="wrapup.close", priority=True),
         ENTER_MOVES_ON,
     ]
     DEFAULT_CSS = """
@@ -102,9 +102,9 @@ class WrapUpScreen(PanelScreen[WrapUp | None]):
             text = t("After-call work: {used}", used=duration(time.monotonic() - self.opened))
         self.query_one("#wrapup-timer", Static).update(text)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
         """Save."""
-        self.action_save()
+        await self.action_save()
 
     def _typed(self) -> WrapUp:
         """What the panel holds now (disposition "" while none is chosen)."""
@@ -121,19 +121,20 @@ class WrapUpScreen(PanelScreen[WrapUp | None]):
         """Whether the agent changed anything since the panel opened."""
         return self._initial is not None and self._typed() != self._initial
 
-    def action_enter_field(self) -> None:
+    async def action_enter_field(self) -> None:
         """Enter in the transfer reason moves on; on the Save button saves; elsewhere it is the
         focused widget's (a list opens, the checkbox toggles, the notes get a new line)."""
         focused = self.focused
         if isinstance(focused, Input):
             self.focus_next()
         elif isinstance(focused, Button):
-            self.action_save()
+            await self.action_save()
         else:
             raise SkipAction()
 
-    def action_save(self) -> None:
+    async def action_save(self) -> None:
         """Check and return the wrap-up."""
+        await settle_keys(self)  # the fields hold every key typed before ctrl+s
         typed = self._typed()
         if not typed.disposition:
             self.query_one("#wrapup-error", Static).update(self.t.t("Choose a disposition."))
@@ -141,11 +142,12 @@ class WrapUpScreen(PanelScreen[WrapUp | None]):
             return
         self.dismiss(typed)
 
-    def action_close(self) -> None:
+    async def action_discard(self) -> None:
         """Close without saving; a filled wrap-up asks first (Escape is easy to hit by mistake)."""
         select = self.query_one("#wrapup-disposition", Select)
         if select.expanded:
             raise SkipAction()  # Escape closes the open list
+        await settle_keys(self)
         if not self.filled:
             self.dismiss(None)
             return
