@@ -137,6 +137,8 @@ class FormScreen(Screen[None]):
         for field_def in step.fields:
             widgets.extend(self._field_widgets(field_def))
         await body.mount_all(widgets)
+        for area in body.query(TextArea):
+            area.move_cursor(area.document.end)  # typing into kept notes adds to them
         self._painting = False
         self._status("")
         first = next((w for w in body.query("Input, Select, TextArea") if isinstance(w, Widget)), None)
@@ -196,7 +198,9 @@ class FormScreen(Screen[None]):
         except FormError as error:
             self._status(error.message.render(self.t.t))
             return
-        self.query_one(f"#error-{field_def.id}", Static).update(message.render(self.t.t) if message else "")
+        for shown in self.query(f"#error-{field_def.id}"):  # gone when a late change outlived its step
+            if isinstance(shown, Static):
+                shown.update(message.render(self.t.t) if message else "")
         self._save()
         self.desk.training.form_changed(self.run, self.session)
 
