@@ -44,7 +44,8 @@ async def test_confirm_answers_by_keys_and_enter_keeps_by_default() -> None:
             app.ask()
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the dialog")
             await pilot.press(*keys)
-            await wait_until(pilot, lambda before=before: len(app.answers) > before, what="the answer")
+            count = before + 1
+            await wait_until(pilot, lambda: len(app.answers) >= count, what="the answer")  # noqa: B023
             assert not isinstance(app.screen, ConfirmScreen)
             assert app.answers == [*app.answers[:before], expected], keys
 
