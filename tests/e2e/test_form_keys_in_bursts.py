@@ -28,6 +28,7 @@ NAME = "Li"
 PHONE = "13900000000"
 TRANSFER = "no transfer"
 NOTES = "caller calm, crew told"
+ORDER_NUMBER = "GD20991231000777"  # not the example in the field's help
 
 
 def keys(text: str) -> list[str]:
@@ -104,6 +105,18 @@ def test_order_form_and_wrap_up_typed_in_bursts(
         assert record["notes"] == NOTES
         assert record["transfer_reason"] == TRANSFER
         assert record["disposition"] == "ticket_created"
+
+        # A form opened with Enter takes the keys typed behind that Enter in its first field. One read.
+        term.send_keys("F9")
+        term.wait_for_text("Enter opens", 10)
+        term.send_keys(*["Down"] * api.screen_ids().index("status_query"), "Enter", *keys(ORDER_NUMBER))
+        screen = term.wait_for_screen(lambda s: ORDER_NUMBER in s, 10, message="the order number typed")
+        assert "Order status query" in screen
+        # Something typed: Escape asks; y leaves.
+        term.send_keys("Escape")
+        term.wait_for_text("Leave this work order?", 10)
+        term.send_keys("y")
+        term.wait_for_screen(lambda s: "Order status query" not in s, 10, message="back on the desk")
         term.send_keys("C-q")
         assert term.wait_exit(20) == 0
     finally:

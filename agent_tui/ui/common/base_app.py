@@ -32,7 +32,7 @@ from agent_tui.domain.session import SessionInfo
 from agent_tui.i18n import Translator
 from agent_tui.paths import log_dir
 from agent_tui.sync.errors import AuthenticationRequired, BackendRejected, BackendUnavailable
-from agent_tui.ui.common.bindings import FOCUS_KEYS, localize_bindings, own_binding_now
+from agent_tui.ui.common.bindings import FOCUS_KEYS, KeyGate, localize_bindings, own_binding_now
 from agent_tui.ui.common.help import HelpScreen
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.common.themes import THEME_VARIABLE_DEFAULTS, choose_theme, load_themes
@@ -78,9 +78,12 @@ class AgentTuiApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         """Keys from the terminal: a key bound by the focused widget itself runs in order (see
         `agent_tui.ui.common.bindings`); everything else as Textual routes it."""
-        if (isinstance(event, events.Key) and not event.is_forwarded and self.app_focus
-                and await own_binding_now(self, event)):
-            return
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            gate = getattr(self.screen, "key_gate", None)
+            if isinstance(gate, KeyGate) and not gate.is_open:
+                await gate.wait()  # its first field takes these keys, not the half-built screen
+            if self.app_focus and await own_binding_now(self, event):
+                return
         await super().on_event(event)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:

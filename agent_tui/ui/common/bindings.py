@@ -20,6 +20,10 @@ the focused widget does not consume itself (BSpace, arrows, Home, End in an Inpu
 App, which looks up the binding only then, against the focus of that later moment and after the keys
 behind it were typed. `own_binding_now` runs such a key's binding of the focused widget at once,
 after the widget caught up with the keys before it.
+
+Last, a screen that opens on a key (a work-order form chosen with Enter) has no field to take the keys
+typed behind that key until its first step is drawn: such a screen holds a `KeyGate`, and the App
+routes no key to it before the gate opens.
 """
 
 from __future__ import annotations
@@ -125,3 +129,29 @@ async def own_binding_now(app: App[Any], event: Key) -> bool:
         if await app.run_action(binding.action, focused):
             return True
     return False
+
+
+class KeyGate:
+    """Closed while a new screen builds its fields; the App holds keys for that screen until it opens."""
+
+    def __init__(self) -> None:
+        self._open = asyncio.Event()
+
+    @property
+    def is_open(self) -> bool:
+        """Whether keys may be routed to the screen."""
+        return self._open.is_set()
+
+    def open(self) -> None:
+        """The fields are there and one has the focus."""
+        self._open.set()
+
+    async def wait(self) -> None:
+        """Return once open (or after `SETTLE_TIMEOUT_S`: a screen that never opens must not freeze
+        the keyboard)."""
+        try:
+            async with asyncio.timeout(SETTLE_TIMEOUT_S):
+                await self._open.wait()
+        except TimeoutError:
+            log.warning("a screen did not open for keys within %.1f s", SETTLE_TIMEOUT_S)
+            self._open.set()

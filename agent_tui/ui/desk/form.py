@@ -41,7 +41,7 @@ from textual.widgets import Footer, Input, Select, Static, TextArea
 from agent_tui.domain.base import JsonScalar
 from agent_tui.domain.screen import FieldDef, FieldType, StepKind
 from agent_tui.forms.runner import FormError, FormRun
-from agent_tui.ui.common.bindings import ENTER_MOVES_ON, localize_bindings, settle_keys
+from agent_tui.ui.common.bindings import ENTER_MOVES_ON, KeyGate, localize_bindings, settle_keys
 from agent_tui.ui.common.confirm import ConfirmScreen
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.desk.calls import CallSession
@@ -92,6 +92,9 @@ class FormScreen(Screen[None]):
         localize_bindings(self, self.t, single_keys=bool(getattr(options, "single_key_shortcuts", True)))
         self._painting = False
         self.submitted_reference: str | None = None
+        self.key_gate = KeyGate()
+        """Open once the first step's fields are drawn: keys typed behind the key that opened the form
+        wait for them."""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="form-title", markup=False)
@@ -144,6 +147,7 @@ class FormScreen(Screen[None]):
         first = next((w for w in body.query("Input, Select, TextArea") if isinstance(w, Widget)), None)
         if first is not None:
             self.set_focus(first)  # at once: focus() waits behind keys already typed
+        self.key_gate.open()
         self._save()
         self.desk.training.form_changed(run, self.session)
 
