@@ -59,10 +59,11 @@ def test_passphrase_user_password_and_enter_in_one_burst_log_in(
     term = start_login(terminal, backend, tmp_path)
     screen = term.capture()
     assert "same passphrase again" not in screen, "an existing file asks its passphrase once"
-    assert "encrypted with a passphrase of your own" in screen, "the login says what the passphrase is"
+    assert "Your own passphrase that locks the SIP password saved here." in screen, "one line says what it is"
 
-    # A slip corrected in the same read: BSpace deletes the "x" before it, not a later key.
-    term.send_keys(*PASSPHRASE, "x", "BSpace", "Tab", "Tab", *DEMO_PASSWORD, "Enter")
+    # A slip corrected in the same read: BSpace deletes the "x" before it, not a later key; one Tab too
+    # many (to the SIP password) and Shift+Tab back to the password.
+    term.send_keys(*PASSPHRASE, "x", "BSpace", "Tab", "Tab", "Tab", "BTab", *DEMO_PASSWORD, "Enter")
 
     screen = term.wait_for_screen(lambda s: logged_in(s) or "Wrong passphrase" in s or "Login failed" in s,
                                   30, message="the login's outcome")

@@ -34,8 +34,7 @@ class LoginScreen(LoginFormScreen):
         secrets = self.services.secrets
         if secrets is not None and secrets.needs_passphrase():
             t = self.t.t
-            yield Static(t("The credential file keeps your SIP password on this computer, encrypted with "
-                           "a passphrase of your own (not the backend password)."),
+            yield Static(t("Your own passphrase that locks the SIP password saved here."),
                          id="login-passphrase-help", markup=False)
             yield Input(placeholder=t("Passphrase of the credential file"), password=True,
                         id="login-passphrase")

@@ -31,10 +31,13 @@ class LoginFormScreen(Screen[None]):
     DEFAULT_CSS = """
     LoginFormScreen { align: center middle; }
     LoginFormScreen #login-box {
-        width: 60; max-width: 100%; height: auto; border: round $primary; padding: 0 1; background: $surface;
+        width: 64; max-width: 100%; height: auto; max-height: 100%; overflow-y: auto;
+        scrollbar-size-vertical: 1;
+        border: round $primary; padding: 0 1; background: $surface;
     }
     LoginFormScreen #login-title { text-style: bold reverse; padding: 0 1; }
     LoginFormScreen #login-error { color: $error; text-style: bold; height: auto; }
+    LoginFormScreen #login-passphrase-help { color: $foreground 70%; }
     """
 
     TITLE_TEXT = "agent-tui: log in"
@@ -48,11 +51,12 @@ class LoginFormScreen(Screen[None]):
         t = self.t.t
         with Center(), Vertical(id="login-box"):
             yield Static(t(self.TITLE_TEXT), id="login-title")
+            # Above the fields: at 80x24 the box scrolls, and the focused field is near the top.
+            yield Static("", id="login-error", markup=False)
             yield from self.fields_before_user()
             yield Input(value=self.username, placeholder=t("User"), id="login-user", max_length=64)
             yield Input(placeholder=t("Password"), password=True, id="login-password", max_length=256)
             yield from self.fields_after_password()
-            yield Static("", id="login-error", markup=False)
             yield Button(t("Log in"), id="login-go", variant="primary")
 
     def fields_before_user(self) -> Iterator[Widget]:
@@ -102,8 +106,10 @@ class LoginFormScreen(Screen[None]):
         return found.first(Input).value if found else ""
 
     def show_error(self, message: str) -> None:
-        """Say what went wrong under the fields."""
-        self.query_one("#login-error", Static).update(message)
+        """Say what went wrong, above the fields (scrolled into view once drawn)."""
+        error = self.query_one("#login-error", Static)
+        error.update(message)
+        self.call_after_refresh(error.scroll_visible, animate=False)
 
     def credentials(self) -> tuple[str, str] | None:
         """The user and password typed, or None (with the error shown) when one is missing."""
