@@ -58,6 +58,25 @@ def test_order_form_and_wrap_up_typed_in_bursts(
         term = start_desk(terminal, backend, kamailio, tmp_path)
         ring(sipp, kamailio, customer)
         answer_after_pop(term, customer)
+
+        # A wrap-up noted early (F10 on the call): no disposition yet. ctrl+s fails and hands the focus
+        # to the disposition at once, so the Enter behind it opens that list (not the transfer reason's).
+        term.send_keys("F10")
+        term.wait_for_text("Wrap-up:", 10)
+        term.send_keys("Tab", "Tab", *keys(TRANSFER), "C-s", "Enter")
+        term.wait_for_screen(lambda s: "Wrong number" in s and "Wrap-up:" in s, 10,
+                             message="the disposition list open after the failed save")
+        # Escape closes the open list, not the wrap-up; a second Escape asks (something is typed).
+        term.send_keys("Escape")
+        screen = term.wait_for_screen(lambda s: "Wrong number" not in s and "Wrap-up:" in s, 10,
+                                      message="the list closed, the wrap-up still open")
+        assert "Choose a disposition." in screen
+        assert TRANSFER in screen, "the transfer reason kept what was typed before ctrl+s"
+        term.send_keys("Escape")
+        term.wait_for_text("Discard this wrap-up?", 10)
+        term.send_keys("y")
+        term.wait_for_screen(lambda s: "Wrap-up:" not in s, 10, message="the early wrap-up discarded")
+
         choose_fault(term, api)
 
         # PgDn twice to the contact step, PgDn again with the required description empty (the focus must
