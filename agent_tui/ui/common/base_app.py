@@ -82,7 +82,7 @@ class AgentTuiApp(App[int]):
             gate = getattr(self.screen, "key_gate", None)
             if isinstance(gate, KeyGate) and not gate.is_open:
                 await gate.wait()  # its first field takes these keys, not the half-built screen
-            if self.app_focus and await own_binding_now(self, event):
+            if await own_binding_now(self, event):
                 return
         await super().on_event(event)
 
