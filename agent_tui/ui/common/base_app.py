@@ -32,8 +32,9 @@ from agent_tui.domain.session import SessionInfo
 from agent_tui.i18n import Translator
 from agent_tui.paths import log_dir
 from agent_tui.sync.errors import AuthenticationRequired, BackendRejected, BackendUnavailable
-from agent_tui.ui.common.bindings import FOCUS_KEYS, KeyGate, localize_bindings, own_binding_now
+from agent_tui.ui.common.bindings import FOCUS_KEYS, localize_bindings
 from agent_tui.ui.common.help import HelpScreen
+from agent_tui.ui.common.key_order import KeyGate, own_binding_now
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.common.themes import THEME_VARIABLE_DEFAULTS, choose_theme, load_themes
 from agent_tui.ui.desk.options import DeskOptions
@@ -77,7 +78,7 @@ class AgentTuiApp(App[int]):
 
     async def on_event(self, event: events.Event) -> None:
         """Keys from the terminal: a key bound by the focused widget itself runs in order (see
-        `agent_tui.ui.common.bindings`); everything else as Textual routes it."""
+        `agent_tui.ui.common.key_order`); everything else as Textual routes it."""
         if isinstance(event, events.Key) and not event.is_forwarded:
             gate = getattr(self.screen, "key_gate", None)
             if isinstance(gate, KeyGate) and not gate.is_open:

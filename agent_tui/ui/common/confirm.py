@@ -10,7 +10,7 @@ Keyboard only. The focus starts on the safe answer, so an Enter typed out of hab
 | tab, left, right | | the other answer |
 
 Every key is a priority binding: the answer takes effect before keys behind it in the same read are
-routed (see `agent_tui.ui.common.bindings`). With one-key shortcuts off, y and n are dropped and Tab
+routed (see `agent_tui.ui.common.key_order`). With one-key shortcuts off, y and n are dropped and Tab
 and Enter still answer. The result comes back through `dismiss(bool)`.
 """
 

@@ -14,14 +14,15 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
-from agent_tui.ui.common.bindings import ENTER_MOVES_ON, settle_keys
+from agent_tui.ui.common.bindings import ENTER_MOVES_ON
+from agent_tui.ui.common.key_order import settle_keys
 from agent_tui.ui.desk.context import tr
 
 
 class LoginFormScreen(Screen[None]):
     """User and password in a centred box; Enter in the password field (or the button) logs in.
 
-    Enter in a field is a priority binding (see `agent_tui.ui.common.bindings`): in a burst such as
+    Enter in a field is a priority binding (see `agent_tui.ui.common.key_order`): in a burst such as
     `pp1234` Tab Tab `demo` Enter each piece lands in its own field. When a field is missing or wrong,
     the focus goes to it at once, so the next keys fill that field and no other.
     """

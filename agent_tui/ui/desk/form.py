@@ -15,7 +15,7 @@ Keys:
 | enter | form.enter | in a text field: the next field |
 
 Every key that moves the focus or the step is a priority binding (see
-`agent_tui.ui.common.bindings`), so the keys typed behind it in the same read land in the field it
+`agent_tui.ui.common.key_order`), so the keys typed behind it in the same read land in the field it
 moved to. A step that cannot be left puts the focus on its first failing field at once.
 
 A field entered with Tab has its text selected, as in any desktop or web form: typing replaces a
@@ -41,8 +41,9 @@ from textual.widgets import Footer, Input, Select, Static, TextArea
 from agent_tui.domain.base import JsonScalar
 from agent_tui.domain.screen import FieldDef, FieldType, StepKind
 from agent_tui.forms.runner import FormError, FormRun
-from agent_tui.ui.common.bindings import ENTER_MOVES_ON, KeyGate, localize_bindings, settle_keys
+from agent_tui.ui.common.bindings import ENTER_MOVES_ON, localize_bindings
 from agent_tui.ui.common.confirm import ConfirmScreen
+from agent_tui.ui.common.key_order import KeyGate, settle_keys
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.desk.calls import CallSession
 from agent_tui.ui.desk.context import desk_app, tr

@@ -2,7 +2,7 @@
 
 Enter opens the highlighted entry as a priority binding, and both this list and the form hold a
 `KeyGate`: keys typed behind F9 wait for the list, keys typed behind Enter wait for the form's first
-field (see `agent_tui.ui.common.bindings`).
+field (see `agent_tui.ui.common.key_order`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 
 from agent_tui.domain.screen import ScreenDefinition
 from agent_tui.forms.runner import FormRun, PrefillContext
-from agent_tui.ui.common.bindings import KeyGate
+from agent_tui.ui.common.key_order import KeyGate
 from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.desk.calls import CallSession

@@ -1,7 +1,7 @@
 """Wrap-up: disposition, first-call-resolved, transfer reason, notes; shows the after-call-work timer.
 
 Keys (all priority bindings, so keys typed behind them in the same read land where the agent meant;
-see `agent_tui.ui.common.bindings`):
+see `agent_tui.ui.common.key_order`):
 
 | key | id | action |
 |---|---|---|
@@ -22,8 +22,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
-from agent_tui.ui.common.bindings import ENTER_MOVES_ON, settle_keys
+from agent_tui.ui.common.bindings import ENTER_MOVES_ON
 from agent_tui.ui.common.confirm import ConfirmScreen
+from agent_tui.ui.common.key_order import settle_keys
 from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean, duration
 from agent_tui.ui.desk.calls import CallSession
