@@ -90,6 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", type=Path)
     config_sub.add_parser("path", help="print where the config file is looked for")
 
+    credentials = sub.add_parser("credentials", help="the encrypted credential file")
+    credentials_sub = credentials.add_subparsers(dest="credentials_command", required=True, metavar="ACTION")
+    reset = credentials_sub.add_parser(
+        "reset", help="delete the encrypted credential file (a lost passphrase): the next login starts over")
+    reset.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
     audio = with_config(sub.add_parser("audio", help="audio devices"))
     audio_sub = audio.add_subparsers(dest="audio_command", required=True, metavar="ACTION")
     audio_sub.add_parser("list", help="list audio devices")
@@ -111,6 +117,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from agent_tui.config_cli import run as run_config
 
         return run_config(args)
+    if command == "credentials":
+        from agent_tui.credentials_cli import run as run_credentials
+
+        return run_credentials(args)
     if command == "server":
         from agent_tui.server.cli import run as run_server
 

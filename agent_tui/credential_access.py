@@ -21,6 +21,11 @@ class Credentials(Protocol):
         """True while the encrypted file waits for its passphrase."""
         ...
 
+    @property
+    def is_new(self) -> bool:
+        """True when the encrypted file does not exist yet (unlocking creates it)."""
+        ...
+
     def unlock(self, passphrase: str | SecretStr) -> None:
         """Open the encrypted file; raises WrongPassphrase."""
         ...
@@ -60,6 +65,11 @@ class LazyCredentials:
         """True while the encrypted file waits for its passphrase."""
         return self.store.needs_unlock
 
+    @property
+    def is_new(self) -> bool:
+        """True when the encrypted file does not exist yet (unlocking creates it)."""
+        return self.store.is_new
+
     def unlock(self, passphrase: str | SecretStr) -> None:
         """Open the encrypted file; raises WrongPassphrase."""
         self.store.unlock(passphrase)
@@ -91,6 +101,10 @@ class StoreSecrets:
     def needs_passphrase(self) -> bool:
         """Whether the encrypted file is locked."""
         return self.store.needs_unlock
+
+    def passphrase_is_new(self) -> bool:
+        """Whether unlocking creates the encrypted file."""
+        return self.store.is_new
 
     def unlock(self, passphrase: SecretStr) -> bool:
         """Open the encrypted file."""

@@ -259,7 +259,7 @@ class CredentialStore:
                 return cls(_KeyringBackend(found))
             log.info("no OS keyring answers; trying the encrypted credential file")
         if prefer in ("auto", "keyring", "file"):
-            path = file_path if file_path is not None else _default_file()
+            path = file_path if file_path is not None else default_file()
             if path is not None and _file_usable(path):
                 return cls(_FileBackend(path))
             log.info("the encrypted credential file is not usable; secrets are kept in memory")
@@ -309,7 +309,8 @@ class CredentialStore:
         return f"<CredentialStore {self.backend_name} {state}>"
 
 
-def _default_file() -> Path | None:
+def default_file() -> Path | None:
+    """Where the encrypted credential file lives (None when the data dir cannot be made)."""
     try:
         return paths.data_dir() / CREDENTIALS_FILE
     except OSError:

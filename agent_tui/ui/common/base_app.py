@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 from pydantic import SecretStr
 from rich.text import Text
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
@@ -31,8 +32,9 @@ from agent_tui.domain.session import SessionInfo
 from agent_tui.i18n import Translator
 from agent_tui.paths import log_dir
 from agent_tui.sync.errors import AuthenticationRequired, BackendRejected, BackendUnavailable
-from agent_tui.ui.common.bindings import localize_bindings
+from agent_tui.ui.common.bindings import FOCUS_KEYS, localize_bindings
 from agent_tui.ui.common.help import HelpScreen
+from agent_tui.ui.common.key_order import KeyGate, own_binding_now
 from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.common.themes import THEME_VARIABLE_DEFAULTS, choose_theme, load_themes
@@ -54,6 +56,7 @@ class AgentTuiApp(App[int]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
+        *FOCUS_KEYS,
     ]
 
     def __init__(self, options: DeskOptions, *, password: SecretStr | None = None,
@@ -72,6 +75,17 @@ class AgentTuiApp(App[int]):
         localize_bindings(self, self.translator, single_keys=options.single_key_shortcuts)
         if options.keymap:
             self.set_keymap(dict(options.keymap))
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys from the terminal: a key bound by the focused widget itself runs in order (see
+        `agent_tui.ui.common.key_order`); everything else as Textual routes it."""
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            gate = getattr(self.screen, "key_gate", None)
+            if isinstance(gate, KeyGate) and not gate.is_open:
+                await gate.wait()  # its first field takes these keys, not the half-built screen
+            if await own_binding_now(self, event):
+                return
+        await super().on_event(event)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """Our CSS variables, for themes that do not set them all."""

@@ -3,13 +3,16 @@
 Bindings are declared in English with an `id` (so `Settings.ui.keymap` can remap them through
 `App.set_keymap`). When a screen is created, its bindings are copied with translated descriptions,
 and single-key shortcuts are dropped when the agent switched them off.
+
+Keys that move the focus or change the screen are priority bindings: see
+`agent_tui.ui.common.key_order` for why.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from textual.binding import Binding, BindingsMap
+from textual.binding import Binding, BindingsMap, BindingType
 from textual.dom import DOMNode
 
 from agent_tui.i18n import Translator
@@ -39,3 +42,15 @@ def localize_bindings(node: DOMNode, translator: Translator, *, single_keys: boo
         tooltip = translator.t(binding.tooltip) if binding.tooltip else ""
         keys.setdefault(key, []).append(replace(binding, description=description, tooltip=tooltip))
     node._bindings = BindingsMap.from_keys(keys)
+
+
+FOCUS_KEYS: list[BindingType] = [
+    Binding("tab", "focus_next", "Next field", show=False, priority=True, id="app.focus_next"),
+    Binding("shift+tab", "focus_previous", "Previous field", show=False, priority=True,
+            id="app.focus_previous"),
+]
+"""Tab and Shift+Tab move the focus before the keys behind them are routed (every App has them)."""
+
+ENTER_MOVES_ON = Binding("enter", "enter_field", "Next field", show=False, priority=True, id="form.enter")
+"""Enter in a text field of a form: the screen's `action_enter_field` moves on at once."""
+

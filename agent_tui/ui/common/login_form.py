@@ -4,26 +4,41 @@ an error line and a button. Subclasses add their own fields and say what logging
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import ClassVar
 
+from textual.actions import SkipAction
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
+from agent_tui.ui.common.bindings import ENTER_MOVES_ON
 from agent_tui.ui.common.context import tr
+from agent_tui.ui.common.key_order import settle_keys
 
 
 class LoginFormScreen(Screen[None]):
-    """User and password in a centred box; Enter in the password field (or the button) logs in."""
+    """User and password in a centred box; Enter in the password field (or the button) logs in.
+
+    Enter in a field is a priority binding (see `agent_tui.ui.common.key_order`): in a burst such as
+    `pp1234` Tab Tab `demo` Enter each piece lands in its own field. When a field is missing or wrong,
+    the focus goes to it at once, so the next keys fill that field and no other.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [ENTER_MOVES_ON]
 
     DEFAULT_CSS = """
     LoginFormScreen { align: center middle; }
     LoginFormScreen #login-box {
-        width: 60; max-width: 100%; height: auto; border: round $primary; padding: 0 1; background: $surface;
+        width: 64; max-width: 100%; height: auto; max-height: 100%; overflow-y: auto;
+        scrollbar-size-vertical: 1;
+        border: round $primary; padding: 0 1; background: $surface;
     }
     LoginFormScreen #login-title { text-style: bold reverse; padding: 0 1; }
     LoginFormScreen #login-error { color: $error; text-style: bold; height: auto; }
+    LoginFormScreen #login-passphrase-help { color: $foreground 70%; }
     """
 
     TITLE_TEXT = "agent-tui: log in"
@@ -37,11 +52,12 @@ class LoginFormScreen(Screen[None]):
         t = self.t.t
         with Center(), Vertical(id="login-box"):
             yield Static(t(self.TITLE_TEXT), id="login-title")
+            # Above the fields: at 80x24 the box scrolls, and the focused field is near the top.
+            yield Static("", id="login-error", markup=False)
             yield from self.fields_before_user()
             yield Input(value=self.username, placeholder=t("User"), id="login-user", max_length=64)
             yield Input(placeholder=t("Password"), password=True, id="login-password", max_length=256)
             yield from self.fields_after_password()
-            yield Static("", id="login-error", markup=False)
             yield Button(t("Log in"), id="login-go", variant="primary")
 
     def fields_before_user(self) -> Iterator[Widget]:
@@ -59,12 +75,27 @@ class LoginFormScreen(Screen[None]):
                 widget.focus()
                 break
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter in the password logs in; elsewhere moves on."""
-        if event.input.id == "login-password":
-            self.log_in()
-        else:
+    async def action_enter_field(self) -> None:
+        """Enter in the password logs in; in another field moves on; elsewhere (button, checkbox) it
+        reaches the focused widget as usual."""
+        focused = self.focused
+        if isinstance(focused, Input) and focused.id != "login-password":
             self.focus_next()
+            return
+        if isinstance(focused, Input | Button):
+            await settle_keys(self)  # the fields hold every key typed before this Enter
+            self.log_in()
+            return
+        raise SkipAction()
+
+    def focus_field(self, wid: str) -> None:
+        """Put the focus on input `wid` now (not after the keys already typed), its text selected so
+        that typing replaces it."""
+        found = self.query(f"#{wid}")
+        if found:
+            field = found.first(Input)
+            self.set_focus(field)
+            field.select_all()
 
     def on_button_pressed(self) -> None:
         """The button."""
@@ -76,8 +107,10 @@ class LoginFormScreen(Screen[None]):
         return found.first(Input).value if found else ""
 
     def show_error(self, message: str) -> None:
-        """Say what went wrong under the fields."""
-        self.query_one("#login-error", Static).update(message)
+        """Say what went wrong, above the fields (scrolled into view once drawn)."""
+        error = self.query_one("#login-error", Static)
+        error.update(message)
+        self.call_after_refresh(error.scroll_visible, animate=False)
 
     def credentials(self) -> tuple[str, str] | None:
         """The user and password typed, or None (with the error shown) when one is missing."""
@@ -85,12 +118,14 @@ class LoginFormScreen(Screen[None]):
         password = self.value_of("login-password")
         if not user or not password:
             self.show_error(self.t.t("User and password are needed."))
+            self.focus_field("login-user" if not user else "login-password")
             return None
         return user, password
 
     def login_failed(self) -> None:
         """The message for a refused or impossible login."""
         self.show_error(self.t.t("Login failed: check user and password, and that the backend runs."))
+        self.focus_field("login-password")
 
     def log_in(self) -> None:
         """Log in with what was typed (each mode says how)."""

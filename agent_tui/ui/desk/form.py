@@ -11,18 +11,29 @@ Keys:
 | ctrl+right, pagedown | form.next | next step |
 | ctrl+left, pageup | form.back | previous step |
 | ctrl+s | form.submit | submit the work order (end step) |
-| escape | form.close | back to the desk (the draft stays) |
+| escape | form.close | back to the desk (the draft stays; asks first once something was typed) |
+| enter | form.enter | in a text field: the next field |
+
+Every key that moves the focus or the step is a priority binding (see
+`agent_tui.ui.common.key_order`), so the keys typed behind it in the same read land in the field it
+moved to. A step that cannot be left puts the focus on its first failing field at once.
+
+A field entered with Tab has its text selected, as in any desktop or web form: typing replaces a
+prefilled value (the agent heard a different name), while End or an arrow key keeps it for editing.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Select, Static, TextArea
@@ -32,8 +43,10 @@ from agent_tui.desk.drafts import ticket_owner
 from agent_tui.domain.base import JsonScalar
 from agent_tui.domain.screen import FieldDef, FieldType, StepKind
 from agent_tui.forms.runner import FormError, FormRun
-from agent_tui.ui.common.bindings import localize_bindings
+from agent_tui.ui.common.bindings import ENTER_MOVES_ON, localize_bindings
+from agent_tui.ui.common.confirm import ConfirmScreen
 from agent_tui.ui.common.context import desk_app, tr
+from agent_tui.ui.common.key_order import KeyGate, settle_keys
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.desk.training import is_training_call, training_ticket
 
@@ -52,7 +65,8 @@ class FormScreen(Screen[None]):
         Binding("ctrl+right,pagedown", "next", "Next", id="form.next", priority=True),
         Binding("ctrl+left,pageup", "back", "Back", id="form.back", priority=True),
         Binding("ctrl+s", "submit", "Submit", id="form.submit", priority=True),
-        Binding("escape", "close", "Desk", id="form.close"),
+        Binding("escape", "close", "Desk", id="form.close", priority=True),
+        ENTER_MOVES_ON,
     ]
     DEFAULT_CSS = """
     FormScreen { layout: vertical; }
@@ -80,6 +94,9 @@ class FormScreen(Screen[None]):
         localize_bindings(self, self.t, single_keys=bool(getattr(options, "single_key_shortcuts", True)))
         self._painting = False
         self.submitted_reference: str | None = None
+        self.key_gate = KeyGate()
+        """Open once the first step's fields are drawn: keys typed behind the key that opened the form
+        wait for them."""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="form-title", markup=False)
@@ -125,11 +142,14 @@ class FormScreen(Screen[None]):
         for field_def in step.fields:
             widgets.extend(self._field_widgets(field_def))
         await body.mount_all(widgets)
+        for area in body.query(TextArea):
+            area.move_cursor(area.document.end)  # typing into kept notes adds to them
         self._painting = False
         self._status("")
         first = next((w for w in body.query("Input, Select, TextArea") if isinstance(w, Widget)), None)
         if first is not None:
             self.set_focus(first)  # at once: focus() waits behind keys already typed
+        self.key_gate.open()
         self._save()
         self.desk.form_changed(run, self.session)
 
@@ -184,7 +204,9 @@ class FormScreen(Screen[None]):
         except FormError as error:
             self._status(error.message.render(self.t.t))
             return
-        self.query_one(f"#error-{field_def.id}", Static).update(message.render(self.t.t) if message else "")
+        for shown in self.query(f"#error-{field_def.id}"):  # gone when a late change outlived its step
+            if isinstance(shown, Static):
+                shown.update(message.render(self.t.t) if message else "")
         self._save()
         self.desk.form_changed(self.run, self.session)
 
@@ -194,8 +216,10 @@ class FormScreen(Screen[None]):
         if field_def is not None:
             self._set(field_def, event.value)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter moves to the next field."""
+    def action_enter_field(self) -> None:
+        """Enter in a one-line field moves to the next field; elsewhere (lists, notes) it is theirs."""
+        if not isinstance(self.focused, Input):
+            raise SkipAction()
         self.focus_next()
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
@@ -230,6 +254,7 @@ class FormScreen(Screen[None]):
 
     async def action_next(self) -> None:
         """Next step (validation errors show beside their fields)."""
+        await settle_keys(self)  # the answers hold every key typed before this one
         try:
             self.run.next()
         except FormError as error:
@@ -238,11 +263,24 @@ class FormScreen(Screen[None]):
                     if isinstance(widget, Static):
                         widget.update(message.render(self.t.t))
             self._status(error.message.render(self.t.t))
+            self._focus_first_failing(error.errors)
             return
         await self.show_step()
 
+    def _focus_first_failing(self, failing: Mapping[str, object]) -> None:
+        """The focus on the step's first field that stops it, now: the next keys fill that field."""
+        for field_def in self.run.step.fields:
+            if field_def.id not in failing:
+                continue
+            for widget in self.query(f"#field-{field_def.id}"):
+                self.set_focus(widget)
+                if isinstance(widget, Input):
+                    widget.select_all()
+                return
+
     async def action_back(self) -> None:
         """Previous step."""
+        await settle_keys(self)
         try:
             self.run.back()
         except FormError as error:
@@ -250,8 +288,9 @@ class FormScreen(Screen[None]):
             return
         await self.show_step()
 
-    def action_submit(self) -> None:
+    async def action_submit(self) -> None:
         """Queue the work order in the outbox and return to the desk."""
+        await settle_keys(self)
         run = self.run
         if not run.complete:
             self._status(self.t.t("Finish the steps first (ctrl+right)."))
@@ -276,13 +315,39 @@ class FormScreen(Screen[None]):
             drafts.discard(run.draft_id)
         self._close()
 
-    def action_close(self) -> None:
-        """Back to the desk; an unfinished draft stays saved."""
-        if self.run.complete and self.run.files_ticket and self.submitted_reference is None:
-            self._status(self.t.t("Not submitted yet: ctrl+s submits, Escape again leaves the draft."))
-            self.submitted_reference = ""
+    async def action_close(self) -> None:
+        """Back to the desk; an unfinished draft stays saved. Asks first once the agent did something
+        here, so a stray Escape (one meant for a list that had already closed) loses no place."""
+        if _in_open_list(self.focused):
+            raise SkipAction()  # Escape closes the open list of a choice field
+        await settle_keys(self)
+        run, t = self.run, self.t.t
+        if run.complete and not run.files_ticket:
+            self._close()
             return
-        self._close()
+        if run.complete and self.submitted_reference is None:
+            question = t("Not submitted yet. Leave the work order without sending it? It stays as a draft "
+                         "(F9 resumes it).")
+        elif run.revision > 0:
+            question = t("Leave this work order? What you typed stays as a draft (F9 resumes it).")
+        else:
+            self._close()
+            return
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self._close()
+
+        self.app.push_screen(ConfirmScreen(question, yes=t("Leave (y)"), no=t("Stay (n)")), answered)
 
     def _close(self) -> None:
         self.app.pop_screen()
+
+
+def _in_open_list(node: DOMNode | None) -> bool:
+    """Whether `node` is (inside) a choice field whose list is open."""
+    while node is not None:
+        if isinstance(node, Select) and node.expanded:
+            return True
+        node = node.parent
+    return False

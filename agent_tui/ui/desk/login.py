@@ -1,5 +1,9 @@
 """Login: backend user and password; the SIP password is remembered in the credential store if the
-agent agrees; the encrypted credential file asks for its passphrase first."""
+agent agrees; the encrypted credential file asks for its passphrase first.
+
+The passphrase that creates the encrypted file is asked twice: the file takes whatever is typed the
+first time, so a slip would lock the agent out of it (`agent-tui credentials reset` starts over).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from collections.abc import Iterator
 
 from pydantic import SecretStr
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input
+from textual.widgets import Checkbox, Input, Static
 
 from agent_tui.ui.common.context import desk_app
 from agent_tui.ui.common.login_form import LoginFormScreen
@@ -29,8 +33,14 @@ class LoginScreen(LoginFormScreen):
         """The passphrase of a locked credential file comes first."""
         secrets = self.services.secrets
         if secrets is not None and secrets.needs_passphrase():
-            yield Input(placeholder=self.t.t("Passphrase of the credential file"), password=True,
+            t = self.t.t
+            yield Static(t("Your own passphrase that locks the SIP password saved here."),
+                         id="login-passphrase-help", markup=False)
+            yield Input(placeholder=t("Passphrase of the credential file"), password=True,
                         id="login-passphrase")
+            if secrets.passphrase_is_new():
+                yield Input(placeholder=t("The same passphrase again (a new credential file)"),
+                            password=True, id="login-passphrase-again")
 
     def fields_after_password(self) -> Iterator[Widget]:
         """The SIP password, when it differs, and whether to remember it."""
@@ -44,8 +54,16 @@ class LoginScreen(LoginFormScreen):
         secrets = self.services.secrets
         passphrase = SecretStr(self.value_of("login-passphrase"))
         locked = secrets is not None and bool(self.query("#login-passphrase"))
+        if locked and self.query("#login-passphrase-again") and (
+                passphrase.get_secret_value() != self.value_of("login-passphrase-again")):
+            self.show_error(self.t.t("The two passphrases differ: type the same passphrase twice."))
+            self.query_one("#login-passphrase-again", Input).clear()
+            self.focus_field("login-passphrase")
+            return
         if locked and secrets is not None and not secrets.unlock(passphrase):
-            self.show_error(self.t.t("Wrong passphrase."))
+            self.show_error(self.t.t("Wrong passphrase. Forgotten? 'agent-tui credentials reset' starts "
+                                     "over."))
+            self.focus_field("login-passphrase")
             return
         typed = self.credentials()
         if typed is None:

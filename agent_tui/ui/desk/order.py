@@ -1,8 +1,17 @@
-"""Choosing a work-order screen (repair, complaint, consultation...) or resuming a saved draft."""
+"""Choosing a work-order screen (repair, complaint, consultation...) or resuming a saved draft.
+
+Enter opens the highlighted entry as a priority binding, and both this list and the form hold a
+`KeyGate`: keys typed behind F9 wait for the list, keys typed behind Enter wait for the form's first
+field (see `agent_tui.ui.common.key_order`).
+"""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from textual.actions import SkipAction
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -12,6 +21,7 @@ from agent_tui.desk.drafts import caller_label, split_drafts
 from agent_tui.domain.screen import ScreenDefinition
 from agent_tui.forms.runner import FormRun, PrefillContext
 from agent_tui.ui.common.context import desk_app
+from agent_tui.ui.common.key_order import KeyGate
 from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.desk.order_host import OrderHost
@@ -34,6 +44,10 @@ class OrderPickScreen(PanelScreen[None]):
     """The list of screens: this caller's drafts first, then the screens, then earlier callers' drafts
     (labelled with their caller, filed for their own customer)."""
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_highlighted", "Open", show=False, priority=True, id="order.open"),
+    ]
+
     def __init__(self, source: ScreenSource, session: CallSession | None, desk: OrderHost) -> None:
         super().__init__()
         self.source = source
@@ -42,6 +56,8 @@ class OrderPickScreen(PanelScreen[None]):
         self.screens: list[ScreenDefinition] = []
         self.drafts: list[FormRun] = []
         self.earlier: list[FormRun] = []
+        self.key_gate = KeyGate()
+        """Open once the list is loaded and focused."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="panel"):
@@ -53,6 +69,12 @@ class OrderPickScreen(PanelScreen[None]):
         """Load the screens (backend first, local files as the fallback) and any saved drafts."""
 
         async def load() -> None:
+            try:
+                await fill()
+            finally:
+                self.key_gate.open()
+
+        async def fill() -> None:
             self.screens, problems = await self.source.load()
             for problem in problems:
                 self.notify(self.t.t("Screen not loaded: {problem}", problem=clean(problem, 300)),
@@ -77,15 +99,26 @@ class OrderPickScreen(PanelScreen[None]):
             self.query_one("#order-hint", Static).update(hint)
             if listing.option_count:
                 listing.highlighted = 0
-            listing.focus()
+            self.set_focus(listing)
 
         desk_app(self).spawn(self, load, "loading work-order screens")
 
+    def action_open_highlighted(self) -> None:
+        """Enter: open the highlighted entry now, so the keys behind it go to the form."""
+        listing = self.query_one("#order-screens", OptionList)
+        if listing.highlighted is None:
+            raise SkipAction()
+        self._open(listing.get_option_at_index(listing.highlighted).id)
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """A click on an entry."""
+        self._open(event.option.id)
+
+    def _open(self, option_id: str | None) -> None:
         """Open the chosen screen (or draft) in the form screen."""
         from agent_tui.ui.desk.form import FormScreen
 
-        kind, _, index_text = (event.option.id or "").partition("-")
+        kind, _, index_text = (option_id or "").partition("-")
         index = int(index_text or 0)
         session = self.session
         if kind == "draft":

@@ -166,6 +166,9 @@ class SecretKeeper(Protocol):
     def needs_passphrase(self) -> bool:
         """Whether the encrypted credential file must be unlocked first."""
 
+    def passphrase_is_new(self) -> bool:
+        """Whether unlocking creates the encrypted file (so the passphrase is asked twice)."""
+
     def unlock(self, passphrase: SecretStr) -> bool:
         """Unlock the encrypted file; false on a wrong passphrase."""
 

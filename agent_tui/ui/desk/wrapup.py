@@ -1,4 +1,14 @@
-"""Wrap-up: disposition, first-call-resolved, transfer reason, notes; shows the after-call-work timer."""
+"""Wrap-up: disposition, first-call-resolved, transfer reason, notes; shows the after-call-work timer.
+
+Keys (all priority bindings, so keys typed behind them in the same read land where the agent meant;
+see `agent_tui.ui.common.key_order`):
+
+| key | id | action |
+|---|---|---|
+| ctrl+s | wrapup.save | save (a missing disposition takes the focus at once) |
+| enter | form.enter | in the transfer reason: the next field; on the Save button: save |
+| escape | wrapup.close | close (what was typed stays for F10); asks first when something was filled in |
+"""
 
 from __future__ import annotations
 
@@ -6,6 +16,7 @@ import time
 from collections.abc import Callable
 from typing import ClassVar
 
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -13,6 +24,9 @@ from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
 from agent_tui.desk.calls import CallSession
 from agent_tui.desk.wrapup import WrapUp as WrapUp
+from agent_tui.ui.common.bindings import ENTER_MOVES_ON
+from agent_tui.ui.common.confirm import ConfirmScreen
+from agent_tui.ui.common.key_order import settle_keys
 from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean, duration
 
@@ -29,10 +43,12 @@ DISPOSITIONS: tuple[tuple[str, str], ...] = (
 
 
 class WrapUpScreen(PanelScreen[WrapUp | None]):
-    """The wrap-up panel. ctrl+s saves."""
+    """The wrap-up panel. ctrl+s saves; Escape closes it (asking first when something was filled in)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", id="wrapup.save"),
+        Binding("ctrl+s", "save", "Save", id="wrapup.save", priority=True),
+        Binding("escape", "discard", "Close", id="wrapup.close", priority=True),
+        ENTER_MOVES_ON,
     ]
     DEFAULT_CSS = """
     #wrapup-notes { height: 4; }
@@ -49,6 +65,7 @@ class WrapUpScreen(PanelScreen[WrapUp | None]):
         """What was typed before (the panel made way for a ring, or was closed): shown again."""
         self.changed = changed
         """Told what is typed as it is typed, so nothing is lost if the time runs out."""
+        self._initial: WrapUp | None = None
 
     def compose(self) -> ComposeResult:
         t = self.t.t
@@ -71,7 +88,8 @@ class WrapUpScreen(PanelScreen[WrapUp | None]):
         """Start the timer display."""
         self._tick()
         self.set_interval(1.0, self._tick)
-        self.query_one("#wrapup-disposition", Select).focus()
+        self._initial = self.typed()
+        self.set_focus(self.query_one("#wrapup-disposition", Select))
 
     def _tick(self) -> None:
         t = self.t.t
@@ -112,15 +130,51 @@ class WrapUpScreen(PanelScreen[WrapUp | None]):
         """Keep the model told of what is typed."""
         self._report()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
         """Save."""
-        self.action_save()
+        await self.action_save()
 
-    def action_save(self) -> None:
+    @property
+    def filled(self) -> bool:
+        """Whether the agent changed anything since the panel opened."""
+        return self._initial is not None and self.typed() != self._initial
+
+    async def action_enter_field(self) -> None:
+        """Enter in the transfer reason moves on; on the Save button saves; elsewhere it is the
+        focused widget's (a list opens, the checkbox toggles, the notes get a new line)."""
+        focused = self.focused
+        if isinstance(focused, Input):
+            self.focus_next()
+        elif isinstance(focused, Button):
+            await self.action_save()
+        else:
+            raise SkipAction()
+
+    async def action_save(self) -> None:
         """Check and return the wrap-up."""
-        disposition = self.query_one("#wrapup-disposition", Select).value
-        if not isinstance(disposition, str):
+        await settle_keys(self)  # the fields hold every key typed before ctrl+s
+        typed = self.typed()
+        if not typed.disposition:
             self.query_one("#wrapup-error", Static).update(self.t.t("Choose a disposition."))
-            self.query_one("#wrapup-disposition", Select).focus()
+            self.set_focus(self.query_one("#wrapup-disposition", Select))
             return
-        self.dismiss(self.typed())
+        self.dismiss(typed)
+
+    async def action_discard(self) -> None:
+        """Close without saving (the model keeps what was typed); a filled wrap-up asks first."""
+        select = self.query_one("#wrapup-disposition", Select)
+        if select.expanded:
+            raise SkipAction()  # Escape closes the open list
+        await settle_keys(self)
+        if not self.filled:
+            self.dismiss(None)
+            return
+        t = self.t.t
+
+        def answered(close: bool | None) -> None:
+            if close:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen(
+            t("Close the wrap-up without saving? What you typed stays: F10 reopens it."),
+            yes=t("Close (y)"), no=t("Keep editing (n)")), answered)
