@@ -18,7 +18,7 @@ Keys (besides the App's call-control keys):
 | ctrl+u | desk.pick | pick or create the customer |
 | ctrl+t | desk.practice | self-practice: a simulated caller rings this desk |
 | ctrl+e | desk.model_calls | model calls to listen to (in training status) |
-| a, x, h, m, r | key.* | one-key answer, hang up, hold, mute, ready (switchable off) |
+| a, x, h, m, r | key.* | one-key answer, hang up (x twice within 2 s), hold, mute, ready (switchable off) |
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from agent_tui.domain.agent import AgentStateChange, AgentStateName
 from agent_tui.domain.base import utc_now
@@ -64,10 +63,14 @@ from agent_tui.ui.common.bindings import localize_bindings
 from agent_tui.ui.common.context import desk_app
 from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.common.text import clean, duration, plain
-from agent_tui.ui.desk.call_bar import CallLine, RingingBanner
+from agent_tui.ui.desk.call_bar import RingingBanner
+from agent_tui.ui.desk.call_strip import CallStrip, CallViewSink
+from agent_tui.ui.desk.call_view import call_view
 from agent_tui.ui.desk.callback_calls import CallbackCalls
 from agent_tui.ui.desk.calls import AgentStatus, CallPhase, CallSession, DeskStats, LookupState, PendingTicket
 from agent_tui.ui.desk.customer_card import CustomerCard
+from agent_tui.ui.desk.desk_footer import DeskFooter
+from agent_tui.ui.desk.second_press import SECOND_PRESS_WINDOW_S, SecondPress
 from agent_tui.ui.desk.services import DeskServices
 from agent_tui.ui.desk.status_bar import StatusBar
 from agent_tui.ui.desk.supervisor_commands import DeskSupervisor
@@ -133,7 +136,7 @@ class DeskScreen(Screen[None]):
         Binding("ctrl+t", "practice", "Practice", show=False, id="desk.practice"),
         Binding("ctrl+e", "model_calls", "Model calls", show=False, id="desk.model_calls"),
         Binding("a", "answer", "Answer", show=False, id="key.answer"),
-        Binding("x", "hangup", "Hang up", show=False, id="key.hangup"),
+        Binding("x", "hangup_key", "Hang up (press twice)", show=False, id="key.hangup"),
         Binding("h", "hold", "Hold", show=False, id="key.hold"),
         Binding("m", "mute", "Mute", show=False, id="key.mute"),
         Binding("r", "ready", "Ready", show=False, id="key.ready"),
@@ -197,14 +200,16 @@ class DeskScreen(Screen[None]):
         """Supervisor commands, the call fields of every state change, the 'monitored' mark."""
         self.callback_calls = CallbackCalls(services.writes)
         """Calls placed for a claimed callback: closing the callback once one was answered."""
+        self.hangup_key = SecondPress()
+        """The one-key hang-up acts on its second press only (F4 hangs up at once)."""
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
         yield RingingBanner()
-        yield CallLine()
+        yield CallStrip()
         yield CustomerCard()
         yield TrainingPanel()
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         """Paint once, then tick: the tick repaints only what changed."""
@@ -793,31 +798,21 @@ class DeskScreen(Screen[None]):
             banner.show(line)
         else:
             banner.show(None)
-        call_line = self.query_one(CallLine)
-        active = self.active
-        if active is not None:
-            text = Text()
-            phase = t("On hold") if active.phase is CallPhase.HELD else (
-                t("Dialing") if active.phase is CallPhase.DIALING else t("On call"))
-            text.append(f"{phase} ", style="bold")
-            text.append_text(plain(active.number, 40))
-            name = active.customer.name if active.customer else active.display
-            if name:
-                text.append("  ")
-                text.append_text(plain(name, 60))
-            text.append(f"  {duration(active.talk_s())}")
-            if active.muted:
-                text.append(f"  [{t('MUTED')}]", style="bold reverse")
-            if active.phase is CallPhase.HELD:
-                text.append(f"  [{t('HELD')}]", style="bold reverse")
-            call_line.show(text, active=True, held=active.phase is CallPhase.HELD)
-        else:
-            last = self.calls.get(self.last_ended_id) if self.last_ended_id else None
-            if last is not None and not last.wrapped_up and last.answered_at is not None:
-                text = Text(t("Call ended: {number}. F10 wrap-up.", number=clean(last.number, 40)))
-            else:
-                text = Text(t("No call."))
-            call_line.show(text, active=False)
+        self._publish_call_view()
+
+    def _publish_call_view(self) -> None:
+        """Hand the call strips (here and on the screens over the desk) what they show, through the App."""
+        app = self.app
+        if not isinstance(app, CallViewSink):
+            return
+        t = self.t.t
+        state = self.status.state
+        label = t(STATE_LABELS.get(state, state.value))
+        if state == AgentStateName.NOT_READY and self.status.reason:
+            label += f" ({t(REASON_LABELS.get(self.status.reason, self.status.reason))})"
+        last = self.calls.get(self.last_ended_id) if self.last_ended_id else None
+        app.call_view = call_view(label, STATE_CLASSES.get(state, ""), active=self.active,
+                                  ringing=self.ringing, last_ended=last)
 
     # ---- call control actions ---------------------------------------------------------------
 
@@ -863,6 +858,17 @@ class DeskScreen(Screen[None]):
             self._command("hanging up", phone.hangup, self.active.call_id)
         elif self.ringing is not None:
             self._command("rejecting the call", phone.reject, self.ringing.call_id)
+
+    def action_hangup_key(self) -> None:
+        """One-key hang-up: the first press asks for a second one within SECOND_PRESS_WINDOW_S."""
+        if self.active is None and self.ringing is None:
+            self.hangup_key.reset()
+            return
+        if self.hangup_key.press(time.monotonic()):
+            self.action_hangup()
+            return
+        key = self.options.keymap.get("key.hangup", "x").split(",")[0].strip() or "x"
+        self.app.notify(self.t.t("Press {key} again to hang up.", key=key), timeout=SECOND_PRESS_WINDOW_S)
 
     def action_hold(self) -> None:
         """Put the active call on hold, or take it off hold."""

@@ -12,6 +12,11 @@ Keys:
 | ctrl+left, pageup | form.back | previous step |
 | ctrl+s | form.submit | submit the work order (end step) |
 | escape | form.close | back to the desk (the draft stays) |
+| ctrl+o | form.card | show or fold away the customer card |
+
+Layout: the call strip on top (the call stays in view while the agent types), the training panel in
+training, then the form. At WIDE_COLUMNS or more the customer card sits beside the form; narrower,
+the card folds away and ctrl+o shows it in the form's place (and back).
 """
 
 from __future__ import annotations
@@ -19,13 +24,14 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Select, Static, TextArea
+from textual.widgets import Input, Select, Static, TextArea
 
 from agent_tui.domain.base import JsonScalar
 from agent_tui.domain.screen import FieldDef, FieldType, StepKind
@@ -33,8 +39,12 @@ from agent_tui.forms.runner import FormError, FormRun
 from agent_tui.ui.common.bindings import localize_bindings
 from agent_tui.ui.common.context import desk_app, tr
 from agent_tui.ui.common.text import clean
+from agent_tui.ui.desk.call_strip import CallStrip, CallViewSink
 from agent_tui.ui.desk.calls import CallSession
+from agent_tui.ui.desk.customer_card import CustomerCard
+from agent_tui.ui.desk.desk_footer import DeskFooter
 from agent_tui.ui.desk.training import is_training_call, training_ticket
+from agent_tui.ui.desk.training_panel import TrainingPanel
 
 if TYPE_CHECKING:
     from agent_tui.ui.desk.desk import DeskScreen
@@ -42,6 +52,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 YES, NO = "yes", "no"
+WIDE_COLUMNS = 100
+"""From this many columns on, the customer card sits beside the form."""
 
 
 class FormScreen(Screen[None]):
@@ -52,9 +64,18 @@ class FormScreen(Screen[None]):
         Binding("ctrl+left,pageup", "back", "Back", id="form.back", priority=True),
         Binding("ctrl+s", "submit", "Submit", id="form.submit", priority=True),
         Binding("escape", "close", "Desk", id="form.close"),
+        Binding("ctrl+o", "toggle_card", "Customer card", id="form.card", priority=True),
     ]
     DEFAULT_CSS = """
     FormScreen { layout: vertical; }
+    FormScreen TrainingPanel { max-height: 4; }
+    FormScreen #form-split { height: 1fr; layout: horizontal; }
+    FormScreen #form-main { width: 1fr; height: 1fr; }
+    FormScreen #form-card { display: none; width: 1fr; }
+    FormScreen.-wide #form-card { display: block; width: 45%; border-left: solid $primary; }
+    FormScreen.-wide.-card-folded #form-card { display: none; }
+    FormScreen.-card-open #form-card { display: block; }
+    FormScreen.-card-open #form-main { display: none; }
     FormScreen #form-title { text-style: bold reverse; padding: 0 1; height: 1; }
     FormScreen #form-prompt {
         padding: 0 1; text-style: italic; background: $panel; height: auto; max-height: 5;
@@ -79,17 +100,58 @@ class FormScreen(Screen[None]):
         localize_bindings(self, self.t, single_keys=bool(getattr(options, "single_key_shortcuts", True)))
         self._painting = False
         self.submitted_reference: str | None = None
+        self._focus_before_card: Widget | None = None
+        """The field that had the focus when the folded card was opened (it gets it back)."""
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="form-title", markup=False)
-        yield Static("", id="form-prompt", markup=False)
-        yield VerticalScroll(id="form-body")
-        yield Static("", id="form-status", markup=False)
-        yield Footer()
+        yield CallStrip()
+        yield TrainingPanel(id="form-training")
+        with Horizontal(id="form-split"):
+            with Vertical(id="form-main"):
+                yield Static("", id="form-title", markup=False)
+                yield Static("", id="form-prompt", markup=False)
+                yield VerticalScroll(id="form-body")
+                yield Static("", id="form-status", markup=False)
+            yield CustomerCard(id="form-card")
+        yield DeskFooter()
 
     def on_mount(self) -> None:
-        """Draw the first step."""
+        """Draw the first step; lay out for the terminal's width; keep the card in step with the call."""
+        self._lay_out(self.app.size.width)
+        if isinstance(self.app, CallViewSink):
+            self.watch(self.app, "call_view", lambda _view: self._paint_card(), init=False)
+        self._paint_card()
         self.call_later(self.show_step)
+
+    # ---- layout -----------------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Side by side from WIDE_COLUMNS on; narrower, the card folds away."""
+        self._lay_out(event.size.width)
+
+    def _lay_out(self, width: int) -> None:
+        wide = width >= WIDE_COLUMNS
+        if wide != self.has_class("-wide"):
+            self.set_class(wide, "-wide")
+            self.remove_class("-card-open", "-card-folded")
+
+    def _paint_card(self) -> None:
+        """The card of this form's call (a lookup that ends while the form is open shows at once)."""
+        self.query_one("#form-card", CustomerCard).show(self.t, self.session)
+
+    def action_toggle_card(self) -> None:
+        """Show or fold away the customer card (narrow: in the form's place, and back)."""
+        if self.has_class("-wide"):
+            self.toggle_class("-card-folded")
+            return
+        opening = not self.has_class("-card-open")
+        if opening:
+            self._focus_before_card = self.focused
+        self.set_class(opening, "-card-open")
+        if opening:
+            self.set_focus(self.query_one("#form-card", CustomerCard))
+        elif self._focus_before_card is not None and self._focus_before_card.is_attached:
+            self.set_focus(self._focus_before_card)
 
     # ---- drawing ----------------------------------------------------------------------------
 

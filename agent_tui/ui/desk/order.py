@@ -14,6 +14,7 @@ from agent_tui.forms.runner import FormRun, PrefillContext
 from agent_tui.ui.common.context import desk_app
 from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean
+from agent_tui.ui.desk.call_strip import CallStrip
 from agent_tui.ui.desk.calls import CallSession
 from agent_tui.ui.desk.services import ScreenSource
 
@@ -44,7 +45,12 @@ class OrderPickScreen(PanelScreen[None]):
         self.screens: list[ScreenDefinition] = []
         self.drafts: list[FormRun] = []
 
+    DEFAULT_CSS = """
+    OrderPickScreen CallStrip { dock: top; }
+    """
+
     def compose(self) -> ComposeResult:
+        yield CallStrip()
         with Vertical(classes="panel"):
             yield Static(self.t.t("New work order"), classes="panel-title")
             yield OptionList(id="order-screens")

@@ -13,6 +13,7 @@ from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
 from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean, duration
+from agent_tui.ui.desk.call_strip import CallStrip
 from agent_tui.ui.desk.calls import CallSession
 
 DISPOSITIONS: tuple[tuple[str, str], ...] = (
@@ -44,6 +45,7 @@ class WrapUpScreen(PanelScreen[WrapUp | None]):
         Binding("ctrl+s", "save", "Save", id="wrapup.save"),
     ]
     DEFAULT_CSS = """
+    WrapUpScreen CallStrip { dock: top; }
     #wrapup-notes { height: 4; }
     #wrapup-timer { text-style: bold; }
     """
@@ -56,6 +58,7 @@ class WrapUpScreen(PanelScreen[WrapUp | None]):
 
     def compose(self) -> ComposeResult:
         t = self.t.t
+        yield CallStrip()
         with Vertical(classes="panel"):
             yield Static(t("Wrap-up: {number}", number=clean(self.session.number, 40)), classes="panel-title",
                          markup=False)

@@ -1,0 +1,237 @@
+"""The call strip: one row that keeps the call in view on every desk screen.
+
+Agent state, the caller, the talk and hold timers, and the keys that act on the call (hang up, hold,
+answer, wrap up). The desk, the order forms and the wrap-up each compose one; all of them are fed from
+one place: the App's `call_view` (a `CallView`), which the strip watches. A strip never reaches into
+the desk screen, so a headless desk model can feed it later by publishing views the same way.
+
+Each part of the row is a reactive string with its own cell: a new view repaints only the cells whose
+text changed, and the once-a-second tick of a running call touches only the timer cell. The row is
+always exactly one line high, shown or idle, so nothing under it moves.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar, Protocol, runtime_checkable
+
+from rich.cells import cell_len
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.timer import Timer
+from textual.widgets import Static
+
+from agent_tui.domain.base import utc_now
+from agent_tui.ui.common.context import tr
+from agent_tui.ui.common.text import clean, duration
+from agent_tui.ui.desk.call_view import CallView, StripPhase
+
+TIMED = (StripPhase.TALKING, StripPhase.HELD)
+"""Phases whose timers run (the strip ticks only then: an idle desk writes nothing)."""
+STRIP_CLASSES = ("-ready", "-not-ready", "-acw", "-on-call")
+
+
+@runtime_checkable
+class CallViewSink(Protocol):
+    """Where the desk publishes the call view (the desk App)."""
+
+    call_view: CallView
+
+
+class StripCell(Static):
+    """One part of the strip; skips Textual's layout pass when its width did not change."""
+
+    def __init__(self, cell: str) -> None:
+        super().__init__("", id=f"strip-{cell}", classes="strip-cell", markup=False)
+        self.repaints = 0
+        """How often the cell was drawn again (tests check that a tick touches only the timer)."""
+        self._text = ""
+
+    def show(self, text: str) -> None:
+        """Display `text` (caller data is plain text: the cell has no markup)."""
+        if text == self._text:
+            return
+        same_width = cell_len(text) == cell_len(self._text)
+        self._text = text
+        self.repaints += 1
+        self.update(text, layout=not same_width)
+
+    @property
+    def shown(self) -> str:
+        """The cell's text now."""
+        return self._text
+
+
+class CallStrip(Horizontal):
+    """State, caller, timers and call keys in one row (see the module docstring)."""
+
+    DEFAULT_CSS = """
+    CallStrip {
+        height: 1;
+        width: 1fr;
+        background: $panel;
+        color: $foreground;
+    }
+    CallStrip .strip-cell { width: auto; height: 1; padding: 0 1; text-wrap: nowrap; }
+    CallStrip #strip-caller { width: 1fr; text-overflow: ellipsis; }
+    CallStrip #strip-state { text-style: bold; }
+    CallStrip #strip-timers { text-style: bold; }
+    CallStrip #strip-keys { color: $foreground; text-style: bold; }
+    CallStrip.-ready #strip-state { background: $agent-ready 40%; }
+    CallStrip.-not-ready #strip-state { background: $agent-not-ready 40%; text-style: bold italic; }
+    CallStrip.-acw #strip-state { background: $agent-acw 40%; text-style: bold underline; }
+    CallStrip.-on-call #strip-state { background: $agent-on-call 40%; text-style: bold reverse; }
+    CallStrip.-live { background: $agent-on-call 30%; }
+    CallStrip.-ringing { background: $call-ringing 60%; }
+    CallStrip.-ringing #strip-caller { text-style: bold reverse; }
+    CallStrip.-held #strip-timers { text-style: bold reverse; }
+    CallStrip.-held #strip-caller { text-style: bold italic underline; }
+    """
+
+    KEYS: ClassVar[dict[str, tuple[str, str]]] = {
+        "answer": ("desk.answer", "f3"),
+        "hangup": ("desk.hangup", "f4"),
+        "hold": ("desk.hold", "f5"),
+        "wrapup": ("desk.wrapup", "f10"),
+    }
+    """Binding id and default key of each call key the strip names (a keymap may move them)."""
+
+    state_text: reactive[str] = reactive("", init=False)
+    """The agent state as the strip shows it."""
+    caller_text: reactive[str] = reactive("", init=False)
+    """Who the call is with, what it is doing (ringing, on hold, muted), and a second call waiting."""
+    timer_text: reactive[str] = reactive("", init=False)
+    """Talk time, and the hold time while the call is on hold; changes once a second on a call."""
+    keys_text: reactive[str] = reactive("", init=False)
+    """The keys that act on the call now (hang up and hold, answer, or wrap up)."""
+
+    def __init__(self) -> None:
+        super().__init__(id="call-strip")
+        self.drawn = CallView()
+        """The view drawn now (the App's `call_view` when there is one)."""
+        self._ticker: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        for cell in ("state", "caller", "timers", "keys"):
+            yield StripCell(cell)
+
+    def on_mount(self) -> None:
+        """Follow the App's call view (or draw the idle view in an App without one)."""
+        self._ticker = self.set_interval(1.0, self._tick, pause=True)
+        if isinstance(self.app, CallViewSink):
+            self.watch(self.app, "call_view", self.show_view, init=True)
+        else:
+            self.show_view(self.drawn)
+
+    def cell(self, name: str) -> StripCell:
+        """The cell called `name`: state, caller, timers or keys."""
+        return self.query_one(f"#strip-{name}", StripCell)
+
+    @property
+    def shown(self) -> str:
+        """The whole row as plain text (for tests and the help screen)."""
+        return "  ".join(c.shown for c in self.query(StripCell) if c.shown)
+
+    # ---- drawing ----------------------------------------------------------------------------
+
+    def show_view(self, view: CallView) -> None:
+        """Draw `view`: only the parts that differ from the last one are repainted."""
+        self.drawn = view
+        classes = {view.state_class} if view.state_class in STRIP_CLASSES else set()
+        if view.phase is StripPhase.RINGING:
+            classes.add("-ringing")
+        elif view.live:
+            classes.add("-live")
+        if view.phase is StripPhase.HELD:
+            classes.add("-held")
+        wanted = {*STRIP_CLASSES, "-ringing", "-live", "-held"}
+        if {c for c in wanted if self.has_class(c)} != classes:
+            for name in wanted:
+                self.set_class(name in classes, name, update=False)
+            self.update_node_styles()  # one style pass for the swap
+        self.state_text = view.state_label
+        self.caller_text = self._caller_line(view)
+        self.keys_text = self._keys_line(view)
+        self.timer_text = self._timer_line(view)
+        if self._ticker is not None:
+            if view.phase in TIMED:
+                self._ticker.resume()
+            else:
+                self._ticker.pause()
+
+    def _tick(self) -> None:
+        self.timer_text = self._timer_line(self.drawn)
+
+    def _caller_line(self, view: CallView) -> str:
+        t = tr(self).t
+        if view.phase is StripPhase.IDLE:
+            return t("No call.")
+        who = clean(view.number, 40) or t("unknown number")
+        name = clean(view.name, 60)
+        if name:
+            who += f"  {name}"
+        # The state cell already says "On call" or "Ringing": the caller cell adds only what it does not.
+        label = {
+            StripPhase.RINGING: "☎",
+            StripPhase.DIALING: t("Dialing"),
+            StripPhase.TALKING: "",
+            StripPhase.HELD: t("On hold"),
+            StripPhase.ENDED: t("Call ended"),
+        }[view.phase]
+        text = f"{label} {who}" if label else who
+        if view.muted and view.phase in TIMED:
+            text += f"  [{t('MUTED')}]"
+        if view.waiting:
+            text += "  ☎ " + t("Call waiting") + f" {clean(view.waiting, 40)}"
+        return text
+
+    def _timer_line(self, view: CallView) -> str:
+        t = tr(self).t
+        if view.answered_at is None or view.phase in (StripPhase.IDLE, StripPhase.RINGING):
+            return ""
+        end = view.ended_at or utc_now()
+        text = t("Talk {time}", time=duration((end - view.answered_at).total_seconds()))
+        if view.phase is StripPhase.HELD and view.hold_started is not None:
+            text += "  " + t("Hold {time}", time=duration(time.monotonic() - view.hold_started))
+        return text
+
+    def _keys_line(self, view: CallView) -> str:
+        t = tr(self).t
+        if view.phase is StripPhase.RINGING:
+            return f"{self._key_name('answer')} {t('Answer')}"
+        if view.phase is StripPhase.DIALING:
+            return f"{self._key_name('hangup')} {t('Hang up')}"
+        if view.phase in TIMED:
+            hold = t("Resume") if view.phase is StripPhase.HELD else t("Hold")
+            return f"{self._key_name('hangup')} {t('Hang up')}  {self._key_name('hold')} {hold}"
+        if view.phase is StripPhase.ENDED:
+            return f"{self._key_name('wrapup')} {t('Wrap-up')}"
+        return ""
+
+    def _key_name(self, name: str) -> str:
+        """The key of a call action as the agent's keymap has it (first key when several)."""
+        binding_id, default = self.KEYS[name]
+        options = getattr(self.app, "options", None)
+        keymap: dict[str, str] = getattr(options, "keymap", None) or {}
+        key = keymap.get(binding_id, default).split(",")[0].strip() or default
+        return self.app.get_key_display(Binding(key, ""))
+
+    # ---- watchers: one cell each ------------------------------------------------------------
+
+    def watch_state_text(self, text: str) -> None:
+        """Repaint the state cell."""
+        self.cell("state").show(text)
+
+    def watch_caller_text(self, text: str) -> None:
+        """Repaint the caller cell."""
+        self.cell("caller").show(text)
+
+    def watch_timer_text(self, text: str) -> None:
+        """Repaint the timer cell."""
+        self.cell("timers").show(text)
+
+    def watch_keys_text(self, text: str) -> None:
+        """Repaint the keys cell."""
+        self.cell("keys").show(text)
