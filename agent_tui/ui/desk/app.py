@@ -41,6 +41,7 @@ from agent_tui.ui.common.base_app import AgentTuiApp
 from agent_tui.ui.common.commands import DeskCommands
 from agent_tui.ui.common.messages import LinkStatusMessage, LiveEventMessage, PhoneEventMessage
 from agent_tui.ui.common.options import DeskOptions
+from agent_tui.ui.desk.call_strip import CALL_BINDINGS
 from agent_tui.ui.desk.call_view import CallView, StripPhase
 from agent_tui.ui.desk.desk import DeskScreen
 from agent_tui.ui.desk.login import LoginScreen
@@ -57,10 +58,8 @@ class DeskApp(AgentTuiApp):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="app.help"),
         Binding("f2", "desk('ready')", "Ready", id="desk.ready"),
-        Binding("f3", "desk('answer')", "Answer", id="desk.answer"),
-        Binding("f4", "desk('hangup')", "Hang up", id="desk.hangup"),
+        *CALL_BINDINGS,  # f3 answer, f4 hang up, f5 hold: shared with the panels that show the strip
         Binding("ctrl+r", "desk('reject')", "Reject", show=False, id="desk.reject"),
-        Binding("f5", "desk('hold')", "Hold", id="desk.hold"),
         Binding("f6", "desk('mute')", "Mute", show=False, id="desk.mute"),
         Binding("f7", "desk('transfer')", "Transfer", show=False, id="desk.transfer"),
         Binding("f8", "desk('conference')", "Conference", show=False, id="desk.conference"),

@@ -17,7 +17,7 @@ from typing import ClassVar, Protocol, runtime_checkable
 
 from rich.cells import cell_len
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.timer import Timer
@@ -31,6 +31,14 @@ from agent_tui.ui.desk.call_view import CallView, StripPhase
 TIMED = (StripPhase.TALKING, StripPhase.HELD)
 """Phases whose timers run (the strip ticks only then: an idle desk writes nothing)."""
 STRIP_CLASSES = ("-ready", "-not-ready", "-acw", "-on-call")
+
+CALL_BINDINGS: list[BindingType] = [
+    Binding("f3", "app.desk('answer')", "Answer", id="desk.answer"),
+    Binding("f4", "app.desk('hangup')", "Hang up", id="desk.hangup"),
+    Binding("f5", "app.desk('hold')", "Hold", id="desk.hold"),
+]
+"""The call keys the strip names. The App has them; a modal panel that shows a strip adds them too,
+because a modal screen hides the App's bindings and the strip must not name a key that does nothing."""
 
 
 @runtime_checkable

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -14,7 +15,7 @@ from agent_tui.forms.runner import FormRun, PrefillContext
 from agent_tui.ui.common.context import desk_app
 from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean
-from agent_tui.ui.desk.call_strip import CallStrip
+from agent_tui.ui.desk.call_strip import CALL_BINDINGS, CallStrip
 from agent_tui.ui.desk.calls import CallSession
 from agent_tui.ui.desk.services import ScreenSource
 
@@ -45,6 +46,9 @@ class OrderPickScreen(PanelScreen[None]):
         self.screens: list[ScreenDefinition] = []
         self.drafts: list[FormRun] = []
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *CALL_BINDINGS,  # the strip's keys work here too (a modal screen hides the App's)
+    ]
     DEFAULT_CSS = """
     OrderPickScreen CallStrip { dock: top; }
     """

@@ -13,7 +13,7 @@ from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
 from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean, duration
-from agent_tui.ui.desk.call_strip import CallStrip
+from agent_tui.ui.desk.call_strip import CALL_BINDINGS, CallStrip
 from agent_tui.ui.desk.calls import CallSession
 
 DISPOSITIONS: tuple[tuple[str, str], ...] = (
@@ -42,6 +42,7 @@ class WrapUpScreen(PanelScreen[WrapUp | None]):
     """The wrap-up panel. ctrl+s saves."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        *CALL_BINDINGS,  # the strip's keys work here too (a modal screen hides the App's)
         Binding("ctrl+s", "save", "Save", id="wrapup.save"),
     ]
     DEFAULT_CSS = """
