@@ -84,7 +84,7 @@ class CallStrip(Horizontal):
     }
     CallStrip .strip-cell { width: auto; height: 1; padding: 0 1; text-wrap: nowrap; }
     CallStrip #strip-caller { width: 1fr; text-overflow: ellipsis; }
-    CallStrip #strip-state { text-style: bold; }
+    CallStrip #strip-state { text-style: bold; padding: 0 0 0 1; }
     CallStrip #strip-timers { text-style: bold; }
     CallStrip #strip-keys { color: $foreground; text-style: bold; }
     CallStrip.-ready #strip-state { background: $agent-ready 40%; }
