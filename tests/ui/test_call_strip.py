@@ -58,12 +58,12 @@ def strip_of(app: DeskApp) -> CallStrip:
 async def timer_runs(pilot: Pilot[Any], app: DeskApp) -> None:
     """The strip on top shows the talk time, on screen, and it moves on by itself."""
     strip = strip_of(app)
-    await wait_until(pilot, lambda: strip.cell("timers").shown.startswith("Talk 0:"), what="talk timer")
-    first = strip.cell("timers").shown
+    await wait_until(pilot, lambda: strip.part("timers").startswith("Talk 0:"), what="talk timer")
+    first = strip.part("timers")
     assert first in screen_text(app), "the strip is not on screen"
     assert "13800138000" in screen_text(app)
     assert "张三" in screen_text(app)
-    await wait_until(pilot, lambda: strip.cell("timers").shown != first, what="the talk timer to tick")
+    await wait_until(pilot, lambda: strip.part("timers") != first, what="the talk timer to tick")
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
@@ -75,16 +75,16 @@ async def test_the_strip_stays_on_the_order_form_and_the_wrapup_with_the_timer_r
         await timer_runs(pilot, app)
         await open_order_screen(pilot, app, "repair")
         await timer_runs(pilot, app)
-        assert "f4 Hang up" in strip_of(app).cell("keys").shown
-        assert "f5 Hold" in strip_of(app).cell("keys").shown
+        assert "f4 Hang up" in strip_of(app).part("keys")
+        assert "f5 Hold" in strip_of(app).part("keys")
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, FormScreen), what="back to the desk")
         await pilot.press("f10")  # wrap-up noted during the call
         await wait_until(pilot, lambda: isinstance(app.screen, WrapUpScreen), what="the wrap-up")
         await timer_runs(pilot, app)
         await pilot.press("f4")  # the App's hang-up key works from the wrap-up, the strip follows
-        await wait_until(pilot, lambda: "Call ended" in strip_of(app).cell("caller").shown, what="ended")
-        assert "f10 Wrap-up" in strip_of(app).cell("keys").shown
+        await wait_until(pilot, lambda: "Call ended" in strip_of(app).part("caller"), what="ended")
+        assert "f10 Wrap-up" in strip_of(app).part("keys")
 
 
 async def test_hold_shows_a_hold_timer_and_resume_key() -> None:
@@ -94,14 +94,14 @@ async def test_hold_shows_a_hold_timer_and_resume_key() -> None:
         await open_order_screen(pilot, app, "repair")
         await pilot.press("f5")
         strip = strip_of(app)
-        await wait_until(pilot, lambda: "Hold 0:0" in strip.cell("timers").shown, what="hold timer")
+        await wait_until(pilot, lambda: "Hold 0:0" in strip.part("timers"), what="hold timer")
         assert strip.has_class("-held")
-        assert "On hold" in strip.cell("caller").shown
-        assert "f5 Resume" in strip.cell("keys").shown
-        first = strip.cell("timers").shown
-        await wait_until(pilot, lambda: strip.cell("timers").shown != first, what="the hold timer to tick")
+        assert "On hold" in strip.part("caller")
+        assert "f5 Resume" in strip.part("keys")
+        first = strip.part("timers")
+        await wait_until(pilot, lambda: strip.part("timers") != first, what="the hold timer to tick")
         await pilot.press("f5")
-        await wait_until(pilot, lambda: "Hold" not in strip.cell("timers").shown, what="resumed")
+        await wait_until(pilot, lambda: "Hold" not in strip.part("timers"), what="resumed")
 
 
 async def test_a_tick_repaints_only_the_timer() -> None:
@@ -109,12 +109,12 @@ async def test_a_tick_repaints_only_the_timer() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await answered(pilot, app, phone)
         strip = app.desk.query_one(CallStrip)
-        await wait_until(pilot, lambda: strip.cell("timers").shown == "Talk 0:01", what="one second")
-        before = {name: strip.cell(name).repaints for name in ("state", "caller", "timers", "keys")}
-        await wait_until(pilot, lambda: strip.cell("timers").shown == "Talk 0:02", what="two seconds")
+        await wait_until(pilot, lambda: strip.part("timers") == "Talk 0:01", what="one second")
+        before = {name: strip.changes[name] for name in ("state", "caller", "timers", "keys")}
+        await wait_until(pilot, lambda: strip.part("timers") == "Talk 0:02", what="two seconds")
         app.desk.tick()  # the desk publishes an equal view: nothing to repaint
         app.desk.paint_view()
-        after = {name: strip.cell(name).repaints for name in ("state", "caller", "timers", "keys")}
+        after = {name: strip.changes[name] for name in ("state", "caller", "timers", "keys")}
         assert {n for n in after if after[n] != before[n]} == {"timers"}
 
 
@@ -149,7 +149,7 @@ async def test_card_folds_away_at_80_columns_behind_a_key() -> None:
         await pilot.press("ctrl+o")
         await wait_until(pilot, lambda: "Last contact" in screen_text(app), what="the card")
         assert not form.query_one("#form-main").display
-        assert strip_of(app).cell("timers").shown in screen_text(app)
+        assert strip_of(app).part("timers") in screen_text(app)
         await pilot.press("ctrl+o")
         await wait_until(pilot, lambda: "Last contact" not in screen_text(app), what="folded again")
         assert form.focused is field, "the field lost the focus"

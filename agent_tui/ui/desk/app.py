@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 from pydantic import SecretStr
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.reactive import reactive
+from textual.reactive import var
 
 from agent_tui.domain.session import SessionInfo
 from agent_tui.i18n import Translator
@@ -66,9 +66,11 @@ class DeskApp(AgentTuiApp):
         Binding("ctrl+d", "desk('dtmf')", "DTMF pad", show=False, id="desk.dtmf"),
     ]
 
-    call_view: reactive[CallView] = reactive(CallView, init=False)
+    # `var`, not `reactive`: a reactive on the App repaints the whole screen when it changes; the
+    # strips that watch it repaint their own row.
+    call_view: var[CallView] = var(CallView, init=False)
     """The agent state and the call in focus, published by the desk; every call strip watches it."""
-    training_view: reactive[TrainingView | None] = reactive(None, init=False)
+    training_view: var[TrainingView | None] = var(None, init=False)
     """The training call (scenario, hint, the caller's lines) every training panel shows; None: none."""
 
     def __init__(

@@ -5,9 +5,9 @@ answer, wrap up). The desk, the order forms and the wrap-up each compose one; al
 one place: the App's `call_view` (a `CallView`), which the strip watches. A strip never reaches into
 the desk screen, so a headless desk model can feed it later by publishing views the same way.
 
-Each part of the row is a reactive string with its own cell: a new view repaints only the cells whose
-text changed, and the once-a-second tick of a running call touches only the timer cell. The row is
-always exactly one line high, shown or idle, so nothing under it moves.
+Each part of the row is a reactive string: a new view that changes nothing repaints nothing, a change
+repaints this one row (never a layout pass), and the once-a-second tick of a running call changes only
+the timers. The row is always exactly one line high, shown or idle, so nothing under it moves.
 """
 
 from __future__ import annotations
@@ -15,13 +15,11 @@ from __future__ import annotations
 import time
 from typing import ClassVar, Protocol, runtime_checkable
 
-from rich.cells import cell_len
-from textual.app import ComposeResult
+from rich.text import Text
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widgets import Static
+from textual.widget import Widget
 
 from agent_tui.domain.base import utc_now
 from agent_tui.ui.common.context import tr
@@ -48,33 +46,16 @@ class CallViewSink(Protocol):
     call_view: CallView
 
 
-class StripCell(Static):
-    """One part of the strip; skips Textual's layout pass when its width did not change."""
-
-    def __init__(self, cell: str) -> None:
-        super().__init__("", id=f"strip-{cell}", classes="strip-cell", markup=False)
-        self.repaints = 0
-        """How often the cell was drawn again (tests check that a tick touches only the timer)."""
-        self._text = ""
-
-    def show(self, text: str) -> None:
-        """Display `text` (caller data is plain text: the cell has no markup)."""
-        if text == self._text:
-            return
-        same_width = cell_len(text) == cell_len(self._text)
-        self._text = text
-        self.repaints += 1
-        self.update(text, layout=not same_width)
-
-    @property
-    def shown(self) -> str:
-        """The cell's text now."""
-        return self._text
+PARTS = ("state", "caller", "timers", "keys")
 
 
-class CallStrip(Horizontal):
+class CallStrip(Widget):
     """State, caller, timers and call keys in one row (see the module docstring)."""
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "call-strip--state", "call-strip--caller", "call-strip--timers", "call-strip--keys",
+    }
+    """One style per part of the row; the widget's classes (-ready, -held...) change them."""
     DEFAULT_CSS = """
     CallStrip {
         height: 1;
@@ -82,20 +63,18 @@ class CallStrip(Horizontal):
         background: $panel;
         color: $foreground;
     }
-    CallStrip .strip-cell { width: auto; height: 1; padding: 0 1; text-wrap: nowrap; }
-    CallStrip #strip-caller { width: 1fr; text-overflow: ellipsis; }
-    CallStrip #strip-state { text-style: bold; padding: 0 0 0 1; }
-    CallStrip #strip-timers { text-style: bold; }
-    CallStrip #strip-keys { color: $foreground; text-style: bold; }
-    CallStrip.-ready #strip-state { background: $agent-ready 40%; }
-    CallStrip.-not-ready #strip-state { background: $agent-not-ready 40%; text-style: bold italic; }
-    CallStrip.-acw #strip-state { background: $agent-acw 40%; text-style: bold underline; }
-    CallStrip.-on-call #strip-state { background: $agent-on-call 40%; text-style: bold reverse; }
+    CallStrip > .call-strip--state { text-style: bold; }
+    CallStrip > .call-strip--timers { text-style: bold; }
+    CallStrip > .call-strip--keys { text-style: bold; }
+    CallStrip.-ready > .call-strip--state { background: $agent-ready 40%; }
+    CallStrip.-not-ready > .call-strip--state { background: $agent-not-ready 40%; text-style: bold italic; }
+    CallStrip.-acw > .call-strip--state { background: $agent-acw 40%; text-style: bold underline; }
+    CallStrip.-on-call > .call-strip--state { background: $agent-on-call 40%; text-style: bold reverse; }
     CallStrip.-live { background: $agent-on-call 30%; }
     CallStrip.-ringing { background: $call-ringing 60%; }
-    CallStrip.-ringing #strip-caller { text-style: bold reverse; }
-    CallStrip.-held #strip-timers { text-style: bold reverse; }
-    CallStrip.-held #strip-caller { text-style: bold italic underline; }
+    CallStrip.-ringing > .call-strip--caller { text-style: bold reverse; }
+    CallStrip.-held > .call-strip--timers { text-style: bold reverse; }
+    CallStrip.-held > .call-strip--caller { text-style: bold italic underline; }
     """
 
     KEYS: ClassVar[dict[str, tuple[str, str]]] = {
@@ -119,11 +98,9 @@ class CallStrip(Horizontal):
         super().__init__(id="call-strip")
         self.drawn = CallView()
         """The view drawn now (the App's `call_view` when there is one)."""
+        self.changes = dict.fromkeys(PARTS, 0)
+        """How often each part changed (tests check that a tick changes only the timers)."""
         self._ticker: Timer | None = None
-
-    def compose(self) -> ComposeResult:
-        for cell in ("state", "caller", "timers", "keys"):
-            yield StripCell(cell)
 
     def on_mount(self) -> None:
         """Follow the App's call view (or draw the idle view in an App without one)."""
@@ -133,14 +110,37 @@ class CallStrip(Horizontal):
         else:
             self.show_view(self.drawn)
 
-    def cell(self, name: str) -> StripCell:
-        """The cell called `name`: state, caller, timers or keys."""
-        return self.query_one(f"#strip-{name}", StripCell)
+    def part(self, name: str) -> str:
+        """The text of one part of the row: state, caller, timers or keys."""
+        return {"state": self.state_text, "caller": self.caller_text, "timers": self.timer_text,
+                "keys": self.keys_text}[name]
 
     @property
     def shown(self) -> str:
         """The whole row as plain text (for tests and the help screen)."""
-        return "  ".join(c.shown for c in self.query(StripCell) if c.shown)
+        return "  ".join(text for text in (self.part(name) for name in PARTS) if text)
+
+    def render(self) -> Text:
+        """The row: state, caller (cut to what is left, with an ellipsis), timers, keys.
+
+        One widget drawing its one row: a change repaints this row only and never needs Textual's
+        layout pass (four cells of changing widths would have needed one on every ring).
+        """
+        width = self.size.width
+        fixed = Text()
+        tail = Text()
+        if self.state_text:
+            fixed.append(f" {self.state_text}", self.get_component_rich_style("call-strip--state"))
+        if self.timer_text:
+            tail.append(f" {self.timer_text} ", self.get_component_rich_style("call-strip--timers"))
+        if self.keys_text:
+            tail.append(f" {self.keys_text} ", self.get_component_rich_style("call-strip--keys"))
+        room = max(width - fixed.cell_len - tail.cell_len, 0)
+        caller = Text(f" {self.caller_text}", self.get_component_rich_style("call-strip--caller"))
+        caller.truncate(room, overflow="ellipsis", pad=True)
+        row = Text.assemble(fixed, caller, tail)
+        row.truncate(width, overflow="ellipsis")
+        return row
 
     # ---- drawing ----------------------------------------------------------------------------
 
@@ -226,20 +226,24 @@ class CallStrip(Horizontal):
         key = keymap.get(binding_id, default).split(",")[0].strip() or default
         return self.app.get_key_display(Binding(key, ""))
 
-    # ---- watchers: one cell each ------------------------------------------------------------
+    # ---- watchers: count the changes (each reactive repaints the row by itself) -----------------
 
-    def watch_state_text(self, text: str) -> None:
-        """Repaint the state cell."""
-        self.cell("state").show(text)
+    def watch_state_text(self) -> None:
+        """The state changed."""
+        self.changes["state"] += 1
 
-    def watch_caller_text(self, text: str) -> None:
-        """Repaint the caller cell."""
-        self.cell("caller").show(text)
+    def watch_caller_text(self) -> None:
+        """The caller part changed."""
+        self.changes["caller"] += 1
 
-    def watch_timer_text(self, text: str) -> None:
-        """Repaint the timer cell."""
-        self.cell("timers").show(text)
+    def watch_timer_text(self) -> None:
+        """The timers changed (once a second on a call)."""
+        self.changes["timers"] += 1
 
-    def watch_keys_text(self, text: str) -> None:
-        """Repaint the keys cell."""
-        self.cell("keys").show(text)
+    def watch_keys_text(self) -> None:
+        """The keys changed."""
+        self.changes["keys"] += 1
+
+    def on_resize(self) -> None:
+        """Cut the caller to the new width."""
+        self.refresh()
