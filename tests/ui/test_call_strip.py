@@ -95,7 +95,7 @@ async def test_hold_shows_a_hold_timer_and_resume_key() -> None:
         await pilot.press("f5")
         strip = strip_of(app)
         await wait_until(pilot, lambda: "Hold 0:0" in strip.part("timers"), what="hold timer")
-        assert strip.has_class("-held")
+        assert strip.call_look == "held"
         assert "On hold" in strip.part("caller")
         assert "f5 Resume" in strip.part("keys")
         first = strip.part("timers")

@@ -53,9 +53,14 @@ class CallStrip(Widget):
     """State, caller, timers and call keys in one row (see the module docstring)."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "call-strip--state", "call-strip--caller", "call-strip--timers", "call-strip--keys",
+        "call-strip--row-live", "call-strip--row-ringing",
+        "call-strip--state", "call-strip--state-ready", "call-strip--state-not-ready",
+        "call-strip--state-acw", "call-strip--state-on-call",
+        "call-strip--caller", "call-strip--caller-ringing", "call-strip--caller-held",
+        "call-strip--timers", "call-strip--timers-held", "call-strip--keys",
     }
-    """One style per part of the row; the widget's classes (-ready, -held...) change them."""
+    """One style per part of the row and per look of it. The row picks them as it draws: changing the
+    look swaps no CSS class, so a ring costs no style pass over the strip."""
     DEFAULT_CSS = """
     CallStrip {
         height: 1;
@@ -63,18 +68,19 @@ class CallStrip(Widget):
         background: $panel;
         color: $foreground;
     }
+    CallStrip > .call-strip--row-live { background: $agent-on-call 30%; }
+    CallStrip > .call-strip--row-ringing { background: $call-ringing 60%; }
     CallStrip > .call-strip--state { text-style: bold; }
+    CallStrip > .call-strip--state-ready { background: $agent-ready 40%; text-style: bold; }
+    CallStrip > .call-strip--state-not-ready { background: $agent-not-ready 40%; text-style: bold italic; }
+    CallStrip > .call-strip--state-acw { background: $agent-acw 40%; text-style: bold underline; }
+    CallStrip > .call-strip--state-on-call { background: $agent-on-call 40%; text-style: bold reverse; }
+    CallStrip > .call-strip--caller { text-style: none; }
+    CallStrip > .call-strip--caller-ringing { text-style: bold reverse; }
+    CallStrip > .call-strip--caller-held { text-style: bold italic underline; }
     CallStrip > .call-strip--timers { text-style: bold; }
+    CallStrip > .call-strip--timers-held { text-style: bold reverse; }
     CallStrip > .call-strip--keys { text-style: bold; }
-    CallStrip.-ready > .call-strip--state { background: $agent-ready 40%; }
-    CallStrip.-not-ready > .call-strip--state { background: $agent-not-ready 40%; text-style: bold italic; }
-    CallStrip.-acw > .call-strip--state { background: $agent-acw 40%; text-style: bold underline; }
-    CallStrip.-on-call > .call-strip--state { background: $agent-on-call 40%; text-style: bold reverse; }
-    CallStrip.-live { background: $agent-on-call 30%; }
-    CallStrip.-ringing { background: $call-ringing 60%; }
-    CallStrip.-ringing > .call-strip--caller { text-style: bold reverse; }
-    CallStrip.-held > .call-strip--timers { text-style: bold reverse; }
-    CallStrip.-held > .call-strip--caller { text-style: bold italic underline; }
     """
 
     KEYS: ClassVar[dict[str, tuple[str, str]]] = {
@@ -93,6 +99,10 @@ class CallStrip(Widget):
     """Talk time, and the hold time while the call is on hold; changes once a second on a call."""
     keys_text: reactive[str] = reactive("", init=False)
     """The keys that act on the call now (hang up and hold, answer, or wrap up)."""
+    state_look: reactive[str] = reactive("", init=False)
+    """How the state part looks: ready, not-ready, acw, on-call ('' plain)."""
+    call_look: reactive[str] = reactive("", init=False)
+    """How the call looks: ringing, live, held ('' no call)."""
 
     def __init__(self) -> None:
         super().__init__(id="call-strip")
@@ -127,19 +137,27 @@ class CallStrip(Widget):
         layout pass (four cells of changing widths would have needed one on every ring).
         """
         width = self.size.width
+        style = self.get_component_rich_style
+        call = self.call_look
+        row_style = (style("call-strip--row-ringing") if call == "ringing"
+                     else style("call-strip--row-live") if call in ("live", "held") else None)
         fixed = Text()
         tail = Text()
         if self.state_text:
-            fixed.append(f" {self.state_text}", self.get_component_rich_style("call-strip--state"))
+            look = f"call-strip--state-{self.state_look}" if self.state_look else "call-strip--state"
+            fixed.append(f" {self.state_text}", style(look))
         if self.timer_text:
-            tail.append(f" {self.timer_text} ", self.get_component_rich_style("call-strip--timers"))
+            timers = "call-strip--timers-held" if call == "held" else "call-strip--timers"
+            tail.append(f" {self.timer_text} ", style(timers))
         if self.keys_text:
-            tail.append(f" {self.keys_text} ", self.get_component_rich_style("call-strip--keys"))
+            tail.append(f" {self.keys_text} ", style("call-strip--keys"))
         room = max(width - fixed.cell_len - tail.cell_len, 0)
-        caller = Text(f" {self.caller_text}", self.get_component_rich_style("call-strip--caller"))
+        caller_look = {"ringing": "call-strip--caller-ringing", "held": "call-strip--caller-held"}.get(
+            call, "call-strip--caller")
+        caller = Text(f" {self.caller_text}", style(caller_look))
         caller.truncate(room, overflow="ellipsis", pad=True)
-        row = Text.assemble(fixed, caller, tail)
-        row.truncate(width, overflow="ellipsis")
+        row = Text.assemble(fixed, caller, tail, style=row_style or "")
+        row.truncate(width, overflow="ellipsis", pad=True)
         return row
 
     # ---- drawing ----------------------------------------------------------------------------
@@ -147,18 +165,10 @@ class CallStrip(Widget):
     def show_view(self, view: CallView) -> None:
         """Draw `view`: only the parts that differ from the last one are repainted."""
         self.drawn = view
-        classes = {view.state_class} if view.state_class in STRIP_CLASSES else set()
-        if view.phase is StripPhase.RINGING:
-            classes.add("-ringing")
-        elif view.live:
-            classes.add("-live")
-        if view.phase is StripPhase.HELD:
-            classes.add("-held")
-        wanted = {*STRIP_CLASSES, "-ringing", "-live", "-held"}
-        if {c for c in wanted if self.has_class(c)} != classes:
-            for name in wanted:
-                self.set_class(name in classes, name, update=False)
-            self.update_node_styles()  # one style pass for the swap
+        self.state_look = view.state_class.removeprefix("-") if view.state_class in STRIP_CLASSES else ""
+        self.call_look = ("ringing" if view.phase is StripPhase.RINGING
+                          else "held" if view.phase is StripPhase.HELD
+                          else "live" if view.live else "")
         self.state_text = view.state_label
         self.caller_text = self._caller_line(view)
         self.keys_text = self._keys_line(view)
