@@ -10,6 +10,8 @@ bench/terminal_bytes.py). For the same reason its updates skip Textual's layout 
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual.widgets import Static
 
@@ -17,17 +19,18 @@ from textual.widgets import Static
 class RingingBanner(Static):
     """A ringing call: number, name, queue, waiting time. An empty row when nothing rings."""
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"ringing-banner--shown"}
+    """The look of a ringing call's row, applied as the row is drawn: a ring swaps no CSS class."""
     DEFAULT_CSS = """
     RingingBanner {
         width: 1fr;
         height: 1;
         background: $surface;
         color: $foreground;
-        padding: 0 1;
         text-wrap: nowrap;
         text-overflow: ellipsis;
     }
-    RingingBanner.-shown {
+    RingingBanner > .ringing-banner--shown {
         background: $call-ringing 60%;
         text-style: bold reverse;
     }
@@ -36,6 +39,7 @@ class RingingBanner(Static):
     def __init__(self) -> None:
         super().__init__("", id="ringing", markup=False)
         self._shown = ""
+        self._text: Text | None = None
         self.repaints = 0
         """How often the banner changed (tests check that unchanged text costs nothing)."""
 
@@ -46,8 +50,17 @@ class RingingBanner(Static):
             return
         self._shown = plain
         self.repaints += 1
-        self.set_class(text is not None, "-shown")
-        self.update(text or "", layout=False)  # one row whatever the text: nothing moves
+        self._text = text.copy() if text is not None else None
+        self.refresh()  # one row whatever the text: nothing moves, no layout pass
+
+    def render(self) -> Text:
+        """The row: empty, or the ringing call across the whole width in the ringing look."""
+        if self._text is None:
+            return Text()
+        row = Text.assemble(" ", self._text)
+        row.truncate(self.size.width, overflow="ellipsis", pad=True)
+        row.stylize_before(self.get_component_rich_style("ringing-banner--shown"))
+        return row
 
     @property
     def shown(self) -> str:
