@@ -19,6 +19,7 @@ from agent_tui.ui.desk.app import DeskApp
 from agent_tui.ui.desk.call_strip import CallStrip
 from agent_tui.ui.desk.customer_card import CustomerCard
 from agent_tui.ui.desk.desk_footer import DeskFooter
+from agent_tui.ui.desk.desk_panel import DeskPanelScreen
 from agent_tui.ui.desk.form import FormScreen
 from agent_tui.ui.desk.quit_confirm import QuitConfirmScreen
 from agent_tui.ui.desk.training import TrainingCall
@@ -261,3 +262,18 @@ async def test_footer_puts_call_keys_first_and_cuts_none_at_80_columns(language:
             assert key.description in last, (key.description, last)
         assert t.t("Hang up") in last
         assert t.t("Hold") in last
+
+
+@pytest.mark.parametrize("key", ["ctrl+k", "ctrl+g", "f7", "ctrl+d"],
+                         ids=["kb", "history", "transfer", "dtmf"])
+async def test_every_desk_panel_keeps_the_strip_and_its_keys(key: str) -> None:
+    app, phone = desk_with_customer()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await answered(pilot, app, phone)
+        await pilot.press(key)
+        await wait_until(pilot, lambda: isinstance(app.screen, DeskPanelScreen), what="the panel")
+        await timer_runs(pilot, app)
+        assert screen_text(app).splitlines()[0].startswith(" On call 13800138000"), "the strip is not on top"
+        await pilot.press("f5")  # the strip's keys work on the panel
+        await wait_until(pilot, lambda: "hold" in phone.names(), what="hold from the panel")
+        await wait_until(pilot, lambda: "Hold 0:0" in strip_of(app).part("timers"), what="hold timer")

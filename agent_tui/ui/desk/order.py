@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -13,10 +12,9 @@ from textual.widgets.option_list import Option
 from agent_tui.domain.screen import ScreenDefinition
 from agent_tui.forms.runner import FormRun, PrefillContext
 from agent_tui.ui.common.context import desk_app
-from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean
-from agent_tui.ui.desk.call_strip import CALL_BINDINGS, CallStrip
 from agent_tui.ui.desk.calls import CallSession
+from agent_tui.ui.desk.desk_panel import DeskPanelScreen
 from agent_tui.ui.desk.services import ScreenSource
 
 if TYPE_CHECKING:
@@ -35,7 +33,7 @@ class CallFacts:
         self.customer_id = session.customer.id if session.customer else session.customer_id_hint
 
 
-class OrderPickScreen(PanelScreen[None]):
+class OrderPickScreen(DeskPanelScreen[None]):
     """The list of screens, drafts first."""
 
     def __init__(self, source: ScreenSource, session: CallSession | None, desk: DeskScreen) -> None:
@@ -46,15 +44,7 @@ class OrderPickScreen(PanelScreen[None]):
         self.screens: list[ScreenDefinition] = []
         self.drafts: list[FormRun] = []
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        *CALL_BINDINGS,  # the strip's keys work here too (a modal screen hides the App's)
-    ]
-    DEFAULT_CSS = """
-    OrderPickScreen CallStrip { dock: top; }
-    """
-
     def compose(self) -> ComposeResult:
-        yield CallStrip()
         with Vertical(classes="panel"):
             yield Static(self.t.t("New work order"), classes="panel-title")
             yield OptionList(id="order-screens")

@@ -11,10 +11,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
-from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean, duration
-from agent_tui.ui.desk.call_strip import CALL_BINDINGS, CallStrip
 from agent_tui.ui.desk.calls import CallSession
+from agent_tui.ui.desk.desk_panel import DeskPanelScreen
 
 DISPOSITIONS: tuple[tuple[str, str], ...] = (
     ("resolved", "Resolved"),
@@ -38,15 +37,13 @@ class WrapUp:
     notes: str
 
 
-class WrapUpScreen(PanelScreen[WrapUp | None]):
+class WrapUpScreen(DeskPanelScreen[WrapUp | None]):
     """The wrap-up panel. ctrl+s saves."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        *CALL_BINDINGS,  # the strip's keys work here too (a modal screen hides the App's)
         Binding("ctrl+s", "save", "Save", id="wrapup.save"),
     ]
     DEFAULT_CSS = """
-    WrapUpScreen CallStrip { dock: top; }
     #wrapup-notes { height: 4; }
     #wrapup-timer { text-style: bold; }
     """
@@ -59,7 +56,6 @@ class WrapUpScreen(PanelScreen[WrapUp | None]):
 
     def compose(self) -> ComposeResult:
         t = self.t.t
-        yield CallStrip()
         with Vertical(classes="panel"):
             yield Static(t("Wrap-up: {number}", number=clean(self.session.number, 40)), classes="panel-title",
                          markup=False)
