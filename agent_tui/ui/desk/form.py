@@ -186,6 +186,7 @@ class FormScreen(Screen[None]):
         for field_def in step.fields:
             widgets.extend(self._field_widgets(field_def))
         await body.mount_all(widgets)
+        body.scroll_home(animate=False)  # a step starts at its top, not where the last one was scrolled to
         self._painting = False
         self._status("")
         first = next((w for w in body.query("Input, Select, TextArea") if isinstance(w, Widget)), None)
