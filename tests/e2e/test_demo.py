@@ -100,8 +100,7 @@ def test_demo_pops_a_seeded_customer_while_ringing_and_quits_cleanly(
     assert (demo_dir / "demo.db").is_file()
     assert (demo_dir / "server.log").is_file()
 
-    term.send_keys("C-q")
-    assert term.wait_exit(20) == 0
+    assert term.quit_desk(20) == 0
     wait_for(lambda: not any(ref.alive for ref in children.values()), 15, interval=0.05,
              message="the demo's backend and caller to exit")
     assert term.pane is not None

@@ -242,8 +242,7 @@ def hang_up_and_quit(term: TmuxSession, call: SippRun) -> None:
     term.wait_for_text("Call ended", 10)
     result = call.wait(15)
     assert "BYE" in result.requests_received(), result.explain()
-    term.send_keys("C-q")
-    assert term.wait_exit(20) == 0
+    assert term.quit_desk(20) == 0
 
 
 def test_repair_order_by_keystrokes_reaches_the_backend(

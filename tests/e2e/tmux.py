@@ -23,6 +23,9 @@ from pathlib import Path
 
 from tests.support.waiting import WaitTimeout, wait_for
 
+QUIT_QUESTION = "Quit anyway?"
+"""What the desk asks on ctrl+q with a call up or writes queued (agent_tui/ui/desk/app.py, with ui/common/confirm.py)."""
+
 TMUX_CONF = """\
 set -g remain-on-exit on
 set -g status off
@@ -228,6 +231,16 @@ class TmuxSession:
         except WaitTimeout as error:
             raise WaitTimeout(f"{error}\n{self.diagnose()}") from None
         return self.exit_status
+
+    def quit_desk(self, timeout: float) -> int | None:
+        """ctrl+q; when the desk asks first (a call up or ringing, writes not sent yet), "y" quits
+        anyway. The exit status."""
+        self.send_keys("C-q")
+        wait_for(lambda: self.exited or QUIT_QUESTION in self.capture(), timeout, interval=0.1,
+                 message="the desk to quit or ask")
+        if not self.exited:
+            self.send_keys("y")
+        return self.wait_exit(timeout)
 
     def diagnose(self) -> str:
         """The pane process's state and, when py-spy is installed, its Python stacks."""

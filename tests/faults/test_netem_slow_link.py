@@ -112,8 +112,7 @@ def test_calls_complete_over_a_delayed_lossy_loopback(
             assert min(latencies) >= ROUND_TRIP_MS, f"pops faster than a round trip: {latencies}"
             assert min(marks) >= ROUND_TRIP_MS / 1000, f"lookups faster than a round trip: {marks}"
             assert mechanism != "nfqueue" or ns.delay_line_alive(), "the delay line died mid-test"
-            term.send_keys("C-q")
-            assert term.wait_exit(30) == 0
+            assert term.quit_desk(30) == 0
             term.close()
         finally:
             sipp.stop_all()

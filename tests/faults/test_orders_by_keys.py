@@ -137,7 +137,6 @@ def test_five_orders_by_keys_survive_backend_death_and_desk_sigkill(
         assert len(api.tickets_of(customer["id"])) == before + ORDERS
         for ticket in tickets:
             check_ticket(ticket, customer, ticket["fields"]["description"])
-        term2.send_keys("C-q")
-        assert term2.wait_exit(20) == 0
+        assert term2.quit_desk(20) == 0
     finally:
         api.close()

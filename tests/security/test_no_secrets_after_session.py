@@ -169,8 +169,7 @@ def test_no_secret_in_any_desk_file_after_a_full_session(
                                             message="Not Ready with a reason"))
         wait_for(lambda: api.get(f"/v1/agents/{AGENT}/state")["state"]["state"] == "not_ready", 15,
                  interval=0.1, message="the backend seeing the agent Not Ready")
-        term.send_keys("C-q")
-        assert term.wait_exit(30) == 0
+        assert term.quit_desk(30) == 0
         screens.append(term.capture())
     finally:
         api.close()

@@ -168,9 +168,9 @@ async def test_hold_shows_a_hold_timer_that_runs() -> None:
         await ready(pilot, app)
         await take_call(pilot, app, phone, "c1")
         await pilot.press("f5")
-        await wait_until(pilot, lambda: "HELD 0:00" in screen_text(app), what="the hold timer")
-        await wait_until(pilot, lambda: "HELD 0:01" in screen_text(app), deadline_s=5, what="it runs")
+        await wait_until(pilot, lambda: "Hold 0:00" in screen_text(app), what="the hold timer")
+        await wait_until(pilot, lambda: "Hold 0:01" in screen_text(app), deadline_s=5, what="it runs")
         await pilot.press("f5")
-        await wait_until(pilot, lambda: "HELD" not in screen_text(app), what="resumed")
+        await wait_until(pilot, lambda: "Hold 0:" not in screen_text(app), what="resumed")
         session = app.desk.calls["c1"]
         assert session.hold_s >= 1

@@ -181,7 +181,8 @@ async def test_hold_mute_dtmf_transfer() -> None:
         await pilot.press("f3")
         await wait_until(pilot, lambda: app.desk.active_id == "c1")
         await pilot.press("f5")
-        await wait_until(pilot, lambda: "HELD" in screen_text(app))
+        # The call strip says the call is held and counts the hold time (it said "[HELD]" before).
+        await wait_until(pilot, lambda: "On hold" in screen_text(app) and "Hold 0:0" in screen_text(app))
         await pilot.press("f5")
         await wait_until(pilot, lambda: "resume" in phone.names())
         await pilot.press("f6")

@@ -7,7 +7,8 @@ from agent_tui.desk.calls import LookupState
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.customer import Customer
 from agent_tui.phone.events import CallEnded
-from agent_tui.ui.desk.call_bar import CallLine, RingingBanner
+from agent_tui.ui.desk.call_bar import RingingBanner
+from agent_tui.ui.desk.call_strip import CallStrip
 from agent_tui.ui.desk.customer_card import CustomerCard
 from agent_tui.ui.desk.status_bar import StatusBar
 from tests.ui.doubles import FakeBackend, FakeWrites, customer, full_match
@@ -85,7 +86,7 @@ async def test_ringing_moves_nothing_on_screen() -> None:
         await pilot.pause()
         desk = app.desk
         regions = {w: w.region for w in (desk.query_one(CustomerCard), desk.query_one(RingingBanner),
-                                          desk.query_one(CallLine), desk.query_one(StatusBar))}
+                                          desk.query_one(CallStrip), desk.query_one(StatusBar))}
         phone.ring(headers={"X-Account": c.account})
         await wait_until(pilot, lambda: popped(app), what="card painted")
         await pilot.pause()

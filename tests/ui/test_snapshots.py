@@ -80,3 +80,38 @@ async def test_idle_desk_at_80x24(language: str) -> None:
         text = screen_text(app)
         assert t.t("Waiting for calls.") in text
         assert t.t("Not Ready") in text.splitlines()[0]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_order_form_keeps_the_call_strip(size: tuple[int, int], theme: str, language: str) -> None:
+    """The order form during a call: the call strip on the first row (state, caller, talk timer, call
+    keys), the card beside the form from 100 columns on and folded away below, nothing off screen."""
+    t = Translator(language)
+    app, phone, _, _ = make_app(FakeBackend({"13800138000": [full_match(customer())]}),
+                                options=DeskOptions(username="agent1", language=language))
+    async with app.run_test(size=size) as pilot:
+        await wait_until(pilot, lambda: app.desk.logged_in)
+        app.theme = theme
+        phone.ring()
+        await wait_until(pilot, lambda: popped(app))
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: app.desk.active_id == "c1")
+        await open_order_screen(pilot, app, "repair")
+        await pilot.pause()
+        text = screen_text(app)
+        lines = text.splitlines()
+        assert len(lines) == size[1]
+        assert all(cell_len(line) <= size[0] for line in lines)
+        strip = lines[0]
+        talk = t.t("Talk {time}", time="0:0")
+        for part in (t.t("On call"), "13800138000", talk, t.t("Hang up"), t.t("Hold")):
+            assert part in strip, (part, strip)
+        title = t.pick({"en": "Fault report", "zh": "故障报修"})
+        beside = any(title in line and "张三" in line for line in lines)
+        assert beside == (size[0] >= 100), text
+        assert (t.t("Last contact") in text) == (size[0] >= 100)
+        footer = lines[-1]
+        for label in ("Answer", "Hang up", "Hold", "Next"):
+            assert t.t(label) in footer, (label, footer)

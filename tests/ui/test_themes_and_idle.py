@@ -6,7 +6,7 @@ from pathlib import Path
 
 from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.common.themes import choose_theme, load_themes
-from agent_tui.ui.desk.call_bar import CallLine
+from agent_tui.ui.desk.call_strip import CallStrip
 from agent_tui.ui.desk.status_bar import CELLS, StatusBar
 from tests.ui.helpers import make_app, wait_until
 
@@ -46,10 +46,10 @@ async def test_idle_desk_repaints_only_the_clock() -> None:
         bar = app.desk.query_one(StatusBar)
         app.desk.tick()
         before = {name: bar.cell(name).repaints for name in CELLS}
-        line_before = app.desk.query_one(CallLine).shown
+        line_before = app.desk.query_one(CallStrip).shown
         for _ in range(3):
             app.desk.tick()
         after = {name: bar.cell(name).repaints for name in CELLS}
         changed = {name for name in CELLS if after[name] != before[name]}
         assert changed <= {"clock"}
-        assert app.desk.query_one(CallLine).shown == line_before
+        assert app.desk.query_one(CallStrip).shown == line_before

@@ -19,7 +19,10 @@ Keys (remappable by binding id through `DeskOptions.keymap`):
 | f7 | desk.transfer | transfer (blind or consult) |
 | f8 | desk.conference | conference, or complete a consult transfer |
 | ctrl+d | desk.dtmf | DTMF pad |
-| ctrl+q | app.quit | quit |
+| ctrl+q | app.quit | quit (asks first with a call ringing or up, or writes not yet sent) |
+
+The App holds the call view (`call_view`): the desk publishes it, and the call strip of every desk
+screen (the desk, order forms, wrap-up) watches it, so no screen reaches into another for it.
 """
 
 from __future__ import annotations
@@ -29,17 +32,22 @@ from typing import Any, ClassVar
 from pydantic import SecretStr
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.reactive import var
 
 from agent_tui.domain.session import SessionInfo
 from agent_tui.i18n import Translator
 from agent_tui.sync.desk_link import LinkStatus
 from agent_tui.ui.common.base_app import AgentTuiApp
 from agent_tui.ui.common.commands import DeskCommands
+from agent_tui.ui.common.confirm import ConfirmScreen
 from agent_tui.ui.common.messages import LinkStatusMessage, LiveEventMessage, PhoneEventMessage
 from agent_tui.ui.common.options import DeskOptions
+from agent_tui.ui.desk.call_strip import CALL_BINDINGS
+from agent_tui.ui.desk.call_view import CallView, StripPhase
 from agent_tui.ui.desk.desk import DeskScreen
 from agent_tui.ui.desk.login import LoginScreen
 from agent_tui.ui.desk.services import DeskServices
+from agent_tui.ui.desk.training_panel import TrainingView
 
 
 class DeskApp(AgentTuiApp):
@@ -50,15 +58,20 @@ class DeskApp(AgentTuiApp):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="app.help"),
         Binding("f2", "desk('ready')", "Ready", id="desk.ready"),
-        Binding("f3", "desk('answer')", "Answer", id="desk.answer"),
-        Binding("f4", "desk('hangup')", "Hang up", id="desk.hangup"),
+        *CALL_BINDINGS,  # f3 answer, f4 hang up, f5 hold: shared with the panels that show the strip
         Binding("ctrl+r", "desk('reject')", "Reject", show=False, id="desk.reject"),
-        Binding("f5", "desk('hold')", "Hold", id="desk.hold"),
         Binding("f6", "desk('mute')", "Mute", show=False, id="desk.mute"),
         Binding("f7", "desk('transfer')", "Transfer", show=False, id="desk.transfer"),
         Binding("f8", "desk('conference')", "Conference", show=False, id="desk.conference"),
         Binding("ctrl+d", "desk('dtmf')", "DTMF pad", show=False, id="desk.dtmf"),
     ]
+
+    # `var`, not `reactive`: a reactive on the App repaints the whole screen when it changes; the
+    # strips that watch it repaint their own row.
+    call_view: var[CallView] = var(CallView, init=False)
+    """The agent state and the call in focus, published by the desk; every call strip watches it."""
+    training_view: var[TrainingView | None] = var(None, init=False)
+    """The training call (scenario, hint, the caller's lines) every training panel shows; None: none."""
 
     def __init__(
         self,
@@ -71,6 +84,8 @@ class DeskApp(AgentTuiApp):
         super().__init__(options or DeskOptions(), password=password, translator=translator)
         self.services = services
         self.desk = DeskScreen(services, self.options, self.translator)
+        self.writes_queued = 0
+        """Writes the outbox holds and has not delivered yet (from its last link report)."""
 
     # ---- life cycle -------------------------------------------------------------------------
 
@@ -126,6 +141,7 @@ class DeskApp(AgentTuiApp):
 
     def on_link_status_message(self, message: LinkStatusMessage) -> None:
         """Route the outbox's link status to the desk."""
+        self.writes_queued = message.status.queued
         self.desk.handle_link_status(message.status)
 
     def on_live_event_message(self, message: LiveEventMessage) -> None:
@@ -140,3 +156,33 @@ class DeskApp(AgentTuiApp):
     async def action_desk(self, name: str) -> None:
         """Run a call-control action of the desk from any screen."""
         await self.desk.run_action(name)
+
+    async def action_quit(self) -> None:
+        """Quit; with a call ringing or up, or writes not yet sent, ask first."""
+        reasons = self.quit_risks()
+        if not reasons:
+            self.exit()
+            return
+        if isinstance(self.screen, ConfirmScreen):
+            return  # ctrl+q again while asking: the question is already on screen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        t = self.translator.t
+        question = "\n".join([*reasons, t("Quit anyway?")])
+        self.push_screen(ConfirmScreen(question, yes=t("Quit anyway"), no=t("Keep working")), answered)
+
+    def quit_risks(self) -> list[str]:
+        """What quitting now would lose, one line each ([] when nothing)."""
+        t = self.translator.t
+        view = self.call_view
+        reasons: list[str] = []
+        if view.phase in (StripPhase.TALKING, StripPhase.HELD, StripPhase.DIALING):
+            reasons.append(t("A call is up: quitting hangs it up."))
+        if view.phase is StripPhase.RINGING or view.waiting:
+            reasons.append(t("A call is ringing."))
+        if self.writes_queued:
+            reasons.append(t("{count} changes are not sent to the backend yet.", count=self.writes_queued))
+        return reasons

@@ -19,12 +19,12 @@ from textual.widgets.option_list import Option
 
 from agent_tui.sync.callbacks import CallbackTaken, PendingCallback
 from agent_tui.ui.common.context import desk_app
-from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean
+from agent_tui.ui.desk.desk_panel import DeskPanelScreen
 from agent_tui.ui.desk.services import CallbackSource
 
 
-class CallbacksScreen(PanelScreen[PendingCallback | None]):
+class CallbacksScreen(DeskPanelScreen[PendingCallback | None]):
     """Returns the callback to call back, claimed by this agent."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -9,11 +9,11 @@ from textual.widgets import Button, Input, Static
 
 from agent_tui.domain.customer import Customer, CustomerCreate
 from agent_tui.ui.common.context import desk_app
-from agent_tui.ui.common.panel import PanelScreen
+from agent_tui.ui.desk.desk_panel import DeskPanelScreen
 from agent_tui.ui.desk.services import DeskBackend
 
 
-class CreateCustomerScreen(PanelScreen[Customer | None]):
+class CreateCustomerScreen(DeskPanelScreen[Customer | None]):
     """Account number, name, address, area; the phone is the caller's number."""
 
     def __init__(self, backend: DeskBackend, number: str) -> None:

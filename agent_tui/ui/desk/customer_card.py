@@ -181,8 +181,8 @@ class CustomerCard(VerticalScroll):
     CustomerCard > #card-body { width: 1fr; height: auto; }
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self._content: Content | None = None
         self.repaints = 0
         """How often the card was drawn again (an unchanged card must cost nothing)."""

@@ -19,7 +19,7 @@ Keys (besides the App's call-control keys):
 | ctrl+u | desk.pick | pick or create the customer |
 | ctrl+t | desk.practice | self-practice: a simulated caller rings this desk |
 | ctrl+e | desk.model_calls | model calls to listen to (in training status) |
-| a, x, h, m, r | key.* | one-key answer, hang up, hold, mute, ready (switchable off) |
+| a, x, h, m, r | key.* | one-key answer, hang up (x twice within 2 s), hold, mute, ready (switchable off) |
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from agent_tui.desk.calls import CallPhase, CallSession, LookupState
 from agent_tui.desk.clock import DeskClock
@@ -64,12 +63,23 @@ from agent_tui.ui.common.bindings import localize_bindings
 from agent_tui.ui.common.context import desk_app
 from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.common.text import clean
-from agent_tui.ui.desk.call_bar import CallLine, RingingBanner
+from agent_tui.ui.desk.call_bar import RingingBanner
+from agent_tui.ui.desk.call_strip import CallStrip, CallViewSink
+from agent_tui.ui.desk.call_view import call_view
 from agent_tui.ui.desk.callback_calls import CallbackCalls
 from agent_tui.ui.desk.customer_card import CustomerCard
 from agent_tui.ui.desk.desk_events import DeskEvents
+from agent_tui.ui.desk.desk_footer import DeskFooter
 from agent_tui.ui.desk.desk_panels import DeskPanels
-from agent_tui.ui.desk.desk_view import LinkView, paint_calls, paint_status
+from agent_tui.ui.desk.desk_view import (
+    REASON_LABELS,
+    STATE_CLASSES,
+    STATE_LABELS,
+    LinkView,
+    paint_calls,
+    paint_status,
+)
+from agent_tui.ui.desk.second_press import SECOND_PRESS_WINDOW_S, SecondPress
 from agent_tui.ui.desk.services import DeskServices
 from agent_tui.ui.desk.status_bar import StatusBar
 from agent_tui.ui.desk.supervisor_commands import DeskSupervisor
@@ -105,7 +115,7 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
         Binding("ctrl+t", "practice", "Practice", show=False, id="desk.practice"),
         Binding("ctrl+e", "model_calls", "Model calls", show=False, id="desk.model_calls"),
         Binding("a", "answer", "Answer", show=False, id="key.answer"),
-        Binding("x", "hangup", "Hang up", show=False, id="key.hangup"),
+        Binding("x", "hangup_key", "Hang up (press twice)", show=False, id="key.hangup"),
         Binding("h", "hold", "Hold", show=False, id="key.hold"),
         Binding("m", "mute", "Mute", show=False, id="key.mute"),
         Binding("r", "ready", "Ready", show=False, id="key.ready"),
@@ -153,6 +163,8 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
         """Supervisor commands, the 'monitored' mark."""
         self.callback_calls = CallbackCalls(services.writes)
         """Calls placed for a claimed callback: closing the callback once one was answered."""
+        self.hangup_key = SecondPress()
+        """The one-key hang-up acts on its second press only (F4 hangs up at once)."""
 
     # ---- the model's state, under the names the desk's helpers read -----------------------------
 
@@ -229,10 +241,10 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         yield RingingBanner()
-        yield CallLine()
+        yield CallStrip()
         yield CustomerCard()
         yield TrainingPanel()
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         """Paint once, then tick: the tick repaints only what changed."""
@@ -389,7 +401,21 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
         paint_status(bars.first(), self.t, self.model, self.options, view)
 
     def _paint_calls(self) -> None:
-        paint_calls(self.query_one(RingingBanner), self.query_one(CallLine), self.t, self.model)
+        paint_calls(self.query_one(RingingBanner), self.t, self.model)
+        self._publish_call_view()
+
+    def _publish_call_view(self) -> None:
+        """Hand the call strips (here and on the screens over the desk) what they show, through the App."""
+        app = self.app
+        if not isinstance(app, CallViewSink):
+            return
+        t = self.t.t
+        state = self.status.state
+        label = t(STATE_LABELS.get(state, state.value))
+        if state == AgentStateName.NOT_READY and self.status.reason:
+            label += f" ({t(REASON_LABELS.get(self.status.reason, self.status.reason))})"
+        app.call_view = call_view(label, STATE_CLASSES.get(state, ""), active=self.active,
+                                  ringing=self.ringing, last_ended=self.model.wrapup_call())
 
     # ---- call control -----------------------------------------------------------------------
 
@@ -416,6 +442,17 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
     def action_hangup(self) -> None:
         """Hang up the active call (or reject the ringing one when nothing else is up)."""
         self.carry(self.model.hang_up())
+
+    def action_hangup_key(self) -> None:
+        """One-key hang-up: the first press asks for a second one within SECOND_PRESS_WINDOW_S."""
+        if self.active is None and self.ringing is None:
+            self.hangup_key.reset()
+            return
+        if self.hangup_key.press(time.monotonic()):
+            self.action_hangup()
+            return
+        key = self.options.keymap.get("key.hangup", "x").split(",")[0].strip() or "x"
+        self.app.notify(self.t.t("Press {key} again to hang up.", key=key), timeout=SECOND_PRESS_WINDOW_S)
 
     def action_hold(self) -> None:
         """Put the active call on hold, or take it off hold."""

@@ -11,14 +11,13 @@ from datetime import datetime
 
 from rich.text import Text
 
-from agent_tui.desk.calls import CallPhase
 from agent_tui.desk.model import DeskModel
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.i18n import Translator
 from agent_tui.sync.desk_link import LinkStatus
 from agent_tui.ui.common.options import DeskOptions
-from agent_tui.ui.common.text import clean, duration, plain
-from agent_tui.ui.desk.call_bar import CallLine, RingingBanner
+from agent_tui.ui.common.text import duration, plain
+from agent_tui.ui.desk.call_bar import RingingBanner
 from agent_tui.ui.desk.status_bar import StatusBar
 
 TLS_ERROR_PREFIX = "TLS error"
@@ -124,8 +123,8 @@ def paint_status(bar: StatusBar, t: Translator, model: DeskModel, options: DeskO
     bar.cell("clock").show(clock if options.clock != "off" else "", "")
 
 
-def paint_calls(banner: RingingBanner, call_line: CallLine, t: Translator, model: DeskModel) -> None:
-    """The ringing banner and the line of the call being talked on (with its hold timer)."""
+def paint_calls(banner: RingingBanner, t: Translator, model: DeskModel) -> None:
+    """The ringing banner (the call being talked on is the call strip's: `ui.desk.call_strip`)."""
     ringing = model.ringing
     if ringing is not None:
         line = Text()
@@ -144,29 +143,3 @@ def paint_calls(banner: RingingBanner, call_line: CallLine, t: Translator, model
         banner.show(line)
     else:
         banner.show(None)
-    active = model.active
-    if active is None:
-        last = model.wrapup_call()
-        if last is not None and last.phase is CallPhase.ENDED:
-            text = Text(t.t("Call ended: {number}. F10 wrap-up.", number=clean(last.number, 40)))
-        else:
-            text = Text(t.t("No call."))
-        call_line.show(text, active=False)
-        return
-    held = active.phase is CallPhase.HELD
-    mono = model.clock.monotonic()
-    text = Text()
-    dialing = active.phase is CallPhase.DIALING
-    phase = t.t("On hold") if held else (t.t("Dialing") if dialing else t.t("On call"))
-    text.append(f"{phase} ", style="bold")
-    text.append_text(plain(active.number, 40))
-    name = active.customer.name if active.customer else active.display
-    if name:
-        text.append("  ")
-        text.append_text(plain(name, 60))
-    text.append(f"  {duration(active.talk_s(model.clock.wall(), mono))}")
-    if active.muted:
-        text.append(f"  [{t.t('MUTED')}]", style="bold reverse")
-    if held:
-        text.append(f"  [{t.t('HELD')} {duration(active.current_hold_s(mono))}]", style="bold reverse")
-    call_line.show(text, active=True, held=held)

@@ -6,10 +6,10 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
-from agent_tui.ui.common.panel import PanelScreen
+from agent_tui.ui.desk.desk_panel import DeskPanelScreen
 
 
-class DialScreen(PanelScreen[str | None]):
+class DialScreen(DeskPanelScreen[str | None]):
     """Ask for a number to call."""
 
     def compose(self) -> ComposeResult:

@@ -9,12 +9,12 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from agent_tui.ui.common.panel import PanelScreen
+from agent_tui.ui.desk.desk_panel import DeskPanelScreen
 
 DTMF_KEYS = "0123456789*#"
 
 
-class DtmfScreen(PanelScreen[None]):
+class DtmfScreen(DeskPanelScreen[None]):
     """Send DTMF digits; Escape closes."""
 
     def __init__(self, send: Callable[[str], None]) -> None:

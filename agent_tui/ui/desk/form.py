@@ -13,6 +13,7 @@ Keys:
 | ctrl+s | form.submit | submit the work order (end step) |
 | escape | form.close | back to the desk (the draft stays; asks first once something was typed) |
 | enter | form.enter | in a text field: the next field |
+| ctrl+o | form.card | show or fold away the customer card |
 
 Every key that moves the focus or the step is a priority binding (see
 `agent_tui.ui.common.key_order`), so the keys typed behind it in the same read land in the field it
@@ -20,6 +21,10 @@ moved to. A step that cannot be left puts the focus on its first failing field a
 
 A field entered with Tab has its text selected, as in any desktop or web form: typing replaces a
 prefilled value (the agent heard a different name), while End or an arrow key keeps it for editing.
+
+Layout: the call strip on top (the call stays in view while the agent types), the training panel in
+training, then the form. At WIDE_COLUMNS or more the customer card sits beside the form; narrower,
+the card folds away and ctrl+o shows it in the form's place (and back).
 """
 
 from __future__ import annotations
@@ -28,15 +33,16 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Select, Static, TextArea
+from textual.widgets import Input, Select, Static, TextArea
 
 from agent_tui.desk.calls import CallSession
 from agent_tui.desk.drafts import ticket_owner
@@ -48,7 +54,11 @@ from agent_tui.ui.common.confirm import ConfirmScreen
 from agent_tui.ui.common.context import desk_app, tr
 from agent_tui.ui.common.key_order import KeyGate, settle_keys
 from agent_tui.ui.common.text import clean
+from agent_tui.ui.desk.call_strip import CallStrip, CallViewSink
+from agent_tui.ui.desk.customer_card import CustomerCard
+from agent_tui.ui.desk.desk_footer import DeskFooter
 from agent_tui.ui.desk.training import is_training_call, training_ticket
+from agent_tui.ui.desk.training_panel import TrainingPanel
 
 if TYPE_CHECKING:
     from agent_tui.ui.desk.order_host import OrderHost
@@ -56,6 +66,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 YES, NO = "yes", "no"
+WIDE_COLUMNS = 100
+"""From this many columns on, the customer card sits beside the form."""
 
 
 class FormScreen(Screen[None]):
@@ -67,9 +79,18 @@ class FormScreen(Screen[None]):
         Binding("ctrl+s", "submit", "Submit", id="form.submit", priority=True),
         Binding("escape", "close", "Desk", id="form.close", priority=True),
         ENTER_MOVES_ON,
+        Binding("ctrl+o", "toggle_card", "Customer card", id="form.card", priority=True),
     ]
     DEFAULT_CSS = """
     FormScreen { layout: vertical; }
+    FormScreen TrainingPanel { max-height: 4; }
+    FormScreen #form-split { height: 1fr; layout: horizontal; }
+    FormScreen #form-main { width: 1fr; height: 1fr; }
+    FormScreen #form-card { display: none; width: 1fr; }
+    FormScreen.-wide #form-card { display: block; width: 45%; border-left: solid $primary; }
+    FormScreen.-wide.-card-folded #form-card { display: none; }
+    FormScreen.-card-open #form-card { display: block; }
+    FormScreen.-card-open #form-main { display: none; }
     FormScreen #form-title { text-style: bold reverse; padding: 0 1; height: 1; }
     FormScreen #form-prompt {
         padding: 0 1; text-style: italic; background: $panel; height: auto; max-height: 5;
@@ -97,17 +118,58 @@ class FormScreen(Screen[None]):
         self.key_gate = KeyGate()
         """Open once the first step's fields are drawn: keys typed behind the key that opened the form
         wait for them."""
+        self._focus_before_card: Widget | None = None
+        """The field that had the focus when the folded card was opened (it gets it back)."""
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="form-title", markup=False)
-        yield Static("", id="form-prompt", markup=False)
-        yield VerticalScroll(id="form-body")
-        yield Static("", id="form-status", markup=False)
-        yield Footer()
+        yield CallStrip()
+        yield TrainingPanel(id="form-training")
+        with Horizontal(id="form-split"):
+            with Vertical(id="form-main"):
+                yield Static("", id="form-title", markup=False)
+                yield Static("", id="form-prompt", markup=False)
+                yield VerticalScroll(id="form-body")
+                yield Static("", id="form-status", markup=False)
+            yield CustomerCard(id="form-card")
+        yield DeskFooter()
 
     def on_mount(self) -> None:
-        """Draw the first step."""
+        """Draw the first step; lay out for the terminal's width; keep the card in step with the call."""
+        self._lay_out(self.app.size.width)
+        if isinstance(self.app, CallViewSink):
+            self.watch(self.app, "call_view", lambda _view: self._paint_card(), init=False)
+        self._paint_card()
         self.call_later(self.show_step)
+
+    # ---- layout -----------------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Side by side from WIDE_COLUMNS on; narrower, the card folds away."""
+        self._lay_out(event.size.width)
+
+    def _lay_out(self, width: int) -> None:
+        wide = width >= WIDE_COLUMNS
+        if wide != self.has_class("-wide"):
+            self.set_class(wide, "-wide")
+            self.remove_class("-card-open", "-card-folded")
+
+    def _paint_card(self) -> None:
+        """The card of this form's call (a lookup that ends while the form is open shows at once)."""
+        self.query_one("#form-card", CustomerCard).show(self.t, self.session)
+
+    def action_toggle_card(self) -> None:
+        """Show or fold away the customer card (narrow: in the form's place, and back)."""
+        if self.has_class("-wide"):
+            self.toggle_class("-card-folded")
+            return
+        opening = not self.has_class("-card-open")
+        if opening:
+            self._focus_before_card = self.focused
+        self.set_class(opening, "-card-open")
+        if opening:
+            self.set_focus(self.query_one("#form-card", CustomerCard))
+        elif self._focus_before_card is not None and self._focus_before_card.is_attached:
+            self.set_focus(self._focus_before_card)
 
     # ---- drawing ----------------------------------------------------------------------------
 
@@ -144,6 +206,7 @@ class FormScreen(Screen[None]):
         await body.mount_all(widgets)
         for area in body.query(TextArea):
             area.move_cursor(area.document.end)  # typing into kept notes adds to them
+        body.scroll_home(animate=False)  # a step starts at its top, not where the last one was scrolled to
         self._painting = False
         self._status("")
         first = next((w for w in body.query("Input, Select, TextArea") if isinstance(w, Widget)), None)

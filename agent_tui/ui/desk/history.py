@@ -8,11 +8,11 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from agent_tui.desk.calls import CallSession
-from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean, duration, fit
+from agent_tui.ui.desk.desk_panel import DeskPanelScreen
 
 
-class HistoryScreen(PanelScreen[None]):
+class HistoryScreen(DeskPanelScreen[None]):
     """A read-only list."""
 
     def __init__(self, calls: list[CallSession]) -> None:

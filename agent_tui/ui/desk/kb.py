@@ -10,12 +10,12 @@ from textual.widgets.option_list import Option
 
 from agent_tui.domain.notice import KbArticle
 from agent_tui.ui.common.context import desk_app
-from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean
+from agent_tui.ui.desk.desk_panel import DeskPanelScreen
 from agent_tui.ui.desk.services import DeskBackend
 
 
-class KbScreen(PanelScreen[None]):
+class KbScreen(DeskPanelScreen[None]):
     """Search box, result list, article."""
 
     DEFAULT_CSS = """

@@ -22,8 +22,8 @@ from agent_tui.domain.screen import ScreenDefinition
 from agent_tui.forms.runner import FormRun, PrefillContext
 from agent_tui.ui.common.context import desk_app
 from agent_tui.ui.common.key_order import KeyGate
-from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean
+from agent_tui.ui.desk.desk_panel import DeskPanelScreen
 from agent_tui.ui.desk.order_host import OrderHost
 from agent_tui.ui.desk.services import ScreenSource
 
@@ -40,7 +40,7 @@ class CallFacts:
         self.customer_id = session.customer.id if session.customer else session.customer_id_hint
 
 
-class OrderPickScreen(PanelScreen[None]):
+class OrderPickScreen(DeskPanelScreen[None]):
     """The list of screens: this caller's drafts first, then the screens, then earlier callers' drafts
     (labelled with their caller, filed for their own customer)."""
 

@@ -9,11 +9,11 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from agent_tui.domain.customer import LookupMatch
-from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean
+from agent_tui.ui.desk.desk_panel import DeskPanelScreen
 
 
-class PickCustomerScreen(PanelScreen[LookupMatch | None]):
+class PickCustomerScreen(DeskPanelScreen[LookupMatch | None]):
     """The pick list."""
 
     def __init__(self, matches: list[LookupMatch]) -> None:

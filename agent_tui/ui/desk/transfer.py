@@ -10,12 +10,12 @@ from textual.widgets.option_list import Option
 
 from agent_tui.domain.agent import Agent
 from agent_tui.ui.common.context import desk_app
-from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean
+from agent_tui.ui.desk.desk_panel import DeskPanelScreen
 from agent_tui.ui.desk.services import DeskBackend
 
 
-class TransferScreen(PanelScreen[tuple[str, str] | None]):
+class TransferScreen(DeskPanelScreen[tuple[str, str] | None]):
     """Returns `("blind" | "consult", target)`."""
 
     def __init__(self, backend: DeskBackend) -> None:

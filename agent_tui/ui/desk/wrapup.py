@@ -27,8 +27,8 @@ from agent_tui.desk.wrapup import WrapUp as WrapUp
 from agent_tui.ui.common.bindings import ENTER_MOVES_ON
 from agent_tui.ui.common.confirm import ConfirmScreen
 from agent_tui.ui.common.key_order import settle_keys
-from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean, duration
+from agent_tui.ui.desk.desk_panel import DeskPanelScreen
 
 DISPOSITIONS: tuple[tuple[str, str], ...] = (
     ("resolved", "Resolved"),
@@ -42,7 +42,7 @@ DISPOSITIONS: tuple[tuple[str, str], ...] = (
 )
 
 
-class WrapUpScreen(PanelScreen[WrapUp | None]):
+class WrapUpScreen(DeskPanelScreen[WrapUp | None]):
     """The wrap-up panel. ctrl+s saves; Escape closes it (asking first when something was filled in)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
