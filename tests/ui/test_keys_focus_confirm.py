@@ -57,8 +57,8 @@ async def test_confirm_in_chinese_fits_80x24() -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the dialog")
         await pilot.pause()
         text = screen_text(app)
-        assert "放弃本次话后小结吗" in text
-        assert "放弃 (y)" in text
+        assert "不保存就关闭话后小结吗" in text
+        assert "关闭 (y)" in text
         assert "继续编辑 (n)" in text
 
 
