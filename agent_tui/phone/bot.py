@@ -297,7 +297,7 @@ def run(args: argparse.Namespace) -> int:
         while not bot.done:
             wait = bot.run_due()
             try:
-                event = events.get(timeout=min(wait, 0.5) if wait is not None else 0.5)
+                event = events.get(timeout=max(min(wait, 0.5), 0.0) if wait is not None else 0.5)
             except queue.Empty:
                 continue
             if event is None:

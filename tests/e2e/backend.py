@@ -101,6 +101,8 @@ class ApiClient:
 
     def __init__(self, url: str, username: str, password: str) -> None:
         self.http = httpx.Client(base_url=url, timeout=10.0)
+        self.username = username
+        """Who this client is logged in as."""
         login = self.http.post("/v1/sessions", json={"username": username, "password": password})
         login.raise_for_status()
         self.http.headers["Authorization"] = f"Bearer {login.json()['token']}"

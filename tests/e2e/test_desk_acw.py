@@ -82,7 +82,6 @@ def test_acw_running_out_with_the_wrap_up_open_keeps_it_and_the_next_ring_shows(
         term.send_keys("F4")
         term.wait_for_text("Wrap-up:", 10)
         second_call.wait(15)
-        term.send_keys("C-q")
-        assert term.wait_exit(20) == 0
+        assert term.quit_desk(20) == 0  # the wrap-up is still open: the desk may ask first
     finally:
         api.close()

@@ -104,8 +104,12 @@ def test_the_call_stays_in_view_while_the_agent_works(
                              message="back on the form")
         assert not term.exited
 
+        # Escape on the unsent form asks first (the draft stays); y leaves it.
         term.send_keys("Escape")
-        term.wait_for_screen(lambda s: "Fault type *" not in s, 5, message="back on the desk")
+        term.wait_for_text("Leave this work order?", 5)
+        term.send_keys("y")
+        term.wait_for_screen(lambda s: "Fault type *" not in s and "Leave this work order?" not in s, 5,
+                             message="back on the desk")
 
         # Hold shows a hold timer that runs. Last: SIPp's caller does not answer a re-INVITE from the
         # callee, so the call cannot come back off hold here (resuming is proven in tests/ui).

@@ -73,7 +73,9 @@ def add_customers(api: ApiClient, items: Iterable[HostileCustomer]) -> None:
         customer_id = response.json()["id"]
         record = api.http.post("/v1/calls", json={
             "call_id": f"seed-{uuid.uuid4().hex}", "number": item.phone, "customer_id": customer_id,
-            "agent": item.agent, "notes": item.notes, "disposition": item.outcome,
+            # A call record is written only by its own agent (docs/roles.md): the hostile text rides in the
+            # notes and the outcome, which the card shows next to the agent's name.
+            "agent": api.username, "notes": f"{item.agent} {item.notes}", "disposition": item.outcome,
             "answered_at": "2026-01-05T10:00:00Z", "ended_at": "2026-01-05T10:05:00Z",
         })
         assert record.status_code == 200, record.text
