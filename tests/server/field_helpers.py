@@ -75,7 +75,8 @@ def backdate(url: str, ticket_id: int, seconds_ago: dict[str, float]) -> None:
     try:
         now = utc_now()
         with db.write() as session:
-            for row in session.execute(select(TimelineRow).where(TimelineRow.ticket_id == ticket_id)).scalars():
+            query = select(TimelineRow).where(TimelineRow.ticket_id == ticket_id)
+            for row in session.execute(query).scalars():
                 if row.status in seconds_ago:
                     row.at = now - timedelta(seconds=seconds_ago[row.status])
     finally:

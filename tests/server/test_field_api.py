@@ -27,7 +27,9 @@ USERS = {Role.AGENT: "agent01", Role.SUPERVISOR: "sup01", Role.TRAINER: "trainer
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
     workdir = tmp_path_factory.mktemp("field")
     for url in backend_url(request.param, workdir, request):
         proc = ServerProcess(url, workdir)
@@ -68,7 +70,8 @@ def test_an_order_walks_every_field_step_with_the_times_the_field_reports(server
     assert all(p["at"] is not None for p in points)
     assert Ticket.model_validate(answer).timeline[-1].at == times["fixed"]
     # The fix is audited (the hook of the "order fixed" step), as is each step.
-    audit = httpx.get(f"{server.base}/v1/audit", params={"limit": 200, "actor": "field01"}, headers=sup).json()["items"]
+    audit = httpx.get(f"{server.base}/v1/audit", params={"limit": 200, "actor": "field01"},
+                      headers=sup).json()["items"]
     mine = [e for e in audit if e["detail"].get("number") == number]
     assert {e["action"] for e in mine} >= {"order_fixed", *(f"field_{s}" for s in times)}
     # A fixed order takes no more field steps.
@@ -118,7 +121,8 @@ def test_idempotency_key_replays_the_first_answer(server: ServerProcess) -> None
     assert second.status_code == 200
     assert second.headers.get("Idempotent-Replayed") == "true"
     assert second.json() == first
-    other = httpx.post(f"{server.base}/v1/field/orders/{number}/receive", json={"note": "x"}, headers=field | key)
+    other = httpx.post(f"{server.base}/v1/field/orders/{number}/receive", json={"note": "x"},
+                       headers=field | key)
     assert other.status_code == 409
 
 
