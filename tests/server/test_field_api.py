@@ -55,7 +55,7 @@ def test_an_order_walks_every_field_step_with_the_times_the_field_reports(server
     statuses = {"receive": "received", "forward": "forwarded", "dispatch": "dispatched", "accept": "accepted",
                 "depart": "departed", "on_site": "on_site", "fixed": "handled"}
     for name, at in times.items():
-        extra = {"same_site": True} if name == "dispatch" else {}
+        extra: dict[str, Any] = {"same_site": True} if name == "dispatch" else {}
         answer = step(server, field, number, name, at=iso(at), note=f"{name} by the field", **extra)
         assert answer["status"] == statuses[name]
         last = Ticket.model_validate(answer).timeline[-1]
