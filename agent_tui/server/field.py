@@ -31,6 +31,7 @@ from agent_tui.server import audit, orders
 from agent_tui.server.models import TicketRow, TimelineRow, UserRow
 from agent_tui.server.problems import ProblemError
 from agent_tui.server.settings import ServerSettings
+from agent_tui.server.store import load_tickets
 
 CLOCK_SKEW = timedelta(seconds=60)
 """A reported time this far ahead of the server's clock is taken as the clocks differing, not a lie."""
@@ -56,7 +57,9 @@ def order_by_number(session: Session, number: str, *, lock: bool = False) -> Tic
     query = select(TicketRow).where(TicketRow.number == number.strip().upper(),
                                     TicketRow.training.is_(False))
     if lock:
-        query = query.with_for_update()
+        # FOR NO KEY UPDATE: the deadline watcher's alert rows reference the order (a KEY SHARE lock),
+        # and a plain FOR UPDATE would make a step and the watcher wait on each other.
+        query = query.with_for_update(key_share=True)
     row = session.execute(query).scalar_one_or_none()
     if row is None:
         raise ProblemError(404, f"no order {number}", field="path.number")
@@ -101,7 +104,7 @@ def report_step(
     previous = last_change(session, row)
     target = FIELD_STEP_STATUS[step]
     if current == target and previous is not None and report.at is not None and previous.at == at:
-        return orders.after_change(session, row, now, settings), False  # the same report again
+        return load_tickets(session, [row], now, settings.sla)[0], False  # the same report again
     try:
         target = field_move(TicketType(row.ticket_type), current, step)
     except FieldStepRefused as refused:
