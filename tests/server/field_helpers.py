@@ -33,12 +33,14 @@ def backend_url(kind: str, workdir: Path, request: pytest.FixtureRequest) -> Ite
         pg.drop_database(name)
 
 
-def file_order(server: ServerProcess, agent: dict[str, str], **extra: Any) -> dict[str, Any]:
-    """A repair order filed by the agent and issued by the hotline (B); answers the order."""
+def file_order(server: ServerProcess, agent: dict[str, str], issuer: dict[str, str] | None = None,
+               **extra: Any) -> dict[str, Any]:
+    """A repair order filed by the agent and issued (B) by the hotline (the agent, or `issuer`)."""
     response = httpx.post(f"{server.base}/v1/tickets", json=REPAIR | extra, headers=agent)
     assert response.status_code == 201, response.text
     order: dict[str, Any] = response.json()
-    issued = httpx.patch(f"{server.base}/v1/tickets/{order['id']}", json={"status": "issued"}, headers=agent)
+    issued = httpx.patch(f"{server.base}/v1/tickets/{order['id']}", json={"status": "issued"},
+                         headers=issuer or agent)
     assert issued.status_code == 200, issued.text
     result: dict[str, Any] = issued.json()
     return result

@@ -153,20 +153,46 @@ ROUTES = {
     ("GET", "/v1/order-alerts"): {Role.SUPERVISOR},
     ("GET", "/v1/orders/{number}/timeline"): {Role.AGENT, Role.SUPERVISOR},
 }
+"""Every new route and the roles it is open to, whoever's order it is, except:"""
+WRITES_OWN_ONLY = {("POST", "/v1/field/orders/{number}/{step}")}
+"""Routes where a field user may act only on an order its own team holds."""
 
 
+def own_or_other(server: ServerProcess, role: Role, whose: str) -> str:
+    """An order that is the caller's own (filed by it; for a field user: held by its team) or another's
+    (filed by another agent and held by another team); answers its number, received and not yet further."""
+    filer = USERS[role] if whose == "own" and role != Role.FIELD else "agent02"
+    # A trainer files (anyone may) but does not move orders: the supervisor issues it.
+    issuer = server.login("sup01") if role == Role.TRAINER else None
+    number: str = file_order(server, server.login(filer), issuer)["number"]
+    holder = "field01" if whose == "own" else "field02"
+    step(server, server.login(holder), number, "receive")
+    return number
+
+
+@pytest.mark.parametrize("whose", ["own", "other"])
 @pytest.mark.parametrize("role", list(Role))
-def test_every_new_route_against_every_role(server: ServerProcess, role: Role) -> None:
+def test_every_new_route_against_every_role_on_own_and_other_orders(
+    server: ServerProcess, role: Role, whose: str
+) -> None:
     headers = server.login(USERS[role])
-    number = file_order(server, server.login("agent02"))["number"]
+    number = own_or_other(server, role, whose)
+    before = order(server, server.login("field01"), number)
     for (method, path), allowed in ROUTES.items():
-        url = server.base + path.format(number=number, step="receive")
-        response = httpx.request(method, url, json={} if method == "POST" else None, headers=headers)
-        if role in allowed:
-            assert response.status_code == 200, (role, method, path, response.text)
-        else:
-            assert response.status_code == 403, (role, method, path, response.text)
+        url = server.base + path.format(number=number, step="dispatch")
+        params = {"number": number} if path == "/v1/order-alerts" else None
+        response = httpx.request(method, url, json={} if method == "POST" else None, params=params,
+                                 headers=headers)
+        ok = role in allowed and (whose == "own" or (method, path) not in WRITES_OWN_ONLY)
+        assert response.status_code == (200 if ok else 403), (role, whose, method, path, response.text)
+        if response.status_code == 403:
+            assert response.headers["content-type"] == "application/problem+json"
         assert httpx.request(method, url, json={}).status_code == 401
+    after = order(server, server.login("field01"), number)
+    moved = role == Role.FIELD and whose == "own"
+    assert (after["status"] == "dispatched") == moved
+    if not moved:
+        assert after == before, "a refused report changed nothing"
     # A field system reaches nothing of the desks' (customers, tickets, events) but its own session.
     for path in ("/v1/customers/1", "/v1/tickets", "/v1/events?after=0"):
         response = httpx.get(server.base + path, headers=headers)
