@@ -5,8 +5,6 @@ API (seeded history left alone)."""
 from __future__ import annotations
 
 import random
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,7 @@ import httpx
 import pytest
 
 from agent_tui.demo.repair_centre import plan_order
-from agent_tui.demo.stack import stop_process
+from agent_tui.demo.stack import DemoStack
 from agent_tui.domain.sla import SlaLimits
 from agent_tui.domain.ticket import FieldStep
 from tests.server.process import ServerProcess
@@ -60,13 +58,10 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
 
 
 def test_the_repair_centre_moves_a_filed_order_to_fixed(server: ServerProcess, tmp_path: Path) -> None:
-    log = (tmp_path / "repair-centre.log").open("wb")
-    # 2,000 times faster: a 28-minute segment takes under a second.
-    centre = subprocess.Popen(
-        [sys.executable, "-m", "agent_tui.demo.repair_centre", "--backend", server.base, "--speed", "2000",
-         "--seed", "3"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    log.close()
-    try:
+    progress: list[str] = []
+    # Started as `agent-tui demo` starts it, 2,000 times faster: a 28-minute segment takes under a second.
+    with DemoStack(tmp_path / "demo", progress.append) as stack:
+        stack.start_repair_centre(server.base, speed=2000)
         agent = server.login("agent01")
         filed = httpx.post(f"{server.base}/v1/tickets", headers=agent,
                            json={"ticket_type": "repair", "customer_id": 1, "subject": "demo"}).json()
@@ -78,17 +73,16 @@ def test_the_repair_centre_moves_a_filed_order_to_fixed(server: ServerProcess, t
             return ticket if done else None
 
         ticket = wait_for(finished, timeout=120, interval=0.2, message="the repair centre to fix the order")
-        steps = [(e["status"], e["by"]) for e in ticket["timeline"]]
-        assert steps[:2] == [("created", "agent01"), ("issued", "dispatch01")]
-        assert all(by == "field01" for status, by in steps[2:])
-        assert ticket["status"] == "handled", steps  # seed 3 plans no recall for the first order
-        times = [e["at"] for e in ticket["timeline"]]
-        assert times == sorted(times)
-        # The seeded history was left alone: no other order has a step by the centre.
-        everything = httpx.get(f"{server.base}/v1/tickets", params={"type": "repair", "limit": 1000},
-                               headers=agent).json()["items"]
-        service_users = {"field01", "dispatch01"}
-        moved = {t["number"] for t in everything if any(e["by"] in service_users for e in t["timeline"])}
-        assert moved == {filed["number"]}
-    finally:
-        stop_process(centre)
+    assert any("repair centre" in line for line in progress)
+    steps = [(e["status"], e["by"]) for e in ticket["timeline"]]
+    assert steps[:2] == [("created", "agent01"), ("issued", "dispatch01")]
+    assert all(by == "field01" for status, by in steps[2:])
+    assert ticket["status"] == "handled", steps  # the centre's first plan has no recall
+    times = [e["at"] for e in ticket["timeline"]]
+    assert times == sorted(times)
+    # The seeded history was left alone: no other order has a step by the centre.
+    everything = httpx.get(f"{server.base}/v1/tickets", params={"type": "repair", "limit": 1000},
+                           headers=agent).json()["items"]
+    service_users = {"field01", "dispatch01"}
+    moved = {t["number"] for t in everything if any(e["by"] in service_users for e in t["timeline"])}
+    assert moved == {filed["number"]}
