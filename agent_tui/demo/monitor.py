@@ -275,6 +275,7 @@ def run(args: argparse.Namespace) -> int:
             argv = [sys.executable, "-m", "agent_tui.demo.monitor", "callers", "--backend", backend,
                     *[f"--target={a}={uri}" for a, uri in targets.items()]]
             stack.spawn("callers", argv)
+            stack.start_repair_centre(backend)
             sup_port = free_port(socket.SOCK_DGRAM)
             settings = Settings(backend={"url": backend, "username": SUPERVISOR},
                                 sip={"mode": "listen", "listen": f"127.0.0.1:{sup_port}"})

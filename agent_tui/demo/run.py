@@ -1,4 +1,5 @@
-"""`agent-tui demo [desk|train]`: backend with demo data, the desk logged in as agent01, and a caller.
+"""`agent-tui demo [desk|train]`: backend with demo data, the desk logged in as agent01, a caller, and
+a simulated repair centre moving the repair orders the desk files (`agent_tui.demo.repair_centre`).
 
 `demo train` (see `agent_tui.demo.train`): the backend, the trainer's console and a trainee desk.
 """
@@ -44,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
         with DemoStack(folder, _progress) as stack:
             backend = stack.start_backend(free_port())
             stack.start_caller(backend, f"sip:{DEMO_AGENT}@127.0.0.1:{sip_port}", CALL_INTERVAL_S)
+            stack.start_repair_centre(backend)
             settings = Settings(
                 backend={"url": backend, "username": DEMO_AGENT},
                 sip={"mode": "listen", "listen": f"127.0.0.1:{sip_port}"},

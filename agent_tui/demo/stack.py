@@ -93,6 +93,14 @@ class DemoStack(AbstractContextManager["DemoStack"]):
             "--target", target, "--interval", str(interval_s),
         ])
 
+    def start_repair_centre(self, backend_url: str, speed: float = 1.0) -> None:
+        """Start the simulated repair centre (`agent_tui.demo.repair_centre`) moving new repair orders."""
+        self._progress("starting the simulated repair centre (field01) and dispatcher (dispatch01) ...")
+        self.spawn("repair-centre", [
+            sys.executable, "-m", "agent_tui.demo.repair_centre", "--backend", backend_url,
+            "--speed", str(speed),
+        ])
+
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:

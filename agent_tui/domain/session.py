@@ -16,6 +16,9 @@ class Role(StrEnum):
     AGENT = "agent"
     SUPERVISOR = "supervisor"
     TRAINER = "trainer"
+    FIELD = "field"
+    """A service account of a repair centre's or field team's system: reports the order's field steps
+    through `/v1/field/...` and nothing else."""
 
 
 class LoginRequest(Model):

@@ -8,6 +8,7 @@ config file), so a site with other rules changes a file, not the code.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field
@@ -133,3 +134,33 @@ def _went_past(
         return False
     later = flow[flow.index(end) + 1:]
     return any(status in reached and reached[status] >= since for status in later)
+
+
+class OrderAlertLevel(StrEnum):
+    """How far a segment of an order is gone."""
+
+    AT_RISK = "at_risk"
+    """`at_risk_ratio` of the segment's limit has passed and the segment is still open."""
+    BREACHED = "breached"
+    """The limit has passed: for the `accept` segment, the dispatched order was not accepted in time."""
+
+
+def alert_times(
+    deadlines_now: list[SlaDeadline], at_risk_ratio: float
+) -> list[tuple[str, OrderAlertLevel, datetime]]:
+    """(segment, level, when) of every alert an order's open segments will raise if nothing moves.
+
+    Judged on `deadlines()`: a segment met, skipped or not started raises nothing; a segment already
+    breached keeps its breach time (the watcher raises what is due and was not raised yet). An
+    `at_risk_ratio` of 0 raises no at-risk alerts.
+    """
+    out: list[tuple[str, OrderAlertLevel, datetime]] = []
+    for deadline in deadlines_now:
+        if deadline.due_at is None or deadline.met_at is not None or deadline.skipped:
+            continue
+        if at_risk_ratio > 0:
+            start = deadline.due_at - timedelta(minutes=deadline.limit_minutes)
+            risk = start + timedelta(minutes=deadline.limit_minutes) * at_risk_ratio
+            out.append((deadline.segment, OrderAlertLevel.AT_RISK, risk))
+        out.append((deadline.segment, OrderAlertLevel.BREACHED, deadline.due_at))
+    return out

@@ -182,3 +182,80 @@ class Ticket(TicketCreate):
     timeline: list[TimelineEntry] = Field(default_factory=list)
     deadlines: list[SlaDeadline] = Field(default_factory=list)
     return_visit: ReturnVisit | None = None
+
+
+# ---- the field side of the life cycle ----------------------------------------------------------------
+
+
+class FieldStep(StrEnum):
+    """A step a repair centre or field team reports through the field API, and the status it reaches."""
+
+    RECEIVE = "receive"
+    """C: the order reached the repair centre."""
+    FORWARD = "forward"
+    """D: the repair centre forwarded it to a field team."""
+    DISPATCH = "dispatch"
+    """E: the field team has it."""
+    ACCEPT = "accept"
+    """F: the field team accepted it."""
+    DEPART = "depart"
+    """G: the field team left."""
+    ON_SITE = "on_site"
+    """H: the field team is on site."""
+    FIXED = "fixed"
+    """The fault is fixed (the order is `handled`): the return visit falls due."""
+    RECALL = "recall"
+    """The order was sent to the wrong department: taken back, to be issued again by the hotline."""
+
+
+FIELD_STEP_STATUS: dict[FieldStep, TicketStatus] = {
+    FieldStep.RECEIVE: S.RECEIVED,
+    FieldStep.FORWARD: S.FORWARDED,
+    FieldStep.DISPATCH: S.DISPATCHED,
+    FieldStep.ACCEPT: S.ACCEPTED,
+    FieldStep.DEPART: S.DEPARTED,
+    FieldStep.ON_SITE: S.ON_SITE,
+    FieldStep.FIXED: S.HANDLED,
+    FieldStep.RECALL: S.RECALLED,
+}
+"""The status each field step moves a repair order to."""
+
+
+class FieldStepRefused(ValueError):
+    """A field step that does not fit the order's life cycle now; `reason` says why in words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def field_move(ticket_type: TicketType, status: TicketStatus, step: FieldStep) -> TicketStatus:
+    """The status `step` moves an order in `status` to; raises FieldStepRefused when it may not.
+
+    Only repair orders have field steps. A recalled order takes none until the hotline issues it
+    again; every other step must be one the life cycle allows from the current status.
+    """
+    if ticket_type != TicketType.REPAIR:
+        raise FieldStepRefused(f"a {ticket_type.value} order has no field steps (only repair orders do)")
+    if status == S.RECALLED:
+        raise FieldStepRefused("the order was recalled: it takes no field step until the hotline issues it "
+                               "again")
+    if status == S.CREATED:
+        raise FieldStepRefused("the hotline has not issued the order yet")
+    target = FIELD_STEP_STATUS[step]
+    if target not in allowed_transitions(ticket_type, status):
+        raise FieldStepRefused(f"{step.value} does not follow {status.value} (the order is {status.value})")
+    return target
+
+
+class FieldReport(Model):
+    """Body of a field step: when it happened by the reporting system's clock, and what it adds."""
+
+    at: datetime | None = Field(
+        default=None, description="When the step happened (ISO 8601 with an offset); may be earlier than "
+        "the report arrives, never before the order's previous step nor in the future. Default: now.")
+    note: ShortText = Field(default="", description="Free text for the timeline (a recall's reason).")
+    same_site: bool | None = Field(
+        default=None, description="On dispatch or accept: the field team works from the repair centre's own "
+        "site (the DE limit is then the same-site one).")
+    team: ShortText | None = Field(default=None, description="The field team's name, for the timeline.")

@@ -14,6 +14,7 @@ from agent_tui.server import migrate, problems, roles, screens
 from agent_tui.server.auth import TokenCache, authorize
 from agent_tui.server.broker import Broker
 from agent_tui.server.db import Database
+from agent_tui.server.deadlines import DeadlineWatcher
 from agent_tui.server.limits import BodyLimit
 from agent_tui.server.live import LiveFigures
 from agent_tui.server.monitoring import MonitorSigner
@@ -24,7 +25,9 @@ from agent_tui.server.routers import (
     calls,
     customers,
     events,
+    field,
     model_calls,
+    order_alerts,
     queues,
     recordings,
     reference,
@@ -60,14 +63,17 @@ def create_app(settings: ServerSettings) -> FastAPI:
         prepare(db, settings)
     broker = Broker(db)
     wallboard = Wallboard(db, LiveFigures(settings))
+    watcher = DeadlineWatcher(db, settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await broker.start()
         await wallboard.start()
+        await watcher.start()
         try:
             yield
         finally:
+            await watcher.stop()
             await wallboard.stop()
             await broker.stop()
             db.dispose()
@@ -82,10 +88,11 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.token_cache = TokenCache()
     app.state.login_limiter = LoginLimiter.from_settings(settings)
     app.state.wallboard = wallboard
+    app.state.deadline_watcher = watcher
     app.state.monitor_signer = MonitorSigner(db, settings)
     problems.install(app)
     for module in (sessions, customers, tickets, agents, calls, queues, events, reference, training,
-                   supervision, recordings, model_calls, reports, callbacks):
+                   supervision, recordings, model_calls, reports, callbacks, field, order_alerts):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,
                        overrides=(("/v1/recordings/", settings.max_recording_bytes),))

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.engine import Dialect
@@ -148,6 +149,8 @@ class TicketRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     return_visit: Mapped[dict[str, Any] | None]
+    field_team: Mapped[str | None] = mapped_column(String(64))
+    """The team (department) of the field user that received the order; only it reports further steps."""
 
 
 class TimelineRow(Base):
@@ -451,3 +454,35 @@ class ServerSecretRow(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+
+
+class OrderDeadlineRow(Base):
+    """A deadline of an open order the watcher will judge when it is due (one row per segment and level).
+
+    Rows are claimed with `FOR UPDATE SKIP LOCKED` on PostgreSQL and deleted in the transaction that
+    raises their alert, so one process raises each alert however many run.
+    """
+
+    __tablename__ = "order_deadlines"
+    __table_args__ = (UniqueConstraint("ticket_id", "segment", "level", name="uq_order_deadlines"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    segment: Mapped[str] = mapped_column(String(20))
+    level: Mapped[str] = mapped_column(String(20))
+    due_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class OrderAlertRow(Base):
+    """An alert the watcher raised on an order; the unique key makes a second raise of it a no-op."""
+
+    __tablename__ = "order_alerts"
+    __table_args__ = (UniqueConstraint("ticket_id", "segment", "level", "due_at", name="uq_order_alerts"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(32))
+    segment: Mapped[str] = mapped_column(String(20))
+    level: Mapped[str] = mapped_column(String(20))
+    due_at: Mapped[datetime]
+    raised_at: Mapped[datetime] = mapped_column(index=True)
+    filed_by: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))

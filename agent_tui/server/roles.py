@@ -20,7 +20,8 @@ from agent_tui.domain.session import Role
 PUBLIC = None
 """No token needed."""
 
-EVERYONE = frozenset(Role)
+EVERYONE = frozenset({Role.AGENT, Role.SUPERVISOR, Role.TRAINER})
+"""Every person who logs in (the `field` service role is not a person: it has its own routes below)."""
 AGENT = Role.AGENT
 SUPERVISOR = Role.SUPERVISOR
 TRAINER = Role.TRAINER
@@ -101,6 +102,19 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/redoc"): PUBLIC,
 }
 """(method, path template) → allowed roles, or PUBLIC."""
+
+# --- the field side of the life cycle and escalation (issue 13) ----------------------------------
+FIELD = frozenset({Role.FIELD})
+"""Repair-centre and field-team systems: their own routes, and their own session."""
+ROUTE_ROLES.update({
+    ("GET", "/v1/sessions/current"): EVERYONE | FIELD,
+    ("DELETE", "/v1/sessions/current"): EVERYONE | FIELD,
+    ("GET", "/v1/field/orders"): FIELD,
+    ("GET", "/v1/field/orders/{number}"): FIELD,
+    ("POST", "/v1/field/orders/{number}/{step}"): FIELD,
+    ("GET", "/v1/order-alerts"): SUPERVISORS,
+    ("GET", "/v1/orders/{number}/timeline"): DESK,
+})
 
 
 class UnlistedRoute(LookupError):
@@ -210,6 +224,10 @@ WRITE_RULES: dict[tuple[str, str], WriteRule] = {
         SHARED, TRAINING, TRAINING, "Trainers and supervisors mark any recording as a model call."),
     ("DELETE", "/v1/recordings/{call_id}/model"): WriteRule(
         SHARED, TRAINING, TRAINING, "Trainers and supervisors unmark a model call; audited."),
+    ("POST", "/v1/field/orders/{number}/{step}"): WriteRule(
+        "the field team that received the order (before that: any field team)", FIELD, NOBODY,
+        "A field system reports the steps of orders its team holds; another team's report is 403 and "
+        "changes nothing; a recall releases the order; every step is audited."),
     ("POST", "/v1/screens/reload"): WriteRule(
         SHARED, SUPERVISORS, SUPERVISORS,
         "Supervisors load newer versions of the call screens; older versions stay for their orders."),

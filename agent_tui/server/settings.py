@@ -22,6 +22,28 @@ def default_db_url() -> str:
     return f"sqlite:///{paths.state_dir() / 'server.db'}"
 
 
+class EscalationSettings(BaseModel):
+    """The deadline watcher (the `[escalation]` table): how often it looks and whom it tells.
+
+    The limits themselves are the `[sla]` table's; this says when before a limit an order is at risk.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    at_risk_ratio: float = Field(
+        default=0.75, ge=0, lt=1,
+        description="An open segment is at risk once this share of its limit has passed (0: no at-risk "
+        "alerts, breaches only).")
+    poll_s: float = Field(
+        default=1.0, gt=0, le=5,
+        description="The watcher looks for due deadlines at least this often (it also wakes at the next "
+        "one); alerts go out within this long of their deadline plus the time to write them.")
+    batch: int = Field(default=500, gt=0, le=10_000, description="Deadlines claimed per transaction.")
+    notify_filing_agent: bool = Field(
+        default=False,
+        description="Alerts of an order also go to the event stream of the agent who filed it.")
+
+
 class ServerSettings(BaseModel):
     """Everything `create_app` needs; frozen once made."""
 
@@ -84,6 +106,8 @@ class ServerSettings(BaseModel):
     sla: SlaLimits = Field(
         default_factory=SlaLimits, description="Time limits of the work-order segments (the `[sla]` table)."
     )
+    escalation: EscalationSettings = Field(
+        default_factory=EscalationSettings, description="The deadline watcher (the `[escalation]` table).")
     recordings_dir: Path | None = Field(default=None, description="Recordings folder (default: state dir).")
     max_recording_bytes: int = Field(default=64 * 1024 * 1024, gt=0, description="Larger uploads get 413.")
 

@@ -28,7 +28,7 @@ from agent_tui.domain.session import Role
 from agent_tui.server.roles import ROUTE_ROLES
 from tests.server.conftest import login, make_client
 
-USERS = {Role.AGENT: "agent01", Role.SUPERVISOR: "sup01", Role.TRAINER: "trainer01"}
+USERS = {Role.AGENT: "agent01", Role.SUPERVISOR: "sup01", Role.TRAINER: "trainer01", Role.FIELD: "field01"}
 SKIPPED = {
     ("GET", "/v1/events"),  # an endless SSE stream: covered by the SSE tests
     ("GET", "/openapi.json"),

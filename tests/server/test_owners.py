@@ -183,6 +183,14 @@ def _attempt(f: Floor, actor: str, owner: str, _mine: bool = True) -> httpx.Resp
     return f.send("POST", "/v1/training/attempts", json=body, headers=f.h(actor))
 
 
+def _field_step(f: Floor, actor: str, owner: str, _mine: bool = True) -> httpx.Response:
+    """Only the field role reports steps (which field team's order is own is walked in test_field_api)."""
+    body = {"ticket_type": "repair", "subject": "wire down", "description": "sparks"}
+    made = f.ok(f.send("POST", "/v1/tickets", json=body, headers=f.h(owner)))
+    return f.send("POST", f"/v1/field/orders/{made['number']}/receive", json={"at": utc_now().isoformat()},
+                  headers=f.h(actor))
+
+
 CASES: dict[tuple[str, str], Case] = {
     ("POST", "/v1/sessions"): _own_only(lambda f, actor: f.send("POST",
         "/v1/sessions", json={"username": actor, "password": "demo"})),
@@ -231,6 +239,7 @@ CASES: dict[tuple[str, str], Case] = {
         "/v1/training/progress", json={"attempt_id": f.new("att"), "scenario_id": SCENARIO, "kind": "step",
                                        "step": "readback"}, headers=f.h(actor))),
     ("POST", "/v1/training/attempts"): _attempt,
+    ("POST", "/v1/field/orders/{number}/{step}"): _field_step,
     ("POST", "/v1/screens/reload"): _shared(lambda f, actor: f.send("POST",
         "/v1/screens/reload", headers=f.h(actor))),
 }

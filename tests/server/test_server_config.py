@@ -101,3 +101,17 @@ def test_the_real_server_takes_its_limits_from_the_file(db_url: str, tmp_path: P
         assert limits["BC"] == 4  # not in the file: the default
     finally:
         server.stop()
+
+
+def test_escalation_keys_are_checked_with_their_line(tmp_path: Path) -> None:
+    file = tmp_path / "server.toml"
+    text = "[escalation]\nat_risk_ratio = 1.5\npoll_s = 0.5\nnotify_filing_agent = \"yes\"\nwatch = 1\n"
+    problems = _problems(tmp_path, text)
+    assert any(p.startswith(f"{file}:2: escalation.at_risk_ratio: expected less than 1")
+               for p in problems), problems
+    assert any(p.startswith(f"{file}:4: escalation.notify_filing_agent: expected a valid boolean")
+               for p in problems), problems
+    assert any(p.startswith(f"{file}:5: escalation.watch: unknown key") for p in problems), problems
+    values = read_settings_file(_write(tmp_path, "[escalation]\npoll_s = 0.5\nnotify_filing_agent = true\n"))
+    loaded = ServerSettings.from_url("sqlite://", **values).escalation
+    assert (loaded.poll_s, loaded.notify_filing_agent, loaded.at_risk_ratio) == (0.5, True, 0.75)

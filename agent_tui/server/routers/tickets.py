@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from agent_tui.domain.base import Page, utc_now
-from agent_tui.domain.events import EventKind
 from agent_tui.domain.sla import SlaLimits
 from agent_tui.domain.ticket import (
     Ticket,
@@ -21,9 +20,10 @@ from agent_tui.domain.ticket import (
     TicketType,
     allowed_transitions,
 )
-from agent_tui.server import audit, broker, idempotency, screens
+from agent_tui.server import audit, idempotency, orders, screens
 from agent_tui.server.auth import AuthUser, CurrentUser, Db
 from agent_tui.server.db import Database
+from agent_tui.server.deps import Settings
 from agent_tui.server.models import CustomerPhoneRow, CustomerRow, TicketRow, TimelineRow, UserRow
 from agent_tui.server.phones import phone_key
 from agent_tui.server.problems import ProblemError
@@ -48,16 +48,9 @@ IdemKey = Annotated[
 ]
 
 
-def _event(session: Session, ticket: Ticket) -> None:
-    broker.record(session, EventKind.TICKET, {
-        "id": ticket.id, "number": ticket.number, "status": ticket.status.value,
-        "customer_id": ticket.customer_id, "assignee": ticket.assignee, "training": ticket.training,
-    })
-
-
 @router.post("", status_code=201, response_model=Ticket, responses={409: {"description": "Key reused"}})
 def create_ticket(
-    body: TicketCreate, request: Request, user: CurrentUser, db: Db, limits: Limits, key: IdemKey = None
+    body: TicketCreate, request: Request, user: CurrentUser, db: Db, settings: Settings, key: IdemKey = None
 ) -> Response:
     """Open a work order."""
     idempotency.check_key(key)
@@ -66,7 +59,7 @@ def create_ticket(
     if replayed is not None:
         return replayed
     try:
-        return _create(db, body, user, key, print_, limits)
+        return _create(db, body, user, key, print_, settings)
     except IntegrityError:
         # Another request with the same key won the race: answer what it answered.
         replayed = idempotency.replay_from(db, key, user.username, print_)
@@ -76,7 +69,7 @@ def create_ticket(
 
 
 def _create(
-    db: Database, body: TicketCreate, user: AuthUser, key: str | None, print_: str, limits: SlaLimits
+    db: Database, body: TicketCreate, user: AuthUser, key: str | None, print_: str, settings: ServerSettings
 ) -> Response:
     now = utc_now()
     with db.write() as session:
@@ -94,12 +87,10 @@ def _create(
         entry = TimelineRow(ticket_id=row.id, status=TicketStatus.CREATED.value, at=now, by=user.username,
                             note="")
         session.add(entry)
-        session.flush()
-        ticket = load_tickets(session, [row], now, limits)[0]
+        ticket = orders.after_change(session, row, now, settings)
         text = ticket.model_dump_json()
         if key is not None:
             idempotency.remember(session, key, user.username, print_, row.id, 201, text)
-        _event(session, ticket)
     return Response(text, status_code=201, media_type="application/json",
                     headers={"Location": f"/v1/tickets/{ticket.id}"})
 
@@ -203,7 +194,7 @@ def _check_right(session: Session, row: TicketRow, body: TicketPatch, user: Auth
 
 @router.patch("/{ticket_id}", response_model=Ticket, responses={409: {"description": "Not allowed now"}})
 def patch_ticket(
-    ticket_id: RowId, body: TicketPatch, request: Request, user: CurrentUser, db: Db, limits: Limits,
+    ticket_id: RowId, body: TicketPatch, request: Request, user: CurrentUser, db: Db, settings: Settings,
     key: IdemKey = None,
 ) -> Response:
     """Move the status (checked against the type's life cycle), assign, add a note or the return visit."""
@@ -242,12 +233,10 @@ def patch_ticket(
                 )
                 row.return_visit = visit.model_dump(mode="json")
             row.updated_at = now
-            session.flush()
-            ticket = load_tickets(session, [row], now, limits)[0]
+            ticket = orders.after_change(session, row, now, settings)
             text = ticket.model_dump_json()
             if key is not None:
                 idempotency.remember(session, key, user.username, print_, row.id, 200, text)
-            _event(session, ticket)
     except IntegrityError:
         replayed = idempotency.replay_from(db, key, user.username, print_)
         if replayed is None:

@@ -42,7 +42,8 @@ DEMO_PASSWORD = "demo"  # noqa: S105 - the documented password of the demo users
 CUSTOMERS = 240
 AGENT_NAMES = ("王芳", "李娜", "张敏", "刘静", "陈丽", "杨洋", "黄磊", "赵艳", "吴杰", "周娟",
                "徐涛", "孙明", "马超", "朱霞", "胡平", "郭刚", "何丹", "林鹏", "罗雪", "高峰")
-OTHER_NAMES = {"sup01": "班长 刘洋", "trainer01": "培训师 陈老师"}
+OTHER_NAMES = {"sup01": "班长 刘洋", "trainer01": "培训师 陈老师", "field01": "抢修一班 系统接口",
+               "field02": "抢修二班 系统接口", "dispatch01": "派单员 周敏"}
 TEAMS = ("抢修一班", "抢修二班", "营销部", "客服中心")
 QUEUES = ("95598-repair", "95598-billing", "95598-service")
 
@@ -50,6 +51,11 @@ DEMO_USERS: tuple[tuple[str, Role, str | None, str | None], ...] = (
     *((f"agent{i:02d}", Role.AGENT, f"{1000 + i}", "A" if i <= 10 else "B") for i in range(1, 21)),
     ("sup01", Role.SUPERVISOR, "1801", None),
     ("trainer01", Role.TRAINER, "1901", None),
+    # The hotline's dispatcher (issues repair orders in `agent-tui demo`), and the field API's service
+    # users, one per repair team (the demo's repair centre reports as field01).
+    ("dispatch01", Role.SUPERVISOR, None, None),
+    ("field01", Role.FIELD, None, TEAMS[0]),
+    ("field02", Role.FIELD, None, TEAMS[1]),
 )
 """(username, role, extension, team) of every demo user; all have the password `demo`."""
 
