@@ -24,7 +24,7 @@ from pathlib import Path
 from tests.support.waiting import WaitTimeout, wait_for
 
 QUIT_QUESTION = "Quit anyway?"
-"""What the desk asks on ctrl+q with a call up or writes queued (agent_tui/ui/desk/app.py, with ui/common/confirm.py)."""
+"""What the desk asks on ctrl+q with a call up or writes queued (ui/desk/app.py, ui/common/confirm.py)."""
 
 TMUX_CONF = """\
 set -g remain-on-exit on
