@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -17,6 +18,7 @@ from agent_tui.server.db import Database
 from agent_tui.server.limits import BodyLimit
 from agent_tui.server.live import LiveFigures
 from agent_tui.server.monitoring import MonitorSigner
+from agent_tui.server.notify_worker import NotifyWorker
 from agent_tui.server.ratelimit import LoginLimiter
 from agent_tui.server.routers import (
     agents,
@@ -29,6 +31,7 @@ from agent_tui.server.routers import (
     recordings,
     reference,
     reports,
+    return_visits,
     sessions,
     supervision,
     tickets,
@@ -60,14 +63,17 @@ def create_app(settings: ServerSettings) -> FastAPI:
         prepare(db, settings)
     broker = Broker(db)
     wallboard = Wallboard(db, LiveFigures(settings))
+    notifier = NotifyWorker(db, settings.notify)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await broker.start()
         await wallboard.start()
+        notifier.start()
         try:
             yield
         finally:
+            await asyncio.to_thread(notifier.stop)
             await wallboard.stop()
             await broker.stop()
             db.dispose()
@@ -85,7 +91,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.monitor_signer = MonitorSigner(db, settings)
     problems.install(app)
     for module in (sessions, customers, tickets, agents, calls, queues, events, reference, training,
-                   supervision, recordings, model_calls, reports, callbacks):
+                   supervision, recordings, model_calls, reports, callbacks, return_visits):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,
                        overrides=(("/v1/recordings/", settings.max_recording_bytes),))

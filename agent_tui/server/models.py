@@ -451,3 +451,8 @@ class ServerSecretRow(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+
+
+# The tables of customer notification and return visits live in their own module; importing it here
+# puts them in `Base.metadata` for everyone who imports the models (migrations, schema checks).
+from agent_tui.server import aftercare_models as _aftercare_models  # noqa: E402, F401

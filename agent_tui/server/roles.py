@@ -87,6 +87,13 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/v1/training/attempts"): AGENTS_AND_TRAINERS,
     ("GET", "/v1/training/attempts"): EVERYONE,
     ("GET", "/v1/training/attempts/{attempt_key}"): EVERYONE,
+    # --- w13-notify: return visits (回访) ---
+    ("GET", "/v1/return-visits"): DESK,
+    ("GET", "/v1/return-visits/given-up"): SUPERVISORS,
+    ("POST", "/v1/return-visits/{visit_id}/claim"): DESK,
+    ("POST", "/v1/return-visits/{visit_id}/attempts"): DESK,
+    ("POST", "/v1/return-visits/{visit_id}/result"): DESK,
+    # --- end w13-notify ---
     ("GET", "/v1/health"): PUBLIC,
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,

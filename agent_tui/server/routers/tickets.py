@@ -21,7 +21,7 @@ from agent_tui.domain.ticket import (
     TicketType,
     allowed_transitions,
 )
-from agent_tui.server import broker, idempotency, screens
+from agent_tui.server import aftercare, broker, idempotency, screens
 from agent_tui.server.auth import AuthUser, CurrentUser, Db
 from agent_tui.server.db import Database
 from agent_tui.server.models import CustomerPhoneRow, CustomerRow, TicketRow, TimelineRow
@@ -65,7 +65,7 @@ def create_ticket(
     if replayed is not None:
         return replayed
     try:
-        return _create(db, body, user, key, print_, limits)
+        return _create(db, body, user, key, print_, limits, request.app.state.settings)
     except IntegrityError:
         # Another request with the same key won the race: answer what it answered.
         replayed = idempotency.replay_from(db, key, user.username, print_)
@@ -75,7 +75,8 @@ def create_ticket(
 
 
 def _create(
-    db: Database, body: TicketCreate, user: AuthUser, key: str | None, print_: str, limits: SlaLimits
+    db: Database, body: TicketCreate, user: AuthUser, key: str | None, print_: str, limits: SlaLimits,
+    settings: ServerSettings,
 ) -> Response:
     now = utc_now()
     with db.write() as session:
@@ -94,6 +95,7 @@ def _create(
                             note="")
         session.add(entry)
         session.flush()
+        aftercare.order_filed(session, row, settings)
         ticket = load_tickets(session, [row], now, limits)[0]
         text = ticket.model_dump_json()
         if key is not None:
@@ -221,6 +223,7 @@ def patch_ticket(
                 )
                 row.return_visit = visit.model_dump(mode="json")
             row.updated_at = now
+            aftercare.status_changed(session, row, current, request.app.state.settings)
             session.flush()
             ticket = load_tickets(session, [row], now, limits)[0]
             text = ticket.model_dump_json()
