@@ -93,18 +93,14 @@ def deadlines(
     """The SLA deadlines of a ticket given its timeline, each marked met, skipped or breached as of `now`.
 
     The latest time a status was reached counts, so a recalled and reissued order is timed from its
-    reissue; an entry repeating the status before it (a note, a message sent) reaches nothing. A
-    segment the order did not take is skipped, never breached: it went past the segment's end without
-    reaching it (received → dispatched skips forwarding: CD), or it was recalled. A closed
+    reissue. A segment the order did not take is skipped, never breached: it went past the segment's
+    end without reaching it (received → dispatched skips forwarding: CD), or it was recalled. A closed
     or cancelled order stops the clocks of the segments it left open: they are breached only if due
     before it ended.
     """
     reached: dict[TicketStatus, datetime] = {}
-    previous: TicketStatus | None = None
     for entry in timeline:
-        if entry.status != previous:
-            reached[entry.status] = entry.at
-        previous = entry.status
+        reached[entry.status] = entry.at
     flow = FLOWS[ticket_type]
     last = timeline[-1] if timeline else None
     clock = last.at if last is not None and last.status in _FINAL else now
