@@ -301,3 +301,28 @@ def test_messages_of_a_killed_server_are_sent_once_after_its_restart(
         assert any("failed for good" in n and "never sent twice" in n for n in timeline), timeline
     finally:
         restarted.stop()
+
+
+def test_a_refused_sms_fails_for_good_without_showing_the_password(
+    sqlite_url: str, tmp_path: Path, mta: Mta, kannel: Kannel, configure: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(notify_config(mta.port, kannel.sendsms_url))
+    wrong = "wrong-password-8f3a"
+    monkeypatch.setenv(SMS_PASSWORD_ENV, wrong)
+    server = ServerProcess(sqlite_url, tmp_path)
+    server.start()
+    try:
+        agent = server.login("agent01")
+        name = unique_name()
+        ticket = file_order(server, agent, name)
+        failure = wait_for(
+            lambda: [n for n in notes(server, agent, ticket["id"]) if n.startswith("SMS (filed) failed")],
+            WAIT, 0.1, "the SMS refused by Kannel")
+        refused = "SMS (filed) failed for good after 1 tries: SMS gateway refused: HTTP 403"
+        assert failure[0].startswith(refused), failure
+        wait_for(lambda: mails_with(mta, name), WAIT, 0.1, "the e-mail, which has its own gateway")
+        assert sms_with(kannel, name) == []
+        assert wrong not in " ".join(notes(server, agent, ticket["id"]))
+        assert wrong not in server.log()
+    finally:
+        server.stop()
