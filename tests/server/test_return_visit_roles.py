@@ -30,9 +30,11 @@ EXPECTED = {
 }
 
 
-@pytest.fixture
-def desk(sqlite_url: str) -> Iterator[TestClient]:
-    with make_client(sqlite_url, return_visits={"delay_min": 0}) as client:
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """One app for the module: each case works on a visit of its own."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('visits') / 'server.db'}"
+    with make_client(url, return_visits={"delay_min": 0}) as client:
         yield client
 
 
@@ -75,3 +77,16 @@ def test_unknown_visit_is_404(desk: TestClient) -> None:
     for route in ("claim", "attempts"):
         response = desk.post(f"/v1/return-visits/999999/{route}", headers=headers)
         assert response.status_code == 404, response.text
+
+
+def test_a_cancelled_order_leaves_the_list(desk: TestClient) -> None:
+    visit = _visit(desk)
+    headers = login(desk, "sup01")
+    items = desk.get("/v1/return-visits", headers=headers).json()["items"]
+    ticket_id = next(i["ticket_id"] for i in items if i["id"] == visit)
+    cancelled = desk.patch(f"/v1/tickets/{ticket_id}", json={"status": "cancelled"}, headers=headers)
+    assert cancelled.status_code == 200, cancelled.text
+    assert visit not in [i["id"] for i in desk.get("/v1/return-visits", headers=headers).json()["items"]]
+    refused = desk.post(f"/v1/return-visits/{visit}/result", json=OPINION, headers=headers)
+    assert refused.status_code == 409
+    assert "cancelled" in refused.json()["detail"]

@@ -52,6 +52,10 @@ def item(session: Session, row: ReturnVisitRow) -> ReturnVisitItem:
 
 def _page(db: Db, paging: PageParams, statuses: tuple[str, ...], due_only: bool) -> Page[ReturnVisitItem]:
     query = select(ReturnVisitRow).where(ReturnVisitRow.status.in_(statuses))
+    # An order cancelled (or closed another way) while its visit was open needs no call any more.
+    ended = (TicketStatus.CLOSED.value, TicketStatus.CANCELLED.value)
+    live = select(TicketRow.id).where(TicketRow.status.not_in(ended))
+    query = query.where(ReturnVisitRow.ticket_id.in_(live))
     if due_only:
         query = query.where(ReturnVisitRow.due_at <= utc_now())
     with db.read() as session:
