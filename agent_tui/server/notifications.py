@@ -113,14 +113,19 @@ def enqueue(session: Session, ticket: TicketRow, event: NotifyEvent, settings: N
 def claim(db: Database, worker: str, settings: NotifySettings, limit: int = 10) -> list[Outgoing]:
     """Take up to `limit` messages due now (and ones whose sender died) for `worker`."""
     now = utc_now()
+    due = or_(
+        (NotificationRow.status == QUEUED) & (NotificationRow.next_at <= now),
+        (NotificationRow.status == SENDING) & (NotificationRow.lease_until < now),
+    )
+    # Look before locking: an idle queue costs a read, not a write transaction (SQLite has one writer).
+    with db.read() as session:
+        if session.execute(select(NotificationRow.id).where(due).limit(1)).first() is None:
+            return []
     out: list[Outgoing] = []
     with db.write() as session:
         rows = session.execute(
             select(NotificationRow)
-            .where(or_(
-                (NotificationRow.status == QUEUED) & (NotificationRow.next_at <= now),
-                (NotificationRow.status == SENDING) & (NotificationRow.lease_until < now),
-            ))
+            .where(due)
             .order_by(NotificationRow.next_at, NotificationRow.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -138,10 +143,16 @@ def claim(db: Database, worker: str, settings: NotifySettings, limit: int = 10) 
 
 
 def hand_over(db: Database, message: Outgoing, worker: str) -> bool:
-    """Mark the point of no return; False when the row is no longer ours (our lease ran out)."""
+    """Mark the point of no return; False when the row is no longer ours (our lease ran out).
+
+    The try number is the claim's fencing token: a claim taken again after its lease ran out, even by
+    the same sender, makes the older copy worthless.
+    """
     with db.write() as session:
         row = session.get(NotificationRow, message.id, with_for_update=True)
-        if row is None or row.status != SENDING or row.claimed_by != worker:
+        if row is None or row.status != SENDING or row.claimed_by != worker or row.handed_over:
+            return False
+        if row.attempts != message.attempts:
             return False
         row.handed_over = True
     return True
