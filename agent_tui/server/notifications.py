@@ -159,25 +159,28 @@ def hand_over(db: Database, message: Outgoing, worker: str) -> bool:
 
 
 def sent(db: Database, message: Outgoing) -> None:
-    """The gateway took it."""
+    """The gateway took it (even if a takeover has since marked it failed: it did arrive)."""
     now = utc_now()
     with db.write() as session:
         row = session.get(NotificationRow, message.id, with_for_update=True)
-        if row is None:
+        if row is None or row.attempts != message.attempts:
             return
         row.status, row.sent_at, row.lease_until, row.error = SENT, now, None, ""
         _note(session, row.ticket_id, f"{_label(row)} sent to {row.address}", now)
 
 
-def failed(db: Database, message: Outgoing, reason: str, settings: NotifySettings, *, retry: bool) -> None:
+def failed(db: Database, message: Outgoing, worker: str, reason: str, settings: NotifySettings, *,
+           retry: bool) -> None:
     """The gateway refused it or could not be reached: retried later with back-off, or failed for good.
 
-    `retry` is False when the gateway may have taken it (an answer lost after the hand-over).
+    `retry` is False when the gateway may have taken it (an answer lost after the hand-over). Nothing
+    changes when the claim is no longer ours: its new holder decides.
     """
     now = utc_now()
     with db.write() as session:
         row = session.get(NotificationRow, message.id, with_for_update=True)
-        if row is None:
+        ours = row is not None and row.status == SENDING and row.claimed_by == worker
+        if row is None or not ours or row.attempts != message.attempts:
             return
         if retry and row.attempts < settings.max_attempts:
             delay = settings.retry_s * 2 ** (row.attempts - 1)

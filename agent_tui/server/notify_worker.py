@@ -81,6 +81,6 @@ class NotifyWorker:
             return
         except SendError as exc:
             log.info("notification %d not sent: %s", message.id, exc.reason)
-            notifications.failed(self.db, message, exc.reason, self.settings, retry=exc.retry)
+            notifications.failed(self.db, message, self.name, exc.reason, self.settings, retry=exc.retry)
             return
         notifications.sent(self.db, message)

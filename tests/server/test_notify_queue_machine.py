@@ -81,6 +81,14 @@ def test_no_message_reaches_the_gateway_twice(tmp_path: Path) -> None:
                     self.delivered[message.id] += 1  # the gateway has it now
                     self.handed[worker].append(message)
 
+        @precondition(lambda self: any(self.held.values()))
+        @rule(worker=st.sampled_from(WORKERS))
+        def unreachable(self, worker: str) -> None:
+            """The gateway cannot be reached before the hand-over (connection refused)."""
+            if self.held[worker]:
+                message = self.held[worker].pop(0)
+                notifications.failed(db, message, worker, "unreachable", SETTINGS, retry=True)
+
         @precondition(lambda self: any(self.handed.values()))
         @rule(worker=st.sampled_from(WORKERS), accepted=st.booleans())
         def gateway_answers(self, worker: str, accepted: bool) -> None:
@@ -90,7 +98,7 @@ def test_no_message_reaches_the_gateway_twice(tmp_path: Path) -> None:
                     notifications.sent(db, message)
                 else:  # a refusal: the gateway did not keep it
                     self.delivered[message.id] -= 1
-                    notifications.failed(db, message, "refused", SETTINGS, retry=True)
+                    notifications.failed(db, message, worker, "refused", SETTINGS, retry=True)
 
         @precondition(lambda self: any(self.held.values()) or any(self.handed.values()))
         @rule(worker=st.sampled_from(WORKERS), dies=st.booleans())
