@@ -17,6 +17,7 @@ Every step is a note on the order's timeline: queued, sent, failed and why (retr
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -61,11 +62,13 @@ def address_of(session: Session, ticket: TicketRow, channel: Channel) -> str | N
     fields = ticket.fields or {}
     customer = session.get(CustomerRow, ticket.customer_id) if ticket.customer_id is not None else None
     if channel == "sms":
-        phone = fields.get("contact_phone")
-        if isinstance(phone, str) and phone.strip():
-            return phone.strip()
-        phones = [p for p in (customer.phones if customer else []) if isinstance(p, str) and p.strip()]
-        return phones[0].strip() if phones else None
+        candidates = [fields.get("contact_phone"), *(customer.phones if customer else [])]
+        for phone in candidates:
+            # As the gateway wants it: digits and a leading +, without the spaces and dashes people type.
+            digits = re.sub(r"[^\d+]", "", phone) if isinstance(phone, str) else ""
+            if len(digits.lstrip("+")) >= 3:
+                return digits
+        return None
     email = fields.get("email") or fields.get("contact_email")
     if not (isinstance(email, str) and "@" in email) and customer is not None:
         email = (customer.custom or {}).get("email")

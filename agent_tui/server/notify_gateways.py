@@ -37,11 +37,12 @@ class LeaseLost(Exception):
     """Our claim on the message ran out before the hand-over: another sender has it now."""
 
 
-def _email_bytes(gateway: SmtpGateway, message: Outgoing) -> bytes:
+def email_bytes(gateway: SmtpGateway, message: Outgoing) -> bytes:
+    """The e-mail as it goes after DATA: CRLF lines, dots doubled, ending in CRLF."""
     mail = EmailMessage(policy=SMTP_POLICY)
     mail["From"] = gateway.sender
     mail["To"] = message.address
-    mail["Subject"] = message.subject
+    mail["Subject"] = " ".join(message.subject.split())  # a name with a line break must not end the header
     mail["Date"] = formatdate(localtime=False)
     domain = gateway.sender.rpartition("@")[2] or "agent-tui.invalid"
     mail["Message-ID"] = f"<notification-{message.id}@{domain}>"
@@ -58,6 +59,10 @@ def send_email(gateway: SmtpGateway, message: Outgoing, hand_over: HandOver) -> 
     An MTA keeps nothing of a DATA that never got its final dot, so until then a retry is safe.
     """
     try:
+        data = email_bytes(gateway, message)
+    except (ValueError, TypeError) as exc:  # an address or text the e-mail format cannot carry
+        raise SendError(f"cannot make the e-mail: {exc}", retry=False) from None
+    try:
         smtp = smtplib.SMTP(gateway.host, gateway.port, timeout=gateway.timeout_s)
     except (OSError, smtplib.SMTPException) as exc:
         raise SendError(f"cannot reach the MTA {gateway.host}:{gateway.port}: {exc}", retry=True) from None
@@ -70,7 +75,7 @@ def send_email(gateway: SmtpGateway, message: Outgoing, hand_over: HandOver) -> 
             _expect(smtp.mail(gateway.sender), (250,), "MAIL FROM")
             _expect(smtp.rcpt(message.address), (250, 251), "RCPT TO")
             _expect(smtp.docmd("DATA"), (354,), "DATA")
-            smtp.send(_email_bytes(gateway, message))
+            smtp.send(data)
         except (OSError, smtplib.SMTPException) as exc:
             raise SendError(f"SMTP: {exc}", retry=True) from None
         if not hand_over():

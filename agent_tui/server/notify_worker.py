@@ -83,4 +83,9 @@ class NotifyWorker:
             log.info("notification %d not sent: %s", message.id, exc.reason)
             notifications.failed(self.db, message, self.name, exc.reason, self.settings, retry=exc.retry)
             return
+        except Exception as exc:  # a bug of ours: fail the message rather than retake it at every lease
+            log.exception("notification %d", message.id)
+            reason = f"internal error: {type(exc).__name__}"
+            notifications.failed(self.db, message, self.name, reason, self.settings, retry=False)
+            return
         notifications.sent(self.db, message)
