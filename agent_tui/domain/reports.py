@@ -63,6 +63,10 @@ class ReportRow(Model):
     utilisation: float | None = Field(default=None, description="talk ÷ logged-in time.")
     fcr: float | None = None
     qa_avg: float | None = None
+    visits: int = Field(default=0, ge=0, description="Return visits (回访) recorded, by who made them.")
+    visit_satisfied: float | None = Field(default=None, description="Attitude satisfied ÷ visits.")
+    visit_resolved: float | None = Field(default=None, description="Resolved ÷ visits.")
+    visit_score_avg: float | None = Field(default=None, description="Average score (1-10) of the visits.")
 
 
 class Report(Model):

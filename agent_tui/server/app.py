@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ from agent_tui.server.deadlines import DeadlineWatcher
 from agent_tui.server.limits import BodyLimit
 from agent_tui.server.live import LiveFigures
 from agent_tui.server.monitoring import MonitorSigner
+from agent_tui.server.notify_worker import NotifyWorker
 from agent_tui.server.ratelimit import LoginLimiter
 from agent_tui.server.routers import (
     agents,
@@ -32,6 +34,7 @@ from agent_tui.server.routers import (
     recordings,
     reference,
     reports,
+    return_visits,
     sessions,
     supervision,
     tickets,
@@ -64,15 +67,18 @@ def create_app(settings: ServerSettings) -> FastAPI:
     broker = Broker(db)
     wallboard = Wallboard(db, LiveFigures(settings))
     watcher = DeadlineWatcher(db, settings)
+    notifier = NotifyWorker(db, settings.notify)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await broker.start()
         await wallboard.start()
         await watcher.start()
+        notifier.start()
         try:
             yield
         finally:
+            await asyncio.to_thread(notifier.stop)
             await watcher.stop()
             await wallboard.stop()
             await broker.stop()
@@ -92,7 +98,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.monitor_signer = MonitorSigner(db, settings)
     problems.install(app)
     for module in (sessions, customers, tickets, agents, calls, queues, events, reference, training,
-                   supervision, recordings, model_calls, reports, callbacks, field, order_alerts):
+                   supervision, recordings, model_calls, reports, callbacks, field, order_alerts,
+                   return_visits):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,
                        overrides=(("/v1/recordings/", settings.max_recording_bytes),))

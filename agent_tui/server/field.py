@@ -27,7 +27,7 @@ from agent_tui.domain.ticket import (
     TicketType,
     field_move,
 )
-from agent_tui.server import audit, orders
+from agent_tui.server import aftercare, audit, orders
 from agent_tui.server.models import TicketRow, TimelineRow, UserRow
 from agent_tui.server.problems import ProblemError
 from agent_tui.server.settings import ServerSettings
@@ -129,6 +129,7 @@ def report_step(
     session.add(TimelineRow(ticket_id=row.id, status=target.value, at=at, by=who.username, note=note[:200]))
     audit.record(session, who.username, f"field_{step.value}", detail={
         "ticket_id": row.id, "number": row.number, "at": at.isoformat(), "reported_at": now.isoformat()})
+    aftercare.status_changed(session, row, current, settings)  # fixed: tell the customer, return visit
     ticket = orders.after_change(session, row, now, settings)
     if step == FieldStep.FIXED:
         orders.order_fixed(session, ticket, who.username, at)

@@ -486,3 +486,8 @@ class OrderAlertRow(Base):
     raised_at: Mapped[datetime] = mapped_column(index=True)
     filed_by: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20))
+
+
+# The tables of customer notification and return visits live in their own module; importing it here
+# puts them in `Base.metadata` for everyone who imports the models (migrations, schema checks).
+from agent_tui.server import aftercare_models as _aftercare_models  # noqa: E402, F401

@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 from agent_tui.domain.base import utc_now
 from agent_tui.domain.figures import HandlingSums, ratio
 from agent_tui.domain.reports import ReportBy, ReportPeriod, ReportRow
+from agent_tui.domain.ticket import Attitude, ReturnVisit
 from agent_tui.server import figures
+from agent_tui.server.aftercare_models import ReturnVisitRow
 from agent_tui.server.live import LiveFigures
 from agent_tui.server.models import CallRow, QaScoreRow, UserRow
 
@@ -69,6 +71,7 @@ class _Group:
         self.times = figures.StateTimes()
         self.missed = 0
         self.qa: list[int] = []
+        self.visits: list[ReturnVisit] = []
 
 
 def _by_agent(session: Session, live: LiveFigures, period: ReportPeriod, start: datetime, end: datetime,
@@ -112,9 +115,16 @@ def _by_agent(session: Session, live: LiveFigures, period: ReportPeriod, start: 
         .where(CallRow.answered_at >= start, CallRow.answered_at < end, CallRow.agent.is_not(None))
     ):
         groups[(bucket(scored.answered_at), key_of(str(scored.agent)))].qa.append(scored.total)
+    for done_by, done_at, result in session.execute(
+        select(ReturnVisitRow.done_by, ReturnVisitRow.done_at, ReturnVisitRow.result)
+        .where(ReturnVisitRow.status == "done", ReturnVisitRow.done_at >= start, ReturnVisitRow.done_at < end)
+    ):
+        if done_by is not None and done_at is not None and result:
+            groups[(bucket(done_at), key_of(str(done_by)))].visits.append(ReturnVisit.model_validate(result))
     out = []
     for (period_start, key), group in groups.items():
         f = figures.figures_of(group.handling, group.times)
+        visits = group.visits
         offered = f.calls_handled + group.missed
         out.append(ReportRow(
             period_start=period_start, key=key, offered=offered, answered=f.calls_handled,
@@ -123,6 +133,9 @@ def _by_agent(session: Session, live: LiveFigures, period: ReportPeriod, start: 
             hold_s=f.hold_s, acw_s=f.acw_s, aht_s=f.aht_s, avg_hold_s=f.avg_hold_s,
             transferred=f.transferred, transfer_rate=f.transfer_rate, occupancy=f.occupancy,
             utilisation=f.utilisation, fcr=f.fcr, qa_avg=ratio(sum(group.qa), len(group.qa)),
+            visits=len(visits), visit_score_avg=ratio(sum(v.score for v in visits), len(visits)),
+            visit_satisfied=ratio(sum(v.attitude == Attitude.SATISFIED for v in visits), len(visits)),
+            visit_resolved=ratio(sum(v.resolved for v in visits), len(visits)),
         ))
     return out
 

@@ -95,6 +95,13 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/v1/training/attempts"): AGENTS_AND_TRAINERS,
     ("GET", "/v1/training/attempts"): EVERYONE,
     ("GET", "/v1/training/attempts/{attempt_key}"): EVERYONE,
+    # --- w13-notify: return visits (回访) ---
+    ("GET", "/v1/return-visits"): DESK,
+    ("GET", "/v1/return-visits/given-up"): SUPERVISORS,
+    ("POST", "/v1/return-visits/{visit_id}/claim"): DESK,
+    ("POST", "/v1/return-visits/{visit_id}/attempts"): DESK,
+    ("POST", "/v1/return-visits/{visit_id}/result"): DESK,
+    # --- end w13-notify ---
     ("GET", "/v1/health"): PUBLIC,
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
@@ -228,6 +235,18 @@ WRITE_RULES: dict[tuple[str, str], WriteRule] = {
         "the field team that received the order (before that: any field team)", FIELD, NOBODY,
         "A field system reports the steps of orders its team holds; another team's report is 403 and "
         "changes nothing; a recall releases the order; every step is audited."),
+    ("POST", "/v1/return-visits/{visit_id}/claim"): WriteRule(
+        "the agent who claimed it (an unclaimed return visit is anyone's)", DESK, NOBODY,
+        "An agent or supervisor claims a due return visit before calling; one held by another is 409 "
+        "naming the holder."),
+    ("POST", "/v1/return-visits/{visit_id}/attempts"): WriteRule(
+        "the agent who claimed it", DESK, SUPERVISORS,
+        "The claiming agent records a call that did not reach the customer; a supervisor may for any "
+        "agent; another agent's claim is 409."),
+    ("POST", "/v1/return-visits/{visit_id}/result"): WriteRule(
+        "the agent who claimed it", DESK, SUPERVISORS,
+        "The claiming agent records the customer's opinion, which closes or reopens the order; a "
+        "supervisor may for any agent; another agent's claim is 409."),
     ("POST", "/v1/screens/reload"): WriteRule(
         SHARED, SUPERVISORS, SUPERVISORS,
         "Supervisors load newer versions of the call screens; older versions stay for their orders."),

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from agent_tui import paths
 from agent_tui.domain.sla import SlaLimits
+from agent_tui.server.aftercare_settings import NotifySettings, ReturnVisitSettings
 
 SETTINGS_ENV = "AGENT_TUI_SERVER_SETTINGS"
 """Internal: carries the settings (JSON) from `agent-tui server` to its own uvicorn worker processes.
@@ -110,6 +111,13 @@ class ServerSettings(BaseModel):
         default_factory=EscalationSettings, description="The deadline watcher (the `[escalation]` table).")
     recordings_dir: Path | None = Field(default=None, description="Recordings folder (default: state dir).")
     max_recording_bytes: int = Field(default=64 * 1024 * 1024, gt=0, description="Larger uploads get 413.")
+    # --- w13-notify: customer notification and return visits (issue 13) ---
+    notify: NotifySettings = Field(
+        default_factory=NotifySettings, description="Messages to the customer (the `[notify]` table)."
+    )
+    return_visits: ReturnVisitSettings = Field(
+        default_factory=ReturnVisitSettings, description="Return visits (the `[return_visits]` table)."
+    )
 
     @classmethod
     def from_url(cls, url: str | None = None, **values: object) -> ServerSettings:

@@ -20,6 +20,7 @@ SHIPPED = {
     "suggestion": TicketType.SUGGESTION,
     "application": TicketType.APPLICATION,
     "status_query": None,
+    "return_visit": None,
 }
 
 

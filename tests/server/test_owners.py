@@ -24,6 +24,7 @@ from agent_tui.domain.base import utc_now
 from agent_tui.domain.session import Role
 from agent_tui.domain.supervision import QA_ITEMS
 from agent_tui.domain.training import ScoreCard, ScoreLine
+from agent_tui.server.aftercare_models import ReturnVisitRow
 from agent_tui.server.models import CallbackRow
 from agent_tui.server.roles import NOBODY, ROUTE_ROLES, WRITE_RULES, render_markdown, write_routes
 from agent_tui.server.users import add_user
@@ -110,6 +111,19 @@ class Floor:
             session.flush()
             return int(row.id)
 
+    def return_visit(self, claimed_by: str) -> int:
+        """A return visit owed on a fresh order, claimed by `claimed_by`."""
+        ticket = self.ticket("agent01")
+        db = self.client.app.state.db  # type: ignore[attr-defined]
+        now = utc_now()
+        with db.write() as session:
+            row = ReturnVisitRow(ticket_id=ticket, status="claimed", due_at=now, attempts=0,
+                                 claimed_by=claimed_by, claimed_at=now, last_note="", done_at=None,
+                                 done_by=None, result=None, created_at=now)
+            session.add(row)
+            session.flush()
+            return int(row.id)
+
     def launch(self, trainer: str, trainee: str) -> str:
         attempt = self.new("att")
         body = {"command": "training_launch", "data": {"scenario": SCENARIO, "attempt": attempt}}
@@ -191,6 +205,13 @@ def _field_step(f: Floor, actor: str, owner: str, _mine: bool = True) -> httpx.R
                   headers=f.h(actor))
 
 
+def _visit(step: str, body: dict[str, Any] | None) -> Case:
+    def case(f: Floor, actor: str, owner: str, _mine: bool = True) -> httpx.Response:
+        visit = f.return_visit(owner)
+        return f.send("POST", f"/v1/return-visits/{visit}/{step}", json=body, headers=f.h(actor))
+    return case
+
+
 CASES: dict[tuple[str, str], Case] = {
     ("POST", "/v1/sessions"): _own_only(lambda f, actor: f.send("POST",
         "/v1/sessions", json={"username": actor, "password": "demo"})),
@@ -240,6 +261,10 @@ CASES: dict[tuple[str, str], Case] = {
                                        "step": "readback"}, headers=f.h(actor))),
     ("POST", "/v1/training/attempts"): _attempt,
     ("POST", "/v1/field/orders/{number}/{step}"): _field_step,
+    ("POST", "/v1/return-visits/{visit_id}/claim"): _visit("claim", None),
+    ("POST", "/v1/return-visits/{visit_id}/attempts"): _visit("attempts", {"note": "no answer"}),
+    ("POST", "/v1/return-visits/{visit_id}/result"): _visit(
+        "result", {"resolved": True, "attitude": "satisfied", "score": 9}),
     ("POST", "/v1/screens/reload"): _shared(lambda f, actor: f.send("POST",
         "/v1/screens/reload", headers=f.h(actor))),
 }

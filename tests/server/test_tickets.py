@@ -92,6 +92,8 @@ def test_repair_walks_its_life_cycle_with_timeline_and_deadlines(any_client: Tes
         )
         assert response.status_code == 200, response.text
     done = Ticket.model_validate(any_client.get(f"/v1/tickets/{ticket.id}", headers=headers).json())
+    # Notes the customer-message queue adds ("SMS (filed) not sent: no SMS gateway configured") aside.
+    done.timeline = [e for e in done.timeline if e.by != "notify"]
     assert [e.status for e in done.timeline] == list(flow)
     assert all(e.by == "agent01" for e in done.timeline)
     assert [e.at for e in done.timeline] == sorted(e.at for e in done.timeline)
@@ -114,7 +116,8 @@ def test_invalid_move_is_409_and_recall_reissues(any_client: TestClient) -> None
             == 200
         )
     ticket = Ticket.model_validate(any_client.get(f"/v1/tickets/{ticket_id}", headers=headers).json())
-    assert [e.status for e in ticket.timeline] == ["created", "issued", "recalled", "issued"]
+    moves = [e.status for e in ticket.timeline if e.by != "notify"]  # the message queue's notes aside
+    assert moves == ["created", "issued", "recalled", "issued"]
     # A note does not move the status, and the SLA clock of the reissued step is kept.
     noted = any_client.patch(
         f"/v1/tickets/{ticket_id}", json={"note": "客户来电催办", "assignee": "抢修一班"}, headers=headers

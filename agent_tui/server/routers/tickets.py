@@ -20,7 +20,7 @@ from agent_tui.domain.ticket import (
     TicketType,
     allowed_transitions,
 )
-from agent_tui.server import audit, idempotency, orders, screens
+from agent_tui.server import aftercare, audit, idempotency, orders, screens
 from agent_tui.server.auth import AuthUser, CurrentUser, Db
 from agent_tui.server.db import Database
 from agent_tui.server.deps import Settings
@@ -87,6 +87,8 @@ def _create(
         entry = TimelineRow(ticket_id=row.id, status=TicketStatus.CREATED.value, at=now, by=user.username,
                             note="")
         session.add(entry)
+        session.flush()
+        aftercare.order_filed(session, row, settings)
         ticket = orders.after_change(session, row, now, settings)
         text = ticket.model_dump_json()
         if key is not None:
@@ -233,6 +235,7 @@ def patch_ticket(
                 )
                 row.return_visit = visit.model_dump(mode="json")
             row.updated_at = now
+            aftercare.status_changed(session, row, current, settings)
             ticket = orders.after_change(session, row, now, settings)
             text = ticket.model_dump_json()
             if key is not None:
