@@ -52,7 +52,8 @@ _ROUTES: list[tuple[str, dict[str, JsonScalar], str]] = [
     ("application", {"service": "change", "change_kind": "rename"},
      "service change change_details contact readback accepted"),
     ("status_query", {}, "order result done"),
-    ("return_visit", {"reached": True, "resolved": True, "charged": False, "attitude": "satisfied", "score": 9},
+    ("return_visit", {"reached": True, "resolved": True, "charged": False, "attitude": "satisfied",
+                      "score": 9},
      "greeting resolved attitude suggestion done"),
     ("return_visit", {"reached": False}, "greeting unreachable"),
 ]

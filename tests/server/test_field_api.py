@@ -69,7 +69,7 @@ def test_an_order_walks_every_field_step_with_the_times_the_field_reports(server
     points = httpx.get(f"{server.base}/v1/orders/{number}/timeline", headers=agent).json()["points"]
     assert [p["point"] for p in points] == list("ABCDEFGH")
     assert all(p["at"] is not None for p in points)
-    assert Ticket.model_validate(answer).timeline[-1].at == times["fixed"]
+    assert [e for e in Ticket.model_validate(answer).timeline if e.by != "notify"][-1].at == times["fixed"]
     # The fix is audited (the hook of the "order fixed" step), as is each step.
     audit = httpx.get(f"{server.base}/v1/audit", params={"limit": 200, "actor": "field01"},
                       headers=sup).json()["items"]
