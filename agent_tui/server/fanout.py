@@ -1,0 +1,155 @@
+"""One read of the events table per wake-up, fanned out in memory to every open event stream.
+
+Before this, each `/v1/events` stream ran its own query on every wake-up: ~1.2 ms of server time per
+stream per event, so 1,000 streams heard of a change 1.35 s late (BENCHMARKS.md). Now one reader task
+per process reads the new rows once, renders each event's SSE text once, and hands every stream the
+text it may see (`broker.may_see`, the one copy of the rule). Streams with the same role and no event
+of their own in a batch share one joined string.
+
+A stream first catches up from the table on its own (Last-Event-ID, or the id it started after), then
+joins the fan-out at the reader's position. A stream whose client reads too slowly holds at most
+`max_pending` characters; past that it is dropped from the fan-out and told to reconnect, and the
+client resumes with Last-Event-ID, so it loses nothing and never holds up the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+from starlette.concurrency import run_in_threadpool
+
+from agent_tui.domain.session import Role
+from agent_tui.server.broker import Stored
+
+if TYPE_CHECKING:
+    from agent_tui.server.broker import Broker
+
+log = logging.getLogger(__name__)
+
+PAGE = 1000
+"""Rows read at once, by the reader and by a stream catching up."""
+MAX_PENDING = 1_000_000
+"""Characters a stream may have waiting (~2,500 events); a client further behind is told to reconnect.
+Streams of one role share their strings, so many slow streams cost far less than this each."""
+
+
+class Subscription:
+    """One stream's place in the fan-out: who reads it, how far it got, and the text waiting for it."""
+
+    __slots__ = ("behind", "last", "pending", "pending_chars", "ready", "role", "username")
+
+    def __init__(self, username: str, role: Role, last: int) -> None:
+        self.username = username
+        self.role = role
+        self.last = last
+        """The newest event id this stream has been given (or skipped as not its own)."""
+        self.pending: list[str] = []
+        """SSE text handed over by the reader, not yet taken by the stream."""
+        self.pending_chars = 0
+        self.ready = asyncio.Event()
+        """Set when text is pending or the stream fell behind."""
+        self.behind = False
+        """It fell too far behind: its pending text was dropped and it must reconnect."""
+
+    def take(self) -> str:
+        """Everything pending, joined (empty if nothing)."""
+        text = "".join(self.pending) if len(self.pending) != 1 else self.pending[0]
+        self.pending.clear()
+        self.pending_chars = 0
+        self.ready.clear()
+        return text
+
+
+class Fanout:
+    """The reader task of one process and the streams it feeds."""
+
+    def __init__(self, broker: Broker, poll_s: float, max_pending: int = MAX_PENDING) -> None:
+        self.broker = broker
+        self.poll_s = poll_s
+        self.max_pending = max_pending
+        self.cursor = 0
+        """The newest event id handed to the streams."""
+        self.subscribers: set[Subscription] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start reading after the newest event."""
+        self.cursor = await run_in_threadpool(self.broker.latest_id)
+        self._task = asyncio.create_task(self._run(), name="event-fanout")
+
+    async def stop(self) -> None:
+        """Stop reading."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        notifier = self.broker.notifier
+        while True:
+            wake = notifier.current()
+            try:
+                rows = await run_in_threadpool(self.broker.read_after, self.cursor, PAGE)
+            except Exception:  # the database is away for a moment: streams wait, nothing is skipped
+                log.exception("reading new events failed; trying again in %.1f s", self.poll_s)
+                rows = []
+            if rows:
+                self.dispatch(rows)
+                if len(rows) == PAGE:
+                    continue
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.poll_s):
+                    await wake.wait()
+
+    def dispatch(self, rows: list[Stored]) -> None:
+        """Hand `rows` (new, oldest first) to every stream that may see them."""
+        first, newest = rows[0].id, rows[-1].id
+        targeted = {row.target for row in rows if row.target is not None}
+        shared: dict[tuple[Role, str | None], str] = {}
+        for sub in tuple(self.subscribers):
+            if sub.last >= first:  # it caught up past some of these on its own
+                text = "".join(row.text for row in rows if row.id > sub.last and row.visible_to(sub))
+            else:
+                key = (sub.role, sub.username if sub.username in targeted else None)
+                found = shared.get(key)
+                if found is None:
+                    found = shared[key] = "".join(row.text for row in rows if row.visible_to(sub))
+                text = found
+            sub.last = max(sub.last, newest)
+            if text:
+                self._push(sub, text)
+        self.cursor = max(self.cursor, newest)
+
+    def _push(self, sub: Subscription, text: str) -> None:
+        sub.pending.append(text)
+        sub.pending_chars += len(text)
+        if sub.pending_chars > self.max_pending:
+            sub.pending.clear()
+            sub.pending_chars = 0
+            sub.behind = True
+            self.subscribers.discard(sub)
+        sub.ready.set()
+
+    async def catch_up(self, sub: Subscription) -> AsyncIterator[str]:
+        """The events after `sub.last` from the table; then `sub` joins the fan-out."""
+        while True:
+            rows = await run_in_threadpool(self.broker.read_after, sub.last, PAGE)
+            if rows:
+                sub.last = rows[-1].id
+                text = "".join(row.text for row in rows if row.visible_to(sub))
+                if text:
+                    yield text
+            # No await between this test and joining: the reader cannot hand out rows in between.
+            if len(rows) < PAGE and sub.last >= self.cursor:
+                self.subscribers.add(sub)
+                return
+
+    def leave(self, sub: Subscription) -> None:
+        """The stream ended."""
+        self.subscribers.discard(sub)
+
