@@ -72,7 +72,7 @@ async def test_one_read_per_wake_up_serves_every_stream_by_the_per_user_rule(db:
             assert await join(fanout, sub) == []
         before = broker.reads
         events = [(None, None), ("agent01", None), (None, Role.SUPERVISOR), ("sup01", Role.SUPERVISOR),
-                  (None, Role.TRAINER), ("agent02", Role.SUPERVISOR)]
+                  (None, Role.TRAINER), ("agent02", Role.SUPERVISOR), (None, None)]
         written = write(db, *events)  # the commit wakes the reader
         got: dict[int, list[int]] = {id(sub): [] for sub in subs}
         async with asyncio.timeout(30):
