@@ -272,13 +272,12 @@ class Writer:
         if self.postgres:
             with self.pg.cursor() as cur:
                 cur.execute("SELECT pg_advisory_xact_lock(%s)", (0x61677476,))  # as broker.record does
-                ids = []
-                for target, audience, data in rows:
-                    cur.execute("INSERT INTO events (kind, at, target, audience, data) VALUES "
-                                "('agent_state', now(), %s, %s, %s) RETURNING id", (target, audience, data))
-                    found = cur.fetchone()
-                    assert found is not None
-                    ids.append(int(found[0]))
+                # One statement a batch; ids come from the sequence in the order of the rows.
+                cur.execute("INSERT INTO events (kind, at, target, audience, data) SELECT 'agent_state', "
+                            "now(), t, a, d::json FROM unnest(%s::text[], %s::text[], %s::text[]) "
+                            "WITH ORDINALITY AS u(t, a, d, n) ORDER BY n RETURNING id",
+                            ([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]))
+                ids = sorted(int(found[0]) for found in cur.fetchall())
                 cur.execute("SELECT pg_notify('agent_tui_events', '')")
             self.pg.commit()
             return ids
@@ -296,9 +295,9 @@ class Writer:
             self.lite.close()
 
 
-def write_on_schedule(writer: Writer, events: list[Planned]) -> dict[int, Planned]:
-    """Write every event when due (late ones at once, in the next batch); id → event."""
-    written: dict[int, Planned] = {}
+def write_on_schedule(writer: Writer, events: list[Planned]) -> dict[int, tuple[Planned, float]]:
+    """Write every event when due (late ones at once, in the next batch); id → (event, committed at)."""
+    written: dict[int, tuple[Planned, float]] = {}
     position = 0
     while position < len(events):
         now = time.monotonic()
@@ -309,7 +308,9 @@ def write_on_schedule(writer: Writer, events: list[Planned]) -> dict[int, Planne
             time.sleep(min(TICK_S, events[position].due - now))
             continue
         batch = events[position:end]
-        written.update(zip(writer.write(batch), batch, strict=True))
+        ids = writer.write(batch)
+        committed = time.monotonic()
+        written.update((i, (event, committed)) for i, event in zip(ids, batch, strict=True))
         position = end
     return written
 
@@ -399,19 +400,27 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     counts = {int(k): v for k, v in tally["counts"].items()}
     last = {int(k): v for k, v in tally["last"].items()}
     expected = lost = 0
-    latencies = []
-    for event_id, event in written.items():
+    latencies, from_commit, writer_lag = [], [], []
+    by_second: dict[int, list[float]] = {}
+    begin = min((event.due for event, _ in written.values()), default=0.0)
+    for event_id, (event, committed) in written.items():
         want = recipients(event, users)
         expected += want
         got = counts.get(event_id, 0)
         lost += max(want - got, 0)
+        writer_lag.append((committed - event.due) * 1000)
         if want and got >= want:
             latencies.append((last[event_id] - event.due) * 1000)
+            from_commit.append((last[event_id] - committed) * 1000)
+            by_second.setdefault(int(event.due - begin), []).append(latencies[-1])
     return {
         "opened": opened["ready"], "open_errors": opened["errors"], "rss_before_kb": rss_before,
         "rss_after_kb": rss_after, "events": len(written), "rate": len(written) / wrote_s,
         "expected": expected, "lost": lost, "duplicates": tally["duplicates"],
         "reconnects": tally["reconnects"], "errors": tally["errors"], "latencies": latencies,
+        "p95_from_commit_ms": round(percentile(from_commit, 0.95), 1),
+        "writer_lag_p95_ms": round(percentile(writer_lag, 0.95), 1),
+        "p95_by_second_ms": [round(percentile(v, 0.95)) for _, v in sorted(by_second.items())],
         "server_cpu_share": cpu / (wrote_s + args.drain), "client_cpu_s": tally["cpu_s"],
         "load_avg": round(load0, 2), "fd_limit": fd_limit,
     }
