@@ -68,6 +68,11 @@ def raise_fd_limit(need: int) -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
+def main_thread_wait_s(pid: int) -> float:
+    """Seconds the process's main thread (the event loop) was runnable but waited for a CPU."""
+    return int(Path(f"/proc/{pid}/task/{pid}/schedstat").read_text().split()[1]) / 1e9
+
+
 def rss_kb(pid: int) -> int:
     """Resident memory of a process (KiB)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -380,6 +385,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             events = plan(args.rate, args.seconds, args.mix, time.monotonic() + 0.5)
             writer = Writer(url)
             cpu0, load0 = tree_usage(server.proc.pid), os.getloadavg()[0]
+            client0, wait0 = tree_usage(client.pid), main_thread_wait_s(server.proc.pid)
             started = events[0].due if events else time.monotonic()
             try:
                 written = write_on_schedule(writer, events)
@@ -387,7 +393,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 writer.close()
             wrote_s = time.monotonic() - started
             time.sleep(args.drain)  # the last events reach the streams
-            cpu = tree_usage(server.proc.pid).cpu_s - cpu0.cpu_s
+            used = tree_usage(server.proc.pid) - cpu0
+            waited = main_thread_wait_s(server.proc.pid) - wait0
+            client_used = tree_usage(client.pid) - client0
             client.stdin.write("stop\n")
             client.stdin.flush()
             tally = json.loads(client.stdout.readline())
@@ -421,7 +429,11 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "p95_from_commit_ms": round(percentile(from_commit, 0.95), 1),
         "writer_lag_p95_ms": round(percentile(writer_lag, 0.95), 1),
         "p95_by_second_ms": [round(percentile(v, 0.95)) for _, v in sorted(by_second.items())],
-        "server_cpu_share": cpu / (wrote_s + args.drain), "client_cpu_s": tally["cpu_s"],
+        "server_cpu_share": used.cpu_s / (wrote_s + args.drain),
+        # Time the processes were ready to run but waited for a CPU: the shared machine's share.
+        "server_loop_wait_share": round(waited / (wrote_s + args.drain), 3),
+        "client_wait_share": round(client_used.wait_s / (wrote_s + args.drain), 3),
+        "client_cpu_share": round(client_used.cpu_s / (wrote_s + args.drain), 3),
         "load_avg": round(load0, 2), "fd_limit": fd_limit,
     }
 

@@ -60,7 +60,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     if settings.prepare_db:
         prepare(db, settings)
     broker = Broker(db)
-    fanout = Fanout(broker, settings.event_poll_s)
+    fanout = Fanout(broker, settings.event_poll_s, settings.keepalive_s)
     wallboard = Wallboard(db, LiveFigures(settings))
 
     @asynccontextmanager

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -224,3 +225,23 @@ async def test_an_event_handed_out_while_a_stream_catches_up_reaches_it(db: Data
     assert fanout.cursor == broker.raced[-1]
     assert got == old + broker.raced
     assert sub in fanout.subscribers
+
+
+async def test_the_keep_alive_ticker_wakes_only_streams_quiet_for_keepalive_s(db: Database) -> None:
+    broker = Broker(db)
+    fanout = Fanout(broker, poll_s=60, keepalive_s=0.2)
+    await broker.start()
+    await fanout.start()
+    try:
+        quiet, busy = Subscription("agent01", Role.AGENT, 0), Subscription("agent02", Role.AGENT, 0)
+        await join(fanout, quiet)
+        await join(fanout, busy)
+        async with asyncio.timeout(10):
+            while not quiet.ready.is_set():
+                busy.sent_at = time.monotonic()  # this one keeps writing
+                await asyncio.sleep(0.02)
+        assert not busy.ready.is_set()
+        assert quiet.take() == ""  # a wake-up with nothing to send: the stream writes its keep-alive
+    finally:
+        await fanout.stop()
+        await broker.stop()

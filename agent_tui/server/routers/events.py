@@ -6,8 +6,6 @@ Each stream catches up from the table, then takes what the process's one reader 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -68,7 +66,7 @@ async def _events(fanout: Fanout, user: AuthUser, last: int, keepalive_s: float)
     try:
         async for text in fanout.catch_up(sub):
             yield text
-        sent_at = time.monotonic()
+        sub.sent_at = time.monotonic()
         while True:
             text = sub.take()
             if sub.behind:
@@ -76,15 +74,11 @@ async def _events(fanout: Fanout, user: AuthUser, last: int, keepalive_s: float)
                 return
             if text:
                 yield text
-                sent_at = time.monotonic()
-                continue
-            idle = time.monotonic() - sent_at
-            if idle >= keepalive_s:
+                sub.sent_at = time.monotonic()
+            elif time.monotonic() - sub.sent_at >= keepalive_s:
                 yield ": keep-alive\n\n"
-                sent_at = time.monotonic()
-                idle = 0.0
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(keepalive_s - idle):
-                    await sub.ready.wait()
+                sub.sent_at = time.monotonic()
+            else:
+                await sub.ready.wait()  # the reader, or its keep-alive ticker, sets it
     finally:
         fanout.leave(sub)
