@@ -9,7 +9,8 @@ of their own in a batch share one joined string.
 A stream first catches up from the table on its own (Last-Event-ID, or the id it started after), then
 joins the fan-out at the reader's position. A stream whose client reads too slowly holds at most
 `max_pending` characters; past that it is dropped from the fan-out and told to reconnect, and the
-client resumes with Last-Event-ID, so it loses nothing and never holds up the others.
+client resumes with Last-Event-ID, so it loses nothing and never holds up the others. One keep-alive
+ticker per process wakes the streams that have been quiet for `keepalive_s`.
 """
 
 from __future__ import annotations
