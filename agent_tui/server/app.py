@@ -15,6 +15,7 @@ from agent_tui.server.auth import TokenCache, authorize
 from agent_tui.server.broker import Broker
 from agent_tui.server.db import Database
 from agent_tui.server.deadlines import DeadlineWatcher
+from agent_tui.server.fanout import Fanout
 from agent_tui.server.limits import BodyLimit
 from agent_tui.server.live import LiveFigures
 from agent_tui.server.monitoring import MonitorSigner
@@ -62,12 +63,14 @@ def create_app(settings: ServerSettings) -> FastAPI:
     if settings.prepare_db:
         prepare(db, settings)
     broker = Broker(db)
+    fanout = Fanout(broker, settings.event_poll_s, settings.keepalive_s)
     wallboard = Wallboard(db, LiveFigures(settings))
     watcher = DeadlineWatcher(db, settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await broker.start()
+        await fanout.start()
         await wallboard.start()
         await watcher.start()
         try:
@@ -75,6 +78,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         finally:
             await watcher.stop()
             await wallboard.stop()
+            await fanout.stop()
             await broker.stop()
             db.dispose()
 
@@ -85,6 +89,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.broker = broker
+    app.state.fanout = fanout
     app.state.token_cache = TokenCache()
     app.state.login_limiter = LoginLimiter.from_settings(settings)
     app.state.wallboard = wallboard
