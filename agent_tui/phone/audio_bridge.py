@@ -10,8 +10,13 @@ one drops its oldest audio, so the delay stays short.
 Audio format everywhere: 16 kHz, mono, signed 16-bit little-endian, 20 ms frames (640 bytes).
 
 Devices are opened before pjsua2 starts, so a wrong device name fails the start cleanly (no half
-initialised pjsua2). The stream itself is made by a factory (`sounddevice.RawStream` by default) so
-tests can drive the bridge with a fake stream and the real pjsua2 frame callbacks.
+initialised pjsua2). The stream itself is made by a factory (`SplitStream` over `sounddevice` by
+default) so tests can drive the bridge with a fake duplex stream and the real pjsua2 frame callbacks.
+
+A device is named as PortAudio names it, or as the sound server does (see `sound_server`): the
+server's sinks and sources are reached through PortAudio's "pulse" device. `switch` reopens the
+stream on other devices while calls go on: the conference port and both jitter buffers stay, so
+pjsua2 sees nothing but a few frames of silence.
 """
 
 from __future__ import annotations
@@ -19,9 +24,13 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 import pjsua2 as pj
+
+from agent_tui.phone import sound_server
+from agent_tui.phone.events import AudioDevicesChanged
 
 SAMPLE_RATE = 16000
 FRAME_MS = 20
@@ -40,7 +49,7 @@ class AudioDeviceError(RuntimeError):
 
 
 class SoundStream(Protocol):
-    """What the bridge needs of a PortAudio stream (`sounddevice.RawStream` fits)."""
+    """What the bridge needs of a PortAudio stream (`SplitStream` or `sounddevice.RawStream` fit)."""
 
     def start(self) -> None:
         """Begin calling the callback."""
@@ -53,7 +62,23 @@ class SoundStream(Protocol):
 
 
 StreamFactory = Callable[..., SoundStream]
-"""Called like `sounddevice.RawStream(samplerate=, blocksize=, channels=, dtype=, device=, callback=)`."""
+"""Called like `sounddevice.RawStream(samplerate=, blocksize=, channels=, dtype=, device=, callback=)`
+(`SplitStream` by default)."""
+
+
+@dataclass(frozen=True)
+class DeviceChoice:
+    """One direction's device, resolved: a PortAudio index, and the sound server's device behind it."""
+
+    index: int | None = None
+    """PortAudio's device index (None: PortAudio's default)."""
+    server_name: str | None = None
+    """The sound server's sink or source, reached through PortAudio's "pulse" device."""
+    label: str = "default"
+    """The name to show: the server's name, PortAudio's, or "default"."""
+
+
+DEFAULT_DEVICE = DeviceChoice()
 
 
 class JitterBuffer:
@@ -116,27 +141,60 @@ class AudioBridge:
     `speaker` holds what calls send to the agent, `microphone` what the agent says into calls.
     """
 
-    def __init__(self, stream_factory: StreamFactory, input_device: int | None,
-                 output_device: int | None) -> None:
+    def __init__(self, stream_factory: StreamFactory, input_device: int | DeviceChoice | None,
+                 output_device: int | DeviceChoice | None) -> None:
         self.speaker = JitterBuffer()
         self.microphone = JitterBuffer()
         self.port: BridgePort | None = None
-        self._stream = stream_factory(
-            samplerate=SAMPLE_RATE,
-            blocksize=FRAME_SAMPLES,
-            channels=1,
-            dtype="int16",
-            device=(input_device, output_device),
-            callback=self.stream_callback,
-        )
+        self.factory = stream_factory
+        """Makes the streams (`SplitStream`, or a test's fake)."""
+        self.input = _choice(input_device)
+        """The microphone in use."""
+        self.output = _choice(output_device)
+        """The earpiece in use."""
+        self._stream = self._open(self.input, self.output)
         self._running = False
+
+    def _open(self, input_device: DeviceChoice, output_device: DeviceChoice) -> SoundStream:
+        with sound_server.aimed_at(input_device.server_name, output_device.server_name):
+            return self.factory(
+                samplerate=SAMPLE_RATE,
+                blocksize=FRAME_SAMPLES,
+                channels=1,
+                dtype="int16",
+                device=(input_device.index, output_device.index),
+                callback=self.stream_callback,
+            )
+
+    def switch(self, input_device: DeviceChoice, output_device: DeviceChoice) -> None:
+        """Move the headset to other devices while calls go on (any thread but PortAudio's).
+
+        The old stream closes first (a USB headset may not open twice). When the new devices will
+        not open, the old ones are opened again and AudioDeviceError says why.
+        """
+        self._stream.stop()
+        self._stream.close()
+        try:
+            self._stream = self._open(input_device, output_device)
+            self._stream.start()
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                self._stream.close()
+            self._stream = self._open(self.input, self.output)
+            self._stream.start()
+            raise AudioDeviceError(
+                f"cannot open {input_device.label!r} / {output_device.label!r}: {exc}") from None
+        self.input, self.output = input_device, output_device
 
     # ------------------------------------------------------------ PortAudio side
 
     def stream_callback(self, indata: Any, outdata: Any, frames: int, time: Any, status: Any) -> None:
-        """PortAudio's callback (its own thread): microphone in, call audio out."""
-        self.microphone.write(bytes(indata))
-        outdata[:] = self.speaker.read(len(outdata))
+        """PortAudio's callback (its own thread): microphone in, call audio out (either may be None:
+        `SplitStream` calls it once per direction)."""
+        if indata is not None:
+            self.microphone.write(bytes(indata))
+        if outdata is not None:
+            outdata[:] = self.speaker.read(len(outdata))
 
     # -------------------------------------------------------------- pjsua2 side
 
@@ -198,6 +256,54 @@ class AudioBridge:
         self._stream.close()
 
 
+class SplitStream:
+    """A capture stream and a playback stream that act as one duplex stream (the default factory).
+
+    Why not PortAudio's duplex stream: measured through ALSA's pulse plugin, a duplex stream dies
+    within seconds now and then (PortAudio's `ContinuePoll` asks the other direction's
+    `snd_pcm_delay`, which the plugin fails while the server has no timing yet), and the headset
+    goes silent both ways. Two streams never ask, and each direction keeps its own clock.
+    """
+
+    def __init__(self, *, samplerate: int, blocksize: int, channels: int, dtype: str,
+                 device: tuple[int | None, int | None], callback: Callable[..., None]) -> None:
+        sd = _sounddevice()
+        common: dict[str, Any] = {"samplerate": samplerate, "blocksize": blocksize, "channels": channels,
+                                  "dtype": dtype}
+
+        def heard(indata: Any, frames: int, time: Any, status: Any) -> None:
+            callback(indata, None, frames, time, status)
+
+        def played(outdata: Any, frames: int, time: Any, status: Any) -> None:
+            callback(None, outdata, frames, time, status)
+
+        self._input = sd.RawInputStream(device=device[0], callback=heard, **common)
+        try:
+            self._output = sd.RawOutputStream(device=device[1], callback=played, **common)
+        except Exception:
+            self._input.close()
+            raise
+
+    def start(self) -> None:
+        """Start both directions."""
+        self._input.start()
+        self._output.start()
+
+    def stop(self) -> None:
+        """Stop both directions (each waits for its running callback)."""
+        try:
+            self._input.stop()
+        finally:
+            self._output.stop()
+
+    def close(self) -> None:
+        """Release both devices."""
+        try:
+            self._input.close()
+        finally:
+            self._output.close()
+
+
 class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
     """The conference-bridge port of the headset; both callbacks run on pjsua2's clock thread."""
 
@@ -228,6 +334,12 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
 
 
 # ------------------------------------------------------------------------------ devices
+
+
+def _choice(device: int | DeviceChoice | None) -> DeviceChoice:
+    if isinstance(device, DeviceChoice):
+        return device
+    return DEFAULT_DEVICE if device is None else DeviceChoice(index=device, label=str(device))
 
 
 def describe_devices(devices: Sequence[Mapping[str, Any]]) -> str:
@@ -270,6 +382,72 @@ def pick_device(spec: str | int | None, kind: DeviceKind, devices: Sequence[Mapp
     raise AudioDeviceError(f"no {kind} device matches {text!r}; devices: {describe_devices(devices)}")
 
 
+def resolve_device(spec: str | int | None, kind: DeviceKind, devices: Sequence[Mapping[str, Any]],
+                   server: Sequence[sound_server.ServerDevice] | None) -> DeviceChoice:
+    """The device `spec` names: "default", a PortAudio index, a sound server's device (its name, its
+    description, or part of one), else a PortAudio name (see `pick_device`)."""
+    text = "" if spec is None else str(spec).strip()
+    if text.lower() in ("", "default"):
+        pick_device(None, kind, devices)  # raises when there is no device at all
+        return DEFAULT_DEVICE
+    if server and not text.isdigit():
+        found = sound_server.find(text, kind, server)
+        if found is not None:
+            channels = "max_input_channels" if kind == "input" else "max_output_channels"
+            for index, device in enumerate(devices):
+                if device["name"] == sound_server.PORTAUDIO_NAME and int(device[channels]) > 0:
+                    return DeviceChoice(index=index, server_name=found.name, label=found.name)
+            raise AudioDeviceError(
+                f"{found.name!r} is the sound server's, but PortAudio has no "
+                f"{sound_server.PORTAUDIO_NAME!r} device (ALSA's pulse plugin: Debian libasound2-plugins)")
+    found_index = pick_device(text, kind, devices)
+    label = text if found_index is None else str(devices[found_index]["name"])
+    return DeviceChoice(index=found_index, label=label)
+
+
+def resolve_pair(input_device: str | None, output_device: str | None,
+                 devices: Sequence[Mapping[str, Any]] | None = None,
+                 server: Sequence[sound_server.ServerDevice] | None = None,
+                 ) -> tuple[DeviceChoice, DeviceChoice]:
+    """Both directions resolved against PortAudio's devices and the sound server's (listed when not given)."""
+    if devices is None:
+        devices = portaudio_devices()
+    if server is None and any(
+            spec is not None and str(spec).strip().lower() not in ("", "default")
+            for spec in (input_device, output_device)):
+        server = sound_server.list_devices()
+    return (resolve_device(input_device, "input", devices, server),
+            resolve_device(output_device, "output", devices, server))
+
+
+def switch_headset(bridge: AudioBridge, input_device: str | None,
+                   output_device: str | None) -> AudioDevicesChanged:
+    """Resolve and switch to these devices (None keeps that direction's device); what is in use now."""
+    devices = portaudio_devices()
+    server = sound_server.list_devices()
+    new_input = (bridge.input if input_device is None
+                 else resolve_device(input_device, "input", devices, server))
+    new_output = (bridge.output if output_device is None
+                  else resolve_device(output_device, "output", devices, server))
+    bridge.switch(new_input, new_output)
+    return AudioDevicesChanged(input=new_input.label, output=new_output.label)
+
+
+def portaudio_devices(rescan: bool = False) -> list[Mapping[str, Any]]:
+    """PortAudio's devices. `rescan` starts PortAudio again first, which closes every open stream:
+    only before the bridge opens (PortAudio lists devices once, when it starts, so a sound server
+    that came up later is missing)."""
+    sd = _sounddevice()
+    devices = list(sd.query_devices())
+    has_server = any(device["name"] == sound_server.PORTAUDIO_NAME for device in devices)
+    if rescan and not has_server and sound_server.list_devices() is not None:
+        with contextlib.suppress(Exception):
+            sd._terminate()
+            sd._initialize()
+            devices = list(sd.query_devices())
+    return devices
+
+
 def open_bridge(input_device: str | None, output_device: str | None,
                 stream_factory: StreamFactory | None = None,
                 devices: Sequence[Mapping[str, Any]] | None = None) -> AudioBridge:
@@ -280,22 +458,25 @@ def open_bridge(input_device: str | None, output_device: str | None,
     """
     if stream_factory is None or devices is not None:
         if devices is None:
-            sd = _sounddevice()
-            devices = list(sd.query_devices())
-        input_index = pick_device(input_device, "input", devices)
-        output_index = pick_device(output_device, "output", devices)
+            devices = portaudio_devices(rescan=True)
+        choices = resolve_pair(input_device, output_device, devices)
     else:
-        input_index = output_index = None
+        choices = (DEFAULT_DEVICE, DEFAULT_DEVICE)
     if stream_factory is None:
-        stream_factory = _sounddevice().RawStream
+        stream_factory = SplitStream
     try:
-        bridge = AudioBridge(stream_factory, input_index, output_index)
+        bridge = AudioBridge(stream_factory, *choices)
         bridge.start()
     except AudioDeviceError:
         raise
     except Exception as exc:  # PortAudio's own errors: unsupported rate, busy device...
         raise AudioDeviceError(f"cannot open the sound devices: {exc}") from None
     return bridge
+
+
+def sounddevice_module() -> Any:
+    """The `sounddevice` module; AudioDeviceError says how to install it when it (or PortAudio) is missing."""
+    return _sounddevice()
 
 
 def _sounddevice() -> Any:
