@@ -12,7 +12,7 @@ from tests.support.audio_checks import TONE_HEARD, tone_shares
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "agent_tui.cli", "audio", *args],  # noqa: S603
+    return subprocess.run([sys.executable, "-m", "agent_tui.cli", "audio", *args],
                           capture_output=True, text=True, timeout=60, env={**os.environ}, check=False)
 
 
@@ -46,7 +46,7 @@ def test_test_plays_on_the_configured_devices_and_hears_the_microphone(
 
 def test_without_a_sound_server_list_says_so(tmp_path: Path) -> None:
     env = {**os.environ, "PULSE_SERVER": f"unix:{tmp_path / 'nobody-here'}"}
-    done = subprocess.run([sys.executable, "-m", "agent_tui.cli", "audio", "list"],  # noqa: S603
+    done = subprocess.run([sys.executable, "-m", "agent_tui.cli", "audio", "list"],
                           capture_output=True, text=True, timeout=60, env=env, check=False)
     assert "no sound server answered" in done.stderr
     # This machine has no sound card either: nothing to list is an error.
