@@ -47,6 +47,7 @@ from agent_tui.domain.session import SessionInfo
 from agent_tui.domain.ticket import TicketCreate
 from agent_tui.i18n import Translator
 from agent_tui.phone.events import (
+    AudioDevicesChanged,
     CallEnded,
     CallState,
     EngineError,
@@ -64,6 +65,7 @@ from agent_tui.ui.common.bindings import localize_bindings
 from agent_tui.ui.common.context import desk_app
 from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.common.text import clean, duration, plain
+from agent_tui.ui.desk.audio_devices import devices_changed_note, open_device_picker
 from agent_tui.ui.desk.call_bar import CallLine, RingingBanner
 from agent_tui.ui.desk.callback_calls import CallbackCalls
 from agent_tui.ui.desk.calls import AgentStatus, CallPhase, CallSession, DeskStats, LookupState, PendingTicket
@@ -132,6 +134,7 @@ class DeskScreen(Screen[None]):
         Binding("ctrl+u", "pick", "Pick customer", show=False, id="desk.pick"),
         Binding("ctrl+t", "practice", "Practice", show=False, id="desk.practice"),
         Binding("ctrl+e", "model_calls", "Model calls", show=False, id="desk.model_calls"),
+        Binding("ctrl+o", "audio_device", "Sound device", show=False, id="desk.audio_device"),
         Binding("a", "answer", "Answer", show=False, id="key.answer"),
         Binding("x", "hangup", "Hang up", show=False, id="key.hangup"),
         Binding("h", "hold", "Hold", show=False, id="key.hold"),
@@ -311,6 +314,8 @@ class DeskScreen(Screen[None]):
         elif isinstance(event, EngineError):
             self.app.notify(self.t.t("Phone error: {message}", message=clean(event.message, 200)),
                             severity="error")
+        elif isinstance(event, AudioDevicesChanged):
+            self.app.notify(devices_changed_note(self.t, event))
         elif isinstance(event, RecordingReady):
             if self._check_recording(event) and not self._is_training(event.call_id):
                 self._queue_recording(event)
@@ -1135,6 +1140,10 @@ class DeskScreen(Screen[None]):
 
         self.app.push_screen(CallbacksScreen(self.services.callbacks, username=self.options.username,
                                              close=self.callback_calls.close), chosen)
+
+    def action_audio_device(self) -> None:
+        """Move the earpiece or the microphone to another sound device (mid-call too)."""
+        open_device_picker(self.app, self._phone())
 
     def action_practice(self) -> None:
         """Self-practice: pick a scenario; a simulated caller rings this desk (training status is set)."""
