@@ -41,6 +41,17 @@ class DeviceListing:
         return [option for option in self.options if option.kind == kind]
 
 
+def sound_available() -> bool:
+    """Whether this machine has a sound device to use (PortAudio installed and seeing one with output;
+    a sound server that came up after PortAudio counts). Without one the desk's phone runs headless
+    (null audio) instead of failing to start."""
+    try:
+        devices = portaudio_devices(rescan=True)
+    except AudioDeviceError:
+        return False
+    return any(int(device["max_output_channels"]) > 0 for device in devices)
+
+
 def listing(server: Sequence[sound_server.ServerDevice] | None = None,
             devices: Sequence[Mapping[str, Any]] | None = None, monitors: bool = False) -> DeviceListing:
     """What there is to choose from now (asks the sound server and PortAudio unless given);

@@ -49,9 +49,10 @@ def picker_rows(found: DeviceListing) -> list[tuple[AudioChoice, str, str]]:
 class AudioDeviceScreen(PanelScreen[AudioChoice | None]):
     """Pick the earpiece or the microphone; the list loads on a thread."""
 
-    def __init__(self, load: Callable[[], DeviceListing] = listing) -> None:
+    def __init__(self, load: Callable[[], DeviceListing] | None = None) -> None:
         super().__init__()
         self._load = load
+        """Where the devices come from (None: the sound server and PortAudio, `listing`)."""
         self._choices: dict[str, AudioChoice] = {}
 
     def compose(self) -> ComposeResult:
@@ -66,7 +67,7 @@ class AudioDeviceScreen(PanelScreen[AudioChoice | None]):
         self.run_worker(self._fetch, thread=True, group="audio-devices")
 
     def _fetch(self) -> None:
-        found = self._load()
+        found = (self._load or listing)()
         self.app.call_from_thread(self.show_listing, found)
 
     def show_listing(self, found: DeviceListing) -> None:
@@ -80,6 +81,8 @@ class AudioDeviceScreen(PanelScreen[AudioChoice | None]):
         device_list = self.query_one("#audio-devices", OptionList)
         device_list.clear_options()
         device_list.add_options(options)
+        if options:
+            device_list.highlighted = 0
         status = "; ".join(clean(problem, 120) for problem in found.problems)
         if not options:
             status = self.t.t("No sound device found.") + (f" {status}" if status else "")
