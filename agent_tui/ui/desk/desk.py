@@ -50,6 +50,7 @@ from agent_tui.phone.events import (
     AudioDevicesChanged,
     CallEnded,
     CallState,
+    CallStats,
     EngineError,
     EngineStarted,
     EngineStopped,
@@ -59,6 +60,7 @@ from agent_tui.phone.events import (
     Registration,
     Transferred,
 )
+from agent_tui.phone.quality_watch import QualityBook
 from agent_tui.sync.callbacks import PendingCallback
 from agent_tui.sync.desk_link import LinkStatus
 from agent_tui.ui.common.bindings import localize_bindings
@@ -67,6 +69,7 @@ from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.common.text import clean, duration, plain
 from agent_tui.ui.desk.audio_devices import devices_changed_note, open_device_picker
 from agent_tui.ui.desk.call_bar import CallLine, RingingBanner
+from agent_tui.ui.desk.call_quality import quality_note
 from agent_tui.ui.desk.callback_calls import CallbackCalls
 from agent_tui.ui.desk.calls import AgentStatus, CallPhase, CallSession, DeskStats, LookupState, PendingTicket
 from agent_tui.ui.desk.customer_card import CustomerCard
@@ -197,6 +200,8 @@ class DeskScreen(Screen[None]):
                                      uploader=extra.uploader if extra else None)
         """Training calls: captions, progress, score cards, self-practice."""
         self.supervisor = DeskSupervisor(self)
+        self.quality = QualityBook()
+        """The latest line quality of each call (the call strip flags a bad line)."""
         """Supervisor commands, the call fields of every state change, the 'monitored' mark."""
         self.callback_calls = CallbackCalls(services.writes)
         """Calls placed for a claimed callback: closing the callback once one was answered."""
@@ -284,6 +289,8 @@ class DeskScreen(Screen[None]):
 
     def handle_phone_event(self, event: Any) -> None:
         """Apply one phone event (UI thread)."""
+        if self.quality.apply(event) and isinstance(event, CallStats):
+            self._paint_calls()
         if not isinstance(event, IncomingCall):
             self.flush_state_writes()
         if isinstance(event, IncomingCall):
@@ -815,6 +822,9 @@ class DeskScreen(Screen[None]):
                 text.append(f"  [{t('MUTED')}]", style="bold reverse")
             if active.phase is CallPhase.HELD:
                 text.append(f"  [{t('HELD')}]", style="bold reverse")
+            poor = quality_note(self.t, self.quality.of(active.call_id))
+            if poor:
+                text.append(f"  [{poor}]", style="bold")
             call_line.show(text, active=True, held=active.phase is CallPhase.HELD)
         else:
             last = self.calls.get(self.last_ended_id) if self.last_ended_id else None
