@@ -42,14 +42,15 @@ class DeviceListing:
 
 
 def sound_available() -> bool:
-    """Whether this machine has a sound device to use (PortAudio installed and seeing one with output;
-    a sound server that came up after PortAudio counts). Without one the desk's phone runs headless
-    (null audio) instead of failing to start."""
+    """Whether this machine has sound devices to use (PortAudio installed and seeing a microphone and
+    an earpiece; a sound server that came up after PortAudio counts). Without them the desk's phone
+    runs headless (null audio) instead of failing to start."""
     try:
         devices = portaudio_devices(rescan=True)
     except AudioDeviceError:
         return False
-    return any(int(device["max_output_channels"]) > 0 for device in devices)
+    return (any(int(device["max_input_channels"]) > 0 for device in devices)
+            and any(int(device["max_output_channels"]) > 0 for device in devices))
 
 
 def listing(server: Sequence[sound_server.ServerDevice] | None = None,
