@@ -229,3 +229,33 @@ def test_the_picker_offers_server_devices_without_monitors_then_portaudios() -> 
     assert found.problems == ()
 
 
+
+
+def test_a_stalled_direction_reopens_the_devices_until_they_come_back() -> None:
+    made: list[FakeOutput] = []
+    away = {"now": False}
+
+    def factory(**kwargs: Any) -> FakeOutput:
+        if away["now"]:
+            raise RuntimeError("Device unavailable")
+        made.append(FakeOutput(**kwargs))
+        return made[-1]
+
+    bridge = AudioBridge(factory, DeviceChoice(), DeviceChoice())
+    bridge.start()
+    t0 = bridge.heard_at
+    assert bridge.watch(t0 + 0.5) is False  # young stream: nothing to judge
+    # Only the earpiece keeps playing.
+    bridge.stream_callback(None, memoryview(bytearray(FRAME_BYTES)), 320, None, None)
+    assert bridge.watch(bridge.played_at + 0.5) is False
+    away["now"] = True  # the microphone stalled, and the device is gone for now
+    assert bridge.watch(t0 + 1.5) is False
+    assert made[0].closed
+    assert bridge.watch(t0 + 2.0) is False  # tried at most once per STALL_S
+    away["now"] = False
+    assert bridge.watch(t0 + 2.6) is True
+    assert len(made) == 2
+    assert made[1].started
+    assert bridge.reopened == 2
+    assert "reopened 2 times" in bridge.summary()
+    bridge.close()

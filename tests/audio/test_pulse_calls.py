@@ -29,8 +29,8 @@ from tests.phone.support import EventLog
 from tests.support.audio_checks import (
     TONE_ABSENT,
     TONE_HEARD,
+    Pcm,
     read_pcm,
-    rms_level,
     tone_peak,
     tone_presence,
     tone_shares,
@@ -57,6 +57,21 @@ def headset_options(tmp_path: Path, **more: object) -> EngineOptions:
                          stats_interval_s=1.0, log_file=tmp_path / "pjsip.log", **more)  # type: ignore[arg-type]
 
 
+def bridge_summary(tmp_path: Path) -> str:
+    """The engine's own account of the headset's buffers (underruns, drops), from its log."""
+    log = (tmp_path / "pjsip.log").read_text(errors="replace")
+    return "\n".join(line for line in log.splitlines() if "sound bridge" in line)
+
+
+MIC_SLICES = 5
+"""100 ms slices of the microphone's tone the caller must have received (half a second)."""
+
+
+def heard_slices(pcm: Pcm, hz: float, start_s: float, end_s: float) -> int:
+    """How many 100 ms slices of the window carry `hz`."""
+    return sum(share > TONE_HEARD for share in tone_shares(pcm, hz, start_s, end_s))
+
+
 def talk(events: EventLog, call_id: str, seconds: int = 2) -> None:
     """Let audio flow: each CallStats is a second of the call."""
     for _ in range(seconds):
@@ -70,8 +85,8 @@ def test_a_call_through_pulseaudio_both_ways(pulse: PulseServer, bots: Bots, mic
     events = EventLog()
     with running(headset_options(tmp_path), events) as phone:
         bot = bots.start("--tone", "440", "--record", str(tmp_path / "bot"), "--calls", "1")
-        call_id = phone.make_call(bot.uri())
         before = headset.position()
+        call_id = phone.make_call(bot.uri())
         events.wait(CallState, call_id=call_id, state="confirmed", timeout=15)
         answered = headset.position()
         talk(events, call_id, 3)
@@ -84,8 +99,10 @@ def test_a_call_through_pulseaudio_both_ways(pulse: PulseServer, bots: Bots, mic
     assert tone_peak(heard, 440, 0, before) < TONE_ABSENT
     assert tone_peak(heard, 1000, 0, ended) < TONE_ABSENT  # our microphone is not played back to us
     # The microphone's 1000 Hz reached the caller (the bot records both directions, mixed).
-    sent = Path(bot.until("recording", timeout=15)["path"])
-    assert tone_presence(sent, 1000, 0.5, 2.5) > TONE_HEARD
+    # Counted in slices, not as a median: a capture stream that stalls is opened again after
+    # STALL_S (`AudioBridge.watch`), and on a loaded machine that happens within a short call.
+    sent = read_pcm(Path(bot.until("recording", timeout=15)["path"]))
+    assert heard_slices(sent, 1000, 0.5, sent.seconds) >= MIC_SLICES, bridge_summary(tmp_path)
 
 
 def test_switching_the_headset_mid_call_moves_the_voice_and_keeps_the_call(
@@ -104,23 +121,25 @@ def test_switching_the_headset_mid_call_moves_the_voice_and_keeps_the_call(
         phone.switch_audio("Nowhere Speaker")
         refused = events.wait(EngineError, command="switch_audio")
         assert "no output device matches 'Nowhere Speaker'" in refused.message
-        switched_a, switched_b = sink_a.position(), sink_b.position()
+        switching_a, switching_b = sink_a.position(), sink_b.position()
         phone.switch_audio("Desk Speaker")
         assert events.wait(AudioDevicesChanged) == AudioDevicesChanged(input="mic.monitor", output="speaker")
-        talk(events, call_id)
+        switched_a, switched_b = sink_a.position(), sink_b.position()
+        talk(events, call_id, 3)
         end_a, end_b = sink_a.position(), sink_b.position()
         assert events.of(CallEnded) == []  # the same call went on
         phone.hangup(call_id)
         ended = events.wait(CallEnded, call_id=call_id)
     a, b = sink_a.stop(), sink_b.stop()
     assert ended.duration_s >= 4.0
-    assert tone_presence(a, 440, answered_a + 0.5, switched_a) > TONE_HEARD
-    assert tone_peak(a, 440, switched_a + 0.5, end_a) < TONE_ABSENT
-    assert tone_peak(b, 440, 0, switched_b) < TONE_ABSENT
-    assert tone_presence(b, 440, switched_b + 0.5, end_b) > TONE_HEARD
-    # The microphone kept reaching the caller across the switch (the last seconds the bot recorded).
+    # Before the switch on A only; from a moment after it (what the server still held drains) on B only.
+    assert tone_presence(a, 440, answered_a + 0.5, switching_a) > TONE_HEARD
+    assert tone_peak(b, 440, 0, switching_b) < TONE_ABSENT
+    assert tone_peak(a, 440, switched_a + 0.3, end_a) < TONE_ABSENT
+    assert tone_presence(b, 440, switched_b + 0.3, end_b) > TONE_HEARD
+    # The microphone kept reaching the caller after the switch (the 3 s the bot recorded last).
     sent = read_pcm(Path(bot.until("recording", timeout=15)["path"]))
-    assert tone_presence(sent, 1000, sent.seconds - 1.5, sent.seconds - 0.1) > TONE_HEARD
+    assert heard_slices(sent, 1000, sent.seconds - 3.0, sent.seconds) >= MIC_SLICES, bridge_summary(tmp_path)
 
 
 def _ringing(recording: Recording) -> bool:
@@ -145,17 +164,22 @@ def test_the_ring_plays_on_the_speaker_and_the_voice_on_the_headset(
         answer_a, answer_b = sink_a.position(), sink_b.position()
         phone.answer(call_id)
         events.wait(CallState, call_id=call_id, state="confirmed", timeout=15)
+        confirmed_a, confirmed_b = sink_a.position(), sink_b.position()
         talk(events, call_id)
         end_a, end_b = sink_a.position(), sink_b.position()
         phone.hangup(call_id)
         events.wait(CallEnded, call_id=call_id)
     a, b = sink_a.stop(), sink_b.stop()
     assert bot.until("ended", timeout=15)
-    # Ringing: on the speaker only, at the configured volume (0.5 of a 0.5 sine: RMS ~0.18).
+    # Ringing: on the speaker only, at the configured volume.
     assert tone_presence(b, 800, rang_b - 0.5, answer_b) > TONE_HEARD
-    assert 0.14 < rms_level(b, rang_b - 0.5, rang_b) < 0.22  # full volume would be ~0.35
+    # The loudest sample: 0.5 of a 0.5 sine is ~8190 (the file's own 16383); gaps from a late
+    # callback on a loaded machine do not change it.
+    loudest = max(abs(sample) for sample in b.window(rang_b - 0.5, rang_b).samples)
+    assert 7000 < loudest < 9500
     assert tone_peak(a, 800, 0, end_a) < TONE_ABSENT
     # After the answer: the ring stops, the voice is on the headset and not on the speaker.
-    assert tone_peak(b, 800, answer_b + 0.5, end_b) < TONE_ABSENT
+    assert tone_peak(b, 800, confirmed_b + 0.3, end_b) < TONE_ABSENT
     assert tone_peak(b, 440, 0, end_b) < TONE_ABSENT
-    assert tone_presence(a, 440, answer_a + 0.7, end_a) > TONE_HEARD
+    assert tone_peak(a, 440, 0, answer_a) < TONE_ABSENT
+    assert tone_presence(a, 440, confirmed_a + 0.5, end_a) > TONE_HEARD
