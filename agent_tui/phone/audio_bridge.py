@@ -25,12 +25,23 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import pjsua2 as pj
 
 from agent_tui.phone import sound_server
+from agent_tui.phone.device_choice import (
+    DEFAULT_DEVICE,
+    DeviceChoice,
+    portaudio_devices,
+    resolve_device,
+    resolve_pair,
+    sounddevice_module,
+)
+
+# Explicit re-exports: the tests of the bridge know them from here.
+from agent_tui.phone.device_choice import AudioDeviceError as AudioDeviceError
+from agent_tui.phone.device_choice import pick_device as pick_device
 from agent_tui.phone.events import AudioDevicesChanged
 
 SAMPLE_RATE = 16000
@@ -44,13 +55,6 @@ PREFILL_FRAMES = 2
 STALL_S = 0.6
 """A direction that has not called back for this long is dead (a device that went away, a stream
 PortAudio gave up on): the bridge opens its devices again, at most once per STALL_S."""
-
-DeviceKind = Literal["input", "output"]
-
-
-class AudioDeviceError(RuntimeError):
-    """No usable sound device (none at all, or none matching the configured name or index)."""
-
 
 class SoundStream(Protocol):
     """What the bridge needs of a PortAudio stream (`SplitStream` or `sounddevice.RawStream` fit)."""
@@ -68,21 +72,6 @@ class SoundStream(Protocol):
 StreamFactory = Callable[..., SoundStream]
 """Called like `sounddevice.RawStream(samplerate=, blocksize=, channels=, dtype=, device=, callback=)`
 (`SplitStream` by default)."""
-
-
-@dataclass(frozen=True)
-class DeviceChoice:
-    """One direction's device, resolved: a PortAudio index, and the sound server's device behind it."""
-
-    index: int | None = None
-    """PortAudio's device index (None: PortAudio's default)."""
-    server_name: str | None = None
-    """The sound server's sink or source, reached through PortAudio's "pulse" device."""
-    label: str = "default"
-    """The name to show: the server's name, PortAudio's, or "default"."""
-
-
-DEFAULT_DEVICE = DeviceChoice()
 
 
 class JitterBuffer:
@@ -306,7 +295,7 @@ class SplitStream:
 
     def __init__(self, *, samplerate: int, blocksize: int, channels: int, dtype: str,
                  device: tuple[int | None, int | None], callback: Callable[..., None]) -> None:
-        sd = _sounddevice()
+        sd = sounddevice_module()
         common: dict[str, Any] = {"samplerate": samplerate, "blocksize": blocksize, "channels": channels,
                                   "dtype": dtype}
 
@@ -381,84 +370,6 @@ def _choice(device: int | DeviceChoice | None) -> DeviceChoice:
     return DEFAULT_DEVICE if device is None else DeviceChoice(index=device, label=str(device))
 
 
-def describe_devices(devices: Sequence[Mapping[str, Any]]) -> str:
-    """One line per device: index, name, input and output channels."""
-    if not devices:
-        return "PortAudio sees no sound device"
-    return "; ".join(
-        f"{index} {device['name']!r} (in {int(device['max_input_channels'])}, "
-        f"out {int(device['max_output_channels'])})"
-        for index, device in enumerate(devices)
-    )
-
-
-def pick_device(spec: str | int | None, kind: DeviceKind, devices: Sequence[Mapping[str, Any]]) -> int | None:
-    """The index of the device `spec` names (None or "default": PortAudio's default, returned as None).
-
-    `spec` is an index, an exact name or a part of a name (case-insensitive); the device must have
-    channels of `kind`. Raises AudioDeviceError listing every device when nothing fits.
-    """
-    channels = "max_input_channels" if kind == "input" else "max_output_channels"
-    if not devices:
-        raise AudioDeviceError(f"no {kind} device: PortAudio sees no sound device")
-    usable = [i for i, device in enumerate(devices) if int(device[channels]) > 0]
-    if spec is None or (isinstance(spec, str) and spec.strip().lower() in ("", "default")):
-        if not usable:
-            raise AudioDeviceError(f"no {kind} device among: {describe_devices(devices)}")
-        return None
-    text = str(spec).strip()
-    if text.isdigit():
-        index = int(text)
-        if index in usable:
-            return index
-        raise AudioDeviceError(f"{kind} device {index} does not exist or has no {kind} channels; "
-                               f"devices: {describe_devices(devices)}")
-    wanted = text.lower()
-    exact = [i for i in usable if str(devices[i]["name"]).lower() == wanted]
-    partial = [i for i in usable if wanted in str(devices[i]["name"]).lower()]
-    if exact or partial:
-        return (exact or partial)[0]
-    raise AudioDeviceError(f"no {kind} device matches {text!r}; devices: {describe_devices(devices)}")
-
-
-def resolve_device(spec: str | int | None, kind: DeviceKind, devices: Sequence[Mapping[str, Any]],
-                   server: Sequence[sound_server.ServerDevice] | None) -> DeviceChoice:
-    """The device `spec` names: "default", a PortAudio index, a sound server's device (its name, its
-    description, or part of one), else a PortAudio name (see `pick_device`)."""
-    text = "" if spec is None else str(spec).strip()
-    if text.lower() in ("", "default"):
-        pick_device(None, kind, devices)  # raises when there is no device at all
-        return DEFAULT_DEVICE
-    if server and not text.isdigit():
-        found = sound_server.find(text, kind, server)
-        if found is not None:
-            channels = "max_input_channels" if kind == "input" else "max_output_channels"
-            for index, device in enumerate(devices):
-                if device["name"] == sound_server.PORTAUDIO_NAME and int(device[channels]) > 0:
-                    return DeviceChoice(index=index, server_name=found.name, label=found.name)
-            raise AudioDeviceError(
-                f"{found.name!r} is the sound server's, but PortAudio has no "
-                f"{sound_server.PORTAUDIO_NAME!r} device (ALSA's pulse plugin: Debian libasound2-plugins)")
-    found_index = pick_device(text, kind, devices)
-    label = text if found_index is None else str(devices[found_index]["name"])
-    return DeviceChoice(index=found_index, label=label)
-
-
-def resolve_pair(input_device: str | None, output_device: str | None,
-                 devices: Sequence[Mapping[str, Any]] | None = None,
-                 server: Sequence[sound_server.ServerDevice] | None = None,
-                 ) -> tuple[DeviceChoice, DeviceChoice]:
-    """Both directions resolved against PortAudio's devices and the sound server's (listed when not given)."""
-    if devices is None:
-        devices = portaudio_devices()
-    if server is None and any(
-            spec is not None and str(spec).strip().lower() not in ("", "default")
-            for spec in (input_device, output_device)):
-        server = sound_server.list_devices()
-    return (resolve_device(input_device, "input", devices, server),
-            resolve_device(output_device, "output", devices, server))
-
-
 def switch_headset(bridge: AudioBridge, input_device: str | None,
                    output_device: str | None) -> AudioDevicesChanged:
     """Resolve and switch to these devices (None keeps that direction's device); what is in use now."""
@@ -470,21 +381,6 @@ def switch_headset(bridge: AudioBridge, input_device: str | None,
                   else resolve_device(output_device, "output", devices, server))
     bridge.switch(new_input, new_output)
     return AudioDevicesChanged(input=new_input.label, output=new_output.label)
-
-
-def portaudio_devices(rescan: bool = False) -> list[Mapping[str, Any]]:
-    """PortAudio's devices. `rescan` starts PortAudio again first, which closes every open stream:
-    only before the bridge opens (PortAudio lists devices once, when it starts, so a sound server
-    that came up later is missing)."""
-    sd = _sounddevice()
-    devices = list(sd.query_devices())
-    has_server = any(device["name"] == sound_server.PORTAUDIO_NAME for device in devices)
-    if rescan and not has_server and sound_server.list_devices() is not None:
-        with contextlib.suppress(Exception):
-            sd._terminate()
-            sd._initialize()
-            devices = list(sd.query_devices())
-    return devices
 
 
 def open_bridge(input_device: str | None, output_device: str | None,
@@ -511,19 +407,3 @@ def open_bridge(input_device: str | None, output_device: str | None,
     except Exception as exc:  # PortAudio's own errors: unsupported rate, busy device...
         raise AudioDeviceError(f"cannot open the sound devices: {exc}") from None
     return bridge
-
-
-def sounddevice_module() -> Any:
-    """The `sounddevice` module; AudioDeviceError says how to install it when it (or PortAudio) is missing."""
-    return _sounddevice()
-
-
-def _sounddevice() -> Any:
-    try:
-        import sounddevice
-    except (ImportError, OSError) as exc:  # OSError: the module is there but PortAudio is not
-        raise AudioDeviceError(
-            f"no audio support ({exc}): install the audio extra (pip install 'agent-tui[audio]') "
-            "and PortAudio (Debian: libportaudio2), or use null audio"
-        ) from None
-    return sounddevice

@@ -17,15 +17,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from agent_tui.phone.audio_bridge import (
-    FRAME_SAMPLES,
-    SAMPLE_RATE,
-    AudioDeviceError,
-    DeviceChoice,
-    resolve_pair,
-    sounddevice_module,
-)
+from agent_tui.phone.audio_bridge import FRAME_SAMPLES, SAMPLE_RATE
 from agent_tui.phone.audio_devices import listing
+from agent_tui.phone.device_choice import AudioDeviceError, DeviceChoice, resolve_pair, sounddevice_module
 from agent_tui.phone.sound_server import aimed_at
 
 HEARD_RMS = 0.01

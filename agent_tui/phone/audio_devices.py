@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from agent_tui.phone import sound_server
-from agent_tui.phone.audio_bridge import AudioDeviceError, portaudio_devices
+from agent_tui.phone.device_choice import AudioDeviceError, portaudio_devices
 from agent_tui.phone.sound_server import DeviceKind
 
 

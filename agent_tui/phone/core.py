@@ -22,8 +22,9 @@ import pjsua2 as pj
 
 from agent_tui.phone import monitor_info
 from agent_tui.phone.account import EngineAccount, local_config, registrar_config, with_transport
-from agent_tui.phone.audio_bridge import AudioBridge, AudioDeviceError, open_bridge, switch_headset
+from agent_tui.phone.audio_bridge import AudioBridge, open_bridge, switch_headset
 from agent_tui.phone.call import CallBook, EngineCall, op_param
+from agent_tui.phone.device_choice import AudioDeviceError
 from agent_tui.phone.events import (
     CallEnded,
     CallState,

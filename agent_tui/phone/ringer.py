@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from agent_tui.phone import sound_server
-from agent_tui.phone.audio_bridge import (
+from agent_tui.phone.audio_bridge import StreamFactory
+from agent_tui.phone.device_choice import (
     AudioDeviceError,
     DeviceChoice,
-    StreamFactory,
     portaudio_devices,
     resolve_device,
     sounddevice_module,

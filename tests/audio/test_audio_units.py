@@ -12,14 +12,9 @@ import pytest
 
 from agent_tui.config import Settings
 from agent_tui.phone import sound_server
-from agent_tui.phone.audio_bridge import (
-    FRAME_BYTES,
-    AudioBridge,
-    AudioDeviceError,
-    DeviceChoice,
-    resolve_device,
-)
+from agent_tui.phone.audio_bridge import FRAME_BYTES, AudioBridge
 from agent_tui.phone.audio_devices import listing
+from agent_tui.phone.device_choice import AudioDeviceError, DeviceChoice, resolve_device
 from agent_tui.phone.events import CallEnded, CallState, IncomingCall
 from agent_tui.phone.from_settings import engine_options
 from agent_tui.phone.ringer import Ringer, open_ringer, read_tone, scaled
