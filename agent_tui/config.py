@@ -316,7 +316,13 @@ class AudioSettings(_Section):
     playback_device: AudioDevice = "default"
     """Earpiece of the call, chosen the same way."""
     ring_device: AudioDevice = "default"
-    """Where the ring tone plays (e.g. the desk speaker), chosen the same way."""
+    """Where the ring tone plays (e.g. the desk speaker), chosen the same way; `"null"` rings on no
+    device (the desk still shows the call)."""
+    ring_file: FilePath | None = None
+    """The ring tone: a 16-bit PCM WAV, played in a loop at its own sample rate; unset plays a built-in
+    450 Hz tone, 1 s on and 4 s off."""
+    ring_volume: float = Field(default=0.8, ge=0.0, le=1.0)
+    """Loudness of the ring tone, 0.0 (silent) to 1.0 (as loud as the file)."""
     sample_rate: Literal[8000, 16000, 32000, 48000] = 16000
     """Sample rate of the sound devices in Hz."""
 

@@ -22,8 +22,9 @@ import pjsua2 as pj
 
 from agent_tui.phone import monitor_info
 from agent_tui.phone.account import EngineAccount, local_config, registrar_config, with_transport
-from agent_tui.phone.audio_bridge import AudioBridge, AudioDeviceError, open_bridge
+from agent_tui.phone.audio_bridge import AudioBridge, open_bridge, switch_headset
 from agent_tui.phone.call import CallBook, EngineCall, op_param
+from agent_tui.phone.device_choice import AudioDeviceError
 from agent_tui.phone.events import (
     CallEnded,
     CallState,
@@ -50,6 +51,7 @@ from agent_tui.phone.logbridge import PjLogWriter, silenced_stdout
 from agent_tui.phone.media import FilePlayer, MediaHub, read_stats
 from agent_tui.phone.monitor_token import verify_token
 from agent_tui.phone.options import CALL_LIMIT, EngineOptions
+from agent_tui.phone.ringer import Ringer, ringer_for
 from agent_tui.phone.sanitize import (
     caller_headers,
     clean_text,
@@ -134,6 +136,8 @@ class EngineCore:
         self.ep: Any = None
         self.hub: MediaHub | None = None
         self.sound: AudioBridge | None = None
+        self.ringer: Ringer | None = None
+        """Rings incoming calls on a device of its own (None: no ring device)."""
         self.ringback_due: dict[str, float] = {}
         """Outgoing calls that rang without early media, and when their local ringback starts."""
         """The headset bridge (None: null audio)."""
@@ -173,6 +177,8 @@ class EngineCore:
 
     def emit(self, event: PhoneEvent) -> None:
         """Hand an event to the facade's listener."""
+        if self.ringer is not None:
+            self.ringer.on_event(event)
         self._emit(event)
 
     def guard(self, where: str, handler: Callable[..., Any], *args: Any) -> None:
@@ -200,6 +206,7 @@ class EngineCore:
         if not opts.null_audio:
             # Before pjsua2: a device that does not exist fails the start with nothing to undo.
             self.sound = open_bridge(opts.input_device, opts.output_device, opts.audio_stream_factory)
+            self.ringer = ringer_for(opts)
         self.ep = pj.Endpoint()
         with silenced_stdout():
             self.ep.libCreate()
@@ -323,6 +330,8 @@ class EngineCore:
                     self.hub.ringback(call_id, True, opts.ringback_hz, opts.ringback_on_ms,
                                       opts.ringback_off_ms)
         self.dropped_players.clear()
+        if self.sound is not None and self.sound.watch(now):
+            self.log.note(f"sound bridge: a direction stalled, devices opened again ({self.sound.summary()})")
         if self.hub is not None:
             for key, player in list(self.hub.players.items()):
                 if player.at_eof:
@@ -981,6 +990,12 @@ class EngineCore:
         assert self.hub is not None
         self.hub.set_tone(hz, [c for c in self.calls.values() if not c.book.muted])
 
+    def cmd_switch_audio(self, output: str | None, input_device: str | None) -> None:
+        """Move the headset to other devices while calls go on (None keeps that direction's)."""
+        if self.sound is None:
+            raise CommandError("no sound devices: this phone runs with null audio")
+        self.emit(switch_headset(self.sound, input_device, output))
+
     def cmd_play_file(self, call_id: str | None, path: str) -> None:
         """Play a mono 16-bit WAV once into a call (None: into every call), replacing what played there."""
         assert self.hub is not None
@@ -1082,4 +1097,8 @@ class EngineCore:
                 with contextlib.suppress(Exception):
                     self.sound.close()
                 self.sound = None
+            if self.ringer is not None:
+                with contextlib.suppress(Exception):
+                    self.ringer.close()
+                self.ringer = None
             self.log.close()

@@ -125,6 +125,10 @@ class EnginePhone:
         """Attended transfer."""
         self.engine.complete_transfer(call_id, consult_call_id)
 
+    def switch_audio(self, output: str | None, input_device: str | None = None) -> None:
+        """Move the earpiece (or the microphone) to another sound device; the call goes on."""
+        self.engine.switch_audio(output, input_device)
+
     def conference(self, call_ids: Sequence[str]) -> None:
         """Three-way with the first two calls."""
         if len(call_ids) >= 2:
@@ -155,10 +159,11 @@ def build_phone(settings: Settings, store: Credentials | None,
             return None
 
     def make() -> Any:
+        from agent_tui.phone.audio_devices import sound_available
         from agent_tui.phone.engine import PhoneEngine
         from agent_tui.phone.from_settings import engine_options
 
-        options = engine_options(settings, password_for)
+        options = engine_options(settings, password_for, headless=not sound_available())
         if listen is not None:
             options = dataclasses.replace(options, accounts=(), listen=listen)
         return PhoneEngine(options)

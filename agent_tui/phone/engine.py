@@ -246,6 +246,14 @@ class PhoneEngine:
         """Send a sine tone into every call instead of the microphone; None goes back to it."""
         self._submit("play_tone", None, hz)
 
+    def switch_audio(self, output: str | None, input_device: str | None = None) -> None:
+        """Move the headset to other sound devices while calls go on; None keeps that direction's.
+
+        Names as in the config (`agent-tui audio list`: the sound server's or PortAudio's).
+        `AudioDevicesChanged` follows, or an `EngineError` (the old devices stay).
+        """
+        self._submit("switch_audio", None, output, input_device)
+
     def play_file(self, call_id: str | None, path: str | Path) -> None:
         """Play a mono 16-bit PCM WAV once into a call (None: into every call, now and later ones).
 

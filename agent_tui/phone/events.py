@@ -222,6 +222,15 @@ class EngineStarted:
 
 
 @dataclass(frozen=True)
+class AudioDevicesChanged:
+    """The headset moved to other devices (`switch_audio`); calls went on. Names as they were resolved:
+    the sound server's, PortAudio's, or "default"."""
+
+    input: str
+    output: str
+
+
+@dataclass(frozen=True)
 class EngineStopped:
     """The engine thread has finished its shutdown; no more events follow."""
 
@@ -253,6 +262,7 @@ PhoneEvent = (
     | RecordingReady
     | PlaybackFinished
     | EngineStarted
+    | AudioDevicesChanged
     | EngineStopped
     | EngineError
 )

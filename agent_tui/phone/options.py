@@ -102,6 +102,13 @@ class EngineOptions:
     earpiece_file: Path | None = None
     """Headless only: record what the agent hears (every call, whisper and ringback mixed, as the
     headset would play it) into this WAV from the engine's start to its stop."""
+    ring_device: str | None = None
+    """Where incoming calls ring (e.g. a desk speaker), chosen like `output_device`; None rings on no
+    device (the desk still shows the call). Needs `null_audio` False."""
+    ring_file: Path | None = None
+    """The ring tone, a 16-bit PCM WAV played in a loop; None: a built-in 450 Hz, 1 s on, 4 s off."""
+    ring_volume: float = 0.8
+    """Loudness of the ring tone, 0.0-1.0 of the file's own."""
     audio_stream_factory: Callable[..., Any] | None = field(default=None, repr=False, compare=False)
     """Makes the bridge's duplex stream instead of `sounddevice.RawStream` (tests, other back ends);
     it gets the devices as given (unresolved)."""

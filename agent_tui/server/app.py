@@ -16,6 +16,7 @@ from agent_tui.server.auth import TokenCache, authorize
 from agent_tui.server.broker import Broker
 from agent_tui.server.db import Database
 from agent_tui.server.deadlines import DeadlineWatcher
+from agent_tui.server.fanout import Fanout
 from agent_tui.server.limits import BodyLimit
 from agent_tui.server.live import LiveFigures
 from agent_tui.server.monitoring import MonitorSigner
@@ -65,6 +66,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     if settings.prepare_db:
         prepare(db, settings)
     broker = Broker(db)
+    fanout = Fanout(broker, settings.event_poll_s, settings.keepalive_s)
     wallboard = Wallboard(db, LiveFigures(settings))
     watcher = DeadlineWatcher(db, settings)
     notifier = NotifyWorker(db, settings.notify)
@@ -72,6 +74,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await broker.start()
+        await fanout.start()
         await wallboard.start()
         await watcher.start()
         notifier.start()
@@ -81,6 +84,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
             await asyncio.to_thread(notifier.stop)
             await watcher.stop()
             await wallboard.stop()
+            await fanout.stop()
             await broker.stop()
             db.dispose()
 
@@ -91,6 +95,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.broker = broker
+    app.state.fanout = fanout
     app.state.token_cache = TokenCache()
     app.state.login_limiter = LoginLimiter.from_settings(settings)
     app.state.wallboard = wallboard

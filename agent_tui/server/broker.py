@@ -1,9 +1,9 @@
 """Live events: written in the same transaction as the change they announce, streamed by SSE.
 
-Events are rows with increasing ids, so a client resumes with Last-Event-ID. Streams sleep on a
-`Notifier`; a commit that recorded events wakes the streams of its own process at once, and on
-PostgreSQL a `pg_notify` at commit wakes every other worker through LISTEN. Streams also look at the
-table every `event_poll_s`, which covers SQLite databases written by other processes.
+Events are rows with increasing ids, so a client resumes with Last-Event-ID. The process's reader
+(`fanout.Fanout`) sleeps on a `Notifier`; a commit that recorded events wakes it at once, and on
+PostgreSQL a `pg_notify` at commit wakes every other worker through LISTEN. The reader also looks at
+the table every `event_poll_s`, which covers SQLite databases written by other processes.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any, cast
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, bindparam, func, insert, or_, select, text
+from sqlalchemy import Table, bindparam, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from agent_tui.domain.base import utc_now
@@ -61,6 +62,48 @@ def record(
         connection.execute(_PG_NOTIFY, {"channel": CHANNEL})
     session.info[EVENTS_FLAG] = True
     return Event(id=event_id, kind=kind, at=at, target=target, data=data)
+
+
+def may_see(target: str | None, audience: str | None, username: str, role: Role) -> bool:
+    """Whether `username` (of `role`) may see an event for `target` and `audience`: the one rule."""
+    # `role` is a StrEnum: compared as the string it is (`.value` costs ten times more, per stream).
+    return (target is None or target == username) and (audience is None or audience == role)
+
+
+def format_event(event: Event) -> str:
+    """One SSE message: `id`, `event` (the kind) and the event as JSON on one `data` line."""
+    return f"id: {event.id}\nevent: {event.kind}\ndata: {event.model_dump_json()}\n\n"
+
+
+class Reader(Protocol):
+    """Who reads a stream: a username and a role."""
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def role(self) -> Role: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """An event as read from the table: who may see it, and its SSE text rendered once."""
+
+    event: Event
+    audience: str | None
+    text: str
+
+    @property
+    def id(self) -> int:
+        return self.event.id
+
+    @property
+    def target(self) -> str | None:
+        return self.event.target
+
+    def visible_to(self, reader: Reader) -> bool:
+        """Whether `reader` may see it."""
+        return may_see(self.event.target, self.audience, reader.username, reader.role)
 
 
 class Notifier:
@@ -146,26 +189,40 @@ class Broker:
         with self.db.read() as session:
             return int(session.execute(select(func.coalesce(func.max(EventRow.id), 0))).scalar_one())
 
-    def fetch(self, after: int, username: str, role: Role, limit: int = 500) -> list[Event]:
-        """Events after id `after` that `username` may see, oldest first."""
+    def read_after(self, after: int, limit: int) -> list[Stored]:
+        """Up to `limit` events after id `after`, whoever they are for, oldest first."""
         with self.db.read() as session:
-            rows = session.connection().execute(
-                _FETCH, {"after": after, "username": username, "role": role.value, "limit": limit}
-            ).all()
-        return [
-            Event(id=row.id, kind=EventKind(row.kind), at=row.at, target=row.target, data=row.data)
-            for row in rows
-        ]
+            rows = session.connection().execute(_READ, {"after": after, "limit": limit}).all()
+        out = []
+        for row in rows:
+            event = Event(id=row.id, kind=EventKind(row.kind), at=row.at, target=row.target, data=row.data)
+            out.append(Stored(event, row.audience, format_event(event)))
+        return out
+
+    def fetch(self, after: int, username: str, role: Role, limit: int = 500) -> list[Event]:
+        """Up to `limit` events after id `after` that `username` may see, oldest first."""
+        reader = _Who(username, role)
+        found: list[Event] = []
+        while len(found) < limit:
+            rows = self.read_after(after, _PAGE)
+            found += [row.event for row in rows if row.visible_to(reader)]
+            if len(rows) < _PAGE:
+                break
+            after = rows[-1].id
+        return found[:limit]
 
 
-# Every stream runs this after each wake-up (a few hundred times a second under load): built once.
-_FETCH = (
-    select(_EVENTS.c.id, _EVENTS.c.kind, _EVENTS.c.at, _EVENTS.c.target, _EVENTS.c.data)
-    .where(
-        _EVENTS.c.id > bindparam("after"),
-        or_(_EVENTS.c.target.is_(None), _EVENTS.c.target == bindparam("username")),
-        or_(_EVENTS.c.audience.is_(None), _EVENTS.c.audience == bindparam("role")),
-    )
+@dataclass(frozen=True, slots=True)
+class _Who:
+    username: str
+    role: Role
+
+
+_PAGE = 1000
+# The reader runs this after each wake-up (and a stream catching up, per page): built once.
+_READ = (
+    select(_EVENTS.c.id, _EVENTS.c.kind, _EVENTS.c.at, _EVENTS.c.target, _EVENTS.c.audience, _EVENTS.c.data)
+    .where(_EVENTS.c.id > bindparam("after"))
     .order_by(_EVENTS.c.id)
     .limit(bindparam("limit"))
 )

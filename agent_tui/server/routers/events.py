@@ -1,9 +1,11 @@
-"""`/v1/events`: the live event stream (Server-Sent Events), resumable with Last-Event-ID."""
+"""`/v1/events`: the live event stream (Server-Sent Events), resumable with Last-Event-ID.
+
+Each stream catches up from the table, then takes what the process's one reader hands it
+(`server.fanout`): no query per stream per event.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -12,20 +14,17 @@ from fastapi import APIRouter, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
-from agent_tui.domain.events import Event
 from agent_tui.server.auth import AuthUser, CurrentUser
 from agent_tui.server.broker import Broker
+from agent_tui.server.fanout import Fanout, Subscription
 from agent_tui.server.problems import ProblemError
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
 RETRY_MS = 2000
 """Reconnect delay suggested to clients."""
-
-
-def format_event(event: Event) -> str:
-    """One SSE message: `id`, `event` (the kind) and the event as JSON on one `data` line."""
-    return f"id: {event.id}\nevent: {event.kind.value}\ndata: {event.model_dump_json()}\n\n"
+BEHIND = ": too far behind; reconnect with Last-Event-ID\n\n"
+"""The last words to a client that read too slowly (the stream then ends)."""
 
 
 @router.get(
@@ -51,33 +50,35 @@ async def stream(
         except ValueError as exc:
             raise ProblemError(422, "must be an event id (an integer)", field="header.Last-Event-ID") from exc
     broker: Broker = request.app.state.broker
-    settings = request.app.state.settings
+    fanout: Fanout = request.app.state.fanout
     if start is None:
         start = await run_in_threadpool(broker.latest_id)
     return StreamingResponse(
-        _events(broker, user, start, settings.keepalive_s, settings.event_poll_s),
+        _events(fanout, user, start, request.app.state.settings.keepalive_s),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
 
-async def _events(
-    broker: Broker, user: AuthUser, last: int, keepalive_s: float, poll_s: float
-) -> AsyncIterator[str]:
+async def _events(fanout: Fanout, user: AuthUser, last: int, keepalive_s: float) -> AsyncIterator[str]:
     yield f"retry: {RETRY_MS}\n: connected after {last}\n\n"
-    sent_at = time.monotonic()
-    while True:
-        wake = broker.notifier.current()
-        events = await run_in_threadpool(broker.fetch, last, user.username, user.role)
-        if events:
-            yield "".join(format_event(e) for e in events)
-            last = events[-1].id
-            sent_at = time.monotonic()
-            continue
-        idle = time.monotonic() - sent_at
-        if idle >= keepalive_s:
-            yield ": keep-alive\n\n"
-            sent_at = time.monotonic()
-            idle = 0.0
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), timeout=min(poll_s, keepalive_s - idle))
+    sub = Subscription(user.username, user.role, last)
+    try:
+        async for text in fanout.catch_up(sub):
+            yield text
+        sub.sent_at = time.monotonic()
+        while True:
+            text = sub.take()
+            if sub.behind:
+                yield BEHIND
+                return
+            if text:
+                yield text
+                sub.sent_at = time.monotonic()
+            elif time.monotonic() - sub.sent_at >= keepalive_s:
+                yield ": keep-alive\n\n"
+                sub.sent_at = time.monotonic()
+            else:
+                await sub.ready.wait()  # the reader, or its keep-alive ticker, sets it
+    finally:
+        fanout.leave(sub)

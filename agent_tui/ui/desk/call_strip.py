@@ -202,6 +202,8 @@ class CallStrip(Widget):
         text = f"{label} {who}" if label else who
         if view.muted and view.phase in TIMED:
             text += f"  [{t('MUTED')}]"
+        if view.note and view.phase in TIMED:
+            text += f"  [{clean(view.note, 60)}]"
         if view.waiting:
             text += "  ☎ " + t("Call waiting") + f" {clean(view.waiting, 40)}"
         return text

@@ -51,6 +51,8 @@ class CallView:
     muted: bool = False
     waiting: str = ""
     """The number of a second call ringing while this one is up ("" when none)."""
+    note: str = ""
+    """A warning about the line, e.g. "Poor line: loss 5.2%" ("" when none)."""
 
     @property
     def live(self) -> bool:
@@ -69,7 +71,7 @@ _PHASES = {
 
 
 def call_view(state_label: str, state_class: str, *, active: CallSession | None,
-              ringing: CallSession | None, last_ended: CallSession | None) -> CallView:
+              ringing: CallSession | None, last_ended: CallSession | None, note: str = "") -> CallView:
     """The view of the desk's calls: the active call, else the ringing one, else one to wrap up."""
     session = active or ringing
     if session is None and last_ended is not None and not last_ended.wrapped_up \
@@ -93,4 +95,5 @@ def call_view(state_label: str, state_class: str, *, active: CallSession | None,
         hold_s=session.hold_s,
         muted=session.muted,
         waiting=waiting,
+        note=note,
     )

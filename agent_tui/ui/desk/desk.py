@@ -58,12 +58,14 @@ from agent_tui.domain.ticket import TicketCreate
 from agent_tui.forms.drafts import DraftStore
 from agent_tui.forms.runner import FormRun
 from agent_tui.i18n import Translator
+from agent_tui.phone.quality_watch import QualityBook
 from agent_tui.sync.desk_link import LinkStatus
 from agent_tui.ui.common.bindings import localize_bindings
 from agent_tui.ui.common.context import desk_app
 from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.desk.call_bar import RingingBanner
+from agent_tui.ui.desk.call_quality import quality_note
 from agent_tui.ui.desk.call_strip import CallStrip, CallViewSink
 from agent_tui.ui.desk.call_view import call_view
 from agent_tui.ui.desk.callback_calls import CallbackCalls
@@ -114,6 +116,7 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
         Binding("ctrl+u", "pick", "Pick customer", show=False, id="desk.pick"),
         Binding("ctrl+t", "practice", "Practice", show=False, id="desk.practice"),
         Binding("ctrl+e", "model_calls", "Model calls", show=False, id="desk.model_calls"),
+        Binding("ctrl+o", "audio_device", "Sound device", show=False, id="desk.audio_device"),
         Binding("a", "answer", "Answer", show=False, id="key.answer"),
         Binding("x", "hangup_key", "Hang up (press twice)", show=False, id="key.hangup"),
         Binding("h", "hold", "Hold", show=False, id="key.hold"),
@@ -160,6 +163,8 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
                                      uploader=extra.uploader if extra else None)
         """Training calls: captions, progress, score cards, self-practice."""
         self.supervisor = DeskSupervisor(self)
+        self.quality = QualityBook()
+        """The latest line quality of each call (the call strip flags a bad line)."""
         """Supervisor commands, the 'monitored' mark."""
         self.callback_calls = CallbackCalls(services.writes)
         """Calls placed for a claimed callback: closing the callback once one was answered."""
@@ -414,8 +419,10 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
         label = t(STATE_LABELS.get(state, state.value))
         if state == AgentStateName.NOT_READY and self.status.reason:
             label += f" ({t(REASON_LABELS.get(self.status.reason, self.status.reason))})"
-        app.call_view = call_view(label, STATE_CLASSES.get(state, ""), active=self.active,
-                                  ringing=self.ringing, last_ended=self.model.wrapup_call())
+        active = self.active
+        note = quality_note(self.t, self.quality.of(active.call_id)) if active is not None else None
+        app.call_view = call_view(label, STATE_CLASSES.get(state, ""), active=active,
+                                  ringing=self.ringing, last_ended=self.model.wrapup_call(), note=note or "")
 
     # ---- call control -----------------------------------------------------------------------
 

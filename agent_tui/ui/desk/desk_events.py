@@ -23,8 +23,10 @@ from agent_tui.desk.recordings import empty_recording, space_warning
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.events import Event, EventKind
 from agent_tui.phone.events import (
+    AudioDevicesChanged,
     CallEnded,
     CallState,
+    CallStats,
     EngineError,
     EngineStarted,
     EngineStopped,
@@ -36,6 +38,7 @@ from agent_tui.phone.events import (
 )
 from agent_tui.sync.desk_link import LinkStatus
 from agent_tui.ui.common.text import clean
+from agent_tui.ui.desk.audio_devices import devices_changed_note
 from agent_tui.ui.desk.desk_view import TLS_ERROR_PREFIX
 
 if TYPE_CHECKING:
@@ -44,6 +47,7 @@ if TYPE_CHECKING:
     from agent_tui.desk.lookup import LookupCache
     from agent_tui.desk.model import DeskModel
     from agent_tui.i18n import Translator
+    from agent_tui.phone.quality_watch import QualityBook
     from agent_tui.ui.common.options import DeskOptions
     from agent_tui.ui.desk.callback_calls import CallbackCalls
     from agent_tui.ui.desk.services import DeskServices
@@ -70,6 +74,7 @@ class DeskEvents:
         supervisor: DeskSupervisor
         callback_calls: CallbackCalls
         lookup_cache: LookupCache
+        quality: QualityBook
         slow_lookups: dict[str, float | None]
         link: LinkStatus
         sip_ok: bool | None
@@ -87,6 +92,7 @@ class DeskEvents:
         def refresh_view(self) -> None: ...
         def paint_view(self) -> None: ...
         def _paint_status(self) -> None: ...
+        def _paint_calls(self) -> None: ...
         def flush_state_writes(self) -> None: ...
         def set_timer(self, delay: float, callback: Any = None, *, name: str | None = None,
                       pause: bool = False) -> Any: ...
@@ -95,6 +101,8 @@ class DeskEvents:
 
     def handle_phone_event(self, event: Any) -> None:
         """Apply one phone event (UI thread)."""
+        if self.quality.apply(event) and isinstance(event, CallStats) and self._widgets_ready:
+            self._paint_calls()  # the call strip flags a bad line, and clears the flag when it recovers
         if isinstance(event, IncomingCall):
             self._incoming(event)
         elif isinstance(event, CallState):
@@ -129,6 +137,8 @@ class DeskEvents:
         elif isinstance(event, EngineError):
             self.app.notify(self.t.t("Phone error: {message}", message=clean(event.message, 200)),
                             severity="error")
+        elif isinstance(event, AudioDevicesChanged):
+            self.app.notify(devices_changed_note(self.t, event))
         elif isinstance(event, RecordingReady):
             self._recording_ready(event)
         self.supervisor.phone_event(event)

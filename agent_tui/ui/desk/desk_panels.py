@@ -17,6 +17,7 @@ from agent_tui.domain.customer import Customer, LookupMatch
 from agent_tui.sync.callbacks import PendingCallback
 from agent_tui.ui.common.context import desk_app
 from agent_tui.ui.common.text import clean
+from agent_tui.ui.desk.audio_devices import open_device_picker
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -257,6 +258,10 @@ class DeskPanels:
 
         node = cast("DOMNode", self)
         desk_app(node).spawn(node, pick, "loading the scenarios")
+
+    def action_audio_device(self) -> None:
+        """Move the earpiece or the microphone to another sound device (mid-call too)."""
+        open_device_picker(self.app, self._phone())
 
     def action_model_calls(self) -> None:
         """The model calls supervisors and trainers marked, to listen to while in training status."""
