@@ -136,7 +136,6 @@ def test_order_form_and_wrap_up_typed_in_bursts(
         term.wait_for_text("Leave this work order?", 10)
         term.send_keys("y")
         term.wait_for_screen(lambda s: "Order status query" not in s, 10, message="back on the desk")
-        term.send_keys("C-q")
-        assert term.wait_exit(20) == 0
+        assert term.quit_desk(20) == 0
     finally:
         api.close()

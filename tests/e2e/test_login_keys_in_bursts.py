@@ -68,8 +68,7 @@ def test_passphrase_user_password_and_enter_in_one_burst_log_in(
     screen = term.wait_for_screen(lambda s: logged_in(s) or "Wrong passphrase" in s or "Login failed" in s,
                                   30, message="the login's outcome")
     assert logged_in(screen), screen
-    term.send_keys("C-q")
-    assert term.wait_exit(20) == 0
+    assert term.quit_desk(20) == 0
 
 
 def test_new_credential_file_asks_twice_and_a_failed_check_takes_the_focus(
@@ -93,5 +92,4 @@ def test_new_credential_file_asks_twice_and_a_failed_check_takes_the_focus(
     assert credential_file().exists(), "the credential file was created"
     reopened = CredentialStore.open(prefer="file", file_path=credential_file())
     reopened.unlock(PASSPHRASE)  # raises WrongPassphrase if the file took another passphrase
-    term.send_keys("C-q")
-    assert term.wait_exit(20) == 0
+    assert term.quit_desk(20) == 0

@@ -101,10 +101,11 @@ def leave_a_draft(term: TmuxSession, api: ApiClient) -> None:
     def at_desk(screen: str) -> bool:
         return "Fault type" not in screen and "On call" in screen
 
-    screen = term.wait_for_screen(lambda s: "Escape again leaves the draft" in s or at_desk(s), 5,
+    # Something was typed: the desk asks before it leaves the form (the draft stays); y leaves.
+    screen = term.wait_for_screen(lambda s: "Leave this work order?" in s or at_desk(s), 5,
                                   message="the form closing")
     if not at_desk(screen):
-        term.send_keys("Escape")
+        term.send_keys("y")
         term.wait_for_screen(at_desk, 5, message="back at the desk")
 
 
