@@ -47,6 +47,10 @@ class StatusCell(Static):
         same_width = fixed or cell_len(plain) == cell_len(old)
         self._text = text.copy() if isinstance(text, Text) else Text(text)
         self.refresh(layout=not same_width)
+        if not same_width and self.parent is not None:
+            # The cells beside this one move: the bar lays out and repaints them all (a cell drawn at
+            # its old place left "SIP ok  …  Onli" on an 80-column tmux pane).
+            self.parent.refresh(layout=True)
         return True
 
     def render(self) -> Text:
