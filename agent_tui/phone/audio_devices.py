@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from agent_tui.phone import sound_server
-from agent_tui.phone.device_choice import AudioDeviceError, portaudio_devices
+from agent_tui.phone.device_choice import AudioDeviceError, portaudio_devices, sounddevice_module
 from agent_tui.phone.sound_server import DeviceKind
 
 
@@ -49,8 +49,19 @@ def sound_available() -> bool:
         devices = portaudio_devices(rescan=True)
     except AudioDeviceError:
         return False
-    return (any(int(device["max_input_channels"]) > 0 for device in devices)
-            and any(int(device["max_output_channels"]) > 0 for device in devices))
+    if not (any(int(device["max_input_channels"]) > 0 for device in devices)
+            and any(int(device["max_output_channels"]) > 0 for device in devices)):
+        return False
+    # Listed is not usable: PortAudio keeps the list it made when it started, so a sound server that
+    # went away since (or an ALSA plugin with no server behind it) still shows devices. The default
+    # devices must open.
+    sd = sounddevice_module()
+    try:
+        sd.check_input_settings(channels=1, samplerate=16000)
+        sd.check_output_settings(channels=1, samplerate=16000)
+    except Exception:
+        return False
+    return True
 
 
 def listing(server: Sequence[sound_server.ServerDevice] | None = None,

@@ -172,7 +172,7 @@ class LinkHealth:
             last = max((mark for mark in marks if mark is not None), default=None)
             if last is None:
                 return 0.0
-            return max(0.0, last + self.probe_interval_s - now)
+            return min(max(0.0, last + self.probe_interval_s - now), self.probe_interval_s)
 
     # -- internals -------------------------------------------------------------------------------
 
