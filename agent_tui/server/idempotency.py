@@ -58,6 +58,24 @@ def replay_from(db: Database, key: str | None, username: str, print_: str) -> Re
         return replay(session, key, username, print_)
 
 
+def begin(db: Database, key: str | None, username: str, method: str, path: str, body: BaseModel
+          ) -> tuple[str, Response | None]:
+    """The start of every keyed write: the key checked, the request's fingerprint, and the stored
+    answer when this request was already answered (None: carry it out)."""
+    check_key(key)
+    print_ = fingerprint(method, path, body)
+    return print_, replay_from(db, key, username, print_)
+
+
+def after_race(db: Database, key: str | None, username: str, print_: str, error: Exception) -> Response:
+    """A keyed write lost a race to the same key (an IntegrityError): what the winner answered;
+    re-raises `error` when there is no stored answer (the conflict was something else)."""
+    replayed = replay_from(db, key, username, print_)
+    if replayed is None:
+        raise error
+    return replayed
+
+
 def remember(
     session: Session, key: str, username: str, print_: str, ticket_id: int, status_code: int, response: str
 ) -> None:

@@ -65,9 +65,7 @@ def report_step(
     settings: Settings, key: IdemKey = None,
 ) -> Response:
     """Report one step of an order (receive … fixed, or recall) with the time it happened."""
-    idempotency.check_key(key)
-    print_ = idempotency.fingerprint("POST", request.url.path, body)
-    replayed = idempotency.replay_from(db, key, user.username, print_)
+    print_, replayed = idempotency.begin(db, key, user.username, "POST", request.url.path, body)
     if replayed is not None:
         return replayed
     now = utc_now()
@@ -79,9 +77,6 @@ def report_step(
             text = ticket.model_dump_json()
             if key is not None:
                 idempotency.remember(session, key, user.username, print_, row.id, 200, text)
-    except IntegrityError:
-        replayed = idempotency.replay_from(db, key, user.username, print_)
-        if replayed is None:
-            raise
-        return replayed
+    except IntegrityError as error:
+        return idempotency.after_race(db, key, user.username, print_, error)
     return Response(text, status_code=200, media_type="application/json")

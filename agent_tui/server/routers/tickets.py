@@ -53,19 +53,14 @@ def create_ticket(
     body: TicketCreate, request: Request, user: CurrentUser, db: Db, settings: Settings, key: IdemKey = None
 ) -> Response:
     """Open a work order."""
-    idempotency.check_key(key)
-    print_ = idempotency.fingerprint("POST", request.url.path, body)
-    replayed = idempotency.replay_from(db, key, user.username, print_)
+    print_, replayed = idempotency.begin(db, key, user.username, "POST", request.url.path, body)
     if replayed is not None:
         return replayed
     try:
         return _create(db, body, user, key, print_, settings)
-    except IntegrityError:
+    except IntegrityError as error:
         # Another request with the same key won the race: answer what it answered.
-        replayed = idempotency.replay_from(db, key, user.username, print_)
-        if replayed is None:
-            raise
-        return replayed
+        return idempotency.after_race(db, key, user.username, print_, error)
 
 
 def _create(
@@ -200,9 +195,7 @@ def patch_ticket(
     key: IdemKey = None,
 ) -> Response:
     """Move the status (checked against the type's life cycle), assign, add a note or the return visit."""
-    idempotency.check_key(key)
-    print_ = idempotency.fingerprint("PATCH", request.url.path, body)
-    replayed = idempotency.replay_from(db, key, user.username, print_)
+    print_, replayed = idempotency.begin(db, key, user.username, "PATCH", request.url.path, body)
     if replayed is not None:
         return replayed
     now = utc_now()
@@ -240,9 +233,6 @@ def patch_ticket(
             text = ticket.model_dump_json()
             if key is not None:
                 idempotency.remember(session, key, user.username, print_, row.id, 200, text)
-    except IntegrityError:
-        replayed = idempotency.replay_from(db, key, user.username, print_)
-        if replayed is None:
-            raise
-        return replayed
+    except IntegrityError as error:
+        return idempotency.after_race(db, key, user.username, print_, error)
     return Response(text, status_code=200, media_type="application/json")
