@@ -46,6 +46,8 @@ ROOT = Path(__file__).resolve().parent.parent
 AGENT = "agent01"
 PASSWORD = "demo"
 QUEUES = ("power-repair", "billing", "general")
+QUIT_QUESTION = "Quit anyway?"
+"""What the desk asks on ctrl+q with writes not yet sent or a call up (ui/desk/app.py)."""
 POP_LINE = re.compile(r"screen pop (\S+): ([0-9.]+) ms")
 
 
@@ -295,16 +297,29 @@ class PtyDesk(contextlib.AbstractContextManager["PtyDesk"]):
         """The desk's own pop latencies so far, by its call id."""
         return pop_latencies(self.log_file)
 
+    def quit(self, timeout: float) -> int | None:
+        """ctrl+q, the desk's own quit; when it asks first (writes not yet sent, a call up), "y". The
+        exit status (None: it did not end in time)."""
+        proc = self.proc
+        assert proc is not None
+        with contextlib.suppress(OSError):
+            os.write(self._master, b"\x11")
+        deadline = time.monotonic() + timeout
+        with contextlib.suppress(RuntimeError):  # no question and no exit in time: waited on below
+            self.wait_text(lambda screen: proc.poll() is not None or QUIT_QUESTION in screen, timeout)
+        if proc.poll() is None and QUIT_QUESTION in self.text():
+            with contextlib.suppress(OSError):
+                os.write(self._master, b"y")
+        try:
+            return proc.wait(timeout=max(deadline - time.monotonic(), 1.0))
+        except subprocess.TimeoutExpired:
+            return None
+
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         proc = self.proc
-        if proc is not None and proc.poll() is None:
-            with contextlib.suppress(OSError):
-                os.write(self._master, b"\x11")  # ctrl+q: the desk's own quit, so it shuts down cleanly
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                stop_process(proc)
+        if proc is not None and proc.poll() is None and self.quit(10) is None:
+            stop_process(proc)  # the desk's own quit (so it shuts down cleanly) did not end it
         self._stop_reading.set()
         if self._reader is not None:
             self._reader.join(timeout=2)

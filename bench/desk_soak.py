@@ -185,11 +185,7 @@ def run(calls: int) -> dict[str, Any]:
             alive = desk.proc.poll() is None
             pops = len(pop_latencies(desk.log_file))
             cpu_s = desk.cpu_seconds()
-            os.write(desk._master, b"\x11")  # ctrl+q: the desk's own quit
-            try:
-                exit_code: int | None = desk.proc.wait(timeout=30)
-            except Exception:
-                exit_code = None
+            exit_code = desk.quit(30)  # ctrl+q, answering the desk's question if it asks
     return {"calls": calls, "elapsed_s": elapsed, "cycles": cycles, "series": series, "alive": alive,
             "exit_code": exit_code, "base_rss": base_rss, "end_rss": end_rss, "base_fds": base_fds,
             "end_fds": end_fds, "pops": pops, "cpu_s": cpu_s, "warm_up": warm_up,
