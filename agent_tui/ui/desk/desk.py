@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -65,6 +65,7 @@ from agent_tui.ui.common.context import desk_app
 from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.desk.call_bar import RingingBanner
+from agent_tui.ui.desk.call_control import DeskCallControl
 from agent_tui.ui.desk.call_quality import quality_note
 from agent_tui.ui.desk.call_strip import CallStrip, CallViewSink
 from agent_tui.ui.desk.call_view import call_view
@@ -81,7 +82,7 @@ from agent_tui.ui.desk.desk_view import (
     paint_calls,
     paint_status,
 )
-from agent_tui.ui.desk.second_press import SECOND_PRESS_WINDOW_S, SecondPress
+from agent_tui.ui.desk.second_press import SecondPress
 from agent_tui.ui.desk.services import DeskServices
 from agent_tui.ui.desk.status_bar import StatusBar
 from agent_tui.ui.desk.supervisor_commands import DeskSupervisor
@@ -102,7 +103,7 @@ def desk_rules(options: DeskOptions) -> DeskRules:
                      missed_call_not_ready=options.missed_call_not_ready)
 
 
-class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
+class DeskScreen(DeskCallControl, DeskEvents, DeskPanels, Screen[None]):
     """What the agent sees all day."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -331,20 +332,6 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
         if isinstance(screen, WrapUpScreen):
             screen.dismiss(None)
 
-    def _phone_command(self, effect: PhoneCommand) -> None:
-        phone = self._phone()
-        if phone is None:
-            return
-        what, func, args = {
-            "answer": ("answering", phone.answer, ()),
-            "hangup": ("hanging up", phone.hangup, ()),
-            "reject": ("rejecting the call", phone.reject, ()),
-            "hold": ("putting the call on hold", phone.hold, ()),
-            "resume": ("resuming the call", phone.resume, ()),
-            "mute": ("muting", phone.mute, (bool(effect.arg),)),
-        }[effect.command]
-        self._command(what, func, effect.call_id, *args)
-
     def run_action_now(self, name: str) -> None:
         """Run an action of this screen soon (from a handler that cannot await)."""
         self.call_later(self.run_action, name)
@@ -423,65 +410,6 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
         note = quality_note(self.t, self.quality.of(active.call_id)) if active is not None else None
         app.call_view = call_view(label, STATE_CLASSES.get(state, ""), active=active,
                                   ringing=self.ringing, last_ended=self.model.wrapup_call(), note=note or "")
-
-    # ---- call control -----------------------------------------------------------------------
-
-    def _phone(self) -> Any:
-        phone = self.services.phone
-        if phone is None:
-            self.app.notify(self.t.t("No phone in this session."), severity="warning")
-        return phone
-
-    def _command(self, what: str, func: Any, *args: Any) -> None:
-        try:
-            func(*args)
-        except Exception as error:
-            desk_app(self).report_error(error, what)
-
-    def action_answer(self) -> None:
-        """Answer the ringing call (a call in progress is put on hold first)."""
-        self.carry(self.model.answer())
-
-    def action_reject(self) -> None:
-        """Refuse the ringing call."""
-        self.carry(self.model.reject())
-
-    def action_hangup(self) -> None:
-        """Hang up the active call (or reject the ringing one when nothing else is up)."""
-        self.carry(self.model.hang_up())
-
-    def action_hangup_key(self) -> None:
-        """One-key hang-up: the first press asks for a second one within SECOND_PRESS_WINDOW_S."""
-        if self.active is None and self.ringing is None:
-            self.hangup_key.reset()
-            return
-        if self.hangup_key.press(time.monotonic()):
-            self.action_hangup()
-            return
-        key = self.options.keymap.get("key.hangup", "x").split(",")[0].strip() or "x"
-        self.app.notify(self.t.t("Press {key} again to hang up.", key=key), timeout=SECOND_PRESS_WINDOW_S)
-
-    def action_hold(self) -> None:
-        """Put the active call on hold, or take it off hold."""
-        self.carry(self.model.toggle_hold())
-
-    def action_mute(self) -> None:
-        """Mute or unmute the agent's microphone on the active call."""
-        self.carry(self.model.toggle_mute())
-
-    def action_ready(self) -> None:
-        """Ready, or (when Ready) Not Ready with a reason; during a call it applies after the call."""
-        from agent_tui.ui.common.reason import ReasonScreen
-
-        def chosen(reason: str | None) -> None:
-            if reason:
-                self.carry(self.model.set_not_ready(reason))
-
-        asks = (AgentStateName.READY, AgentStateName.RINGING, AgentStateName.ON_CALL)
-        if self.status.state in asks and self.model.next_state is None:
-            self.app.push_screen(ReasonScreen(self.reasons), chosen)
-        else:
-            self.carry(self.model.set_ready())
 
     def submit_ticket(self, ticket: TicketCreate, session: CallSession | None) -> str | None:
         """Queue a work order in the outbox; it shows on the card at once as pending."""
