@@ -40,6 +40,8 @@ class DeskBook:
         self.status = AgentStatus(since=self.clock.monotonic())
         self.next_state: StateWithReason | None = None
         """A state chosen during a call ("Not Ready after this call"), taken when after-call work ends."""
+        self.next_by_supervisor = False
+        """`next_state` was forced by a supervisor: the agent's Ready or Not Ready does not replace it."""
         self.before_ringing: StateWithReason | None = None
         """The state a ring interrupted (back to it when the ring ends unanswered)."""
         self.offline_from: StateWithReason | None = None
@@ -125,10 +127,9 @@ class DeskBook:
             call = None
         if call is None:
             return AgentStateChange(state=state, reason=reason)
-        customer_id = call.customer.id if call.customer is not None else call.customer_id_hint
         return AgentStateChange(
-            state=state, reason=reason, call_id=call.call_id[:128], call_number=call.number[:200] or None,
-            customer_id=customer_id, queue=call.queue[:200] or None,
+            state=state, reason=reason, call_id=call.backend_id[:128], call_number=call.number[:200] or None,
+            customer_id=call.customer_id, queue=call.queue[:200] or None,
             on_hold=state == AgentStateName.ON_CALL and call.phase is CallPhase.HELD)
 
 

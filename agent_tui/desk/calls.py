@@ -15,10 +15,13 @@ from agent_tui.domain.base import utc_now
 from agent_tui.domain.call import CallRecord, Direction
 from agent_tui.domain.customer import Customer, LookupMatch, LookupResult
 from agent_tui.domain.figures import talk_seconds
+from agent_tui.domain.text import clean
 from agent_tui.domain.ticket import TicketCreate
 
 SCENARIO_HEADER = "X-Training-Scenario"
 """The SIP header a training call's INVITE names its scenario in."""
+CALL_ID_HEADER = "X-Call-Id"
+"""The PBX's own id of a call, when it sends one with the INVITE."""
 
 
 class CallPhase(StrEnum):
@@ -81,6 +84,15 @@ class CallSession:
     """The wrap-up is saved (or the call needs none): its final call record is sent."""
     rejected: bool = False
     """The agent refused the call while it rang (not a missed call)."""
+    backend_id: str = ""
+    """The call's id towards the backend (state changes, call records, supervisor commands): the PBX's
+    X-Call-Id when it sent one, so the record and the PBX's queue events name the same call; else the
+    phone's call id. Kept apart from the headers, which an old call drops (`summarize`)."""
+
+    def __post_init__(self) -> None:
+        if not self.backend_id:
+            given = clean(self.headers.get(CALL_ID_HEADER, ""), 128).strip()
+            self.backend_id = given or self.call_id
 
     @property
     def queue(self) -> str:
@@ -92,6 +104,11 @@ class CallSession:
         """X-Customer-Id from the IVR, when it is a number."""
         raw = self.headers.get("X-Customer-Id", "").strip()
         return int(raw) if raw.isdigit() else None
+
+    @property
+    def customer_id(self) -> int | None:
+        """The call's customer: the one the agent (or the lookup) settled on, else the IVR's hint."""
+        return self.customer.id if self.customer is not None else self.customer_id_hint
 
     @property
     def account_hint(self) -> str | None:
@@ -164,11 +181,11 @@ class CallSession:
                   wrapup: dict[str, Any] | None = None) -> CallRecord:
         """The call record for the backend; `wrapup` adds disposition, FCR, transfer reason, notes."""
         return CallRecord(
-            call_id=self.call_id,
+            call_id=self.backend_id[:128],
             direction=self.direction,
             number=self.number[:200],
             agent=agent,
-            customer_id=self.customer.id if self.customer else None,
+            customer_id=self.customer_id,
             queue=self.queue[:200] or None,
             offered_at=self.offered_at,
             answered_at=self.answered_at,

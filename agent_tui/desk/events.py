@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC
 
 from agent_tui.domain.customer import LookupResult
+from agent_tui.domain.text import clean
+from agent_tui.phone.events import IncomingCall
 
 
 @dataclass(frozen=True)
@@ -31,3 +34,11 @@ class PhoneHealth:
 @dataclass(frozen=True)
 class PopPainted:
     """The ringing call's card is on screen (held state writes may go now)."""
+
+
+def cleaned_incoming(event: IncomingCall) -> IncomingCall:
+    """An incoming call with the caller's text made safe (number, name, headers come from outside) and
+    its time zone-aware: what the desk model is given, on desks and ghosts alike."""
+    return replace(event, number=clean(event.number, 64), display=clean(event.display, 120),
+                   headers={clean(k, 64): clean(v, 200) for k, v in event.headers.items()},
+                   at=event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC))

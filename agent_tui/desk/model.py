@@ -38,7 +38,7 @@ from agent_tui.desk.events import LookupDone, PhoneHealth, PopPainted, Tick
 from agent_tui.desk.rules import MISSED_CALL, PHONE_OFFLINE, TRAINING
 from agent_tui.desk.stats import AgentStatus
 from agent_tui.desk.wrapup import PendingWrapUp, WrapUp
-from agent_tui.domain.agent import AgentStateName
+from agent_tui.domain.agent import AgentStateChange, AgentStateName
 from agent_tui.domain.call import PICKED_UP, Direction
 from agent_tui.domain.customer import Customer, LookupMatch, LookupResult
 from agent_tui.phone.events import CallEnded, CallState, IncomingCall
@@ -155,6 +155,9 @@ class DeskModel(DeskBook):
             self._set(AgentStateName.ON_CALL)
         elif event.state == "held":
             session.start_hold(now)
+        if event.state in ("held", "resumed") and self.active_id == session.call_id \
+                and self.status.state == AgentStateName.ON_CALL:
+            self._send(self.state_change(self.status.state, self.status.reason))  # its hold mark changed
         return self._done()
 
     def call_ended(self, event: CallEnded, *, picked_up: bool = False) -> list[Effect]:
@@ -293,8 +296,9 @@ class DeskModel(DeskBook):
 
     def set_ready(self) -> list[Effect]:
         """The agent asks to be offered calls (during a call: Ready after it, not Not Ready)."""
+        supervisor = self.next_state if self.next_by_supervisor else None
         if self.live_calls():
-            if self.next_state is not None:
+            if self.next_state is not None and supervisor is None:
                 self.next_state = None
                 self._out.append(Notify("Ready after this call."))
             return self._done()
@@ -310,7 +314,7 @@ class DeskModel(DeskBook):
         self.next_state = None
         self.offline_from = None
         self.acw_since = None
-        self._set(AgentStateName.READY)
+        self._set(*(supervisor or (AgentStateName.READY, None)))  # a supervisor's pending state wins
         return self._done()
 
     def set_not_ready(self, reason: str) -> list[Effect]:
@@ -325,7 +329,10 @@ class DeskModel(DeskBook):
                     by_agent: bool = False) -> list[Effect]:
         """Set `state` now when no call is up or waiting for its wrap-up, else after the call."""
         if self.live_calls() or self.unsaved():
+            if by_agent and self.next_by_supervisor and self.next_state is not None:
+                return self._done()  # the supervisor's state after this call stands
             self.next_state = (state, reason if state == AgentStateName.NOT_READY else None)
+            self.next_by_supervisor = False
             if by_agent:
                 self._out.append(Notify("Not Ready after this call."))
             return self._done()
@@ -462,7 +469,9 @@ class DeskModel(DeskBook):
         if state != AgentStateName.ACW:
             self.acw_since = None
         self.status = AgentStatus(state=state, reason=reason, since=self.clock.monotonic())
-        change = self.state_change(state, reason)
+        self._send(self.state_change(state, reason))
+
+    def _send(self, change: AgentStateChange) -> None:
         if self._held is not None:
             self._held.append(change)
         else:

@@ -25,7 +25,7 @@ class DeskRules:
     acw_mode: AcwMode = "optional"
     """`optional`: the agent may end after-call work; `mandatory`: only by saving the wrap-up;
     `timeboxed`: it ends by itself after `acw_seconds`."""
-    acw_seconds: int = 60
+    acw_seconds: float = 60
     """Length of time-boxed after-call work."""
     acw_expiry: AcwExpiry = "save"
     """When time-boxed after-call work runs out: `save` what was typed with the call record and its ACW

@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from pydantic import SecretStr, ValidationError
 
-from agent_tui.domain.agent import AgentStateChange, AgentStateName
+from agent_tui.domain.agent import AgentStateChange
 from agent_tui.domain.call import CallRecord
 from agent_tui.domain.events import Event
 from agent_tui.domain.supervision import CommandAck, PhoneConfig
@@ -182,7 +182,7 @@ async def _serve(args: argparse.Namespace, out: IO[str], client: BackendClient, 
     writes = QueuedWrites(client, args.user, bot.emit)
     ghost = GhostAgent(args.user, engine, writes, bot.emit, registrar=bool(options.accounts))
     writes.start()
-    ghost.set_state(AgentStateName.NOT_READY, "other", force=True)
+    ghost.start()
     bot.emit("logged_in", user=args.user, extension=config.extension, show_monitored=config.show_monitored)
     stream = EventStream(client)
     stream_task = loop.create_task(_pump_stream(stream, inbox))
@@ -218,7 +218,7 @@ async def _serve(args: argparse.Namespace, out: IO[str], client: BackendClient, 
             if leftover is not stopping and not isinstance(leftover, Event) and leftover is not None:
                 bot.handle(leftover)  # type: ignore[arg-type]
                 ghost.phone_event(leftover)
-        ghost.set_state(AgentStateName.LOGGED_OUT, force=True)
+        ghost.log_out()
         await writes.flush(LOGOUT_FLUSH_S)
         await writes.stop()
         # Exiting cleanly anyway: a late SIGTERM must not turn exit 0 into -15 during shutdown.

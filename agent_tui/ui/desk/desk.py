@@ -143,8 +143,6 @@ class DeskScreen(DeskCallControl, DeskEvents, DeskPanels, Screen[None]):
         """Whether the phone is registered: None in listen mode (no registration) until it says."""
         self.sip_detail = ""
         self.reasons: list[str] = ["break", "meal", "meeting", "training", "other"]
-        self.auto_not_ready = False
-        """Kept for the supervisor module (the model keeps the state the phone going offline replaced)."""
         self.lookup_cache = LookupCache()
         self.slow_lookups: dict[str, float | None] = {}
         """Calls whose lookup took longer than options.slow_lookup_s → how long it took (None while it
@@ -295,8 +293,6 @@ class DeskScreen(DeskCallControl, DeskEvents, DeskPanels, Screen[None]):
         """Carry out what the model asked for, in order."""
         for effect in effects:
             if isinstance(effect, SendState):
-                # The supervisor module still takes a state it forced during a call from here.
-                self.supervisor.state_change(effect.change.state, effect.change.reason)
                 try:
                     self.services.writes.set_state(self.options.username, effect.change)
                 except Exception as error:

@@ -11,13 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import replace
-from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agent_tui.desk.calls import CallSession, LookupState, is_training_call
 from agent_tui.desk.effects import Effect, Notify
+from agent_tui.desk.events import cleaned_incoming
 from agent_tui.desk.lookup import find_customer
 from agent_tui.desk.recordings import empty_recording, space_warning
 from agent_tui.domain.agent import AgentStateName
@@ -162,9 +161,7 @@ class DeskEvents:
         self.training.recording_ready(event.call_id, event.path)
 
     def _incoming(self, event: IncomingCall) -> None:
-        event = replace(event, number=clean(event.number, 64), display=clean(event.display, 120),
-                        headers={clean(k, 64): clean(v, 200) for k, v in event.headers.items()},
-                        at=event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC))
+        event = cleaned_incoming(event)
         effects = self.model.incoming(event)
         session = self.calls[event.call_id]
         self.training.incoming(session)

@@ -2,14 +2,13 @@
 
 `DeskSupervisor` is owned by the desk screen, which hands it every live event and (after handling
 them itself) every phone event. It carries out the five supervisor commands as the rules of
-`agent_tui.desk.supervisor.decide` say (the ghost agents follow the same rules) and always
-acknowledges each with its outcome: state changes and notes at once (a state forced during a call or
-its wrap-up is applied after it), `force_release`, `force_transfer` and `pickup` when the phone has
-done them (`agent_tui.ghost.commands.CallCommandTracker`; a pickup answers the ringing call and
-blind-transfers it, since the engine cannot redirect a call still ringing), refusals with why. It
-builds every state change the desk sends with the call fields (call id, number, customer, queue,
-hold), reports Ringing and hold changes, and keeps the agent Not Ready `phone_offline` while the
-phone is down.
+`agent_tui.desk.supervisor.decide` say, on the desk model through `agent_tui.desk.supervised` (the ghost
+agents do the same), and always acknowledges each with its outcome: state changes and notes at once (a
+state forced during a call or its wrap-up goes into the model's "after this call" slot),
+`force_release`, `force_transfer` and `pickup` when the phone has done them
+(`agent_tui.ghost.commands.CallCommandTracker`; a pickup answers the ringing call and blind-transfers
+it, since the engine cannot redirect a call still ringing), refusals with why. The agent state itself
+(its call fields, hold, phone offline) is the model's.
 
 `BackendSupervision` is the real `SupervisorLink`: acks go through the outbox (they survive a dead
 backend), and `GET /v1/phone-config` gives the phone its monitor key and the desk the policy
@@ -22,15 +21,14 @@ import asyncio
 import contextlib
 import logging
 import threading
+from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
 from pydantic import SecretStr
 
-from agent_tui.desk.calls import CallPhase, CallSession
+from agent_tui.desk.supervised import by_backend_id, force, situation
 from agent_tui.desk.supervisor import (
-    CALL_STATES,
-    PHONE_OFFLINE,
-    CallView,
+    PickupCall,
     ReleaseCall,
     SetState,
     SetStateAfterCall,
@@ -40,11 +38,10 @@ from agent_tui.desk.supervisor import (
     decide,
     parse_command,
 )
-from agent_tui.domain.agent import AgentStateChange, AgentStateName
 from agent_tui.domain.events import Event
 from agent_tui.domain.supervision import CommandAck, PhoneConfig
 from agent_tui.ghost.commands import CallCommandTracker, CallIntent
-from agent_tui.phone.events import CallEnded, CallState, IncomingCall, MonitorStarted
+from agent_tui.phone.events import CallEnded, MonitorStarted
 from agent_tui.ui.common.text import clean
 
 if TYPE_CHECKING:
@@ -122,69 +119,15 @@ class DeskSupervisor:
         self.desk = desk
         self.monitors: dict[str, str] = {}
         """Supervisors' monitoring calls on this phone: call id → mode."""
-        self.before_ringing: tuple[AgentStateName, str | None] | None = None
-        self.offline_from: str | None = None
-        """The Not Ready reason the phone going offline replaced (restored when it is back)."""
-        self.after_call: tuple[AgentStateName, str | None] | None = None
-        """A state a supervisor forced during a call: taken when the call is over."""
         self.tracker: CallCommandTracker | None = None
         self.picked_up: dict[str, int] = {}
         """Ringing calls a supervisor is picking up (call id → command id): answered only to be moved."""
         self._ticking = False
 
-    # ---- the state the desk reports --------------------------------------------------------------
-
-    def _call_for(self, state: AgentStateName) -> CallSession | None:
-        desk = self.desk
-        if state == AgentStateName.RINGING:
-            return desk.ringing or desk.active
-        if state == AgentStateName.ON_CALL:
-            return desk.active or desk.ringing
-        if state == AgentStateName.ACW:
-            return desk.calls.get(desk.last_ended_id) if desk.last_ended_id else None
-        return None
-
-    def state_change(self, state: AgentStateName, reason: str | None) -> AgentStateChange:
-        """The state change to send, with the fields of the call it is about."""
-        if self.after_call is not None and state in (AgentStateName.READY, AgentStateName.NOT_READY) \
-                and self.desk.active is None and self.desk.ringing is None:
-            forced, self.after_call = self.after_call, None
-            self.desk.call_later(self.desk.set_state, *forced)
-        call = self._call_for(state)
-        if call is None:
-            return AgentStateChange(state=state, reason=reason)
-        customer_id = call.customer.id if call.customer is not None else call.customer_id_hint
-        return AgentStateChange(
-            state=state, reason=reason, call_id=call.call_id[:128], call_number=call.number[:200] or None,
-            customer_id=customer_id, queue=call.queue[:200] or None,
-            on_hold=state == AgentStateName.ON_CALL and call.phase is CallPhase.HELD,
-        )
-
-    def end_picked_up(self, call_id: str) -> bool:
-        """Whether `call_id` was a call a supervisor picked up; if so, back to the state before it rang.
-
-        The agent never talked to that caller, so the desk skips after-call work for it.
-        """
-        if self.picked_up.pop(call_id, None) is None:
-            return False
-        state, reason = self.before_ringing or (AgentStateName.READY, None)
-        self.before_ringing = None
-        self.desk.set_state(state, reason)
-        return True
-
-    def resend_state(self) -> None:
-        """Send the current state again (its call fields changed: hold, resume)."""
-        desk = self.desk
-        try:
-            desk.services.writes.set_state(desk.options.username,
-                                           self.state_change(desk.status.state, desk.status.reason))
-        except Exception as error:
-            self._report(error, "saving the agent state")
-
     # ---- phone events (after the desk handled them) ---------------------------------------------
 
     def phone_event(self, event: object) -> None:
-        """Follow a phone event the desk has just applied."""
+        """Follow a phone event the desk has just applied (the agent state follows it in the model)."""
         if self.tracker is not None:
             self.tracker.on_event(event)
         desk = self.desk
@@ -197,32 +140,8 @@ class DeskSupervisor:
         elif isinstance(event, CallEnded) and event.call_id in self.monitors:
             del self.monitors[event.call_id]
             desk.refresh_view()
-        elif isinstance(event, IncomingCall):
-            if desk.active is None and desk.status.state not in CALL_STATES:
-                self.before_ringing = (desk.status.state, desk.status.reason)
-                desk.set_state(AgentStateName.RINGING)
-        elif isinstance(event, CallState) and event.state in ("held", "resumed"):
-            if desk.status.state == AgentStateName.ON_CALL:
-                self.resend_state()
-        elif isinstance(event, CallEnded) and desk.status.state == AgentStateName.RINGING \
-                and desk.active is None and desk.ringing is None:
-            state, reason = self.before_ringing or (AgentStateName.READY, None)
-            self.before_ringing = None
-            desk.set_state(state, reason)
         if isinstance(event, CallEnded):
             self.picked_up.pop(event.call_id, None)  # ended before it was answered: the missed-ring path
-        self._follow_phone_health()
-
-    def _follow_phone_health(self) -> None:
-        desk = self.desk
-        status = desk.status
-        not_ready = status.state == AgentStateName.NOT_READY
-        if desk.sip_ok is False and not_ready and status.reason != PHONE_OFFLINE:
-            self.offline_from = status.reason
-            desk.set_state(AgentStateName.NOT_READY, PHONE_OFFLINE)
-        elif desk.sip_ok and not_ready and status.reason == PHONE_OFFLINE and self.offline_from is not None:
-            reason, self.offline_from = self.offline_from, None
-            desk.set_state(AgentStateName.NOT_READY, reason)
 
     # ---- the "being monitored" mark -------------------------------------------------------------
 
@@ -250,13 +169,10 @@ class DeskSupervisor:
         t = desk.t.t
         for intent in decision.intents:
             if isinstance(intent, SetState):
-                desk.auto_not_ready = False
-                self.offline_from = None
-                self.after_call = None
-                desk.set_state(intent.state, intent.reason)
+                desk.carry(force(desk.model, intent))
                 desk.app.notify(t("Your supervisor changed your state."), severity="warning")
             elif isinstance(intent, SetStateAfterCall):
-                self.after_call = (intent.state, intent.reason)
+                desk.carry(force(desk.model, intent))
                 desk.app.notify(t("Your supervisor set your next state: after this call."),
                                 severity="warning")
             elif isinstance(intent, ShowNote):
@@ -270,14 +186,8 @@ class DeskSupervisor:
     def situation(self) -> Situation:
         """Where the agent at this desk stands, for `decide`."""
         desk = self.desk
-        has_phone = desk.services.phone is not None
-        current = desk.active or desk.ringing
-        calls = tuple(CallView(c.call_id, c.answered_at is not None, c.ended_at is not None)
-                      for c in desk.calls.values())
-        return Situation(state=desk.status.state, has_phone=has_phone,
-                         phone_online=desk.sip_ok if has_phone else None, calls=calls,
-                         current=current.call_id if current is not None else None,
-                         busy=self.tracker.busy_calls() if self.tracker is not None else frozenset())
+        return situation(desk.model, has_phone=desk.services.phone is not None, phone_online=desk.sip_ok,
+                         busy=self.tracker.busy_calls() if self.tracker is not None else ())
 
     def _ack(self, command_id: int, ack: CommandAck) -> None:
         if not ack.ok:  # a pickup that failed leaves the answered call with the agent: a call like any other
@@ -316,5 +226,9 @@ class DeskSupervisor:
                               target=clean(intent.target, 40)), severity="warning")
         else:
             desk.app.notify(t("Your supervisor picked up the ringing call."), severity="warning")
-            self.picked_up[intent.call_id] = command_id
-        self.tracker.carry_out(command_id, intent, desk.case_headers(desk.calls[intent.call_id]))
+        call = by_backend_id(desk.model, intent.call_id)
+        if call is None:  # decide named a call of the situation: cannot happen
+            return
+        if isinstance(intent, PickupCall):
+            self.picked_up[call.call_id] = command_id
+        self.tracker.carry_out(command_id, replace(intent, call_id=call.call_id), desk.case_headers(call))
