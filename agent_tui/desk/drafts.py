@@ -73,7 +73,7 @@ def ticket_owner(run: DraftRun, session: CallSession | None) -> TicketOwner:
     the customer and call it was started with — never the caller on the line now."""
     if session is not None and belongs_to(run, session):
         customer_id = session.customer.id if session.customer is not None else run.customer_id
-        return TicketOwner(customer_id, session.call_id)
+        return TicketOwner(customer_id, session.backend_id)
     return TicketOwner(run.customer_id, run.call_id)
 
 
