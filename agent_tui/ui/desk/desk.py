@@ -62,6 +62,7 @@ from agent_tui.phone.quality_watch import QualityBook
 from agent_tui.sync.desk_link import LinkStatus
 from agent_tui.ui.common.bindings import localize_bindings
 from agent_tui.ui.common.context import desk_app
+from agent_tui.ui.common.key_order import settle_keys
 from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.desk.call_bar import RingingBanner
@@ -107,22 +108,27 @@ class DeskScreen(DeskCallControl, DeskEvents, DeskPanels, Screen[None]):
     """What the agent sees all day."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f9,o", "order", "Order", id="desk.order"),
-        Binding("f10,w", "wrapup", "Wrap-up", id="desk.wrapup"),
-        Binding("ctrl+n", "dial", "Dial", show=False, id="desk.dial"),
+        # Keys that open a panel are priority bindings (see ui/common/key_order.py): the panel is on
+        # the stack before the App routes the keys typed behind them in the same read, so those land
+        # in the panel, not on the desk (where `w` or `k` would open another one).
+        Binding("f9,o", "panel('order')", "Order", priority=True, id="desk.order"),
+        Binding("f10,w", "panel('wrapup')", "Wrap-up", priority=True, id="desk.wrapup"),
+        Binding("ctrl+n", "panel('dial')", "Dial", show=False, priority=True, id="desk.dial"),
         Binding("ctrl+l", "call_customer", "Call customer", show=False, id="desk.call_customer"),
-        Binding("ctrl+k,k", "kb", "Knowledge base", show=False, id="desk.kb"),
-        Binding("ctrl+b", "callbacks", "Callbacks", show=False, id="desk.callbacks"),
-        Binding("ctrl+g", "history", "Call history", show=False, id="desk.history"),
-        Binding("ctrl+u", "pick", "Pick customer", show=False, id="desk.pick"),
-        Binding("ctrl+t", "practice", "Practice", show=False, id="desk.practice"),
-        Binding("ctrl+e", "model_calls", "Model calls", show=False, id="desk.model_calls"),
-        Binding("ctrl+o", "audio_device", "Sound device", show=False, id="desk.audio_device"),
+        Binding("ctrl+k,k", "panel('kb')", "Knowledge base", show=False, priority=True, id="desk.kb"),
+        Binding("ctrl+b", "panel('callbacks')", "Callbacks", show=False, priority=True, id="desk.callbacks"),
+        Binding("ctrl+g", "panel('history')", "Call history", show=False, priority=True, id="desk.history"),
+        Binding("ctrl+u", "panel('pick')", "Pick customer", show=False, priority=True, id="desk.pick"),
+        Binding("ctrl+t", "panel('practice')", "Practice", show=False, priority=True, id="desk.practice"),
+        Binding("ctrl+e", "panel('model_calls')", "Model calls", show=False, priority=True,
+                id="desk.model_calls"),
+        Binding("ctrl+o", "panel('audio_device')", "Sound device", show=False, priority=True,
+                id="desk.audio_device"),
         Binding("a", "answer", "Answer", show=False, id="key.answer"),
         Binding("x", "hangup_key", "Hang up (press twice)", show=False, id="key.hangup"),
         Binding("h", "hold", "Hold", show=False, id="key.hold"),
         Binding("m", "mute", "Mute", show=False, id="key.mute"),
-        Binding("r", "ready", "Ready", show=False, id="key.ready"),
+        Binding("r", "panel('ready')", "Ready", show=False, priority=True, id="key.ready"),
     ]
 
     DEFAULT_CSS = """
@@ -327,6 +333,11 @@ class DeskScreen(DeskCallControl, DeskEvents, DeskPanels, Screen[None]):
         screen = self.app.screen
         if isinstance(screen, WrapUpScreen):
             screen.dismiss(None)
+
+    async def action_panel(self, name: str) -> None:
+        """Open a panel (run `action_<name>`) once the desk's fields took the keys typed before its key."""
+        await settle_keys(self)
+        await self.run_action(name)
 
     def run_action_now(self, name: str) -> None:
         """Run an action of this screen soon (from a handler that cannot await)."""
