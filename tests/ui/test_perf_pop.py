@@ -168,3 +168,40 @@ async def test_a_brief_outbox_queue_does_not_flash_syncing() -> None:
         writes.report(LinkStatus(online=False, queued=1))
         await wait_until(pilot, lambda: "queued" in link.shown, what="offline shown at once")
 
+
+
+async def test_a_card_that_fits_costs_no_layout_pass_and_a_long_one_still_scrolls() -> None:
+    """A layout pass reflows and repaints the whole screen: a pop whose card fits must not ask for one;
+    a card taller than the screen must still get its height (and a scrollbar)."""
+    from textual.widgets import Static
+
+    short = customer(cid=1, account="1111111111", phone="13800000001")
+    tall = customer(cid=2, account="2222222222", phone="13800000002")
+    tall_match = full_match(tall)
+    tall_match = tall_match.model_copy(update={"history": [tall_match.history[0]] * 20})
+    backend = FakeBackend({"13800000001": [full_match(short)], "13800000002": [tall_match]})
+    app, phone, _, _ = make_app(backend)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.desk.logged_in, what="login")
+        card = app.desk.query_one(CustomerCard)
+        body = card.query_one("#card-body", Static)
+        layouts: list[bool] = []
+        plain_refresh = body.refresh
+
+        def counting_refresh(*regions: object, **kwargs: bool) -> object:
+            layouts.append(bool(kwargs.get("layout")))
+            return plain_refresh(*regions, **kwargs)  # type: ignore[arg-type]
+
+        body.refresh = counting_refresh  # type: ignore[method-assign,assignment]
+        phone.ring(call_id="c1", number="13800000001")
+        await wait_until(pilot, lambda: popped(app, "c1"), what="the short card")
+        assert layouts
+        assert not any(layouts), "a card that fits asked for a layout pass"
+        assert "Account: 1111111111" in card.shown
+        phone.emit(CallEnded(call_id="c1", reason="cancel", code=487, duration_s=0))
+        await wait_until(pilot, lambda: app.desk.ringing is None, what="the ring over")
+        phone.ring(call_id="c2", number="13800000002")
+        await wait_until(pilot, lambda: popped(app, "c2"), what="the tall card")
+        await wait_until(pilot, lambda: body.size.height > card.size.height, what="the tall card laid out")
+        assert any(layouts)
+        assert card.max_scroll_y > 0

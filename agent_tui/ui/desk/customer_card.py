@@ -178,7 +178,7 @@ class CustomerCard(VerticalScroll):
         padding: 0 1;
         scrollbar-size-vertical: 1;
     }
-    CustomerCard > #card-body { width: 1fr; height: auto; }
+    CustomerCard > #card-body { width: 1fr; height: auto; min-height: 100%; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -198,8 +198,25 @@ class CustomerCard(VerticalScroll):
             return False
         self._content = content
         self.repaints += 1
-        self.query_one("#card-body", Static).update(content)
+        body = self.query_one("#card-body", Static)
+        body.update(content, layout=False)
+        if self._moves(body):
+            body.refresh(layout=True)
         return True
+
+    def _moves(self, body: Static) -> bool:
+        """Whether the body's height changes with its new content, which needs a layout pass.
+
+        A layout pass reflows the whole screen and repaints every widget on it; on a pop that was a
+        third of the desk's work (docs/performance.md). The body is at least as tall as the card
+        (`min-height: 100%`), so a card that fits keeps its height and only the card is drawn again.
+        """
+        width = body.content_size.width
+        if not width:
+            return True  # not laid out yet
+        height = max(body.get_content_height(self.content_size, self.content_size, width),
+                     self.content_size.height)
+        return height != body.size.height
 
     @property
     def shown(self) -> str:
