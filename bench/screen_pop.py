@@ -17,12 +17,17 @@ Two measurements per call:
 The desk's CPU time (all threads) per ring cycle (ring, pop, cancel, back to idle, the quiet waits
 included) is shown too: on a shared 2-core machine it tells the work from the waiting for a core.
 
-    .venv/bin/python -m bench.screen_pop [--calls N] [--size 80x24] [--quick]
+    .venv/bin/python -m bench.screen_pop [--calls N] [--size 80x24] [--quick] [--profile FILE]
+
+`--profile FILE` runs the desk under cProfile (its main thread: the UI's event loop, where the pop is
+painted) and writes the stats to FILE when the desk quits; read them with `python -m pstats FILE`.
+docs/performance.md ("The desk's screen pop") says what they showed.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -59,6 +64,24 @@ def distinct_order(customers: list[SeededCustomer], calls: int, rng: random.Rand
         if not order or pick.account != order[-1].account:
             order.append(pick)
     return order
+
+
+PROFILER = """\
+import atexit, cProfile, os
+_profile = cProfile.Profile()
+_profile.enable()
+atexit.register(lambda: (_profile.disable(), _profile.dump_stats(os.environ["BENCH_PROFILE_OUT"])))
+"""
+"""A `sitecustomize` for the desk: profile from the first import to the exit."""
+
+
+def profiled_env(folder: Path, out: Path) -> dict[str, str]:
+    """Desk environment that runs the desk under cProfile, writing to `out` at exit."""
+    hook = folder / "profile-hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(PROFILER)
+    root = Path(__file__).resolve().parents[1]
+    return {"PYTHONPATH": os.pathsep.join((str(hook), str(root))), "BENCH_PROFILE_OUT": str(out.resolve())}
 
 
 def run(calls: int, columns: int, rows: int,
@@ -98,12 +121,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="5 calls (smoke test)")
     parser.add_argument("--desk-env", type=env_pair, action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment for the desk (experiments, e.g. TEXTUAL_FPS=240)")
+    parser.add_argument("--profile", type=Path, default=None, metavar="FILE",
+                        help="run the desk under cProfile and write its stats to FILE")
     args = parser.parse_args(argv)
     install_sigterm_exit()
     calls = 5 if args.quick else args.calls
     columns, rows = args.size
     extra_env = dict(args.desk_env)
-    inside, outside, cpu_ms = run(calls, columns, rows, extra_env)
+    with tempfile.TemporaryDirectory(prefix="bench-pop-hook-") as hook:
+        if args.profile is not None:
+            extra_env.update(profiled_env(Path(hook), args.profile))
+        inside, outside, cpu_ms = run(calls, columns, rows, extra_env)
     p95 = percentile(inside, 0.95)
     emit("screen_pop", [
         Figure("pop latency p50 (desk)", round(percentile(inside, 0.5), 1), "ms"),
