@@ -60,7 +60,7 @@ from agent_tui.forms.runner import FormRun
 from agent_tui.i18n import Translator
 from agent_tui.phone.quality_watch import QualityBook
 from agent_tui.sync.desk_link import LinkStatus
-from agent_tui.ui.common.bindings import localize_bindings
+from agent_tui.ui.common.bindings import localize_bindings, relabel
 from agent_tui.ui.common.context import desk_app
 from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.common.text import clean
@@ -404,6 +404,9 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
                         slow_lookup=focus is not None and focus.call_id in self.slow_lookups,
                         monitored_mark=self.supervisor.mark())
         paint_status(bars.first(), self.t, self.model, self.options, view)
+        label = self.t.t("Not Ready" if self.ready_key_asks_reason() else "Ready")
+        if relabel(self.app, "desk.ready", label) | relabel(self, "key.ready", label):
+            self.app.refresh_bindings()  # F2 says what it does now (issue 15)
 
     def _paint_calls(self) -> None:
         paint_calls(self.query_one(RingingBanner), self.t, self.model)
@@ -469,6 +472,11 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
         """Mute or unmute the agent's microphone on the active call."""
         self.carry(self.model.toggle_mute())
 
+    def ready_key_asks_reason(self) -> bool:
+        """Whether F2 now means Not Ready (it asks why) rather than Ready."""
+        asks = (AgentStateName.READY, AgentStateName.RINGING, AgentStateName.ON_CALL)
+        return self.status.state in asks and self.model.next_state is None
+
     def action_ready(self) -> None:
         """Ready, or (when Ready) Not Ready with a reason; during a call it applies after the call."""
         from agent_tui.ui.common.reason import ReasonScreen
@@ -477,8 +485,7 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
             if reason:
                 self.carry(self.model.set_not_ready(reason))
 
-        asks = (AgentStateName.READY, AgentStateName.RINGING, AgentStateName.ON_CALL)
-        if self.status.state in asks and self.model.next_state is None:
+        if self.ready_key_asks_reason():
             self.app.push_screen(ReasonScreen(self.reasons), chosen)
         else:
             self.carry(self.model.set_ready())
