@@ -20,6 +20,7 @@ from agent_tui.domain.customer import ContactRecord, Customer, LookupMatch
 from agent_tui.domain.notice import OutageNotice
 from agent_tui.domain.ticket import Ticket
 from agent_tui.i18n import Translator
+from agent_tui.ui.common.outcomes import outcome_label
 from agent_tui.ui.common.text import clean, money
 
 Part = str | tuple[str, str]
@@ -61,7 +62,7 @@ def _contact(t: Translator, r: ContactRecord) -> list[Part]:
     line: list[Part] = [f"{_when(r.at)}  {clean(r.agent or '-', 30)}  "]
     line.append((clean(r.summary, 300) or t.t("(no summary)"), "bold"))
     if r.outcome:
-        line.append(f"  → {clean(r.outcome, 80)}")
+        line.append(f"  → {outcome_label(t, r.outcome)}")
     if r.ticket_id is not None:
         line.append(f"  #{r.ticket_id}")
     line.append("\n")

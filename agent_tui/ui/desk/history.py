@@ -8,6 +8,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from agent_tui.desk.calls import CallSession
+from agent_tui.ui.common.outcomes import outcome_label
 from agent_tui.ui.common.text import clean, duration, fit
 from agent_tui.ui.desk.desk_panel import DeskPanelScreen
 
@@ -34,6 +35,8 @@ class HistoryScreen(DeskPanelScreen[None]):
             if call.pop_latency_ms is not None:
                 table.append(f"  {t('pop')} {call.pop_latency_ms:.0f} ms")
             mark = t("wrapped up") if call.wrapped_up else (t("missed") if call.answered_at is None else "")
+            if call.end_reason and call.answered_at is not None:
+                mark = f"{outcome_label(self.t, call.end_reason)}  {mark}".rstrip()
             table.append(f"  {mark}\n")
         with Vertical(classes="panel"):
             yield Static(t("Calls this session"), classes="panel-title")
