@@ -22,6 +22,7 @@ from agent_tui.domain.ticket import Ticket
 from agent_tui.i18n import Translator
 from agent_tui.ui.common.outcomes import outcome_label
 from agent_tui.ui.common.text import clean, money
+from agent_tui.ui.common.urgency import URGENT_STYLE, is_urgent, urgent_text
 
 Part = str | tuple[str, str]
 
@@ -71,7 +72,8 @@ def _contact(t: Translator, r: ContactRecord) -> list[Part]:
 
 def _ticket(t: Translator, ticket: Ticket) -> list[Part]:
     breached = [d.segment for d in ticket.deadlines if d.breached]
-    line: list[Part] = [
+    line: list[Part] = [(urgent_text(t), URGENT_STYLE), " "] if is_urgent(ticket.priority) else []
+    line += [
         (clean(ticket.number, 40), "bold"), "  ",
         t.t(ticket.ticket_type.value.capitalize()), "  ",
         t.t(ticket.status.value.replace("_", " ").capitalize()), "  ",
@@ -160,6 +162,8 @@ def card_content(t: Translator, session: CallSession | None, *, slow: bool = Fal
         for pending in session.tickets:
             mark = t.t("synced") if pending.synced else t.t("pending")
             parts.append((f"[{mark}] ", "bold" if pending.synced else "bold italic $pending"))
+            if is_urgent(pending.ticket.priority):
+                parts.extend([(urgent_text(t), URGENT_STYLE), " "])
             parts.append(f"{t.t(pending.ticket.ticket_type.value.capitalize())}  "
                          f"{clean(pending.ticket.subject, 120)}\n")
     if match is not None and match.history:

@@ -10,6 +10,7 @@ from textual.widgets import Static
 from agent_tui.desk.calls import CallSession
 from agent_tui.ui.common.outcomes import outcome_label
 from agent_tui.ui.common.text import clean, duration, fit
+from agent_tui.ui.common.urgency import is_urgent, urgent_text
 from agent_tui.ui.desk.desk_panel import DeskPanelScreen
 
 
@@ -37,7 +38,10 @@ class HistoryScreen(DeskPanelScreen[None]):
             mark = t("wrapped up") if call.wrapped_up else (t("missed") if call.answered_at is None else "")
             if call.end_reason and call.answered_at is not None:
                 mark = f"{outcome_label(self.t, call.end_reason)}  {mark}".rstrip()
-            table.append(f"  {mark}\n")
+            table.append(f"  {mark}")
+            if any(is_urgent(pending.ticket.priority) for pending in call.tickets):
+                table.append(f"  {urgent_text(self.t)}", style="bold reverse")
+            table.append("\n")
         with Vertical(classes="panel"):
             yield Static(t("Calls this session"), classes="panel-title")
             with VerticalScroll():
