@@ -43,6 +43,6 @@ async def test_an_emergency_order_is_marked_on_the_card_and_in_the_call_list(lan
             ticket_type=TicketType.REPAIR, customer_id=c.id, subject="Wire down", priority=1)))
         await pilot.press("ctrl+g")
         await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="the call list")
-        listed = [line for line in screen_text(app).splitlines() if "← 13800138000" in line]
+        listed = [line for line in screen_text(app).splitlines() if "← " in line and "13800138000" in line]
         assert listed
         assert mark in listed[0]

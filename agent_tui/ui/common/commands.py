@@ -37,8 +37,8 @@ class DeskCommands(Provider):
         for _key, (node, binding, enabled, _tip) in screen.active_bindings.items():
             if not enabled or not binding.description or binding.system or binding.action in seen:
                 continue
-            if binding.id and binding.id.startswith("panel."):
-                continue
+            if not binding.id or binding.id.startswith("panel."):
+                continue  # only our own commands: widget internals (Scroll Up, Copy) are noise here
             seen.add(binding.action)
             target = "app." if node is self.app else ""
             name = binding.description
