@@ -63,3 +63,24 @@ async def test_sip_password_only_asked_with_a_registrar(registrar: bool) -> None
         await pilot.press(*"wrong", "enter")
         await wait_until(pilot, lambda: "refused" in screen_text(app), what="the login error")
         assert URL in screen_text(app)
+
+
+class LockedSecrets(OpenSecrets):
+    """A credential file that exists and is locked."""
+
+    def needs_passphrase(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+async def test_the_passphrase_field_is_explained(language: str) -> None:
+    t = Translator(language)
+    app, _, _, _ = make_app(options=DeskOptions(username="agent1", language=language), password=None)
+    app.services.secrets = LockedSecrets()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, LoginScreen), what="the login")
+        await pilot.pause()
+        text = screen_text(app)
+        assert t.t("Passphrase of the credential file") in text
+        assert t.t("Your own passphrase that locks the SIP password saved here.") in text
+        assert t.t("Not the backend password. Asked once at each start.") in text

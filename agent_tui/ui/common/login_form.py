@@ -61,7 +61,7 @@ class LoginFormScreen(Screen[None]):
     }
     LoginFormScreen #login-title { text-style: bold reverse; padding: 0 1; }
     LoginFormScreen #login-error { color: $error; text-style: bold; height: auto; }
-    LoginFormScreen #login-passphrase-help { color: $foreground 70%; }
+    LoginFormScreen #login-passphrase-help, LoginFormScreen .login-hint { color: $foreground 70%; }
     """
 
     TITLE_TEXT = "agent-tui: log in"

@@ -36,6 +36,8 @@ class LoginScreen(LoginFormScreen):
             t = self.t.t
             yield Static(t("Your own passphrase that locks the SIP password saved here."),
                          id="login-passphrase-help", markup=False)
+            yield Static(t("Not the backend password. Asked once at each start."),
+                         id="login-passphrase-more", classes="login-hint", markup=False)
             yield Input(placeholder=t("Passphrase of the credential file"), password=True,
                         id="login-passphrase")
             if secrets.passphrase_is_new():
