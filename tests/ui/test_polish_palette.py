@@ -53,3 +53,19 @@ async def test_palette_speaks_the_ui_language_and_finds_not_ready(language: str,
         await wait_until(pilot, found, what="the Ready command in the hits")
         if language == "zh":
             assert "Search for commands" not in screen_text(app)
+
+
+async def test_monitor_palette_and_footer_speak_chinese() -> None:
+    """The wallboard shares the base App: its palette and Textual's own commands are Chinese too."""
+    from tests.monitor.doubles import make_monitor
+
+    zh = Translator("zh")
+    app, _api, _phone, feeds = make_monitor(language="zh")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: feeds, what="the wallboard")
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert zh.t("Screenshot") in titles
+        assert "Screenshot" not in titles
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+        assert zh.t("Search for commands…") in screen_text(app)
