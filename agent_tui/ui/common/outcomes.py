@@ -27,8 +27,8 @@ END_LABELS: dict[str, str] = {
     "remote hangup": "Caller hung up",
     "missed": "Missed",
     "rejected": "Rejected",
-    "cancelled": "Cancelled",
-    "failed": "Failed",
+    "cancelled": "Call cancelled",
+    "failed": "Call failed",
 }
 """How a call ended, as the phone reports it (`agent_tui.phone.core`), in words."""
 
