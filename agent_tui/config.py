@@ -567,6 +567,20 @@ def load_config(path: Path | None = None) -> Settings:
         raise ConfigError(_problems(exc.errors(), doc, source, with_env=True)) from None
 
 
+def check_environment() -> None:
+    """Raise ConfigError when the `AGENT_TUI_*` variables alone do not make valid settings.
+
+    For commands that build their settings in code (`agent-tui demo`): checked before they start
+    anything, so a bad variable is one clean line, not a traceback after the children started.
+    """
+    try:
+        Settings()
+    except SettingsError as exc:
+        raise ConfigError(_env_parse_problems(exc)) from None
+    except ValidationError as exc:
+        raise ConfigError(_problems(exc.errors(), None, "environment", with_env=True)) from None
+
+
 def _file_problems(doc: TomlDocument, source: str) -> list[ConfigProblem]:
     """Every problem in the file on its own, values checked strictly."""
     errors: list[ErrorDetails] = []

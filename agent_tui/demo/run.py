@@ -12,7 +12,7 @@ import sys
 from pydantic import SecretStr
 
 from agent_tui import paths
-from agent_tui.config import Settings
+from agent_tui.config import ConfigError, Settings, check_environment
 from agent_tui.demo.stack import DemoStack, free_port
 
 DEMO_AGENT = "agent01"
@@ -26,6 +26,11 @@ def _progress(text: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Start the demo stack, run the desk in the foreground, stop everything when it quits."""
+    try:
+        check_environment()  # before any child starts: one clean line, as `agent-tui desk` prints
+    except ConfigError as error:
+        print(f"agent-tui: {error}", file=sys.stderr)
+        return 2
     if args.mode == "train":
         from agent_tui.demo.train import run as run_train
 

@@ -393,15 +393,8 @@ class FormRun:
     def subject(self, translate: Translate | Callable[..., str] | None = None) -> str:
         """A one-line subject: the screen title and the answers `subject_fields` name (or the first
         choice answered)."""
-        answered = dict(self.route_answers_by_id())
-        ids = list(self.screen.subject_fields) or [
-            f.id for f, _ in self.route_answers() if f.type == FieldType.CHOICE][:1]
-        parts = [localized(self.screen.title, self.language)]
-        for field_id in ids:
-            if field_id in answered:
-                field_def, value = answered[field_id]
-                parts.append(self.display(field_def, value, translate))
-        return _clip(" · ".join(part for part in parts if part), SUBJECT_MAX)
+        return subject_text(self.screen, self.language, list(self.route_answers()),
+                            lambda field_def, value: self.display(field_def, value, translate))
 
     def route_answers_by_id(self) -> Iterator[tuple[str, tuple[FieldDef, JsonScalar]]]:
         """`route_answers` keyed by field id."""
@@ -501,6 +494,21 @@ def _scalars(entries: object) -> dict[str, JsonScalar]:
     if not isinstance(entries, Mapping):
         return {}
     return {str(k): v for k, v in entries.items() if v is None or isinstance(v, str | int | float | bool)}
+
+
+def subject_text(screen: ScreenDefinition, language: str, answered: list[tuple[FieldDef, JsonScalar]],
+                 display: Callable[[FieldDef, JsonScalar], str]) -> str:
+    """A work order's one-line subject in `language`: the screen's title and the answers its
+    `subject_fields` name (or the first choice answered), each shown by `display`.
+
+    The one rule for both the filing desk (`FormRun.subject`) and a desk that shows someone else's
+    order in its own language (`agent_tui.ui.desk.ticket_subject`).
+    """
+    by_id = {field_def.id: (field_def, value) for field_def, value in answered}
+    ids = list(screen.subject_fields) or [f.id for f, _ in answered if f.type == FieldType.CHOICE][:1]
+    parts = [localized(screen.title, language)]
+    parts += [display(*by_id[field_id]) for field_id in ids if field_id in by_id]
+    return _clip(" · ".join(part for part in parts if part), SUBJECT_MAX)
 
 
 def _clip(text: str, limit: int) -> str:

@@ -16,13 +16,14 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from pydantic import SecretStr
 from rich.text import Text
 from textual import events
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.dom import DOMNode
 from textual.worker import Worker
 
@@ -36,8 +37,12 @@ from agent_tui.ui.common.bindings import FOCUS_KEYS, localize_bindings
 from agent_tui.ui.common.help import HelpScreen
 from agent_tui.ui.common.key_order import KeyGate, own_binding_now
 from agent_tui.ui.common.options import DeskOptions
+from agent_tui.ui.common.palette import LocalizedPalette, translate_system_commands
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.common.themes import THEME_VARIABLE_DEFAULTS, choose_theme, load_themes
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +102,15 @@ class AgentTuiApp(App[int]):
                                   colour_system=self.console.color_system, known=set(self.available_themes))
         for problem in self.theme_problems:
             self.notify(self.translator.t("Theme not loaded: {problem}", problem=problem), severity="warning")
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's own palette commands (Theme, Quit, Keys...), in the UI language."""
+        return translate_system_commands(super().get_system_commands(screen), self.translator)
+
+    def action_command_palette(self) -> None:
+        """Textual's command palette, its placeholder in the UI language."""
+        if self.use_command_palette and not CommandPalette.is_open(cast("App[object]", self)):
+            self.push_screen(LocalizedPalette(self.translator))
 
     def action_help(self) -> None:
         """Show the keys of the current screen (or close that list); Apps bind it where they want it."""

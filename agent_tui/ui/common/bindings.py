@@ -54,3 +54,18 @@ FOCUS_KEYS: list[BindingType] = [
 ENTER_MOVES_ON = Binding("enter", "enter_field", "Next field", show=False, priority=True, id="form.enter")
 """Enter in a text field of a form: the screen's `action_enter_field` moves on at once."""
 
+
+
+def relabel(node: DOMNode, binding_id: str, description: str) -> bool:
+    """Give `node`'s binding `binding_id` a new (translated) description, so that its footer, F1 and
+    palette entries say what the key does now; True when something changed (then refresh bindings)."""
+    changed = False
+    keys: dict[str, list[Binding]] = {}
+    for key, binding in node._bindings:
+        if binding.id == binding_id and binding.description != description:
+            binding = replace(binding, description=description)
+            changed = True
+        keys.setdefault(key, []).append(binding)
+    if changed:
+        node._bindings = BindingsMap.from_keys(keys)
+    return changed

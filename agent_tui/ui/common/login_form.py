@@ -10,13 +10,36 @@ from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Center, Vertical
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
+from agent_tui.i18n import Translator
+from agent_tui.sync.errors import AuthenticationRequired, BackendRejected, BackendTlsError, BackendUnavailable
 from agent_tui.ui.common.bindings import ENTER_MOVES_ON
 from agent_tui.ui.common.context import tr
 from agent_tui.ui.common.key_order import settle_keys
+from agent_tui.ui.common.text import clean
+
+
+def backend_url(node: DOMNode) -> str:
+    """The backend the App logs in to (from its options)."""
+    options = getattr(node.app, "options", None)
+    return str(getattr(options, "backend_url", "") or "?")
+
+
+def login_failure_text(t: Translator, error: BaseException | None, url: str) -> str:
+    """Why a login failed, in words the agent can act on: wrong password, or backend down."""
+    address = clean(url, 120)
+    if isinstance(error, AuthenticationRequired) or (
+            isinstance(error, BackendRejected) and error.status in (401, 403)):
+        return t.t("Login failed: {url} refused this user name and password.", url=address)
+    if isinstance(error, BackendTlsError):
+        return t.t("Login failed: the TLS certificate of {url} is not trusted here.", url=address)
+    if isinstance(error, BackendUnavailable | ConnectionError | TimeoutError | OSError):
+        return t.t("Login failed: the backend at {url} cannot be reached. Is it running?", url=address)
+    return t.t("Login failed: check user and password, and that the backend runs.")
 
 
 class LoginFormScreen(Screen[None]):
@@ -38,7 +61,7 @@ class LoginFormScreen(Screen[None]):
     }
     LoginFormScreen #login-title { text-style: bold reverse; padding: 0 1; }
     LoginFormScreen #login-error { color: $error; text-style: bold; height: auto; }
-    LoginFormScreen #login-passphrase-help { color: $foreground 70%; }
+    LoginFormScreen #login-passphrase-help, LoginFormScreen .login-hint { color: $foreground 70%; }
     """
 
     TITLE_TEXT = "agent-tui: log in"
@@ -122,9 +145,9 @@ class LoginFormScreen(Screen[None]):
             return None
         return user, password
 
-    def login_failed(self) -> None:
-        """The message for a refused or impossible login."""
-        self.show_error(self.t.t("Login failed: check user and password, and that the backend runs."))
+    def login_failed(self, error: BaseException | None = None) -> None:
+        """Say why the login failed, naming the backend: the password, or a backend that is down."""
+        self.show_error(login_failure_text(self.t, error, backend_url(self)))
         self.focus_field("login-password")
 
     def log_in(self) -> None:

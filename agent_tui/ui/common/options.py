@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from agent_tui.config import Settings
+from agent_tui.config import BackendSettings, Settings
 
 ClockMode = Literal["seconds", "minutes", "off"]
 AcwMode = Literal["optional", "mandatory", "timeboxed"]
@@ -49,6 +49,10 @@ class DeskOptions:
     """Where the phone records calls; None when recording is off."""
     recordings_min_free_mb: int = 50
     """Warn at answer when the recordings disk has less free space than this."""
+    backend_url: str = str(BackendSettings.model_fields["url"].default)
+    """The backend's address, named when a login fails (down, or the password is wrong?)."""
+    sip_password_asked: bool = True
+    """The login asks for a SIP password: only with a registrar (listen mode registers nowhere)."""
 
 
 def desk_options(settings: Settings, username: str) -> DeskOptions:
@@ -68,4 +72,5 @@ def desk_options(settings: Settings, username: str) -> DeskOptions:
         auto_ready_after_acw=desk.auto_ready_after_acw, slow_lookup_s=desk.slow_lookup_s,
         acw_expiry=desk.acw_expiry, missed_call_not_ready=desk.missed_call_not_ready,
         recordings_dir=settings.recording.resolve_directory() if settings.recording.enabled else None,
+        backend_url=settings.backend.url, sip_password_asked=settings.sip.mode == "registrar",
     )

@@ -27,6 +27,7 @@ screen (the desk, order forms, wrap-up) watches it, so no screen reaches into an
 
 from __future__ import annotations
 
+import logging
 from typing import Any, ClassVar
 
 from pydantic import SecretStr
@@ -47,7 +48,10 @@ from agent_tui.ui.desk.call_view import CallView, StripPhase
 from agent_tui.ui.desk.desk import DeskScreen
 from agent_tui.ui.desk.login import LoginScreen
 from agent_tui.ui.desk.services import DeskServices
+from agent_tui.ui.desk.ticket_subject import TicketSubjects
 from agent_tui.ui.desk.training_panel import TrainingView
+
+log = logging.getLogger(__name__)
 
 
 class DeskApp(AgentTuiApp):
@@ -85,6 +89,8 @@ class DeskApp(AgentTuiApp):
         self.services = services
         self.desk = DeskScreen(services, self.options, self.translator)
         self.writes_queued = 0
+        self.ticket_subjects: TicketSubjects | None = None
+        """Makes work-order subjects in this desk's language, once the screens are loaded."""
         """Writes the outbox holds and has not delivered yet (from its last link report)."""
 
     # ---- life cycle -------------------------------------------------------------------------
@@ -116,7 +122,21 @@ class DeskApp(AgentTuiApp):
         for hook in self.services.on_logged_in:
             hook(info)
         await self.desk.started(info)
+        if self.services.screens is not None:
+            self.desk.run_worker(self._load_ticket_subjects(), group="subjects", exit_on_error=False)
         return info
+
+    async def _load_ticket_subjects(self) -> None:
+        """Work-order subjects on the card in this desk's language (issue 15): from the screens,
+        loaded once after login; until then (or without them) the stored subject is shown."""
+        assert self.services.screens is not None
+        try:
+            screens, _problems = await self.services.screens.load()
+        except Exception as error:  # the card keeps the stored subjects; F9 reports screen problems
+            log.warning("work-order screens not loaded for the card's subjects: %s", error)
+            return
+        self.ticket_subjects = TicketSubjects(screens, self.translator)
+        self.desk.refresh_view()
 
     async def on_unmount(self) -> None:
         """Close what launch started (streams, HTTP client), on this loop."""

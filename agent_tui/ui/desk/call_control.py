@@ -105,6 +105,11 @@ class DeskCallControl:
         """Mute or unmute the agent's microphone on the active call."""
         self.carry(self.model.toggle_mute())
 
+    def ready_key_asks_reason(self) -> bool:
+        """Whether F2 now means Not Ready (it asks why) rather than Ready."""
+        asks = (AgentStateName.READY, AgentStateName.RINGING, AgentStateName.ON_CALL)
+        return self.status.state in asks and self.model.next_state is None
+
     def action_ready(self) -> None:
         """Ready, or (when Ready) Not Ready with a reason; during a call it applies after the call."""
         from agent_tui.ui.common.reason import ReasonScreen
@@ -113,8 +118,7 @@ class DeskCallControl:
             if reason:
                 self.carry(self.model.set_not_ready(reason))
 
-        asks = (AgentStateName.READY, AgentStateName.RINGING, AgentStateName.ON_CALL)
-        if self.status.state in asks and self.model.next_state is None:
+        if self.ready_key_asks_reason():
             self.app.push_screen(ReasonScreen(self.reasons), chosen)
         else:
             self.carry(self.model.set_ready())

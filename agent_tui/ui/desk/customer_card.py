@@ -20,7 +20,10 @@ from agent_tui.domain.customer import ContactRecord, Customer, LookupMatch
 from agent_tui.domain.notice import OutageNotice
 from agent_tui.domain.ticket import Ticket
 from agent_tui.i18n import Translator
+from agent_tui.ui.common.outcomes import outcome_label
 from agent_tui.ui.common.text import clean, money
+from agent_tui.ui.common.urgency import URGENT_STYLE, is_urgent, urgent_text
+from agent_tui.ui.desk.ticket_subject import TicketSubjects
 
 Part = str | tuple[str, str]
 
@@ -61,16 +64,17 @@ def _contact(t: Translator, r: ContactRecord) -> list[Part]:
     line: list[Part] = [f"{_when(r.at)}  {clean(r.agent or '-', 30)}  "]
     line.append((clean(r.summary, 300) or t.t("(no summary)"), "bold"))
     if r.outcome:
-        line.append(f"  → {clean(r.outcome, 80)}")
+        line.append(f"  → {outcome_label(t, r.outcome)}")
     if r.ticket_id is not None:
         line.append(f"  #{r.ticket_id}")
     line.append("\n")
     return line
 
 
-def _ticket(t: Translator, ticket: Ticket) -> list[Part]:
+def _ticket(t: Translator, ticket: Ticket, subjects: TicketSubjects | None) -> list[Part]:
     breached = [d.segment for d in ticket.deadlines if d.breached]
-    line: list[Part] = [
+    line: list[Part] = [(urgent_text(t), URGENT_STYLE), " "] if is_urgent(ticket.priority) else []
+    line += [
         (clean(ticket.number, 40), "bold"), "  ",
         t.t(ticket.ticket_type.value.capitalize()), "  ",
         t.t(ticket.status.value.replace("_", " ").capitalize()), "  ",
@@ -80,7 +84,7 @@ def _ticket(t: Translator, ticket: Ticket) -> list[Part]:
                      "bold reverse $sla-breach"))
     elif ticket.deadlines:
         line.append((t.t("SLA ok"), "$sla-ok"))
-    subject = clean(ticket.subject, 120)
+    subject = subjects.subject(ticket) if subjects is not None else clean(ticket.subject, 120)
     if subject:
         line.append(f"  {subject}")
     line.append("\n")
@@ -115,10 +119,11 @@ def _outcome(t: Translator, session: CallSession, number: str) -> list[Part]:
 
 
 def card_content(t: Translator, session: CallSession | None, *, slow: bool = False,
-                 lookup_s: float | None = None) -> Content:
+                 lookup_s: float | None = None, subjects: TicketSubjects | None = None) -> Content:
     """The whole card for `session` (an idle hint when there is no call).
 
-    `slow`: the lookup is or was slow; `lookup_s`: how long it took, once it ended.
+    `slow`: the lookup is or was slow; `lookup_s`: how long it took, once it ended; `subjects`: makes
+    the open orders' subjects in this desk's language (the stored subjects without it).
     """
     parts: list[Part] = []
     if session is None:
@@ -147,7 +152,7 @@ def card_content(t: Translator, session: CallSession | None, *, slow: bool = Fal
             parts.append(t.t("No earlier contact.") + "\n")
         parts.extend(_heading(t, "Open tickets ({count})", count=len(match.open_tickets)))
         for ticket in match.open_tickets[:20]:
-            parts.extend(_ticket(t, ticket))
+            parts.extend(_ticket(t, ticket, subjects))
         if not match.open_tickets:
             parts.append(t.t("None.") + "\n")
         if match.notices:
@@ -159,6 +164,8 @@ def card_content(t: Translator, session: CallSession | None, *, slow: bool = Fal
         for pending in session.tickets:
             mark = t.t("synced") if pending.synced else t.t("pending")
             parts.append((f"[{mark}] ", "bold" if pending.synced else "bold italic $pending"))
+            if is_urgent(pending.ticket.priority):
+                parts.extend([(urgent_text(t), URGENT_STYLE), " "])
             parts.append(f"{t.t(pending.ticket.ticket_type.value.capitalize())}  "
                          f"{clean(pending.ticket.subject, 120)}\n")
     if match is not None and match.history:
@@ -193,7 +200,9 @@ class CustomerCard(VerticalScroll):
     def show(self, t: Translator, session: CallSession | None, *, slow: bool = False,
              lookup_s: float | None = None) -> bool:
         """Repaint the card for `session` when it changed; returns whether it did."""
-        content = card_content(t, session, slow=slow, lookup_s=lookup_s)
+        subjects = getattr(self.app, "ticket_subjects", None)
+        content = card_content(t, session, slow=slow, lookup_s=lookup_s,
+                               subjects=subjects if isinstance(subjects, TicketSubjects) else None)
         if self._content is not None and content.is_same(self._content):
             return False
         self._content = content

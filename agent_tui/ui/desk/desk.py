@@ -60,7 +60,7 @@ from agent_tui.forms.runner import FormRun
 from agent_tui.i18n import Translator
 from agent_tui.phone.quality_watch import QualityBook
 from agent_tui.sync.desk_link import LinkStatus
-from agent_tui.ui.common.bindings import localize_bindings
+from agent_tui.ui.common.bindings import localize_bindings, relabel
 from agent_tui.ui.common.context import desk_app
 from agent_tui.ui.common.key_order import settle_keys
 from agent_tui.ui.common.options import DeskOptions
@@ -398,6 +398,9 @@ class DeskScreen(DeskCallControl, DeskEvents, DeskPanels, Screen[None]):
                         slow_lookup=focus is not None and focus.call_id in self.slow_lookups,
                         monitored_mark=self.supervisor.mark())
         paint_status(bars.first(), self.t, self.model, self.options, view)
+        label = self.t.t("Not Ready" if self.ready_key_asks_reason() else "Ready")
+        if relabel(self.app, "desk.ready", label) | relabel(self, "key.ready", label):
+            self.app.refresh_bindings()  # F2 says what it does now (issue 15)
 
     def _paint_calls(self) -> None:
         paint_calls(self.query_one(RingingBanner), self.t, self.model)

@@ -15,6 +15,8 @@ from textual.app import ComposeResult
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
+from agent_tui.ui.common.context import tr
+
 KEY_ORDER: tuple[str, ...] = (
     "desk.answer", "desk.hangup", "desk.hold",
     "form.next", "form.submit", "form.card", "form.back", "form.close",
@@ -56,14 +58,16 @@ class DeskFooter(Footer):
         rows.sort(key=lambda row: row[0])
         used = 0
         self.keys_shown = []
+        t = tr(self).t  # widgets' own keys (a Select's "Dismiss menu") come in English
         for _rank, binding, enabled, tooltip in rows:
             display = self.app.get_key_display(binding)
-            needed = key_width(display, binding.description)
+            description = t(binding.description)
+            needed = key_width(display, description)
             if used + needed - KEY_GAP > width:
                 continue  # left out whole; a shorter one further down may still fit
             used += needed
             self.keys_shown.append(binding.id or binding.action)
-            yield FooterKey(binding.key, display, binding.description, binding.action,
+            yield FooterKey(binding.key, display, description, binding.action,
                             disabled=not enabled, tooltip=tooltip).data_bind(compact=Footer.compact)
 
     def on_resize(self, event: events.Resize) -> None:

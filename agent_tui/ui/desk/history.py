@@ -8,7 +8,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from agent_tui.desk.calls import CallSession
+from agent_tui.ui.common.outcomes import outcome_label
 from agent_tui.ui.common.text import clean, duration, fit
+from agent_tui.ui.common.urgency import is_urgent, urgent_text
 from agent_tui.ui.desk.desk_panel import DeskPanelScreen
 
 
@@ -21,20 +23,32 @@ class HistoryScreen(DeskPanelScreen[None]):
 
     def compose(self) -> ComposeResult:
         t = self.t.t
-        table = Text()
+        # One row per call, never wrapped: what matters first (the URGENT mark, the number, how it
+        # ended), the pop latency last, where a narrow terminal cuts it with an ellipsis.
+        table = Text(no_wrap=True, overflow="ellipsis")
         if not self.calls:
             table.append(t("No calls yet."))
         for call in reversed(self.calls):
             when = call.offered_at.astimezone().strftime("%H:%M")
             name = call.customer.name if call.customer else call.display
             table.append(f"{when} {'←' if call.direction.value == 'inbound' else '→'} ")
+            if any(is_urgent(pending.ticket.priority) for pending in call.tickets):
+                table.append(urgent_text(self.t), style="bold reverse")
+                table.append(" ")
             table.append(fit(clean(call.number, 20), 14), style="bold")
-            table.append(" " + fit(clean(name, 40), 16))
+            table.append(" " + fit(clean(name, 40), 12))
             table.append(f" {duration(call.talk_s())}")
+            marks = []
+            if call.end_reason and call.answered_at is not None:
+                marks.append(outcome_label(self.t, call.end_reason))
+            if call.wrapped_up:
+                marks.append(t("wrapped up"))
+            elif call.answered_at is None:
+                marks.append(t("missed"))
+            table.append("  " + " · ".join(marks) if marks else "")
             if call.pop_latency_ms is not None:
                 table.append(f"  {t('pop')} {call.pop_latency_ms:.0f} ms")
-            mark = t("wrapped up") if call.wrapped_up else (t("missed") if call.answered_at is None else "")
-            table.append(f"  {mark}\n")
+            table.append("\n")
         with Vertical(classes="panel"):
             yield Static(t("Calls this session"), classes="panel-title")
             with VerticalScroll():

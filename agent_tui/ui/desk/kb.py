@@ -9,10 +9,26 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from agent_tui.domain.notice import KbArticle
+from agent_tui.i18n import Translator
 from agent_tui.ui.common.context import desk_app
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.desk.desk_panel import DeskPanelScreen
 from agent_tui.ui.desk.services import DeskBackend
+
+CATEGORY_LABELS: dict[str, str] = {
+    "faq": "FAQ",
+    "policy": "Policy",
+    "notice": "Notice",
+    "tariff": "Tariff",
+    "procedure": "Procedure",
+}
+"""Knowledge-base categories (data codes) in words; an unknown one is shown as it came."""
+
+
+def category_label(t: Translator, category: str) -> str:
+    """An article's category in the UI language."""
+    label = CATEGORY_LABELS.get(category.strip().lower())
+    return t.t(label) if label is not None else clean(category, 20)
 
 
 class KbScreen(DeskPanelScreen[None]):
@@ -49,7 +65,7 @@ class KbScreen(DeskPanelScreen[None]):
             results.clear_options()
             for index, article in enumerate(self.articles):
                 results.add_option(Option(Content.assemble(
-                    (clean(article.title, 100), "bold"), f"  [{clean(article.category, 20)}]"),
+                    (clean(article.title, 100), "bold"), f"  [{category_label(self.t, article.category)}]"),
                     id=str(index)))
             if not self.articles:
                 self.query_one("#kb-body", Static).update(self.t.t("Nothing found."))

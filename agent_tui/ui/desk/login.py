@@ -36,6 +36,8 @@ class LoginScreen(LoginFormScreen):
             t = self.t.t
             yield Static(t("Your own passphrase that locks the SIP password saved here."),
                          id="login-passphrase-help", markup=False)
+            yield Static(t("Not the backend password. Asked once at each start."),
+                         id="login-passphrase-more", classes="login-hint", markup=False)
             yield Input(placeholder=t("Passphrase of the credential file"), password=True,
                         id="login-passphrase")
             if secrets.passphrase_is_new():
@@ -43,8 +45,9 @@ class LoginScreen(LoginFormScreen):
                             password=True, id="login-passphrase-again")
 
     def fields_after_password(self) -> Iterator[Widget]:
-        """The SIP password, when it differs, and whether to remember it."""
-        if self.services.secrets is not None:
+        """The SIP password, when it differs, and whether to remember it (not in listen mode: no
+        registrar asks for one)."""
+        if self.services.secrets is not None and self.options.sip_password_asked:
             yield Input(placeholder=self.t.t("SIP password (if different)"), password=True, id="login-sip",
                         max_length=256)
             yield Checkbox(self.t.t("Remember the SIP password on this computer"), id="login-remember")
@@ -80,8 +83,8 @@ class LoginScreen(LoginFormScreen):
             assert isinstance(desk, DeskApp)
             try:
                 await desk.log_in(user, SecretStr(password))
-            except Exception:
-                self.login_failed()
+            except Exception as error:
+                self.login_failed(error)
                 raise
             if secrets is not None and sip and remember:
                 secrets.set(SIP_SECRET, SecretStr(sip))

@@ -27,19 +27,12 @@ from agent_tui.desk.wrapup import WrapUp as WrapUp
 from agent_tui.ui.common.bindings import ENTER_MOVES_ON
 from agent_tui.ui.common.confirm import ConfirmScreen
 from agent_tui.ui.common.key_order import settle_keys
+from agent_tui.ui.common.outcomes import DISPOSITION_LABELS
 from agent_tui.ui.common.text import clean, duration
 from agent_tui.ui.desk.desk_panel import DeskPanelScreen
 
-DISPOSITIONS: tuple[tuple[str, str], ...] = (
-    ("resolved", "Resolved"),
-    ("ticket_created", "Work order taken"),
-    ("information", "Information given"),
-    ("transferred", "Transferred"),
-    ("callback", "Callback promised"),
-    ("complaint", "Complaint recorded"),
-    ("wrong_number", "Wrong number"),
-    ("other", "Other"),
-)
+DISPOSITIONS: tuple[tuple[str, str], ...] = tuple(DISPOSITION_LABELS.items())
+"""(code, English label) of each disposition, in the order offered."""
 
 
 class WrapUpScreen(DeskPanelScreen[WrapUp | None]):
@@ -80,6 +73,7 @@ class WrapUpScreen(DeskPanelScreen[WrapUp | None]):
                            id="wrapup-fcr")
             yield Input(self.values.transfer_reason, placeholder=t("Transfer reason (if transferred)"),
                         id="wrapup-transfer", max_length=200)
+            yield Static(t("Notes"), id="wrapup-notes-label", classes="field-label")
             yield TextArea(self.values.notes, id="wrapup-notes")
             yield Static("", id="wrapup-error", classes="error", markup=False)
             yield Button(t("Save (ctrl+s)"), id="wrapup-save", variant="primary")

@@ -28,8 +28,8 @@ class MonitorLoginScreen(LoginFormScreen):
         async def work() -> None:
             try:
                 await app.log_in(user, SecretStr(password))
-            except Exception:
-                self.login_failed()
+            except Exception as error:
+                self.login_failed(error)
                 raise
             app.switch_screen("wallboard")
 
