@@ -58,18 +58,10 @@ LEVEL_LABELS = {OrderAlertLevel.AT_RISK: "at risk", OrderAlertLevel.BREACHED: "b
 STEP_LABELS = {ComplaintStep.ASSIGN: "assign", ComplaintStep.HANDLE: "record handled",
                ComplaintStep.INFORM: "record informed", ComplaintStep.CLOSE: "close"}
 """What each step is called on screen (English source; translated when shown)."""
-STATUS_LABELS: dict[TicketStatus, str] = {
-    TicketStatus.CREATED: "created", TicketStatus.ISSUED: "issued", TicketStatus.RECEIVED: "received",
-    TicketStatus.FORWARDED: "forwarded", TicketStatus.DISPATCHED: "dispatched",
-    TicketStatus.ACCEPTED: "accepted", TicketStatus.DEPARTED: "departed", TicketStatus.ON_SITE: "on site",
-    TicketStatus.ASSIGNED: "assigned", TicketStatus.HANDLED: "handled", TicketStatus.INFORMED: "informed",
-    TicketStatus.VISITED: "visited", TicketStatus.CLOSED: "closed", TicketStatus.RECALLED: "recalled",
-    TicketStatus.CANCELLED: "cancelled",
-}
-TYPE_LABELS: dict[TicketType, str] = {
-    TicketType.REPAIR: "repair", TicketType.COMPLAINT: "complaint", TicketType.CONSULTATION: "consultation",
-    TicketType.SUGGESTION: "suggestion", TicketType.APPLICATION: "application",
-}
+STATUS_LABELS: dict[TicketStatus, str] = {s: s.value.replace("_", " ").capitalize() for s in TicketStatus}
+"""Each status in words, as the desk says it (the same catalog entries)."""
+TYPE_LABELS: dict[TicketType, str] = {t: t.value.capitalize() for t in TicketType}
+"""Each order type in words, as the desk says it."""
 
 
 @dataclass(frozen=True, slots=True)
