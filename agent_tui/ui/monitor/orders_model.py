@@ -212,20 +212,24 @@ def mark_text(deadline: SlaDeadline, translator: Translator) -> str:
 
 
 def timeline_lines(timeline: OrderTimeline, translator: Translator) -> list[str]:
-    """The order's timeline as lines of text: status, A–H points, SLA marks, alerts (newest first)."""
+    """The order's timeline as lines of text: status, alerts (newest first: why the supervisor looks),
+    A–H points in two columns (A–D, E–H), then the SLA marks; it fits 80x24."""
     t = translator.t
     lines = [t("Order {number} · {type} · {status} · filed by {agent}", number=timeline.number,
                type=t(TYPE_LABELS[timeline.ticket_type]), status=t(STATUS_LABELS[timeline.status]),
                agent=timeline.created_by)]
-    if timeline.points:
-        lines.append(t("Time points"))
-        lines += [f"  {p.point} {t(STATUS_LABELS[p.status]):<12} {local_time(p.at)}" for p in timeline.points]
-    if timeline.deadlines:
-        lines.append(t("SLA marks"))
-        lines += [f"  {d.segment:<8} {t('{minutes} min', minutes=d.limit_minutes):>9}  "
-                  f"{mark_text(d, translator)}" for d in timeline.deadlines]
     if timeline.alerts:
         lines.append(t("Alerts"))
         lines += [f"  {local_time(a.raised_at)} {a.segment:<8} {t(LEVEL_LABELS[a.level])}"
                   + (f" · {t('not accepted in time')}" if a.not_accepted else "") for a in timeline.alerts]
+    if timeline.points:
+        lines.append(t("Time points"))
+        cells = [f"{p.point} {t(STATUS_LABELS[p.status]):<12} {local_time(p.at):<8}" for p in timeline.points]
+        half = (len(cells) + 1) // 2
+        lines += [f"  {left}    {right}".rstrip() for left, right in zip(cells[:half], [*cells[half:], ""],
+                                                                         strict=False)]
+    if timeline.deadlines:
+        lines.append(t("SLA marks"))
+        lines += [f"  {d.segment:<8} {t('{minutes} min', minutes=d.limit_minutes):>9}  "
+                  f"{mark_text(d, translator)}" for d in timeline.deadlines]
     return lines
