@@ -103,8 +103,8 @@ def test_the_panel_shows_the_escalation_and_works_the_complaint_loop(
         term.wait_for_screen(lambda s: "Enter sends" in s, 10, message=f"the prompt of {key}")
         term.type_text(text)
         term.send_keys("Enter")
-        term.wait_for_screen(lambda s, st=status: f"{complaint['number']}: {st}" in s, 20,
-                             message=f"the complaint {status.lower()}")
+        said = f"{complaint['number']}: {status}"
+        term.wait_for_screen(lambda s: said in s, 20, message=f"the complaint {status.lower()}")  # noqa: B023
     term.wait_for_screen(lambda s: not any(complaint["number"] in line and "assign" in line
                                            for line in s.splitlines()), 10,
                          message="the closed complaint off the list")
