@@ -12,7 +12,7 @@ from agent_tui.domain.complaints import ComplaintStep, ComplaintStepRefused, com
 from agent_tui.domain.escalation import OrderAlert, OrderTimeline, TimePoint
 from agent_tui.domain.events import Event, EventKind
 from agent_tui.domain.sla import OrderAlertLevel
-from agent_tui.domain.ticket import SlaDeadline, TicketStatus, TicketType
+from agent_tui.domain.ticket import SlaDeadline, Ticket, TicketStatus, TicketType
 from agent_tui.i18n import Translator
 from agent_tui.ui.monitor.orders_model import (
     OrdersFilter,
@@ -48,6 +48,8 @@ def test_rows_newest_first_filtered_and_counted_by_segment() -> None:
     assert [r.number for r in model.visible()] == ["GD002"]
     assert model.cycle_filter() == OrdersFilter.BREACHED
     assert [r.number for r in model.visible()] == ["GD003", "GD001"]
+    assert model.cycle_filter() == OrdersFilter.COMPLAINTS
+    assert model.visible() == []  # none loaded
     assert model.cycle_filter() == OrdersFilter.ALL
     assert model.by_segment() == [("AB", 1, 0), ("EF", 0, 1), ("accept", 1, 0)]
     assert summary_text(model, Translator("en")) == "AB 1 breached · EF 1 at risk · accept 1 breached"
@@ -86,6 +88,28 @@ def test_ticket_events_move_the_status_and_take_ended_orders_off() -> None:
     assert not model.apply_event(event(EventKind.TICKET, {"number": "GD002", "status": "flying"}))
     assert not model.apply_event(event(EventKind.ORDER_ALERT, {"number": "GD002"}))
     assert model.skipped == 2
+
+
+def test_the_complaints_view_follows_the_loop() -> None:
+    filed = T0 - timedelta(minutes=90)
+    met = SlaDeadline(segment="assign", start=S.CREATED, end=S.ASSIGNED, limit_minutes=60,
+                      due_at=filed + timedelta(minutes=60), met_at=filed + timedelta(minutes=5))
+    late = SlaDeadline(segment="handle", start=S.CREATED, end=S.HANDLED, limit_minutes=60,
+                       due_at=filed + timedelta(minutes=60), breached=True)
+    kept = Ticket(id=7, number="GD007", ticket_type=TicketType.COMPLAINT, subject="s", status=S.ASSIGNED,
+                  created_by="agent01", created_at=filed, updated_at=filed, deadlines=[met, late])
+    repair = kept.model_copy(update={"number": "GD008", "ticket_type": TicketType.REPAIR})
+    model = OrdersModel()
+    model.load_complaints([kept, repair])
+    model.filter = OrdersFilter.COMPLAINTS
+    [row] = model.visible()
+    assert (row.number, row.segment, row.level, row.due_at) == ("GD007", "handle", OrderAlertLevel.BREACHED,
+                                                               filed + timedelta(minutes=60))
+    assert row.next_step == ComplaintStep.HANDLE
+    assert model.apply_event(event(EventKind.TICKET, {"id": 7, "number": "GD007", "status": "handled"}))
+    assert model.visible()[0].next_step == ComplaintStep.INFORM
+    assert model.moved(kept.model_copy(update={"status": S.CLOSED}))
+    assert model.visible() == []
 
 
 @pytest.mark.parametrize(("status", "step"), [

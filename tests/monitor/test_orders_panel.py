@@ -14,7 +14,7 @@ from agent_tui.domain.complaints import ComplaintStep, ComplaintStepBody, compla
 from agent_tui.domain.escalation import OrderAlert, OrderTimeline, TimePoint
 from agent_tui.domain.events import Event, EventKind
 from agent_tui.domain.sla import OrderAlertLevel
-from agent_tui.domain.ticket import Ticket, TicketStatus, TicketType
+from agent_tui.domain.ticket import SlaDeadline, Ticket, TicketStatus, TicketType
 from agent_tui.ui.monitor.orders_panel import OrdersScreen
 from agent_tui.ui.monitor.orders_timeline import OrderTimelineScreen
 from agent_tui.ui.monitor.prompts import TextPrompt
@@ -42,6 +42,7 @@ class FakeOrders:
         self.status = {"GD20261205000002": S.CREATED}
         self.steps: list[tuple[str, ComplaintStep, ComplaintStepBody]] = []
         self.timelines: list[str] = []
+        self.complaints_asked = 0
 
     async def open_alerts(self, *, limit: int = 500) -> list[OrderAlert]:
         return list(self.alerts)
@@ -53,13 +54,29 @@ class FakeOrders:
                              points=[TimePoint(point="A", status=S.CREATED, at=NOW - timedelta(minutes=9)),
                                      TimePoint(point="E", status=S.DISPATCHED,
                                                at=NOW - timedelta(minutes=6))],
-                             alerts=[self.alerts[0]])
+                             alerts=[a for a in self.alerts if a.number == number])
 
     async def complaint_step(self, number: str, step: ComplaintStep, body: ComplaintStepBody) -> Ticket:
         self.steps.append((number, step, body))
         self.status[number] = complaint_move(TicketType.COMPLAINT, self.status[number], step)
-        return Ticket(id=2, number=number, status=self.status[number], created_by="agent01",
-                      ticket_type=TicketType.COMPLAINT, subject="态度差", created_at=NOW, updated_at=NOW)
+        return complaint(number, self.status[number])
+
+    async def open_complaints(self, *, limit: int = 500) -> list[Ticket]:
+        self.complaints_asked += 1
+        return [complaint("GD20261205000002", self.status["GD20261205000002"]),
+                complaint("GD20261205000009", S.ASSIGNED, filed_ago_s=30)]
+
+
+def complaint(number: str, status: TicketStatus, filed_ago_s: int = 400) -> Ticket:
+    filed = NOW - timedelta(seconds=filed_ago_s)
+    deadlines = [SlaDeadline(segment="assign", start=S.CREATED, end=S.ASSIGNED, limit_minutes=60,
+                             due_at=filed + timedelta(minutes=60),
+                             met_at=filed if status != S.CREATED else None),
+                 SlaDeadline(segment="handle", start=S.CREATED, end=S.HANDLED, limit_minutes=1440,
+                             due_at=filed + timedelta(days=1))]
+    return Ticket(id=int(number[-3:]), number=number, status=status, created_by="agent01",
+                  ticket_type=TicketType.COMPLAINT, subject="态度差", created_at=filed, updated_at=filed,
+                  deadlines=deadlines)
 
 
 async def opened(size: tuple[int, int], language: str = "en") -> Any:
@@ -87,6 +104,7 @@ async def test_live_alerts_filter_and_the_timeline(size: tuple[int, int]) -> Non
         assert [r.number for r in screen.shown] == ["GD20261205000001", "GD20261205000002"]
         # A live escalation arrives on the wallboard's feed: on top, counted by segment.
         late = alert("GD20261205000003", "EF", ago_s=5)
+        orders.alerts.insert(0, late)  # the backend has it too (a reload lists it)
         feeds[0].sink.event(Event(id=101, kind=EventKind.ORDER_ALERT, at=NOW,
                                   data=late.model_dump(mode="json")))
         await wait_until(pilot, lambda: screen.shown[0].number == "GD20261205000003", what="the live alert")
@@ -99,6 +117,11 @@ async def test_live_alerts_filter_and_the_timeline(size: tuple[int, int]) -> Non
         await pilot.press("f2")  # breached
         await wait_until(pilot, lambda: len(screen.shown) == 2, what="breached")
         assert "breached" in str(screen.query_one("#ord-title").render())
+        await pilot.press("f2")  # every open complaint, escalated or not, loaded afresh
+        await wait_until(pilot, lambda: [(r.number, r.segment) for r in screen.shown] == [
+            ("GD20261205000009", "handle"), ("GD20261205000002", "assign")], what="open complaints")
+        assert orders.complaints_asked == 1
+        assert "open complaints" in str(screen.query_one("#ord-title").render())
         await pilot.press("f2")  # all
         await wait_until(pilot, lambda: len(screen.shown) == 3, what="all")
         await pilot.press("down", "enter")

@@ -4,7 +4,8 @@ A dispatched repair order is not accepted within the acceptance limit (1 minute 
 its earlier steps are moved back in the database so the deadline falls due a few seconds into the test),
 and the panel, already open, shows the escalation live; enter opens the order's timeline. Then a
 complaint left unassigned past its limit is assigned, handled, informed and closed from the panel's keys,
-and the audit trail has the four steps. Nothing sleeps: every wait has a deadline.
+and the audit trail has the four steps (the panel's open-complaints view, loaded from the backend).
+Nothing sleeps: every wait has a deadline.
 """
 
 from __future__ import annotations
@@ -95,7 +96,11 @@ def test_the_panel_shows_the_escalation_and_works_the_complaint_loop(
     term.send_keys("Escape")
     term.wait_for_screen(lambda s: "Timeline of" not in s, 10, message="the timeline closed")
 
-    term.send_keys("Down")
+    # The open complaints (f2 three times: at risk, breached, open complaints), worked from there.
+    term.send_keys("F2", "F2", "F2")
+    term.wait_for_screen(lambda s: "open complaints" in s and any(
+        complaint["number"] in line and "assign" in line and "breached" in line for line in s.splitlines())
+        and order["number"] not in s, 20, message="the open complaints")
     for key, text, status in (("F4", "Service hall", "Assigned"),
                               ("F5", "Apologised, refund made", "Handled"),
                               ("F6", "Told by phone", "Informed"), ("F7", "Customer satisfied", "Closed")):

@@ -2,9 +2,10 @@
 
 The panel lists the open orders the deadline watcher raised alerts on (`order_alert` events, and
 `GET /v1/order-alerts?open=true` when it opens or the link comes back), one row per order and segment,
-newest first, filtered to at risk, breached or all. `ticket` events keep each order's status and take
-an order off the list when it is closed or cancelled. Complaints on the list are worked from it: the
-one rule of which step follows is `domain.complaints`.
+newest first, filtered to at risk, breached or all; a fourth view lists every open complaint at the
+segment it is in, escalated or not (`GET /v1/tickets?type=complaint`). `ticket` events keep each
+order's status and take an order off the lists when it is closed or cancelled. Complaints are worked
+from the panel: the one rule of which step follows is `domain.complaints`.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ class OrdersApi(Protocol):
     async def complaint_step(self, number: str, step: ComplaintStep, body: ComplaintStepBody) -> Ticket:
         """One step of the complaint loop."""
 
+    async def open_complaints(self, *, limit: int = 500) -> list[Ticket]:
+        """Complaints not closed or cancelled, newest first."""
+
 
 class OrdersFilter(StrEnum):
     """Which rows the panel shows."""
@@ -51,9 +55,12 @@ class OrdersFilter(StrEnum):
     ALL = "all"
     AT_RISK = "at_risk"
     BREACHED = "breached"
+    COMPLAINTS = "complaints"
+    """Every open complaint, escalated or not."""
 
 
-FILTER_LABELS = {OrdersFilter.ALL: "all", OrdersFilter.AT_RISK: "at risk", OrdersFilter.BREACHED: "breached"}
+FILTER_LABELS = {OrdersFilter.ALL: "all", OrdersFilter.AT_RISK: "at risk", OrdersFilter.BREACHED: "breached",
+                 OrdersFilter.COMPLAINTS: "open complaints"}
 LEVEL_LABELS = {OrderAlertLevel.AT_RISK: "at risk", OrderAlertLevel.BREACHED: "breached"}
 STEP_LABELS = {ComplaintStep.ASSIGN: "assign", ComplaintStep.HANDLE: "record handled",
                ComplaintStep.INFORM: "record informed", ComplaintStep.CLOSE: "close"}
@@ -71,17 +78,15 @@ class OrderRow:
     number: str
     ticket_id: int
     segment: str
-    level: OrderAlertLevel
+    level: OrderAlertLevel | None
+    """None: an open complaint within its limit (the complaints view)."""
     due_at: datetime
     raised_at: datetime
     status: TicketStatus
     filed_by: str
     not_accepted: bool
-
-    @property
-    def complaint(self) -> bool:
-        """Whether the order is a complaint (worked from the panel)."""
-        return self.segment in COMPLAINT_SEGMENTS
+    complaint: bool
+    """The order is a complaint (worked from the panel)."""
 
     @property
     def next_step(self) -> ComplaintStep | None:
@@ -95,6 +100,8 @@ class OrdersModel:
     def __init__(self) -> None:
         self.rows: dict[tuple[str, str], OrderRow] = {}
         """The newest alert of each order and segment."""
+        self.complaints: dict[str, OrderRow] = {}
+        """Open complaints by number, each at the segment it is in (the complaints view)."""
         self.filter = OrdersFilter.ALL
         """Which rows `visible()` answers."""
         self.loaded = False
@@ -122,9 +129,24 @@ class OrdersModel:
             self.skipped += 1
         return False
 
+    def load_complaints(self, tickets: Iterable[Ticket]) -> None:
+        """Replace the complaints view with these open complaints (the fetch)."""
+        self.complaints = {}
+        for ticket in tickets:
+            row = complaint_row(ticket)
+            if row is not None:
+                self.complaints[row.number] = row
+
     def moved(self, ticket: Ticket) -> bool:
         """An order the supervisor moved (the step's answer, before its event arrives)."""
-        return self._status(ticket.number, ticket.status)
+        listed = ticket.number in self.complaints
+        if listed:
+            row = complaint_row(ticket)
+            if row is None:
+                del self.complaints[ticket.number]
+            else:
+                self.complaints[ticket.number] = row
+        return self._status(ticket.number, ticket.status) or listed
 
     def _add(self, alert: OrderAlert) -> bool:
         key = (alert.number, alert.segment)
@@ -137,13 +159,20 @@ class OrdersModel:
             return False
         self.rows[key] = OrderRow(number=alert.number, ticket_id=alert.ticket_id, segment=alert.segment,
                                   level=alert.level, due_at=alert.due_at, raised_at=alert.raised_at,
-                                  status=status, filed_by=alert.filed_by, not_accepted=alert.not_accepted)
+                                  status=status, filed_by=alert.filed_by, not_accepted=alert.not_accepted,
+                                  complaint=alert.segment in COMPLAINT_SEGMENTS)
         return True
 
     def _status(self, number: str, status: TicketStatus) -> bool:
         keys = [key for key in self.rows if key[0] == number]
+        complaint = self.complaints.get(number)
+        if complaint is not None:
+            if status in _ENDED:
+                del self.complaints[number]
+            elif complaint.status != status:
+                self.complaints[number] = OrderRow(**{**_fields(complaint), "status": status})
         if not keys:
-            return False
+            return complaint is not None
         for key in keys:
             if status in _ENDED:
                 del self.rows[key]
@@ -155,15 +184,18 @@ class OrdersModel:
     # ---- output -------------------------------------------------------------------------------
 
     def cycle_filter(self) -> OrdersFilter:
-        """All → at risk → breached → all."""
+        """All → at risk → breached → open complaints → all."""
         order = list(OrdersFilter)
         self.filter = order[(order.index(self.filter) + 1) % len(order)]
         return self.filter
 
     def visible(self) -> list[OrderRow]:
         """The rows the filter lets through, newest alert first."""
-        rows = [row for row in self.rows.values()
-                if self.filter == OrdersFilter.ALL or row.level.value == self.filter.value]
+        if self.filter == OrdersFilter.COMPLAINTS:
+            rows = list(self.complaints.values())
+        else:
+            rows = [row for row in self.rows.values() if self.filter == OrdersFilter.ALL
+                    or (row.level is not None and row.level.value == self.filter.value)]
         return sorted(rows, key=lambda row: (row.raised_at, row.number, row.segment), reverse=True)
 
     def by_segment(self) -> list[tuple[str, int, int]]:
@@ -179,6 +211,20 @@ class OrdersModel:
 
 def _fields(row: OrderRow) -> dict[str, Any]:
     return {name: getattr(row, name) for name in OrderRow.__slots__}
+
+
+def complaint_row(ticket: Ticket) -> OrderRow | None:
+    """An open complaint as a row at the segment it is in (the first limit not yet met), breached or
+    within it; None for a closed or cancelled one, or not a complaint."""
+    if ticket.ticket_type != TicketType.COMPLAINT or ticket.status in _ENDED:
+        return None
+    current = next((d for d in ticket.deadlines if d.met_at is None and not d.skipped), None)
+    return OrderRow(
+        number=ticket.number, ticket_id=ticket.id, segment=current.segment if current else "",
+        level=OrderAlertLevel.BREACHED if current is not None and current.breached else None,
+        due_at=(current.due_at if current is not None and current.due_at else ticket.created_at),
+        raised_at=ticket.created_at, status=ticket.status, filed_by=ticket.created_by, not_accepted=False,
+        complaint=True)
 
 
 def local_time(at: datetime | None) -> str:

@@ -7,7 +7,7 @@ Opened from the wallboard with ctrl+g. It is filled from `GET /v1/order-alerts?o
 | key | id | action |
 |---|---|---|
 | enter / f3 | orders.timeline | the selected order's timeline (A–H times, SLA marks, alerts) |
-| f2 | orders.filter | all / at risk / breached |
+| f2 | orders.filter | all / at risk / breached / open complaints |
 | f4 | orders.assign | assign the complaint to a department |
 | f5 | orders.handle | record the complaint handled |
 | f6 | orders.inform | record that the customer was told |
@@ -43,6 +43,7 @@ from agent_tui.ui.monitor.orders_model import (
     STEP_LABELS,
     OrderRow,
     OrdersApi,
+    OrdersFilter,
     OrdersModel,
     local_time,
     summary_text,
@@ -94,7 +95,7 @@ class OrdersScreen(Screen[None]):
     """Escalated open orders, newest first, and the complaint loop."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "filter", "At risk / breached / all", id="orders.filter"),
+        Binding("f2", "filter", "Which orders", id="orders.filter"),
         Binding("f3", "timeline", "Timeline", id="orders.timeline"),
         Binding("f4", "step('assign')", "Assign", id="orders.assign"),
         Binding("f5", "step('handle')", "Handled", id="orders.handle"),
@@ -136,7 +137,8 @@ class OrdersScreen(Screen[None]):
         table = self.query_one("#ord-table", DataTable)
         for key, label, width in COLUMNS:
             table.add_column(self.t.t(label), key=key, width=width)
-        self._say(self.t.t("enter: timeline · f2: at risk / breached / all · f4–f7: the complaint loop"))
+        self._say(self.t.t("enter: timeline · f2: at risk / breached / complaints / all · f4–f7: the "
+                           "complaint loop"))
         self.show()
         self.action_reload()
         table.focus()
@@ -165,7 +167,7 @@ class OrdersScreen(Screen[None]):
         table.clear()
         self.shown = self.model.visible()
         for row in self.shown:
-            level = Text(t(LEVEL_LABELS[row.level]),
+            level = Text(t(LEVEL_LABELS[row.level]) if row.level is not None else "",
                          style="bold reverse" if row.level == OrderAlertLevel.BREACHED else "bold")
             step = row.next_step
             table.add_row(
@@ -198,18 +200,22 @@ class OrdersScreen(Screen[None]):
     # ---- actions --------------------------------------------------------------------------
 
     def action_reload(self) -> None:
-        """Load the open orders' alerts from the backend."""
+        """Load the open orders' alerts from the backend (and the open complaints, in that view)."""
+        complaints = self.model.filter == OrdersFilter.COMPLAINTS
 
         async def work() -> None:
             alerts = await self.api.open_alerts()
+            if complaints:
+                self.model.load_complaints(await self.api.open_complaints())
             self.model.load(alerts)
             self.show()
 
         self._spawn(work, "loading the orders at risk")
 
     def action_filter(self) -> None:
-        """All → at risk → breached."""
-        self.model.cycle_filter()
+        """All → at risk → breached → open complaints (loaded afresh) → all."""
+        if self.model.cycle_filter() == OrdersFilter.COMPLAINTS:
+            self.action_reload()
         self.show()
 
     def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
