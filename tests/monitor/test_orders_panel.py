@@ -43,8 +43,10 @@ class FakeOrders:
         self.steps: list[tuple[str, ComplaintStep, ComplaintStepBody]] = []
         self.timelines: list[str] = []
         self.complaints_asked = 0
+        self.fetches = 0
 
     async def open_alerts(self, *, limit: int = 500) -> list[OrderAlert]:
+        self.fetches += 1
         return list(self.alerts)
 
     async def timeline(self, number: str) -> OrderTimeline:
@@ -102,6 +104,7 @@ async def test_live_alerts_filter_and_the_timeline(size: tuple[int, int]) -> Non
     async with app.run_test(size=size) as pilot:
         screen = await start(pilot, app, feeds)
         assert [r.number for r in screen.shown] == ["GD20261205000001", "GD20261205000002"]
+        assert orders.fetches == 1
         # A live escalation arrives on the wallboard's feed: on top, counted by segment.
         late = alert("GD20261205000003", "EF", ago_s=5)
         orders.alerts.insert(0, late)  # the backend has it too (a reload lists it)
@@ -139,6 +142,14 @@ async def test_live_alerts_filter_and_the_timeline(size: tuple[int, int]) -> Non
         await wait_until(pilot, lambda: len(screen.shown) == 2, what="the cancelled order gone")
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is app.wallboard, what="the wallboard")
+        # Open again: live events kept it fresh, nothing is fetched; after a gap in the feed it is.
+        fetched = orders.fetches
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: app.screen is screen, what="the panel again")
+        await pilot.pause()
+        assert orders.fetches == fetched
+        feeds[0].sink.snapshot(snapshot(agents=3))
+        await wait_until(pilot, lambda: orders.fetches == fetched + 1, what="a reload after the gap")
 
 
 async def answer(pilot: Any, app: Any, key: str, text: str) -> None:

@@ -120,6 +120,8 @@ class OrdersScreen(Screen[None]):
         """The rows in the table now, top to bottom (tests read them)."""
         self.message = ""
         """The last line said to the supervisor (tests read it)."""
+        self.fetching = False
+        """A load from the backend is under way (a second one is not started for a gap meanwhile)."""
         single = bool(getattr(getattr(self.app, "options", None), "single_key_shortcuts", True))
         localize_bindings(self, self.t, single_keys=single)
 
@@ -133,24 +135,24 @@ class OrdersScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        """Columns, then the list from the backend."""
+        """Columns; the list comes from the backend when the screen shows (`on_screen_resume`)."""
         table = self.query_one("#ord-table", DataTable)
         for key, label, width in COLUMNS:
             table.add_column(self.t.t(label), key=key, width=width)
         self._say(self.t.t("enter: timeline · f2: at risk / breached / complaints / all · f4–f7: the "
                            "complaint loop"))
         self.show()
-        self.action_reload()
         table.focus()
 
     def on_screen_resume(self) -> None:
-        """Back from a pop-up or from the wallboard: load again if the feed had a gap meanwhile."""
-        if not self.model.loaded:
+        """Shown (first, back from a pop-up or from the wallboard): load if never loaded or the feed had
+        a gap meanwhile; live events keep it fresh otherwise."""
+        if not self.model.loaded and not self.fetching:
             self.action_reload()
 
     def on_orders_changed(self, _message: OrdersChanged) -> None:
         """A live change: repaint (load again after a gap, when shown)."""
-        if not self.model.loaded and self.is_current:
+        if not self.model.loaded and not self.fetching and self.is_current:
             self.action_reload()
         self.show()
 
@@ -204,12 +206,16 @@ class OrdersScreen(Screen[None]):
         complaints = self.model.filter == OrdersFilter.COMPLAINTS
 
         async def work() -> None:
-            alerts = await self.api.open_alerts()
-            if complaints:
-                self.model.load_complaints(await self.api.open_complaints())
-            self.model.load(alerts)
+            try:
+                alerts = await self.api.open_alerts()
+                if complaints:
+                    self.model.load_complaints(await self.api.open_complaints())
+                self.model.load(alerts)
+            finally:
+                self.fetching = False
             self.show()
 
+        self.fetching = True
         self._spawn(work, "loading the orders at risk")
 
     def action_filter(self) -> None:
