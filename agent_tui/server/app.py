@@ -41,6 +41,7 @@ from agent_tui.server.routers import (
     tickets,
     training,
 )
+from agent_tui.server.routers import complaints as complaint_routes
 from agent_tui.server.settings import SETTINGS_ENV, ServerSettings
 from agent_tui.server.wallboard import Wallboard
 
@@ -106,6 +107,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
                    supervision, recordings, model_calls, reports, callbacks, field, order_alerts,
                    return_visits):
         app.include_router(module.router)
+    app.include_router(complaint_routes.router)  # w13-monitor: the complaint loop
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,
                        overrides=(("/v1/recordings/", settings.max_recording_bytes),))
     missing = roles.unlisted(app.routes)

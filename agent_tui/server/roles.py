@@ -122,6 +122,9 @@ ROUTE_ROLES.update({
     ("GET", "/v1/order-alerts"): SUPERVISORS,
     ("GET", "/v1/orders/{number}/timeline"): DESK,
 })
+# --- w13-monitor: the complaint loop ---
+ROUTE_ROLES[("POST", "/v1/complaints/{number}/{step}")] = SUPERVISORS
+# --- end w13-monitor ---
 
 
 class UnlistedRoute(LookupError):
@@ -273,6 +276,13 @@ WRITE_RULES: dict[tuple[str, str], WriteRule] = {
         "when that trainer launched this attempt id for this trainee. A trainer (or the simulated caller "
         "with the trainer's login) stores attempts of its own launches. Nobody stores an attempt as "
         "launched by somebody else."),
+    # --- w13-monitor: the complaint loop ---
+    ("POST", "/v1/complaints/{number}/{step}"): WriteRule(
+        "the team of the agent who filed the complaint", SUPERVISORS, SUPERVISORS,
+        "Supervisors of the filer's team (a supervisor without a team: every team) assign a complaint to a "
+        "department, record it handled, record the customer informed and close it, one step at a time; "
+        "every step is audited with how it stands against the complaint limits. Agents: 403."),
+    # --- end w13-monitor ---
 }
 """(method, path template) of every write route → whose object each role may write."""
 

@@ -212,6 +212,14 @@ def _visit(step: str, body: dict[str, Any] | None) -> Case:
     return case
 
 
+def _complaint_step(f: Floor, actor: str, owner: str, _mine: bool = True) -> httpx.Response:
+    """Assign a fresh complaint filed by `owner` (sup01 has no team: every team's complaint is its own)."""
+    body = {"ticket_type": "complaint", "subject": "rude staff", "description": "as filed"}
+    made = f.ok(f.send("POST", "/v1/tickets", json=body, headers=f.h(owner)))
+    return f.send("POST", f"/v1/complaints/{made['number']}/assign", json={"department": "营业厅"},
+                  headers=f.h(actor))
+
+
 CASES: dict[tuple[str, str], Case] = {
     ("POST", "/v1/sessions"): _own_only(lambda f, actor: f.send("POST",
         "/v1/sessions", json={"username": actor, "password": "demo"})),
@@ -267,6 +275,7 @@ CASES: dict[tuple[str, str], Case] = {
         "result", {"resolved": True, "attitude": "satisfied", "score": 9}),
     ("POST", "/v1/screens/reload"): _shared(lambda f, actor: f.send("POST",
         "/v1/screens/reload", headers=f.h(actor))),
+    ("POST", "/v1/complaints/{number}/{step}"): _complaint_step,  # w13-monitor
 }
 
 

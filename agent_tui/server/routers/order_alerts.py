@@ -16,7 +16,7 @@ from agent_tui.server.auth import CurrentUser, Db
 from agent_tui.server.convert import status_changes
 from agent_tui.server.deadlines import alert_model
 from agent_tui.server.deps import Settings
-from agent_tui.server.models import OrderAlertRow
+from agent_tui.server.models import OrderAlertRow, TicketRow
 from agent_tui.server.store import PageParams, load_tickets
 
 router = APIRouter(tags=["escalation"])
@@ -35,9 +35,15 @@ def list_alerts(
     = None,
     number: Annotated[str | None, Query(min_length=1, max_length=32, description="One order's alerts.")]
     = None,
+    open_only: Annotated[bool, Query(alias="open", description="Only alerts of orders not closed or "
+                                     "cancelled (the monitor's orders panel).")] = False,
 ) -> Page[OrderAlert]:
     """Order alerts the deadline watcher raised, newest first, filtered by level, segment and order."""
     query = select(OrderAlertRow)
+    if open_only:
+        ended = (TicketStatus.CLOSED.value, TicketStatus.CANCELLED.value)
+        query = query.where(OrderAlertRow.ticket_id.in_(
+            select(TicketRow.id).where(TicketRow.status.not_in(ended))))
     if level is not None:
         query = query.where(OrderAlertRow.level == level.value)
     if segment is not None:

@@ -27,6 +27,8 @@ from agent_tui.ui.common.text import clean
 from agent_tui.ui.monitor.interventions import Interventions, NoPhone
 from agent_tui.ui.monitor.login import MonitorLoginScreen
 from agent_tui.ui.monitor.options import MonitorOptions
+from agent_tui.ui.monitor.orders_model import OrdersModel
+from agent_tui.ui.monitor.orders_panel import OrdersScreen, OrdersSink
 from agent_tui.ui.monitor.services import MonitorServices
 from agent_tui.ui.monitor.wallboard import BoardSink, WallboardScreen
 
@@ -38,6 +40,7 @@ class MonitorApp(AgentTuiApp):
     COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {DeskCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="app.help"),
+        Binding("ctrl+g", "orders", "Orders", show=False, id="monitor.orders"),
     ]
 
     def __init__(self, services: MonitorServices, options: DeskOptions | None = None,
@@ -50,6 +53,9 @@ class MonitorApp(AgentTuiApp):
         self.wallboard = WallboardScreen(self.monitor_options, self.translator, self.interventions,
                                          single_keys=self.options.single_key_shortcuts,
                                          username=self.options.username)
+        self.orders = OrdersModel()
+        """The orders panel's state, fed by the wallboard's feed from login on."""
+        self._orders_screen: OrdersScreen | None = None
         self.feed: Any = None
         self._feed_task: asyncio.Task[None] | None = None
 
@@ -85,7 +91,10 @@ class MonitorApp(AgentTuiApp):
 
     def start_feed(self) -> None:
         """Feed the wallboard until the App ends."""
-        self.feed = self.services.feed(BoardSink(self.wallboard))
+        sink: Any = BoardSink(self.wallboard)
+        if self.services.orders is not None:
+            sink = OrdersSink(sink, self.orders, self.orders_screen(self.services.orders))
+        self.feed = self.services.feed(sink)
         self._feed_task = asyncio.get_running_loop().create_task(self._run_feed(self.feed))
 
     async def _run_feed(self, feed: Any) -> None:
@@ -135,6 +144,22 @@ class MonitorApp(AgentTuiApp):
         from agent_tui.ui.monitor.reports import ReportsScreen
 
         self.push_screen(ReportsScreen(self.services.api, self.monitor_options))
+
+    def orders_screen(self, api: Any) -> OrdersScreen:
+        """The orders panel (made once, kept while the App runs)."""
+        if self._orders_screen is None:
+            self._orders_screen = OrdersScreen(self.orders, api)
+            self.install_screen(self._orders_screen, "orders")
+        return self._orders_screen
+
+    def action_orders(self) -> None:
+        """Open orders at risk and breached, and the complaint loop."""
+        if self.services.orders is None:
+            self.notify(self.translator.t("The orders panel needs the backend."), severity="warning")
+            return
+        screen = self.orders_screen(self.services.orders)
+        if self.screen is not screen and screen not in self.screen_stack:
+            self.push_screen(screen)
 
     # ---- errors -----------------------------------------------------------------------------
 

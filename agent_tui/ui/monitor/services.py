@@ -25,6 +25,7 @@ from agent_tui.domain.supervision import (
 )
 from agent_tui.phone.desk_phone import PhoneListener
 from agent_tui.sync.supervision import RecordingQuery, WallboardSink
+from agent_tui.ui.monitor.orders_model import OrdersApi
 
 
 class Authenticator(Protocol):
@@ -118,6 +119,8 @@ class MonitorServices:
     feed: FeedFactory
     phone: MonitorPhone | None = None
     player: RecordingPlayer | None = None
+    orders: OrdersApi | None = None
+    """The orders panel's backend calls (`agent_tui.sync.orders.OrdersClient`)."""
     on_logged_in: list[Callable[[SessionInfo], None]] = field(default_factory=list)
     on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
