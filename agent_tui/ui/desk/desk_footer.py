@@ -67,8 +67,12 @@ class DeskFooter(Footer):
                 continue  # left out whole; a shorter one further down may still fit
             used += needed
             self.keys_shown.append(binding.id or binding.action)
-            yield FooterKey(binding.key, display, description, binding.action,
-                            disabled=not enabled, tooltip=tooltip).data_bind(compact=Footer.compact)
+            key = FooterKey(binding.key, display, description, binding.action,
+                            disabled=not enabled, tooltip=tooltip)
+            # Set, not data_bind: a data binding leaves a watcher on the footer for every key ever
+            # composed, and the footer is composed again whenever F2's label changes (twice a call).
+            key.compact = self.compact
+            yield key
 
     def on_resize(self, event: events.Resize) -> None:
         """Choose the keys again for the new width."""
