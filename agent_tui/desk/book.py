@@ -125,7 +125,7 @@ class DeskBook:
             call = None
         if call is None:
             return AgentStateChange(state=state, reason=reason)
-        customer_id = call.customer.id if call.customer is not None else call.customer_id_hint
+        customer_id = call.known_customer_id or call.customer_id_hint
         return AgentStateChange(
             state=state, reason=reason, call_id=call.call_id[:128], call_number=call.number[:200] or None,
             customer_id=customer_id, queue=call.queue[:200] or None,

@@ -88,6 +88,14 @@ class CallSession:
         return self.headers.get("X-Queue", "")
 
     @property
+    def known_customer_id(self) -> int | None:
+        """The backend's id of the looked-up customer; None for a training call, whose customer is the
+        scenario's stand-in (id 0, in no backend: a record naming it is refused with 422)."""
+        if self.customer is None or is_training_call(self):
+            return None
+        return self.customer.id
+
+    @property
     def customer_id_hint(self) -> int | None:
         """X-Customer-Id from the IVR, when it is a number."""
         raw = self.headers.get("X-Customer-Id", "").strip()
@@ -168,7 +176,7 @@ class CallSession:
             direction=self.direction,
             number=self.number[:200],
             agent=agent,
-            customer_id=self.customer.id if self.customer else None,
+            customer_id=self.known_customer_id,
             queue=self.queue[:200] or None,
             offered_at=self.offered_at,
             answered_at=self.answered_at,
