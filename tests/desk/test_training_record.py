@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from agent_tui.desk.calls import SCENARIO_HEADER
+from agent_tui.desk.effects import SendState
 from agent_tui.domain.customer import Customer, LookupMatch, LookupResult
 from tests.desk.harness import Desk
 
@@ -31,7 +32,7 @@ def test_a_training_call_records_no_customer() -> None:
     assert records, "the training call wrote no call record"
     assert all(effect.record.customer_id is None for effect in records)
     assert all(effect.record.training for effect in records)
-    states = [e.change for e in desk.effects if getattr(e, "change", None) is not None]
+    states = [e.change for e in desk.effects if isinstance(e, SendState)]
     assert all(change.customer_id is None for change in states)
 
 
