@@ -101,6 +101,17 @@ class DemoStack(AbstractContextManager["DemoStack"]):
             "--speed", str(speed),
         ])
 
+    def start_colleague(self, backend_url: str, sip_port: int) -> None:
+        """Start the colleague's desk (`agent_tui.demo.colleague`): agent02, extension 1002."""
+        from agent_tui.demo.colleague import COLLEAGUE, COLLEAGUE_EXTENSION
+
+        self._progress(f"starting a colleague's desk ({COLLEAGUE}, extension {COLLEAGUE_EXTENSION}): "
+                       f"transfer or consult to {COLLEAGUE_EXTENSION} ...")
+        self.spawn("colleague", [
+            sys.executable, "-m", "agent_tui.demo.colleague", "--backend", backend_url,
+            "--sip-port", str(sip_port), "--log", str(self.folder / "colleague-desk.log"),
+        ])
+
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
