@@ -14,6 +14,7 @@ from agent_tui.ui.train.review_playback import RecordingAccess
 from tests.training.test_scoring import _card
 from tests.training_e2e.doubles import FakeTrainingApi
 from tests.training_e2e.pilot_helpers import wait_until
+from tests.training_e2e.test_console import table_text
 from tests.training_e2e.test_review_ui import SCENARIO, FakePlayer, FakeReview, console, open_review, trainees
 
 
@@ -51,6 +52,15 @@ async def test_the_review_scrolls_at_22_rows_and_names_a_missing_recording_once(
         await wait_until(pilot, lambda: "Nothing to play" in _all_text(screen), "the answer to p")
         assert _all_text(screen).count("No recording was stored for this attempt.") == 1
         assert "the pass mark is 85" in _all_text(screen)
+
+
+async def test_the_console_lists_trainees_at_once_after_login(tmp_path: Path) -> None:
+    # The login loaded the trainees before the console screen was mounted, and they showed only at the
+    # first poll 5 s later ("Waiting for trainees in training status…" meanwhile).
+    api = FakeTrainingApi(trainees=trainees())
+    app = console(api, RecordingAccess(FakeReview(), FakePlayer(), export_dir=tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: "agent02" in table_text(app), "the trainee listed", 2)
 
 
 async def test_the_score_card_states_the_pass_mark(tmp_path: Path) -> None:

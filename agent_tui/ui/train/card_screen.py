@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from agent_tui.domain.training import ScoreCard
@@ -23,8 +23,13 @@ class ScoreCardScreen(PanelScreen[None]):
         """The card's rows as text (tests name them when a total is not what they expected)."""
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="panel"):
+        # Scrolls from the keyboard (it holds the focus): a long card does not fit 80x24.
+        with VerticalScroll(classes="panel", id="card-body"):
             yield Static(self.t.t("Score card: {title}", title=self.title_text), classes="panel-title",
                          markup=False)
             yield Static(card_text(self.card, self.t.t), id="card-rows")
-            yield Static(self.t.t("Escape closes."), classes="hint", markup=False)
+            yield Static(self.t.t("PgDn/End scroll · Escape closes"), classes="hint", markup=False)
+
+    def on_mount(self) -> None:
+        """The body takes the focus, so the scrolling keys work at once."""
+        self.query_one("#card-body", VerticalScroll).focus()

@@ -76,7 +76,7 @@ class ReviewScreen(RecordingPanel):
             yield Static(self._transcript(), id="review-transcript")
             yield Static(self._recording_line(), id="review-recording", markup=False)
             yield Static("", id="review-status", markup=False)
-            hint = (t("p plays · e exports to a WAV file · PgDn/End scroll · Escape closes")
+            hint = (t("p plays · e exports a WAV · PgDn/End scroll · Esc closes")
                     if record.recording is not None else t("PgDn/End scroll · Escape closes"))
             yield Static(hint, classes="hint", markup=False)
 
