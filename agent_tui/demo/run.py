@@ -26,6 +26,13 @@ def _progress(text: str) -> None:
     print(f"agent-tui demo: {text}", file=sys.stderr, flush=True)
 
 
+def desk_settings(backend: str, sip_port: int) -> Settings:
+    """The demo desk's settings: listen mode on loopback (no PBX), calls recorded and uploaded."""
+    return Settings(backend={"url": backend, "username": DEMO_AGENT},
+                    sip={"mode": "listen", "listen": f"127.0.0.1:{sip_port}"},
+                    recording={"enabled": True})
+
+
 def run(args: argparse.Namespace) -> int:
     """Start the demo stack, run the desk in the foreground, stop everything when it quits."""
     if args.mode == "train":
@@ -49,11 +56,7 @@ def run(args: argparse.Namespace) -> int:
             stack.start_caller(backend, f"sip:{DEMO_AGENT}@127.0.0.1:{sip_port}", CALL_INTERVAL_S)
             stack.start_repair_centre(backend)
             stack.start_colleague(backend, free_port())
-            settings = Settings(
-                backend={"url": backend, "username": DEMO_AGENT},
-                sip={"mode": "listen", "listen": f"127.0.0.1:{sip_port}"},
-                recording={"enabled": True},
-            )
+            settings = desk_settings(backend, sip_port)
             _progress(f"desk logged in as {DEMO_AGENT}; ctrl+q quits")
             return run_desk(settings, DEMO_AGENT, SecretStr(DEMO_PASSWORD), listen=("127.0.0.1", sip_port))
     except RuntimeError as exc:
