@@ -1,6 +1,7 @@
 """The monitor's and the trainer's screens at 80x24 and 120x40, in English and Chinese: every line fits the
 terminal, the title, the key hints and the data are on screen (nothing pushed off), in the UI's language.
-One app run per mode and size walks its screens: wallboard → recordings → reports; trainer console →
+One app run per mode and size walks its screens: wallboard → Force Not Ready (names the agent) →
+recordings → QA form → reports; trainer console →
 score card → results → review (scrolled to its end)."""
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from agent_tui.domain.base import utc_now
 from agent_tui.domain.supervision import Recording
 from agent_tui.domain.training import Attempt, AttemptCreate, TranscriptLine
 from agent_tui.i18n import Translator
+from agent_tui.ui.common.reason import ReasonScreen
+from agent_tui.ui.monitor.qa import QaScreen
 from agent_tui.ui.monitor.recordings import RecordingsScreen
 from agent_tui.ui.monitor.reports import ReportsScreen
 from agent_tui.ui.train.card_screen import ScoreCardScreen
@@ -65,6 +68,15 @@ async def test_monitor_screens(size: tuple[int, int], language: str) -> None:
         assert t("Wallboard") in text
         assert "agent0001" in text
         assert t("Listen") in text.splitlines()[-1]
+        # The intervention dialog names the agent it is about.
+        app.wallboard.agents.move_cursor(row=app.wallboard.agents.get_row_index("agent0002"))
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReasonScreen), what="the reasons")
+        await pilot.pause()
+        text = fits(app, size)
+        assert t("Force {agent} Not Ready: why?", agent="agent0002") in text
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ReasonScreen), what="the wallboard")
 
         await pilot.press("ctrl+r")
         await wait_until(pilot, lambda: isinstance(app.screen, RecordingsScreen)
@@ -75,6 +87,13 @@ async def test_monitor_screens(size: tuple[int, int], language: str) -> None:
         assert "demo-rec-01" in text
         assert t("{shown} of {total} recordings", shown=1, total=1) in text
 
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: isinstance(app.screen, QaScreen), what="the QA form")
+        await pilot.pause()
+        text = fits(app, size)
+        assert t("QA score of call {call}", call="demo-rec-01") in text
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, RecordingsScreen), what="back to recordings")
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, RecordingsScreen), what="back")
         await pilot.press("ctrl+t")
