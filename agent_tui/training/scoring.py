@@ -274,7 +274,16 @@ def _timing(scenario: Scenario, attempt: Attempt) -> list[_Item]:
         hold_item = _Item("hold", W_HOLD, "Kept the caller on hold for {time}, over the limit of {limit}",
                           hold, 0)
     moves = {"count": attempt.transfers, "limit": targets.max_transfers}
-    if attempt.transfers <= targets.max_transfers:
+    if targets.max_transfers == 0:
+        # As with hold: "Transfers: 0 (allowed 0)" reads oddly when the call allows none.
+        if attempt.transfers == 0:
+            transfer_item = _Item("transfers", W_TRANSFERS,
+                                  "Kept the call without a transfer, as this call needs", {}, 1)
+        else:
+            transfer_item = _Item("transfers", W_TRANSFERS,
+                                  "Transferred {count} times; this call allows none",
+                                  {"count": attempt.transfers}, 0)
+    elif attempt.transfers <= targets.max_transfers:
         transfer_item = _Item("transfers", W_TRANSFERS, "Transfers: {count} (allowed {limit})", moves, 1)
     else:
         transfer_item = _Item("transfers", W_TRANSFERS, "Transferred {count} times; allowed {limit}",

@@ -31,6 +31,14 @@ def test_a_call_that_allows_no_hold_says_so() -> None:
     assert "allows no hold" in render_card(held)[held.lines.index(missed["hold"])]
 
 
+def test_a_call_that_allows_no_transfer_says_so() -> None:
+    card = _card("repair_wire_down_en")
+    line = next(line for line in card.lines if line.key == "transfers")
+    assert line.ok
+    assert line.text == "Kept the call without a transfer, as this call needs"
+    assert not any("(allowed 0)" in row for row in render_card(card))
+
+
 def test_the_card_states_its_pass_mark() -> None:
     passed = _card("repair_wire_down_en")
     failed = _card("repair_wire_down_en", readback_s=0.8)
