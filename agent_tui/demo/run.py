@@ -1,5 +1,7 @@
-"""`agent-tui demo [desk|train]`: backend with demo data, the desk logged in as agent01, a caller, and
-a simulated repair centre moving the repair orders the desk files (`agent_tui.demo.repair_centre`).
+"""`agent-tui demo [desk|train]`: backend with demo data, the desk logged in as agent01, a caller, a
+simulated repair centre moving the repair orders the desk files (`agent_tui.demo.repair_centre`), and a
+colleague's desk (agent02, extension 1002: `agent_tui.demo.colleague`) to transfer, consult or conference
+to with no PBX. Both desks record their calls (the monitor's recordings, QA and model calls use them).
 
 `demo train` (see `agent_tui.demo.train`): the backend, the trainer's console and a trainee desk.
 """
@@ -22,6 +24,13 @@ CALL_INTERVAL_S = 6.0
 
 def _progress(text: str) -> None:
     print(f"agent-tui demo: {text}", file=sys.stderr, flush=True)
+
+
+def desk_settings(backend: str, sip_port: int) -> Settings:
+    """The demo desk's settings: listen mode on loopback (no PBX), calls recorded and uploaded."""
+    return Settings(backend={"url": backend, "username": DEMO_AGENT},
+                    sip={"mode": "listen", "listen": f"127.0.0.1:{sip_port}"},
+                    recording={"enabled": True})
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,10 +60,8 @@ def run(args: argparse.Namespace) -> int:
             backend = stack.start_backend(free_port())
             stack.start_caller(backend, f"sip:{DEMO_AGENT}@127.0.0.1:{sip_port}", CALL_INTERVAL_S)
             stack.start_repair_centre(backend)
-            settings = Settings(
-                backend={"url": backend, "username": DEMO_AGENT},
-                sip={"mode": "listen", "listen": f"127.0.0.1:{sip_port}"},
-            )
+            stack.start_colleague(backend, free_port())
+            settings = desk_settings(backend, sip_port)
             _progress(f"desk logged in as {DEMO_AGENT}; ctrl+q quits")
             return run_desk(settings, DEMO_AGENT, SecretStr(DEMO_PASSWORD), listen=("127.0.0.1", sip_port))
     except RuntimeError as exc:

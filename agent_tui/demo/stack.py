@@ -1,4 +1,5 @@
-"""Start and stop the processes a demo needs: the reference backend and the demo caller.
+"""Start and stop the processes a demo needs: the reference backend (and its recorded demo calls), the demo
+caller, the repair centre and the colleague's desk.
 
 Every process is started in its own session and ended by its pid (group), never by name.
 """
@@ -78,12 +79,19 @@ class DemoStack(AbstractContextManager["DemoStack"]):
                 raise RuntimeError(f"the backend exited with {proc.returncode}; see {log_file}")
             try:
                 if httpx.get(f"{url}/v1/health", timeout=1.0).status_code == 200:
+                    self.start_recordings(url)
                     return url
             except httpx.TransportError:
                 pass
             time.sleep(0.1)  # polling a child process that is starting: nothing to wait on
         log_file = self.folder / "server.log"
         raise RuntimeError(f"the backend did not answer within {timeout:.0f} s; see {log_file}")
+
+    def start_recordings(self, backend_url: str) -> None:
+        """Store a few recorded demo calls in the background (`agent_tui.demo.recordings`), so the monitor's
+        recordings, QA scoring and the trainer's model calls have audio at once."""
+        self.spawn("recordings",
+                   [sys.executable, "-m", "agent_tui.demo.recordings", "--backend", backend_url])
 
     def start_caller(self, backend_url: str, target: str, interval_s: float) -> None:
         """Start the built-in caller ringing `target` every `interval_s` seconds after each call."""
@@ -99,6 +107,17 @@ class DemoStack(AbstractContextManager["DemoStack"]):
         self.spawn("repair-centre", [
             sys.executable, "-m", "agent_tui.demo.repair_centre", "--backend", backend_url,
             "--speed", str(speed),
+        ])
+
+    def start_colleague(self, backend_url: str, sip_port: int) -> None:
+        """Start the colleague's desk (`agent_tui.demo.colleague`): agent02, extension 1002."""
+        from agent_tui.demo.colleague import COLLEAGUE, COLLEAGUE_EXTENSION
+
+        self._progress(f"starting a colleague's desk ({COLLEAGUE}, extension {COLLEAGUE_EXTENSION}): "
+                       f"transfer or consult to {COLLEAGUE_EXTENSION} ...")
+        self.spawn("colleague", [
+            sys.executable, "-m", "agent_tui.demo.colleague", "--backend", backend_url,
+            "--sip-port", str(sip_port), "--log", str(self.folder / "colleague-desk.log"),
         ])
 
     def __exit__(

@@ -4,7 +4,8 @@ What runs:
 - the reference backend with demo data (background, log in the demo folder);
 - a trainee desk logged in as `agent02` in training status, listening for SIP on loopback:
   - inside tmux (`$TMUX` set): the real interactive desk, in a new pane below, so you can take the call
-    yourself (switch panes with the tmux prefix key);
+    yourself (switch panes with the tmux prefix key); it enters training status after the login, so the
+    console lists it at once (`python -m agent_tui.demo.train --interactive`);
   - in a plain terminal: a scripted trainee, a headless desk driven by `agent_tui.ui.train.autopilot`
     (answers, fills the order, reads back; every second call it skips the read-back so the score card
     has something to say), as a background process logging to `trainee.log`;
@@ -21,6 +22,7 @@ import argparse
 import asyncio
 import logging
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -53,17 +55,6 @@ def _log_to(path: Path) -> None:
     root.setLevel(logging.INFO)
 
 
-def trainee_config(folder: Path, backend: str, sip_port: int) -> Path:
-    """A config file for the interactive trainee desk (the tmux pane)."""
-    path = folder / "trainee.toml"
-    path.write_text(
-        f'[backend]\nurl = "{backend}"\nusername = "{TRAINEE}"\n\n'
-        f'[sip]\nmode = "listen"\nlisten = "127.0.0.1:{sip_port}"\n',
-        encoding="utf-8",
-    )
-    return path
-
-
 def run(progress: Callable[[str], None]) -> int:
     """Start the demo, run the console in the foreground, stop everything when it quits."""
     from agent_tui.demo.stack import DemoStack, free_port
@@ -79,8 +70,8 @@ def run(progress: Callable[[str], None]) -> int:
             wanted = os.environ.get(TRAINEE_ENV, "auto")
             if wanted == "tmux" or (wanted == "auto" and os.environ.get("TMUX") and shutil.which("tmux")):
                 pane = _trainee_pane(folder, backend, sip_port)
-                progress(f"trainee desk ({TRAINEE}) in the tmux pane below: set Not Ready (Training) with F2 "
-                         "or practise alone with ctrl+t")
+                progress(f"trainee desk ({TRAINEE}) in the tmux pane below, in training status once "
+                         "logged in; ctrl+t there practises alone")
             else:
                 stack.spawn("trainee", [sys.executable, "-m", "agent_tui.demo.train", "--backend", backend,
                                         "--sip-port", str(sip_port),
@@ -101,18 +92,37 @@ def run(progress: Callable[[str], None]) -> int:
                            capture_output=True)
 
 
+def trainee_pane_command(folder: Path, backend: str, sip_port: int) -> str:
+    """The shell command of the interactive trainee desk in the tmux pane: the desk a person sits at,
+    which enters training status once logged in (a plain desk starts Not Ready, "other", and the console
+    waits for trainees in training status)."""
+    return (f"{shlex.quote(sys.executable)} -m agent_tui.demo.train --interactive --backend {backend} "
+            f"--sip-port {sip_port} --log {shlex.quote(str(folder / 'trainee-desk.log'))}")
+
+
 def _trainee_pane(folder: Path, backend: str, sip_port: int) -> str:
-    config = trainee_config(folder, backend, sip_port)
-    command = (f"AGENT_TUI_PASSWORD={DEMO_PASSWORD} {sys.executable} -m agent_tui.cli desk --config {config} "
-               f"--user {TRAINEE} --listen 127.0.0.1:{sip_port}")
     done = subprocess.run(  # noqa: S603 - tmux from PATH with our own command line
-        ["tmux", "split-window", "-v", "-d", "-P", "-F", "#{pane_id}", command],  # noqa: S607
+        ["tmux", "split-window", "-v", "-d", "-P", "-F", "#{pane_id}",  # noqa: S607
+         trainee_pane_command(folder, backend, sip_port)],
         check=True, capture_output=True, text=True,
     )
     return done.stdout.strip()
 
 
 # --- the scripted trainee process --------------------------------------------------------------------
+
+
+async def enter_training(pilot: Any) -> Any:
+    """Wait for the desk's login, then set training status (Not Ready, `training`); the desk screen."""
+    from agent_tui.domain.agent import AgentStateName
+    from agent_tui.domain.training import TRAINING_REASON
+    from agent_tui.ui.train.autopilot import wait_for
+
+    desk = pilot.app.get_screen("desk")
+    # After login the desk sets its first state (Not Ready, "other"); training status comes after it.
+    await wait_for(pilot, lambda: desk.logged_in and desk.status.reason is not None, "the login", 60)
+    desk.set_state(AgentStateName.NOT_READY, TRAINING_REASON)
+    return desk
 
 
 def scripted_trainee(skip_every: int = 2, think_s: float = 1.5, calls: int | None = None) -> Any:
@@ -122,15 +132,11 @@ def scripted_trainee(skip_every: int = 2, think_s: float = 1.5, calls: int | Non
     """
 
     async def auto_pilot(pilot: Any) -> None:
-        from agent_tui.domain.agent import AgentStateName
         from agent_tui.ui.desk.training import SCENARIO_HEADER
         from agent_tui.ui.train.autopilot import AutopilotTimeout, play_call, wait_for
 
         app = pilot.app
-        desk = app.get_screen("desk")
-        # After login the desk sets its first state (Not Ready, "other"); training status comes after it.
-        await wait_for(pilot, lambda: desk.logged_in and desk.status.reason is not None, "the login", 60)
-        desk.set_state(AgentStateName.NOT_READY, "training")
+        desk = await enter_training(pilot)
         played = 0
         while calls is None or played < calls:
             try:
@@ -177,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", type=float, default=1.5, help="seconds on each step")
     parser.add_argument("--calls", type=int, default=None, help="stop after this many calls")
     parser.add_argument("--log", type=Path, default=None)
+    parser.add_argument("--interactive", action="store_true",
+                        help="a desk for a person (the tmux pane): only enter training status after login")
     args = parser.parse_args(argv)
     if args.log is not None:
         _log_to(args.log)
@@ -184,8 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(backend={"url": args.backend, "username": args.user},
                         sip={"mode": "listen", "listen": f"127.0.0.1:{args.sip_port}"},
                         recording={"enabled": True})
+    pilot = enter_training if args.interactive else scripted_trainee(args.skip_every, args.think, args.calls)
     return run_desk(settings, args.user, SecretStr(args.password), listen=("127.0.0.1", args.sip_port),
-                    headless=True, auto_pilot=scripted_trainee(args.skip_every, args.think, args.calls))
+                    headless=not args.interactive, auto_pilot=pilot)
 
 
 if __name__ == "__main__":

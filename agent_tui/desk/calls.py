@@ -107,7 +107,11 @@ class CallSession:
 
     @property
     def customer_id(self) -> int | None:
-        """The call's customer: the one the agent (or the lookup) settled on, else the IVR's hint."""
+        """The call's customer: the one the agent (or the lookup) settled on, else the IVR's hint; None
+        for a training call, whose customer is the scenario's stand-in (id 0, in no backend: a record
+        naming it is refused with 422)."""
+        if is_training_call(self):
+            return None
         return self.customer.id if self.customer is not None else self.customer_id_hint
 
     @property

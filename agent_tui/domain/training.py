@@ -385,6 +385,8 @@ class ScoreCard(Model):
     possible: int = 100
     passed: bool
     lines: list[ScoreLine]
+    pass_mark: int | None = Field(default=None, ge=0, le=100,
+                                  description="The total needed to pass; None on cards stored before it.")
 
     @property
     def missed(self) -> list[ScoreLine]:

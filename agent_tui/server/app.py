@@ -27,6 +27,7 @@ from agent_tui.server.routers import (
     callbacks,
     calls,
     customers,
+    directory,
     events,
     field,
     model_calls,
@@ -105,7 +106,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     problems.install(app)
     for module in (sessions, customers, tickets, agents, calls, queues, events, reference, training,
                    supervision, recordings, model_calls, reports, callbacks, field, order_alerts,
-                   return_visits):
+                   return_visits, directory):
         app.include_router(module.router)
     app.include_router(complaint_routes.router)  # w13-monitor: the complaint loop
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,

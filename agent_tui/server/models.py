@@ -305,6 +305,17 @@ class TrainingPresenceRow(Base):
     since: Mapped[datetime]
 
 
+class DeskAddressRow(Base):
+    """Where a desk's softphone answers, as the desk announced it (desk-to-desk calls with no registrar)."""
+
+    __tablename__ = "desk_addresses"
+    username: Mapped[str] = mapped_column(
+        ForeignKey("users.username", ondelete="CASCADE"), primary_key=True
+    )
+    sip_uri: Mapped[str] = mapped_column(String(256))
+    since: Mapped[datetime]
+
+
 class AgentStateLogRow(Base):
     """One stretch of time an agent spent in one state (`ended_at` is NULL for the current one)."""
 

@@ -92,6 +92,10 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role] | None] = {
     ("DELETE", "/v1/training/presence"): AGENTS,
     ("POST", "/v1/training/trainees/{username}/commands"): TRAINERS,
     ("POST", "/v1/training/progress"): AGENTS,
+    # --- w15-train: the desk directory (calls between desks without a registrar) ---
+    ("GET", "/v1/directory"): EVERYONE,
+    ("PUT", "/v1/directory/me"): DESK,
+    ("DELETE", "/v1/directory/me"): DESK,
     ("POST", "/v1/training/attempts"): AGENTS_AND_TRAINERS,
     ("GET", "/v1/training/attempts"): EVERYONE,
     ("GET", "/v1/training/attempts/{attempt_key}"): EVERYONE,
@@ -263,6 +267,10 @@ WRITE_RULES: dict[tuple[str, str], WriteRule] = {
         "The claiming desk closes it; supervisors close anyone's."),
     ("PUT", "/v1/training/presence"): WriteRule(
         "the caller's own desk", AGENTS, NOBODY, "A trainee's desk announces itself."),
+    ("PUT", "/v1/directory/me"): WriteRule(
+        "the caller's own desk", DESK, NOBODY, "A desk without a registrar announces where it answers."),
+    ("DELETE", "/v1/directory/me"): WriteRule(
+        "the caller's own desk", DESK, NOBODY, "A closing desk withdraws its address."),
     ("DELETE", "/v1/training/presence"): WriteRule(
         "the caller's own desk", AGENTS, NOBODY, "A trainee's desk withdraws itself."),
     ("POST", "/v1/training/trainees/{username}/commands"): WriteRule(

@@ -41,6 +41,9 @@ TYPE_NAMES: dict[TicketType, dict[str, str]] = {
     TicketType.APPLICATION: {"en": "service application", "zh": "业务受理"},
 }
 """Order types as the score card names them, in the scenario's language."""
+YES = {"en": "yes", "zh": "是"}
+NO = {"en": "no", "zh": "否"}
+"""A yes/no answer as the score card names it, in the scenario's language."""
 READBACK_STEP = "readback"
 """The id the shipped screens give their read-back step (used when no screen is passed)."""
 
@@ -102,7 +105,7 @@ def score(scenario: Scenario, attempt: Attempt, screen: ScreenDefinition | None 
     total = sum(line.points for line in lines)
     critical_ok = all(item.earned >= 1 for item in items if item.critical)
     return ScoreCard(scenario_id=scenario.id, total=total, passed=total >= scenario.pass_mark and critical_ok,
-                     lines=lines)
+                     lines=lines, pass_mark=scenario.pass_mark)
 
 
 def render_card(card: ScoreCard, translate: Callable[..., str] = english) -> list[str]:
@@ -111,6 +114,20 @@ def render_card(card: ScoreCard, translate: Callable[..., str] = english) -> lis
             for line in card.lines]
     rows.append(translate("Total {total} of {possible}", total=card.total, possible=card.possible))
     return rows
+
+
+def verdict(card: ScoreCard, translate: Callable[..., str] = english) -> str:
+    """Whether the attempt passed, with the pass mark when the card knows it."""
+    if card.pass_mark is None:
+        return translate("Passed.") if card.passed else translate("Not passed yet: look at the ✗ items.")
+    if card.passed:
+        return translate("Passed: the pass mark is {mark}.", mark=card.pass_mark)
+    if card.total >= card.pass_mark:
+        # The total is enough, but an item every attempt must get right (an emergency's escalation) failed.
+        return translate(
+            "Not passed yet: {total} reaches the pass mark of {mark}, but a ✗ item must be right.",
+            total=card.total, mark=card.pass_mark)
+    return translate("Not passed yet: the pass mark is {mark}; look at the ✗ items.", mark=card.pass_mark)
 
 
 # --- items ---------------------------------------------------------------------------------------------
@@ -244,13 +261,29 @@ def _timing(scenario: Scenario, attempt: Attempt) -> list[_Item]:
         time_item = _Item("time", W_TIME, "Handling time {time}, over the target of {target}", times,
                           max(0.0, 2.0 - handling / target))
     hold = {"time": _clock(attempt.hold_s), "limit": _clock(targets.max_hold_s)}
-    if attempt.hold_s <= targets.max_hold_s:
+    if targets.max_hold_s == 0:
+        # "Hold time 0:00, within the limit of 0:00" says nothing: this call allows no hold at all.
+        if attempt.hold_s <= 0:
+            hold_item = _Item("hold", W_HOLD, "Did not put the caller on hold, as this call needs", {}, 1)
+        else:
+            hold_item = _Item("hold", W_HOLD, "Kept the caller on hold for {time}; this call allows no hold",
+                              {"time": _clock(attempt.hold_s)}, 0)
+    elif attempt.hold_s <= targets.max_hold_s:
         hold_item = _Item("hold", W_HOLD, "Hold time {time}, within the limit of {limit}", hold, 1)
     else:
         hold_item = _Item("hold", W_HOLD, "Kept the caller on hold for {time}, over the limit of {limit}",
                           hold, 0)
     moves = {"count": attempt.transfers, "limit": targets.max_transfers}
-    if attempt.transfers <= targets.max_transfers:
+    if targets.max_transfers == 0:
+        # As with hold: "Transfers: 0 (allowed 0)" reads oddly when the call allows none.
+        if attempt.transfers == 0:
+            transfer_item = _Item("transfers", W_TRANSFERS,
+                                  "Kept the call without a transfer, as this call needs", {}, 1)
+        else:
+            transfer_item = _Item("transfers", W_TRANSFERS,
+                                  "Transferred {count} times; this call allows none",
+                                  {"count": attempt.transfers}, 0)
+    elif attempt.transfers <= targets.max_transfers:
         transfer_item = _Item("transfers", W_TRANSFERS, "Transfers: {count} (allowed {limit})", moves, 1)
     else:
         transfer_item = _Item("transfers", W_TRANSFERS, "Transferred {count} times; allowed {limit}",
@@ -288,7 +321,8 @@ def _show(value: JsonScalar, field_def: FieldDef | None, language: str) -> str:
             if choice.value == value:
                 return localized(choice.label, language)
     if isinstance(value, bool):
-        return "✓" if value else "✗"
+        # Words, not ✓/✗: a card marks its rows with those, and "captured correctly: ✗" read as a miss.
+        return localized(YES if value else NO, language)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return "" if value is None else str(value)

@@ -38,6 +38,7 @@ from agent_tui.phone.events import (
 from agent_tui.sync.desk_link import LinkStatus
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.desk.audio_devices import devices_changed_note
+from agent_tui.ui.desk.desk_directory import announce_desk
 from agent_tui.ui.desk.desk_view import TLS_ERROR_PREFIX
 
 if TYPE_CHECKING:
@@ -129,6 +130,7 @@ class DeskEvents:
                             severity="information" if event.ok else "warning")
         elif isinstance(event, EngineStarted):
             self.training.engine_started(event.address)
+            announce_desk(self, self.training.sip_uri)
             if self.sip_ok is None:  # listen mode has no registration: being up is being healthy
                 self._set_phone_ok(True, clean(event.address, 80))
         elif isinstance(event, EngineStopped):

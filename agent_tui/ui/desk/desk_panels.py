@@ -18,6 +18,7 @@ from agent_tui.sync.callbacks import PendingCallback
 from agent_tui.ui.common.context import desk_app
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.desk.audio_devices import open_device_picker
+from agent_tui.ui.desk.desk_directory import resolve_then
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -84,7 +85,14 @@ class DeskPanels:
         phone = self.services.phone
         if choice is None or active is None or phone is None:
             return
-        mode, target = choice
+        mode, wanted = choice
+        resolve_then(self, wanted, lambda target: self._transfer_to(mode, target))
+
+    def _transfer_to(self, mode: str, target: str) -> None:
+        active = self.active
+        phone = self.services.phone
+        if active is None or phone is None:
+            return
         headers = self.case_headers(active)
         if mode == "blind":
             self._command("transferring", phone.blind_transfer, active.call_id, target, headers)
@@ -163,9 +171,14 @@ class DeskPanels:
         number = clean(number, 64).strip()
         if not number:
             return
+        resolve_then(self, number, lambda target: self._place_call(phone, number, target, customer, placed))
+
+    def _place_call(self, phone: Any, number: str, target: str, customer: Customer | None,
+                    placed: Callable[[str], None] | None) -> None:
+        """Dial `target` (the address `number` resolved to) on a thread; the call book keeps `number`."""
 
         def place() -> None:
-            call_id = phone.make_call(number)
+            call_id = phone.make_call(target)
             self.app.call_from_thread(self._dialed, call_id, number, customer)
             if placed is not None:
                 self.app.call_from_thread(placed, call_id)

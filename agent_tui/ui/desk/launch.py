@@ -27,6 +27,7 @@ from agent_tui.private_files import open_private, private_folder
 from agent_tui.sync.callbacks import BackendCallbacks
 from agent_tui.sync.client import BackendClient, Timeouts
 from agent_tui.sync.desk_link import LiveStream, OutboxWrites
+from agent_tui.sync.directory import DeskDirectory
 from agent_tui.sync.link_health import LinkHealth
 from agent_tui.sync.link_probe import LinkProber
 from agent_tui.sync.screens import BackendScreens
@@ -73,7 +74,7 @@ def run_desk(settings: Settings, username: str, password: str | SecretStr | None
         callbacks=BackendCallbacks(client),
         secrets=StoreSecrets(store, settings) if store is not None else None,
         drafts=DraftStore(state_dir() / "drafts"), training=desk_training(settings, client),
-        supervision=supervision,
+        supervision=supervision, directory=desk_directory(settings, client, phone),
     )
 
     def started(_info: object) -> None:
@@ -84,6 +85,9 @@ def run_desk(settings: Settings, username: str, password: str | SecretStr | None
         settle_gc()
 
     async def shutdown() -> None:
+        if services.directory is not None:
+            with contextlib.suppress(Exception):  # a stale entry is replaced at the next announce
+                await services.directory.withdraw()
         await prober.stop()
         await live.stop()
         await supervision.stop()
@@ -103,6 +107,16 @@ def run_desk(settings: Settings, username: str, password: str | SecretStr | None
             with contextlib.suppress(Exception):
                 phone.stop()
     return int(code or app.return_code or 0)
+
+
+def desk_directory(settings: Settings, client: BackendClient, phone: object) -> DeskDirectory | None:
+    """The desk directory when the phone listens with no registrar (colleagues' extensions resolve
+    through the backend); None with a registrar, which routes extensions itself, or with no phone."""
+    from agent_tui.ui.train.address import registrar_uri
+
+    if phone is None or registrar_uri(settings) is not None:
+        return None
+    return DeskDirectory(client)
 
 
 def pause_gc() -> None:

@@ -27,6 +27,7 @@ from agent_tui.forms.drafts import DraftStore
 from agent_tui.phone.desk_phone import PhoneListener
 from agent_tui.sync.callbacks import PendingCallback
 from agent_tui.sync.desk_link import LinkListener
+from agent_tui.sync.directory import DeskDirectory
 from agent_tui.ui.desk.supervisor_commands import SupervisorLink
 from agent_tui.ui.train.services import DeskTrainingServices
 
@@ -197,6 +198,8 @@ class DeskServices:
     scored locally, nothing reported)."""
     supervision: SupervisorLink | None = None
     """Command acks and the monitoring policy (None: commands are carried out but not acknowledged)."""
+    directory: DeskDirectory | None = None
+    """Where colleagues' desks answer when there is no registrar (None: the registrar routes extensions)."""
     on_logged_in: list[Callable[[SessionInfo], None]] = field(default_factory=list)
     """Called on the UI thread after a successful login (launch starts the outbox and the SSE stream)."""
     on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)

@@ -2,38 +2,34 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from agent_tui.domain.training import ScoreCard
 from agent_tui.training.scoring import render_card
 from agent_tui.ui.common.panel import PanelScreen
-from agent_tui.ui.common.text import plain
+from agent_tui.ui.train.card_text import card_text
 
 
 class ScoreCardScreen(PanelScreen[None]):
-    """A score card as the rows of `render_card` in the UI language; items that lost points are marked ✗."""
+    """A score card in the UI language (see `card_text`); items that lost points are marked ✗."""
 
     def __init__(self, title: str, card: ScoreCard) -> None:
         super().__init__()
         self.title_text = title
         self.card = card
         self.rows = render_card(card, self.t.t)
+        """The card's rows as text (tests name them when a total is not what they expected)."""
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="panel"):
+        # Scrolls from the keyboard (it holds the focus): a long card does not fit 80x24.
+        with VerticalScroll(classes="panel", id="card-body"):
             yield Static(self.t.t("Score card: {title}", title=self.title_text), classes="panel-title",
                          markup=False)
-            body = Text()
-            for line, row in zip(self.card.lines, self.rows, strict=False):
-                body.append("✓ " if line.ok else "✗ ", style="" if line.ok else "bold")
-                body.append_text(plain(row, 300, style="" if line.ok else "bold"))
-                body.append("\n")
-            body.append_text(plain(self.rows[-1], 100, style="bold reverse"))
-            yield Static(body, id="card-rows")
-            passed = self.card.passed
-            verdict = self.t.t("Passed.") if passed else self.t.t("Not passed yet: look at the ✗ items.")
-            yield Static(verdict, id="card-verdict", markup=False)
-            yield Static(self.t.t("Escape closes."), classes="hint", markup=False)
+            yield Static(card_text(self.card, self.t.t), id="card-rows")
+            yield Static(self.t.t("PgDn/End scroll · Escape closes"), classes="hint", markup=False)
+
+    def on_mount(self) -> None:
+        """The body takes the focus, so the scrolling keys work at once."""
+        self.query_one("#card-body", VerticalScroll).focus()

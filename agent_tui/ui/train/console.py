@@ -99,6 +99,9 @@ class ConsoleScreen(Screen[None]):
     def on_mount(self) -> None:
         """Poll the trainee list; live events do the rest."""
         self._ready = True
+        # The login may have loaded the trainees before this screen was mounted: show them now, not at
+        # the first poll REFRESH_S later.
+        self.paint()
         self.set_interval(REFRESH_S, self.action_refresh)
 
     async def started(self) -> None:

@@ -5,6 +5,7 @@ transcript (mm:ss from the answer), and the call's recording to play or export.
 |---|---|---|
 | p / f3 | review.play | play the recording (exported first; without sound: the file's path) |
 | e / f4 | review.export | export the recording to a WAV file (the path is shown) |
+| up / down / pageup / pagedown / home / end | | scroll (a long review at 80x24 or 22 rows) |
 | escape | panel.close | close |
 """
 
@@ -15,13 +16,13 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from agent_tui.domain.training import AttemptRecord
-from agent_tui.training.scoring import render_card
 from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean, plain
+from agent_tui.ui.train.card_text import card_text
 from agent_tui.ui.train.recording_panel import RecordingPanel
 from agent_tui.ui.train.review_playback import RecordingAccess
 
@@ -60,7 +61,9 @@ class ReviewScreen(RecordingPanel):
     def compose(self) -> ComposeResult:
         t = self.t.t
         record = self.record
-        with Vertical(classes="panel"):
+        # A scrolling panel that holds the focus: the review is longer than a small terminal, and a plain
+        # container with nothing focusable inside ignored End and PgDn.
+        with VerticalScroll(classes="panel", id="review-body"):
             trainee = clean(record.trainee, 64)
             heading = t("Review: {title} ({trainee})", title=self.title_text, trainee=trainee)
             yield Static(heading, classes="panel-title", markup=False)
@@ -73,21 +76,16 @@ class ReviewScreen(RecordingPanel):
             yield Static(self._transcript(), id="review-transcript")
             yield Static(self._recording_line(), id="review-recording", markup=False)
             yield Static("", id="review-status", markup=False)
-            yield Static(t("p plays · e exports to a WAV file · Escape closes"), classes="hint", markup=False)
+            hint = (t("p plays · e exports a WAV · PgDn/End scroll · Esc closes")
+                    if record.recording is not None else t("PgDn/End scroll · Escape closes"))
+            yield Static(hint, classes="hint", markup=False)
+
+    def on_mount(self) -> None:
+        """The body takes the focus, so the scrolling keys work at once."""
+        self.query_one("#review-body", VerticalScroll).focus()
 
     def _card(self) -> Text:
-        card = self.record.card
-        rows = render_card(card, self.t.t)
-        body = Text()
-        for line, row in zip(card.lines, rows, strict=False):
-            body.append("✓ " if line.ok else "✗ ", style="" if line.ok else "bold")
-            body.append_text(plain(row, 300, style="" if line.ok else "bold"))
-            body.append("\n")
-        body.append_text(plain(rows[-1], 100, style="bold reverse"))
-        verdict = self.t.t("Passed.") if card.passed else self.t.t("Not passed yet: look at the ✗ items.")
-        body.append("  ")
-        body.append_text(plain(verdict, 100))
-        return body
+        return card_text(self.record.card, self.t.t, verdict_inline=True)
 
     def _transcript(self) -> Text:
         lines = transcript_of(self.record)
@@ -112,7 +110,8 @@ class ReviewScreen(RecordingPanel):
     def _usable(self) -> tuple[RecordingAccess, str] | None:
         call_id = self.record.recording
         if call_id is None:
-            self._status(self.t.t("No recording was stored for this attempt."))
+            # The recording line above already says none was stored; say what the key could not do.
+            self._status(self.t.t("Nothing to play or export."))
             return None
         if self.recordings is None:
             self._status(self.t.t("Recordings cannot be fetched here."))
