@@ -52,10 +52,14 @@ class OrderAlertBook:
         return sum(1 for a in self.alerts if a.level == OrderAlertLevel.BREACHED)
 
 
+ALERT_LABELS: dict[str, str] = {
+    "not_accepted": "Order {number}: dispatched, not accepted in time (due {time}).",
+    OrderAlertLevel.BREACHED.value: "Order {number}: {segment} breached (due {time}).",
+    OrderAlertLevel.AT_RISK.value: "Order {number}: {segment} at risk (due {time}).",
+}
+"""English msgids of the alert line (parameters: number, segment, time)."""
+
+
 def alert_msgid(alert: OrderAlert) -> str:
-    """The English msgid that describes one alert (parameters: number, segment, time)."""
-    if alert.not_accepted:
-        return "Order {number}: dispatched but not accepted in time (since {time})."
-    if alert.level == OrderAlertLevel.BREACHED:
-        return "Order {number}: {segment} breached at {time}."
-    return "Order {number}: {segment} at risk since {time}."
+    """The English msgid that describes one alert."""
+    return ALERT_LABELS["not_accepted" if alert.not_accepted else alert.level.value]

@@ -82,7 +82,7 @@ from agent_tui.ui.desk.desk_view import (
     paint_status,
 )
 from agent_tui.ui.desk.second_press import SECOND_PRESS_WINDOW_S, SecondPress
-from agent_tui.ui.desk.services import DeskServices
+from agent_tui.ui.desk.services import DeskServices, OrderDesk
 from agent_tui.ui.desk.status_bar import StatusBar
 from agent_tui.ui.desk.supervisor_commands import DeskSupervisor
 from agent_tui.ui.desk.training import DeskTraining
@@ -233,6 +233,11 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
     def drafts(self) -> DraftStore | None:
         """Where unfinished work orders are kept."""
         return self.services.drafts
+
+    @property
+    def orders(self) -> OrderDesk | None:
+        """Order search, timelines and return visits."""
+        return self.services.orders
 
     def form_changed(self, run: FormRun, session: CallSession | None) -> None:
         """A call's work-order form changed: training follows it."""

@@ -29,6 +29,7 @@ from agent_tui.sync.client import BackendClient, Timeouts
 from agent_tui.sync.desk_link import LiveStream, OutboxWrites
 from agent_tui.sync.link_health import LinkHealth
 from agent_tui.sync.link_probe import LinkProber
+from agent_tui.sync.orders import BackendOrders
 from agent_tui.sync.screens import BackendScreens
 from agent_tui.ui.common.options import desk_options
 from agent_tui.ui.desk.services import DeskServices
@@ -73,7 +74,7 @@ def run_desk(settings: Settings, username: str, password: str | SecretStr | None
         callbacks=BackendCallbacks(client),
         secrets=StoreSecrets(store, settings) if store is not None else None,
         drafts=DraftStore(state_dir() / "drafts"), training=desk_training(settings, client),
-        supervision=supervision,
+        supervision=supervision, orders=BackendOrders(client),
     )
 
     def started(_info: object) -> None:
