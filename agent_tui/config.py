@@ -401,6 +401,9 @@ class DeskSettings(_Section):
     """Seconds between saves of the screen being filled in, so nothing typed is lost."""
     slow_lookup_s: float = Field(default=1.0, gt=0, le=60)
     """A ringing call's customer lookup slower than this shows "slow lookup (N.N s)" on the card."""
+    order_alerts: bool = True
+    """Show a line on the desk when an order this agent filed is at risk, breached or not accepted in
+    time. The server sends them only when its `[escalation] notify_filing_agent` is on."""
 
 
 def _pair(value: object) -> object:

@@ -49,6 +49,8 @@ class DeskOptions:
     """Where the phone records calls; None when recording is off."""
     recordings_min_free_mb: int = 50
     """Warn at answer when the recordings disk has less free space than this."""
+    order_alerts: bool = True
+    """Show alerts about the agent's own orders in a line on the desk."""
 
 
 def desk_options(settings: Settings, username: str) -> DeskOptions:
@@ -67,5 +69,6 @@ def desk_options(settings: Settings, username: str) -> DeskOptions:
         aht_target_s=float(desk.aht_target_s), fcr_target=desk.fcr_target,
         auto_ready_after_acw=desk.auto_ready_after_acw, slow_lookup_s=desk.slow_lookup_s,
         acw_expiry=desk.acw_expiry, missed_call_not_ready=desk.missed_call_not_ready,
+        order_alerts=desk.order_alerts,
         recordings_dir=settings.recording.resolve_directory() if settings.recording.enabled else None,
     )

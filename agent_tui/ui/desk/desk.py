@@ -19,6 +19,7 @@ Keys (besides the App's call-control keys):
 | ctrl+u | desk.pick | pick or create the customer |
 | ctrl+t | desk.practice | self-practice: a simulated caller rings this desk |
 | ctrl+e | desk.model_calls | model calls to listen to (in training status) |
+| f12 / v | desk.return_visits | return visits due: claim one, call the customer, record the answers |
 | a, x, h, m, r | key.* | one-key answer, hang up (x twice within 2 s), hold, mute, ready (switchable off) |
 """
 
@@ -48,6 +49,7 @@ from agent_tui.desk.effects import (
 )
 from agent_tui.desk.lookup import LookupCache
 from agent_tui.desk.model import DeskModel
+from agent_tui.desk.order_alerts import OrderAlertBook
 from agent_tui.desk.rules import MISSED_CALL, PHONE_OFFLINE, DeskRules
 from agent_tui.desk.stats import AgentStatus
 from agent_tui.desk.wrapup import WrapUp
@@ -81,6 +83,7 @@ from agent_tui.ui.desk.desk_view import (
     paint_calls,
     paint_status,
 )
+from agent_tui.ui.desk.order_alerts_line import OrderAlertLine
 from agent_tui.ui.desk.second_press import SECOND_PRESS_WINDOW_S, SecondPress
 from agent_tui.ui.desk.services import DeskServices, OrderDesk
 from agent_tui.ui.desk.status_bar import StatusBar
@@ -117,6 +120,7 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
         Binding("ctrl+t", "practice", "Practice", show=False, id="desk.practice"),
         Binding("ctrl+e", "model_calls", "Model calls", show=False, id="desk.model_calls"),
         Binding("ctrl+o", "audio_device", "Sound device", show=False, id="desk.audio_device"),
+        Binding("f12,v", "return_visits", "Return visits", show=False, id="desk.return_visits"),
         Binding("a", "answer", "Answer", show=False, id="key.answer"),
         Binding("x", "hangup_key", "Hang up (press twice)", show=False, id="key.hangup"),
         Binding("h", "hold", "Hold", show=False, id="key.hold"),
@@ -170,6 +174,8 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
         """Calls placed for a claimed callback: closing the callback once one was answered."""
         self.hangup_key = SecondPress()
         """The one-key hang-up acts on its second press only (F4 hangs up at once)."""
+        self.order_alerts = OrderAlertBook(options.username)
+        """Alerts about this agent's own orders (shown when options.order_alerts)."""
 
     # ---- the model's state, under the names the desk's helpers read -----------------------------
 
@@ -252,6 +258,7 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
         yield StatusBar()
         yield RingingBanner()
         yield CallStrip()
+        yield OrderAlertLine()
         yield CustomerCard()
         yield TrainingPanel()
         yield DeskFooter()
@@ -487,6 +494,12 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
             self.app.push_screen(ReasonScreen(self.reasons), chosen)
         else:
             self.carry(self.model.set_ready())
+
+    def order_alert(self, data: dict[str, Any]) -> None:
+        """An alert about an order: the line names it when it is this agent's (never a pop-up)."""
+        if self.options.order_alerts and self.order_alerts.apply(data) is not None:
+            for line in self.query(OrderAlertLine):
+                line.show_book(self.t, self.order_alerts)
 
     def submit_ticket(self, ticket: TicketCreate, session: CallSession | None) -> str | None:
         """Queue a work order in the outbox; it shows on the card at once as pending."""

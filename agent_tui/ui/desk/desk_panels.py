@@ -1,5 +1,5 @@
 """The desk's panels and call-control extras: transfer, conference, DTMF, dialling, picking the customer,
-work orders, knowledge base, callbacks, self-practice, model calls, call history.
+work orders, knowledge base, callbacks, return visits, self-practice, model calls, call history.
 
 A mixin of `DeskScreen` (desk.py) kept apart so each file stays readable; every panel it opens gets
 what it needs (a backend, a session, a callback) and returns its result by `dismiss`.
@@ -220,6 +220,15 @@ class DeskPanels:
             self.app.notify(self.t.t("No work-order screens in this session."), severity="warning")
             return
         self.app.push_screen(OrderPickScreen(self.services.screens, self.focus_call, self))
+
+    def action_return_visits(self) -> None:
+        """Return visits due (回访): claim one, call the customer, record the answers."""
+        from agent_tui.ui.desk.order_host import OrderHost
+        from agent_tui.ui.desk.return_visits_flow import open_return_visits
+
+        node = cast("DOMNode", self)
+        open_return_visits(node, cast("OrderHost", self), self.services.screens,
+                           lambda number: self.dial(number))
 
     def action_kb(self) -> None:
         """Search the knowledge base."""
