@@ -7,7 +7,11 @@ and nothing is dialled (as the callback list does).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from textual.actions import SkipAction
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import OptionList, Static
@@ -23,7 +27,16 @@ from agent_tui.ui.desk.services import OrderDesk
 
 
 class ReturnVisitsScreen(DeskPanelScreen[ReturnVisitItem | None]):
-    """Returns the visit to make, claimed by this agent (None: closed without one)."""
+    """Returns the visit to make, claimed by this agent (None: closed without one).
+
+    Enter is a priority binding: typed right behind the key that opened the list, it claims the
+    highlighted visit as soon as the list is filled, whether or not the list has the focus yet.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "claim_highlighted", "Claim and call", show=False, priority=True,
+                id="return_visits.claim"),
+    ]
 
     def __init__(self, orders: OrderDesk, username: str) -> None:
         super().__init__()
@@ -76,15 +89,25 @@ class ReturnVisitsScreen(DeskPanelScreen[ReturnVisitItem | None]):
             listing.highlighted = 0
         listing.focus()
 
+    def action_claim_highlighted(self) -> None:
+        """Enter: claim the highlighted visit."""
+        listing = self.query_one("#return-visits", OptionList)
+        if listing.highlighted is None or listing.highlighted >= len(self.entries):
+            raise SkipAction()
+        self.claim(self.entries[listing.highlighted])
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """A click on a visit."""
+        self.claim(self.entries[int(event.option.id or 0)])
+
+    def claim(self, entry: ReturnVisitItem) -> None:
         """Claim this visit, then hand it to the desk (which calls the customer)."""
         if self.claiming:
             return
-        entry = self.entries[int(event.option.id or 0)]
         self.claiming = True
         orders = self.orders
 
-        async def claim() -> None:
+        async def take() -> None:
             try:
                 claimed = await orders.claim_visit(entry.id)
             except BackendRejected as error:
@@ -98,4 +121,4 @@ class ReturnVisitsScreen(DeskPanelScreen[ReturnVisitItem | None]):
                 self.claiming = False
             self.dismiss(claimed)
 
-        desk_app(self).spawn(self, claim, "claiming the return visit")
+        desk_app(self).spawn(self, take, "claiming the return visit")
