@@ -45,6 +45,7 @@ class FakeOrders:
             phone="13800138000", status=ReturnVisitStatus.DUE, due_at=NOW, attempts=1)]
         self.claimed: list[int] = []
         self.results: list[tuple[int, ReturnVisit]] = []
+        self.attempts: list[tuple[int, str]] = []
         self.fail_result = 0
         """Refuse this many result posts first (a dead backend)."""
 
@@ -75,7 +76,8 @@ class FakeOrders:
         return self.visits[0].model_copy(update={"claimed_by": "agent1", "status": ReturnVisitStatus.CLAIMED})
 
     async def visit_unreachable(self, visit_id: int, note: str) -> ReturnVisitItem:
-        raise AssertionError("the customer was reached")
+        self.attempts.append((visit_id, note))
+        return self.visits[0].model_copy(update={"attempts": 2})
 
     async def visit_result(self, visit_id: int, result: ReturnVisit) -> ReturnVisitItem:
         if self.fail_result:
@@ -113,37 +115,59 @@ async def test_status_query_chooses_among_several_orders_and_shows_the_timeline(
         assert form.query_one("#field-status_told", Select).value == "overdue"
 
 
+async def answer(pilot: Pilot[Any], form: ReturnVisitFormScreen, answers: dict[str, str]) -> None:
+    """Answer the fields of the step shown (as a choice by hand or typing would), then ctrl+right."""
+    await wait_until(pilot, lambda: all(form.query(f"#field-{f}") for f in answers), what="the step")
+    for field_id, value in answers.items():
+        widget = form.query_one(f"#field-{field_id}")
+        if isinstance(widget, (Select, Input)):
+            widget.value = value
+    await pilot.pause()
+    await pilot.press("ctrl+right")
+
+
+async def open_visit(pilot: Pilot[Any], app: DeskApp) -> ReturnVisitFormScreen:
+    """v, Enter: the visit claimed and its form open."""
+    await wait_until(pilot, lambda: app.desk.logged_in)
+    await pilot.press("v")
+    await wait_until(pilot, lambda: isinstance(app.screen, ReturnVisitsScreen) and app.screen.entries,
+                     what="the return-visit list")
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, ReturnVisitFormScreen), what="the form")
+    form = app.screen
+    assert isinstance(form, ReturnVisitFormScreen)
+    return form
+
+
+async def test_a_customer_not_reached_is_an_attempt() -> None:
+    orders = FakeOrders()
+    app = app_with(orders)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_visit(pilot, app)
+        await answer(pilot, form, {"reached": "no"})
+        await wait_until(pilot, lambda: form.run.step.id == "unreachable", what="the unreachable end")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: bool(orders.attempts), what="the attempt")
+        assert orders.attempts == [(3, "not reached on the return visit")]
+        assert orders.results == []
+        await wait_until(pilot, lambda: app.screen is app.desk, what="back to the desk")
+
+
 async def test_a_return_visit_is_claimed_dialled_and_recorded_after_a_failed_send() -> None:
     orders = FakeOrders()
     orders.fail_result = 1
     app = app_with(orders)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.desk.logged_in)
-        await pilot.press("v")
-        await wait_until(pilot, lambda: isinstance(app.screen, ReturnVisitsScreen) and app.screen.entries,
-                         what="the return-visit list")
+        form = await open_visit(pilot, app)
         assert "李明" in screen_text(app)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, ReturnVisitFormScreen), what="the form")
-        form = app.screen
-        assert isinstance(form, ReturnVisitFormScreen)
         assert orders.claimed == [3]
         phone: Any = app.services.phone
         await wait_until(pilot, lambda: any(c[0] == "make_call" for c in phone.commands), what="the dial")
         assert ("make_call", ("13800138000",)) in [(c[0], c[1][:1]) for c in phone.commands]
 
-        async def choose(pilot: Pilot[Any], answers: dict[str, str]) -> None:
-            await wait_until(pilot, lambda: all(form.query(f"#field-{f}") for f in answers), what="the step")
-            for field_id, value in answers.items():
-                widget = form.query_one(f"#field-{field_id}")
-                if isinstance(widget, (Select, Input)):
-                    widget.value = value
-            await pilot.pause()
-            await pilot.press("ctrl+right")
-
-        await choose(pilot, {"reached": "yes"})
-        await choose(pilot, {"resolved": "yes", "charged": "no"})
-        await choose(pilot, {"attitude": "satisfied", "score": "9"})
+        await answer(pilot, form, {"reached": "yes"})
+        await answer(pilot, form, {"resolved": "yes", "charged": "no"})
+        await answer(pilot, form, {"attitude": "satisfied", "score": "9"})
         await wait_until(pilot, lambda: form.run.step.id == "suggestion", what="the suggestion step")
         await pilot.press("ctrl+right")
         await wait_until(pilot, lambda: form.run.complete, what="the end step")
