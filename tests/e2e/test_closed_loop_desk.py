@@ -216,13 +216,14 @@ def test_the_closed_loop_from_the_call_to_the_return_visit(
         assert len(alerts) == 1
         assert alerts[0]["not_accepted"] is True
         assert alerts[0]["filed_by"] == AGENT
-        term.wait_for_text(f"Order {number}: dispatched, not accepted in time", WAIT)
+        term.wait_for_text(f"Order {number}: dispatched, not accepted in time", WAIT)  # the desk's line
 
         for name in ("accept", "depart", "on_site", "fixed"):
             field_step(field, number, name)
 
         screen = status_query(term, hotline, number)
         assert "accept breached" in screen, screen
+        assert "Finished" in screen  # "Status told to the caller" preset from the order
         assert "H —" not in screen  # on site is reached: H has its time
         assert "A —" not in screen
 

@@ -45,10 +45,10 @@ class OrderAlertLine(Static, can_focus=False):
             self.text = ""
             return
         when = newest.due_at.astimezone().strftime("%H:%M")
-        line = "⚠ " + t.t(alert_msgid(newest), number=clean(newest.number, 32),
-                          segment=clean(newest.segment, 20), time=when)
+        line = t.t(alert_msgid(newest), number=clean(newest.number, 32), segment=clean(newest.segment, 20),
+                   time=when)
         more = len(book.alerts) - 1
-        if more:
-            line += "  " + t.t("(+{count} more)", count=more)
+        # The count goes first: at 80 columns the end of a long line is cut, the count must not be.
+        line = f"⚠ {t.t('+{count} more', count=more)} · {line}" if more else f"⚠ {line}"
         self.set_class(newest.level == OrderAlertLevel.BREACHED, "-breached")
         self.text = line
