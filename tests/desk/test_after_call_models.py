@@ -6,6 +6,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from agent_tui.desk.order_alerts import OrderAlertBook, alert_msgid
 from agent_tui.desk.return_visits import AnswersIncomplete, Unreached, offered, outcome
@@ -160,3 +163,62 @@ def test_alerts_of_own_orders_are_counted_once_and_the_newest_named() -> None:
     assert book.breached == 1
     assert "not accepted" in alert_msgid(newest)
     assert "at risk" in alert_msgid(book.alerts[0])
+
+
+class StatusQueryMachine(RuleBasedStateMachine):
+    """Searches, answers, choices and failures in any order: what the query says stays consistent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query = StatusQuery()
+
+    @rule(by=st.sampled_from(["number", "account", "phone", "nothing"]))
+    def search(self, by: str) -> None:
+        terms = None if by == "nothing" else search_terms(
+            "GD1" if by == "number" else None, "3100000001" if by == "account" else None, "138")
+        assert self.query.search(terms) is (terms is not None)
+
+    @rule(count=st.integers(min_value=0, max_value=3))
+    def answer(self, count: int) -> None:
+        if state_of(self.query) is not QueryState.SEARCHING:
+            return
+        number = self.query.found([ticket(i + 1) for i in range(count)])
+        assert (number is not None) is (count == 1)
+
+    @rule(index=st.integers(min_value=-1, max_value=3))
+    def choose(self, index: int) -> None:
+        if state_of(self.query) is not QueryState.SEVERAL:
+            return
+        number = self.query.choose(index)
+        assert (number is not None) is (0 <= index < len(self.query.matches))
+
+    @rule()
+    def timeline_arrives(self) -> None:
+        if state_of(self.query) is QueryState.LOADING:
+            self.query.loaded(timeline([(S.CREATED, 0)], 1))
+
+    @rule()
+    def backend_fails(self) -> None:
+        if state_of(self.query) in (QueryState.SEARCHING, QueryState.LOADING):
+            self.query.failed("503")
+
+    @invariant()
+    def consistent(self) -> None:
+        query = self.query
+        state = state_of(query)
+        if state is QueryState.FOUND:
+            assert query.view is not None
+            assert query.told in ("in_progress", "overdue", "finished")
+        elif state is QueryState.NOT_FOUND:
+            assert query.told == "not_found"
+        else:
+            assert query.told is None
+        if state is QueryState.SEVERAL:
+            assert len(query.matches) > 1
+        if state is QueryState.SEARCHING:
+            assert query.view is None
+            assert query.matches == []
+
+
+StatusQueryMachine.TestCase.settings = settings(max_examples=150, stateful_step_count=20, deadline=None)
+TestStatusQueryMachine = StatusQueryMachine.TestCase
