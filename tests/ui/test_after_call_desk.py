@@ -206,3 +206,7 @@ async def test_own_order_alerts_show_in_a_line_that_takes_no_focus() -> None:
         await wait_until(pilot, lambda: "not accepted in time" in screen_text(app), what="the alert line")
         assert app.focused is focused
         assert "Ringing" in screen_text(app)
+        await pilot.press("v")  # no return visit over a ringing call
+        await pilot.pause()
+        assert not isinstance(app.screen, ReturnVisitsScreen)
+        assert "Finish the call first." in [str(n.message) for n in app._notifications]

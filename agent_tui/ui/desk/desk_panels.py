@@ -226,6 +226,9 @@ class DeskPanels:
         from agent_tui.ui.desk.order_host import OrderHost
         from agent_tui.ui.desk.return_visits_flow import open_return_visits
 
+        if self.active is not None or self.ringing is not None:
+            self.app.notify(self.t.t("Finish the call first."), timeout=3)
+            return
         node = cast("DOMNode", self)
         open_return_visits(node, cast("OrderHost", self), self.services.screens,
                            lambda number: self.dial(number))
