@@ -19,7 +19,7 @@ Keys (besides the App's call-control keys):
 | ctrl+u | desk.pick | pick or create the customer |
 | ctrl+t | desk.practice | self-practice: a simulated caller rings this desk |
 | ctrl+e | desk.model_calls | model calls to listen to (in training status) |
-| ctrl+y / v | desk.return_visits | return visits due: claim one, call the customer, record the answers |
+| ctrl+w / v | desk.return_visits | return visits due: claim one, call the customer, record the answers |
 | a, x, h, m, r | key.* | one-key answer, hang up (x twice within 2 s), hold, mute, ready (switchable off) |
 """
 
@@ -120,7 +120,7 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
         Binding("ctrl+t", "practice", "Practice", show=False, id="desk.practice"),
         Binding("ctrl+e", "model_calls", "Model calls", show=False, id="desk.model_calls"),
         Binding("ctrl+o", "audio_device", "Sound device", show=False, id="desk.audio_device"),
-        Binding("ctrl+y,v", "return_visits", "Return visits", show=False, id="desk.return_visits"),
+        Binding("ctrl+w,v", "return_visits", "Return visits", show=False, id="desk.return_visits"),
         Binding("a", "answer", "Answer", show=False, id="key.answer"),
         Binding("x", "hangup_key", "Hang up (press twice)", show=False, id="key.hangup"),
         Binding("h", "hold", "Hold", show=False, id="key.hold"),

@@ -27,9 +27,9 @@ from agent_tui.private_files import open_private, private_folder
 from agent_tui.sync.callbacks import BackendCallbacks
 from agent_tui.sync.client import BackendClient, Timeouts
 from agent_tui.sync.desk_link import LiveStream, OutboxWrites
+from agent_tui.sync.desk_orders import BackendOrders
 from agent_tui.sync.link_health import LinkHealth
 from agent_tui.sync.link_probe import LinkProber
-from agent_tui.sync.orders import BackendOrders
 from agent_tui.sync.screens import BackendScreens
 from agent_tui.ui.common.options import desk_options
 from agent_tui.ui.desk.services import DeskServices

@@ -1,6 +1,6 @@
 """From the return-visit list to the recorded visit: claim, dial the customer, run the return-visit form.
 
-The desk's key (ctrl+y / v, "Return visits" in the palette) lands here. The call goes out on the desk's
+The desk's key (ctrl+w / v, "Return visits" in the palette) lands here. The call goes out on the desk's
 ordinary outbound path (the call strip shows it and the call keys work over the form); the form opens
 at once, so the agent reads the greeting as the customer answers, and answers "not reached" when
 nobody does.

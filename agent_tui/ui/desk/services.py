@@ -123,7 +123,7 @@ class CallbackSource(Protocol):
 
 
 class OrderDesk(Protocol):
-    """The after-call routes the desk reads and writes directly (`agent_tui.sync.orders.BackendOrders`)."""
+    """The after-call routes the desk reads and writes directly (`sync.desk_orders.BackendOrders`)."""
 
     async def find_orders(self, *, number: str | None = None, phone: str | None = None,
                           account: str | None = None) -> list[Ticket]:
