@@ -210,3 +210,15 @@ async def test_own_order_alerts_show_in_a_line_that_takes_no_focus() -> None:
         await pilot.pause()
         assert not isinstance(app.screen, ReturnVisitsScreen)
         assert "Finish the call first." in [str(n.message) for n in app._notifications]
+
+
+async def test_only_a_filed_order_is_announced_not_each_of_its_field_steps() -> None:
+    app = app_with(FakeOrders())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.desk.logged_in)
+        for index, status in enumerate(("created", "received", "dispatched", "accepted"), start=1):
+            app.desk.handle_live_event(Event(id=index, kind=EventKind.TICKET, at=NOW, data={
+                "id": 7, "number": "GD20261205000007", "status": status}))
+        await pilot.pause()
+        said = [str(n.message) for n in app._notifications]
+        assert said.count("Work order GD20261205000007 saved.") == 1

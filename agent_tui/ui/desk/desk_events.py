@@ -304,6 +304,7 @@ class DeskEvents:
             self.order_alert(data)
         elif event.kind == EventKind.TICKET:
             number = data.get("number")
-            if isinstance(number, str):
+            # Only the filing: every later move (each field step of every order) is on the stream too.
+            if isinstance(number, str) and data.get("status") == "created":
                 self.app.notify(self.t.t("Work order {number} saved.", number=clean(number, 40)), timeout=3)
 
