@@ -164,6 +164,9 @@ async def test_a_return_visit_is_claimed_dialled_and_recorded_after_a_failed_sen
         phone: Any = app.services.phone
         await wait_until(pilot, lambda: any(c[0] == "make_call" for c in phone.commands), what="the dial")
         assert ("make_call", ("13800138000",)) in [(c[0], c[1][:1]) for c in phone.commands]
+        await wait_until(pilot, lambda: form.session is not None, what="the form on the visit's call")
+        assert form.session is not None
+        assert form.session.number == "13800138000"
 
         await answer(pilot, form, {"reached": "yes"})
         await answer(pilot, form, {"resolved": "yes", "charged": "no"})

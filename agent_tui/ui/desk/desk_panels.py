@@ -231,7 +231,7 @@ class DeskPanels:
             return
         node = cast("DOMNode", self)
         open_return_visits(node, cast("OrderHost", self), self.services.screens,
-                           lambda number: self.dial(number))
+                           lambda number, placed: self.dial(number, placed=placed))
 
     def action_kb(self) -> None:
         """Search the knowledge base."""

@@ -21,11 +21,36 @@ if TYPE_CHECKING:
     from textual.dom import DOMNode
 
     from agent_tui.ui.desk.order_host import OrderHost
+    from agent_tui.ui.desk.return_visits_form import ReturnVisitFormScreen
     from agent_tui.ui.desk.services import OrderDesk, ScreenSource
 
 
+class VisitCall:
+    """The call placed for a return visit and the visit's form, joined whichever comes first: the form's
+    call strip and customer card then follow that call."""
+
+    def __init__(self, desk: OrderHost) -> None:
+        self.desk = desk
+        self.call_id: str | None = None
+        self.form: ReturnVisitFormScreen | None = None
+
+    def placed(self, call_id: str) -> None:
+        """The phone placed the call."""
+        self.call_id = call_id
+        self._join()
+
+    def opened(self, form: ReturnVisitFormScreen) -> None:
+        """The form is open."""
+        self.form = form
+        self._join()
+
+    def _join(self) -> None:
+        if self.form is not None and self.call_id is not None:
+            self.form.attach_call(self.desk.calls.get(self.call_id))
+
+
 def open_return_visits(node: DOMNode, desk: OrderHost, screens: ScreenSource | None,
-                       dial: Callable[[str], None]) -> None:
+                       dial: Callable[[str, Callable[[str], None]], None]) -> None:
     """Show the list of visits due; the one chosen is claimed, its customer called, its form opened."""
     from agent_tui.ui.desk.return_visits import ReturnVisitsScreen
 
@@ -39,19 +64,20 @@ def open_return_visits(node: DOMNode, desk: OrderHost, screens: ScreenSource | N
     def chosen(visit: ReturnVisitItem | None) -> None:
         if visit is None:
             return
+        call = VisitCall(desk)
         if visit.phone:
-            dial(visit.phone)
+            dial(visit.phone, call.placed)
         else:
             app.notify(t.t("No number to call: record the visit as not reached."), severity="warning",
                        timeout=5)
-        desk_app(node).spawn(node, lambda: _open_form(node, desk, screens, orders, visit),
+        desk_app(node).spawn(node, lambda: _open_form(node, desk, screens, orders, visit, call),
                              "opening the return-visit screen")
 
     app.push_screen(ReturnVisitsScreen(orders, desk.username), chosen)
 
 
 async def _open_form(node: DOMNode, desk: OrderHost, screens: ScreenSource, orders: OrderDesk,
-                     visit: ReturnVisitItem) -> None:
+                     visit: ReturnVisitItem, call: VisitCall) -> None:
     from agent_tui.ui.desk.return_visits_form import ReturnVisitFormScreen
 
     t = tr(node)
@@ -61,4 +87,6 @@ async def _open_form(node: DOMNode, desk: OrderHost, screens: ScreenSource, orde
         node.app.notify(t.t("The return-visit screen is missing."), severity="error", timeout=6)
         return
     run = FormRun.start(screen, language=t.language, translate=t.t)
-    await node.app.push_screen(ReturnVisitFormScreen(run, desk, visit, orders))
+    form = ReturnVisitFormScreen(run, desk, visit, orders)
+    await node.app.push_screen(form)
+    call.opened(form)

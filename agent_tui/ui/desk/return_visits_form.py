@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from textual.actions import SkipAction
 from textual.widgets import Static
 
+from agent_tui.desk.calls import CallSession
 from agent_tui.desk.return_visits import AnswersIncomplete, Unreached, outcome
 from agent_tui.domain.return_visits import ReturnVisitItem
 from agent_tui.domain.screen import StepKind
@@ -39,6 +40,12 @@ class ReturnVisitFormScreen(FormScreen):
         self.orders = orders
         self.sending = False
         self.recorded = False
+
+    def attach_call(self, session: CallSession | None) -> None:
+        """The call placed to the customer: the form's customer card follows it."""
+        self.session = session
+        if self.is_attached:
+            self._paint_card()
 
     async def show_step(self) -> None:
         """The step, with the order in the title; an end step says ctrl+s records the visit."""
