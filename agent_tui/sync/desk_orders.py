@@ -1,5 +1,7 @@
 """The backend's after-call routes as the desk uses them: find an order, read its timeline, return visits.
 
+(`agent_tui.sync.orders` is the monitor's: alerts, timelines and the complaint loop for supervisors.)
+
 Kept out of `BackendClient` (already the whole contract's home) as a thin typed layer over its
 `get_json`/`write_json`: each method is one route, validated against the domain models, so a wrong
 shape is a `BackendProtocolError` and a refusal a `BackendRejected` naming the status.
@@ -8,11 +10,12 @@ shape is a `BackendProtocolError` and a refusal a `BackendRejected` naming the s
 from __future__ import annotations
 
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from pydantic import TypeAdapter, ValidationError
 
 from agent_tui.domain.base import Page
-from agent_tui.domain.escalation import OrderAlert, OrderTimeline
+from agent_tui.domain.escalation import OrderTimeline
 from agent_tui.domain.return_visits import ReturnVisitAttempt, ReturnVisitItem
 from agent_tui.domain.ticket import ReturnVisit, Ticket
 from agent_tui.sync.client import BackendClient
@@ -50,13 +53,8 @@ class BackendOrders:
 
     async def timeline(self, number: str) -> OrderTimeline:
         """`GET /v1/orders/{number}/timeline`: A–H, SLA marks as of now, alerts."""
-        data = await self.client.get_json(f"/v1/orders/{number}/timeline")
+        data = await self.client.get_json(f"/v1/orders/{quote(number, safe='')}/timeline")
         return _fit(TypeAdapter(OrderTimeline), data, "order timeline")
-
-    async def alerts_of(self, number: str) -> list[OrderAlert]:
-        """`GET /v1/order-alerts?number=`: one order's alerts, newest first."""
-        data = await self.client.get_json("/v1/order-alerts", {"number": number, "limit": 50})
-        return _fit(TypeAdapter(Page[OrderAlert]), data, "order alerts").items
 
     async def return_visits(self) -> list[ReturnVisitItem]:
         """`GET /v1/return-visits?due_only=true`: visits due now, the one due first on top."""
