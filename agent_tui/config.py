@@ -385,6 +385,9 @@ class DeskSettings(_Section):
     missed_call_not_ready: bool = True
     """Go Not Ready (`missed_call`) when an offered call rings out unanswered while the agent was Ready,
     so the queue stops offering calls to an empty seat."""
+    order_alerts: bool = True
+    """Show a line on the desk when an order this agent filed is at risk, breached or not accepted in
+    time. The server sends them only when its `[escalation] notify_filing_agent` is on."""
     ring_timeout_s: float = Field(default=30.0, gt=0, le=600)
     """Seconds a call may ring here unanswered; then the phone refuses it with 480 Temporarily
     Unavailable (so the PBX offers it elsewhere) and the desk counts it as missed. Keep it below the

@@ -45,6 +45,8 @@ class DeskOptions:
     """Go Ready by itself when after-call work ends."""
     missed_call_not_ready: bool = True
     """A call that rang out unanswered while Ready sets Not Ready (`missed_call`)."""
+    order_alerts: bool = True
+    """Show alerts about the agent's own orders in a line on the desk."""
     recordings_dir: Path | None = None
     """Where the phone records calls; None when recording is off."""
     recordings_min_free_mb: int = 50
@@ -65,6 +67,7 @@ def desk_options(settings: Settings, username: str) -> DeskOptions:
                                                       f"form.{binding_id}"]
         keymap.update({i: str(keys) for i in ids})
     return DeskOptions(
+        order_alerts=desk.order_alerts,
         username=username, language=ui.language, theme=ui.theme,
         single_key_shortcuts=ui.single_key_shortcuts, mouse=ui.mouse, keymap=keymap,
         clock="minutes" if ui.clock else "off", acw_mode=desk.acw_mode, acw_seconds=desk.acw_seconds,

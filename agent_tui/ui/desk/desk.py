@@ -19,6 +19,7 @@ Keys (besides the App's call-control keys):
 | ctrl+u | desk.pick | pick or create the customer |
 | ctrl+t | desk.practice | self-practice: a simulated caller rings this desk |
 | ctrl+e | desk.model_calls | model calls to listen to (in training status) |
+| ctrl+w / v | desk.return_visits | return visits due: claim one, call the customer, record the answers |
 | a, x, h, m, r | key.* | one-key answer, hang up (x twice within 2 s), hold, mute, ready (switchable off) |
 """
 
@@ -27,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -48,6 +49,7 @@ from agent_tui.desk.effects import (
 )
 from agent_tui.desk.lookup import LookupCache
 from agent_tui.desk.model import DeskModel
+from agent_tui.desk.order_alerts import OrderAlertBook
 from agent_tui.desk.rules import MISSED_CALL, PHONE_OFFLINE, DeskRules
 from agent_tui.desk.stats import AgentStatus
 from agent_tui.desk.wrapup import WrapUp
@@ -83,8 +85,9 @@ from agent_tui.ui.desk.desk_view import (
     paint_calls,
     paint_status,
 )
+from agent_tui.ui.desk.order_alerts_line import OrderAlertLine
 from agent_tui.ui.desk.second_press import SecondPress
-from agent_tui.ui.desk.services import DeskServices
+from agent_tui.ui.desk.services import DeskServices, OrderDesk
 from agent_tui.ui.desk.status_bar import StatusBar
 from agent_tui.ui.desk.supervisor_commands import DeskSupervisor
 from agent_tui.ui.desk.training import DeskTraining
@@ -124,6 +127,8 @@ class DeskScreen(DeskCallControl, DeskEvents, DeskPanels, Screen[None]):
                 id="desk.model_calls"),
         Binding("ctrl+o", "panel('audio_device')", "Sound device", show=False, priority=True,
                 id="desk.audio_device"),
+        Binding("ctrl+w,v", "panel('return_visits')", "Return visits", show=False, priority=True,
+                id="desk.return_visits"),
         Binding("a", "answer", "Answer", show=False, id="key.answer"),
         Binding("x", "hangup_key", "Hang up (press twice)", show=False, id="key.hangup"),
         Binding("h", "hold", "Hold", show=False, id="key.hold"),
@@ -175,6 +180,8 @@ class DeskScreen(DeskCallControl, DeskEvents, DeskPanels, Screen[None]):
         """Calls placed for a claimed callback: closing the callback once one was answered."""
         self.hangup_key = SecondPress()
         """The one-key hang-up acts on its second press only (F4 hangs up at once)."""
+        self.order_alerts = OrderAlertBook(options.username)
+        """Alerts about this agent's own orders (shown when options.order_alerts)."""
 
     # ---- the model's state, under the names the desk's helpers read -----------------------------
 
@@ -239,6 +246,11 @@ class DeskScreen(DeskCallControl, DeskEvents, DeskPanels, Screen[None]):
         """Where unfinished work orders are kept."""
         return self.services.drafts
 
+    @property
+    def orders(self) -> OrderDesk | None:
+        """Order search, timelines and return visits."""
+        return self.services.orders
+
     def form_changed(self, run: FormRun, session: CallSession | None) -> None:
         """A call's work-order form changed: training follows it."""
         self.training.form_changed(run, session)
@@ -252,6 +264,7 @@ class DeskScreen(DeskCallControl, DeskEvents, DeskPanels, Screen[None]):
         yield StatusBar()
         yield RingingBanner()
         yield CallStrip()
+        yield OrderAlertLine()
         yield CustomerCard()
         yield TrainingPanel()
         yield DeskFooter()
@@ -420,6 +433,12 @@ class DeskScreen(DeskCallControl, DeskEvents, DeskPanels, Screen[None]):
         note = quality_note(self.t, self.quality.of(active.call_id)) if active is not None else None
         app.call_view = call_view(label, STATE_CLASSES.get(state, ""), active=active,
                                   ringing=self.ringing, last_ended=self.model.wrapup_call(), note=note or "")
+
+    def order_alert(self, data: dict[str, Any]) -> None:
+        """An alert about an order: the line names it when it is this agent's (never a pop-up)."""
+        if self.options.order_alerts and self.order_alerts.apply(data) is not None:
+            for line in self.query(OrderAlertLine):
+                line.show_book(self.t, self.order_alerts)
 
     def submit_ticket(self, ticket: TicketCreate, session: CallSession | None) -> str | None:
         """Queue a work order in the outbox; it shows on the card at once as pending."""

@@ -94,6 +94,7 @@ class DeskEvents:
         def _paint_status(self) -> None: ...
         def _paint_calls(self) -> None: ...
         def flush_state_writes(self) -> None: ...
+        def order_alert(self, data: dict[str, Any]) -> None: ...
         def set_timer(self, delay: float, callback: Any = None, *, name: str | None = None,
                       pause: bool = False) -> Any: ...
         def run_worker(self, work: Any, *args: Any, **kwargs: Any) -> Any: ...
@@ -298,8 +299,11 @@ class DeskEvents:
             elif command in ("note", "coach", "message"):
                 self.app.notify(self.t.t("Supervisor: {text}", text=clean(data.get("text", ""), 300)),
                                 timeout=15)
+        elif event.kind == EventKind.ORDER_ALERT:
+            self.order_alert(data)
         elif event.kind == EventKind.TICKET:
             number = data.get("number")
-            if isinstance(number, str):
+            # Only the filing: every later move (each field step of every order) is on the stream too.
+            if isinstance(number, str) and data.get("status") == "created":
                 self.app.notify(self.t.t("Work order {number} saved.", number=clean(number, 40)), timeout=3)
 

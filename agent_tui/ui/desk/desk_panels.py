@@ -1,5 +1,5 @@
 """The desk's panels and call-control extras: transfer, conference, DTMF, dialling, picking the customer,
-work orders, knowledge base, callbacks, self-practice, model calls, call history.
+work orders, knowledge base, callbacks, return visits, self-practice, model calls, call history.
 
 A mixin of `DeskScreen` (desk.py) kept apart so each file stays readable; every panel it opens gets
 what it needs (a backend, a session, a callback) and returns its result by `dismiss`.
@@ -67,6 +67,8 @@ class DeskPanels:
         def username(self) -> str: ...
         @property
         def drafts(self) -> Any: ...
+        @property
+        def orders(self) -> Any: ...
         def form_changed(self, run: Any, session: CallSession | None) -> None: ...
         def submit_ticket(self, ticket: Any, session: CallSession | None) -> str | None: ...
 
@@ -231,6 +233,18 @@ class DeskPanels:
             self.app.notify(self.t.t("No work-order screens in this session."), severity="warning")
             return
         self.app.push_screen(OrderPickScreen(self.services.screens, self.focus_call, self))
+
+    def action_return_visits(self) -> None:
+        """Return visits due (回访): claim one, call the customer, record the answers."""
+        from agent_tui.ui.desk.order_host import OrderHost
+        from agent_tui.ui.desk.return_visits_flow import open_return_visits
+
+        if self.active is not None or self.ringing is not None:
+            self.app.notify(self.t.t("Finish the call first."), timeout=3)
+            return
+        node = cast("DOMNode", self)
+        open_return_visits(node, cast("OrderHost", self), self.services.screens,
+                           lambda number, placed: self.dial(number, placed=placed))
 
     def action_kb(self) -> None:
         """Search the knowledge base."""

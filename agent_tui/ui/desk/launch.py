@@ -27,6 +27,7 @@ from agent_tui.private_files import open_private, private_folder
 from agent_tui.sync.callbacks import BackendCallbacks
 from agent_tui.sync.client import BackendClient, Timeouts
 from agent_tui.sync.desk_link import LiveStream, OutboxWrites
+from agent_tui.sync.desk_orders import BackendOrders
 from agent_tui.sync.directory import DeskDirectory
 from agent_tui.sync.link_health import LinkHealth
 from agent_tui.sync.link_probe import LinkProber
@@ -75,6 +76,7 @@ def run_desk(settings: Settings, username: str, password: str | SecretStr | None
         secrets=StoreSecrets(store, settings) if store is not None else None,
         drafts=DraftStore(state_dir() / "drafts"), training=desk_training(settings, client),
         supervision=supervision, directory=desk_directory(settings, client, phone),
+        orders=BackendOrders(client),
     )
 
     def started(_info: object) -> None:

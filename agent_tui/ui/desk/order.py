@@ -116,7 +116,7 @@ class OrderPickScreen(DeskPanelScreen[None]):
 
     def _open(self, option_id: str | None) -> None:
         """Open the chosen screen (or draft) in the form screen."""
-        from agent_tui.ui.desk.form import FormScreen
+        from agent_tui.ui.desk.status_query_form import form_screen
 
         kind, _, index_text = (option_id or "").partition("-")
         index = int(index_text or 0)
@@ -136,4 +136,4 @@ class OrderPickScreen(DeskPanelScreen[None]):
             draft_id = f"{session.call_id}-{screen.id}" if session else None
             run = FormRun.start(screen, context, language=self.t.language, draft_id=draft_id,
                                 translate=self.t.t)
-        self.app.switch_screen(FormScreen(run, self.desk, session))
+        self.app.switch_screen(form_screen(run, self.desk, session))

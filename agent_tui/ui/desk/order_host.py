@@ -9,6 +9,7 @@ from agent_tui.desk.calls import CallSession
 from agent_tui.domain.ticket import TicketCreate
 from agent_tui.forms.drafts import DraftStore
 from agent_tui.forms.runner import FormRun
+from agent_tui.ui.desk.services import OrderDesk
 
 
 class OrderHost(Protocol):
@@ -31,3 +32,7 @@ class OrderHost(Protocol):
 
     def submit_ticket(self, ticket: TicketCreate, session: CallSession | None) -> str | None:
         """Queue the work order in the outbox; its reference, or None when it could not be queued."""
+
+    @property
+    def orders(self) -> OrderDesk | None:
+        """Order search and timelines for the status query (None: not in this run)."""

@@ -18,11 +18,13 @@ from pydantic import SecretStr
 from agent_tui.domain.agent import Agent, AgentStateChange
 from agent_tui.domain.call import CallRecord
 from agent_tui.domain.customer import Customer, CustomerCreate, LookupResult
+from agent_tui.domain.escalation import OrderTimeline
 from agent_tui.domain.notice import KbArticle
+from agent_tui.domain.return_visits import ReturnVisitItem
 from agent_tui.domain.screen import ScreenDefinition
 from agent_tui.domain.session import SessionInfo
 from agent_tui.domain.supervision import AgentDayFigures
-from agent_tui.domain.ticket import TicketCreate
+from agent_tui.domain.ticket import ReturnVisit, Ticket, TicketCreate
 from agent_tui.forms.drafts import DraftStore
 from agent_tui.phone.desk_phone import PhoneListener
 from agent_tui.sync.callbacks import PendingCallback
@@ -121,6 +123,29 @@ class CallbackSource(Protocol):
         """Take the callback for this agent (again is harmless); `CallbackTaken` when another has it."""
 
 
+class OrderDesk(Protocol):
+    """The after-call routes the desk reads and writes directly (`sync.desk_orders.BackendOrders`)."""
+
+    async def find_orders(self, *, number: str | None = None, phone: str | None = None,
+                          account: str | None = None) -> list[Ticket]:
+        """Orders by number, phone or account, newest first."""
+
+    async def timeline(self, number: str) -> OrderTimeline:
+        """One order's A–H times, SLA marks and alerts."""
+
+    async def return_visits(self) -> list[ReturnVisitItem]:
+        """Return visits due now, the one due first on top."""
+
+    async def claim_visit(self, visit_id: int) -> ReturnVisitItem:
+        """Take a visit to call (BackendRejected 409: another agent has it)."""
+
+    async def visit_unreachable(self, visit_id: int, note: str) -> ReturnVisitItem:
+        """The customer was not reached: tried again later."""
+
+    async def visit_result(self, visit_id: int, result: ReturnVisit) -> ReturnVisitItem:
+        """The customer's opinion: closes the order, or reopens it."""
+
+
 class DeskWrites(Protocol):
     """Writes that must survive a dead backend or a crash: they go through the outbox.
 
@@ -200,6 +225,8 @@ class DeskServices:
     """Command acks and the monitoring policy (None: commands are carried out but not acknowledged)."""
     directory: DeskDirectory | None = None
     """Where colleagues' desks answer when there is no registrar (None: the registrar routes extensions)."""
+    orders: OrderDesk | None = None
+    """Order search and timelines (status query), return visits (None: not available in this run)."""
     on_logged_in: list[Callable[[SessionInfo], None]] = field(default_factory=list)
     """Called on the UI thread after a successful login (launch starts the outbox and the SSE stream)."""
     on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
