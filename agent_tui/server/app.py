@@ -36,10 +36,12 @@ from agent_tui.server.routers import (
     reference,
     reports,
     return_visits,
+    satisfaction,
     sessions,
     supervision,
     tickets,
     training,
+    voicemails,
 )
 from agent_tui.server.settings import SETTINGS_ENV, ServerSettings
 from agent_tui.server.wallboard import Wallboard
@@ -104,10 +106,11 @@ def create_app(settings: ServerSettings) -> FastAPI:
     problems.install(app)
     for module in (sessions, customers, tickets, agents, calls, queues, events, reference, training,
                    supervision, recordings, model_calls, reports, callbacks, field, order_alerts,
-                   return_visits):
+                   return_visits, satisfaction, voicemails):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,
-                       overrides=(("/v1/recordings/", settings.max_recording_bytes),))
+                       overrides=(("/v1/recordings/", settings.max_recording_bytes),
+                                  ("/v1/voicemails/", settings.max_recording_bytes)))
     missing = roles.unlisted(app.routes)
     if missing:
         raise RuntimeError(f"routes without an entry in roles.ROUTE_ROLES: {missing}")
