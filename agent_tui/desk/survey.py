@@ -7,7 +7,8 @@ caller's phone sends it in its INVITE to the survey, which stores the score agai
 
 from __future__ import annotations
 
-from agent_tui.desk.calls import CallSession
+from agent_tui.desk.calls import CallSession, is_training_call
+from agent_tui.domain.call import Direction
 
 CALL_ID_HEADER = "X-Call-Id"
 """The header that names the original call to the survey (agent_tui.phone.survey reads it)."""
@@ -24,12 +25,20 @@ def survey_transfer(survey_uri: str, call_id: str, language: str | None = None) 
 
 
 def may_survey(survey_uri: str, session: CallSession | None) -> str | None:
-    """Why this call cannot go to the survey (None: it can): no survey configured, no call, or a call
-    that is not a customer's (training, outbound to a colleague...)."""
+    """Why this call cannot go to the survey (None: it can), in English for the translator."""
     if not survey_uri.strip():
         return "No survey is configured ([desk] survey_uri)."
-    if session is None:
+    if session is None or not session.answered:
         return "No call to send to the survey."
     if session.consult_call_id is not None:
         return "Finish the consultation first."
+    if is_training_call(session):
+        return "A training call has no survey."
     return None
+
+
+def survey_on_hangup(survey_uri: str, enabled: bool, session: CallSession | None) -> bool:
+    """Whether hanging up this call sends the caller to the survey instead: `[desk] survey_on_hangup`,
+    for an answered customer's call (inbound; not a training call, not during a consultation)."""
+    return (enabled and session is not None and session.direction == Direction.INBOUND
+            and may_survey(survey_uri, session) is None)

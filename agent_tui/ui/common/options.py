@@ -49,6 +49,10 @@ class DeskOptions:
     """Where the phone records calls; None when recording is off."""
     recordings_min_free_mb: int = 50
     """Warn at answer when the recordings disk has less free space than this."""
+    survey_uri: str = ""
+    """SIP URI of the keypad satisfaction survey; empty: none."""
+    survey_on_hangup: bool = False
+    """Hanging up a customer's call sends the caller to the survey instead."""
 
 
 def desk_options(settings: Settings, username: str) -> DeskOptions:
@@ -68,4 +72,5 @@ def desk_options(settings: Settings, username: str) -> DeskOptions:
         auto_ready_after_acw=desk.auto_ready_after_acw, slow_lookup_s=desk.slow_lookup_s,
         acw_expiry=desk.acw_expiry, missed_call_not_ready=desk.missed_call_not_ready,
         recordings_dir=settings.recording.resolve_directory() if settings.recording.enabled else None,
+        survey_uri=desk.survey_uri, survey_on_hangup=desk.survey_on_hangup,
     )

@@ -19,6 +19,7 @@ Keys (besides the App's call-control keys):
 | ctrl+u | desk.pick | pick or create the customer |
 | ctrl+t | desk.practice | self-practice: a simulated caller rings this desk |
 | ctrl+e | desk.model_calls | model calls to listen to (in training status) |
+| ctrl+y | desk.survey | send the caller to the satisfaction survey after the goodbye |
 | a, x, h, m, r | key.* | one-key answer, hang up (x twice within 2 s), hold, mute, ready (switchable off) |
 """
 
@@ -73,6 +74,7 @@ from agent_tui.ui.desk.customer_card import CustomerCard
 from agent_tui.ui.desk.desk_events import DeskEvents
 from agent_tui.ui.desk.desk_footer import DeskFooter
 from agent_tui.ui.desk.desk_panels import DeskPanels
+from agent_tui.ui.desk.desk_survey import DeskSurvey
 from agent_tui.ui.desk.desk_view import (
     REASON_LABELS,
     STATE_CLASSES,
@@ -102,7 +104,7 @@ def desk_rules(options: DeskOptions) -> DeskRules:
                      missed_call_not_ready=options.missed_call_not_ready)
 
 
-class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
+class DeskScreen(DeskEvents, DeskPanels, DeskSurvey, Screen[None]):
     """What the agent sees all day."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -117,6 +119,7 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
         Binding("ctrl+t", "practice", "Practice", show=False, id="desk.practice"),
         Binding("ctrl+e", "model_calls", "Model calls", show=False, id="desk.model_calls"),
         Binding("ctrl+o", "audio_device", "Sound device", show=False, id="desk.audio_device"),
+        Binding("ctrl+y", "survey", "Satisfaction survey", show=False, id="desk.survey"),
         Binding("a", "answer", "Answer", show=False, id="key.answer"),
         Binding("x", "hangup_key", "Hang up (press twice)", show=False, id="key.hangup"),
         Binding("h", "hold", "Hold", show=False, id="key.hold"),
@@ -447,7 +450,10 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
         self.carry(self.model.reject())
 
     def action_hangup(self) -> None:
-        """Hang up the active call (or reject the ringing one when nothing else is up)."""
+        """Hang up the active call (or reject the ringing one when nothing else is up); with
+        `[desk] survey_on_hangup` a customer's call goes to the satisfaction survey instead."""
+        if self.survey_instead_of_hangup():
+            return
         self.carry(self.model.hang_up())
 
     def action_hangup_key(self) -> None:
