@@ -74,7 +74,7 @@ from agent_tui.ui.desk.customer_card import CustomerCard
 from agent_tui.ui.desk.desk_events import DeskEvents
 from agent_tui.ui.desk.desk_footer import DeskFooter
 from agent_tui.ui.desk.desk_panels import DeskPanels
-from agent_tui.ui.desk.desk_survey import DeskSurvey
+from agent_tui.ui.desk.desk_survey import SATISFACTION_REFRESH_S, DeskSurvey
 from agent_tui.ui.desk.desk_view import (
     REASON_LABELS,
     STATE_CLASSES,
@@ -259,6 +259,7 @@ class DeskScreen(DeskEvents, DeskPanels, DeskSurvey, Screen[None]):
         self._widgets_ready = True
         self.paint_view()
         self.set_interval(1.0, self.tick)
+        self.set_interval(SATISFACTION_REFRESH_S, self.refresh_satisfaction)
 
     async def started(self, info: SessionInfo) -> None:
         """Called after login: load reasons, start the phone, go Not Ready until the agent is set."""
@@ -290,6 +291,7 @@ class DeskScreen(DeskEvents, DeskPanels, DeskSurvey, Screen[None]):
         today = HandlingSums.from_figures(figures.today)
         today.merge(counted)  # calls wrapped up while the figures were on their way
         self.model.stats = today
+        self.satisfaction_avg = figures.today.satisfaction_avg
 
     # ---- effects ------------------------------------------------------------------------------
 
@@ -405,7 +407,7 @@ class DeskScreen(DeskEvents, DeskPanels, DeskSurvey, Screen[None]):
         view = LinkView(has_phone=self.services.phone is not None, sip_ok=self.sip_ok, link=self.link,
                         queued_since=self._queued_since,
                         slow_lookup=focus is not None and focus.call_id in self.slow_lookups,
-                        monitored_mark=self.supervisor.mark())
+                        monitored_mark=self.supervisor.mark(), satisfaction_avg=self.satisfaction_avg)
         paint_status(bars.first(), self.t, self.model, self.options, view)
 
     def _paint_calls(self) -> None:

@@ -6,6 +6,8 @@ The rules (which calls may go, when hanging up sends the caller there by itself)
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import TYPE_CHECKING, Any
 
 from agent_tui.desk.survey import may_survey, survey_on_hangup, survey_transfer
@@ -18,6 +20,12 @@ if TYPE_CHECKING:
     from agent_tui.ui.common.options import DeskOptions
     from agent_tui.ui.desk.services import DeskServices
 
+log = logging.getLogger(__name__)
+
+SATISFACTION_REFRESH_S = 60.0
+"""How often the desk asks the backend for today's satisfaction: callers score after the call, by
+keypad at the survey, so the figure changes without anything happening at the desk."""
+
 
 class DeskSurvey:
     """The survey actions of the desk screen (mixed into DeskScreen)."""
@@ -28,10 +36,29 @@ class DeskSurvey:
         options: DeskOptions
         t: Translator
 
+        logged_in: bool
+
         @property
         def active(self) -> CallSession | None: ...
         def _command(self, what: str, func: Any, *args: Any) -> None: ...
         def refresh_view(self) -> None: ...
+
+    satisfaction_avg: float | None = None
+    """Today's average keypad score of this agent's calls, from the backend (None: none yet)."""
+
+    async def refresh_satisfaction(self) -> None:
+        """Ask the backend for today's satisfaction (the rest of today's figures the desk counts itself)."""
+        if not self.logged_in:
+            return
+        try:
+            asking = self.services.backend.get_agent_figures(self.options.username)
+            figures = await asyncio.wait_for(asking, 5)
+        except Exception as error:  # offline: the figure waits for the next round
+            log.info("satisfaction not refreshed: %s", error)
+            return
+        if figures.today.satisfaction_avg != self.satisfaction_avg:
+            self.satisfaction_avg = figures.today.satisfaction_avg
+            self.refresh_view()
 
     def action_survey(self) -> None:
         """Send the caller to the satisfaction survey (a blind transfer carrying the call's id)."""
