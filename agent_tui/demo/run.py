@@ -7,6 +7,7 @@ a simulated repair centre moving the repair orders the desk files (`agent_tui.de
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 
 from pydantic import SecretStr
@@ -14,6 +15,7 @@ from pydantic import SecretStr
 from agent_tui import paths
 from agent_tui.config import Settings
 from agent_tui.demo.stack import DemoStack, free_port
+from agent_tui.demo.voicemails import leave_voicemails
 
 DEMO_AGENT = "agent01"
 DEMO_PASSWORD = "demo"  # noqa: S105 - the published password of the seeded demo users
@@ -46,9 +48,12 @@ def run(args: argparse.Namespace) -> int:
             backend = stack.start_backend(free_port())
             stack.start_caller(backend, f"sip:{DEMO_AGENT}@127.0.0.1:{sip_port}", CALL_INTERVAL_S)
             stack.start_repair_centre(backend)
+            survey = stack.start_survey(backend, free_port(socket.SOCK_DGRAM))
+            leave_voicemails(backend, _progress)
             settings = Settings(
                 backend={"url": backend, "username": DEMO_AGENT},
                 sip={"mode": "listen", "listen": f"127.0.0.1:{sip_port}"},
+                desk={"survey_uri": survey},
             )
             _progress(f"desk logged in as {DEMO_AGENT}; ctrl+q quits")
             return run_desk(settings, DEMO_AGENT, SecretStr(DEMO_PASSWORD), listen=("127.0.0.1", sip_port))

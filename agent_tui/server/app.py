@@ -56,7 +56,9 @@ def prepare(db: Database, settings: ServerSettings) -> None:
         from agent_tui.server.seed.demo import seed_demo
 
         if seed_demo(db):
-            log.info("demo data loaded")
+            from agent_tui.server.seed.voicemails import seed_voicemails
+
+            log.info("demo data loaded (%d voicemails with audio)", seed_voicemails(db, settings))
     report = screens.load_folder(db, settings.screens_dir)
     for screen in report.added:
         log.info("call screen %s version %d loaded from %s", screen.id, screen.version, settings.screens_dir)

@@ -116,3 +116,14 @@ def test_a_voicemail_becomes_a_callback_whose_audio_plays_at_desks(api: TestClie
     assert again.status_code == 201
     assert again.json()["callback_id"] is None
     assert api.get("/v1/voicemails/vm-2/audio", headers=sup).status_code == 200
+
+
+def test_the_demo_datas_voicemail_callback_has_audio_to_play(api: TestClient) -> None:
+    agent = login(api, "agent01")
+    callbacks = api.get("/v1/callbacks", headers=agent).json()["items"]
+    seeded = [c for c in callbacks if c["reason"] == "voicemail"]
+    assert seeded
+    for callback in seeded:
+        audio = api.get(f"/v1/voicemails/{callback['voicemail']}/audio", headers=agent)
+        assert audio.status_code == 200
+        assert audio.content[:4] == b"RIFF"
