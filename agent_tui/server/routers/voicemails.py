@@ -35,6 +35,8 @@ async def put_voicemail(
 ) -> Voicemail:
     """Store a voicemail (the WAV body) and the callback that names it; retrying the same is a no-op."""
     voicemails.check_id(voicemail_id)
+    if not number.strip():
+        raise ProblemError(422, "the caller's number is empty", field="query.number")
     at = left_at if left_at is not None and left_at.tzinfo is not None else utc_now()
     received = await recordings.receive(request.stream(), settings)
 
