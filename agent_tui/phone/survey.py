@@ -115,6 +115,8 @@ class _Live:
     timer: int = 0
     """Generation of the call's one timer: a re-armed or cancelled timer finds it changed."""
     upload: bool = False
+    """The caller left a message: upload it once the recording is closed."""
+    ended: bool = False
     recording: Path | None = None
     left_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
@@ -241,16 +243,23 @@ class VoiceService:
             self._apply(call_id, live.model.expired())
 
     def _maybe_upload(self, call_id: str, ended: bool = False) -> None:
+        """Upload the message once the call asked for it and its recording is closed; a recording
+        nobody asked for (a caller gone before the beep) is deleted."""
         live = self.calls.get(call_id)
         if live is None:
             return
-        if not live.upload or live.recording is None:
-            if ended and isinstance(live.model, SurveyCall):
-                del self.calls[call_id]
-            elif ended and not live.upload and live.recording is None:
-                del self.calls[call_id]  # left before the beep: no message, no recording to wait for
-            return
+        if ended:
+            live.ended = True
+        if not live.ended and not live.upload:
+            return  # the call goes on: the recording is not the message yet
+        if live.recording is None and isinstance(live.model, VoicemailCall):
+            return  # the recorder closes its WAV a moment after the call: RecordingReady follows
         del self.calls[call_id]
+        if live.recording is None:
+            return
+        if not live.upload:
+            live.recording.unlink(missing_ok=True)
+            return
         ident = voicemail_id(live.pbx_call_id, call_id)
         target = self.folder / "messages" / f"{ident}.wav"
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

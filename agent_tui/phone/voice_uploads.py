@@ -123,6 +123,9 @@ class Uploader:
             self.report("upload_retry", {"job": _name(job), "error": str(exc)[:200]})
             return "retry"
         if response.status_code < 300:
+            if isinstance(job, VoicemailJob):
+                # The backend keeps it now: no second copy of a caller's voice stays on this host.
+                Path(job.path).unlink(missing_ok=True)
             self.report("stored", {"job": _name(job), "status": response.status_code, **_fields(job)})
             return "done"
         if response.status_code >= 500 or response.status_code in (401, 429):
@@ -140,7 +143,10 @@ class Uploader:
         params = {"number": job.number, "left_at": job.left_at}
         if job.queue:
             params["queue"] = job.queue
-        body = Path(job.path).read_bytes()
+        try:
+            body = Path(job.path).read_bytes()
+        except FileNotFoundError:
+            return httpx.Response(410, text=f"{job.path} is gone")  # nothing left to send: dropped
         return self._client.put(f"/v1/voicemails/{job.voicemail_id}", params=params, content=body,
                                 headers={**headers, "Content-Type": "audio/wav"})
 

@@ -134,6 +134,7 @@ def test_a_caller_leaves_a_voicemail_and_its_audio_is_fetchable(
         assert 1.5 <= left["seconds"] <= 2.6  # --max-message 2: the service ends the message
         stored = voicemail.until("stored", 15, job="voicemail")
         assert stored["status"] == 201
+        assert not Path(left["path"]).exists()  # the backend has it: no copy stays on the service's host
         assert caller.wait_exit(15) == 0
     finally:
         assert voicemail.stop() == 0, voicemail.err.read_text()[-2000:]
