@@ -84,7 +84,9 @@ class DeskSurvey:
     def _send_to_survey(self, session: CallSession) -> None:
         phone = self.services.phone
         assert phone is not None
-        target, headers = survey_transfer(self.options.survey_uri, session.call_id, self.options.language)
+        # No X-Language: the agent's screen language says nothing of the caller's; the survey's own
+        # --language (the hotline's) applies.
+        target, headers = survey_transfer(self.options.survey_uri, session.call_id)
         self._command("sending the caller to the survey", phone.blind_transfer, session.call_id, target,
                       headers)
         self.app.notify(self.t.t("Caller sent to the satisfaction survey."), timeout=3)
