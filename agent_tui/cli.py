@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="be a ghost agent of this backend (password: $AGENT_TUI_PASSWORD)")
     bot.add_argument("--user", default=None, metavar="NAME", help="the ghost agent's backend user")
 
+    from agent_tui.phone.survey_cli import add_arguments as survey_arguments
+
+    survey_arguments(sub.add_parser("survey", help="the keypad satisfaction survey or voicemail service"))
     config = sub.add_parser("config", help="work with config files")
     config_sub = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
     check = config_sub.add_parser("check", help="validate a config file")
@@ -133,6 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from agent_tui.phone.bot import run as run_bot
 
         return run_bot(args)
+    if command == "survey":
+        from agent_tui.phone.survey import run as run_survey
+
+        return run_survey(args)
     if command == "audio":
         from agent_tui.phone.audio_cli import run as run_audio
 

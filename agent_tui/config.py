@@ -404,6 +404,12 @@ class DeskSettings(_Section):
     """Seconds between saves of the screen being filled in, so nothing typed is lost."""
     slow_lookup_s: float = Field(default=1.0, gt=0, le=60)
     """A ringing call's customer lookup slower than this shows "slow lookup (N.N s)" on the card."""
+    survey_uri: str = Field(default="", max_length=256)
+    """SIP URI of the keypad satisfaction survey (`agent-tui survey`), e.g. `sip:survey@pbx.example`;
+    empty: no survey. ctrl+x sends the caller there after the goodbye (a blind transfer that carries
+    the call's id in `X-Call-Id`)."""
+    survey_on_hangup: bool = False
+    """Hanging up a customer's call sends the caller to the survey instead (needs `survey_uri`)."""
 
 
 def _pair(value: object) -> object:

@@ -134,8 +134,29 @@ def call_once(engine: PhoneEngine, events: queue.Queue[object], target: str, hea
             if words is not None:
                 engine.play_file(call_id, words)
         if isinstance(event, CallEnded) and event.call_id == call_id:
+            if event.reason == "transferred":
+                rate_the_call(engine, events, stop)
             return
     engine.hangup(call_id)
+
+
+def rate_the_call(engine: PhoneEngine, events: queue.Queue[object], stop: threading.Event) -> None:
+    """Sent to the satisfaction survey (the desk's ctrl+x): press 3, 4 or 5 once it answers, and stay
+    until it hangs up (or the talk limit)."""
+    started = time.monotonic()
+    survey_call: str | None = None
+    while not stop.is_set() and time.monotonic() - started < TALK_LIMIT_S:
+        try:
+            event = events.get(timeout=0.5)
+        except queue.Empty:
+            continue
+        if isinstance(event, CallState) and event.state == "confirmed" and survey_call is None:
+            survey_call = event.call_id
+            engine.send_dtmf(survey_call, random.choice("345"))  # noqa: S311 - a demo caller's mood
+        if isinstance(event, CallEnded) and event.call_id == survey_call:
+            return
+    if survey_call is not None:
+        engine.hangup(survey_call)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,7 @@ to with no PBX. Both desks record their calls (the monitor's recordings, QA and 
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 
 from pydantic import SecretStr
@@ -16,6 +17,7 @@ from pydantic import SecretStr
 from agent_tui import paths
 from agent_tui.config import ConfigError, Settings, check_environment
 from agent_tui.demo.stack import DemoStack, free_port
+from agent_tui.demo.voicemails import leave_voicemails
 
 DEMO_AGENT = "agent01"
 DEMO_PASSWORD = "demo"  # noqa: S105 - the published password of the seeded demo users
@@ -26,11 +28,12 @@ def _progress(text: str) -> None:
     print(f"agent-tui demo: {text}", file=sys.stderr, flush=True)
 
 
-def desk_settings(backend: str, sip_port: int) -> Settings:
-    """The demo desk's settings: listen mode on loopback (no PBX), calls recorded and uploaded."""
+def desk_settings(backend: str, sip_port: int, survey_uri: str = "") -> Settings:
+    """The demo desk's settings: listen mode on loopback (no PBX), calls recorded and uploaded, callers
+    sent to the keypad survey at `survey_uri`."""
     return Settings(backend={"url": backend, "username": DEMO_AGENT},
                     sip={"mode": "listen", "listen": f"127.0.0.1:{sip_port}"},
-                    recording={"enabled": True})
+                    recording={"enabled": True}, desk={"survey_uri": survey_uri})
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,7 +64,9 @@ def run(args: argparse.Namespace) -> int:
             stack.start_caller(backend, f"sip:{DEMO_AGENT}@127.0.0.1:{sip_port}", CALL_INTERVAL_S)
             stack.start_repair_centre(backend)
             stack.start_colleague(backend, free_port())
-            settings = desk_settings(backend, sip_port)
+            survey = stack.start_survey(backend, free_port(socket.SOCK_DGRAM))
+            leave_voicemails(backend, _progress)
+            settings = desk_settings(backend, sip_port, survey)
             _progress(f"desk logged in as {DEMO_AGENT}; ctrl+q quits")
             return run_desk(settings, DEMO_AGENT, SecretStr(DEMO_PASSWORD), listen=("127.0.0.1", sip_port))
     except RuntimeError as exc:

@@ -52,12 +52,12 @@ class DemoStack(AbstractContextManager["DemoStack"]):
         self._progress = progress
         self._procs: list[subprocess.Popen[bytes]] = []
 
-    def spawn(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
-        """Start `argv` with its output in `<folder>/<name>.log`."""
+    def spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        """Start `argv` with its output in `<folder>/<name>.log` (`env`: added to ours)."""
         log = (self.folder / f"{name}.log").open("ab")
         proc = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-            preexec_fn=_die_with_parent(),
+            preexec_fn=_die_with_parent(), env={**os.environ, **env} if env else None,
         )
         log.close()
         self._procs.append(proc)
@@ -119,6 +119,16 @@ class DemoStack(AbstractContextManager["DemoStack"]):
             sys.executable, "-m", "agent_tui.demo.colleague", "--backend", backend_url,
             "--sip-port", str(sip_port), "--log", str(self.folder / "colleague-desk.log"),
         ])
+
+    def start_survey(self, backend_url: str, sip_port: int) -> str:
+        """Start the keypad satisfaction survey (`agent-tui survey`, as voice01) answering on `sip_port`;
+        its SIP URI, for the desk's `[desk] survey_uri`."""
+        self._progress(f"starting the satisfaction survey on 127.0.0.1:{sip_port} ...")
+        self.spawn("survey", [
+            sys.executable, "-m", "agent_tui.cli", "survey", "--listen", f"127.0.0.1:{sip_port}",
+            "--backend", backend_url, "--user", "voice01", "--folder", str(self.folder / "voice"),
+        ], env={"AGENT_TUI_PASSWORD": "demo"})
+        return f"sip:survey@127.0.0.1:{sip_port}"
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

@@ -67,6 +67,9 @@ class ReportRow(Model):
     visit_satisfied: float | None = Field(default=None, description="Attitude satisfied ÷ visits.")
     visit_resolved: float | None = Field(default=None, description="Resolved ÷ visits.")
     visit_score_avg: float | None = Field(default=None, description="Average score (1-10) of the visits.")
+    satisfaction_count: int = Field(default=0, ge=0, description="Calls the caller scored by keypad (1-5), "
+                                    "by when the call was answered.")
+    satisfaction_avg: float | None = Field(default=None, description="Average keypad score (1-5).")
 
 
 class Report(Model):

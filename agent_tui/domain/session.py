@@ -19,6 +19,9 @@ class Role(StrEnum):
     FIELD = "field"
     """A service account of a repair centre's or field team's system: reports the order's field steps
     through `/v1/field/...` and nothing else."""
+    VOICE = "voice"
+    """The keypad survey and voicemail service (`agent-tui survey`): stores callers' scores and voicemails
+    and nothing else."""
 
 
 class LoginRequest(Model):

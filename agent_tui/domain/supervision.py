@@ -141,6 +141,8 @@ class AgentFigures(Model):
     ready_s: float = Field(default=0.0, ge=0)
     busy_s: float = Field(default=0.0, ge=0, description="Time on a call (talking or holding).")
     logged_in_s: float = Field(default=0.0, ge=0, description="Time in any state but logged out.")
+    satisfaction_count: int = Field(default=0, ge=0, description="Calls the caller scored by keypad.")
+    satisfaction_avg: float | None = Field(default=None, ge=1, le=5, description="Average keypad score.")
 
 
 class AgentDayFigures(Model):

@@ -37,10 +37,12 @@ from agent_tui.server.routers import (
     reference,
     reports,
     return_visits,
+    satisfaction,
     sessions,
     supervision,
     tickets,
     training,
+    voicemails,
 )
 from agent_tui.server.routers import complaints as complaint_routes
 from agent_tui.server.settings import SETTINGS_ENV, ServerSettings
@@ -56,7 +58,9 @@ def prepare(db: Database, settings: ServerSettings) -> None:
         from agent_tui.server.seed.demo import seed_demo
 
         if seed_demo(db):
-            log.info("demo data loaded")
+            from agent_tui.server.seed.voicemails import seed_voicemails
+
+            log.info("demo data loaded (%d voicemails with audio)", seed_voicemails(db, settings))
     report = screens.load_folder(db, settings.screens_dir)
     for screen in report.added:
         log.info("call screen %s version %d loaded from %s", screen.id, screen.version, settings.screens_dir)
@@ -106,11 +110,12 @@ def create_app(settings: ServerSettings) -> FastAPI:
     problems.install(app)
     for module in (sessions, customers, tickets, agents, calls, queues, events, reference, training,
                    supervision, recordings, model_calls, reports, callbacks, field, order_alerts,
-                   return_visits, directory):
+                   return_visits, directory, satisfaction, voicemails):
         app.include_router(module.router)
     app.include_router(complaint_routes.router)  # w13-monitor: the complaint loop
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,
-                       overrides=(("/v1/recordings/", settings.max_recording_bytes),))
+                       overrides=(("/v1/recordings/", settings.max_recording_bytes),
+                                  ("/v1/voicemails/", settings.max_recording_bytes)))
     missing = roles.unlisted(app.routes)
     if missing:
         raise RuntimeError(f"routes without an entry in roles.ROUTE_ROLES: {missing}")

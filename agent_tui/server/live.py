@@ -26,7 +26,7 @@ from agent_tui.domain.supervision import (
     QueuePanel,
     WallboardSnapshot,
 )
-from agent_tui.server import figures
+from agent_tui.server import figures, satisfaction
 from agent_tui.server.figures import HandledCall, QueueCallFacts, StateSpan
 from agent_tui.server.models import (
     AgentStateLogRow,
@@ -221,6 +221,7 @@ class LiveFigures:
         names = [user.username for user, _ in pairs]
         calls = self.handled_calls(session, w.day, names)
         spans = self.state_spans(session, w.day, names)
+        scored = satisfaction.by_agent(satisfaction.scored_calls(session, w.day, agents=names))
         customer_ids = {s.customer_id for _, s in pairs if s is not None and s.customer_id is not None}
         customers: dict[int, str] = {}
         if customer_ids:
@@ -232,10 +233,13 @@ class LiveFigures:
         rows = []
         for user, state in pairs:
             name = user.username
-            mine, stretches = calls.get(name, []), spans.get(name, [])
-            rows.append(self._row(user, state, now, customers,
-                                  figures.agent_figures(mine, stretches, w.half_hour, now),
-                                  figures.agent_figures(mine, stretches, w.day, now)))
+            mine, stretches, scores = calls.get(name, []), spans.get(name, []), scored.get(name, [])
+            rows.append(self._row(
+                user, state, now, customers,
+                satisfaction.with_scores(figures.agent_figures(mine, stretches, w.half_hour, now), scores,
+                                         w.half_hour, now),
+                satisfaction.with_scores(figures.agent_figures(mine, stretches, w.day, now), scores, w.day,
+                                         now)))
         return rows
 
     def agent_today(self, session: Session, username: str, now: datetime) -> AgentDayFigures:
@@ -243,8 +247,9 @@ class LiveFigures:
         day = self.windows(now).day
         calls = self.handled_calls(session, day, [username]).get(username, [])
         spans = self.state_spans(session, day, [username]).get(username, [])
-        return AgentDayFigures(username=username, at=now, day_start=day,
-                               today=figures.agent_figures(calls, spans, day, now))
+        scores = satisfaction.scored_calls(session, day, agents=[username])
+        return AgentDayFigures(username=username, at=now, day_start=day, today=satisfaction.with_scores(
+            figures.agent_figures(calls, spans, day, now), scores, day, now))
 
     @staticmethod
     def _row(user: UserRow, state: AgentStateRow | None, now: datetime, customers: dict[int, str],

@@ -20,7 +20,7 @@ from agent_tui.domain.base import utc_now
 from agent_tui.domain.figures import HandlingSums, ratio
 from agent_tui.domain.reports import ReportBy, ReportPeriod, ReportRow
 from agent_tui.domain.ticket import Attitude, ReturnVisit
-from agent_tui.server import figures
+from agent_tui.server import figures, satisfaction
 from agent_tui.server.aftercare_models import ReturnVisitRow
 from agent_tui.server.live import LiveFigures
 from agent_tui.server.models import CallRow, QaScoreRow, UserRow
@@ -49,8 +49,13 @@ def _by_queue(session: Session, live: LiveFigures, bucket: Callable[[datetime], 
     for queue, calls in live.queue_facts(session, start, until=end).items():
         for call in calls:
             groups[(bucket(call.enqueued_at), queue)].append(call)
+    scores: dict[tuple[datetime, str], list[int]] = defaultdict(list)
+    for scored in satisfaction.scored_calls(session, start, end):
+        if scored.queue:
+            scores[(bucket(scored.answered_at), scored.queue)].append(scored.score)
     out = []
     for (period, queue), calls in groups.items():
+        mark = scores.get((period, queue), [])
         f = figures.queue_figures(queue, calls, period, end, sl_threshold_s=live.sl_threshold(queue),
                                   short_abandon_s=live.settings.short_abandon_s)
         out.append(ReportRow(
@@ -59,6 +64,7 @@ def _by_queue(session: Session, live: LiveFigures, bucket: Callable[[datetime], 
             abandon_rate=f.abandon_rate, asa_s=f.asa_s, aht_s=f.aht_s, handled=f.handled, talk_s=f.talk_s,
             hold_s=f.hold_s, acw_s=f.acw_s, avg_hold_s=f.avg_hold_s, avg_abandon_s=f.avg_abandon_s,
             transferred=f.transferred, transfer_rate=f.transfer_rate,
+            satisfaction_count=len(mark), satisfaction_avg=ratio(sum(mark), len(mark)),
         ))
     return out
 
@@ -72,6 +78,7 @@ class _Group:
         self.missed = 0
         self.qa: list[int] = []
         self.visits: list[ReturnVisit] = []
+        self.satisfaction: list[int] = []
 
 
 def _by_agent(session: Session, live: LiveFigures, period: ReportPeriod, start: datetime, end: datetime,
@@ -121,6 +128,8 @@ def _by_agent(session: Session, live: LiveFigures, period: ReportPeriod, start: 
     ):
         if done_by is not None and done_at is not None and result:
             groups[(bucket(done_at), key_of(str(done_by)))].visits.append(ReturnVisit.model_validate(result))
+    for rated in satisfaction.scored_calls(session, start, end):
+        groups[(bucket(rated.answered_at), key_of(rated.agent))].satisfaction.append(rated.score)
     out = []
     for (period_start, key), group in groups.items():
         f = figures.figures_of(group.handling, group.times)
@@ -136,6 +145,8 @@ def _by_agent(session: Session, live: LiveFigures, period: ReportPeriod, start: 
             visits=len(visits), visit_score_avg=ratio(sum(v.score for v in visits), len(visits)),
             visit_satisfied=ratio(sum(v.attitude == Attitude.SATISFIED for v in visits), len(visits)),
             visit_resolved=ratio(sum(v.resolved for v in visits), len(visits)),
+            satisfaction_count=len(group.satisfaction),
+            satisfaction_avg=ratio(sum(group.satisfaction), len(group.satisfaction)),
         ))
     return out
 

@@ -130,6 +130,17 @@ ROUTE_ROLES.update({
 ROUTE_ROLES[("POST", "/v1/complaints/{number}/{step}")] = SUPERVISORS
 # --- end w13-monitor ---
 
+# --- the voice service: keypad satisfaction survey and voicemail (issue 14) -----------------------
+VOICE = frozenset({Role.VOICE})
+"""The survey and voicemail service (`agent-tui survey`): its own routes, and its own session."""
+ROUTE_ROLES.update({
+    ("GET", "/v1/sessions/current"): EVERYONE | FIELD | VOICE,
+    ("DELETE", "/v1/sessions/current"): EVERYONE | FIELD | VOICE,
+    ("POST", "/v1/calls/{call_id}/satisfaction"): VOICE,
+    ("PUT", "/v1/voicemails/{voicemail_id}"): VOICE | SUPERVISORS,
+    ("GET", "/v1/voicemails/{voicemail_id}/audio"): DESK,
+})
+
 
 class UnlistedRoute(LookupError):
     """A route has no entry in `ROUTE_ROLES`."""
@@ -291,6 +302,15 @@ WRITE_RULES: dict[tuple[str, str], WriteRule] = {
         "department, record it handled, record the customer informed and close it, one step at a time; "
         "every step is audited with how it stands against the complaint limits. Agents: 403."),
     # --- end w13-monitor ---
+    ("POST", "/v1/calls/{call_id}/satisfaction"): WriteRule(
+        "nobody: the caller's score of a call", VOICE, VOICE,
+        "Only the survey service stores a caller's keypad score (1-5); a call is scored once: the same "
+        "score again is harmless, another is 409 and the first stays."),
+    ("PUT", "/v1/voicemails/{voicemail_id}"): WriteRule(
+        "nobody: a caller's message", VOICE | SUPERVISORS, VOICE | SUPERVISORS,
+        "The voicemail service, or the PBX with a supervisor's token (as queue events), stores a WAV and "
+        "its callback; other content under a stored id is 409. Agents play an unclaimed voicemail or "
+        "their own callback's; supervisors any, audited."),
 }
 """(method, path template) of every write route → whose object each role may write."""
 

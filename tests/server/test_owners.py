@@ -280,6 +280,12 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/v1/screens/reload"): _shared(lambda f, actor: f.send("POST",
         "/v1/screens/reload", headers=f.h(actor))),
     ("POST", "/v1/complaints/{number}/{step}"): _complaint_step,  # w13-monitor
+    # The voice service's own writes (its role is walked in tests/server/test_voice_api.py).
+    ("POST", "/v1/calls/{call_id}/satisfaction"): _shared(lambda f, actor: f.send("POST",
+        f"/v1/calls/{f.call('agent02')}/satisfaction", json={"score": 4}, headers=f.h(actor))),
+    ("PUT", "/v1/voicemails/{voicemail_id}"): _shared(lambda f, actor: f.send("PUT",
+        f"/v1/voicemails/{f.new('vm')}", params={"number": f"1390000{next(f.ids):04d}"},
+        content=wav(next(f.ids) % 200 + 1), headers=f.h(actor))),
 }
 
 

@@ -14,10 +14,11 @@ from agent_tui.domain.session import Role
 from agent_tui.server.roles import ROUTE_ROLES, allowed_roles, iter_routes
 from tests.server.conftest import login
 
-USERS = {Role.AGENT: "agent01", Role.SUPERVISOR: "sup01", Role.TRAINER: "trainer01", Role.FIELD: "field01"}
+USERS = {Role.AGENT: "agent01", Role.SUPERVISOR: "sup01", Role.TRAINER: "trainer01", Role.FIELD: "field01",
+         Role.VOICE: "voice01"}
 SAMPLE = {"customer_id": "1", "ticket_id": "1", "username": "agent01", "call_id": "nope", "screen_id": "x",
           "command_id": "999999", "callback_id": "999999", "scenario_id": "nope", "number": "nope",
-          "step": "receive"}
+          "step": "receive", "voicemail_id": "nope"}
 STREAMS = {"/v1/events"}
 
 

@@ -43,7 +43,8 @@ CUSTOMERS = 240
 AGENT_NAMES = ("王芳", "李娜", "张敏", "刘静", "陈丽", "杨洋", "黄磊", "赵艳", "吴杰", "周娟",
                "徐涛", "孙明", "马超", "朱霞", "胡平", "郭刚", "何丹", "林鹏", "罗雪", "高峰")
 OTHER_NAMES = {"sup01": "班长 刘洋", "trainer01": "培训师 陈老师", "field01": "抢修一班 系统接口",
-               "field02": "抢修二班 系统接口", "dispatch01": "派单员 周敏"}
+               "field02": "抢修二班 系统接口", "dispatch01": "派单员 周敏",
+               "voice01": "满意度与语音信箱 服务"}
 TEAMS = ("抢修一班", "抢修二班", "营销部", "客服中心")
 QUEUES = ("95598-repair", "95598-billing", "95598-service")
 
@@ -56,6 +57,7 @@ DEMO_USERS: tuple[tuple[str, Role, str | None, str | None], ...] = (
     ("dispatch01", Role.SUPERVISOR, None, None),
     ("field01", Role.FIELD, None, TEAMS[0]),
     ("field02", Role.FIELD, None, TEAMS[1]),
+    ("voice01", Role.VOICE, None, None),  # `agent-tui survey`: keypad scores and voicemails
 )
 """(username, role, extension, team) of every demo user; all have the password `demo`."""
 

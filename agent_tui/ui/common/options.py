@@ -55,6 +55,10 @@ class DeskOptions:
     """The backend's address, named when a login fails (down, or the password is wrong?)."""
     sip_password_asked: bool = True
     """The login asks for a SIP password: only with a registrar (listen mode registers nowhere)."""
+    survey_uri: str = ""
+    """SIP URI of the keypad satisfaction survey; empty: none."""
+    survey_on_hangup: bool = False
+    """Hanging up a customer's call sends the caller to the survey instead."""
 
 
 def desk_options(settings: Settings, username: str) -> DeskOptions:
@@ -76,4 +80,5 @@ def desk_options(settings: Settings, username: str) -> DeskOptions:
         acw_expiry=desk.acw_expiry, missed_call_not_ready=desk.missed_call_not_ready,
         recordings_dir=settings.recording.resolve_directory() if settings.recording.enabled else None,
         backend_url=settings.backend.url, sip_password_asked=settings.sip.mode == "registrar",
+        survey_uri=desk.survey_uri, survey_on_hangup=desk.survey_on_hangup,
     )

@@ -47,6 +47,7 @@ class DeskCallControl:
         @property
         def status(self) -> AgentStatus: ...
         def carry(self, effects: list[Effect]) -> None: ...
+        def survey_instead_of_hangup(self) -> bool: ...
 
     def _phone_command(self, effect: PhoneCommand) -> None:
         phone = self._phone()
@@ -83,7 +84,10 @@ class DeskCallControl:
         self.carry(self.model.reject())
 
     def action_hangup(self) -> None:
-        """Hang up the active call (or reject the ringing one when nothing else is up)."""
+        """Hang up the active call (or reject the ringing one when nothing else is up); with
+        `[desk] survey_on_hangup` a customer's call goes to the satisfaction survey instead."""
+        if self.survey_instead_of_hangup():
+            return
         self.carry(self.model.hang_up())
 
     def action_hangup_key(self) -> None:

@@ -20,6 +20,7 @@ Keys (besides the App's call-control keys):
 | ctrl+t | desk.practice | self-practice: a simulated caller rings this desk |
 | ctrl+e | desk.model_calls | model calls to listen to (in training status) |
 | ctrl+w / v | desk.return_visits | return visits due: claim one, call the customer, record the answers |
+| ctrl+x | desk.survey | send the caller to the satisfaction survey after the goodbye |
 | a, x, h, m, r | key.* | one-key answer, hang up (x twice within 2 s), hold, mute, ready (switchable off) |
 """
 
@@ -77,6 +78,7 @@ from agent_tui.ui.desk.customer_card import CustomerCard
 from agent_tui.ui.desk.desk_events import DeskEvents
 from agent_tui.ui.desk.desk_footer import DeskFooter
 from agent_tui.ui.desk.desk_panels import DeskPanels
+from agent_tui.ui.desk.desk_survey import SATISFACTION_REFRESH_S, DeskSurvey
 from agent_tui.ui.desk.desk_view import (
     REASON_LABELS,
     STATE_CLASSES,
@@ -107,7 +109,7 @@ def desk_rules(options: DeskOptions) -> DeskRules:
                      missed_call_not_ready=options.missed_call_not_ready)
 
 
-class DeskScreen(DeskCallControl, DeskEvents, DeskPanels, Screen[None]):
+class DeskScreen(DeskCallControl, DeskEvents, DeskPanels, DeskSurvey, Screen[None]):
     """What the agent sees all day."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -129,6 +131,7 @@ class DeskScreen(DeskCallControl, DeskEvents, DeskPanels, Screen[None]):
                 id="desk.audio_device"),
         Binding("ctrl+w,v", "panel('return_visits')", "Return visits", show=False, priority=True,
                 id="desk.return_visits"),
+        Binding("ctrl+x", "survey", "Satisfaction survey", show=False, id="desk.survey"),
         Binding("a", "answer", "Answer", show=False, id="key.answer"),
         Binding("x", "hangup_key", "Hang up (press twice)", show=False, id="key.hangup"),
         Binding("h", "hold", "Hold", show=False, id="key.hold"),
@@ -274,6 +277,7 @@ class DeskScreen(DeskCallControl, DeskEvents, DeskPanels, Screen[None]):
         self._widgets_ready = True
         self.paint_view()
         self.set_interval(1.0, self.tick)
+        self.set_interval(SATISFACTION_REFRESH_S, self.refresh_satisfaction)
 
     async def started(self, info: SessionInfo) -> None:
         """Called after login: load reasons, start the phone, go Not Ready until the agent is set."""
@@ -305,6 +309,7 @@ class DeskScreen(DeskCallControl, DeskEvents, DeskPanels, Screen[None]):
         today = HandlingSums.from_figures(figures.today)
         today.merge(counted)  # calls wrapped up while the figures were on their way
         self.model.stats = today
+        self.satisfaction_avg = figures.today.satisfaction_avg
 
     # ---- effects ------------------------------------------------------------------------------
 
@@ -409,7 +414,7 @@ class DeskScreen(DeskCallControl, DeskEvents, DeskPanels, Screen[None]):
         view = LinkView(has_phone=self.services.phone is not None, sip_ok=self.sip_ok, link=self.link,
                         queued_since=self._queued_since,
                         slow_lookup=focus is not None and focus.call_id in self.slow_lookups,
-                        monitored_mark=self.supervisor.mark())
+                        monitored_mark=self.supervisor.mark(), satisfaction_avg=self.satisfaction_avg)
         paint_status(bars.first(), self.t, self.model, self.options, view)
         label = self.t.t("Not Ready" if self.ready_key_asks_reason() else "Ready")
         if relabel(self.app, "desk.ready", label) | relabel(self, "key.ready", label):

@@ -59,6 +59,8 @@ class LinkView:
     queued_since: float | None
     slow_lookup: bool
     monitored_mark: str
+    satisfaction_avg: float | None = None
+    """Today's average keypad score of this agent's calls (from the backend); None: none yet."""
 
 
 def state_label(t: Translator, state: AgentStateName, reason: str | None) -> str:
@@ -117,6 +119,8 @@ def paint_status(bar: StatusBar, t: Translator, model: DeskModel, options: DeskO
     low = (aht is not None and aht > options.aht_target_s) or (fcr is not None and fcr < options.fcr_target)
     text = t.t("Calls {calls} AHT {aht} FCR {fcr}", calls=stats.calls,
                aht=duration(aht) if aht is not None else "-", fcr=f"{fcr:.0%}" if fcr is not None else "-")
+    if view.satisfaction_avg is not None:
+        text += " " + t.t("Sat {score}", score=f"{view.satisfaction_avg:.1f}")
     bar.cell("stats").show(text + (" !" if low else ""), "-warn" if low else "")
     now = datetime.now().astimezone()
     clock = now.strftime("%H:%M:%S") if options.clock == "seconds" else now.strftime("%H:%M")

@@ -235,11 +235,14 @@ class CellMaker:
 
 def floor_line(translator: Translator, floor: FloorFigures) -> str:
     """The floor's figures in one line (fits 80 columns in English and Chinese)."""
-    return translator.t(
+    line = translator.t(
         "Occ. {occupancy} · Util. {utilisation} · Transfer {transfer} · Hold {hold} · Abandon wait {abandon}",
         occupancy=_percent(floor.occupancy), utilisation=_percent(floor.utilisation),
         transfer=_percent(floor.transfer_rate), hold=_secs(floor.avg_hold_s),
         abandon=_secs(floor.avg_abandon_s))
+    if floor.satisfaction_avg is not None:  # only once callers scored: the line stays as it was before
+        line += " · " + translator.t("Sat {score}", score=f"{floor.satisfaction_avg:.1f}")
+    return line
 
 
 @dataclass(frozen=True)

@@ -213,19 +213,24 @@ class FloorFigures:
     transfer_rate: float | None = None
     avg_hold_s: float | None = None
     avg_abandon_s: float | None = None
+    satisfaction_avg: float | None = None
+    """Callers' average keypad score (1-5) of the agents' calls; None: nobody scored yet."""
 
 
 def floor_figures(agents: Iterable[AgentRow], queues: Iterable[QueuePanel], *, today: bool) -> FloorFigures:
     """Occupancy, utilisation, transfer rate and average hold of every agent, average abandon time of
     every queue: sums first, then the ratios, by the rules of `domain.figures`."""
     busy = ready = logged_in = talk = hold = 0.0
-    calls = transferred = abandoned = 0
-    abandon_s = 0.0
+    calls = transferred = abandoned = scored = 0
+    abandon_s = score_sum = 0.0
     for row in agents:
         f = row.today if today else row.half_hour
         busy, ready, logged_in = busy + f.busy_s, ready + f.ready_s, logged_in + f.logged_in_s
         talk, hold = talk + f.talk_s, hold + f.hold_s
         calls, transferred = calls + f.calls_handled, transferred + f.transferred
+        if f.satisfaction_avg is not None:
+            scored += f.satisfaction_count
+            score_sum += f.satisfaction_avg * f.satisfaction_count
     for panel in queues:
         q = panel.today if today else panel.half_hour
         if q.avg_abandon_s is not None:
@@ -233,4 +238,4 @@ def floor_figures(agents: Iterable[AgentRow], queues: Iterable[QueuePanel], *, t
             abandon_s += q.avg_abandon_s * q.abandoned
     return FloorFigures(occupancy=occupancy(busy, ready), utilisation=utilisation(talk, logged_in),
                         transfer_rate=ratio(transferred, calls), avg_hold_s=ratio(hold, calls),
-                        avg_abandon_s=ratio(abandon_s, abandoned))
+                        avg_abandon_s=ratio(abandon_s, abandoned), satisfaction_avg=ratio(score_sum, scored))

@@ -39,6 +39,7 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("handled", "Handled", 7),
     ("hold", "Avg hold", 8), ("abandon_wait", "Ab. wait", 8), ("transfer", "Transfer", 8),
     ("occupancy", "Occ.", 5), ("utilisation", "Util.", 5), ("qa", "QA", 5),
+    ("satisfaction", "Sat.", 9),
 )
 """(column key, heading, width) of the report table; it scrolls sideways on a narrow terminal."""
 BY_LABELS = {"queue": "by queue", "team": "by team", "agent": "by agent"}
@@ -154,7 +155,10 @@ class ReportsScreen(Screen[None]):
                 str(row.answered), _pct(row.service_level), _pct(row.abandon_rate), _secs(row.asa_s),
                 _secs(row.aht_s), str(row.handled), _secs(row.avg_hold_s), _secs(row.avg_abandon_s),
                 _pct(row.transfer_rate), _pct(row.occupancy), _pct(row.utilisation),
-                "-" if row.qa_avg is None else f"{row.qa_avg:.0f}")))
+                "-" if row.qa_avg is None else f"{row.qa_avg:.0f}",
+                # The callers' keypad average and how many scored (满意度评价).
+                "-" if row.satisfaction_avg is None
+                else f"{row.satisfaction_avg:.1f} ({row.satisfaction_count})")))
         self._status(self.t.t("{count} rows", count=len(rows)))
 
     def action_period(self) -> None:

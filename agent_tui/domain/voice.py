@@ -1,0 +1,45 @@
+"""What callers leave with the product's voice service: a keypad satisfaction score for a call, and
+voicemails (`agent-tui survey`, `POST /v1/calls/{call_id}/satisfaction`, `/v1/voicemails`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from agent_tui.domain.base import Model
+
+SCORE_MIN = 1
+SCORE_MAX = 5
+"""The keypad answer's range: 1 (very dissatisfied) to 5 (very satisfied)."""
+
+
+class SatisfactionInput(Model):
+    """Body of `POST /v1/calls/{call_id}/satisfaction`."""
+
+    score: int = Field(ge=SCORE_MIN, le=SCORE_MAX, description="The caller's keypad answer, 1-5.")
+    method: str = Field(default="", max_length=20, description="How the digit came: rfc2833 or info.")
+
+
+class Satisfaction(Model):
+    """A caller's score of one call: written once, by the survey service."""
+
+    call_id: str
+    score: int = Field(ge=SCORE_MIN, le=SCORE_MAX)
+    scored_at: datetime
+    scored_by: str = Field(description="The service account that stored it.")
+    method: str = ""
+
+
+class Voicemail(Model):
+    """A message a caller left; its WAV is at `GET /v1/voicemails/{id}/audio`, its callback names it."""
+
+    id: str = Field(description="The voicemail's id, as in the callback's `voicemail` field.")
+    number: str
+    queue: str | None = None
+    left_at: datetime
+    duration_s: float = Field(ge=0)
+    size: int = Field(ge=0)
+    uploaded_by: str
+    callback_id: int | None = Field(default=None, description="The callback made for it (None: the "
+                                    "number already waited for one).")

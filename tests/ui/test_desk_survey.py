@@ -1,0 +1,56 @@
+"""The desk's survey key and figure: ctrl+x sends the caller to the survey with the call's id;
+`survey_on_hangup` turns the hang-up into that transfer; today's satisfaction shows in the status bar."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import App
+
+from agent_tui.domain.supervision import AgentFigures
+from agent_tui.ui.common.options import DeskOptions
+from tests.ui.doubles import FakeBackend
+from tests.ui.helpers import make_app, screen_text, wait_until
+
+SURVEY = "sip:survey@pbx.example"
+
+
+def notes(app: App[Any]) -> str:
+    """The texts of the notifications shown now."""
+    return " | ".join(str(n.message) for n in app._notifications)
+
+
+async def test_ctrl_y_sends_the_caller_to_the_survey_with_the_calls_id() -> None:
+    backend = FakeBackend()
+    backend.figures_today = AgentFigures(satisfaction_count=2, satisfaction_avg=4.5)
+    app, phone, _, _ = make_app(backend, options=DeskOptions(username="agent1", survey_uri=SURVEY))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.desk.logged_in)
+        await wait_until(pilot, lambda: "Sat 4.5" in screen_text(app), what="today's satisfaction shown")
+        await pilot.press("ctrl+x")
+        await wait_until(pilot, lambda: "No call to send to the survey." in notes(app))
+        phone.ring()
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: app.desk.active_id == "c1")
+        await pilot.press("ctrl+x")
+        await wait_until(pilot, lambda: "blind_transfer" in phone.names())
+        assert ("blind_transfer", ("c1", SURVEY)) in phone.commands
+        assert phone.transfer_headers["X-Call-Id"] == "c1"
+        # A caller scored later: the next refresh shows the new average.
+        backend.figures_today = AgentFigures(satisfaction_count=3, satisfaction_avg=4.0)
+        await app.desk.refresh_satisfaction()
+        await wait_until(pilot, lambda: "Sat 4.0" in screen_text(app), what="refreshed")
+
+
+async def test_survey_on_hangup_turns_the_hang_up_into_the_transfer() -> None:
+    options = DeskOptions(username="agent1", survey_uri=SURVEY, survey_on_hangup=True)
+    app, phone, _, _ = make_app(options=options)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.desk.logged_in)
+        phone.ring()
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: app.desk.active_id == "c1")
+        await pilot.press("f4")
+        await wait_until(pilot, lambda: "blind_transfer" in phone.names())
+        assert "hangup" not in phone.names()
+        assert ("blind_transfer", ("c1", SURVEY)) in phone.commands
