@@ -1,7 +1,7 @@
 """Callers' keypad satisfaction scores and voicemails (the voice service, issue 14).
 
-Revision ID: 0008
-Revises: 0007 (aftercare)
+Revision ID: 0009
+Revises: 0008 (desk directory)
 Create Date: 2026-12-05
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
