@@ -65,6 +65,11 @@ class OutboundItem:
     voicemail: str | None = None
     """The voicemail's id (callbacks left by voicemail): played before dialling."""
 
+    @property
+    def key(self) -> str:
+        """`source:id`, unique across sources."""
+        return f"{self.source}:{self.item_id}"
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -165,6 +170,7 @@ class OutboundDialer:
     paused: bool = False
     """The agent paused outbound work (or let a preview run out): nothing is asked for until resumed."""
     skipped: list[str] = field(default_factory=list)
+    """Keys of the items the agent skipped this session (not offered again)."""
     stale: str | None = None
     """An item asked for while free, whose answer will come after the agent stopped being free: the
     reason it is released with when it arrives."""
@@ -264,7 +270,7 @@ class OutboundDialer:
         """Give the offered item back (`reason` goes with it); it is not offered again this session."""
         if self.phase is not DialerPhase.OFFERED or self.item is None:
             return []
-        self.skipped.append(self.item.item_id)
+        self.skipped.append(self.item.key)
         return [self._release(reason.strip() or "skipped")]
 
     def finish(self, outcome: Outcome) -> list[OutboundEffect]:

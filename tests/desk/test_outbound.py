@@ -113,7 +113,7 @@ def test_an_unanswered_preview_goes_back_and_pauses_until_resumed() -> None:
 def test_a_skipped_item_is_named_in_the_next_fetch() -> None:
     desk, dialer = offered()
     assert dialer.skip("wrong number") == [ReleaseItem(ITEM, "wrong number")]
-    assert dialer.sync(desk.model, desk.clock.seconds) == [FetchNext(skip=("7",))]
+    assert dialer.sync(desk.model, desk.clock.seconds) == [FetchNext(skip=("callback:7",))]
 
 
 def test_a_failed_dial_releases_the_item() -> None:
