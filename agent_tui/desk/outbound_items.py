@@ -131,6 +131,8 @@ class CampaignItems:
 class SourceChain:
     """Several sources asked in order; an item's release and outcome go back to the source it came from."""
 
+    name = "chain"
+
     def __init__(self, sources: Sequence[OutboundSource]) -> None:
         self.sources = list(sources)
 

@@ -19,6 +19,8 @@ Keys (besides the App's call-control keys):
 | ctrl+u | desk.pick | pick or create the customer |
 | ctrl+t | desk.practice | self-practice: a simulated caller rings this desk |
 | ctrl+e | desk.model_calls | model calls to listen to (in training status) |
+| f11 | desk.outbound_dial | outbound: dial the offered item, give its outcome, or resume |
+| f12 | desk.outbound_skip | outbound: skip the offered item |
 | a, x, h, m, r | key.* | one-key answer, hang up (x twice within 2 s), hold, mute, ready (switchable off) |
 """
 
@@ -81,6 +83,8 @@ from agent_tui.ui.desk.desk_view import (
     paint_calls,
     paint_status,
 )
+from agent_tui.ui.desk.outbound_desk import DeskOutbound
+from agent_tui.ui.desk.outbound_preview import OutboundPreview
 from agent_tui.ui.desk.second_press import SECOND_PRESS_WINDOW_S, SecondPress
 from agent_tui.ui.desk.services import DeskServices
 from agent_tui.ui.desk.status_bar import StatusBar
@@ -117,6 +121,8 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
         Binding("ctrl+t", "practice", "Practice", show=False, id="desk.practice"),
         Binding("ctrl+e", "model_calls", "Model calls", show=False, id="desk.model_calls"),
         Binding("ctrl+o", "audio_device", "Sound device", show=False, id="desk.audio_device"),
+        Binding("f11", "outbound_dial", "Dial offered", show=False, id="desk.outbound_dial"),
+        Binding("f12", "outbound_skip", "Skip offered", show=False, id="desk.outbound_skip"),
         Binding("a", "answer", "Answer", show=False, id="key.answer"),
         Binding("x", "hangup_key", "Hang up (press twice)", show=False, id="key.hangup"),
         Binding("h", "hold", "Hold", show=False, id="key.hold"),
@@ -168,6 +174,9 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
         """Supervisor commands, the 'monitored' mark."""
         self.callback_calls = CallbackCalls(services.writes)
         """Calls placed for a claimed callback: closing the callback once one was answered."""
+        self.outbound = DeskOutbound(self, services.outbound, mode=options.outbound_mode,
+                                     preview_s=options.outbound_preview_s, poll_s=options.outbound_poll_s)
+        """Outbound work (callbacks, campaign contacts) offered when the agent is Ready and idle."""
         self.hangup_key = SecondPress()
         """The one-key hang-up acts on its second press only (F4 hangs up at once)."""
 
@@ -249,6 +258,7 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
         yield CallStrip()
         yield CustomerCard()
         yield TrainingPanel()
+        yield OutboundPreview()
         yield DeskFooter()
 
     def on_mount(self) -> None:
@@ -322,6 +332,7 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
                 self._close_wrapup_panel()
         if effects:
             self.refresh_view()
+        self.outbound.desk_changed()
 
     def _close_wrapup_panel(self) -> None:
         """A ring or a saved wrap-up closes the wrap-up panel (the model keeps what was typed)."""
@@ -345,6 +356,14 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
         }[effect.command]
         self._command(what, func, effect.call_id, *args)
 
+    def action_outbound_dial(self) -> None:
+        """Dial the offered outbound item (or give its call's outcome, or resume outbound work)."""
+        self.outbound.accept()
+
+    def action_outbound_skip(self) -> None:
+        """Give the offered outbound item back."""
+        self.outbound.skip()
+
     def run_action_now(self, name: str) -> None:
         """Run an action of this screen soon (from a handler that cannot await)."""
         self.call_later(self.run_action, name)
@@ -362,6 +381,7 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
     def tick(self) -> None:
         """Once a second: time runs out, time-dependent cells repaint (only when their text changes)."""
         self.carry(self.model.tick())
+        self.outbound.tick()
         if not self._widgets_ready:
             return
         self._paint_status()

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from pydantic import SecretStr
 
+from agent_tui.desk.outbound_items import OutboundSource
 from agent_tui.domain.agent import Agent, AgentStateChange
 from agent_tui.domain.call import CallRecord
 from agent_tui.domain.customer import Customer, CustomerCreate, LookupResult
@@ -188,6 +189,8 @@ class DeskServices:
     phone: PhoneControl | None = None
     screens: ScreenSource | None = None
     callbacks: CallbackSource | None = None
+    outbound: OutboundSource | None = None
+    """Outbound work offered when the agent is Ready (callbacks, then campaign contacts); None: none."""
     events: LiveEvents | None = None
     secrets: SecretKeeper | None = None
     drafts: DraftStore | None = None
