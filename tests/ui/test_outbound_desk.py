@@ -51,6 +51,10 @@ def desk(source: MemoryItems, preview_s: float = 60) -> tuple[DeskApp, FakePhone
     return DeskApp(services, options, password=SecretStr("secret")), phone
 
 
+def offered(app: DeskApp) -> bool:
+    return app.desk.outbound.dialer.phase is DialerPhase.OFFERED
+
+
 def item(n: int) -> OutboundItem:
     return OutboundItem(source="callback", item_id=str(n), number=f"1370000000{n}", name="Li Lei",
                         reason="abandoned", waiting_since=datetime.now(UTC) - timedelta(minutes=12))
@@ -62,7 +66,7 @@ async def test_ready_desk_is_offered_dials_with_f11_and_the_outcome_closes_it() 
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: app.desk.logged_in)
         await pilot.press("f2")  # Ready
-        await wait_until(pilot, lambda: app.desk.outbound.dialer.phase is DialerPhase.OFFERED, what="the offer")
+        await wait_until(pilot, lambda: offered(app), what="the offer")
         await wait_until(pilot, lambda: app.desk.query_one(OutboundPreview).text != "", what="the preview")
         assert "13700000001" in screen_text(app)
         assert "waiting 12m" in app.desk.query_one(OutboundPreview).text
@@ -85,7 +89,7 @@ async def test_a_ring_withdraws_the_offer_and_the_item_goes_back() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: app.desk.logged_in)
         await pilot.press("f2")
-        await wait_until(pilot, lambda: app.desk.outbound.dialer.phase is DialerPhase.OFFERED, what="the offer")
+        await wait_until(pilot, lambda: offered(app), what="the offer")
         phone.ring("c1", "13900000001")
         await wait_until(pilot, lambda: bool(source.released), what="the release")
         assert source.released == [("2", "inbound call")]
