@@ -16,7 +16,7 @@ from agent_tui.i18n import Translator
 from agent_tui.ui.common.text import clean
 
 REASON_LABELS = {
-    "all_busy": "all agents busy",
+    "all_busy": "all busy",
     "voicemail": "voicemail",
     "abandoned": "abandoned",
 }

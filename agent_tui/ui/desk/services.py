@@ -28,6 +28,7 @@ from agent_tui.forms.drafts import DraftStore
 from agent_tui.phone.desk_phone import PhoneListener
 from agent_tui.sync.callbacks import PendingCallback
 from agent_tui.sync.desk_link import LinkListener
+from agent_tui.ui.desk.outbound_voicemail import VoicemailSource
 from agent_tui.ui.desk.supervisor_commands import SupervisorLink
 from agent_tui.ui.train.services import DeskTrainingServices
 
@@ -190,6 +191,8 @@ class DeskServices:
     screens: ScreenSource | None = None
     callbacks: CallbackSource | None = None
     outbound: OutboundSource | None = None
+    voicemails: VoicemailSource | None = None
+    """Callers' voicemails, heard from the callbacks list before calling back (None: not in this session)."""
     """Outbound work offered when the agent is Ready (callbacks, then campaign contacts); None: none."""
     events: LiveEvents | None = None
     secrets: SecretKeeper | None = None
