@@ -68,6 +68,7 @@ class OutboundMachine(RuleBasedStateMachine):
             if isinstance(effect, FetchNext):
                 assert not self.fetch_out, "a second fetch while one is out"
                 assert desk_free(self.desk.model)
+                assert not self.dialer.paused, "asked for work while paused"
                 self.fetch_out = True
             elif isinstance(effect, DialItem):
                 assert desk_free(self.desk.model), "an item dialled while the desk is not free"
