@@ -403,8 +403,9 @@ class DeskSettings(_Section):
     """A ringing call's customer lookup slower than this shows "slow lookup (N.N s)" on the card."""
     outbound_mode: Literal["off", "preview", "progressive"] = "off"
     """Outbound work (callbacks, campaign contacts) offered when the agent is Ready and idle: `off`
-    (callbacks are claimed by hand from the list), `preview` (the agent accepts with F4 or skips with
-    F6 during the countdown; when it runs out the item goes back and outbound pauses until F4), or
+    (callbacks are claimed by hand from the list), `preview` (the agent accepts with ctrl+y or skips
+    with ctrl+f during the countdown; when it runs out the item goes back and outbound pauses until
+    ctrl+y), or
     `progressive` (dialled when the countdown ends). An inbound call always comes first."""
     outbound_preview_s: float = Field(default=15.0, ge=0, le=300)
     """Length of the preview's countdown, in seconds (0 with `progressive`: dial at once)."""

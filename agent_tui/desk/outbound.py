@@ -201,7 +201,7 @@ class OutboundDialer:
                 return out + self._dial()
             out.append(self._release(NOT_TAKEN))
             self.paused = True
-            out.append(Notify("Outbound paused: nothing was chosen. Resume with F11.", severity="warning",
+            out.append(Notify("Outbound paused: nothing was chosen. Resume with ctrl+y.", severity="warning",
                               timeout=10))
         return out
 

@@ -1,5 +1,5 @@
 """The outbound preview dialer end to end, in a real 80x24 terminal: a caller overflowed from a queue is
-owed a callback; the Ready desk is offered it, F11 dials it through Kamailio, SIPp (registered as the
+owed a callback; the Ready desk is offered it, ctrl+y dials it through Kamailio, SIPp (registered as the
 caller's number) answers, the agent hangs up and gives the outcome, and the backend has the callback
 closed by this agent only (another agent asking for the next one gets nothing).
 
@@ -80,14 +80,14 @@ def test_a_ready_desk_is_offered_a_callback_dials_it_and_the_outcome_closes_it(
     launch_desk(term, config, DEMO_PASSWORD, kamailio.password(EXTENSION), 30)
 
     term.send_keys("F2")
-    screen = term.wait_for_screen(lambda s: NUMBER in s and "F11 dials" in s, 15, message="the preview")
+    screen = term.wait_for_screen(lambda s: NUMBER in s and "ctrl+y dials" in s, 15, message="the preview")
     assert "Ready" in status_line(screen)
     assert "waiting" in screen
     assert callback_of(backend)["claimed_by"] == AGENT
     with closing(session(backend, "agent02")) as other:  # one agent only: the next desk gets nothing
         assert other.post("/v1/callbacks/next", json={"queues": [QUEUE]}).status_code == 204
 
-    term.send_keys("F11")
+    term.send_keys("C-y")
     term.wait_for_screen(lambda s: f"On call {NUMBER}" in s, 15, message="the customer answered")
     term.send_keys("F4")
     term.wait_for_text("Outcome of the call to", 10)

@@ -1,4 +1,4 @@
-"""The desk carries out the outbound dialer: a Ready desk shows the offer, F11 dials it, the outcome
+"""The desk carries out the outbound dialer: a Ready desk shows the offer, ctrl+y dials it, the outcome
 closes it; a ring withdraws an offer (Pilot, with the doubles and an in-memory item source)."""
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def item(n: int) -> OutboundItem:
                         reason="abandoned", waiting_since=datetime.now(UTC) - timedelta(minutes=12))
 
 
-async def test_ready_desk_is_offered_dials_with_f11_and_the_outcome_closes_it() -> None:
+async def test_ready_desk_is_offered_dials_with_ctrl_y_and_the_outcome_closes_it() -> None:
     source = MemoryItems([item(1)])
     app, phone = desk(source)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -70,7 +70,7 @@ async def test_ready_desk_is_offered_dials_with_f11_and_the_outcome_closes_it() 
         await wait_until(pilot, lambda: app.desk.query_one(OutboundPreview).text != "", what="the preview")
         assert "13700000001" in screen_text(app)
         assert "waiting 12m" in app.desk.query_one(OutboundPreview).text
-        await pilot.press("f11")
+        await pilot.press("ctrl+y")
         await wait_until(pilot, lambda: ("make_call", ("13700000001",)) in phone.commands, what="the dial")
         await wait_until(pilot, lambda: app.desk.outbound.dialer.call_id == "out101", what="the call noted")
         phone.emit(CallState(call_id="out101", state="confirmed", code=200, direction="outbound"))
@@ -93,5 +93,5 @@ async def test_a_ring_withdraws_the_offer_and_the_item_goes_back() -> None:
         phone.ring("c1", "13900000001")
         await wait_until(pilot, lambda: bool(source.released), what="the release")
         assert source.released == [("2", "inbound call")]
-        await pilot.press("f11")  # nothing offered any more: nothing dialled
+        await pilot.press("ctrl+y")  # nothing offered any more: nothing dialled
         assert "make_call" not in phone.names()

@@ -19,8 +19,8 @@ Keys (besides the App's call-control keys):
 | ctrl+u | desk.pick | pick or create the customer |
 | ctrl+t | desk.practice | self-practice: a simulated caller rings this desk |
 | ctrl+e | desk.model_calls | model calls to listen to (in training status) |
-| f11 | desk.outbound_dial | outbound: dial the offered item, give its outcome, or resume |
-| f12 | desk.outbound_skip | outbound: skip the offered item |
+| ctrl+y | desk.outbound_dial | outbound: dial the offered item, give its outcome, or resume |
+| ctrl+f | desk.outbound_skip | outbound: skip the offered item |
 | a, x, h, m, r | key.* | one-key answer, hang up (x twice within 2 s), hold, mute, ready (switchable off) |
 """
 
@@ -121,8 +121,8 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
         Binding("ctrl+t", "practice", "Practice", show=False, id="desk.practice"),
         Binding("ctrl+e", "model_calls", "Model calls", show=False, id="desk.model_calls"),
         Binding("ctrl+o", "audio_device", "Sound device", show=False, id="desk.audio_device"),
-        Binding("f11", "outbound_dial", "Dial offered", show=False, id="desk.outbound_dial"),
-        Binding("f12", "outbound_skip", "Skip offered", show=False, id="desk.outbound_skip"),
+        Binding("ctrl+y", "outbound_dial", "Dial offered", show=False, id="desk.outbound_dial"),
+        Binding("ctrl+f", "outbound_skip", "Skip offered", show=False, id="desk.outbound_skip"),
         Binding("a", "answer", "Answer", show=False, id="key.answer"),
         Binding("x", "hangup_key", "Hang up (press twice)", show=False, id="key.hangup"),
         Binding("h", "hold", "Hold", show=False, id="key.hold"),

@@ -94,7 +94,7 @@ class DeskOutbound:
         self.paint()
 
     def accept(self) -> None:
-        """F11: dial the offered item, give the outcome of its call, or resume outbound work."""
+        """ctrl+y: dial the offered item, give the outcome of its call, or resume outbound work."""
         if not self.on:
             self.host.app.notify(self.host.t.t("Outbound work is off on this desk."), timeout=3)
             return
@@ -108,7 +108,7 @@ class DeskOutbound:
         self.paint()
 
     def skip(self) -> None:
-        """F12: give the offered item back (it is not offered again this session)."""
+        """ctrl+f: give the offered item back (it is not offered again this session)."""
         self._carry(self.dialer.skip("skipped by the agent"))
         self.paint()
 

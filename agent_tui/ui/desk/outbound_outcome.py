@@ -1,7 +1,7 @@
 """How an outbound call went: the agent picks an outcome, which closes or reschedules the item.
 
 Callbacks offer reached, not reached (try again later) and not reached (close); campaign contacts offer
-their campaign's outcome codes. Escape leaves the choice for later (F11 opens it again); no other item
+their campaign's outcome codes. Escape leaves the choice for later (ctrl+y opens it again); no other item
 is offered before it is given.
 """
 

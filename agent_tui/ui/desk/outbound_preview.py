@@ -53,15 +53,15 @@ def preview_text(t: Translator, dialer: OutboundDialer, mono: float, now: dateti
     item = dialer.item
     if dialer.phase is DialerPhase.OFFERED and item is not None:
         left = dialer.seconds_left(mono) or 0
-        key = ("Dials in {seconds} s. F11 dials now, F12 skips." if dialer.mode == "progressive"
-               else "F11 dials, F12 skips ({seconds} s).")
+        key = ("Dials in {seconds} s. ctrl+y dials now, ctrl+f skips." if dialer.mode == "progressive"
+               else "ctrl+y dials, ctrl+f skips ({seconds} s).")
         return f"{item_line(t, item, now)}  {t.t(key, seconds=left)}"
     if dialer.phase in (DialerPhase.DIALING, DialerPhase.ON_CALL) and item is not None:
         return t.t("Outbound call: {line}", line=item_line(t, item, now))
     if dialer.phase is DialerPhase.OUTCOME and item is not None:
-        return t.t("How did the call go? F11 gives the outcome: {line}", line=item_line(t, item, now))
+        return t.t("How did the call go? ctrl+y gives the outcome: {line}", line=item_line(t, item, now))
     if dialer.paused:
-        return t.t("Outbound paused. F11 resumes.")
+        return t.t("Outbound paused. ctrl+y resumes.")
     return ""
 
 
