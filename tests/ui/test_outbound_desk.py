@@ -95,3 +95,13 @@ async def test_a_ring_withdraws_the_offer_and_the_item_goes_back() -> None:
         assert source.released == [("2", "inbound call")]
         await pilot.press("ctrl+y")  # nothing offered any more: nothing dialled
         assert "make_call" not in phone.names()
+
+
+async def test_quitting_with_an_offer_gives_it_back() -> None:
+    source = MemoryItems([item(3)])
+    app, _phone = desk(source)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.desk.logged_in)
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: offered(app), what="the offer")
+    assert source.released == [("3", "desk closed")]

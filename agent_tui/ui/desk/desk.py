@@ -177,6 +177,7 @@ class DeskScreen(DeskEvents, DeskPanels, Screen[None]):
         self.outbound = DeskOutbound(self, services.outbound, mode=options.outbound_mode,
                                      preview_s=options.outbound_preview_s, poll_s=options.outbound_poll_s)
         """Outbound work (callbacks, campaign contacts) offered when the agent is Ready and idle."""
+        services.on_shutdown.insert(0, self.outbound.give_back)  # before the HTTP client closes
         self.hangup_key = SecondPress()
         """The one-key hang-up acts on its second press only (F4 hangs up at once)."""
 

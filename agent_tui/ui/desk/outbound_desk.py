@@ -8,6 +8,7 @@ The desk screen calls `desk_changed` after every change of its model and `tick` 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -37,6 +38,11 @@ from agent_tui.ui.desk.outbound_outcome import OutboundOutcomeScreen, outcome_fo
 from agent_tui.ui.desk.outbound_preview import OutboundPreview, preview_text
 
 log = logging.getLogger(__name__)
+
+DESK_CLOSED = "desk closed"
+"""Release reason of an item offered when the desk quit."""
+GIVE_BACK_S = 3.0
+"""How long quitting waits for the backend to take an offered item back."""
 
 
 class OutboundHost(Protocol):
@@ -111,6 +117,15 @@ class DeskOutbound:
         """ctrl+f: give the offered item back (it is not offered again this session)."""
         self._carry(self.dialer.skip("skipped by the agent"))
         self.paint()
+
+    async def give_back(self) -> None:
+        """The desk is closing: an offered item goes back at once (one dialled or waiting for its
+        outcome stays claimed by this agent, and is offered to them first next time)."""
+        if self.source is None or self.dialer.phase is not DialerPhase.OFFERED:
+            return
+        for effect in self.dialer.pause():
+            if isinstance(effect, ReleaseItem):
+                await asyncio.wait_for(self.source.release(effect.item, DESK_CLOSED), GIVE_BACK_S)
 
     # ---- inside -------------------------------------------------------------------------------
 
