@@ -56,7 +56,8 @@ class CallbackItems:
 
     async def next_item(self, skip: Sequence[str]) -> OutboundItem | None:
         """The oldest due callback, claimed for this agent."""
-        ask = CallbackNext(queues=self.queues, skip=[int(i) for i in skip if i.isdigit()])
+        ids = [key.removeprefix(f"{CALLBACK}:") for key in skip]  # bare ids, or keys when used alone
+        ask = CallbackNext(queues=self.queues, skip=[int(i) for i in ids if i.isdigit()])
         data = await self.client.write_json("POST", "/v1/callbacks/next", ask.model_dump(mode="json"))
         if data is None:
             return None

@@ -55,6 +55,7 @@ def test_callback_items_claim_release_and_close(app: TestClient) -> None:
         assert other is not None
         assert other.item_id == str(second)
         assert await theirs.next_item([other.item_id]) is None
+        assert await theirs.next_item([other.key]) is None  # a key (source:id) names it as well
         await mine.release(item, "inbound call")
         again = await theirs.next_item([other.item_id])
         assert again is not None
