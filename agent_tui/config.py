@@ -410,6 +410,18 @@ class DeskSettings(_Section):
     the call's id in `X-Call-Id`)."""
     survey_on_hangup: bool = False
     """Hanging up a customer's call sends the caller to the survey instead (needs `survey_uri`)."""
+    outbound_mode: Literal["off", "preview", "progressive"] = "off"
+    """Outbound work (callbacks, campaign contacts) offered when the agent is Ready and idle: `off`
+    (callbacks are claimed by hand from the list), `preview` (the agent accepts with ctrl+y or skips
+    with ctrl+f during the countdown; when it runs out the item goes back and outbound pauses until
+    ctrl+y), or
+    `progressive` (dialled when the countdown ends). An inbound call always comes first."""
+    outbound_preview_s: float = Field(default=15.0, ge=0, le=300)
+    """Length of the preview's countdown, in seconds (0 with `progressive`: dial at once)."""
+    outbound_poll_s: float = Field(default=20.0, gt=0, le=3600)
+    """When nothing is waiting, ask again after this many seconds."""
+    outbound_queues: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=50)
+    """Offer only callbacks of these queues (empty: every queue)."""
 
 
 def _pair(value: object) -> object:

@@ -502,6 +502,7 @@ class Callback(Model):
     call_id: str | None = Field(default=None, description="The original call.")
     voicemail: str | None = Field(default=None, description="Recording call id of the voicemail.")
     note: str = ""
+    due_at: datetime | None = Field(default=None, description="Not offered before this (rescheduled).")
 
 
 class CallbackDone(Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from agent_tui.domain.base import utc_now
@@ -65,6 +65,57 @@ def withdraw(session: Session, call_id: str) -> None:
     announce(session, row)
 
 
+NEXT_CANDIDATES = 20
+"""Callbacks looked at per `next` request: another desk may win each one's claim, the next is tried."""
+
+
+def claim_next(session: Session, username: str, now: datetime, *, queues: list[str],
+               skip: list[int]) -> CallbackRow | None:
+    """Claim the longest-waiting due callback for `username` (one they already hold comes first).
+
+    The claim is a conditional UPDATE (`WHERE status = 'open'`): when two desks (or two server workers
+    on PostgreSQL) pick the same row, exactly one update touches it and the other tries the next row.
+    """
+    held = session.execute(
+        select(CallbackRow).where(CallbackRow.status == CallbackStatus.CLAIMED.value,
+                                  CallbackRow.claimed_by == username, CallbackRow.id.not_in(skip or [-1]))
+        .order_by(CallbackRow.queued_at, CallbackRow.id).limit(1)
+    ).scalar_one_or_none()
+    if held is not None:
+        return held
+    query = select(CallbackRow.id).where(
+        CallbackRow.status == CallbackStatus.OPEN.value,
+        or_(CallbackRow.due_at.is_(None), CallbackRow.due_at <= now))
+    if queues:
+        query = query.where(CallbackRow.queue.in_(queues))
+    if skip:
+        query = query.where(CallbackRow.id.not_in(skip))
+    candidates = session.execute(
+        query.order_by(CallbackRow.queued_at, CallbackRow.id).limit(NEXT_CANDIDATES)).scalars().all()
+    for callback_id in candidates:
+        result = session.execute(
+            update(CallbackRow)
+            .where(CallbackRow.id == callback_id, CallbackRow.status == CallbackStatus.OPEN.value)
+            .values(status=CallbackStatus.CLAIMED.value, claimed_by=username, claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) == 1:  # a CursorResult: the rows this UPDATE changed
+            row = session.get(CallbackRow, callback_id, populate_existing=True)
+            assert row is not None
+            announce(session, row)
+            return row
+    return None
+
+
+def reopen(session: Session, row: CallbackRow, note: str, due_at: datetime | None = None) -> None:
+    """Give a claimed callback back to everyone (released, or rescheduled to `due_at`)."""
+    row.status, row.claimed_by, row.claimed_at = CallbackStatus.OPEN.value, None, None
+    row.due_at = due_at
+    row.note = note[:200]
+    session.flush()
+    announce(session, row)
+
+
 def model(session: Session, row: CallbackRow) -> Callback:
     """A callback row as a `Callback` (with the customer's name)."""
     name = None
@@ -76,7 +127,7 @@ def model(session: Session, row: CallbackRow) -> Callback:
         id=row.id, number=row.number, customer_id=row.customer_id, customer_name=name, queue=row.queue,
         queued_at=row.queued_at, reason=CallbackReason(row.reason), status=CallbackStatus(row.status),
         claimed_by=row.claimed_by, claimed_at=row.claimed_at, done_at=row.done_at, call_id=row.call_id,
-        voicemail=row.voicemail, note=row.note,
+        voicemail=row.voicemail, note=row.note, due_at=row.due_at,
     )
 
 

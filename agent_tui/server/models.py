@@ -456,6 +456,8 @@ class CallbackRow(Base):
     call_id: Mapped[str | None] = mapped_column(String(128), unique=True)
     voicemail: Mapped[str | None] = mapped_column(String(128))
     note: Mapped[str] = mapped_column(String(200), default="")
+    due_at: Mapped[datetime | None]
+    """Not offered by `POST /v1/callbacks/next` before this (a rescheduled callback)."""
 
 
 class ServerSecretRow(Base):

@@ -85,6 +85,11 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/v1/callbacks"): DESK,
     ("POST", "/v1/callbacks/{callback_id}/claim"): DESK,
     ("POST", "/v1/callbacks/{callback_id}/done"): DESK,
+    # --- w14-outbound: callbacks offered by the desk's dialer ---
+    ("POST", "/v1/callbacks/next"): DESK,
+    ("POST", "/v1/callbacks/{callback_id}/release"): DESK,
+    ("POST", "/v1/callbacks/{callback_id}/reschedule"): DESK,
+    # --- end w14-outbound ---
     ("GET", "/v1/scenarios"): EVERYONE,
     ("GET", "/v1/scenarios/{scenario_id}"): EVERYONE,
     ("GET", "/v1/training/trainees"): TRAINING,
@@ -276,6 +281,15 @@ WRITE_RULES: dict[tuple[str, str], WriteRule] = {
     ("POST", "/v1/callbacks/{callback_id}/done"): WriteRule(
         "the agent who claimed it (an unclaimed callback is anyone's)", DESK, SUPERVISORS,
         "The claiming desk closes it; supervisors close anyone's."),
+    ("POST", "/v1/callbacks/next"): WriteRule(
+        "the caller's own desk", DESK, NOBODY,
+        "A desk claims the next due callback for itself; two desks asking at once never get the same one."),
+    ("POST", "/v1/callbacks/{callback_id}/release"): WriteRule(
+        "the agent who claimed it (an unclaimed callback is anyone's)", DESK, SUPERVISORS,
+        "The claiming desk gives it back with a reason; supervisors release anyone's; another's is 409."),
+    ("POST", "/v1/callbacks/{callback_id}/reschedule"): WriteRule(
+        "the agent who claimed it (an unclaimed callback is anyone's)", DESK, SUPERVISORS,
+        "The claiming desk sets when to call again; supervisors reschedule anyone's; another's is 409."),
     ("PUT", "/v1/training/presence"): WriteRule(
         "the caller's own desk", AGENTS, NOBODY, "A trainee's desk announces itself."),
     ("PUT", "/v1/directory/me"): WriteRule(

@@ -21,6 +21,10 @@ class PendingCallback:
     id: str = ""
     claimed_by: str = ""
     """The agent who took it (empty: nobody yet)."""
+    reason: str = ""
+    """Why the call is owed: `all_busy`, `voicemail`, `abandoned`."""
+    voicemail: str = ""
+    """The voicemail the caller left (empty: none), heard before calling back."""
 
 
 class CallbackTaken(Exception):
@@ -43,7 +47,8 @@ class BackendCallbacks:
         """Open and claimed callbacks, oldest first."""
         return [
             PendingCallback(number=c.number, at=c.queued_at, customer_name=c.customer_name or "",
-                            queue=c.queue or "", id=str(c.id), claimed_by=c.claimed_by or "")
+                            queue=c.queue or "", id=str(c.id), claimed_by=c.claimed_by or "",
+                            reason=c.reason.value, voicemail=c.voicemail or "")
             for c in await self.client.list_callbacks()
         ]
 

@@ -99,11 +99,11 @@ class Floor:
                                 headers=self.h(owner)))
         return call_id
 
-    def callback(self, claimed_by: str | None) -> int:
+    def callback(self, claimed_by: str | None, queue: str = "95598-repair") -> int:
         db = self.client.app.state.db  # type: ignore[attr-defined]
         now = utc_now()
         with db.write() as session:
-            row = CallbackRow(number="13900000009", customer_id=None, queue="95598-repair", queued_at=now,
+            row = CallbackRow(number="13900000009", customer_id=None, queue=queue, queued_at=now,
                               reason="abandoned", status="claimed" if claimed_by else "open",
                               claimed_by=claimed_by, claimed_at=now if claimed_by else None, done_at=None,
                               call_id=None, voicemail=None, note="")
@@ -185,6 +185,18 @@ def _done(f: Floor, actor: str, owner: str, _mine: bool = True) -> httpx.Respons
     return f.send("POST", f"/v1/callbacks/{f.callback(owner)}/done", json={"note": "ok"}, headers=f.h(actor))
 
 
+def _next_callback(f: Floor, actor: str) -> httpx.Response:
+    queue = f.new("q-next")
+    f.callback(None, queue=queue)
+    return f.send("POST", "/v1/callbacks/next", json={"queues": [queue]}, headers=f.h(actor))
+
+
+def _callback_back(step: str, body: dict[str, Any]) -> Case:
+    def case(f: Floor, actor: str, owner: str, _mine: bool = True) -> httpx.Response:
+        return f.send("POST", f"/v1/callbacks/{f.callback(owner)}/{step}", json=body, headers=f.h(actor))
+    return case
+
+
 def _attempt(f: Floor, actor: str, owner: str, _mine: bool = True) -> httpx.Response:
     """Own: the trainee's self-practice, or the trainer's own launch; else another trainer's launch named."""
     body: dict[str, Any] = {"scenario_id": SCENARIO, "card": card(100)}
@@ -257,6 +269,10 @@ CASES: dict[tuple[str, str], Case] = {
         f"/v1/qa/{f.call('agent02')}", json=dict(QA_ITEMS), headers=f.h(actor))),
     ("POST", "/v1/callbacks/{callback_id}/claim"): _claim,
     ("POST", "/v1/callbacks/{callback_id}/done"): _done,
+    ("POST", "/v1/callbacks/next"): _own_only(_next_callback),
+    ("POST", "/v1/callbacks/{callback_id}/release"): _callback_back("release", {"reason": "skipped"}),
+    ("POST", "/v1/callbacks/{callback_id}/reschedule"): _callback_back(
+        "reschedule", {"due_at": "2030-01-01T09:00:00+00:00", "note": "after nine"}),
     ("PUT", "/v1/training/presence"): _own_only(lambda f, actor: f.send("PUT",
         "/v1/training/presence", json={"sip_uri": "sip:1001@127.0.0.1"}, headers=f.h(actor))),
     ("DELETE", "/v1/training/presence"): _own_only(lambda f, actor: f.send("DELETE",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from agent_tui.domain.base import Page, utc_now
+from agent_tui.domain.callback_work import CallbackNext, CallbackRelease, CallbackReschedule
 from agent_tui.domain.session import Role
 from agent_tui.domain.supervision import Callback, CallbackDone, CallbackStatus
 from agent_tui.server import callback_store
@@ -53,6 +54,49 @@ def _row(session: Session, callback_id: int) -> CallbackRow:
 def _mine_or_supervisor(row: CallbackRow, user: AuthUser) -> None:
     if row.claimed_by not in (None, user.username) and user.role != Role.SUPERVISOR:
         raise ProblemError(409, f"callback {row.id} was claimed by {row.claimed_by}")
+
+
+@router.post("/next", response_model=Callback,
+             responses={204: {"description": "Nothing is due for this desk now."}})
+def next_callback(user: CurrentUser, db: Db,
+                  body: Annotated[CallbackNext | None, Body()] = None) -> Callback | Response:
+    """Claim the next due callback for the caller (oldest first; one already held comes first)."""
+    ask = body or CallbackNext()
+    with db.write() as session:
+        row = callback_store.claim_next(session, user.username, utc_now(), queues=ask.queues, skip=ask.skip)
+        if row is None:
+            return Response(status_code=204)
+        return callback_store.model(session, row)
+
+
+def _held(session: Session, callback_id: int, user: AuthUser) -> CallbackRow:
+    row = _row(session, callback_id)
+    if row.status == CallbackStatus.DONE.value:
+        raise ProblemError(409, f"callback {callback_id} is already done")
+    _mine_or_supervisor(row, user)
+    return row
+
+
+@router.post("/{callback_id}/release")
+def release(callback_id: RowId, user: CurrentUser, db: Db,
+            body: Annotated[CallbackRelease | None, Body()] = None) -> Callback:
+    """Give a callback back (skipped, or an inbound call came first): open again for anyone."""
+    with db.write() as session:
+        row = _held(session, callback_id, user)
+        if row.status == CallbackStatus.CLAIMED.value:
+            reason = (body or CallbackRelease()).reason
+            callback_store.reopen(session, row, f"released by {user.username}: {reason}".strip(" :"),
+                                  row.due_at)
+        return callback_store.model(session, row)
+
+
+@router.post("/{callback_id}/reschedule")
+def reschedule(callback_id: RowId, user: CurrentUser, db: Db, body: CallbackReschedule) -> Callback:
+    """Call again later: open again, offered from `due_at` on (the note says why)."""
+    with db.write() as session:
+        row = _held(session, callback_id, user)
+        callback_store.reopen(session, row, body.note, body.due_at)
+        return callback_store.model(session, row)
 
 
 @router.post("/{callback_id}/claim")

@@ -47,6 +47,12 @@ class DeskOptions:
     """A call that rang out unanswered while Ready sets Not Ready (`missed_call`)."""
     order_alerts: bool = True
     """Show alerts about the agent's own orders in a line on the desk."""
+    outbound_mode: Literal["off", "preview", "progressive"] = "off"
+    """Outbound work offered when Ready and idle (see `DeskSettings.outbound_mode`)."""
+    outbound_preview_s: float = 15.0
+    """The outbound preview's countdown."""
+    outbound_poll_s: float = 20.0
+    """Ask again for outbound work after this when there was none."""
     recordings_dir: Path | None = None
     """Where the phone records calls; None when recording is off."""
     recordings_min_free_mb: int = 50
@@ -78,6 +84,8 @@ def desk_options(settings: Settings, username: str) -> DeskOptions:
         aht_target_s=float(desk.aht_target_s), fcr_target=desk.fcr_target,
         auto_ready_after_acw=desk.auto_ready_after_acw, slow_lookup_s=desk.slow_lookup_s,
         acw_expiry=desk.acw_expiry, missed_call_not_ready=desk.missed_call_not_ready,
+        outbound_mode=desk.outbound_mode, outbound_preview_s=desk.outbound_preview_s,
+        outbound_poll_s=desk.outbound_poll_s,
         recordings_dir=settings.recording.resolve_directory() if settings.recording.enabled else None,
         backend_url=settings.backend.url, sip_password_asked=settings.sip.mode == "registrar",
         survey_uri=desk.survey_uri, survey_on_hangup=desk.survey_on_hangup,

@@ -21,6 +21,8 @@ Keys (besides the App's call-control keys):
 | ctrl+e | desk.model_calls | model calls to listen to (in training status) |
 | ctrl+w / v | desk.return_visits | return visits due: claim one, call the customer, record the answers |
 | ctrl+x | desk.survey | send the caller to the satisfaction survey after the goodbye |
+| ctrl+y | desk.outbound_dial | outbound: dial the offered item, give its outcome, or resume |
+| ctrl+f | desk.outbound_skip | outbound: skip the offered item |
 | a, x, h, m, r | key.* | one-key answer, hang up (x twice within 2 s), hold, mute, ready (switchable off) |
 """
 
@@ -88,6 +90,8 @@ from agent_tui.ui.desk.desk_view import (
     paint_status,
 )
 from agent_tui.ui.desk.order_alerts_line import OrderAlertLine
+from agent_tui.ui.desk.outbound_desk import DeskOutbound
+from agent_tui.ui.desk.outbound_preview import OutboundPreview
 from agent_tui.ui.desk.second_press import SecondPress
 from agent_tui.ui.desk.services import DeskServices, OrderDesk
 from agent_tui.ui.desk.status_bar import StatusBar
@@ -132,6 +136,8 @@ class DeskScreen(DeskCallControl, DeskEvents, DeskPanels, DeskSurvey, Screen[Non
         Binding("ctrl+w,v", "panel('return_visits')", "Return visits", show=False, priority=True,
                 id="desk.return_visits"),
         Binding("ctrl+x", "survey", "Satisfaction survey", show=False, id="desk.survey"),
+        Binding("ctrl+y", "outbound_dial", "Dial offered", show=False, id="desk.outbound_dial"),
+        Binding("ctrl+f", "outbound_skip", "Skip offered", show=False, id="desk.outbound_skip"),
         Binding("a", "answer", "Answer", show=False, id="key.answer"),
         Binding("x", "hangup_key", "Hang up (press twice)", show=False, id="key.hangup"),
         Binding("h", "hold", "Hold", show=False, id="key.hold"),
@@ -181,6 +187,10 @@ class DeskScreen(DeskCallControl, DeskEvents, DeskPanels, DeskSurvey, Screen[Non
         """Supervisor commands, the 'monitored' mark."""
         self.callback_calls = CallbackCalls(services.writes)
         """Calls placed for a claimed callback: closing the callback once one was answered."""
+        self.outbound = DeskOutbound(self, services.outbound, mode=options.outbound_mode,
+                                     preview_s=options.outbound_preview_s, poll_s=options.outbound_poll_s)
+        """Outbound work (callbacks, campaign contacts) offered when the agent is Ready and idle."""
+        services.on_shutdown.insert(0, self.outbound.give_back)  # before the HTTP client closes
         self.hangup_key = SecondPress()
         """The one-key hang-up acts on its second press only (F4 hangs up at once)."""
         self.order_alerts = OrderAlertBook(options.username)
@@ -270,6 +280,7 @@ class DeskScreen(DeskCallControl, DeskEvents, DeskPanels, DeskSurvey, Screen[Non
         yield OrderAlertLine()
         yield CustomerCard()
         yield TrainingPanel()
+        yield OutboundPreview()
         yield DeskFooter()
 
     def on_mount(self) -> None:
@@ -343,6 +354,7 @@ class DeskScreen(DeskCallControl, DeskEvents, DeskPanels, DeskSurvey, Screen[Non
                 self._close_wrapup_panel()
         if effects:
             self.refresh_view()
+        self.outbound.desk_changed()
 
     def _close_wrapup_panel(self) -> None:
         """A ring or a saved wrap-up closes the wrap-up panel (the model keeps what was typed)."""
@@ -356,6 +368,14 @@ class DeskScreen(DeskCallControl, DeskEvents, DeskPanels, DeskSurvey, Screen[Non
         """Open a panel (run `action_<name>`) once the desk's fields took the keys typed before its key."""
         await settle_keys(self)
         await self.run_action(name)
+
+    def action_outbound_dial(self) -> None:
+        """Dial the offered outbound item (or give its call's outcome, or resume outbound work)."""
+        self.outbound.accept()
+
+    def action_outbound_skip(self) -> None:
+        """Give the offered outbound item back."""
+        self.outbound.skip()
 
     def run_action_now(self, name: str) -> None:
         """Run an action of this screen soon (from a handler that cannot await)."""
@@ -374,6 +394,7 @@ class DeskScreen(DeskCallControl, DeskEvents, DeskPanels, DeskSurvey, Screen[Non
     def tick(self) -> None:
         """Once a second: time runs out, time-dependent cells repaint (only when their text changes)."""
         self.carry(self.model.tick())
+        self.outbound.tick()
         if not self._widgets_ready:
             return
         self._paint_status()

@@ -255,13 +255,17 @@ class DeskPanels:
     def action_callbacks(self) -> None:
         """Callers waiting for a callback: Enter claims one and calls it back, d closes one held."""
         from agent_tui.ui.desk.callbacks import CallbacksScreen
+        from agent_tui.ui.desk.outbound_voicemail import VoicemailPlayer
+
+        voicemails = self.services.voicemails
 
         def chosen(entry: PendingCallback | None) -> None:
             if entry is not None:
                 self.dial(entry.number, placed=lambda call_id: self.callback_calls.placed(call_id, entry.id))
 
-        self.app.push_screen(CallbacksScreen(self.services.callbacks, username=self.options.username,
-                                             close=self.callback_calls.close), chosen)
+        self.app.push_screen(CallbacksScreen(
+            self.services.callbacks, username=self.options.username, close=self.callback_calls.close,
+            voicemails=VoicemailPlayer(voicemails) if voicemails is not None else None), chosen)
 
     def action_practice(self) -> None:
         """Self-practice: pick a scenario; a simulated caller rings this desk (training status is set)."""

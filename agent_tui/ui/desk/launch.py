@@ -20,6 +20,7 @@ from pydantic import SecretStr
 
 from agent_tui.config import ConfigError, Settings, load_config
 from agent_tui.credential_access import Credentials, LazyCredentials, StoreSecrets
+from agent_tui.desk.outbound_items import CallbackItems, SourceChain
 from agent_tui.forms.drafts import DraftStore
 from agent_tui.paths import state_dir
 from agent_tui.phone.desk_phone import build_phone
@@ -33,6 +34,7 @@ from agent_tui.sync.link_health import LinkHealth
 from agent_tui.sync.link_probe import LinkProber
 from agent_tui.sync.screens import BackendScreens
 from agent_tui.ui.common.options import desk_options
+from agent_tui.ui.desk.outbound_voicemail import BackendVoicemails
 from agent_tui.ui.desk.services import DeskServices
 from agent_tui.ui.desk.supervisor_commands import BackendSupervision
 from agent_tui.ui.train.launch import desk_training, run_console
@@ -72,7 +74,9 @@ def run_desk(settings: Settings, username: str, password: str | SecretStr | None
         phone.monitor_key = supervision.monitor_key
     services = DeskServices(
         backend=client, writes=writes, phone=phone, screens=BackendScreens(client), events=live,
-        callbacks=BackendCallbacks(client),
+        callbacks=BackendCallbacks(client), voicemails=BackendVoicemails(client),
+        outbound=(SourceChain([CallbackItems(client, settings.desk.outbound_queues)])
+                  if settings.desk.outbound_mode != "off" else None),
         secrets=StoreSecrets(store, settings) if store is not None else None,
         drafts=DraftStore(state_dir() / "drafts"), training=desk_training(settings, client),
         supervision=supervision, directory=desk_directory(settings, client, phone),

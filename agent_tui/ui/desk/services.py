@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from pydantic import SecretStr
 
+from agent_tui.desk.outbound_items import OutboundSource
 from agent_tui.domain.agent import Agent, AgentStateChange
 from agent_tui.domain.call import CallRecord
 from agent_tui.domain.customer import Customer, CustomerCreate, LookupResult
@@ -30,6 +31,7 @@ from agent_tui.phone.desk_phone import PhoneListener
 from agent_tui.sync.callbacks import PendingCallback
 from agent_tui.sync.desk_link import LinkListener
 from agent_tui.sync.directory import DeskDirectory
+from agent_tui.ui.desk.outbound_voicemail import VoicemailSource
 from agent_tui.ui.desk.supervisor_commands import SupervisorLink
 from agent_tui.ui.train.services import DeskTrainingServices
 
@@ -214,6 +216,10 @@ class DeskServices:
     phone: PhoneControl | None = None
     screens: ScreenSource | None = None
     callbacks: CallbackSource | None = None
+    outbound: OutboundSource | None = None
+    voicemails: VoicemailSource | None = None
+    """Callers' voicemails, heard from the callbacks list before calling back (None: not in this session)."""
+    """Outbound work offered when the agent is Ready (callbacks, then campaign contacts); None: none."""
     events: LiveEvents | None = None
     secrets: SecretKeeper | None = None
     drafts: DraftStore | None = None

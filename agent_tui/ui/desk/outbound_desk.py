@@ -1,0 +1,238 @@
+"""The desk's side of the outbound dialer: it carries out the dialer's effects and paints its line.
+
+The rules are in the headless model (`agent_tui.desk.outbound`); this class asks the item source
+(`agent_tui.desk.outbound_items`) in workers, places the item's call on the phone's thread, notices
+the item's call ending from the desk model, asks the agent for the outcome, and paints the preview.
+The desk screen calls `desk_changed` after every change of its model and `tick` once a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, cast
+
+from textual.dom import DOMNode
+
+from agent_tui.desk.calls import CallPhase
+from agent_tui.desk.effects import Effect, Notify
+from agent_tui.desk.model import DeskModel
+from agent_tui.desk.outbound import (
+    DialerPhase,
+    DialItem,
+    FetchNext,
+    OutboundDialer,
+    OutboundEffect,
+    OutboundItem,
+    OutboundMode,
+    ReleaseItem,
+    SaveOutcome,
+)
+from agent_tui.desk.outbound_items import OutboundSource
+from agent_tui.domain.base import utc_now
+from agent_tui.i18n import Translator
+from agent_tui.ui.common.context import desk_app
+from agent_tui.ui.desk.outbound_outcome import OutboundOutcomeScreen, outcome_for
+from agent_tui.ui.desk.outbound_preview import OutboundPreview, preview_text
+
+log = logging.getLogger(__name__)
+
+DESK_CLOSED = "desk closed"
+"""Release reason of an item offered when the desk quit."""
+GIVE_BACK_S = 3.0
+"""How long quitting waits for the backend to take an offered item back."""
+
+
+class OutboundHost(Protocol):
+    """What the controller needs of the desk screen."""
+
+    model: DeskModel
+    t: Translator
+    app: Any
+
+    def carry(self, effects: list[Effect]) -> None:
+        """Carry out desk effects (notices, the dialled call)."""
+
+    def _phone(self) -> Any:
+        """The phone, or None (with a notice) when there is none."""
+
+    def query(self, selector: Any) -> Any:
+        """Widgets of the screen."""
+
+
+class DeskOutbound:
+    """One desk's outbound work: the dialer, its source, and the preview line."""
+
+    def __init__(self, host: OutboundHost, source: OutboundSource | None, *, mode: OutboundMode = "off",
+                 preview_s: float = 15.0, poll_s: float = 20.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.host = host
+        self.source = source
+        self.dialer = OutboundDialer(mode=mode if source is not None else "off", preview_s=preview_s,
+                                     poll_s=poll_s)
+        """The rules; `off` when there is no source."""
+        self.clock = clock
+        self.asking_outcome = False
+
+    @property
+    def on(self) -> bool:
+        """Whether this desk does outbound work at all."""
+        return self.dialer.mode != "off"
+
+    # ---- from the desk ------------------------------------------------------------------------
+
+    def desk_changed(self) -> None:
+        """The desk model changed: the item's call may have ended, an offer may have to go."""
+        if not self.on:
+            return
+        self._follow_call()
+        self._carry(self.dialer.sync(self.host.model, self.clock()))
+        self.paint()
+
+    def tick(self) -> None:
+        """Once a second: the countdown."""
+        if not self.on:
+            return
+        self._follow_call()
+        self._carry(self.dialer.tick(self.host.model, self.clock()))
+        self.paint()
+
+    def accept(self) -> None:
+        """ctrl+y: dial the offered item, give the outcome of its call, or resume outbound work."""
+        if not self.on:
+            self.host.app.notify(self.host.t.t("Outbound work is off on this desk."), timeout=3)
+            return
+        if self.dialer.phase is DialerPhase.OUTCOME:
+            self._ask_outcome()
+        elif self.dialer.phase is DialerPhase.OFFERED:
+            self._carry(self.dialer.accept(self.host.model))
+        elif self.dialer.paused:
+            self._carry(self.dialer.resume(self.clock()))
+            self._carry(self.dialer.sync(self.host.model, self.clock()))
+        self.paint()
+
+    def skip(self) -> None:
+        """ctrl+f: give the offered item back (it is not offered again this session)."""
+        self._carry(self.dialer.skip("skipped by the agent"))
+        self.paint()
+
+    async def give_back(self) -> None:
+        """The desk is closing: an offered item goes back at once (one dialled or waiting for its
+        outcome stays claimed by this agent, and is offered to them first next time)."""
+        if self.source is None or self.dialer.phase is not DialerPhase.OFFERED:
+            return
+        for effect in self.dialer.pause():
+            if isinstance(effect, ReleaseItem):
+                await asyncio.wait_for(self.source.release(effect.item, DESK_CLOSED), GIVE_BACK_S)
+
+    # ---- inside -------------------------------------------------------------------------------
+
+    def _follow_call(self) -> None:
+        """The item's call, as the desk model sees it: answered, then ended (→ the outcome)."""
+        call_id = self.dialer.call_id
+        if self.dialer.phase is not DialerPhase.ON_CALL or call_id is None:
+            return
+        session = self.host.model.calls.get(call_id)
+        if session is None:
+            return
+        if session.answered:
+            self.dialer.call_answered(call_id)
+        if session.phase is CallPhase.ENDED:
+            self._carry(self.dialer.call_ended(call_id))
+            self._ask_outcome()
+
+    def _carry(self, effects: list[OutboundEffect]) -> None:
+        for effect in effects:
+            if isinstance(effect, FetchNext):
+                self._fetch(effect.skip)
+            elif isinstance(effect, ReleaseItem | SaveOutcome):
+                self._send(effect)
+            elif isinstance(effect, DialItem):
+                self._dial(effect.item)
+            elif isinstance(effect, Notify):
+                self.host.carry([effect])
+
+    def _fetch(self, skip: tuple[str, ...]) -> None:
+        source = self.source
+        if source is None:
+            return
+
+        async def ask() -> None:
+            try:
+                item = await source.next_item(skip)
+            except Exception as error:  # the backend is down or refused: ask again later
+                log.warning("asking for the next outbound item failed: %s", error)
+                self._carry(self.dialer.fetch_failed(self.clock()))
+                return
+            self._carry(self.dialer.fetched(item, self.host.model, self.clock()))
+            self.paint()
+
+        self._spawn(ask, "asking for the next outbound item")
+
+    def _send(self, effect: ReleaseItem | SaveOutcome) -> None:
+        source = self.source
+        if source is None:
+            return
+
+        async def send() -> None:
+            if isinstance(effect, ReleaseItem):
+                await source.release(effect.item, effect.reason)
+            else:
+                await source.save(effect.item, effect.outcome)
+
+        if isinstance(effect, ReleaseItem):
+            self._spawn(send, "returning the outbound item")
+        else:
+            self._spawn(send, "saving the outbound outcome")
+
+    def _spawn(self, work: Callable[[], Awaitable[None]], what: str) -> None:
+        node = cast(DOMNode, self.host)  # the desk screen
+        desk_app(node).spawn(node, work, what)
+
+    def _dial(self, item: OutboundItem) -> None:
+        phone = self.host._phone()
+        if phone is None:
+            self._carry(self.dialer.dial_failed())
+            return
+        app = self.host.app
+
+        def place() -> None:
+            try:
+                call_id = phone.make_call(item.number)
+            except Exception as error:
+                app.call_from_thread(self._dial_failed, str(error))
+                return
+            app.call_from_thread(self._placed, call_id, item)
+
+        app.spawn_thread(place, "dialing")
+
+    def _placed(self, call_id: str, item: OutboundItem) -> None:
+        self._carry(self.dialer.placed(call_id))
+        self.host.carry(self.host.model.dialed(call_id, item.number))
+
+    def _dial_failed(self, why: str) -> None:
+        self._carry(self.dialer.dial_failed())
+        self.host.carry([Notify("Could not dial: {reason}", {"reason": why}, severity="warning")])
+
+    def _ask_outcome(self) -> None:
+        item = self.dialer.item
+        if self.asking_outcome or item is None or self.host.model.ringing_id is not None:
+            return
+        self.asking_outcome = True
+
+        def chosen(code: str | None) -> None:
+            self.asking_outcome = False
+            if code is not None:
+                self._carry(self.dialer.finish(outcome_for(code, utc_now())))
+                self._carry(self.dialer.sync(self.host.model, self.clock()))
+            self.paint()
+
+        self.host.app.push_screen(OutboundOutcomeScreen(item, self.dialer.answered), chosen)
+
+    def paint(self) -> None:
+        """The preview line from the dialer's state."""
+        lines = self.host.query(OutboundPreview)
+        if lines:
+            lines.first().text = preview_text(self.host.t, self.dialer, self.clock(), utc_now())
