@@ -26,7 +26,9 @@ from agent_tui.server.routers import (
     agents,
     callbacks,
     calls,
+    campaigns,
     customers,
+    do_not_call,
     events,
     field,
     model_calls,
@@ -104,7 +106,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     problems.install(app)
     for module in (sessions, customers, tickets, agents, calls, queues, events, reference, training,
                    supervision, recordings, model_calls, reports, callbacks, field, order_alerts,
-                   return_visits):
+                   return_visits, campaigns, do_not_call):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,
                        overrides=(("/v1/recordings/", settings.max_recording_bytes),))
