@@ -45,8 +45,9 @@ class Floor:
             self.heads[user] = login(self.client, user)
         return self.heads[user]
 
-    def ok(self, method: str, path: str, user: str, body: Any = None, status: int = 200, **kw: Any) -> Any:
-        response = self.client.request(method, path, json=body, headers={**self.h(user), **kw})
+    def ok(self, method: str, path: str, user: str, body: Any = None, status: int = 200,
+           extra: dict[str, str] | None = None) -> Any:
+        response = self.client.request(method, path, json=body, headers={**self.h(user), **(extra or {})})
         assert response.status_code == status, (method, path, response.status_code, response.text)
         return response.json() if response.content else None
 
@@ -108,7 +109,7 @@ def test_retry_outcomes_come_back_then_end_and_an_outcome_is_recorded_once(desk:
     assert "sold" in bad.json()["detail"]
     assert desk.post(path, json={"outcome": "no_answer"}, headers=f.h("agent12")).status_code == 409
     key = {"Idempotency-Key": "k-1"}
-    answered = f.ok("POST", path, "agent11", {"outcome": "no_answer", "call_id": "x1"}, **key)
+    answered = f.ok("POST", path, "agent11", {"outcome": "no_answer", "call_id": "x1"}, extra=key)
     assert (answered["status"], answered["attempts"]) == ("pending", 1)
     replayed = desk.post(path, json={"outcome": "no_answer", "call_id": "x1"},
                          headers={**f.h("agent11"), **key})
