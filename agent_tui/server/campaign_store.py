@@ -46,14 +46,20 @@ def create(session: Session, body: CampaignCreate, user: AuthUser) -> CampaignRo
     unknown = sorted(set(body.agents) - known)
     if unknown:
         raise ProblemError(422, f"no such users: {', '.join(unknown)}", field="body.agents")
+    return insert(session, body, user.username)
+
+
+def insert(session: Session, body: CampaignCreate, created_by: str,
+           state: CampaignState = CampaignState.DRAFT) -> CampaignRow:
+    """The campaign and its contacts, unchecked (`create` checks; the demo seed trusts itself)."""
     now = utc_now()
     source = ({"filter": body.customer_filter.model_dump(mode="json")} if body.customer_filter is not None
               else {"import": len(body.contacts or [])})
     row = CampaignRow(
-        name=body.name, screen=body.screen, state=CampaignState.DRAFT.value, outcomes=list(body.outcomes),
+        name=body.name, screen=body.screen, state=state.value, outcomes=list(body.outcomes),
         retry_outcomes=list(body.retry_outcomes), retry_after_min=body.retry_after_min,
         max_retries=body.max_retries, hours=list(body.hours), agents=list(dict.fromkeys(body.agents)),
-        source=source, created_by=user.username, created_at=now, updated_at=now,
+        source=source, created_by=created_by, created_at=now, updated_at=now,
     )
     session.add(row)
     session.flush()

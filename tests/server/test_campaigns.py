@@ -238,3 +238,15 @@ def test_desks_asking_together_never_get_the_same_contact(desk: TestClient) -> N
     assert len(recorded) == 40
     assert set(recorded.values()) == {1}
     assert f.ok("GET", f"/v1/campaigns/{made['id']}", "sup01")["state"] == "done"
+
+
+def test_the_demo_ships_three_campaigns_and_a_do_not_call_number(desk: TestClient) -> None:
+    f = Floor(desk)
+    shipped = {c["screen"]: c for c in f.ok("GET", "/v1/campaigns", "sup01")["items"]}
+    assert {s: c["state"] for s, c in shipped.items()} == {
+        "outage_notice": "running", "arrears_reminder": "paused", "return_visit": "draft"}
+    assert all(c["total"] > 0 for c in shipped.values())
+    assert shipped["arrears_reminder"]["do_not_call"] == 1
+    assert f.ok("GET", "/v1/do-not-call", "sup01")["total"] == 1
+    screens = {s["id"] for s in f.ok("GET", "/v1/screens", "agent01")["items"]}
+    assert {"outage_notice", "arrears_reminder", "return_visit"} <= screens
