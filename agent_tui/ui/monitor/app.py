@@ -38,6 +38,7 @@ class MonitorApp(AgentTuiApp):
     COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {DeskCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="app.help"),
+        Binding("ctrl+g", "campaigns", "Campaigns", show=False, id="monitor.campaigns"),
     ]
 
     def __init__(self, services: MonitorServices, options: DeskOptions | None = None,
@@ -135,6 +136,20 @@ class MonitorApp(AgentTuiApp):
         from agent_tui.ui.monitor.reports import ReportsScreen
 
         self.push_screen(ReportsScreen(self.services.api, self.monitor_options))
+
+    def action_campaigns(self) -> None:
+        """Outbound campaigns: make, start, pause, watch."""
+        self.open_campaigns()
+
+    def open_campaigns(self) -> None:
+        """The campaigns panel (only once logged in: the list is the supervisor's)."""
+        from agent_tui.ui.monitor.campaigns import CampaignsScreen
+
+        if self.services.campaigns is None or self.session is None:
+            self.notify(self.translator.t("Campaigns are not available in this run."), severity="warning")
+            return
+        if not isinstance(self.screen, CampaignsScreen):
+            self.push_screen(CampaignsScreen(self.services.campaigns))
 
     # ---- errors -----------------------------------------------------------------------------
 
