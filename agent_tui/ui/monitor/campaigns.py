@@ -82,7 +82,7 @@ class CampaignsScreen(Screen[None]):
         yield Static(t("Campaigns"), id="cmp-title", markup=False)
         yield DataTable(id="cmp-table", cursor_type="row")
         with Horizontal(classes="cmp-form"):
-            yield Input(placeholder=t("Name"), id="cmp-name", max_length=200)
+            yield Input(placeholder=t("Campaign name"), id="cmp-name", max_length=200)
             yield Input(placeholder=t("Screen (outage_notice)"), id="cmp-screen", max_length=64)
             yield Input(placeholder=t("Agents (agent01 agent02)"), id="cmp-agents", max_length=2000)
         with Horizontal(classes="cmp-form"):
