@@ -43,7 +43,7 @@ REFRESH_S = 2.0
 """How often the open panel asks for fresh progress (one small read; supervisors watch it fill)."""
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("name", "Campaign", 22), ("state", "State", 8), ("progress", "Done", 17), ("calling", "Calling", 7),
-    ("dnc", "DNC", 4), ("outcomes", "Outcomes", 40),
+    ("dnc", "DNC", 6), ("outcomes", "Outcomes", 40),
 )
 STATE_LABELS = {"draft": "draft", "running": "running", "paused": "paused", "done": "done"}
 
