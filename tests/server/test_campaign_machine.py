@@ -160,7 +160,7 @@ def test_contacts_follow_the_rules(tmp_path: Path) -> None:
     try:
         migrate.upgrade(db)
         ContactMachine.db = db
-        runner = settings(max_examples=40, stateful_step_count=25, deadline=None,
+        runner = settings(max_examples=25, stateful_step_count=25, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])(ContactMachine)
         runner.TestCase().runTest()
     finally:
