@@ -167,6 +167,8 @@ class Campaign(Model):
     """Contacts not yet done whose number is on the do-not-call list (never offered)."""
     by_outcome: dict[str, int] = Field(default_factory=dict)
     """Recorded outcomes (every attempt, retries included) → count."""
+    in_hours: bool = True
+    """Now is within the calling hours (a running campaign outside them hands out nothing yet)."""
 
 
 class CampaignWork(Model):

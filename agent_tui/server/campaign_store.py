@@ -135,8 +135,8 @@ def _dnc(contact_key: object) -> object:
     return exists().where(DoNotCallRow.phone_key == contact_key)
 
 
-def view(session: Session, row: CampaignRow) -> Campaign:
-    """The campaign with its progress counts."""
+def view(session: Session, row: CampaignRow, zone: tzinfo | None) -> Campaign:
+    """The campaign with its progress counts, and whether now is within its calling hours in `zone`."""
     counts = {str(status): int(n) for status, n in session.execute(
         select(CampaignContactRow.status, func.count()).where(CampaignContactRow.campaign_id == row.id)
         .group_by(CampaignContactRow.status)
@@ -156,7 +156,7 @@ def view(session: Session, row: CampaignRow) -> Campaign:
         hours=row.hours, agents=row.agents, created_by=row.created_by, created_at=row.created_at,
         total=sum(counts.values()), pending=counts.get(C.PENDING.value, 0),
         claimed=counts.get(C.CLAIMED.value, 0), done=counts.get(C.DONE.value, 0), do_not_call=blocked,
-        by_outcome=outcomes,
+        by_outcome=outcomes, in_hours=within_hours(row.hours, utc_now().astimezone(zone)),
     )
 
 

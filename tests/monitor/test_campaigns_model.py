@@ -11,9 +11,16 @@ from pathlib import Path
 import pytest
 
 from agent_tui.domain.campaign_csv import parse_contacts
-from agent_tui.domain.campaigns import within_hours
+from agent_tui.domain.campaigns import CampaignState, within_hours
 from agent_tui.i18n import load_catalog
-from agent_tui.ui.monitor.campaigns_model import CampaignForm, CampaignsModel, draft, outcome_counts, progress
+from agent_tui.ui.monitor.campaigns_model import (
+    CampaignForm,
+    CampaignsModel,
+    draft,
+    outcome_counts,
+    progress,
+    state_key,
+)
 from tests.monitor.campaign_doubles import campaign
 
 GOOD = "phone,name,customer_id\n13800000001,王芳,1\n+86 139-0000-0002,Mary Smith,\n\n"
@@ -125,6 +132,10 @@ def test_selection_survives_a_refresh_and_actions_follow_the_state() -> None:
     model.apply([finished])
     assert not any(model.allowed(a) for a in ("start", "pause", "finish"))
     assert progress(finished) == "10/10 ██████████"
+    assert state_key(finished) == "done"
+    waiting = campaign(7, "g", "running").model_copy(update={"in_hours": False})
+    assert state_key(waiting) == "off hours"
+    assert state_key(waiting.model_copy(update={"state": CampaignState.PAUSED})) == "paused"
     assert progress(campaign(5, "e", total=0)) == "0/0 ░░░░░░░░░░"
     shown = campaign(6, "f", done=3).model_copy(update={"by_outcome": {"no_answer": 1, "informed": 3}})
     assert outcome_counts(shown) == "informed 3 · no_answer 1"

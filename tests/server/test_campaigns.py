@@ -172,8 +172,9 @@ def test_do_not_call_numbers_pause_release_and_calling_hours(lite: TestClient) -
     if now.hour < 2:  # the window would wrap midnight; put it later in the day instead
         window = "22:00-23:00"
     late = f.make(hours=[window], agents=["agent13"])
-    f.ok("POST", f"/v1/campaigns/{late['id']}/start", "sup01")
+    assert f.ok("POST", f"/v1/campaigns/{late['id']}/start", "sup01")["in_hours"] is False
     assert f.next("agent13") is None
+    assert f.ok("GET", f"/v1/campaigns/{made['id']}", "sup01")["in_hours"] is True
     assert f.ok("POST", f"/v1/campaigns/{late['id']}/finish", "sup01")["state"] == "done"
     assert lite.post(f"/v1/campaigns/{late['id']}/start", headers=f.h("sup01")).status_code == 409
 

@@ -8,11 +8,11 @@ then records the call's outcome, or releases the contact it will not call.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from starlette.responses import Response
@@ -38,6 +38,13 @@ from agent_tui.server.store import PageParams, RowId
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["campaigns"])
 
+async def _zone(settings: Settings) -> tzinfo | None:
+    """The zone of the calling hours: the backend's `timezone` (None: the server's own)."""
+    return ZoneInfo(settings.timezone) if settings.timezone else None
+
+
+Zone = Annotated[tzinfo | None, Depends(_zone)]
+
 IdemKey = Annotated[
     str | None,
     Header(alias=idempotency.HEADER, max_length=200,
@@ -46,16 +53,16 @@ IdemKey = Annotated[
 
 
 @router.post("/v1/campaigns", status_code=201)
-def create_campaign(body: CampaignCreate, user: CurrentUser, db: Db) -> Campaign:
+def create_campaign(body: CampaignCreate, user: CurrentUser, db: Db, zone: Zone) -> Campaign:
     """Make a campaign in the draft state from a customer filter or an imported list."""
     with db.write() as session:
         row = campaign_store.create(session, body, user)
-        return campaign_store.view(session, row)
+        return campaign_store.view(session, row, zone)
 
 
 @router.get("/v1/campaigns")
 def list_campaigns(
-    _user: CurrentUser, db: Db, paging: PageParams,
+    _user: CurrentUser, db: Db, paging: PageParams, zone: Zone,
     state: Annotated[CampaignState | None, Query(description="Default: every state.")] = None,
 ) -> Page[Campaign]:
     """Campaigns with their progress, newest first."""
@@ -67,46 +74,45 @@ def list_campaigns(
         rows = session.execute(
             query.order_by(CampaignRow.id.desc()).limit(paging.limit).offset(paging.offset)
         ).scalars().all()
-        return Page[Campaign](items=[campaign_store.view(session, r) for r in rows], total=total,
+        return Page[Campaign](items=[campaign_store.view(session, r, zone) for r in rows], total=total,
                               limit=paging.limit, offset=paging.offset)
 
 
 @router.get("/v1/campaigns/{campaign_id}")
-def get_campaign(campaign_id: RowId, _user: CurrentUser, db: Db) -> Campaign:
+def get_campaign(campaign_id: RowId, _user: CurrentUser, db: Db, zone: Zone) -> Campaign:
     """One campaign with its progress: contacts by status and recorded calls by outcome."""
     with db.read() as session:
-        return campaign_store.view(session, campaign_store.get(session, campaign_id))
+        return campaign_store.view(session, campaign_store.get(session, campaign_id), zone)
 
 
-def _move(db: Database, campaign_id: int, target: CampaignState) -> Campaign:
+def _move(db: Database, campaign_id: int, target: CampaignState, zone: tzinfo | None) -> Campaign:
     with db.write() as session:
         row = campaign_store.get(session, campaign_id, lock=True)
         campaign_store.move(session, row, target)
-        return campaign_store.view(session, row)
+        return campaign_store.view(session, row, zone)
 
 
 @router.post("/v1/campaigns/{campaign_id}/start")
-def start_campaign(campaign_id: RowId, _user: CurrentUser, db: Db) -> Campaign:
+def start_campaign(campaign_id: RowId, _user: CurrentUser, db: Db, zone: Zone) -> Campaign:
     """Start (or resume) handing out contacts; starting a running campaign again is harmless."""
-    return _move(db, campaign_id, CampaignState.RUNNING)
+    return _move(db, campaign_id, CampaignState.RUNNING, zone)
 
 
 @router.post("/v1/campaigns/{campaign_id}/pause")
-def pause_campaign(campaign_id: RowId, _user: CurrentUser, db: Db) -> Campaign:
+def pause_campaign(campaign_id: RowId, _user: CurrentUser, db: Db, zone: Zone) -> Campaign:
     """Stop handing out contacts (calls in progress still record their outcome)."""
-    return _move(db, campaign_id, CampaignState.PAUSED)
+    return _move(db, campaign_id, CampaignState.PAUSED, zone)
 
 
 @router.post("/v1/campaigns/{campaign_id}/finish")
-def finish_campaign(campaign_id: RowId, _user: CurrentUser, db: Db) -> Campaign:
+def finish_campaign(campaign_id: RowId, _user: CurrentUser, db: Db, zone: Zone) -> Campaign:
     """End a campaign for good before its list is worked through."""
-    return _move(db, campaign_id, CampaignState.DONE)
+    return _move(db, campaign_id, CampaignState.DONE, zone)
 
 
 @router.post("/v1/campaigns/next", responses={200: {"model": CampaignWork}, 204: {"description": "No work"}})
-def next_contact(user: CurrentUser, db: Db, settings: Settings) -> Response:
+def next_contact(user: CurrentUser, db: Db, zone: Zone) -> Response:
     """The contact this agent calls now, claimed for it; 204 when there is nothing for it now."""
-    zone = ZoneInfo(settings.timezone) if settings.timezone else None
     with db.write() as session:
         work = campaign_store.next_contact(session, user.username, zone)
     if work is None:

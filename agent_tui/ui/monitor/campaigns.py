@@ -37,15 +37,17 @@ from agent_tui.ui.monitor.campaigns_model import (
     draft,
     outcome_counts,
     progress,
+    state_key,
 )
 
 REFRESH_S = 2.0
 """How often the open panel asks for fresh progress (one small read; supervisors watch it fill)."""
 COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("name", "Campaign", 22), ("state", "State", 8), ("progress", "Done", 17), ("calling", "Calling", 7),
+    ("name", "Campaign", 22), ("state", "State", 9), ("progress", "Done", 17), ("calling", "Calling", 7),
     ("dnc", "DNC", 6), ("outcomes", "Outcomes", 40),
 )
-STATE_LABELS = {"draft": "draft", "running": "running", "paused": "paused", "done": "done"}
+STATE_LABELS = {"draft": "draft", "running": "running", "paused": "paused", "done": "done",
+                "off hours": "off hours"}
 
 
 class CampaignsScreen(Screen[None]):
@@ -138,7 +140,7 @@ class CampaignsScreen(Screen[None]):
         table.clear()
         for c in self.model.campaigns:
             table.add_row(*(Text(cell) for cell in (
-                clean(c.name, 60), t(STATE_LABELS[c.state.value]), progress(c), str(c.claimed),
+                clean(c.name, 60), t(STATE_LABELS[state_key(c)]), progress(c), str(c.claimed),
                 str(c.do_not_call), clean(outcome_counts(c), 200))), key=str(c.id))
         current = self.model.current
         if current is not None:

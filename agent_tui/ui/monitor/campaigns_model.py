@@ -206,6 +206,13 @@ class CampaignsModel:
         return current is not None and ACTIONS[action] in CAMPAIGN_MOVES[current.state]
 
 
+def state_key(campaign: Campaign) -> str:
+    """The state to show (a translator key): a running campaign outside its calling hours says so."""
+    if campaign.state == CampaignState.RUNNING and not campaign.in_hours:
+        return "off hours"
+    return campaign.state.value
+
+
 def progress(campaign: Campaign) -> str:
     """`done/total` and a bar of ten cells (reads in monochrome too)."""
     filled = round(10 * campaign.done / campaign.total) if campaign.total else 0
