@@ -177,6 +177,20 @@ def test_do_not_call_numbers_pause_release_and_calling_hours(lite: TestClient) -
     assert f.ok("GET", f"/v1/campaigns/{made['id']}", "sup01")["in_hours"] is True
     assert f.ok("POST", f"/v1/campaigns/{late['id']}/finish", "sup01")["state"] == "done"
     assert lite.post(f"/v1/campaigns/{late['id']}/start", headers=f.h("sup01")).status_code == 409
+    # A claim left by a desk that died is offered again after CLAIM_HOLD; the old holder's outcome is 409.
+    f.ok("POST", f"/v1/campaign-contacts/{again['contact_id']}/outcome", "agent12", {"outcome": "informed"})
+    db: Database = lite.app.state.db  # type: ignore[attr-defined]
+    with db.write() as session:
+        held = session.get(CampaignContactRow, unblocked["contact_id"])
+        assert held is not None
+        held.claimed_at = utc_now() - campaign_store.CLAIM_HOLD - timedelta(seconds=1)
+    taken = f.next("agent12")
+    assert taken is not None
+    assert taken["contact_id"] == unblocked["contact_id"]
+    stale = lite.post(f"/v1/campaign-contacts/{taken['contact_id']}/outcome", json={"outcome": "informed"},
+                      headers=f.h("agent11"))
+    assert stale.status_code == 409
+    assert "held by agent12" in stale.json()["detail"]
 
 
 def test_bad_campaigns_are_refused_whole(lite: TestClient) -> None:
