@@ -38,6 +38,7 @@ from agent_tui.server.store import PageParams, RowId
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["campaigns"])
 
+
 async def _zone(settings: Settings) -> tzinfo | None:
     """The zone of the calling hours: the backend's `timezone` (None: the server's own)."""
     return ZoneInfo(settings.timezone) if settings.timezone else None
