@@ -5,6 +5,7 @@ retries come back, and the progress and the report agree.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import Counter
@@ -15,8 +16,12 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from agent_tui.domain.base import utc_now
+from agent_tui.domain.campaigns import Campaign, CampaignCreate, CustomerFilter
+from agent_tui.sync.campaign_admin import CampaignAdminClient
+from agent_tui.sync.client import BackendClient
 from tests.server.process import ServerProcess
 
 AGENTS = ("agent11", "agent12")
@@ -33,6 +38,20 @@ def server(pg_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
         process.stop()
 
 
+async def _make_and_start(base: str, body: CampaignCreate) -> tuple[Campaign, Campaign]:
+    client = BackendClient(base)
+    try:
+        await client.login("sup01", SecretStr("demo"))
+        admin = CampaignAdminClient(client)
+        made = await admin.create(body)
+        started = await admin.move(made.id, "start")
+        listed = await admin.campaigns()
+        assert made.id in {c.id for c in listed}
+        return made, started
+    finally:
+        await client.aclose()
+
+
 def _outcome(contact_id: int, attempts_before: int) -> str:
     """Every fifth customer does not answer the first call (retried), the others are informed."""
     return "no_answer" if contact_id % 5 == 0 and attempts_before == 0 else "informed"
@@ -40,14 +59,12 @@ def _outcome(contact_id: int, attempts_before: int) -> str:
 
 def test_fifty_customers_two_agents_every_outcome_once(server: ServerProcess) -> None:
     sup = server.login("sup01")
-    body = {"name": "e2e 50", "screen": "outage_notice", "agents": list(AGENTS), "hours": ["00:00-24:00"],
-            "retry_after_min": 0, "max_retries": 1, "customer_filter": {"limit": 50}}
-    made = httpx.post(f"{server.base}/v1/campaigns", json=body, headers=sup, timeout=30)
-    assert made.status_code == 201, made.text
-    campaign = made.json()["id"]
-    assert made.json()["total"] == 50
-    started = httpx.post(f"{server.base}/v1/campaigns/{campaign}/start", headers=sup, timeout=30)
-    assert started.status_code == 200
+    # The supervisor's side goes through the monitor's own client, as the campaigns panel does.
+    body = CampaignCreate(name="e2e 50", screen="outage_notice", agents=list(AGENTS), hours=["00:00-24:00"],
+                          retry_after_min=0, max_retries=1, customer_filter=CustomerFilter(limit=50))
+    made, started = asyncio.run(_make_and_start(server.base, body))
+    assert (made.total, made.state.value, started.state.value) == (50, "draft", "running")
+    campaign = made.id
 
     recorded: list[tuple[str, int, int, str]] = []
     failures: list[str] = []
