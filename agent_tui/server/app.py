@@ -26,8 +26,10 @@ from agent_tui.server.routers import (
     agents,
     callbacks,
     calls,
+    campaigns,
     customers,
     directory,
+    do_not_call,
     events,
     field,
     model_calls,
@@ -110,7 +112,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     problems.install(app)
     for module in (sessions, customers, tickets, agents, calls, queues, events, reference, training,
                    supervision, recordings, model_calls, reports, callbacks, field, order_alerts,
-                   return_visits, directory, satisfaction, voicemails):
+                   return_visits, directory, satisfaction, voicemails, campaigns, do_not_call):
         app.include_router(module.router)
     app.include_router(complaint_routes.router)  # w13-monitor: the complaint loop
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,

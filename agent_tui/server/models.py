@@ -504,4 +504,5 @@ class OrderAlertRow(Base):
 # The tables of customer notification and return visits live in their own module; importing it here
 # puts them in `Base.metadata` for everyone who imports the models (migrations, schema checks).
 from agent_tui.server import aftercare_models as _aftercare_models  # noqa: E402, F401
+from agent_tui.server import campaign_models as _campaign_models  # noqa: E402, F401
 from agent_tui.server import voice_models as _voice_models  # noqa: E402, F401

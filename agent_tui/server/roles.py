@@ -146,6 +146,24 @@ ROUTE_ROLES.update({
     ("GET", "/v1/voicemails/{voicemail_id}/audio"): DESK,
 })
 
+# --- w14-campaigns: outbound campaigns and the do-not-call list ---
+ROUTE_ROLES.update({
+    ("POST", "/v1/campaigns"): SUPERVISORS,
+    ("GET", "/v1/campaigns"): SUPERVISORS,
+    ("GET", "/v1/campaigns/{campaign_id}"): SUPERVISORS,
+    ("POST", "/v1/campaigns/{campaign_id}/start"): SUPERVISORS,
+    ("POST", "/v1/campaigns/{campaign_id}/pause"): SUPERVISORS,
+    ("POST", "/v1/campaigns/{campaign_id}/finish"): SUPERVISORS,
+    ("POST", "/v1/campaigns/next"): DESK,
+    ("POST", "/v1/campaign-contacts/{contact_id}/outcome"): DESK,
+    ("POST", "/v1/campaign-contacts/{contact_id}/release"): DESK,
+    ("GET", "/v1/reports/campaigns"): SUPERVISORS,
+    ("GET", "/v1/do-not-call"): SUPERVISORS,
+    ("POST", "/v1/do-not-call"): DESK,
+    ("DELETE", "/v1/do-not-call/{phone}"): SUPERVISORS,
+})
+# --- end w14-campaigns ---
+
 
 class UnlistedRoute(LookupError):
     """A route has no entry in `ROUTE_ROLES`."""
@@ -327,6 +345,35 @@ WRITE_RULES: dict[tuple[str, str], WriteRule] = {
         "their own callback's; supervisors any, audited."),
 }
 """(method, path template) of every write route → whose object each role may write."""
+
+# --- w14-campaigns ---
+_CAMPAIGN_STATE = "Supervisors start, pause and finish any campaign (a move its state does not allow is 409)."
+_STATE_RULE = WriteRule(SHARED, SUPERVISORS, SUPERVISORS, _CAMPAIGN_STATE)
+_HOLDER = "the agent who holds the contact (claimed through /v1/campaigns/next)"
+WRITE_RULES.update({
+    ("POST", "/v1/campaigns"): WriteRule(
+        SHARED, SUPERVISORS, SUPERVISORS,
+        "Supervisors make campaigns (in the draft state) from a customer filter or an imported list."),
+    ("POST", "/v1/campaigns/{campaign_id}/start"): _STATE_RULE,
+    ("POST", "/v1/campaigns/{campaign_id}/pause"): _STATE_RULE,
+    ("POST", "/v1/campaigns/{campaign_id}/finish"): _STATE_RULE,
+    ("POST", "/v1/campaigns/next"): WriteRule(
+        "the caller's own desk", DESK, NOBODY,
+        "A desk claims the next contact for itself, only from running campaigns it is assigned to, within "
+        "their calling hours, never a do-not-call number; each contact is held by one desk at a time."),
+    ("POST", "/v1/campaign-contacts/{contact_id}/outcome"): WriteRule(
+        _HOLDER, DESK, SUPERVISORS,
+        "The holding desk records the call's outcome, once; a supervisor may for any agent; another "
+        "agent's contact is 409."),
+    ("POST", "/v1/campaign-contacts/{contact_id}/release"): WriteRule(
+        _HOLDER, DESK, SUPERVISORS,
+        "The holding desk gives its contact back; a supervisor may for any agent; another agent's is 409."),
+    ("POST", "/v1/do-not-call"): WriteRule(
+        SHARED, DESK, DESK, "Agents and supervisors put a number on the do-not-call list."),
+    ("DELETE", "/v1/do-not-call/{phone}"): WriteRule(
+        SHARED, SUPERVISORS, SUPERVISORS, "Only supervisors take a number off the do-not-call list."),
+})
+# --- end w14-campaigns ---
 
 
 class TicketRight(enum.IntEnum):

@@ -21,6 +21,8 @@ SHIPPED = {
     "application": TicketType.APPLICATION,
     "status_query": None,
     "return_visit": None,
+    "outage_notice": None,
+    "arrears_reminder": None,
 }
 
 

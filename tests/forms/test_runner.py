@@ -56,6 +56,11 @@ _ROUTES: list[tuple[str, dict[str, JsonScalar], str]] = [
                       "score": 9},
      "greeting resolved attitude suggestion done"),
     ("return_visit", {"reached": False}, "greeting unreachable"),
+    ("outage_notice", {"reached": True, "understood": True, "special_need": False},
+     "greeting notice needs done"),
+    ("outage_notice", {"reached": False}, "greeting not_reached"),
+    ("arrears_reminder", {"reached": True, "disputed": False}, "greeting amount promise done"),
+    ("arrears_reminder", {"reached": False}, "greeting not_reached"),
 ]
 ROUTES = [(screen_id, answers, route.split()) for screen_id, answers, route in _ROUTES]
 

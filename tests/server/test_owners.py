@@ -28,6 +28,7 @@ from agent_tui.server.aftercare_models import ReturnVisitRow
 from agent_tui.server.models import CallbackRow
 from agent_tui.server.roles import NOBODY, ROUTE_ROLES, WRITE_RULES, render_markdown, write_routes
 from agent_tui.server.users import add_user
+from tests.server import campaign_helpers
 from tests.server.conftest import login, make_client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -303,6 +304,48 @@ CASES: dict[tuple[str, str], Case] = {
         f"/v1/voicemails/{f.new('vm')}", params={"number": f"1390000{next(f.ids):04d}"},
         content=wav(next(f.ids) % 200 + 1), headers=f.h(actor))),
 }
+
+# --- w14-campaigns ---
+
+
+def _db(f: Floor) -> Any:
+    return f.client.app.state.db  # type: ignore[attr-defined]
+
+
+def _campaign_move(step: str, state: str) -> Case:
+    return _shared(lambda f, actor: f.send("POST",
+        f"/v1/campaigns/{campaign_helpers.campaign(_db(f), state, ['agent11'])}/{step}", headers=f.h(actor)))
+
+
+def _held(step: str, body: dict[str, Any]) -> Case:
+    def case(f: Floor, actor: str, owner: str, _mine: bool = True) -> httpx.Response:
+        contact = campaign_helpers.held_contact(_db(f), owner)
+        return f.send("POST", f"/v1/campaign-contacts/{contact}/{step}", json=body, headers=f.h(actor))
+    return case
+
+
+def _unlist(f: Floor, actor: str) -> httpx.Response:
+    number = f"1390000{next(f.ids):04d}"
+    campaign_helpers.do_not_call(_db(f), number)
+    return f.send("DELETE", f"/v1/do-not-call/{number}", headers=f.h(actor))
+
+
+CASES.update({
+    ("POST", "/v1/campaigns"): _shared(lambda f, actor: f.send("POST", "/v1/campaigns", json={
+        "name": "owners", "screen": "outage_notice", "agents": ["agent11"], "customer_filter": {"limit": 2}},
+        headers=f.h(actor))),
+    ("POST", "/v1/campaigns/{campaign_id}/start"): _campaign_move("start", "draft"),
+    ("POST", "/v1/campaigns/{campaign_id}/pause"): _campaign_move("pause", "running"),
+    ("POST", "/v1/campaigns/{campaign_id}/finish"): _campaign_move("finish", "running"),
+    ("POST", "/v1/campaigns/next"): _own_only(lambda f, actor: f.send("POST", "/v1/campaigns/next",
+                                                                      headers=f.h(actor))),
+    ("POST", "/v1/campaign-contacts/{contact_id}/outcome"): _held("outcome", {"outcome": "informed"}),
+    ("POST", "/v1/campaign-contacts/{contact_id}/release"): _held("release", {"reason": "break"}),
+    ("POST", "/v1/do-not-call"): _shared(lambda f, actor: f.send("POST", "/v1/do-not-call", json={
+        "phone": f"1380000{next(f.ids):04d}", "reason": "asked"}, headers=f.h(actor))),
+    ("DELETE", "/v1/do-not-call/{phone}"): _shared(_unlist),
+})
+# --- end w14-campaigns ---
 
 
 def _marked(f: Floor) -> str:

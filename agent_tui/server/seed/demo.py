@@ -33,6 +33,7 @@ from agent_tui.server.models import (
 )
 from agent_tui.server.phones import phone_key
 from agent_tui.server.security import hash_password
+from agent_tui.server.seed.campaigns import seed_campaigns
 from agent_tui.server.seed.kb_articles import ARTICLES
 from agent_tui.server.seed.people import AREAS, customer_rows
 from agent_tui.server.users import add_user
@@ -90,6 +91,7 @@ def seed_demo(db: Database) -> bool:
         _articles(session)
         _calls(session, rng, ids, now)
         _callbacks(session, rng, ids, now)
+        seed_campaigns(session, now)
     return True
 
 

@@ -20,7 +20,7 @@ from pydantic import SecretStr
 
 from agent_tui.config import ConfigError, Settings, load_config
 from agent_tui.credential_access import Credentials, LazyCredentials, StoreSecrets
-from agent_tui.desk.outbound_items import CallbackItems, SourceChain
+from agent_tui.desk.outbound_items import CallbackItems, CampaignItems, SourceChain
 from agent_tui.forms.drafts import DraftStore
 from agent_tui.paths import state_dir
 from agent_tui.phone.desk_phone import build_phone
@@ -75,7 +75,7 @@ def run_desk(settings: Settings, username: str, password: str | SecretStr | None
     services = DeskServices(
         backend=client, writes=writes, phone=phone, screens=BackendScreens(client), events=live,
         callbacks=BackendCallbacks(client), voicemails=BackendVoicemails(client),
-        outbound=(SourceChain([CallbackItems(client, settings.desk.outbound_queues)])
+        outbound=(SourceChain([CallbackItems(client, settings.desk.outbound_queues), CampaignItems(client)])
                   if settings.desk.outbound_mode != "off" else None),
         secrets=StoreSecrets(store, settings) if store is not None else None,
         drafts=DraftStore(state_dir() / "drafts"), training=desk_training(settings, client),

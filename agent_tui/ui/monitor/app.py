@@ -41,6 +41,7 @@ class MonitorApp(AgentTuiApp):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="app.help"),
         Binding("ctrl+g", "orders", "Orders", show=False, id="monitor.orders"),
+        Binding("ctrl+n", "campaigns", "Campaigns", show=False, id="monitor.campaigns"),
     ]
 
     def __init__(self, services: MonitorServices, options: DeskOptions | None = None,
@@ -160,6 +161,20 @@ class MonitorApp(AgentTuiApp):
         screen = self.orders_screen(self.services.orders)
         if self.screen is not screen and screen not in self.screen_stack:
             self.push_screen(screen)
+
+    def action_campaigns(self) -> None:
+        """Outbound campaigns: make, start, pause, watch."""
+        self.open_campaigns()
+
+    def open_campaigns(self) -> None:
+        """The campaigns panel (only once logged in: the list is the supervisor's)."""
+        from agent_tui.ui.monitor.campaigns import CampaignsScreen
+
+        if self.services.campaigns is None or self.session is None:
+            self.notify(self.translator.t("Campaigns are not available in this run."), severity="warning")
+            return
+        if not isinstance(self.screen, CampaignsScreen):
+            self.push_screen(CampaignsScreen(self.services.campaigns))
 
     # ---- errors -----------------------------------------------------------------------------
 

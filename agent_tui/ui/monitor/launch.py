@@ -12,6 +12,7 @@ from pydantic import SecretStr
 
 from agent_tui.config import Settings
 from agent_tui.credentials import CredentialStore
+from agent_tui.sync.campaign_admin import CampaignAdminClient
 from agent_tui.sync.client import BackendClient, Timeouts
 from agent_tui.sync.orders import OrdersClient
 from agent_tui.sync.supervision import SupervisorClient, WallboardFeed, WallboardSink
@@ -65,7 +66,8 @@ def run_monitor(settings: Settings, username: str, password: SecretStr | None, *
             await client.aclose()
 
     services = MonitorServices(auth=client, api=SupervisorClient(client), feed=feed, phone=phone,
-                               player=player, orders=OrdersClient(client))
+                               player=player, orders=OrdersClient(client),
+                               campaigns=CampaignAdminClient(client))
     services.on_shutdown.append(shutdown)
     app = MonitorApp(services, desk_options(settings, username), monitor_options(settings, sip_directory),
                      password=password)

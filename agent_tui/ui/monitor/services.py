@@ -25,6 +25,7 @@ from agent_tui.domain.supervision import (
 )
 from agent_tui.phone.desk_phone import PhoneListener
 from agent_tui.sync.supervision import RecordingQuery, WallboardSink
+from agent_tui.ui.monitor.campaigns_model import CampaignAdmin
 from agent_tui.ui.monitor.orders_model import OrdersApi
 
 
@@ -124,3 +125,5 @@ class MonitorServices:
     on_logged_in: list[Callable[[SessionInfo], None]] = field(default_factory=list)
     on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    campaigns: CampaignAdmin | None = None
+    """The campaign endpoints (the campaigns panel says it is unavailable without them)."""
