@@ -30,14 +30,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from agent_tui.desk.calls import CallPhase, CallSession, LookupState
+from agent_tui.desk.calls import CallSession, LookupState
 from agent_tui.desk.clock import DeskClock
 from agent_tui.desk.effects import (
     CloseWrapup,
@@ -55,7 +54,6 @@ from agent_tui.desk.model import DeskModel
 from agent_tui.desk.order_alerts import OrderAlertBook
 from agent_tui.desk.rules import MISSED_CALL, PHONE_OFFLINE, DeskRules
 from agent_tui.desk.stats import AgentStatus
-from agent_tui.desk.wrapup import WrapUp
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.figures import HandlingSums
 from agent_tui.domain.session import SessionInfo
@@ -89,6 +87,7 @@ from agent_tui.ui.desk.desk_view import (
     paint_calls,
     paint_status,
 )
+from agent_tui.ui.desk.desk_wrapup import DeskWrapUp
 from agent_tui.ui.desk.order_alerts_line import OrderAlertLine
 from agent_tui.ui.desk.outbound_desk import DeskOutbound
 from agent_tui.ui.desk.outbound_preview import OutboundPreview
@@ -113,7 +112,7 @@ def desk_rules(options: DeskOptions) -> DeskRules:
                      missed_call_not_ready=options.missed_call_not_ready)
 
 
-class DeskScreen(DeskCallControl, DeskEvents, DeskPanels, DeskSurvey, Screen[None]):
+class DeskScreen(DeskCallControl, DeskWrapUp, DeskEvents, DeskPanels, DeskSurvey, Screen[None]):
     """What the agent sees all day."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -356,14 +355,6 @@ class DeskScreen(DeskCallControl, DeskEvents, DeskPanels, DeskSurvey, Screen[Non
             self.refresh_view()
         self.outbound.desk_changed()
 
-    def _close_wrapup_panel(self) -> None:
-        """A ring or a saved wrap-up closes the wrap-up panel (the model keeps what was typed)."""
-        from agent_tui.ui.desk.wrapup import WrapUpScreen
-
-        screen = self.app.screen
-        if isinstance(screen, WrapUpScreen):
-            screen.dismiss(None)
-
     async def action_panel(self, name: str) -> None:
         """Open a panel (run `action_<name>`) once the desk's fields took the keys typed before its key."""
         await settle_keys(self)
@@ -479,36 +470,6 @@ class DeskScreen(DeskCallControl, DeskEvents, DeskPanels, DeskSurvey, Screen[Non
         self.refresh_view()
         self.app.notify(self.t.t("Work order queued."), timeout=3)
         return reference
-
-    def action_wrapup(self) -> None:
-        """Wrap up the last finished call (or the active one, noting it early)."""
-        from agent_tui.ui.desk.wrapup import WrapUpScreen
-
-        session = self.model.wrapup_call()
-        if session is None:
-            self.app.notify(self.t.t("No call to wrap up."), timeout=2)
-            return
-        if self.ringing is not None and session.phase is CallPhase.ENDED:
-            self.app.notify(self.t.t("A call is ringing: answer it or let it go first."), timeout=3)
-            return
-        call_id = session.call_id
-        self.carry(self.model.open_wrapup(call_id))
-
-        def done(result: WrapUp | None) -> None:
-            if result is None:
-                self.carry(self.model.cancel_wrapup(call_id))
-            else:
-                self.finish_wrapup(session, result)
-
-        left = self.model.acw_left_s()
-        deadline = time.monotonic() + left if left is not None and session.phase is CallPhase.ENDED else None
-        self.app.push_screen(WrapUpScreen(session, deadline, self.model.wrapup_values(call_id),
-                                          lambda values: self.carry(self.model.edit_wrapup(call_id, values))),
-                             done)
-
-    def finish_wrapup(self, session: CallSession, result: WrapUp) -> None:
-        """Save the wrap-up: the model sends the call record, counts the call and ends after-call work."""
-        self.carry(self.model.save_wrapup(session.call_id, result))
 
     async def on_unmount(self) -> None:
         """End the simulated callers this desk started."""
