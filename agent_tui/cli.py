@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -112,6 +113,10 @@ def _version() -> str:
     return f"agent-tui {__version__}"
 
 
+DESK_MAX_FPS = 240
+"""The desk's frame-rate ceiling (`TEXTUAL_FPS`, unless the environment sets it)."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     args = build_parser().parse_args(argv)
@@ -150,6 +155,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_demo(args)
     # The UIs never run httpx's own command-line client, whose import pulls click and pygments (~0.1 s).
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    if command == "desk":
+        # A screen pop waits for the screen's next frame: at Textual's default of 60 a second that was
+        # half of the pop (docs/performance.md). Frames are drawn only when something changed, so a
+        # higher ceiling costs nothing while idle. Read by Textual at import: set before it loads.
+        os.environ.setdefault("TEXTUAL_FPS", str(DESK_MAX_FPS))
     from agent_tui.ui.desk.launch import run as run_ui
 
     return run_ui(args)

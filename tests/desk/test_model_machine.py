@@ -33,9 +33,12 @@ from agent_tui.desk.effects import (
 )
 from agent_tui.desk.events import Tick
 from agent_tui.desk.rules import PHONE_OFFLINE, AcwExpiry, AcwMode
+from agent_tui.desk.supervised import force, situation
+from agent_tui.desk.supervisor import SetState, SetStateAfterCall, decide, parse_command
 from agent_tui.desk.wrapup import WrapUp
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.customer import Customer, LookupMatch, LookupResult
+from agent_tui.domain.events import Event, EventKind
 from agent_tui.domain.ticket import TicketCreate, TicketType
 from agent_tui.phone.events import CallEnded, CallState, CallStateName, IncomingCall
 from tests.desk.harness import Desk
@@ -72,6 +75,7 @@ class DeskMachine(RuleBasedStateMachine):
         self.panel: str | None = None
         self.drafts: list[Draft] = []
         self.expected_next: str | None = None
+        self.commands = 0
         self.next_ticket = 0
         self.run(self.desk.model.set_ready())
 
@@ -190,23 +194,41 @@ class DeskMachine(RuleBasedStateMachine):
         self.desk.clock.advance(seconds)
         self.run(self.desk.model.apply(Tick()))
 
+    def supervisor_pending(self) -> bool:
+        """A state a supervisor forced during a call waits (the agent's choice does not replace it)."""
+        model = self.desk.model
+        return model.next_by_supervisor and model.next_state is not None
+
     @rule(reason=REASONS)
     def agent_not_ready(self, reason: str) -> None:
         model = self.desk.model
         busy = bool(model.live_calls() or model.unsaved())
+        kept = busy and self.supervisor_pending()
         self.run(model.set_not_ready(reason))
-        self.expected_next = reason if busy else None
+        if not kept:
+            self.expected_next = reason if busy else None
 
     @rule()
     def agent_ready(self) -> None:
-        self.expected_next = None
+        if not self.supervisor_pending():
+            self.expected_next = None
         self.run(self.desk.model.set_ready())
 
-    @rule(ready=st.booleans(), reason=REASONS)
-    def supervisor_forces(self, ready: bool, reason: str) -> None:
-        self.expected_next = None
+    @rule(ready=st.booleans(), reason=REASONS, during_call=st.booleans())
+    def supervisor_forces(self, ready: bool, reason: str, during_call: bool) -> None:
+        """As desks and ghosts take it: the command event, `decide`, then `supervised.force`."""
         model = self.desk.model
-        self.run(model.force_ready() if ready else model.force_state(AgentStateName.NOT_READY, reason))
+        self.commands += 1
+        data = {"state": "ready"} if ready else {"state": "not_ready", "reason": reason}
+        event = Event(id=self.commands, kind=EventKind.COMMAND, at=datetime(2026, 1, 5, 9, 0, tzinfo=UTC),
+                      target="agent1", data={"command": "force_state", "data": {**data, "by": "sup01"}})
+        command = parse_command(event, "agent1")
+        assert command is not None
+        busy = bool(model.live_calls() or model.unsaved())
+        for intent in decide(command, situation(model, phone_online=model.phone_ok)).intents:
+            assert isinstance(intent, SetState | SetStateAfterCall)
+            self.run(force(model, intent))
+            self.expected_next = None if ready or not busy else reason
 
     @rule(ok=st.booleans())
     def phone_health(self, ok: bool) -> None:

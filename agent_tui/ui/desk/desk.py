@@ -118,7 +118,8 @@ class DeskScreen(DeskCallControl, DeskWrapUp, DeskEvents, DeskPanels, DeskSurvey
     BINDINGS: ClassVar[list[BindingType]] = [
         # Keys that open a panel are priority bindings (see ui/common/key_order.py): the panel is on
         # the stack before the App routes the keys typed behind them in the same read, so those land
-        # in the panel, not on the desk (where `w` or `k` would open another one).
+        # in the panel, not on the desk (where `w` or `k` would open another one). The desk screen has
+        # no text field: one added to it would need the one-letter keys here to stop being priority.
         Binding("f9,o", "panel('order')", "Order", priority=True, id="desk.order"),
         Binding("f10,w", "panel('wrapup')", "Wrap-up", priority=True, id="desk.wrapup"),
         Binding("ctrl+n", "panel('dial')", "Dial", show=False, priority=True, id="desk.dial"),
