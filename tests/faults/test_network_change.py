@@ -7,9 +7,15 @@ the wildcard address. Mid-call the desk's address is deleted and a new one (10.7
 DHCP or a Wi-Fi roam would do. Without recovery the caller's RTP and Kamailio's requests still go
 to 10.77.0.1, which no longer exists.
 
-Proven: the engine notices within its watch interval, the bot (the peer) sees the re-INVITE answered
-with the call still up, the tone reaches the agent's earpiece again after the recovery, the desk's
-REGISTER now carries the new address, and a second call routed by Kamailio rings the desk there.
+Proven: the engine notices within its watch interval and says so; the peer receives a re-INVITE
+whose SDP names the new address and answers it; media keeps flowing in (the caller's tone in the
+agent's earpiece after the recovery); the caller's BYE reaches the desk (it follows the re-INVITE's
+Contact); the desk's last REGISTER names the new address, and a second call routed by Kamailio
+rings the desk there.
+
+Measured without the watch (`ip_change_watch_s = 0`): the media alone comes back (pjsua peers latch
+onto the address RTP arrives from), but the BYE and the second call go to the old address and are
+lost: the registrar would route every later call to nowhere until the registration's refresh.
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ OLD, NEW, REGISTRAR = "10.77.0.1", "10.77.0.2", "10.77.0.100"
 WATCH_S = 0.5
 """The engine's look at the addresses in this test (2 s by default)."""
 TONE_HZ = 1000.0
+CALLER_HANGS_UP_S = 5.0
+"""The caller hangs up this long after the answer: well after the recovery (~0.5 s here)."""
 
 
 def move_address(ns: Namespace, old: str, new: str) -> None:
@@ -104,6 +112,7 @@ def test_a_call_survives_the_desk_moving_to_a_new_address(tmp_path: Path) -> Non
             events.wait(Registration, state="registered", timeout=15)
             caller = ["--listen", f"{REGISTRAR}:0", "--account", f"1002@{REGISTRAR}",
                       "--registrar", kamailio.uri(), "--dial", "1001", "--calls", "2",
+                      "--hangup-after", str(CALLER_HANGS_UP_S),
                       "--tone", str(TONE_HZ), "--log", str(tmp_path / "bot-pjsip.log")]
             bot = call_in_namespace(far, lambda: BotPeer(
                 caller, tmp_path, env={"AGENT_TUI_SIP_PASSWORD": password_of("1002")}))
@@ -128,8 +137,9 @@ def test_a_call_survives_the_desk_moving_to_a_new_address(tmp_path: Path) -> Non
             first = later_stats(events, ring.call_id, len(events.events))
             second_stats = later_stats(events, ring.call_id, events.events.index(first) + 1)
             assert second_stats.rx_packets > first.rx_packets, (first, second_stats)
-            engine.hangup(ring.call_id)
-            events.wait(CallEnded, call_id=ring.call_id)
+            # The caller's BYE follows the re-INVITE's Contact to the new address.
+            ended = events.wait(CallEnded, call_id=ring.call_id, timeout=CALLER_HANGS_UP_S + 10)
+            assert ended.reason == "remote hangup", ended
 
             # The registrar routes the bot's second call to the new address.
             second = events.wait(IncomingCall, timeout=20)
