@@ -170,6 +170,10 @@ class IpChangeWatch:
     def _start(self, now: float, why: str, shown: tuple[str, ...], active_calls: Iterable[str],
                registering: bool, events: list[NetworkChange]) -> tuple[Recover, list[NetworkChange]]:
         calls = set(active_calls)
+        if self.recovery is not None:
+            # Moved again before the last recovery ended (a second roam): this one supersedes it
+            # and still owes the calls the last one had not restored.
+            calls |= self.recovery.calls
         self.recovery = _Recovery(now, waiting_registration=registering, calls=calls)
         events.append(NetworkChange("recovering", why, shown, tuple(sorted(calls))))
         return Recover(why), events

@@ -49,6 +49,8 @@ class IpChangeDriver:
         self._read = read_addresses
         self.recoveries = 0
         """How many times `handleIpChange` ran (for logs and tests)."""
+        self.retry: Recover | None = None
+        """A recovery pjsua2 refused (e.g. busy with the last one), asked again at the next look."""
 
     def tick(self, now: float, active_calls: Iterable[str], registering: bool) -> None:
         """Look at the addresses when due; report a recovery that takes too long."""
@@ -56,7 +58,7 @@ class IpChangeDriver:
             self._send(self.watch.tick(now))
             return
         recover, events = self.watch.poll(now, self._read(), list(active_calls), registering)
-        self._act(recover, events)
+        self._act(recover or self.retry, events)
 
     def registration(self, now: float, code: int, registered: bool, active_calls: Iterable[str]) -> None:
         """An account's registration answer."""
@@ -81,10 +83,13 @@ class IpChangeDriver:
             prm.restartListener = True
             prm.restartLisDelay = RESTART_LISTENER_DELAY_MS
             self.recoveries += 1
+            self.retry = None
             try:
                 self.ep.handleIpChange(prm)
             except pj.Error as exc:
-                self._note(f"handleIpChange failed: {exc.info()}")
+                self.retry = recover
+                self._note(f"handleIpChange failed, asking again in {self.watch.interval_s:g} s: "
+                           f"{exc.info()}")
         self._send(events)
 
     def _send(self, events: list[NetworkChange]) -> None:
