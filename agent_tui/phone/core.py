@@ -1101,6 +1101,7 @@ class EngineCore:
             self.accounts.clear()
             self.local = None
             self.hub = None
+            self.ip_change = None  # it holds the Endpoint, which must die with libDestroy
             if self.sound is not None:
                 self.log.note(f"sound bridge: {self.sound.summary()}")
                 self.sound.detach()  # the conference port goes before libDestroy
@@ -1111,6 +1112,7 @@ class EngineCore:
             ep.libDestroy(pj.PJSUA_DESTROY_NO_NETWORK)
         finally:
             lingering.clear()
+            self.ip_change = None
             self.ep = None
             gc.collect()
             if self.sound is not None:
