@@ -176,6 +176,9 @@ class IpChangeWatch:
             calls |= self.recovery.calls
         self.recovery = _Recovery(now, waiting_registration=registering, calls=calls)
         events.append(NetworkChange("recovering", why, shown, tuple(sorted(calls))))
+        if not registering and not calls:  # listen mode with no call: new listeners are all it takes
+            self.recovery = None
+            events.append(NetworkChange("recovered", "", shown))
         return Recover(why), events
 
     def _progress(self, now: float, registered_now: bool = False,

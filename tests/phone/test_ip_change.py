@@ -103,6 +103,15 @@ def test_listen_mode_has_no_registration_to_wait_for() -> None:
     assert states(watch.call_updated(2.4, "c1")) == ["recovered"]
 
 
+def test_listen_mode_without_calls_is_done_at_once() -> None:
+    watch = IpChangeWatch()
+    watch.poll(0.0, A, [], False)
+    recover, events = watch.poll(2.0, B, [], False)
+    assert recover is not None
+    assert states(events) == ["recovering", "recovered"]
+    assert watch.recovery is None
+
+
 def test_a_call_that_ends_during_recovery_is_not_waited_for() -> None:
     watch = IpChangeWatch()
     watch.poll(0.0, A, [], True)
