@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from agent_tui.config import Settings
 from agent_tui.phone.events import NetworkChange
+from agent_tui.phone.from_settings import engine_options
 from agent_tui.phone.ip_change import IpChangeWatch, Recover, read_local_addresses
 
 FIB_TRIE = """\
@@ -180,6 +183,14 @@ def test_a_recovery_without_an_answer_fails_with_the_reason() -> None:
 
 def test_interval_zero_turns_the_watch_off() -> None:
     assert not IpChangeWatch(interval_s=0).due(100.0)
+
+
+def test_the_setting_reaches_the_engine_and_is_bounded() -> None:
+    settings = Settings.model_validate({"sip": {"ip_change_watch_s": 5}})
+    assert engine_options(settings, lambda user, domain: None).ip_change_watch_s == 5.0
+    assert engine_options(Settings(), lambda user, domain: None).ip_change_watch_s == 2.0
+    with pytest.raises(ValueError, match="ip_change_watch_s"):
+        Settings.model_validate({"sip": {"ip_change_watch_s": -1}})
 
 
 class WatchMachine(RuleBasedStateMachine):
