@@ -54,12 +54,18 @@ def _ipv4_locals(fib_trie: str) -> Iterable[str]:
             yield last
 
 
+_IPV6_SKIPPED_FLAGS = 0x01 | 0x40
+"""IFA_F_TEMPORARY (privacy addresses rotate every few hours: not a move) and IFA_F_TENTATIVE (not
+usable until duplicate detection ends)."""
+
+
 def _ipv6_locals(if_inet6: str) -> Iterable[str]:
     # One address per line: 32 hex digits, ifindex, prefix length, scope, flags, name. Scope 00 is
     # global; 0x10 host (::1) and 0x20 link-local do not leave the machine's own link.
     for line in if_inet6.splitlines():
         parts = line.split()
-        if len(parts) >= 4 and len(parts[0]) == 32 and parts[3] == "00":
+        if (len(parts) >= 5 and len(parts[0]) == 32 and parts[3] == "00"
+                and not int(parts[4], 16) & _IPV6_SKIPPED_FLAGS):
             hexa = parts[0]
             yield ":".join(hexa[i:i + 4] for i in range(0, 32, 4))
 

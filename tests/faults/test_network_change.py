@@ -9,7 +9,8 @@ to 10.77.0.1, which no longer exists.
 
 Proven: the engine notices within its watch interval and says so; the peer receives a re-INVITE
 whose SDP names the new address and answers it; media keeps flowing in (the caller's tone in the
-agent's earpiece after the recovery); the caller's BYE reaches the desk (it follows the re-INVITE's
+agent's earpiece after the recovery); the desk's notes for those steps are "re-registering and
+restoring the call…" then "call restored"; the caller's BYE reaches the desk (it follows the re-INVITE's
 Contact); the desk's last REGISTER names the new address, and a second call routed by Kamailio
 rings the desk there.
 
@@ -31,6 +32,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from agent_tui.desk.network_notice import network_notice
 from agent_tui.phone.engine import PhoneEngine
 from agent_tui.phone.events import CallEnded, CallState, CallStats, IncomingCall, NetworkChange, Registration
 from agent_tui.phone.options import AccountOptions, EngineOptions
@@ -137,6 +139,10 @@ def test_a_call_survives_the_desk_moving_to_a_new_address(tmp_path: Path) -> Non
             first = later_stats(events, ring.call_id, len(events.events))
             second_stats = later_stats(events, ring.call_id, events.events.index(first) + 1)
             assert second_stats.rx_packets > first.rx_packets, (first, second_stats)
+            # What the desk shows for the steps the engine reported.
+            notes = [note.text for note in map(network_notice, events.of(NetworkChange)) if note]
+            assert notes == ["Network changed: re-registering and restoring the call…",
+                             "Network changed: call restored."], notes
             # The caller's BYE follows the re-INVITE's Contact to the new address.
             ended = events.wait(CallEnded, call_id=ring.call_id, timeout=CALLER_HANGS_UP_S + 10)
             assert ended.reason == "remote hangup", ended

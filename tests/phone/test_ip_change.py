@@ -40,6 +40,8 @@ IF_INET6 = """\
 00000000000000000000000000000001 01 80 10 80       lo
 20010db8000000000000000000000042 02 40 00 00     eth0
 fe800000000000000000000000000001 02 40 20 80     eth0
+20010db8000000000000000000000077 02 40 00 01     eth0
+20010db8000000000000000000000078 02 40 00 40     eth0
 """
 A = frozenset({"10.0.0.1"})
 B = frozenset({"10.0.0.2"})
@@ -49,7 +51,7 @@ def states(events: list[NetworkChange]) -> list[str]:
     return [event.state for event in events]
 
 
-def test_addresses_come_from_proc_without_loopback_or_link_local(tmp_path: Path) -> None:
+def test_addresses_come_from_proc_without_loopback_link_local_privacy_or_tentative(tmp_path: Path) -> None:
     (tmp_path / "fib_trie").write_text(FIB_TRIE)
     (tmp_path / "if_inet6").write_text(IF_INET6)
     ipv6 = "2001:0db8:0000:0000:0000:0000:0000:0042"
