@@ -10,6 +10,14 @@ account's transports (a TCP connection from the old address is dead anyway), the
 re-registers with the new Contact, and each call is re-INVITEd with `reinviteFlags` (new Contact and
 Via, media transports re-created so the SDP carries the new address); `hangupCalls=False` keeps
 the calls. The re-INVITE's answer shows as an `onCallMediaState`.
+
+Measured here (tests/faults/test_network_change.py, two namespaces, Kamailio, a bot caller): the
+re-REGISTER, re-INVITE and its 200 take ~10 ms after `handleIpChange`; the first REGISTER still
+names the old Contact (pjsua learns the new one from the 401's Via `received`), the authenticated
+one the new; pjsua does not remove the old binding, so the registrar lists both until the old one
+expires (calls forked to it are lost harmlessly). Without the re-INVITE a pjsua peer still finds
+our media (it latches onto the address RTP comes from), but its BYE and every new call go to the
+old address.
 """
 
 from __future__ import annotations

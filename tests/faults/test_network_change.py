@@ -1,22 +1,22 @@
-"""The desk's address moves mid-call (issue 17): the phone re-registers, re-INVITEs, the call survives.
+"""The desk's link drops mid-call and comes back with a new address (issue 17): the call survives.
 
-Inside a network namespace of its own, a veth link carries the desk's address (10.77.0.1) and the
-registrar's (10.77.0.100); Kamailio and the caller (an `agent-tui bot` sending 1000 Hz) listen on
-the latter, the desk's phone engine (in this process, on a thread that lives in the namespace) on
-the wildcard address. Mid-call the desk's address is deleted and a new one (10.77.0.2) added, as
-DHCP or a Wi-Fi roam would do. Without recovery the caller's RTP and Kamailio's requests still go
-to 10.77.0.1, which no longer exists.
+Two network namespaces joined by a veth link: the desk's (10.77.0.1 on v0) and a far side
+(10.77.0.100 on v1) where Kamailio and the caller (an `agent-tui bot` sending 1000 Hz) run. The
+desk's phone engine runs in this process, on a thread inside the desk's namespace, listening on the
+wildcard address. Mid-call the desk's address is deleted (the link is gone), then a new one
+(10.77.0.2) comes with its default route, as after a new DHCP lease or a Wi-Fi roam. Without
+recovery, Kamailio's requests and the caller's RTP still go to 10.77.0.1, which no longer exists.
 
-Proven: the engine notices within its watch interval and says so; the peer receives a re-INVITE
-whose SDP names the new address and answers it; media keeps flowing in (the caller's tone in the
-agent's earpiece after the recovery); the desk's notes for those steps are "re-registering and
-restoring the call…" then "call restored"; the caller's BYE reaches the desk (it follows the re-INVITE's
-Contact); the desk's last REGISTER names the new address, and a second call routed by Kamailio
-rings the desk there.
+Proven: the engine reports the lost link, then notices the new address within its watch interval;
+the peer receives a re-INVITE whose SDP names the new address and answers it 200; media keeps
+flowing in (packets counted, and the caller's tone in the agent's earpiece after the recovery);
+the desk's notes for the real steps are "Network lost…", "re-registering and restoring the
+call…", "call restored"; the caller's BYE reaches the desk (it follows the re-INVITE's Contact);
+the desk's last REGISTER names the new address, and a second call routed by Kamailio rings there.
 
 Measured without the watch (`ip_change_watch_s = 0`): the media alone comes back (pjsua peers latch
-onto the address RTP arrives from), but the BYE and the second call go to the old address and are
-lost: the registrar would route every later call to nowhere until the registration's refresh.
+onto the address RTP arrives from), but the caller's BYE and the second call go to the old address
+and are lost: the registrar routes every later call to nowhere until the registration's refresh.
 """
 
 from __future__ import annotations
@@ -53,11 +53,9 @@ CALLER_HANGS_UP_S = 5.0
 """The caller hangs up this long after the answer: well after the recovery (~0.5 s here)."""
 
 
-def move_address(ns: Namespace, old: str, new: str) -> None:
-    """What DHCP does on a new lease: the old address goes, the new one comes with its default route."""
-    for argv in (("ip", "addr", "del", f"{old}/24", "dev", "v0"),
-                 ("ip", "addr", "add", f"{new}/24", "dev", "v0"),
-                 ("ip", "route", "replace", "default", "dev", "v0")):
+def run_all(ns: Namespace, *commands: tuple[str, ...]) -> None:
+    """Run `ip` commands in the desk's namespace, each of which must succeed."""
+    for argv in commands:
         done = ns.run(*argv)
         assert done.returncode == 0, (argv, done.stderr)
 
@@ -123,9 +121,17 @@ def test_a_call_survives_the_desk_moving_to_a_new_address(tmp_path: Path) -> Non
             events.wait(CallState, call_id=ring.call_id, state="confirmed")
             bot.until("answered", timeout=10)
 
-            move_address(ns, OLD, NEW)
+            # The link drops (the lease is gone: no address at all)...
+            run_all(ns, ("ip", "addr", "del", f"{OLD}/24", "dev", "v0"))
+            lost = events.wait(NetworkChange, state="lost", timeout=10)
+            assert lost.addresses == ()
+            assert lost.call_ids == (ring.call_id,)
+            # ...and comes back with another address and its default route, as a new DHCP lease.
+            run_all(ns, ("ip", "addr", "add", f"{NEW}/24", "dev", "v0"),
+                    ("ip", "route", "replace", "default", "dev", "v0"))
             moved_at = time.monotonic()
             change = events.wait(NetworkChange, state="recovering", timeout=10)
+            assert change.reason == "network back"
             assert change.addresses == (NEW,)
             assert change.call_ids == (ring.call_id,)
             noticed_s = time.monotonic() - moved_at
@@ -141,7 +147,8 @@ def test_a_call_survives_the_desk_moving_to_a_new_address(tmp_path: Path) -> Non
             assert second_stats.rx_packets > first.rx_packets, (first, second_stats)
             # What the desk shows for the steps the engine reported.
             notes = [note.text for note in map(network_notice, events.of(NetworkChange)) if note]
-            assert notes == ["Network changed: re-registering and restoring the call…",
+            assert notes == ["Network lost: the phone waits for the link to come back…",
+                             "Network changed: re-registering and restoring the call…",
                              "Network changed: call restored."], notes
             # The caller's BYE follows the re-INVITE's Contact to the new address.
             ended = events.wait(CallEnded, call_id=ring.call_id, timeout=CALLER_HANGS_UP_S + 10)
