@@ -253,6 +253,11 @@ class SipSettings(_Section):
     """Check the registrar's TLS certificate."""
     user_agent: str = "agent-tui"
     """User-Agent header of our SIP requests."""
+    ip_change_watch_s: float = Field(default=2.0, ge=0, le=60)
+    """Seconds between looks at this machine's network addresses. When they change (another Wi-Fi,
+    a VPN, a new DHCP lease) or the registration is lost for a network reason, the phone registers
+    again and re-INVITEs the call in progress from the new address; 0 turns this off. It can follow
+    a new address only with `listen` on a wildcard address (0.0.0.0) and no `public_address`."""
 
     @model_check(mode="before")
     @classmethod

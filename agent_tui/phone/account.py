@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 import pjsua2 as pj
 
+from agent_tui.phone.ip_change_engine import configure_account
 from agent_tui.phone.options import AccountOptions, EngineOptions
 
 
@@ -88,7 +89,7 @@ def local_config(user: str, address: str) -> Any:
     cfg.regConfig.registrarUri = ""
     cfg.regConfig.registerOnAdd = False
     cfg.mediaConfig.srtpUse = 0
-    return cfg
+    return configure_account(cfg)
 
 
 def registrar_config(account: EngineAccount, engine: EngineOptions) -> Any:
@@ -111,4 +112,4 @@ def registrar_config(account: EngineAccount, engine: EngineOptions) -> Any:
         cfg.sipConfig.authCreds.append(cred)
     cfg.mediaConfig.srtpUse = _SRTP[options.srtp]
     cfg.mediaConfig.srtpSecureSignaling = 0
-    return cfg
+    return configure_account(cfg)

@@ -47,6 +47,8 @@ from agent_tui.phone.events import (
     Transferred,
     TransferRequested,
 )
+from agent_tui.phone.ip_change import IpChangeWatch
+from agent_tui.phone.ip_change_engine import IpChangeDriver
 from agent_tui.phone.logbridge import PjLogWriter, silenced_stdout
 from agent_tui.phone.media import FilePlayer, MediaHub, read_stats
 from agent_tui.phone.monitor_token import verify_token
@@ -172,6 +174,8 @@ class EngineCore:
         self.tcp_port: int | None = None
         self.tls_port: int | None = None
         self.host = ""
+        self.ip_change: IpChangeDriver | None = None
+        """Re-registers and re-INVITEs after a network change (None until set up)."""
 
     # ----------------------------------------------------------------- plumbing
 
@@ -246,6 +250,8 @@ class EngineCore:
             self.emit(Registration(account=account.name, state="registering", registrar=account.registrar))
             account.create(self._media_config(registrar_config(account, opts)), False)
             self.accounts.append(account)
+        self.ip_change = IpChangeDriver(self.ep, IpChangeWatch(interval_s=opts.ip_change_watch_s),
+                                        self.emit, self.log.note)
         self.started = True
         return EngineStarted(address=address, udp_port=self.udp_port, tcp_port=self.tcp_port,
                              tls_port=self.tls_port, max_calls=self.call_limit,
@@ -350,6 +356,13 @@ class EngineCore:
                         self.emit(stats)
         for account in self.accounts:
             self._health_tick(account, now)
+        if self.ip_change is not None and not self.stopping:
+            self.ip_change.tick(now, self.answered_call_ids(), bool(self.accounts))
+
+    def answered_call_ids(self) -> list[str]:
+        """Calls in progress (answered, not ended): the ones a network change must re-INVITE."""
+        return [cid for cid, call in self.calls.items()
+                if call.book.answered_at is not None and not call.book.ended]
 
     # ------------------------------------------------------------ registration
 
@@ -359,6 +372,9 @@ class EngineCore:
         reason = clean_text(str(prm.reason), 120)
         expires = int(prm.expiration)
         registrar = account.registrar
+        if self.ip_change is not None and not self.stopping:
+            self.ip_change.registration(time.monotonic(), code, 200 <= code < 300 and expires > 0,
+                                        self.answered_call_ids())
         if 200 <= code < 300:
             account.auth_failed = False
             account.registered = expires > 0
@@ -635,6 +651,8 @@ class EngineCore:
             return
         book.ended = True
         self._ringback(book.public_id, False)
+        if self.ip_change is not None:
+            self.ip_change.call_ended(time.monotonic(), book.public_id)
         if book.refused:  # never announced: nothing to report
             if self.calls.get(book.public_id) is call:
                 del self.calls[book.public_id]  # the last reference: dropped here (see `graveyard`)
@@ -722,6 +740,8 @@ class EngineCore:
                                     clean_text(str(info.lastReason), 120), book.direction))
         if self.hub is not None:
             self.hub.wire(call, self.calls, info)
+        if self.ip_change is not None and book.answered_at is not None:
+            self.ip_change.call_updated(time.monotonic(), book.public_id)
         if held != book.held and book.answered_at is not None:
             book.held = held
             if book.monitor is None:
@@ -1081,6 +1101,7 @@ class EngineCore:
             self.accounts.clear()
             self.local = None
             self.hub = None
+            self.ip_change = None  # it holds the Endpoint, which must die with libDestroy
             if self.sound is not None:
                 self.log.note(f"sound bridge: {self.sound.summary()}")
                 self.sound.detach()  # the conference port goes before libDestroy
@@ -1091,6 +1112,7 @@ class EngineCore:
             ep.libDestroy(pj.PJSUA_DESTROY_NO_NETWORK)
         finally:
             lingering.clear()
+            self.ip_change = None
             self.ep = None
             gc.collect()
             if self.sound is not None:

@@ -246,6 +246,25 @@ class EngineError:
     call_id: str | None = None
 
 
+NetworkChangeState = Literal["lost", "recovering", "re-registered", "call-restored", "recovered", "failed"]
+
+
+@dataclass(frozen=True)
+class NetworkChange:
+    """The host's network changed under the phone, and how far the recovery got (`ip_change.py`).
+
+    "lost": no address left (waiting for the link); "recovering": transports re-created,
+    re-registering and re-INVITing `call_ids`; "re-registered": the registrar has the new address;
+    "call-restored": `call_ids` answered their re-INVITE; "recovered": all done; "failed": not done
+    within the watch's `give_up_s` (`reason` says what was missing).
+    """
+
+    state: NetworkChangeState
+    reason: str = ""
+    addresses: tuple[str, ...] = ()
+    call_ids: tuple[str, ...] = ()
+
+
 PhoneEvent = (
     Registration
     | Health
@@ -265,5 +284,6 @@ PhoneEvent = (
     | AudioDevicesChanged
     | EngineStopped
     | EngineError
+    | NetworkChange
 )
 """Every event the engine emits."""

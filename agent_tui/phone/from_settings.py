@@ -70,4 +70,5 @@ def engine_options(settings: Settings, password_for: PasswordLookup, *, headless
         retry_interval_s=first.retry_interval_s if first is not None else 30,
         first_retry_interval_s=first.first_retry_interval_s if first is not None else 5,
         user_agent=sip.user_agent,
+        ip_change_watch_s=sip.ip_change_watch_s,
     )

@@ -122,3 +122,6 @@ class EngineOptions:
     retry_interval_s: int = 30
     first_retry_interval_s: int = 5
     user_agent: str = "agent-tui"
+    ip_change_watch_s: float = 2.0
+    """Seconds between looks at the host's addresses; a change (or a registration lost for a network
+    reason) re-registers and re-INVITEs the calls from the new address (`ip_change.py`). 0: off."""

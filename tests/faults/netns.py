@@ -29,14 +29,16 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from tests.support.peers import require_binary
 
+T = TypeVar("T")
 CLONE_NEWNET = 0x40000000
 NETNS_DIR = Path("/run/netns")
 REPO = Path(__file__).resolve().parents[2]
@@ -213,6 +215,33 @@ def network_namespace(name: str) -> Iterator[Namespace]:
         os.close(home)
         subprocess.run([ip, "netns", "delete", name], check=False, capture_output=True, timeout=10)
     assert not namespace_exists(name), f"network namespace {name} left behind"
+
+
+def call_in_namespace(name: str, work: Callable[[], T], timeout: float = 60.0) -> T:
+    """Run `work` on a thread moved into namespace `name`: the sockets it opens and the processes it
+    starts live there (a second host for peers), while the calling thread stays where it is."""
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            target = os.open(NETNS_DIR / name, os.O_RDONLY)
+            try:
+                _setns(target)  # this thread only, and it ends here: nothing to undo
+            finally:
+                os.close(target)
+            outcome.append(work())
+        except BaseException as error:  # handed to the caller below
+            failure.append(error)
+
+    thread = threading.Thread(target=run, name=f"in-{name}", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise TimeoutError(f"work in namespace {name} did not end within {timeout:g} s")
+    if failure:
+        raise failure[0]
+    return outcome[0]
 
 
 def have_tools() -> bool:

@@ -18,6 +18,7 @@ from agent_tui.desk.calls import CallSession, LookupState, is_training_call
 from agent_tui.desk.effects import Effect, Notify
 from agent_tui.desk.events import cleaned_incoming
 from agent_tui.desk.lookup import find_customer
+from agent_tui.desk.network_notice import network_notice
 from agent_tui.desk.recordings import empty_recording, space_warning
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.events import Event, EventKind
@@ -31,6 +32,7 @@ from agent_tui.phone.events import (
     EngineStopped,
     Health,
     IncomingCall,
+    NetworkChange,
     RecordingReady,
     Registration,
     Transferred,
@@ -143,6 +145,8 @@ class DeskEvents:
             self.app.notify(devices_changed_note(self.t, event))
         elif isinstance(event, RecordingReady):
             self._recording_ready(event)
+        elif isinstance(event, NetworkChange):
+            self._warn(network_notice(event))
         self.supervisor.phone_event(event)
 
     def _warn(self, notice: Notify | None) -> None:
