@@ -20,8 +20,8 @@ from tests.support.sip_peers import free_port
 from tests.support.waiting import wait_for
 
 
-def haproxy_config(port: int, servers: list[tuple[str, int]], admin_socket: Path) -> str:
-    """The config text: a frontend on 127.0.0.1:`port` balancing over `servers` (name, port)."""
+def haproxy_config(port: int, servers: list[tuple[str, str]], admin_socket: Path) -> str:
+    """The config text: a frontend on 127.0.0.1:`port` balancing over `servers` (name, HOST:PORT)."""
     lines = [
         "global",
         "  maxconn 4000",
@@ -47,7 +47,7 @@ def haproxy_config(port: int, servers: list[tuple[str, int]], admin_socket: Path
         "  default-server inter 500ms fastinter 250ms downinter 500ms fall 2 rise 2"
         " on-marked-down shutdown-sessions",
     ]
-    lines += [f"  server {name} 127.0.0.1:{server_port} check" for name, server_port in servers]
+    lines += [f"  server {name} {address} check" for name, address in servers]
     return "\n".join(lines) + "\n"
 
 
@@ -57,7 +57,8 @@ class Haproxy:
 
     binary: str
     workdir: Path
-    servers: list[tuple[str, int]]
+    servers: list[tuple[str, str]]
+    """(name, HOST:PORT) of each server."""
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
     admin_socket: Path = field(init=False)

@@ -1,15 +1,19 @@
-"""Three server processes on one PostgreSQL behind HAProxy; one is killed under load; nothing is lost
-or doubled.
+"""Three server processes on two hosts, one PostgreSQL, behind HAProxy: one process is killed under
+load, then the other host whole; nothing is lost or doubled.
 
 The real parts: PostgreSQL, three `agent-tui server` processes (one uvicorn worker each, so each pid
-is a whole server), HAProxy from Debian with the health checks of docs/deploy.md. Through HAProxy:
+is a whole server): two on this host, one on a second host (a network namespace joined by a veth,
+tests/server/hosts.py, reaching PostgreSQL over its Unix socket), and HAProxy from Debian with the
+health checks of docs/deploy.md. Through HAProxy:
 two outbox drivers (the desk's own journal and sender, tests/faults/outbox_driver.py) file repair
 orders with Idempotency-Keys; four light writers change agent states as fast as the servers answer
 until the orders are in; six desks (the product's `EventStream`: reconnect with Last-Event-ID) hold
 event streams. Polling is set to two minutes, so events written by one process reach streams held
-by another only through LISTEN/NOTIFY. When a third of the orders have landed, the server holding
-the most connections is SIGKILLed by pid. Counted at the end: every order exactly once in the
-database, and every stream saw exactly the events the database holds for it, in id order, each once.
+by another only through LISTEN/NOTIFY. When a third of the orders have landed, the busier server
+process of this host is SIGKILLed by pid; at two thirds the second host is cut off and its processes
+killed (tests/server/hosts.py). The last server carries on alone. Counted at the end: every order
+exactly once in the database, and every stream saw exactly the events the database holds for it, in
+id order, each once.
 """
 
 from __future__ import annotations
@@ -34,12 +38,12 @@ from agent_tui.sync.retry import Backoff
 from tests.faults.outbox_driver import description
 from tests.faults.processes import JsonProcess
 from tests.server.haproxy import Haproxy
+from tests.server.hosts import Host, second_host
 from tests.server.pg import PgServer
 from tests.server.process import ServerProcess
 from tests.support.peers import require_binary
 from tests.support.waiting import wait_for
 
-SERVERS = 3
 STREAM_USERS = {"sup01": Role.SUPERVISOR, **{f"agent{i:02d}": Role.AGENT for i in range(2, 7)}}
 STATE_AGENTS = [f"agent{i:02d}" for i in range(7, 11)]
 MIN_CHANGES = 90
@@ -108,50 +112,62 @@ def _orders(conninfo: str, marker: str) -> list[str]:
         return [row[0] for row in rows]
 
 
-def test_kill_one_server_under_load_loses_and_doubles_nothing(
+def test_kill_a_server_then_a_host_under_load_loses_and_doubles_nothing(
     pg_server: PgServer, pg_url: str, tmp_path: Path
 ) -> None:
     haproxy_bin = require_binary("haproxy", "haproxy")
     conninfo = _conninfo(pg_url)
-    servers = [ServerProcess(pg_url, tmp_path, settings=SETTINGS) for _ in range(SERVERS)]
-    balancer: Haproxy | None = None
-    drivers: list[JsonProcess] = []
-    try:
-        servers[0].start()  # migrates and seeds; the others find the database ready
-        rest = [threading.Thread(target=server.start) for server in servers[1:]]
-        for thread in rest:
-            thread.start()
-        for thread in rest:
-            thread.join()
-        for server in servers:
-            assert server.proc is not None
-            assert server.proc.poll() is None, server.log()[-2000:]
-        names = {f"s{i}": server for i, server in enumerate(servers)}
-        balancer = Haproxy(haproxy_bin, tmp_path, [(name, server.port) for name, server in names.items()])
-        balancer.start()
-        with psycopg.connect(conninfo) as conn:
-            customer = conn.execute("SELECT min(id) FROM customers").fetchone()
-            start = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()
-        assert customer is not None
-        assert start is not None
-        marker = f"failover-{os.getpid()}"
-        killed = asyncio.run(_scenario(balancer, names, customer[0], start[0], marker, tmp_path, drivers))
-        victim = names[killed].proc
-        assert victim is not None
-        assert victim.poll() == -signal.SIGKILL
-    finally:
-        for driver in drivers:
-            driver.stop()
-        if balancer is not None:
-            balancer.stop()
-        for server in servers:
-            server.stop()
+    # The other host has no 127.0.0.1 of ours: it reaches PostgreSQL through the socket file.
+    over_socket = f"{pg_url.split('@')[0]}@/{pg_url.rsplit('/', 1)[1]}?host={pg_server.root / 'sock'}" \
+                  f"&port={pg_server.port}"
+    with second_host("afo") as host:
+        servers = {"a0": ServerProcess(pg_url, tmp_path, settings=SETTINGS),
+                   "a1": ServerProcess(pg_url, tmp_path, settings=SETTINGS),
+                   "b0": ServerProcess(over_socket, tmp_path, settings=SETTINGS, host=host.address,
+                                       prefix=host.prefix)}
+        balancer: Haproxy | None = None
+        drivers: list[JsonProcess] = []
+        try:
+            servers["a0"].start()  # migrates and seeds; the others find the database ready
+            rest = [threading.Thread(target=server.start) for name, server in servers.items() if name != "a0"]
+            for thread in rest:
+                thread.start()
+            for thread in rest:
+                thread.join()
+            for server in servers.values():
+                assert server.proc is not None
+                assert server.proc.poll() is None, server.log()[-2000:]
+            b0 = servers["b0"].proc
+            assert b0 is not None
+            host.pids.append(b0.pid)
+            balancer = Haproxy(haproxy_bin, tmp_path,
+                               [(name, f"{server.host}:{server.port}") for name, server in servers.items()])
+            balancer.start()
+            with psycopg.connect(conninfo) as conn:
+                customer = conn.execute("SELECT min(id) FROM customers").fetchone()
+                start = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()
+            assert customer is not None
+            assert start is not None
+            marker = f"failover-{os.getpid()}"
+            killed = asyncio.run(_scenario(balancer, servers, host, customer[0], start[0], marker, tmp_path,
+                                           drivers))
+            victim = servers[killed].proc
+            assert victim is not None
+            assert victim.poll() == -signal.SIGKILL
+            assert b0.poll() == -signal.SIGKILL
+        finally:
+            for driver in drivers:
+                driver.stop()
+            if balancer is not None:
+                balancer.stop()
+            for server in servers.values():
+                server.stop()
 
 
-async def _scenario(balancer: Haproxy, names: dict[str, ServerProcess], customer: int, start: int,
-                    marker: str, tmp_path: Path, drivers: list[JsonProcess]) -> str:
+async def _scenario(balancer: Haproxy, servers: dict[str, ServerProcess], host: Host, customer: int,
+                    start: int, marker: str, tmp_path: Path, drivers: list[JsonProcess]) -> str:
     base = balancer.base
-    conninfo = _conninfo(names["s0"].db_url)
+    conninfo = _conninfo(servers["a0"].db_url)
     seen: dict[str, list[int]] = {user: [] for user in STREAM_USERS}
     streams: dict[str, EventStream] = {}
     readers = [asyncio.create_task(_hold_stream(base, user, start, seen[user], streams))
@@ -164,20 +180,29 @@ async def _scenario(balancer: Haproxy, names: dict[str, ServerProcess], customer
     stop = asyncio.Event()
     writers = [asyncio.create_task(_change_states(base, agent, changed, retried, stop))
                for agent in STATE_AGENTS]
-
-    # Kill under load: once a third of the orders and of the state changes have landed.
     total_orders = DRIVERS * ORDERS_PER_DRIVER
-    await asyncio.to_thread(
-        wait_for, lambda: len(_orders(conninfo, marker)) >= total_orders // 3
-        and len(changed) >= MIN_CHANGES // 3, 40, 0.05, "a third of the work")
-    landed = len(_orders(conninfo, marker)), len(changed)
-    busiest = max(names, key=lambda name: balancer.sessions(name))
-    victim = names[busiest]
-    assert victim.proc is not None
-    os.kill(victim.proc.pid, signal.SIGKILL)
-    victim.proc.wait(timeout=10)
+
+    async def landed(share: float, what: str) -> tuple[int, int]:
+        await asyncio.to_thread(
+            wait_for, lambda: len(_orders(conninfo, marker)) >= total_orders * share
+            and len(changed) >= MIN_CHANGES * share, 40, 0.05, what)
+        return len(_orders(conninfo, marker)), len(changed)
+
+    # Under load: a server process of this host dies (the busier one, so streams are cut)...
+    first = await landed(1 / 3, "a third of the work")
+    busiest = max(("a0", "a1"), key=balancer.sessions)
+    victim = servers[busiest].proc
+    assert victim is not None
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait(timeout=10)
     await asyncio.to_thread(wait_for, lambda: busiest not in balancer.up(), 10, 0.05,
                             "HAProxy to take the killed server out")
+    # ...then the other host goes, wire first: what it held open hears nothing, HAProxy's checks find out.
+    second = await landed(2 / 3, "two thirds of the work")
+    cut_sessions = balancer.sessions("b0")
+    host.kill()
+    await asyncio.to_thread(wait_for, lambda: "b0" not in balancer.up(), 10, 0.05,
+                            "HAProxy to take the lost host out")
 
     for driver in drivers:
         await asyncio.to_thread(driver.until, "drained", 60)
@@ -202,10 +227,12 @@ async def _scenario(balancer: Haproxy, names: dict[str, ServerProcess], customer
     for user in STREAM_USERS:
         assert seen[user] == expected[user], f"{user}: stream differs from the events table"
     reconnects = sum(stream.connects - 1 for stream in streams.values())
-    print(f"killed {busiest} after {landed[0]} orders and {landed[1]} state changes; "
-          f"{reconnects} stream reconnect(s); {len(retried)} state write(s) sent again; "
-          f"{len(changed)} changes, {len(rows)} events")
-    assert reconnects >= 1, "no stream was on the killed server"
+    print(f"killed {busiest} after {first[0]} orders and {first[1]} state changes, host b "
+          f"({cut_sessions} sessions) after {second[0]} and {second[1]}; {reconnects} stream "
+          f"reconnect(s); {len(retried)} state write(s) sent again; {len(changed)} changes, "
+          f"{len(rows)} events")
+    assert reconnects >= 2, "streams were not cut by both failures"
+    assert balancer.up() == {"a1" if busiest == "a0" else "a0"}
     for stream in streams.values():
         stream.close()
     for reader in readers:
