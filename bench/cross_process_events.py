@@ -17,7 +17,7 @@ reads the new rows once. This benchmark measures two things:
    NOTIFY are far below those without, NOTIFY is the limit; if they are close, the events table's
    ordering lock is, and another broker (NATS, Redis) would not help.
 
-    .venv/bin/python -m bench.cross_process_events [--servers 3] [--streams 900] [--rate 200]
+    .venv/bin/python -m bench.cross_process_events [--servers 3] [--streams 300] [--rate 200]
         [--seconds 10] [--writers 4] [--ceiling-seconds 5] [--quick]
 """
 
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.cross_process_events", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--servers", type=int, default=3)
-    parser.add_argument("--streams", type=int, default=900, help="in all, spread over the servers")
+    parser.add_argument("--streams", type=int, default=300, help="in all, spread over the servers")
     parser.add_argument("--rate", type=float, default=200.0, help="events written per second")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long events are written")
     parser.add_argument("--drain", type=float, default=3.0, help="seconds to wait for the last deliveries")
