@@ -3,9 +3,10 @@
 Processes started in it (`ip netns exec NAME ...`, see `Host.prefix`) have their own loopback and one
 address, `Host.address`, that the test's namespace reaches over the veth; they reach PostgreSQL over
 its Unix socket (a file: namespaces do not hide it). `Host.kill()` takes the whole host away as a power
-cut would: the wire goes first (the veth is deleted, so nothing it had open gets a goodbye), then every
-process the test started there is SIGKILLed by pid, then the namespace is deleted and its absence
-asserted. No kernel modules are needed (veth is built in on this project's machines).
+cut would: the wire goes silent first (its end of the veth goes down: packets to it vanish, nothing it
+had open sends a reset or a goodbye), then every process the test started there is SIGKILLed by pid,
+then the namespace is deleted and its absence asserted. No kernel modules are needed (veth is built in
+on this project's machines).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -39,6 +41,8 @@ class Host:
     address: str
     outside: str
     """Our end of the veth."""
+    inside: str
+    """Its end of the veth."""
     pids: list[int] = field(default_factory=list)
     """Processes started there (the test adds them); `kill()` ends them."""
     alive: bool = True
@@ -49,17 +53,23 @@ class Host:
         return [self.ip, "netns", "exec", self.name]
 
     def kill(self) -> None:
-        """Cut the wire, SIGKILL every process started there (by pid), delete the namespace."""
+        """Silence the wire, SIGKILL every process started there (by pid), delete the namespace."""
         if not self.alive:
             return
         self.alive = False
+        # Its end down, ours up: our route stays, packets go nowhere (no "unreachable" to tell anyone).
         with contextlib.suppress(RuntimeError):
-            _ip(self.ip, "link", "del", self.outside)
+            _ip(self.ip, "-n", self.name, "link", "set", self.inside, "down")
         for pid in self.pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         _ip(self.ip, "netns", "del", self.name)
+        # The killed processes' orphaned TCP sockets keep the namespace, and with it the veth, alive
+        # for minutes (retransmitting into the silent wire): delete our end, which takes both.
+        with contextlib.suppress(RuntimeError):
+            _ip(self.ip, "link", "del", self.outside)
         assert not namespace_exists(self.name)
+        assert not Path(f"/sys/class/net/{self.outside}").exists()
 
 
 @contextmanager
@@ -75,7 +85,7 @@ def second_host(tag: str) -> Iterator[Host]:
     base = net.rsplit(".", 1)
     ours, theirs = f"{base[0]}.{int(base[1]) + 1}", f"{base[0]}.{int(base[1]) + 2}"
     _ip(ip, "netns", "add", name)
-    host = Host(ip, name, theirs, outside)
+    host = Host(ip, name, theirs, outside, inside)
     try:
         _ip(ip, "link", "add", outside, "type", "veth", "peer", "name", inside, "netns", name)
         _ip(ip, "addr", "add", f"{ours}/30", "dev", outside)
