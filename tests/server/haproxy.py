@@ -10,9 +10,11 @@ stopped by its pid; its admin socket answers which servers are up.
 from __future__ import annotations
 
 import contextlib
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,9 +64,12 @@ class Haproxy:
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
     admin_socket: Path = field(init=False)
+    _socket_dir: Path = field(init=False)
 
     def __post_init__(self) -> None:
-        self.admin_socket = self.workdir / "haproxy.sock"
+        # A Unix socket's path must fit in 108 bytes: pytest's folders can be longer.
+        self._socket_dir = Path(tempfile.mkdtemp(prefix="haproxy-"))
+        self.admin_socket = self._socket_dir / "admin.sock"
 
     @property
     def base(self) -> str:
@@ -120,15 +125,14 @@ class Haproxy:
         return 0
 
     def stop(self) -> None:
-        """SIGTERM by pid (SIGKILL after a grace)."""
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+        """SIGTERM by pid (SIGKILL after a grace); remove the socket's folder."""
+        proc, self.proc = self.proc, None
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=10)
+                proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 with contextlib.suppress(ProcessLookupError):
-                    self.proc.kill()
-                self.proc.wait(timeout=10)
-        self.proc = None
+                    proc.kill()
+                proc.wait(timeout=10)
+        shutil.rmtree(self._socket_dir, ignore_errors=True)
