@@ -57,10 +57,14 @@ class ServerProcess:
     settings: dict[str, Any] = field(default_factory=dict)
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
+    host: str = "127.0.0.1"
+    """The address it listens on (another "host"'s, in a network namespace: tests/server/hosts.py)."""
+    prefix: list[str] = field(default_factory=list)
+    """Words before the command (`ip netns exec NAME`, which execs it: the pid stays the server's)."""
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def start(self, timeout: float = 60.0) -> None:
         self.port = self.port or free_port()
@@ -73,12 +77,15 @@ class ServerProcess:
         log = (self.workdir / f"server-{self.port}.log").open("ab")
         self.proc = subprocess.Popen(
             [
+                *self.prefix,
                 sys.executable,
                 "-m",
                 "agent_tui.cli",
                 "server",
                 "--db",
                 self.db_url,
+                "--host",
+                self.host,
                 "--port",
                 str(self.port),
                 "--seed",
