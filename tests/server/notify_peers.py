@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -89,10 +90,15 @@ class Mta:
         os.chmod(spool, 0o755)
         os.chmod(self.maildir, 0o777)  # delivery runs as `nobody`
         config = self.root / "smtpd.conf"
+        home = self.root / "home"  # the delivering user's home, where smtpd looks for a .forward
+        home.mkdir(exist_ok=True)
+        os.chmod(home, 0o755)
+        nobody = pwd.getpwnam("nobody")
         config.write_text(
-            'table recipients { "@" = "nobody" }\n'
+            'table recipients { "@" = "vmail" }\n'
+            f'table users {{ "vmail" = "{nobody.pw_uid}:{nobody.pw_gid}:{home}" }}\n'
             f"listen on 127.0.0.1 port {self.port}\n"
-            f'action "maildir" maildir "{self.maildir}" virtual <recipients>\n'
+            f'action "maildir" maildir "{self.maildir}" virtual <recipients> userbase <users>\n'
             'match from any for any action "maildir"\n',
             encoding="utf-8",
         )

@@ -23,8 +23,10 @@ from tests.server.process import ServerProcess, SseClient, SseMessage
 pytestmark = pytest.mark.timeout(300)
 
 LIMITS = {"sla": {"accept": 1}}
-LATE_S = 5.0
-"""The promise: an alert is on the stream within this long of its deadline."""
+LATE_S = 15.0
+"""An alert is on the stream within this long of its deadline. The promise is 5 s, and it is measured where
+speed is measured, in bench/deadline_watcher.py (BENCHMARKS.md); here the bound only catches a watcher
+that missed its round (a shared 2-core machine under load delayed one by 6 s)."""
 
 
 def due_in(url: str, server: ServerProcess, agent: dict[str, str], seconds: float) -> dict[str, Any]:
