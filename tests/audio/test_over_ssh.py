@@ -8,7 +8,8 @@ agent's own tools do, on the agent's host (PulseAudio's unix socket there).
 
 Then the forward is killed mid-call (the agent's ssh, by pid): the call stays up, the engine says the
 sound device is gone (what the desk shows is checked too), and when ssh is started again the bridge
-opens the devices again and the audio returns both ways.
+opens the devices again and the audio returns both ways. The bridge's account of it (`news`) and what
+the desk shows with it are tested on their own, without a sound server.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from agent_tui.i18n import Translator, load_catalog
 from agent_tui.phone.audio_bridge import AudioBridge
 from agent_tui.phone.device_choice import DeviceChoice
 from agent_tui.phone.events import AudioDeviceBack, AudioDeviceLost, CallEnded, CallState
+from agent_tui.ui.desk.app import DeskApp
 from agent_tui.ui.desk.audio_devices import device_lost_note
 from tests.audio.pulse import PulseServer
 from tests.audio.ssh_hosts import AGENT_PULSE_PORT, SshForward, SshServer, agent_host
@@ -38,6 +40,8 @@ from tests.audio.test_pulse_calls import (
 from tests.phone.conftest import Bots
 from tests.phone.support import EventLog
 from tests.support.audio_checks import TONE_ABSENT, TONE_HEARD, read_pcm, tone_peak, tone_presence
+from tests.ui.doubles import FakePhone
+from tests.ui.helpers import make_app, popped, wait_until
 
 AGENT_PULSE_TCP = (f"module-native-protocol-tcp port={AGENT_PULSE_PORT} listen=127.0.0.1 "
                    "auth-anonymous=0 auth-ip-acl=127.0.0.1")
@@ -163,3 +167,25 @@ def test_the_desk_says_so_in_both_languages() -> None:
     chinese = Translator("zh", load_catalog("zh"))
     assert device_lost_note(chinese, lost).startswith("声音设备已断开（Jabra")
     assert device_lost_note(chinese, back) == "声音设备已恢复：Jabra"
+
+
+async def test_the_desk_keeps_the_call_and_says_the_headset_is_gone_then_back() -> None:
+    phone = FakePhone()
+    app, _, _, _ = make_app(phone=phone)
+    async with app.run_test(size=(100, 34)) as pilot:
+        await wait_until(pilot, lambda: app.desk.logged_in)
+        phone.ring()
+        await wait_until(pilot, lambda: popped(app))
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: app.desk.active_id == "c1")
+        phone.emit(AudioDeviceLost(input="mic", output="[b]Jabra[/b]", detail="Connection refused"))
+        await wait_until(pilot, lambda: _note(app, "Sound device gone ([b]Jabra[/b])"))
+        gone = next(n for n in app._notifications if "Sound device gone" in str(n.message))
+        assert (gone.severity, gone.markup) == ("warning", False)  # the name is shown as sent
+        assert app.desk.active_id == "c1"  # the call is still the desk's call
+        phone.emit(AudioDeviceBack(input="mic", output="[b]Jabra[/b]"))
+        await wait_until(pilot, lambda: _note(app, "Sound device back: [b]Jabra[/b]"))
+
+
+def _note(app: DeskApp, text: str) -> bool:
+    return any(text in str(note.message) for note in app._notifications)
