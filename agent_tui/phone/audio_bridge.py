@@ -274,7 +274,7 @@ class AudioBridge:
 
     def start(self) -> None:
         """Start the stream (before pjsua2: a device that will not open fails the engine start)."""
-        assert self._stream is not None, "started twice"
+        assert self._stream is not None, "the bridge was closed"
         self._stream.start()
         self._running = True
         self._opened_at = time.monotonic()
