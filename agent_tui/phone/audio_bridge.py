@@ -17,6 +17,11 @@ A device is named as PortAudio names it, or as the sound server does (see `sound
 server's sinks and sources are reached through PortAudio's "pulse" device. `switch` reopens the
 stream on other devices while calls go on: the conference port and both jitter buffers stay, so
 pjsua2 sees nothing but a few frames of silence.
+
+When the devices go away mid-call (a headset pulled out; a sound server over `ssh -R` whose forward
+died, see docs/thin-terminals.md), the streams stop calling back: `watch` notices the stall and opens
+them again every STALL_S until they open; the calls stay up meanwhile, and `news` tells the engine
+when the devices were lost and when they came back.
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ from agent_tui.phone.device_choice import (
 # Explicit re-exports: the tests of the bridge know them from here.
 from agent_tui.phone.device_choice import AudioDeviceError as AudioDeviceError
 from agent_tui.phone.device_choice import pick_device as pick_device
-from agent_tui.phone.events import AudioDevicesChanged
+from agent_tui.phone.events import AudioDeviceBack, AudioDeviceLost, AudioDevicesChanged
 
 SAMPLE_RATE = 16000
 FRAME_MS = 20
@@ -55,6 +60,12 @@ PREFILL_FRAMES = 2
 STALL_S = 0.6
 """A direction that has not called back for this long is dead (a device that went away, a stream
 PortAudio gave up on): the bridge opens its devices again, at most once per STALL_S."""
+RETIRE_WAIT_S = 0.5
+"""How long `watch` waits for a stalled stream to let go of its devices before it opens them again.
+Measured through ALSA's pulse plugin when the server's connection died (the forward of `ssh -R`
+killed): PortAudio's thread may spin on a dead poll, and `stop()` (which waits for that thread to
+finish its loop) then never returned; `abort()` cancels the thread. It runs on a thread of its own
+all the same, so a stream that hangs even there costs that thread, never the engine's."""
 
 class SoundStream(Protocol):
     """What the bridge needs of a PortAudio stream (`SplitStream` or `sounddevice.RawStream` fit)."""
@@ -67,6 +78,8 @@ class SoundStream(Protocol):
 
     def close(self) -> None:
         """Release the device."""
+
+    # Optional: `abort()`, stop at once without waiting for the running callback (`_retire` uses it).
 
 
 StreamFactory = Callable[..., SoundStream]
@@ -145,13 +158,17 @@ class AudioBridge:
         """The microphone in use."""
         self.output = _choice(output_device)
         """The earpiece in use."""
-        self._stream = self._open(self.input, self.output)
+        self._stream: SoundStream | None = self._open(self.input, self.output)
+        """None while the devices are away (`watch` let go of the stalled stream, none opened yet)."""
         self._running = False
         self.heard_at = self.played_at = self._opened_at = time.monotonic()
         """When the microphone and the earpiece last called back, and when the stream was opened."""
         self.blocks_in = self.blocks_out = 0
         self.reopened = 0
         """Times `watch` opened the devices again."""
+        self.away: str | None = None
+        """Why the devices would not open again after a stall (None: they are in use). Set and
+        cleared by `watch`; `news` turns a change of it into an event."""
 
     def _open(self, input_device: DeviceChoice, output_device: DeviceChoice) -> SoundStream:
         with sound_server.aimed_at(input_device.server_name, output_device.server_name):
@@ -170,19 +187,25 @@ class AudioBridge:
         The old stream closes first (a USB headset may not open twice). When the new devices will
         not open, the old ones are opened again and AudioDeviceError says why.
         """
-        self._stream.stop()
-        self._stream.close()
+        if self._stream is not None:
+            self._stream.stop()
+            self._stream.close()
+            self._stream = None
         try:
             self._stream = self._open(input_device, output_device)
             self._stream.start()
         except Exception as exc:
-            with contextlib.suppress(Exception):
-                self._stream.close()
-            self._stream = self._open(self.input, self.output)
-            self._stream.start()
+            if self._stream is not None:
+                with contextlib.suppress(Exception):
+                    self._stream.close()
+            self._stream = None
+            if self.away is None:  # the old devices were in use: take them again
+                self._stream = self._open(self.input, self.output)
+                self._stream.start()
             raise AudioDeviceError(
                 f"cannot open {input_device.label!r} / {output_device.label!r}: {exc}") from None
         self.input, self.output = input_device, output_device
+        self.away = None
         self._opened_at = time.monotonic()
 
     # ------------------------------------------------------------ PortAudio side
@@ -210,16 +233,27 @@ class AudioBridge:
             return False
         self._opened_at = now
         self.reopened += 1
-        with contextlib.suppress(Exception):
-            self._stream.stop()
-        with contextlib.suppress(Exception):
-            self._stream.close()
+        if self._stream is not None:
+            _retire(self._stream)
+            self._stream = None
         try:
-            self._stream = self._open(self.input, self.output)
-            self._stream.start()
-        except Exception:
-            return False  # the device is still away: try again after STALL_S
+            stream = self._open(self.input, self.output)
+            stream.start()
+            self._stream = stream
+        except Exception as exc:
+            self.away = str(exc) or type(exc).__name__  # still away: try again after STALL_S
+            return False
+        self.away = None
         return True
+
+    def news(self, away_before: str | None) -> AudioDeviceLost | AudioDeviceBack | None:
+        """What changed since `away` was `away_before` (read before `watch`): the devices went away,
+        came back, or nothing to say. A stall that one reopen cures is not news (see `watch`)."""
+        if away_before is None and self.away is not None:
+            return AudioDeviceLost(input=self.input.label, output=self.output.label, detail=self.away)
+        if away_before is not None and self.away is None:
+            return AudioDeviceBack(input=self.input.label, output=self.output.label)
+        return None
 
     # -------------------------------------------------------------- pjsua2 side
 
@@ -240,6 +274,7 @@ class AudioBridge:
 
     def start(self) -> None:
         """Start the stream (before pjsua2: a device that will not open fails the engine start)."""
+        assert self._stream is not None, "the bridge was closed"
         self._stream.start()
         self._running = True
         self._opened_at = time.monotonic()
@@ -278,10 +313,14 @@ class AudioBridge:
 
     def close(self) -> None:
         """Stop and release the stream."""
+        stream, self._stream = self._stream, None
+        if stream is None:
+            self._running = False
+            return
         if self._running:
             self._running = False
-            self._stream.stop()
-        self._stream.close()
+            stream.stop()
+        stream.close()
 
 
 class SplitStream:
@@ -324,6 +363,13 @@ class SplitStream:
         finally:
             self._output.stop()
 
+    def abort(self) -> None:
+        """Stop both directions at once (PortAudio cancels their threads)."""
+        try:
+            self._input.abort()
+        finally:
+            self._output.abort()
+
     def close(self) -> None:
         """Release both devices."""
         try:
@@ -359,6 +405,21 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
             else:
                 frame.type = pj.PJMEDIA_FRAME_TYPE_NONE
                 frame.size = 0
+
+
+def _retire(stream: SoundStream) -> None:
+    """Abort and close a stalled stream, waiting at most RETIRE_WAIT_S (see there)."""
+
+    def let_go() -> None:
+        # A stream without `abort` (a test's fake) is stopped instead.
+        with contextlib.suppress(Exception):
+            getattr(stream, "abort", stream.stop)()
+        with contextlib.suppress(Exception):
+            stream.close()
+
+    worker = threading.Thread(target=let_go, name="sound-retire", daemon=True)
+    worker.start()
+    worker.join(RETIRE_WAIT_S)
 
 
 # ------------------------------------------------------------------------------ devices

@@ -336,8 +336,15 @@ class EngineCore:
                     self.hub.ringback(call_id, True, opts.ringback_hz, opts.ringback_on_ms,
                                       opts.ringback_off_ms)
         self.dropped_players.clear()
-        if self.sound is not None and self.sound.watch(now):
-            self.log.note(f"sound bridge: a direction stalled, devices opened again ({self.sound.summary()})")
+        if self.sound is not None:
+            away = self.sound.away
+            if self.sound.watch(now):
+                summary = self.sound.summary()
+                self.log.note(f"sound bridge: a direction stalled, devices opened again ({summary})")
+            news = self.sound.news(away)
+            if news is not None:
+                self.log.note(f"sound bridge: {news}")
+                self.emit(news)
         if self.hub is not None:
             for key, player in list(self.hub.players.items()):
                 if player.at_eof:

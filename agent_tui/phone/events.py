@@ -231,6 +231,25 @@ class AudioDevicesChanged:
 
 
 @dataclass(frozen=True)
+class AudioDeviceLost:
+    """The headset's stream died and its devices will not open again (a USB headset pulled out, a
+    sound server over SSH whose forward went away). Calls go on, silent for the agent; the engine
+    keeps trying and says `AudioDeviceBack` when they open. `detail` is PortAudio's reason."""
+
+    input: str
+    output: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class AudioDeviceBack:
+    """The headset's devices opened again after `AudioDeviceLost`: the calls are heard again."""
+
+    input: str
+    output: str
+
+
+@dataclass(frozen=True)
 class EngineStopped:
     """The engine thread has finished its shutdown; no more events follow."""
 
@@ -282,6 +301,8 @@ PhoneEvent = (
     | PlaybackFinished
     | EngineStarted
     | AudioDevicesChanged
+    | AudioDeviceLost
+    | AudioDeviceBack
     | EngineStopped
     | EngineError
     | NetworkChange

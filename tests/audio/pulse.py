@@ -74,6 +74,10 @@ class PulseServer:
     proc: subprocess.Popen[bytes] | None = None
     env: dict[str, str] = field(default_factory=dict)
     helpers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    extra_modules: list[str] = field(default_factory=list)
+    """More `load-module` lines (the agent's host over SSH adds module-native-protocol-tcp)."""
+    launcher: list[str] = field(default_factory=list)
+    """What the daemon runs under (`ip netns exec NAME`: the agent's own host)."""
 
     def start(self) -> PulseServer:
         """Start the daemon and wait (with a deadline) until it answers."""
@@ -96,6 +100,7 @@ class PulseServer:
         for name, description in SINKS.items():
             lines.append(f"load-module module-null-sink sink_name={name} rate={RATE} channels=1 "
                          f"sink_properties='device.description=\"{description}\"'")
+        lines += [f"load-module {module}" for module in self.extra_modules]
         script = self.workdir / "default.pa"
         script.write_text("\n".join(lines) + "\n")
         asound = self.workdir / "asound.conf"
@@ -104,7 +109,7 @@ class PulseServer:
                       "XDG_CONFIG_HOME": str(home / ".config")}
         with (self.workdir / "pulseaudio.log").open("wb") as log:
             self.proc = subprocess.Popen(
-                [daemon, "-n", "--daemonize=no", "--exit-idle-time=-1", "--disable-shm=yes",
+                [*self.launcher, daemon, "-n", "--daemonize=no", "--exit-idle-time=-1", "--disable-shm=yes",
                  "--use-pid-file=no", "--system=no", "-F", str(script), "--log-target=stderr"],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=daemon_env)
         self.env = {"PULSE_SERVER": f"unix:{socket}", "ALSA_CONFIG_PATH": str(asound)}

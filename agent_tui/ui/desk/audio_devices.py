@@ -19,7 +19,7 @@ from textual.widgets.option_list import Option
 
 from agent_tui.i18n import Translator
 from agent_tui.phone.audio_devices import DeviceListing, listing
-from agent_tui.phone.events import AudioDevicesChanged
+from agent_tui.phone.events import AudioDeviceBack, AudioDeviceLost, AudioDevicesChanged
 from agent_tui.phone.sound_server import DeviceKind
 from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean
@@ -117,3 +117,11 @@ def devices_changed_note(t: Translator, event: AudioDevicesChanged) -> str:
     """What the desk says after a switch."""
     return t.t("Earpiece: {output} · microphone: {input}", output=clean(event.output, 60),
                input=clean(event.input, 60))
+
+
+def device_lost_note(t: Translator, event: AudioDeviceLost | AudioDeviceBack) -> str:
+    """What the desk says when the headset goes away mid-call (the call stays up) and comes back."""
+    if isinstance(event, AudioDeviceLost):
+        return t.t("Sound device gone ({output}): the call stays up, you hear nothing until it is back. "
+                   "Over SSH: check the forward to your sound server.", output=clean(event.output, 60))
+    return t.t("Sound device back: {output}", output=clean(event.output, 60))

@@ -23,6 +23,8 @@ from agent_tui.desk.recordings import empty_recording, space_warning
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.events import Event, EventKind
 from agent_tui.phone.events import (
+    AudioDeviceBack,
+    AudioDeviceLost,
     AudioDevicesChanged,
     CallEnded,
     CallState,
@@ -39,7 +41,7 @@ from agent_tui.phone.events import (
 )
 from agent_tui.sync.desk_link import LinkStatus
 from agent_tui.ui.common.text import clean
-from agent_tui.ui.desk.audio_devices import devices_changed_note
+from agent_tui.ui.desk.audio_devices import device_lost_note, devices_changed_note
 from agent_tui.ui.desk.desk_directory import announce_desk
 from agent_tui.ui.desk.desk_view import TLS_ERROR_PREFIX
 
@@ -58,6 +60,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+LOST_NOTE_S = 60.0
+"""How long "sound device gone" stays up: the agent is in a call they cannot hear."""
 POP_GRACE_S = 0.2
 """How long a ringing call's card waits for its lookup before it says "Looking up…": a card drawn
 twice (pending, then filled) costs a second full repaint of the card on every pop."""
@@ -143,6 +147,10 @@ class DeskEvents:
                             severity="error")
         elif isinstance(event, AudioDevicesChanged):
             self.app.notify(devices_changed_note(self.t, event))
+        elif isinstance(event, AudioDeviceLost | AudioDeviceBack):
+            lost = isinstance(event, AudioDeviceLost)
+            self.app.notify(device_lost_note(self.t, event), severity="warning" if lost else "information",
+                            timeout=LOST_NOTE_S if lost else 5, markup=False)  # device names are data
         elif isinstance(event, RecordingReady):
             self._recording_ready(event)
         elif isinstance(event, NetworkChange):
