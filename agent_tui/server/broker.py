@@ -45,7 +45,8 @@ def record(
 ) -> Event:
     """Add an event to the session's transaction and answer it; listeners wake after the commit.
 
-    `target` makes it visible to that user only; `audience` to users of that role only.
+    `target` makes it visible to that user; `audience` to users of that role; both: to either
+    (`may_see`).
     """
     # Core statements built once, on the transaction's own connection: this runs for every state change.
     connection = session.connection()
@@ -65,9 +66,19 @@ def record(
 
 
 def may_see(target: str | None, audience: str | None, username: str, role: Role) -> bool:
-    """Whether `username` (of `role`) may see an event for `target` and `audience`: the one rule."""
+    """Whether `username` (of `role`) may see an event for `target` and `audience`: the one rule.
+
+    Neither: everyone. `target` only: that user. `audience` only: users of that role. Both: that user
+    and every user of that role (an agent's own state change goes to the agent and the supervisors, not
+    to 5,000 other desks).
+    """
+    return shared_with(target, audience, role) or target == username
+
+
+def shared_with(target: str | None, audience: str | None, role: Role) -> bool:
+    """Whether every user of `role` may see the event, whoever they are (part of `may_see`)."""
     # `role` is a StrEnum: compared as the string it is (`.value` costs ten times more, per stream).
-    return (target is None or target == username) and (audience is None or audience == role)
+    return audience == role if audience is not None else target is None
 
 
 def format_event(event: Event) -> str:
@@ -104,6 +115,10 @@ class Stored:
     def visible_to(self, reader: Reader) -> bool:
         """Whether `reader` may see it."""
         return may_see(self.event.target, self.audience, reader.username, reader.role)
+
+    def shared_with(self, role: Role) -> bool:
+        """Whether every reader of `role` may see it, whoever they are."""
+        return shared_with(self.event.target, self.audience, role)
 
 
 class Notifier:
