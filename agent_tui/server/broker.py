@@ -35,6 +35,8 @@ _INSERT_EVENT = insert(_EVENTS).values(
     kind=bindparam("kind"), at=bindparam("at"), target=bindparam("target"), audience=bindparam("audience"),
     data=bindparam("data"),
 ).returning(_EVENTS.c.id)
+_PG_PREPARED = "agent_tui_pg_events_prepared"
+"""Key in `Session.info`: the connection whose transaction already took the lock and queued the NOTIFY."""
 _PG_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 _PG_NOTIFY = text("SELECT pg_notify(:channel, '')")
 
@@ -50,17 +52,19 @@ def record(
     """
     # Core statements built once, on the transaction's own connection: this runs for every state change.
     connection = session.connection()
-    postgres = connection.dialect.name == "postgresql"
-    if postgres:
+    # Once per transaction, not per event: the lock is held until commit anyway, and PostgreSQL sends
+    # a transaction's notifications once, at commit (a batch of state changes records hundreds).
+    first = connection.dialect.name == "postgresql" and session.info.get(_PG_PREPARED) is not connection
+    if first:
         # Without this a later id could commit before an earlier one and a resuming client would skip it.
         connection.execute(_PG_LOCK, {"key": _PG_EVENTS_LOCK})
+        connection.execute(_PG_NOTIFY, {"channel": CHANNEL})
+        session.info[_PG_PREPARED] = connection
     at = utc_now()
     event_id = connection.execute(_INSERT_EVENT, {
         "kind": kind.value, "at": at, "target": target, "audience": audience.value if audience else None,
         "data": data,
     }).scalar_one()
-    if postgres:
-        connection.execute(_PG_NOTIFY, {"channel": CHANNEL})
     session.info[EVENTS_FLAG] = True
     return Event(id=event_id, kind=kind, at=at, target=target, data=data)
 

@@ -1,11 +1,10 @@
-"""Agent state changes written in batches (`server/state_changes.py`) on a real SQLite database, and the
+"""Agent state changes written in batches (`server/state_changes.py`) on real SQLite and PostgreSQL, and the
 one visibility rule that sends an agent's state to the agent and the supervisors only."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -29,8 +28,9 @@ AGENTS = [f"a{i:02d}" for i in range(1, 21)]
 
 
 @pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'states.db'}"
+def url(db_url: str) -> str:
+    """SQLite and PostgreSQL (one lock and one NOTIFY per batch there)."""
+    return db_url
 
 
 @pytest.fixture
