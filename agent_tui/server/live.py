@@ -27,6 +27,7 @@ from agent_tui.domain.supervision import (
     WallboardSnapshot,
 )
 from agent_tui.server import figures
+from agent_tui.server.day_spans import DaySpans
 from agent_tui.server.figures import HandledCall, QueueCallFacts, StateSpan
 from agent_tui.server.models import (
     AgentStateLogRow,
@@ -60,6 +61,8 @@ class LiveFigures:
     def __init__(self, settings: ServerSettings) -> None:
         self.settings = settings
         self.zone: tzinfo | None = ZoneInfo(settings.timezone) if settings.timezone else None
+        self.day_spans = DaySpans()
+        """Today's stretches of each agent the wallboard has shown, so it reads only the newest."""
 
     def windows(self, now: datetime) -> Windows:
         """The windows `now` falls in."""
@@ -220,7 +223,7 @@ class LiveFigures:
         pairs = [(user, state) for user, state in session.execute(query.order_by(UserRow.username))]
         names = [user.username for user, _ in pairs]
         calls = self.handled_calls(session, w.day, names)
-        spans = self.state_spans(session, w.day, names)
+        times = self.day_spans.times(session, names, w.day, w.half_hour, now)
         customer_ids = {s.customer_id for _, s in pairs if s is not None and s.customer_id is not None}
         customers: dict[int, str] = {}
         if customer_ids:
@@ -232,10 +235,10 @@ class LiveFigures:
         rows = []
         for user, state in pairs:
             name = user.username
-            mine, stretches = calls.get(name, []), spans.get(name, [])
+            mine, (day_times, half_times) = calls.get(name, []), times[name]
             rows.append(self._row(user, state, now, customers,
-                                  figures.agent_figures(mine, stretches, w.half_hour, now),
-                                  figures.agent_figures(mine, stretches, w.day, now)))
+                                  figures.figures_of(figures.handling_of(mine, w.half_hour, now), half_times),
+                                  figures.figures_of(figures.handling_of(mine, w.day, now), day_times)))
         return rows
 
     def agent_today(self, session: Session, username: str, now: datetime) -> AgentDayFigures:
