@@ -88,11 +88,10 @@ def apply(db: Database, batch: list[StateChange]) -> list[Outcome]:
                 audit.command(session, change.by, change.username, "force_state",
                               {"state": change.body.state.value, "reason": change.body.reason},
                               action="set_state")
-        for outcome in outcomes:
-            if isinstance(outcome, Agent):
-                # The agent and the supervisors only: other desks have no use for it (issue 16).
-                broker.record(session, EventKind.AGENT_STATE, outcome.model_dump(mode="json"),
-                              target=outcome.username, audience=Role.SUPERVISOR)
+        # The agent and the supervisors only: other desks have no use for it (issue 16).
+        events = [(o.model_dump(mode="json"), o.username) for o in outcomes if isinstance(o, Agent)]
+        if events:
+            broker.record_many(session, EventKind.AGENT_STATE, events, audience=Role.SUPERVISOR)
     return outcomes
 
 
