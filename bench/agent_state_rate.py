@@ -1,17 +1,18 @@
 """Agent state changes the real backend accepts per second, with a supervisor's SSE stream open.
 
-The wallboard benchmark asks for 200 state changes a second from 1,000 agents through the backend; this
-one measures the backend alone. The database holds the demo data plus 1,000 agents (`a0001`…`a1000`,
-as `bench.wallboard` makes them, each with its own token); `agent-tui server --workers W` runs in its
-own process and sup01 reads `GET /v1/events` the whole time, as the wallboard does. Each agent sets
-their own state (`PUT /v1/agents/{username}/state`, random states, call fields on call states) over
-keep-alive connections that cost the client ~50 µs a request (httpx would spend ~1.5 ms, most of a
-2-core machine at this rate). Two phases per round, repeated (`--repeat`) because the machine is shared:
+Issue 16 asks one server process for 1,000 state changes a second (a 5,000-seat centre at its peak) with
+p95 <= 50 ms at that rate, on SQLite and on PostgreSQL; this measures the backend alone. The database
+holds the demo data plus 1,000 agents (`a0001`…`a1000`, as `bench.wallboard` makes them, each with its
+own token); `agent-tui server --workers W` runs in its own process and sup01 reads `GET /v1/events` the
+whole time, as the wallboard does. Each agent sets their own state (`PUT /v1/agents/{username}/state`,
+random states, call fields on call states) over keep-alive connections that cost the client ~50 µs a
+request (httpx would spend ~1.5 ms, most of a 2-core machine at this rate). Two phases per round,
+repeated (`--repeat`) because the machine is shared:
 
 - capacity: C connections in a closed loop (each sends its next change when the last was answered);
-  changes/s is what the server sustains. Target >= 200/s.
-- latency at 200/s: changes sent on a schedule whatever the answers do, each latency counted from its
-  scheduled time (no coordinated omission); p95 shown without a target.
+  changes/s is what the server sustains. Target >= 1,000/s.
+- latency at 1,000/s: changes sent on a schedule whatever the answers do, each latency counted from its
+  scheduled time (no coordinated omission). Target p95 <= 50 ms.
 
 Also: the server's CPU per change and the events the supervisor's stream delivered.
 
@@ -44,7 +45,8 @@ from bench.wallboard import AGENTS, prepare_database, set_all_ready
 from tests.server.pg import PgServer
 from tests.server.process import ServerProcess, SseClient
 
-TARGET_RATE = 200.0
+TARGET_RATE = 1000.0
+TARGET_P95_MS = 50.0
 STATES = (("ready", None), ("not_ready", "break"), ("on_call", None), ("acw", None), ("ringing", None))
 
 
@@ -216,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
         Figure("server CPU per change, median", round(statistics.median(r.server_us for r in capacity)),
                "µs"),
         Figure(f"p95 at {args.rate:.0f}/s, best of {args.repeat}",
-               round(min(r.p95_ms for r in scheduled), 1), "ms"),
+               round(min(r.p95_ms for r in scheduled), 1), "ms", f"<= {TARGET_P95_MS:.0f}",
+               min(r.p95_ms for r in scheduled) <= TARGET_P95_MS),
     ]
     emit("agent_state_rate", figures, backend=args.backend, workers=args.workers,
          concurrency=args.concurrency, seconds=args.seconds, failed=failed, events=kinds,

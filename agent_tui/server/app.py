@@ -48,6 +48,7 @@ from agent_tui.server.routers import (
 )
 from agent_tui.server.routers import complaints as complaint_routes
 from agent_tui.server.settings import SETTINGS_ENV, ServerSettings
+from agent_tui.server.state_changes import StateWriter
 from agent_tui.server.wallboard import Wallboard
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.token_cache = TokenCache()
     app.state.login_limiter = LoginLimiter.from_settings(settings)
     app.state.wallboard = wallboard
+    app.state.state_writer = StateWriter(db, wallboard)  # w16-rate: state changes in batches
     app.state.deadline_watcher = watcher
     app.state.monitor_signer = MonitorSigner(db, settings)
     problems.install(app)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
@@ -31,10 +32,10 @@ _PG_EVENTS_LOCK = 0x61677476
 """Advisory lock writers of events hold until commit, so ids become visible in increasing order."""
 
 _EVENTS = cast(Table, EventRow.__table__)
-_INSERT_EVENT = insert(_EVENTS).values(
-    kind=bindparam("kind"), at=bindparam("at"), target=bindparam("target"), audience=bindparam("audience"),
-    data=bindparam("data"),
-).returning(_EVENTS.c.id)
+# Ids answered in the order of the rows given, also when many rows go in one statement.
+_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
+_PG_PREPARED = "agent_tui_pg_events_prepared"
+"""Key in `Session.info`: the connection whose transaction already took the lock and queued the NOTIFY."""
 _PG_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 _PG_NOTIFY = text("SELECT pg_notify(:channel, '')")
 
@@ -45,29 +46,56 @@ def record(
 ) -> Event:
     """Add an event to the session's transaction and answer it; listeners wake after the commit.
 
-    `target` makes it visible to that user only; `audience` to users of that role only.
+    `target` makes it visible to that user; `audience` to users of that role; both: to either
+    (`may_see`).
+    """
+    (event,) = record_many(session, kind, [(data, target)], audience=audience)
+    return event
+
+
+def record_many(
+    session: Session, kind: EventKind, items: Sequence[tuple[dict[str, Any], str | None]], *,
+    audience: Role | None = None,
+) -> list[Event]:
+    """`record` for many events of one kind and audience, each (data, target): one INSERT for all.
+
+    A batch of state changes records hundreds; on PostgreSQL one statement in place of one round
+    trip each.
     """
     # Core statements built once, on the transaction's own connection: this runs for every state change.
     connection = session.connection()
-    postgres = connection.dialect.name == "postgresql"
-    if postgres:
+    # Once per transaction, not per event: the lock is held until commit anyway, and PostgreSQL sends
+    # a transaction's notifications once, at commit.
+    first = connection.dialect.name == "postgresql" and session.info.get(_PG_PREPARED) is not connection
+    if first:
         # Without this a later id could commit before an earlier one and a resuming client would skip it.
         connection.execute(_PG_LOCK, {"key": _PG_EVENTS_LOCK})
-    at = utc_now()
-    event_id = connection.execute(_INSERT_EVENT, {
-        "kind": kind.value, "at": at, "target": target, "audience": audience.value if audience else None,
-        "data": data,
-    }).scalar_one()
-    if postgres:
         connection.execute(_PG_NOTIFY, {"channel": CHANNEL})
+        session.info[_PG_PREPARED] = connection
+    at = utc_now()
+    rows = [{"kind": kind.value, "at": at, "target": target, "audience": audience.value if audience else None,
+             "data": data} for data, target in items]
+    ids = connection.execute(_INSERT_EVENT, rows).scalars().all() if len(rows) > 1 else \
+        [connection.execute(_INSERT_EVENT, rows[0]).scalar_one()]
     session.info[EVENTS_FLAG] = True
-    return Event(id=event_id, kind=kind, at=at, target=target, data=data)
+    return [Event(id=event_id, kind=kind, at=at, target=target, data=data)
+            for event_id, (data, target) in zip(ids, items, strict=True)]
 
 
 def may_see(target: str | None, audience: str | None, username: str, role: Role) -> bool:
-    """Whether `username` (of `role`) may see an event for `target` and `audience`: the one rule."""
+    """Whether `username` (of `role`) may see an event for `target` and `audience`: the one rule.
+
+    Neither: everyone. `target` only: that user. `audience` only: users of that role. Both: that user
+    and every user of that role (an agent's own state change goes to the agent and the supervisors, not
+    to 5,000 other desks).
+    """
+    return shared_with(target, audience, role) or target == username
+
+
+def shared_with(target: str | None, audience: str | None, role: Role) -> bool:
+    """Whether every user of `role` may see the event, whoever they are (part of `may_see`)."""
     # `role` is a StrEnum: compared as the string it is (`.value` costs ten times more, per stream).
-    return (target is None or target == username) and (audience is None or audience == role)
+    return audience == role if audience is not None else target is None
 
 
 def format_event(event: Event) -> str:
@@ -104,6 +132,10 @@ class Stored:
     def visible_to(self, reader: Reader) -> bool:
         """Whether `reader` may see it."""
         return may_see(self.event.target, self.audience, reader.username, reader.role)
+
+    def shared_with(self, role: Role) -> bool:
+        """Whether every reader of `role` may see it, whoever they are."""
+        return shared_with(self.event.target, self.audience, role)
 
 
 class Notifier:

@@ -191,7 +191,7 @@ class Fanout:
 
 
 class _Common:
-    """The text of a batch's untargeted events that one role may see, and where each event starts in it.
+    """The text of a batch's events every reader of one role may see, and where each event starts in it.
 
     A stream with events of its own in the batch gets this text with its own spliced in at their
     places (ids stay in order), so the cost is per own event, not per event of the batch.
@@ -204,7 +204,7 @@ class _Common:
         self.offsets: list[int] = [0]
         pieces = []
         for row in rows:
-            if row.target is None and row.visible_to(reader):
+            if row.shared_with(reader.role):
                 self.ids.append(row.id)
                 pieces.append(row.text)
                 self.offsets.append(self.offsets[-1] + len(row.text))
@@ -215,7 +215,7 @@ class _Common:
         pieces: list[str] = []
         at = 0
         for row in own:
-            if row.visible_to(reader):
+            if not row.shared_with(reader.role):  # shared ones are in this text already
                 cut = self.offsets[bisect.bisect_left(self.ids, row.id)]
                 pieces += (self.text[at:cut], row.text)
                 at = cut

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
@@ -27,6 +28,7 @@ from agent_tui.domain.supervision import (
     WallboardSnapshot,
 )
 from agent_tui.server import figures, satisfaction
+from agent_tui.server.day_spans import DaySpans
 from agent_tui.server.figures import HandledCall, QueueCallFacts, StateSpan
 from agent_tui.server.models import (
     AgentStateLogRow,
@@ -60,6 +62,8 @@ class LiveFigures:
     def __init__(self, settings: ServerSettings) -> None:
         self.settings = settings
         self.zone: tzinfo | None = ZoneInfo(settings.timezone) if settings.timezone else None
+        self.day_spans = DaySpans()
+        """Today's stretches of each agent the wallboard has shown, so it reads only the newest."""
 
     def windows(self, now: datetime) -> Windows:
         """The windows `now` falls in."""
@@ -210,17 +214,22 @@ class LiveFigures:
     ) -> list[AgentRow]:
         """Wallboard rows of agents (None: every user with the agent role), by username."""
         w = self.windows(now)
-        query = select(UserRow, AgentStateRow).outerjoin(
+        # Plain columns, not ORM objects: loading them as objects was 10% of the server's CPU at
+        # 1,000 state changes/s (docs/performance.md); each row serves as both halves of the pair.
+        query = select(*_ROW_USER, *_ROW_STATE).outerjoin(
             AgentStateRow, AgentStateRow.username == UserRow.username
         )
         if agents is None:
             query = query.where(UserRow.role == Role.AGENT.value)
         else:
             query = query.where(UserRow.username.in_(list(agents)))
-        pairs = [(user, state) for user, state in session.execute(query.order_by(UserRow.username))]
+        pairs: list[tuple[_UserFields, _StateFields | None]] = [
+            (row, row if row.state is not None else None)
+            for row in session.execute(query.order_by(UserRow.username))
+        ]
         names = [user.username for user, _ in pairs]
         calls = self.handled_calls(session, w.day, names)
-        spans = self.state_spans(session, w.day, names)
+        times = self.day_spans.times(session, names, w.day, w.half_hour, now)
         scored = satisfaction.by_agent(satisfaction.scored_calls(session, w.day, agents=names))
         customer_ids = {s.customer_id for _, s in pairs if s is not None and s.customer_id is not None}
         customers: dict[int, str] = {}
@@ -233,13 +242,14 @@ class LiveFigures:
         rows = []
         for user, state in pairs:
             name = user.username
-            mine, stretches, scores = calls.get(name, []), spans.get(name, []), scored.get(name, [])
+            mine, (day_times, half_times) = calls.get(name, []), times[name]
+            scores = scored.get(name, [])
             rows.append(self._row(
                 user, state, now, customers,
-                satisfaction.with_scores(figures.agent_figures(mine, stretches, w.half_hour, now), scores,
-                                         w.half_hour, now),
-                satisfaction.with_scores(figures.agent_figures(mine, stretches, w.day, now), scores, w.day,
-                                         now)))
+                satisfaction.with_scores(figures.figures_of(figures.handling_of(mine, w.half_hour, now),
+                                                            half_times), scores, w.half_hour, now),
+                satisfaction.with_scores(figures.figures_of(figures.handling_of(mine, w.day, now),
+                                                            day_times), scores, w.day, now)))
         return rows
 
     def agent_today(self, session: Session, username: str, now: datetime) -> AgentDayFigures:
@@ -252,7 +262,7 @@ class LiveFigures:
             figures.agent_figures(calls, spans, day, now), scores, day, now))
 
     @staticmethod
-    def _row(user: UserRow, state: AgentStateRow | None, now: datetime, customers: dict[int, str],
+    def _row(user: _UserFields, state: _StateFields | None, now: datetime, customers: dict[int, str],
              half: AgentFigures, today: AgentFigures) -> AgentRow:
         if state is None:
             return AgentRow(
@@ -393,6 +403,52 @@ class LiveFigures:
             queues=self.queue_panels(session, now), agents=self.agent_rows(session, now),
             alerts=self.alerts(session, now),
         )
+
+
+class _UserFields(Protocol):
+    """What a wallboard row needs of the user (`_ROW_USER`)."""
+
+    @property
+    def username(self) -> str: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def team(self) -> str | None: ...
+    @property
+    def extension(self) -> str | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+class _StateFields(Protocol):
+    """What a wallboard row needs of the agent's state (`_ROW_STATE`)."""
+
+    @property
+    def state(self) -> str: ...
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def since(self) -> datetime: ...
+    @property
+    def call_id(self) -> str | None: ...
+    @property
+    def call_number(self) -> str | None: ...
+    @property
+    def customer_id(self) -> int | None: ...
+    @property
+    def queue(self) -> str | None: ...
+    @property
+    def call_started(self) -> datetime | None: ...
+    @property
+    def hold_since(self) -> datetime | None: ...
+    @property
+    def hand_raised_at(self) -> datetime | None: ...
+
+
+_ROW_USER = (UserRow.username, UserRow.display_name, UserRow.team, UserRow.extension, UserRow.created_at)
+_ROW_STATE = (AgentStateRow.state, AgentStateRow.reason, AgentStateRow.since, AgentStateRow.call_id,
+              AgentStateRow.call_number, AgentStateRow.customer_id, AgentStateRow.queue,
+              AgentStateRow.call_started, AgentStateRow.hold_since, AgentStateRow.hand_raised_at)
 
 
 def _talk(answered_at: datetime | None, ended_at: datetime | None, talk_s: float | None,

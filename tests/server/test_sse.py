@@ -85,14 +85,17 @@ def test_targeted_commands_reach_only_their_agent(server: ServerProcess) -> None
             headers=sup,
         )
         assert sent.status_code == 202
-        put_state(server, two, "agent02", "ready")  # a broadcast after the command
+        put_state(server, two, "agent02", "ready")  # for agent02 and the supervisors only
+        put_state(server, one, "agent01", "ready")
         got_one = stream_one.events(2, timeout=10)
         assert [m.event for m in got_one] == ["command", "agent_state"]
         assert got_one[0].json()["target"] == "agent01"
         assert got_one[0].json()["data"] == {"command": "coach", "data": {"text": "语速放慢", "by": "sup01"}}
+        assert got_one[1].json()["data"]["username"] == "agent01"  # agent02's change was not sent here
         (got_two,) = stream_two.events(1, timeout=10)
         assert got_two.event == "agent_state"  # the command before it was not for agent02
-        assert got_two.id == got_one[1].id
+        assert got_two.json()["data"]["username"] == "agent02"
+        assert int(got_two.id or 0) < int(got_one[1].id or 0)
     finally:
         stream_one.close()
         stream_two.close()
@@ -135,9 +138,9 @@ def test_listen_notify_fan_out_with_two_workers(pg_server: PgServer, pg_url: str
         # And through the API, whichever worker takes the request.
         for user in users:
             put_state(proc, proc.login(user), user, "ready")
-        for stream in streams:
-            changes = stream.events(len(users), timeout=10)
-            assert sorted(m.json()["data"]["username"] for m in changes) == users
+        for user, stream in zip(users, streams, strict=True):
+            (change,) = stream.events(1, timeout=10)  # its own: the others' go to the supervisors only
+            assert change.json()["data"]["username"] == user
     finally:
         for stream in streams:
             stream.close()
