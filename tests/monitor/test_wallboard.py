@@ -231,3 +231,26 @@ async def test_changes_and_ticks_reach_the_screen() -> None:
         # was painted, not with a fixed value: a loaded machine may take seconds to get here).
         before = line_of("agent0003")
         await wait_until(pilot, lambda: line_of("agent0003") != before, deadline_s=4, what="the tick painted")
+
+
+async def test_filter_dialog_opens_with_and_without_a_filter() -> None:
+    # ctrl+f used to end the monitor: its Selects were given `Select.BLANK` (a flag) for "no value".
+    from agent_tui.ui.monitor.prompts import FilterScreen
+
+    app, _api, _phone, feeds = make_monitor()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: feeds, what="the feed")
+        wb = board(app)
+        feeds[0].sink.snapshot(snapshot(agents=6))
+        await wait_until(pilot, lambda: wb.agents.row_count == 6, what="rows")
+        await pilot.press("ctrl+f")
+        await wait_until(pilot, lambda: isinstance(app.screen, FilterScreen), what="the dialog")
+        await pilot.click("#filter-apply")
+        await wait_until(pilot, lambda: app.screen is wb, what="the dialog closed")
+        assert not wb.filter.active
+        wb.set_filter(AgentFilter(team="B"))
+        await pilot.press("ctrl+f")
+        await wait_until(pilot, lambda: isinstance(app.screen, FilterScreen), what="the dialog again")
+        await pilot.click("#filter-clear")
+        await wait_until(pilot, lambda: app.screen is wb and wb.agents.row_count == 6, what="all shown")
+        assert not wb.filter.active
