@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual._two_way_dict import TwoWayDict
 from textual.binding import BindingType
+from textual.geometry import Region
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellKey, ColumnKey, Row, RowKey
 
@@ -55,7 +56,7 @@ class _CellTable(DataTable[Text]):
         self._fast = all(hasattr(self, name) for name in
                          ("_data", "_cell_render_cache", "_row_render_cache", "_line_cache",
                           "_row_renderable_cache", "_row_locations", "_ordered_row_cache", "_offset_cache",
-                          "_new_rows", "_updated_cells"))
+                          "_new_rows", "_updated_cells", "_refresh_region"))
 
     def on_mount(self) -> None:
         """Fixed column widths: nothing is measured again when a value changes."""
@@ -111,7 +112,16 @@ class _CellTable(DataTable[Text]):
         lines = sorted({row for row in (self.get_row_index(k) for k, _c in cells if k in self._row_locations)
                         if first <= row < first + height})
         for row in lines:
-            self.refresh_row(row)
+            self._refresh_line(row)
+
+    def _refresh_line(self, index: int) -> None:
+        """Repaint line `index` if on screen. Every row is one line high, so its place is its index
+        (`refresh_row` adds up the heights of every row above it: O(rows) per call)."""
+        if not self._fast:
+            self.refresh_row(index)
+            return
+        header = self.header_height if self.show_header else 0
+        self._refresh_region(Region(0, header + index, max(self.size.width, self.virtual_size.width), 1))
 
     def drop(self, key: str) -> None:
         """Remove row `key` if shown."""
@@ -283,7 +293,7 @@ class AgentsTable(_CellTable):
         first = int(self.scroll_y)
         for offset, username in enumerate(self._on_screen()):
             if offset >= len(before) or before[offset] != username:
-                self.refresh_row(first + offset)
+                self._refresh_line(first + offset)
         if len(self._order) < first + len(before):
             self.refresh()  # rows left the bottom of the screen
         self._reselect(selected)
