@@ -10,7 +10,8 @@ drops the cached renderings of the changed rows only, so a repaint renders what 
 
 At 5,000 agents the DataTable's own row bookkeeping was the cost (bench/wallboard.py, see
 docs/performance.md): `add_row` sets the cursor (a reactive, with watchers) per row, `remove_row` and
-`sort` rebuild the whole row index per call, and `sort` throws away every cached rendering. So the
+`sort` rebuild the whole row index per call, `sort` throws away every cached rendering, and every
+added row is measured cell by cell on idle although widths and heights are fixed here. So the
 agents table keeps its order itself, in a sorted list updated by bisection as rows change, and writes
 rows in and out and the row index in one pass (`put_many`, `drop_many`, `_place`), repainting only the
 lines on screen whose agent changed. All this uses DataTable internals of the pinned Textual version
@@ -153,7 +154,8 @@ class _CellTable(DataTable[Text]):
             row_key = RowKey(key)
             self._data[row_key] = dict(zip(columns, self._texts(cells), strict=True))
             self.rows[row_key] = Row(row_key, 1, None, False)
-            self._new_rows.add(row_key)
+            # Not in `_new_rows`: DataTable would measure every cell of it on idle, for column widths and
+            # row heights that are fixed here (8 cells x 5,000 rows took seconds after each snapshot).
             self._stale.add(row_key)  # a key shown before may have renderings cached
             self.cells[key] = cells
             self.updates += len(cells)
