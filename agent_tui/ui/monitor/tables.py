@@ -110,10 +110,11 @@ class _CellTable(DataTable[Text]):
         # Only the lines of changed rows on screen are repainted (the terminal gets those lines only).
         first = int(self.scroll_y)
         height = max(self.scrollable_content_region.height, 1)
-        lines = sorted({row for row in (self.get_row_index(k) for k, _c in cells if k in self._row_locations)
-                        if first <= row < first + height})
-        for row in lines:
-            self._refresh_line(row)
+        # Looked up by line on screen (a few dozen), not by changed cell (thousands a second off screen).
+        changed = {key for key, _c in cells}
+        for row in range(first, min(first + height, self.row_count)):
+            if self._row_locations.get_key(row) in changed:
+                self._refresh_line(row)
 
     def _refresh_line(self, index: int) -> None:
         """Repaint line `index` if on screen. Every row is one line high, so its place is its index
