@@ -33,7 +33,14 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import CellKey, ColumnKey, Row, RowKey
 
 from agent_tui.domain.supervision import AgentRow, QueuePanel
-from agent_tui.ui.monitor.cells import AGENT_COLUMNS, QUEUE_COLUMNS, Cell, CellMaker, Palette
+from agent_tui.ui.monitor.cells import (
+    AGENT_COLUMNS,
+    QUEUE_COLUMNS,
+    Cell,
+    CellMaker,
+    Palette,
+    agent_cell_fields,
+)
 from agent_tui.ui.monitor.model import AgentFilter, SortKey, sort_value
 
 TIME_COLUMNS = (4, 6)
@@ -250,8 +257,11 @@ class AgentsTable(_CellTable):
                     removed.append(username)
                     touched += 1
                 continue
-            value = sort_value(row, self.sort_key)
+            shown = self.shown.get(username)
             self.shown[username] = row
+            if old is not None and shown is not None and agent_cell_fields(shown) == agent_cell_fields(row):
+                continue  # same cells (the clock moves them on the tick), same place
+            value = sort_value(row, self.sort_key)
             cells = self.maker.agent(row, now)
             if old is None:
                 added.append((username, cells))
