@@ -8,7 +8,8 @@ from tests.support.bench_run import run_quick
 
 FIGURES = [
     "event → painted p95", "event → painted p50", "change → on screen p95 (tracers)", "wallboard CPU",
-    "wallboard CPU per 1,000 changes", "terminal output 120x40", "state changes written",
+    "wallboard CPU per 1,000 events painted", "streams cut (wallboard went stale)", "terminal output 120x40",
+    "state changes written",
 ]
 
 
