@@ -416,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
                ok=cpu <= TARGET_CPU),
         Figure("wallboard CPU per 1,000 events painted",
                round((cpu1 - cpu0) / max(len(latencies), 1) * 1e6, 1), "ms"),
-        Figure("streams cut (wallboard went stale)", cuts, "", target="0", ok=cuts == 0),
+        Figure("streams cut (wallboard went stale)", cuts, "cuts", target="0", ok=cuts == 0),
         Figure("terminal output 120x40", round(kbps, 2), "KB/s", target=f"<= {TARGET_KBPS:.0f} KB/s",
                ok=kbps <= TARGET_KBPS),
         Figure("state changes written", round(rate, 1), "/s", target=f">= {args.rate * 0.95:.0f}/s",
