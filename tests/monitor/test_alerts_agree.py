@@ -116,3 +116,24 @@ async def test_red_queues_reach_the_alert_line_at_80x24() -> None:
         screen.action_window()  # the half hour: the table and the list both show 0%
         await wait_until(pilot, lambda: "SL 0% !!" in screen_text(app), what="the half-hour alert")
         assert screen.queues.cells["repair"][3] == ("0%", "alert")
+
+
+def test_agent_cells_read_only_the_fields_the_wallboard_compares() -> None:
+    # The agents table skips rows whose `agent_cell_fields` did not change: any other field of the row
+    # must leave the cells as they are, or the table would show stale cells.
+    from agent_tui.domain.agent import AgentStateName
+    from agent_tui.domain.supervision import AgentRow
+    from agent_tui.ui.monitor.cells import AGENT_CELL_FIELDS, agent_cell_fields
+    from tests.monitor.doubles import agent_row
+
+    maker = CellMaker(Translator("en"), Thresholds())
+    now = utc_now()
+    row = agent_row(7, AgentStateName.ON_CALL, call_id="c1", call_number="13800000000", call_queue="repair",
+                    call_started=now - timedelta(seconds=30))
+    others = {"extension": "9999", "time_in_state_s": 1234.0, "call_duration_s": 99.0,
+              "half_hour": AgentFigures(calls_handled=3), "today": AgentFigures(calls_handled=9)}
+    assert set(others) | set(AGENT_CELL_FIELDS) == set(AgentRow.model_fields)
+    changed = row.model_copy(update=others)
+    assert agent_cell_fields(changed) == agent_cell_fields(row)
+    assert maker.agent(changed, now) == maker.agent(row, now)
+    assert agent_cell_fields(row.model_copy(update={"reason": "meeting"})) != agent_cell_fields(row)

@@ -8,7 +8,8 @@ from tests.support.bench_run import run_quick
 
 FIGURES = [
     "event → painted p95", "event → painted p50", "change → on screen p95 (tracers)", "wallboard CPU",
-    "terminal output 120x40", "state changes sent",
+    "wallboard CPU per 1,000 events painted", "streams cut (wallboard went stale)", "terminal output 120x40",
+    "state changes written",
 ]
 
 
@@ -17,7 +18,7 @@ def test_wallboard_bench_quick_prints_its_figures() -> None:
     assert [f["name"] for f in result["figures"]] == FIGURES
     assert result["agents"] == 1000
     assert result["sent"] > 0
-    assert result["failed"] == 0
+    assert result["tracers"] > 0  # tracer changes written to the database reached the screen
     assert result["paints"] > 0
     for figure in result["figures"]:
         assert figure["unit"]

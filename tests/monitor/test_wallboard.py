@@ -231,3 +231,63 @@ async def test_changes_and_ticks_reach_the_screen() -> None:
         # was painted, not with a fixed value: a loaded machine may take seconds to get here).
         before = line_of("agent0003")
         await wait_until(pilot, lambda: line_of("agent0003") != before, deadline_s=4, what="the tick painted")
+
+
+async def test_filter_dialog_opens_with_and_without_a_filter() -> None:
+    # ctrl+f used to end the monitor: its Selects were given `Select.BLANK` (a flag) for "no value".
+    from agent_tui.ui.monitor.prompts import FilterScreen
+
+    app, _api, _phone, feeds = make_monitor()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: feeds, what="the feed")
+        wb = board(app)
+        feeds[0].sink.snapshot(snapshot(agents=6))
+        await wait_until(pilot, lambda: wb.agents.row_count == 6, what="rows")
+        await pilot.press("ctrl+f")
+        await wait_until(pilot, lambda: isinstance(app.screen, FilterScreen), what="the dialog")
+        await pilot.click("#filter-apply")
+        await wait_until(pilot, lambda: app.screen is wb, what="the dialog closed")
+        assert not wb.filter.active
+        wb.set_filter(AgentFilter(team="B"))
+        await pilot.press("ctrl+f")
+        await wait_until(pilot, lambda: isinstance(app.screen, FilterScreen), what="the dialog again")
+        await pilot.click("#filter-clear")
+        await wait_until(pilot, lambda: app.screen is wb and wb.agents.row_count == 6, what="all shown")
+        assert not wb.filter.active
+
+
+async def test_order_kept_by_bisection_matches_a_full_sort_under_random_changes() -> None:
+    import random
+
+    from agent_tui.ui.monitor.model import sort_value
+    from tests.ui.helpers import screen_text
+
+    app, _api, _phone, feeds = make_monitor()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: feeds, what="the feed")
+        wb = board(app)
+        feeds[0].sink.snapshot(snapshot(agents=300))
+        await wait_until(pilot, lambda: wb.agents.row_count == 300, what="rows")
+        rng = random.Random(16)
+        states = list(AgentStateName)
+        event_id = 1000
+        for sort_key, team in ((SortKey.STATE, None), (SortKey.TIME, "A"), (SortKey.TEAM, None)):
+            wb.set_filter(AgentFilter(team=team))
+            while wb.agents.sort_key != sort_key:
+                await pilot.press("ctrl+o")
+            for _batch in range(4):
+                now = utc_now()
+                rows = [agent_row(i, rng.choice(states), since=now - timedelta(seconds=rng.randint(0, 900)),
+                                  team=rng.choice(("A", "B")))
+                        for i in rng.sample(range(1, 300), 60)]
+                event_id += 1
+                feeds[0].sink.event(rows_event(event_id, rows))
+                await wait_until(pilot, lambda: not wb.model.pending(), what="the batch painted")
+            passing = [r for r in wb.model.agents.values() if wb.filter.agent(r)]
+            expected = [r.username for r in sorted(passing, key=lambda r: sort_value(r, sort_key))]
+            assert [str(r.key.value) for r in wb.agents.ordered_rows] == expected
+            await pilot.pause()
+            shown = [line.split()[0] for line in screen_text(app).splitlines() if line.startswith("agent0")]
+            first = int(wb.agents.scroll_y)  # the cursor's agent moves, and the view follows it
+            assert len(shown) >= 10
+            assert shown == expected[first:first + len(shown)]

@@ -7,7 +7,7 @@ monochrome theme: standard (warning) gets ` !` and bold, alert gets ` !!` and re
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from rich.text import Text
@@ -64,6 +64,19 @@ ALERT_LABELS = {
     "queue": "Queue",
 }
 """Alert kinds as the alert list names them (`queue`: a queue the queues table colours)."""
+
+
+AGENT_CELL_FIELDS = ("username", "display_name", "team", "state", "reason", "since", "phone_online",
+                     "raised_hand", "call_id", "call_number", "call_queue", "call_started", "on_hold_since",
+                     "customer_id", "customer_name")
+"""The fields of an `AgentRow` that `CellMaker.agent` reads (with the clock): keep the two together."""
+
+
+def agent_cell_fields(row: AgentRow) -> tuple[object, ...]:
+    """What the agent's cells are made of, besides the clock: equal tuples make equal cells at one
+    time. A row whose figures alone changed (an `agent_rows` event after the desk's own `agent_state`)
+    needs no new cells."""
+    return tuple(getattr(row, name) for name in AGENT_CELL_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -247,9 +260,15 @@ def floor_line(translator: Translator, floor: FloorFigures) -> str:
 
 @dataclass(frozen=True)
 class Palette:
-    """Rich styles for each style key, from the theme's variables."""
+    """Rich styles for each style key, from the theme's variables.
+
+    Cells repeat (a team, a state, an empty call): each (cell, width) is made into `Text` once and the
+    same `Text` is shown wherever it appears (nothing renders by changing it), so 5,000 rows of 8 cells
+    build a few thousand `Text`s rather than 40,000 at each snapshot.
+    """
 
     styles: Mapping[str, str]
+    _made: dict[tuple[Cell, int], Text] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_variables(cls, variables: Mapping[str, str]) -> Palette:
@@ -275,6 +294,14 @@ class Palette:
 
     def text(self, cell: Cell, width: int) -> Text:
         """A cell as styled text, fitted to `width` cells, with the level's mark."""
+        made = self._made.get((cell, width))
+        if made is None:
+            if len(self._made) >= 50_000:  # names and timers come and go: bounded, made again if needed
+                self._made.clear()
+            made = self._made[(cell, width)] = self._make(cell, width)
+        return made
+
+    def _make(self, cell: Cell, width: int) -> Text:
         value, key = cell
         mark = " !!" if key == "alert" else " !" if key == "warning" else ""
         if value and mark:

@@ -59,11 +59,11 @@ class FilterScreen(PanelScreen[AgentFilter | None]):
         with Vertical(classes="panel"):
             yield Static(t("Filter the wallboard"), classes="panel-title")
             yield Select([(clean(team, 40), team) for team in self.teams], prompt=t("Any team"),
-                         value=self.current.team or Select.BLANK, id="filter-team")
+                         value=self.current.team or Select.NULL, id="filter-team")
             yield Select([(clean(queue, 40), queue) for queue in self.queues], prompt=t("Any queue"),
-                         value=self.current.queue or Select.BLANK, id="filter-queue")
+                         value=self.current.queue or Select.NULL, id="filter-queue")
             yield Select(states, prompt=t("Any state"),
-                         value=self.current.state.value if self.current.state else Select.BLANK,
+                         value=self.current.state.value if self.current.state else Select.NULL,
                          id="filter-state")
             with Horizontal(id="filter-buttons"):
                 yield Button(t("Apply"), id="filter-apply", variant="primary")

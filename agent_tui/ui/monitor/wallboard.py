@@ -161,6 +161,7 @@ class WallboardScreen(Screen[None]):
         self._last_paint = 0.0
         self._paint_timer: Timer | None = None
         self._alerts_key: tuple[Any, ...] = ()
+        self._floor = ""
         self.alert_entries: list[cells.BoardAlert] = []
         """What the alert list shows now (tests compare it with the queues table)."""
         localize_bindings(self, translator, single_keys=single_keys)
@@ -273,8 +274,8 @@ class WallboardScreen(Screen[None]):
                 rows += self.agents.apply(changes.agents, model.agents, now)
             if changes.queues:
                 self.queues.show([model.queues[q] for q in changes.queues if q in model.queues], now)
-        if not changes.empty:
-            self._show_alerts(now)
+        if changes.full or changes.queues or changes.alerts:
+            self._show_alerts(now, floor=changes.full)  # agents' figures reach the floor line on the tick
         if changes.full:
             self._show_link()
         if changes.arrivals:
@@ -296,19 +297,25 @@ class WallboardScreen(Screen[None]):
         self.queues.show(self.model.queues.values(), now)
         self._show_alerts(now)
 
-    def _show_alerts(self, now: datetime) -> None:
-        """The alert list and the floor line, from the same cells and window as the queues table."""
+    def _show_alerts(self, now: datetime, *, floor: bool = True) -> None:
+        """The alert list and the floor line, from the same cells and window as the queues table.
+
+        The floor line sums every agent's row (5,000 of them on a big floor), so it is recomputed once a
+        second (the tick) and after a snapshot or a change of window, not at every repaint.
+        """
         model, today = self.model, self.queues.today
         entries = self.maker.board_alerts(model.alerts.values(), model.queues.values(), today=today, now=now)
-        floor = cells.floor_line(self.translator,
-                                 floor_figures(model.agents.values(), model.queues.values(), today=today))
-        key = (tuple(entries[:4]), len(entries), floor)  # repainted only when what it shows changed
+        if floor or not self._floor:
+            self._floor = cells.floor_line(
+                self.translator, floor_figures(model.agents.values(), model.queues.values(), today=today))
+        floor_text = self._floor
+        key = (tuple(entries[:4]), len(entries), floor_text)  # repainted only when what it shows changed
         if key == self._alerts_key:
             return
         self._alerts_key = key
         self.alert_entries = entries
         self.query_one("#alerts", Static).update(self.maker.alert_text(entries))
-        self.query_one("#floor", Static).update(floor)
+        self.query_one("#floor", Static).update(floor_text)
 
     def on_link_changed(self, message: LinkChanged) -> None:
         """Show the stale banner, or take it down."""
