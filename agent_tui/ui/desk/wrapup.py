@@ -59,6 +59,8 @@ class WrapUpScreen(DeskPanelScreen[WrapUp | None]):
         self.changed = changed
         """Told what is typed as it is typed, so nothing is lost if the time runs out."""
         self._initial: WrapUp | None = None
+        self.closed_early = False
+        """Its wrap-up was saved before the panel finished mounting: it closes once mounted."""
 
     def compose(self) -> ComposeResult:
         t = self.t.t
@@ -79,11 +81,23 @@ class WrapUpScreen(DeskPanelScreen[WrapUp | None]):
             yield Button(t("Save (ctrl+s)"), id="wrapup-save", variant="primary")
 
     def on_mount(self) -> None:
-        """Start the timer display."""
+        """Start the timer display (or close, when the wrap-up was saved while the panel mounted)."""
+        if self.closed_early:
+            self.call_after_refresh(self.close)
+            return
         self._tick()
         self.set_interval(1.0, self._tick)
         self._initial = self.typed()
         self.set_focus(self.query_one("#wrapup-disposition", Select))
+
+    def close(self) -> None:
+        """Close the panel now that its wrap-up is saved; one still mounting closes once it is mounted:
+        removed while its widgets mount (a time box of 0 s, a ring at once), it stopped the app
+        (NoMatches in their on_mount)."""
+        if not self.is_mounted:
+            self.closed_early = True
+        elif self.app.screen is self:
+            self.dismiss(None)
 
     def _tick(self) -> None:
         t = self.t.t
