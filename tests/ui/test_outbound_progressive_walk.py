@@ -97,3 +97,29 @@ async def test_a_wrap_up_panel_closed_in_the_moment_it_opened_does_not_stop_the_
         assert app.return_code is None  # the desk still runs
         assert not isinstance(app.screen, WrapUpScreen)
 
+
+
+async def test_a_wrap_up_panel_saved_while_another_panel_covered_it_goes_when_on_top_again() -> None:
+    phone = FakePhone()
+    backend = FakeBackend()
+    services = DeskServices(backend=backend, writes=FakeWrites(), phone=phone, screens=LocalScreens(),
+                            callbacks=backend, drafts=DraftStore(state_dir() / "drafts"))
+    app = DeskApp(services, DeskOptions(username="agent1", acw_mode="optional"), password=SecretStr("secret"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.desk.logged_in)
+        phone.ring(call_id="c1", number="13800138000")
+        await wait_until(pilot, lambda: app.desk.ringing_id == "c1", what="the ring")
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: app.desk.active_id == "c1", what="the answer")
+        phone.emit(CallEnded(call_id="c1", reason="Normal call clearing", code=200, duration_s=1))
+        await wait_until(pilot, lambda: app.desk.active_id is None, what="the end")
+        app.desk.action_wrapup()
+        panel = app.screen
+        assert isinstance(panel, WrapUpScreen)
+        app.desk._close_wrapup_panel()  # saved while it mounts: then the outcome panel covers it
+        app.push_screen(OutboundOutcomeScreen(contact(1), answered=True))
+        await wait_until(pilot, lambda: isinstance(app.screen, OutboundOutcomeScreen), what="covered")
+        assert panel in app.screen_stack
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen is app.desk, deadline_s=5, what="the wrap-up panel gone")
+        assert app.return_code is None
