@@ -49,12 +49,19 @@ def campaign_pilot() -> Any:
 
 async def choose_first(pilot: Any, panel: Any) -> None:
     """Enter on the outcome panel once it can take keys, then wait for it to close."""
-    from agent_tui.ui.train.autopilot import wait_for
+    from agent_tui.ui.train.autopilot import AutopilotTimeout, wait_for
 
-    # As an agent reads before pressing: a key sent while the panel still mounts goes nowhere.
-    await wait_for(pilot, lambda: panel.is_mounted and panel.focused is not None, "the panel", 30)
-    await pilot.press("enter")
-    await wait_for(pilot, lambda: pilot.app.screen is not panel, "the outcome chosen", 30)
+    for _attempt in range(10):
+        # As an agent reads before pressing: a key sent while the panel still mounts goes nowhere.
+        await wait_for(pilot, lambda: pilot.app.screen is panel and panel.focused is not None, "the panel",
+                       30)
+        await pilot.press("enter")
+        try:
+            await wait_for(pilot, lambda: panel not in pilot.app.screen_stack, "the outcome chosen", 3)
+            return
+        except AutopilotTimeout:  # the wrap-up panel came up over it and took the key: press again
+            log.info("campaign desk: the outcome panel is still up, pressing Enter again")
+    raise AutopilotTimeout("the outcome panel did not take Enter")
 
 
 def campaign_settings(backend: str, user: str, extension: str, registrar: str, domain: str,
