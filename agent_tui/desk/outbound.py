@@ -14,6 +14,9 @@ The rules, each written once here:
 - An inbound call always wins: a ring, a wrap-up or a state other than Ready withdraws the offer and
   releases the item; an item that arrives after the agent stopped being free is released at once.
 - Every item the dialer received ends exactly once: released, or its outcome saved after its call.
+- Nothing is asked for while a release or an outcome is on its way: the backend hands an agent the item
+  they still hold first, so a request overtaking the outcome brought the same contact back and it was
+  dialled twice (the two-desk campaign walk found it).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
 from agent_tui.desk.calls import CallSession
 from agent_tui.desk.effects import Notify
@@ -115,6 +118,8 @@ class SaveOutcome:
 
 OutboundEffect = FetchNext | ReleaseItem | DialItem | SaveOutcome | Notify
 """Every effect the dialer emits."""
+Written = TypeVar("Written", ReleaseItem, SaveOutcome)
+"""The effects that write to the source (answered through `OutboundDialer.written`)."""
 
 
 class DialerPhase(StrEnum):
@@ -174,6 +179,9 @@ class OutboundDialer:
     stale: str | None = None
     """An item asked for while free, whose answer will come after the agent stopped being free: the
     reason it is released with when it arrives."""
+    writing: int = 0
+    """Releases and outcomes sent whose answer has not come back (`written`): no item is asked for
+    until it is 0."""
 
     # ---- the desk changed, time passed --------------------------------------------------------
 
@@ -188,7 +196,8 @@ class OutboundDialer:
         if self.phase is DialerPhase.FETCHING:
             self.stale = None if free else self._why_not(desk)
             return []
-        if self.phase is DialerPhase.IDLE and free and not self.paused and now >= self.next_fetch:
+        if (self.phase is DialerPhase.IDLE and free and not self.paused and not self.writing
+                and now >= self.next_fetch):
             self.phase, self.stale = DialerPhase.FETCHING, None
             return [FetchNext(tuple(self.skipped))]
         return []
@@ -210,7 +219,7 @@ class OutboundDialer:
     def fetched(self, item: OutboundItem | None, desk: DeskView, now: float) -> list[OutboundEffect]:
         """The source answered `FetchNext` (None: nothing waits for this agent now)."""
         if self.phase is not DialerPhase.FETCHING:
-            return [ReleaseItem(item, NOT_READY)] if item is not None else []
+            return [self._sending(ReleaseItem(item, NOT_READY))] if item is not None else []
         if item is None:
             self.phase, self.next_fetch = DialerPhase.IDLE, now + self.poll_s
             return []
@@ -220,7 +229,7 @@ class OutboundDialer:
         self.stale = None
         if stale is not None:
             self.phase = DialerPhase.IDLE
-            return [ReleaseItem(item, stale)]
+            return [self._sending(ReleaseItem(item, stale))]
         self.phase, self.item, self.deadline = DialerPhase.OFFERED, item, now + self.preview_s
         self.call_id, self.answered = None, False
         if self.mode == "progressive" and self.preview_s <= 0:
@@ -232,6 +241,11 @@ class OutboundDialer:
         if self.phase is DialerPhase.FETCHING:
             self.phase, self.next_fetch, self.stale = DialerPhase.IDLE, now + self.poll_s, None
         return []
+
+    def written(self, desk: DeskView, now: float) -> list[OutboundEffect]:
+        """A release or an outcome the dialer sent was answered (or failed): the next item may be asked."""
+        self.writing = max(0, self.writing - 1)
+        return self.sync(desk, now)
 
     def placed(self, call_id: str) -> list[OutboundEffect]:
         """The phone placed the item's call."""
@@ -279,7 +293,7 @@ class OutboundDialer:
             return []
         effect = SaveOutcome(self.item, Outcome(outcome.code, outcome.note, self.call_id, outcome.retry_at))
         self._clear()
-        return [effect]
+        return [self._sending(effect)]
 
     def pause(self) -> list[OutboundEffect]:
         """The agent wants no outbound work for now (an offer is returned)."""
@@ -313,6 +327,10 @@ class OutboundDialer:
         assert self.item is not None
         effect = ReleaseItem(self.item, reason)
         self._clear()
+        return self._sending(effect)
+
+    def _sending(self, effect: Written) -> Written:
+        self.writing += 1
         return effect
 
     def _clear(self) -> None:

@@ -66,7 +66,9 @@ def test_accept_dials_and_the_outcome_closes_or_reschedules() -> None:
     assert dialer.sync(desk.model, desk.clock.seconds) == []  # in the wrap-up: nothing offered
     assert dialer.finish(Outcome("reached", "done")) == [SaveOutcome(ITEM, Outcome("reached", "done", "o1"))]
     desk.run(desk.model.save_wrapup("o1", WrapUp(disposition="resolved")))
-    assert dialer.sync(desk.model, desk.clock.seconds) == [FetchNext()]
+    # The outcome is on its way: the backend would hand this agent the same item again (still theirs).
+    assert dialer.sync(desk.model, desk.clock.seconds) == []
+    assert dialer.written(desk.model, desk.clock.seconds) == [FetchNext()]
 
 
 def test_a_ring_withdraws_the_offer_and_releases_the_item() -> None:
@@ -105,6 +107,7 @@ def test_an_unanswered_preview_goes_back_and_pauses_until_resumed() -> None:
     assert out[0] == ReleaseItem(ITEM, NOT_TAKEN)
     assert isinstance(out[1], Notify)
     desk.clock.advance(100)
+    assert dialer.written(desk.model, desk.clock.seconds) == []  # paused: nothing asked for
     assert dialer.tick(desk.model, desk.clock.seconds) == []
     dialer.resume(desk.clock.seconds)
     assert dialer.sync(desk.model, desk.clock.seconds) == [FetchNext()]
@@ -113,13 +116,26 @@ def test_an_unanswered_preview_goes_back_and_pauses_until_resumed() -> None:
 def test_a_skipped_item_is_named_in_the_next_fetch() -> None:
     desk, dialer = offered()
     assert dialer.skip("wrong number") == [ReleaseItem(ITEM, "wrong number")]
-    assert dialer.sync(desk.model, desk.clock.seconds) == [FetchNext(skip=("callback:7",))]
+    assert dialer.sync(desk.model, desk.clock.seconds) == []  # not before the release is answered
+    assert dialer.written(desk.model, desk.clock.seconds) == [FetchNext(skip=("callback:7",))]
 
 
 def test_a_failed_dial_releases_the_item() -> None:
     desk, dialer = offered()
     dialer.accept(desk.model)
     assert dialer.dial_failed() == [ReleaseItem(ITEM, "dial failed")]
+
+
+def test_no_item_is_asked_for_until_every_release_and_outcome_is_answered() -> None:
+    desk, dialer = offered()
+    assert dialer.skip("") == [ReleaseItem(ITEM, "skipped")]
+    second = OutboundItem(source="campaign", item_id="8", number="13700000008")
+    assert dialer.fetched(second, desk.model, desk.clock.seconds) == [ReleaseItem(second, "agent not ready")]
+    assert dialer.writing == 2
+    assert dialer.written(desk.model, desk.clock.seconds) == []
+    assert dialer.written(desk.model, desk.clock.seconds) == [FetchNext(skip=("callback:7",))]
+    assert dialer.written(desk.model, desk.clock.seconds) == []  # an extra answer changes nothing
+    assert dialer.writing == 0
 
 
 def test_an_unrelated_call_ending_does_not_end_the_item() -> None:

@@ -47,6 +47,8 @@ class OutboundMachine(RuleBasedStateMachine):
         self.desk = Desk(acw_mode=acw)
         self.dialer = OutboundDialer(mode=mode, preview_s=preview, poll_s=10)
         self.fetch_out = False
+        self.writes_out = 0
+        """Releases and outcomes sent to the source and not answered yet."""
         self.dial_out: OutboundItem | None = None
         self.handed = 0
         self.ended = Counter[str]()
@@ -69,6 +71,7 @@ class OutboundMachine(RuleBasedStateMachine):
                 assert not self.fetch_out, "a second fetch while one is out"
                 assert desk_free(self.desk.model)
                 assert not self.dialer.paused, "asked for work while paused"
+                assert not self.writes_out, "asked for work before a release or an outcome was answered"
                 self.fetch_out = True
             elif isinstance(effect, DialItem):
                 assert desk_free(self.desk.model), "an item dialled while the desk is not free"
@@ -76,6 +79,7 @@ class OutboundMachine(RuleBasedStateMachine):
                 self.dial_out = effect.item
             elif isinstance(effect, ReleaseItem | SaveOutcome):
                 self.ended[effect.item.item_id] += 1
+                self.writes_out += 1
 
     def live(self) -> list[str]:
         return [c.call_id for c in self.desk.model.live_calls()]
@@ -95,6 +99,12 @@ class OutboundMachine(RuleBasedStateMachine):
             item = OutboundItem(source="callback", item_id=f"i{self.handed}",
                                 number=f"1370000{self.handed:04d}")
         self.out(self.dialer.fetched(item, self.desk.model, self.now()))
+
+    @precondition(lambda self: self.writes_out > 0)
+    @rule()
+    def source_takes_a_write(self) -> None:
+        self.writes_out -= 1
+        self.out(self.dialer.written(self.desk.model, self.now()))
 
     @precondition(lambda self: self.dial_out is not None)
     @rule(ok=st.booleans(), answered=st.booleans())

@@ -39,7 +39,7 @@ class DeskWrapUp:
 
         screen = self.app.screen
         if isinstance(screen, WrapUpScreen):
-            screen.dismiss(None)
+            screen.close()
 
     def action_wrapup(self) -> None:
         """Wrap up the last finished call (or the active one, noting it early)."""

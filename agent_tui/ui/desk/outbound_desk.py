@@ -177,10 +177,14 @@ class DeskOutbound:
             return
 
         async def send() -> None:
-            if isinstance(effect, ReleaseItem):
-                await source.release(effect.item, effect.reason)
-            else:
-                await source.save(effect.item, effect.outcome)
+            try:
+                if isinstance(effect, ReleaseItem):
+                    await source.release(effect.item, effect.reason)
+                else:
+                    await source.save(effect.item, effect.outcome)
+            finally:  # answered or failed: the next item may be asked for now, not before
+                self._carry(self.dialer.written(self.host.model, self.clock()))
+                self.paint()
 
         if isinstance(effect, ReleaseItem):
             self._spawn(send, "returning the outbound item")

@@ -31,9 +31,14 @@ OUTCOME_LABELS = {
 
 
 def outcome_choices(item: OutboundItem, answered: bool) -> list[tuple[str, str]]:
-    """(code, English label) the agent chooses from, the likeliest first."""
+    """(code, English label) the agent chooses from, the likeliest first (a campaign's call nobody
+    answered: its `no_answer` first, as for callbacks, rather than its first code, e.g. `informed`)."""
     if item.outcomes:
-        return [(code, code) for code in item.outcomes]
+        codes = list(item.outcomes)
+        if not answered and NO_ANSWER in codes:
+            codes.remove(NO_ANSWER)
+            codes.insert(0, NO_ANSWER)
+        return [(code, code) for code in codes]
     order = [REACHED, NO_ANSWER, CLOSE_UNREACHED] if answered else [NO_ANSWER, REACHED, CLOSE_UNREACHED]
     return [(code, OUTCOME_LABELS[code]) for code in order]
 

@@ -59,6 +59,8 @@ class WrapUpScreen(DeskPanelScreen[WrapUp | None]):
         self.changed = changed
         """Told what is typed as it is typed, so nothing is lost if the time runs out."""
         self._initial: WrapUp | None = None
+        self.closed_early = False
+        """Its wrap-up was saved: the panel goes as soon as it can (mounted, and on top)."""
 
     def compose(self) -> ComposeResult:
         t = self.t.t
@@ -79,13 +81,27 @@ class WrapUpScreen(DeskPanelScreen[WrapUp | None]):
             yield Button(t("Save (ctrl+s)"), id="wrapup-save", variant="primary")
 
     def on_mount(self) -> None:
-        """Start the timer display."""
-        self._tick()
+        """Start the timer display (or close, when the wrap-up was saved while the panel mounted)."""
         self.set_interval(1.0, self._tick)
+        if self.closed_early:
+            self.call_after_refresh(self.close)
+            return
+        self._tick()
         self._initial = self.typed()
         self.set_focus(self.query_one("#wrapup-disposition", Select))
 
+    def close(self) -> None:
+        """Close the panel now that its wrap-up is saved. One still mounting closes once mounted (removed
+        while its widgets mount, after a time box of 0 s or a ring at once, it stopped the app: NoMatches
+        in their on_mount); one covered by another panel closes at its next tick on top."""
+        self.closed_early = True
+        if self.is_mounted and self.app.screen is self:
+            self.dismiss(None)
+
     def _tick(self) -> None:
+        if self.closed_early:  # saved while mounting, or while another panel covered it
+            self.close()
+            return
         t = self.t.t
         if self.acw_deadline is not None:
             left = max(self.acw_deadline - time.monotonic(), 0)
