@@ -3,6 +3,8 @@ bench/screen_pop.py measures; docs/performance.md says why each guard is here.""
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.widgets._footer import FooterKey
 
 from agent_tui.domain.agent import AgentStateName
@@ -33,6 +35,15 @@ async def test_a_ring_cycle_relabels_f2_in_place_without_composing_the_footer_ag
             await recompose()
 
         footer.recompose = counting  # type: ignore[method-assign]
+        layouts = 0
+        refresh_layout = app.desk._refresh_layout
+
+        def counting_layouts(*args: Any, **kwargs: Any) -> None:
+            nonlocal layouts
+            layouts += 1
+            refresh_layout(*args, **kwargs)
+
+        app.desk._refresh_layout = counting_layouts  # type: ignore[method-assign]
         phone.ring()
         await wait_until(pilot, lambda: popped(app), what="card painted")
         phone.emit(CallEnded(call_id="c1", code=487, reason="cancelled", duration_s=0.0))
@@ -42,6 +53,7 @@ async def test_a_ring_cycle_relabels_f2_in_place_without_composing_the_footer_ag
         await wait_until(pilot, lambda: str(f2().description) == "Ready", what="F2 = Ready")
         await pilot.pause()
         assert composed == 0
+        assert layouts == 0  # "Ready" is shorter than "Not Ready": its key keeps its width
         assert list(footer.query(FooterKey)) == keys  # the same widgets, nothing mounted anew
         assert "f2 Ready" in screen_text(app).splitlines()[-1]
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.cells import cell_len
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
@@ -50,6 +51,20 @@ class FooterPlanKey:
     tooltip: str
 
 
+class DeskFooterKey(FooterKey):
+    """A footer key that keeps the width it reserved: a shorter label is padded, so nothing moves."""
+
+    reserve = 0
+    """Columns the label takes at least."""
+
+    def render(self) -> Text:
+        shown = super().render()
+        missing = self.reserve - cell_len(self.description)
+        if missing > 0:
+            shown.append(" " * missing)
+        return shown
+
+
 class DeskFooter(Footer):
     """Footer of the desk's screens: most important keys first, nothing clipped."""
 
@@ -60,6 +75,8 @@ class DeskFooter(Footer):
         """Binding ids shown now, in order (tests check the order and that nothing was cut)."""
         self._shown_plan: list[FooterPlanKey] | None = None
         """The keys as composed or last relabelled (None: not composed yet)."""
+        self._reserved: list[int] = []
+        """Columns each shown key's label takes (at least its text: a shorter label is padded)."""
 
     def _plan(self) -> list[FooterPlanKey]:
         """The keys to show at the App's width, in order: what `compose` yields."""
@@ -93,10 +110,11 @@ class DeskFooter(Footer):
         self._laid_out_for = self.app.size.width
         plan = self._plan()
         self._shown_plan = plan
+        self._reserved = [cell_len(key.description) for key in plan]
         self.keys_shown = [key.binding_id for key in plan]
         for planned in plan:
-            key = FooterKey(planned.key, planned.display, planned.description, planned.action,
-                            disabled=not planned.enabled, tooltip=planned.tooltip)
+            key = DeskFooterKey(planned.key, planned.display, planned.description, planned.action,
+                                disabled=not planned.enabled, tooltip=planned.tooltip)
             # Set, not data_bind: a data binding leaves a watcher on the footer for every key ever
             # composed.
             key.compact = self.compact
@@ -107,29 +125,41 @@ class DeskFooter(Footer):
 
         F2's label follows the agent's state, so it changes twice a ring. Composing the footer again
         removes and mounts every key (a CSS pass for each): that was the biggest single cost of a ring
-        cycle (`docs/performance.md`). A label changed in place costs one layout pass of the footer.
+        cycle (`docs/performance.md`). A label changed in place costs nothing but its key's repaint
+        when it is no wider than the widest it has shown; a wider one costs a layout pass.
         """
         if not (self._bindings_ready and self.is_attached and screen is self.screen
                 and screen.app.app_focus and self._shown_plan is not None):
             super().bindings_changed(screen)
             return
         plan = self._plan()
-        keys = list(self.query_children(FooterKey))
+        keys = list(self.query_children(DeskFooterKey))
         same_keys = len(keys) == len(plan) == len(self._shown_plan) and all(
             (new.binding_id, new.key, new.display) == (old.binding_id, old.key, old.display)
             for new, old in zip(plan, self._shown_plan, strict=True))
         if not same_keys:
             super().bindings_changed(screen)
             return
-        for widget, new, old in zip(keys, plan, self._shown_plan, strict=True):
+        # A shorter label keeps its key's width (padded): no layout pass, nothing beside it moves. A
+        # FooterKey that changes width costs two (the footer's, then its own size update).
+        reserved = [max(cell_len(new.description), cells)
+                    for new, cells in zip(plan, self._reserved, strict=True)]
+        if sum(key_width(new.display, " " * cells) for new, cells in zip(plan, reserved, strict=True)) \
+                - KEY_GAP > self.app.size.width:
+            super().bindings_changed(screen)  # the padding would push the last key off the row
+            return
+        for widget, new, old, cells, before in zip(keys, plan, self._shown_plan, reserved, self._reserved,
+                                                  strict=True):
             if new == old:
                 continue
             widget.description = new.description
+            widget.reserve = cells
             widget._disabled = not new.enabled  # what FooterKey's mouse handler reads
             widget.set_class(not new.enabled, "-disabled")
             widget.tooltip = new.tooltip or None
-            widget.refresh(layout=cell_len(new.description) != cell_len(old.description))
+            widget.refresh(layout=cells != before)
         self._shown_plan = plan
+        self._reserved = reserved
 
     def on_resize(self, event: events.Resize) -> None:
         """Choose the keys again for the new width."""
