@@ -10,12 +10,13 @@ card is on screen and the terminal has gone quiet.
 Two measurements per call:
 - the desk's own (`pop_latency_ms`, logged as "screen pop CALL: N ms"): from the softphone's
   `IncomingCall.at` (taken in `onIncomingCall`) to the first refresh after the card was filled
-  (`call_after_refresh`). This is the figure with the target (p95 <= 50 ms).
+  (`call_after_refresh`). This is the figure with the target (issue 11: p95 <= 15 ms).
 - from outside: from the caller asking to dial to the customer's account number appearing on the
   terminal as the pseudo-terminal's reader parses it (pyte), so SIP transit and the terminal write are
   included. Shown for comparison, no target.
 The desk's CPU time (all threads) per ring cycle (ring, pop, cancel, back to idle, the quiet waits
-included) is shown too: on a shared 2-core machine it tells the work from the waiting for a core.
+included) is shown too, with its own target (issue 11: <= 10 ms): on a shared 2-core machine it tells
+the work from the waiting for a core.
 
     .venv/bin/python -m bench.screen_pop [--calls N] [--size 80x24] [--quick] [--profile FILE]
 
@@ -46,7 +47,8 @@ from bench._desk_harness import (
 )
 from bench.report import Figure, emit
 
-TARGET_P95_MS = 50.0
+TARGET_P95_MS = 15.0
+TARGET_CPU_MS = 10.0
 QUIET_S = 0.25
 
 
@@ -139,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
                ok=p95 <= TARGET_P95_MS),
         Figure("dial → card on terminal p50", round(percentile(outside, 0.5), 1), "ms"),
         Figure("dial → card on terminal p95", round(percentile(outside, 0.95), 1), "ms"),
-        Figure("desk CPU per ring cycle", round(cpu_ms, 1), "ms"),
+        Figure("desk CPU per ring cycle", round(cpu_ms, 1), "ms", target=f"<= {TARGET_CPU_MS:.0f} ms",
+               ok=cpu_ms <= TARGET_CPU_MS),
     ], calls=calls, terminal=f"{columns}x{rows}", desk_env=extra_env, desk_ms=[round(v, 1) for v in inside],
         outside_ms=[round(v, 1) for v in outside])
     return 0

@@ -44,8 +44,15 @@ def _model_json(model: Any) -> Any:
     return model.model_dump(mode="json", exclude_none=False)
 
 
+def _has_wrapup(record: CallRecord) -> bool:
+    """Whether a call record carries what the agent typed or chose in the wrap-up."""
+    return bool(record.disposition or record.first_call_resolved is not None or record.transfer_reason
+                or record.notes or record.ticket_ids)
+
+
 class OutboxWrites:
-    """`DeskWrites` over the durable `Outbox`: each write is journalled (fsynced) before it returns."""
+    """`DeskWrites` over the durable `Outbox`: each write is journalled before it returns, and fsynced
+    before it returns when the agent is told it was saved."""
 
     def __init__(self, client: BackendClient, health: LinkHealth | None = None) -> None:
         self._listener: LinkListener | None = None
@@ -78,13 +85,20 @@ class OutboxWrites:
         return self.outbox.enqueue_sync("POST", "/v1/tickets", _model_json(ticket), "ticket").idempotency_key
 
     def record_call(self, record: CallRecord) -> str:
-        """Queue `POST /v1/calls` (the same call id posted again updates the record)."""
-        return self.outbox.enqueue_sync("POST", "/v1/calls", _model_json(record), "call").idempotency_key
+        """Queue `POST /v1/calls` (the same call id posted again updates the record).
+
+        A record carrying the agent's wrap-up is fsynced before this returns (saving it is
+        acknowledged to the agent); the record of a call as the phone saw it is committed, and
+        fsynced a few ms later off this thread (`Outbox.enqueue_sync`).
+        """
+        return self.outbox.enqueue_sync("POST", "/v1/calls", _model_json(record), "call",
+                                        durable=_has_wrapup(record)).idempotency_key
 
     def set_state(self, username: str, change: AgentStateChange) -> str:
-        """Queue `PUT /v1/agents/{username}/state`."""
+        """Queue `PUT /v1/agents/{username}/state`: committed when this returns, fsynced a few ms
+        later off this thread (the desk's own bookkeeping, nothing the agent is told was saved)."""
         return self.outbox.enqueue_sync("PUT", f"/v1/agents/{username}/state", _model_json(change),
-                                        "agent_state").idempotency_key
+                                        "agent_state", durable=False).idempotency_key
 
     def upload_recording(self, call_id: str, path: Path, *, training: bool = False) -> str:
         """Queue `PUT /v1/recordings/{call_id}` with the WAV at `path` streamed as the body when sent."""

@@ -9,9 +9,14 @@ key (ctrl+p still opens it; F1 says so).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from rich.cells import cell_len
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -33,6 +38,33 @@ def key_width(key_display: str, description: str) -> int:
     return cell_len(key_display) + 1 + cell_len(description) + KEY_GAP
 
 
+@dataclass(frozen=True)
+class FooterPlanKey:
+    """One key the footer shows, with what it says."""
+
+    binding_id: str
+    key: str
+    display: str
+    description: str
+    action: str
+    enabled: bool
+    tooltip: str
+
+
+class DeskFooterKey(FooterKey):
+    """A footer key that keeps the width it reserved: a shorter label is padded, so nothing moves."""
+
+    reserve = 0
+    """Columns the label takes at least."""
+
+    def render(self) -> Text:
+        shown = super().render()
+        missing = self.reserve - cell_len(self.description)
+        if missing > 0:
+            shown.append(" " * missing)
+        return shown
+
+
 class DeskFooter(Footer):
     """Footer of the desk's screens: most important keys first, nothing clipped."""
 
@@ -41,12 +73,14 @@ class DeskFooter(Footer):
         self._laid_out_for = 0
         self.keys_shown: list[str] = []
         """Binding ids shown now, in order (tests check the order and that nothing was cut)."""
+        self._shown_plan: list[FooterPlanKey] | None = None
+        """The keys as composed or last relabelled (None: not composed yet)."""
+        self._reserved: list[int] = []
+        """Columns each shown key's label takes (at least its text: a shorter label is padded)."""
 
-    def compose(self) -> ComposeResult:
-        if not self._bindings_ready:
-            return
+    def _plan(self) -> list[FooterPlanKey]:
+        """The keys to show at the App's width, in order: what `compose` yields."""
         width = self.app.size.width
-        self._laid_out_for = width
         rank = {binding_id: index for index, binding_id in enumerate(KEY_ORDER)}
         seen: set[str] = set()
         rows = []
@@ -57,7 +91,7 @@ class DeskFooter(Footer):
             rows.append((rank.get(binding.id or "", len(KEY_ORDER) + position), binding, enabled, tooltip))
         rows.sort(key=lambda row: row[0])
         used = 0
-        self.keys_shown = []
+        plan: list[FooterPlanKey] = []
         t = tr(self).t  # widgets' own keys (a Select's "Dismiss menu") come in English
         for _rank, binding, enabled, tooltip in rows:
             display = self.app.get_key_display(binding)
@@ -66,13 +100,66 @@ class DeskFooter(Footer):
             if used + needed - KEY_GAP > width:
                 continue  # left out whole; a shorter one further down may still fit
             used += needed
-            self.keys_shown.append(binding.id or binding.action)
-            key = FooterKey(binding.key, display, description, binding.action,
-                            disabled=not enabled, tooltip=tooltip)
+            plan.append(FooterPlanKey(binding.id or binding.action, binding.key, display, description,
+                                      binding.action, enabled, tooltip))
+        return plan
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        self._laid_out_for = self.app.size.width
+        plan = self._plan()
+        self._shown_plan = plan
+        self._reserved = [cell_len(key.description) for key in plan]
+        self.keys_shown = [key.binding_id for key in plan]
+        for planned in plan:
+            key = DeskFooterKey(planned.key, planned.display, planned.description, planned.action,
+                                disabled=not planned.enabled, tooltip=planned.tooltip)
             # Set, not data_bind: a data binding leaves a watcher on the footer for every key ever
-            # composed, and the footer is composed again whenever F2's label changes (twice a call).
+            # composed.
             key.compact = self.compact
             yield key
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        """Bindings changed: relabel the keys in place when the same keys stay, else compose again.
+
+        F2's label follows the agent's state, so it changes twice a ring. Composing the footer again
+        removes and mounts every key (a CSS pass for each): that was the biggest single cost of a ring
+        cycle (`docs/performance.md`). A label changed in place costs nothing but its key's repaint
+        when it is no wider than the widest it has shown; a wider one costs a layout pass.
+        """
+        if not (self._bindings_ready and self.is_attached and screen is self.screen
+                and screen.app.app_focus and self._shown_plan is not None):
+            super().bindings_changed(screen)
+            return
+        plan = self._plan()
+        keys = list(self.query_children(DeskFooterKey))
+        same_keys = len(keys) == len(plan) == len(self._shown_plan) and all(
+            (new.binding_id, new.key, new.display) == (old.binding_id, old.key, old.display)
+            for new, old in zip(plan, self._shown_plan, strict=True))
+        if not same_keys:
+            super().bindings_changed(screen)
+            return
+        # A shorter label keeps its key's width (padded): no layout pass, nothing beside it moves. A
+        # FooterKey that changes width costs two (the footer's, then its own size update).
+        reserved = [max(cell_len(new.description), cells)
+                    for new, cells in zip(plan, self._reserved, strict=True)]
+        if sum(key_width(new.display, " " * cells) for new, cells in zip(plan, reserved, strict=True)) \
+                - KEY_GAP > self.app.size.width:
+            super().bindings_changed(screen)  # the padding would push the last key off the row
+            return
+        for widget, new, old, cells, before in zip(keys, plan, self._shown_plan, reserved, self._reserved,
+                                                  strict=True):
+            if new == old:
+                continue
+            widget.description = new.description
+            widget.reserve = cells
+            widget._disabled = not new.enabled  # what FooterKey's mouse handler reads
+            widget.set_class(not new.enabled, "-disabled")
+            widget.tooltip = new.tooltip or None
+            widget.refresh(layout=cells != before)
+        self._shown_plan = plan
+        self._reserved = reserved
 
     def on_resize(self, event: events.Resize) -> None:
         """Choose the keys again for the new width."""

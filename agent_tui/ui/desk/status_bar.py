@@ -96,9 +96,10 @@ class StatusBar(Horizontal):
     """
 
     def compose(self) -> ComposeResult:
-        for cell in CELLS:
-            yield StatusCell(cell)
+        # Kept by name: the desk paints the bar several times a ring, and a query by id walks the DOM.
+        self._cells = {cell: StatusCell(cell) for cell in CELLS}
+        yield from self._cells.values()
 
     def cell(self, name: str) -> StatusCell:
         """The cell called `name` (one of CELLS)."""
-        return self.query_one(f"#status-{name}", StatusCell)
+        return self._cells[name]
