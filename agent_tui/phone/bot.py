@@ -11,19 +11,16 @@ import heapq
 import itertools
 import json
 import os
-import queue
-import signal
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import IO, Any
 
 from pydantic import SecretStr
 
-from agent_tui.phone.engine import PhoneEngine, PhoneEngineError
+from agent_tui.phone.engine import PhoneEngine
 from agent_tui.phone.events import (
     CallEnded,
     CallState,
@@ -45,6 +42,7 @@ from agent_tui.phone.events import (
     TransferRequested,
 )
 from agent_tui.phone.options import AccountOptions, EngineOptions
+from agent_tui.phone.service_loop import serve, stoppable_events
 
 PASSWORD_ENV = "AGENT_TUI_SIP_PASSWORD"  # noqa: S105 - a variable name, not a secret
 """Environment variable with the SIP password, for scripting (never argv, never config)."""
@@ -278,41 +276,7 @@ def run(args: argparse.Namespace) -> int:
     except Exception as exc:
         print(f"agent-tui bot: {exc}", file=sys.stderr)
         return 2
-    events: queue.SimpleQueue[PhoneEvent | None] = queue.SimpleQueue()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        events.put(None)
-
-    stop_signals = {signal.SIGTERM, signal.SIGINT}
-    for sig in stop_signals:
-        signal.signal(sig, on_signal)
+    events = stoppable_events()
     engine = PhoneEngine(options, events.put)
     bot = Bot(engine, args, sys.stdout)
-    try:
-        try:
-            engine.start()
-        except PhoneEngineError as exc:
-            print(f"agent-tui bot: {exc}", file=sys.stderr)
-            return 1
-        while not bot.done:
-            wait = bot.run_due()
-            try:
-                event = events.get(timeout=max(min(wait, 0.5), 0.0) if wait is not None else 0.5)
-            except queue.Empty:
-                continue
-            if event is None:
-                break
-            bot.handle(event)
-    finally:
-        engine.stop()
-        while True:
-            try:
-                leftover = events.get_nowait()
-            except queue.Empty:
-                break
-            if leftover is not None:
-                bot.handle(leftover)
-        # We are exiting cleanly anyway: a SIGTERM racing with a bot that finished on its own must not
-        # turn exit 0 into -15 (Python restores the default handlers while it shuts down).
-        signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
-    return 0
+    return serve("bot", engine, events, bot, done=lambda: bot.done)

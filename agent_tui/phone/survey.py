@@ -18,15 +18,12 @@ import argparse
 import functools
 import json
 import os
-import queue
-import signal
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import IO, Any
 
 from pydantic import SecretStr
@@ -34,7 +31,7 @@ from pydantic import SecretStr
 from agent_tui import paths
 from agent_tui.i18n import normalize_language
 from agent_tui.phone.bot import PASSWORD_ENV as SIP_PASSWORD_ENV
-from agent_tui.phone.engine import PhoneEngine, PhoneEngineError
+from agent_tui.phone.engine import PhoneEngine
 from agent_tui.phone.events import (
     CallEnded,
     CallState,
@@ -48,6 +45,7 @@ from agent_tui.phone.events import (
     Registration,
 )
 from agent_tui.phone.options import AccountOptions, EngineOptions
+from agent_tui.phone.service_loop import serve, stoppable_events
 from agent_tui.phone.survey_model import (
     Action,
     Hangup,
@@ -281,14 +279,7 @@ def run(args: argparse.Namespace) -> int:
     except ServiceError as exc:
         print(f"agent-tui survey: {exc}", file=sys.stderr)
         return 2
-    events: queue.SimpleQueue[PhoneEvent | None] = queue.SimpleQueue()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        events.put(None)
-
-    stop_signals = {signal.SIGTERM, signal.SIGINT}
-    for sig in stop_signals:
-        signal.signal(sig, on_signal)
+    events = stoppable_events()
     service = VoiceService(PhoneEngine(options, events.put), args, None, folder, sys.stdout)
     uploader: Uploader | None = None
     if args.backend:
@@ -306,34 +297,6 @@ def run(args: argparse.Namespace) -> int:
     except Exception as exc:
         print(f"agent-tui survey: the prompts cannot be made: {exc}", file=sys.stderr)
         return 1
-    engine = service.engine
-    try:
-        try:
-            engine.start()
-        except PhoneEngineError as exc:
-            print(f"agent-tui survey: {exc}", file=sys.stderr)
-            return 1
-        if uploader is not None:
-            uploader.start()
-        while True:
-            wait = service.run_due()
-            try:
-                event = events.get(timeout=max(min(wait, 0.5), 0.0) if wait is not None else 0.5)
-            except queue.Empty:
-                continue
-            if event is None:
-                break
-            service.handle(event)
-    finally:
-        engine.stop()
-        while True:
-            try:
-                leftover = events.get_nowait()
-            except queue.Empty:
-                break
-            if leftover is not None:
-                service.handle(leftover)
-        if uploader is not None:
-            uploader.stop()
-        signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
-    return 0
+    return serve("survey", service.engine, events, service,
+                 started=uploader.start if uploader is not None else None,
+                 stopped=uploader.stop if uploader is not None else None)
