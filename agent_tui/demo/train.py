@@ -132,7 +132,7 @@ def scripted_trainee(skip_every: int = 2, think_s: float = 1.5, calls: int | Non
     """
 
     async def auto_pilot(pilot: Any) -> None:
-        from agent_tui.ui.desk.training import SCENARIO_HEADER
+        from agent_tui.desk.calls import SCENARIO_HEADER
         from agent_tui.ui.train.autopilot import AutopilotTimeout, play_call, wait_for
 
         app = pilot.app

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent_tui.desk.calls import CallPhase
+from agent_tui.desk.calls import SCENARIO_HEADER, CallPhase
 from agent_tui.phone.events import CallEnded, CallState, RecordingReady
 from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.desk.app import DeskApp
-from agent_tui.ui.desk.training import SCENARIO_HEADER
 from tests.sync.test_recording_outbox import write_wav
 from tests.ui.doubles import FakePhone
 from tests.ui.helpers import make_app, wait_until

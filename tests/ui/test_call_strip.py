@@ -12,6 +12,7 @@ from textual.widgets._footer import FooterKey
 
 from agent_tui.i18n import Translator
 from agent_tui.sync.desk_link import LinkStatus
+from agent_tui.training.desk_call import TrainingCall
 from agent_tui.ui.common.confirm import ConfirmScreen
 from agent_tui.ui.common.help import HelpScreen
 from agent_tui.ui.common.messages import LinkStatusMessage
@@ -22,7 +23,6 @@ from agent_tui.ui.desk.customer_card import CustomerCard
 from agent_tui.ui.desk.desk_footer import DeskFooter
 from agent_tui.ui.desk.desk_panel import DeskPanelScreen
 from agent_tui.ui.desk.form import FormScreen
-from agent_tui.ui.desk.training import TrainingCall
 from agent_tui.ui.desk.training_panel import TrainingPanel
 from agent_tui.ui.desk.wrapup import WrapUpScreen
 from tests.ui.doubles import FakeBackend, FakePhone, customer, full_match

@@ -44,11 +44,12 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Select, Static, TextArea
 
-from agent_tui.desk.calls import CallSession
+from agent_tui.desk.calls import CallSession, is_training_call
 from agent_tui.desk.drafts import ticket_owner
 from agent_tui.domain.base import JsonScalar
 from agent_tui.domain.screen import FieldDef, FieldType, StepKind
 from agent_tui.forms.runner import FormError, FormRun
+from agent_tui.training.desk_call import training_ticket
 from agent_tui.ui.common.bindings import ENTER_MOVES_ON, localize_bindings
 from agent_tui.ui.common.confirm import ConfirmScreen
 from agent_tui.ui.common.context import desk_app, tr
@@ -57,7 +58,6 @@ from agent_tui.ui.common.text import clean
 from agent_tui.ui.desk.call_strip import CallStrip, CallViewSink
 from agent_tui.ui.desk.customer_card import CustomerCard
 from agent_tui.ui.desk.desk_footer import DeskFooter
-from agent_tui.ui.desk.training import is_training_call, training_ticket
 from agent_tui.ui.desk.training_panel import TrainingPanel
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from agent_tui.ui.common.context import tr
 from agent_tui.ui.common.text import plain
 
 if TYPE_CHECKING:
-    from agent_tui.ui.desk.training import TrainingCall
+    from agent_tui.training.desk_call import TrainingCall
 
 CAPTIONS_SHOWN = 3
 

@@ -46,19 +46,18 @@ from agent_tui.domain.events import Event
 from agent_tui.domain.supervision import AgentRow, InterventionKind, WallboardSnapshot
 from agent_tui.i18n import Translator
 from agent_tui.ui.common.bindings import localize_bindings
-from agent_tui.ui.common.reason import ReasonScreen
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.monitor import cells
-from agent_tui.ui.monitor.interventions import Interventions, outcome_message
+from agent_tui.ui.monitor.interventions import Interventions
 from agent_tui.ui.monitor.model import SORT_ORDER, AgentFilter, WallboardModel, floor_figures
 from agent_tui.ui.monitor.options import MonitorOptions
-from agent_tui.ui.monitor.prompts import FilterScreen, TextPrompt
+from agent_tui.ui.monitor.prompts import FilterScreen
 from agent_tui.ui.monitor.tables import AgentsTable, QueuesTable
+from agent_tui.ui.monitor.wallboard_commands import WallboardCommands
 
 log = logging.getLogger(__name__)
 
 SORT_LABELS = {"name": "name", "state": "state", "time": "time in state", "team": "team"}
-FALLBACK_REASONS = ["break", "meal", "meeting", "training", "coaching", "other"]
 
 
 class Changed(Message):
@@ -103,7 +102,7 @@ class BoardSink:
         self.screen.post_message(LinkChanged(stale_since, detail))
 
 
-class WallboardScreen(Screen[None]):
+class WallboardScreen(WallboardCommands, Screen[None]):
     """The supervisor's floor view."""
 
     DEFAULT_CSS = """
@@ -381,85 +380,6 @@ class WallboardScreen(Screen[None]):
             self.app.notify(self.translator.t("The agent's phone refused the mode change."),
                             severity="warning")
         self._show_monitoring()
-
-    def _command(self, kind: InterventionKind, row: AgentRow, **fields: str | None) -> None:
-        t = self.translator.t
-
-        async def work() -> None:
-            result = await self.interventions.command(kind, row.username, **fields)
-            self.app.notify(t("Sent to {agent}: {what}", agent=clean(row.username, 40),
-                              what=t(kind.value.replace("_", " ").capitalize())), markup=False)
-            message, severity = outcome_message(await self.interventions.outcome(result), row.username,
-                                                kind, t)
-            self.app.notify(message, severity=severity, timeout=10, markup=False)  # the desk's words: data
-
-        self._run(work, "sending an intervention")
-
-    def action_force_ready(self) -> None:
-        """Force the selected agent Ready."""
-        row = self._need_agent()
-        if row is not None:
-            self._command(InterventionKind.FORCE_READY, row)
-
-    def action_force_not_ready(self) -> None:
-        """Force the selected agent Not Ready, with a reason."""
-        row = self._need_agent()
-        if row is None:
-            return
-
-        async def work() -> None:
-            try:
-                reasons = [r for r in await self.interventions.api.list_reasons() if r != "phone_offline"]
-            except Exception:
-                reasons = FALLBACK_REASONS
-
-            def chosen(reason: str | None) -> None:
-                if reason:
-                    self._command(InterventionKind.FORCE_NOT_READY, row, reason=reason)
-
-            self.app.push_screen(ReasonScreen(reasons or FALLBACK_REASONS, agent=row.username), chosen)
-
-        self._run(work, "loading the reasons")
-
-    def action_release(self) -> None:
-        """Force release the selected agent's call."""
-        row = self._need_agent()
-        if row is not None:
-            self._command(InterventionKind.FORCE_RELEASE, row, call_id=row.call_id)
-
-    def action_transfer(self) -> None:
-        """Force transfer the selected agent's call to a target."""
-        row = self._need_agent()
-        if row is None:
-            return
-        t = self.translator.t
-
-        def chosen(target: str | None) -> None:
-            if target:
-                self._command(InterventionKind.FORCE_TRANSFER, row, target=target, call_id=row.call_id)
-
-        self.app.push_screen(TextPrompt(t("Transfer {agent}'s call to", agent=clean(row.username, 40)),
-                                        t("Extension or number"), max_length=64), chosen)
-
-    def action_pickup(self) -> None:
-        """Pick up the selected agent's ringing call."""
-        row = self._need_agent()
-        if row is not None:
-            self._command(InterventionKind.PICKUP, row, call_id=row.call_id)
-
-    def action_coach(self) -> None:
-        """Send a silent coaching note to the selected agent's desk."""
-        row = self._need_agent()
-        if row is None:
-            return
-        t = self.translator.t
-
-        def chosen(text: str | None) -> None:
-            if text:
-                self._command(InterventionKind.COACH, row, text=text)
-
-        self.app.push_screen(TextPrompt(t("Coaching note to {agent}", agent=clean(row.username, 40)),
-                                        t("Only the agent sees it")), chosen)
 
     def action_filter(self) -> None:
         """Choose team, queue and state."""
