@@ -75,3 +75,9 @@ async def test_ctrl_z_opens_the_trace_of_the_ringing_call() -> None:
         assert "owned" not in shown  # the OSC title sequence was removed whole
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, SipTraceScreen), what="closed")
+
+
+def test_the_palette_finds_the_trace_by_another_word() -> None:
+    from agent_tui.ui.common.palette import search_words
+
+    assert "信令" in search_words(Translator("zh"), "desk.sip_trace")
