@@ -62,6 +62,8 @@ class CallBook:
     muted: bool = False
     local_hangup: bool = False
     replaced: bool = False
+    traced: bool = False
+    """The SIP trace knows this call's Call-ID."""
     refused: bool = False
     """Refused before any event (a malformed INVITE): its end is not reported either."""
     ended: bool = False

@@ -62,11 +62,14 @@ from agent_tui.phone.sanitize import (
     uri_headers,
     uri_user,
 )
+from agent_tui.phone.sip_trace import SipTrace
 from agent_tui.phone.wav import wav_finished
 
 _AUTH_CODES = (401, 403, 407)
 _PJ_ETOOMANY = 70010
 _RINGBACK_DELAY_S = 0.1
+TRACE_LEVEL = 4
+"""The pjsip log level of SIP messages (pjsua_core.c): the least the log runs at, for the SIP trace."""
 """The local ringback starts this long after the 180 (unnoticeable): a call answered sooner never
 builds the tone generator, which keeps that work off the call set-up path."""
 _HEALTH_REPORT_S = 30.0
@@ -131,10 +134,13 @@ class CommandError(Exception):
 class EngineCore:
     """The engine thread's state and logic."""
 
-    def __init__(self, options: EngineOptions, emit: Callable[[PhoneEvent], None]) -> None:
+    def __init__(self, options: EngineOptions, emit: Callable[[PhoneEvent], None],
+                 trace: SipTrace | None = None) -> None:
         self.options = options
         self._emit = emit
-        self.log = PjLogWriter(options.log_file)
+        self.trace = trace if trace is not None else SipTrace()
+        """The SIP messages of recent calls (the desk's trace panel), fed by the log writer."""
+        self.log = PjLogWriter(options.log_file, self.trace, options.log_level)
         self.ep: Any = None
         self.hub: MediaHub | None = None
         self.sound: AudioBridge | None = None
@@ -224,6 +230,9 @@ class EngineCore:
         # With a writer set, "console" output goes to the writer (never the terminal), and the
         # writer only sees lines up to consoleLevel: measured, consoleLevel=0 leaves the file empty.
         level = opts.log_level if opts.log_file is not None else 0
+        # pjsua logs each SIP message at level 4: the trace needs it (the writer keeps the file at
+        # its own level).
+        level = max(level, TRACE_LEVEL)
         cfg.logConfig.level = level
         cfg.logConfig.consoleLevel = level
         cfg.logConfig.decor = cfg.logConfig.decor & ~pj.PJ_LOG_HAS_NEWLINE
@@ -509,6 +518,7 @@ class EngineCore:
             # The screen pop leaves before the pjsua2 Call object is built (a SWIG director object,
             # a tenth of the time from INVITE to pop): nothing in the event needs it, and commands
             # about the call run after this callback, when it exists.
+            self.trace.bind(call_id, raw.get("call-id", ""))
             waiting = any(c.book.answered_at is not None for c in self.calls.values() if c is not call)
             self.emit(IncomingCall(
                 call_id=call_id,
@@ -601,6 +611,9 @@ class EngineCore:
         info = call.getInfo()
         state = info.state
         book = call.book
+        if not book.traced:  # outgoing calls, transfers, replacements: the Call-ID is known by now
+            book.traced = True
+            self.trace.bind(book.public_id, str(info.callIdString))
         if book.replaced:
             if state == pj.PJSIP_INV_STATE_DISCONNECTED and call in self.retired:
                 self.retired.remove(call)  # dropped now, in its own DISCONNECTED (see `graveyard`)

@@ -129,6 +129,12 @@ class EnginePhone:
         """Move the earpiece (or the microphone) to another sound device; the call goes on."""
         self.engine.switch_audio(output, input_device)
 
+    def sip_trace(self, call_id: str) -> list[Any]:
+        """The SIP messages of the call (`agent_tui.phone.sip_trace.SipMessage`); none before the engine."""
+        with self._making:
+            engine = self._engine
+        return list(engine.sip_trace(call_id)) if engine is not None else []
+
     def conference(self, call_ids: Sequence[str]) -> None:
         """Three-way with the first two calls."""
         if len(call_ids) >= 2:

@@ -30,6 +30,7 @@ from typing import Any
 from agent_tui.phone.core import EngineCore, describe_error, new_call_id
 from agent_tui.phone.events import DtmfMethod, EngineStarted, EngineStopped, MonitorMode, PhoneEvent
 from agent_tui.phone.options import EngineOptions
+from agent_tui.phone.sip_trace import SipMessage, SipTrace
 
 Listener = Callable[[PhoneEvent], None]
 _WAKE = b"\r\n"
@@ -58,6 +59,8 @@ class PhoneEngine:
         self._wake_socket: socket.socket | None = None
         self._wake_target: tuple[str, int] | None = None
         self._lock = threading.Lock()
+        self.trace = SipTrace()
+        """The SIP messages of recent calls, kept across restarts of the engine thread."""
 
     # ------------------------------------------------------------------ life
 
@@ -113,7 +116,7 @@ class PhoneEngine:
         self._started = None
 
     def _run(self) -> None:
-        core = EngineCore(self.options, self._emit)
+        core = EngineCore(self.options, self._emit, self.trace)
         clean = True
         try:
             try:
@@ -169,6 +172,10 @@ class PhoneEngine:
         self._wake()
 
     # -------------------------------------------------------------- commands
+
+    def sip_trace(self, call_id: str) -> list[SipMessage]:
+        """The SIP messages of the call `call_id` so far, oldest first (any thread)."""
+        return self.trace.messages(call_id)
 
     def make_call(self, uri: str, headers: dict[str, str] | None = None, account: str | None = None) -> str:
         """Dial a number or SIP URI with extra headers; returns the new call's id."""

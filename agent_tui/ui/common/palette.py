@@ -28,6 +28,7 @@ SEARCH_ALIASES: dict[str, tuple[str, ...]] = {
     "desk.kb": ("Search",),
     "desk.history": ("Calls this session",),
     "app.help": ("Keys",),
+    "desk.sip_trace": ("SIP messages", "Signalling"),
 }
 """Binding id → other words for the command (English; each is also searched in the UI language)."""
 

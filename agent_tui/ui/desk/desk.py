@@ -23,6 +23,7 @@ Keys (besides the App's call-control keys):
 | ctrl+x | desk.survey | send the caller to the satisfaction survey after the goodbye |
 | ctrl+y | desk.outbound_dial | outbound: dial the offered item, give its outcome, or resume |
 | ctrl+f | desk.outbound_skip | outbound: skip the offered item |
+| ctrl+z | desk.sip_trace | the SIP messages of the current (or last) call |
 | a, x, h, m, r | key.* | one-key answer, hang up (x twice within 2 s), hold, mute, ready (switchable off) |
 """
 
@@ -138,6 +139,7 @@ class DeskScreen(DeskCallControl, DeskWrapUp, DeskEvents, DeskPanels, DeskSurvey
         Binding("ctrl+x", "survey", "Satisfaction survey", show=False, id="desk.survey"),
         Binding("ctrl+y", "outbound_dial", "Dial offered", show=False, id="desk.outbound_dial"),
         Binding("ctrl+f", "outbound_skip", "Skip offered", show=False, id="desk.outbound_skip"),
+        Binding("ctrl+z", "panel('sip_trace')", "SIP trace", show=False, priority=True, id="desk.sip_trace"),
         Binding("a", "answer", "Answer", show=False, id="key.answer"),
         Binding("x", "hangup_key", "Hang up (press twice)", show=False, id="key.hangup"),
         Binding("h", "hold", "Hold", show=False, id="key.hold"),

@@ -314,3 +314,9 @@ class DeskPanels:
         from agent_tui.ui.desk.history import HistoryScreen
 
         self.app.push_screen(HistoryScreen(list(self.calls.values())))
+
+    def action_sip_trace(self) -> None:
+        """The SIP messages of the current (or last) call."""
+        from agent_tui.ui.desk.sip_trace_panel import open_sip_trace
+
+        open_sip_trace(self.app, self.services.phone, self.focus_call, self.calls, self.t)
