@@ -1,0 +1,61 @@
+"""A campaign call opens its script on the desk as it is placed, bound to the call; the call's end closes
+it and the outcome panel follows, ordered by the script's `reached` answer (Pilot, with the doubles)."""
+
+from __future__ import annotations
+
+from textual.widgets import Select
+
+from agent_tui.desk.outbound import OutboundItem
+from agent_tui.phone.events import CallEnded, CallState
+from agent_tui.ui.desk.outbound_outcome import OutboundOutcomeScreen
+from agent_tui.ui.desk.outbound_script import CampaignScriptScreen
+from tests.ui.helpers import screen_text, wait_until
+from tests.ui.test_outbound_desk import MemoryItems, desk, offered
+
+CONTACT = OutboundItem(source="campaign", item_id="41", number="13700000041", name="Wang Fang",
+                       reason="7", outcomes=("informed", "refused", "no_answer"), screen="outage_notice")
+
+
+async def test_the_script_opens_as_the_call_is_placed_and_the_outcome_follows_its_answer() -> None:
+    source = MemoryItems([CONTACT])
+    app, phone = desk(source)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.desk.logged_in)
+        await pilot.press("f2")  # Ready
+        await wait_until(pilot, lambda: offered(app), what="the offer")
+        await pilot.press("ctrl+y")
+        await wait_until(pilot, lambda: isinstance(app.screen, CampaignScriptScreen), what="the script")
+        script = app.screen
+        assert isinstance(script, CampaignScriptScreen)
+        assert script.session is not None
+        assert script.session.call_id == "out101"  # bound to the call
+        await wait_until(pilot, lambda: "planned maintenance" in screen_text(app), what="the greeting")
+        assert "Wang Fang" in screen_text(app)
+        phone.emit(CallState(call_id="out101", state="confirmed", code=200, direction="outbound"))
+        await wait_until(pilot, lambda: app.desk.active_id == "out101", what="the answer")
+        assert app.screen is script  # the answer keeps the script in front
+        script.query_one("#field-reached", Select).value = "no"  # a relative picked up
+        await wait_until(pilot, lambda: script.run.answers.get("reached") is False, what="the answer noted")
+        phone.emit(CallEnded(call_id="out101", reason="Normal call clearing", code=200, duration_s=20))
+        await wait_until(pilot, lambda: isinstance(app.screen, OutboundOutcomeScreen), what="the outcome")
+        assert script not in app.screen_stack  # the call's end closed the script
+        await pilot.press("enter")  # the first choice: not reached, as the script said
+        await wait_until(pilot, lambda: bool(source.saved), what="the outcome saved")
+        assert [(key, outcome.code, outcome.call_id) for key, outcome in source.saved] == [
+            ("41", "no_answer", "out101")]
+        assert "make_call" in phone.names()
+
+
+async def test_a_callback_opens_no_script() -> None:
+    callback = OutboundItem(source="callback", item_id="42", number="13700000042", name="Li Lei")
+    source = MemoryItems([callback])
+    app, phone = desk(source)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.desk.logged_in)
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: offered(app), what="the offer")
+        await pilot.press("ctrl+y")
+        await wait_until(pilot, lambda: app.desk.outbound.dialer.call_id == "out101", what="the call noted")
+        phone.emit(CallEnded(call_id="out101", reason="Busy", code=486, duration_s=0))
+        await wait_until(pilot, lambda: isinstance(app.screen, OutboundOutcomeScreen), what="the outcome")
+        assert not any(isinstance(s, CampaignScriptScreen) for s in app.screen_stack)
