@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from textual.actions import SkipAction
 from textual.widgets import Static
 
+from agent_tui.desk.calls import CallPhase
 from agent_tui.desk.outbound import OutboundDialer, OutboundItem
 from agent_tui.desk.outbound_script import OpenScript, reached_by_script, reached_for_outcome, script_to_open
 from agent_tui.domain.screen import StepKind
@@ -76,6 +77,8 @@ class DeskScript:
         self.opened_for: str | None = None
         """The call whose script was opened (each call opens it once)."""
         self.form: CampaignScriptScreen | None = None
+        self.loading = False
+        """The screens are being loaded for the script."""
 
     def follow(self, dialer: OutboundDialer, model: DeskModel) -> None:
         """After every desk change: open the script when the rule says so."""
@@ -91,7 +94,11 @@ class DeskScript:
                                   "opening the campaign script")
 
     async def _open(self, decision: OpenScript, item: OutboundItem, screens: ScreenSource) -> None:
-        loaded, _problems = await screens.load()
+        self.loading = True
+        try:
+            loaded, _problems = await screens.load()
+        finally:
+            self.loading = False
         screen = next((s for s in loaded if s.id == decision.screen), None)
         app, t = self.node.app, tr(self.node)
         if screen is None:
@@ -100,12 +107,13 @@ class DeskScript:
                        severity="warning", timeout=6)
             return
         session = self.desk.calls.get(decision.call_id)
-        if session is None or self.opened_for != decision.call_id:
-            return  # the call is gone, or another one took its place, while the screens loaded
+        if session is None or session.phase is CallPhase.ENDED or self.opened_for != decision.call_id:
+            return  # the call ended (its outcome panel is up), or another took its place, while loading
         context = PrefillContext(customer=session.customer, call=CallFacts(session))
         run = FormRun.start(screen, context, language=t.language, translate=t.t)
         self.form = CampaignScriptScreen(run, self.desk, session, item)
         await app.push_screen(self.form)
+        log.info("campaign script %s opened for call %s", decision.screen, decision.call_id)
 
     def call_ended(self, call_id: str | None, answered: bool) -> bool:
         """The item's call ended: close its script when it is in front; whether the outcome panel should
