@@ -45,7 +45,8 @@ async def test_the_script_opens_as_the_call_is_placed_and_the_outcome_follows_it
         await wait_until(pilot, lambda: app.desk.active_id == "out101", what="the answer")
         assert app.screen is script  # the answer keeps the script in front
         script.query_one("#field-reached", Select).value = "no"  # a relative picked up
-        await wait_until(pilot, lambda: script.run.answers.get("reached") is False, what="the answer noted")
+        run = script.run
+        await wait_until(pilot, lambda: run.answers.get("reached") is False, what="the answer noted")
         phone.emit(CallEnded(call_id="out101", reason="Normal call clearing", code=200, duration_s=20))
         await wait_until(pilot, lambda: isinstance(app.screen, OutboundOutcomeScreen), what="the outcome")
         assert script not in app.screen_stack  # the call's end closed the script
