@@ -43,9 +43,9 @@ async def test_the_script_opens_as_the_call_is_placed_and_the_outcome_follows_it
         assert "Wang Fang" in screen_text(app)
         phone.emit(CallState(call_id="out101", state="confirmed", code=200, direction="outbound"))
         await wait_until(pilot, lambda: app.desk.active_id == "out101", what="the answer")
+        run, reached = script.run, script.query_one("#field-reached", Select)
         assert app.screen is script  # the answer keeps the script in front
-        script.query_one("#field-reached", Select).value = "no"  # a relative picked up
-        run = script.run
+        reached.value = "no"  # a relative picked up
         await wait_until(pilot, lambda: run.answers.get("reached") is False, what="the answer noted")
         phone.emit(CallEnded(call_id="out101", reason="Normal call clearing", code=200, duration_s=20))
         await wait_until(pilot, lambda: isinstance(app.screen, OutboundOutcomeScreen), what="the outcome")
