@@ -1,7 +1,9 @@
 """A headless desk that works a campaign as an agent at the keyboard would, for the campaign end-to-end
 test: the product's own desk (`run_desk`, the same model, dialer and phone as `agent-tui desk`) registered
 at the test Kamailio, in progressive mode, driven by Textual's pilot: Ready after login, and Enter on the
-outcome panel each time a call to a customer ends (the first outcome, the campaign's `informed`).
+outcome panel each time a call to a customer ends (the first outcome, the campaign's `informed`). The
+campaign's script opens as each call is placed and closes by itself when the call ends, so the driver
+leaves it alone (the customers hang up on their own).
 
 `python -m tests.e2e.campaign_desk --backend URL --user agent01 --extension 1001 --registrar URI
 --domain HOST --queue Q --log FILE`; SIP password in `$AGENT_TUI_SIP_PASSWORD`. Stopped by SIGTERM (by pid).

@@ -4,7 +4,8 @@ A supervisor makes and starts a campaign of 50 demo customers for agent11 and ag
 monitor's own client. Each customer's number is registered at Kamailio with one SIPp callee behind it,
 which answers every call, listens a moment and hangs up. Two headless desks (the product's desk: model,
 dialer, phone; `tests.e2e.campaign_desk`) log in, go Ready and dial one contact after another; the agent
-picks the outcome on the panel after each call (Enter, by Textual's pilot). The campaign reaches done,
+sees the campaign's script come up as each call is placed, and picks the outcome on the panel that
+replaces it when the call ends (Enter, by Textual's pilot). The campaign reaches done,
 the database holds exactly one call per contact with its outcome, both desks worked it, and SIPp saw
 each number dialled exactly once.
 
@@ -146,4 +147,8 @@ def test_fifty_customers_run_to_done_across_two_desks_with_every_outcome_once(
     assert result.ok, result.explain()
     assert Counter(number for number, _call in invites(result.received_text())) == Counter(phones), \
         "a customer was dialled twice, or not at all"
-    print(f"50 campaign calls on two desks: {took:.1f} s")  # the measured run, seen with -s
+    scripts = {user: (tmp_path / user / "desk.log").read_text(encoding="utf-8").count(
+        "campaign script outage_notice opened for call") for user, _ext in DESKS}
+    # the script came up on each desk (not on a call whose customer hung up while it loaded); seen with -s
+    assert all(0 < count <= CUSTOMERS for count in scripts.values()), scripts
+    print(f"50 campaign calls on two desks: {took:.1f} s, scripts opened {scripts}")

@@ -190,7 +190,8 @@ class DeskScreen(DeskCallControl, DeskWrapUp, DeskEvents, DeskPanels, DeskSurvey
         self.callback_calls = CallbackCalls(services.writes)
         """Calls placed for a claimed callback: closing the callback once one was answered."""
         self.outbound = DeskOutbound(self, services.outbound, mode=options.outbound_mode,
-                                     preview_s=options.outbound_preview_s, poll_s=options.outbound_poll_s)
+                                     preview_s=options.outbound_preview_s, poll_s=options.outbound_poll_s,
+                                     screens=services.screens)
         """Outbound work (callbacks, campaign contacts) offered when the agent is Ready and idle."""
         services.on_shutdown.insert(0, self.outbound.give_back)  # before the HTTP client closes
         self.hangup_key = SecondPress()

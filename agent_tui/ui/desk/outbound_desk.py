@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from textual.dom import DOMNode
 
@@ -36,6 +36,11 @@ from agent_tui.i18n import Translator
 from agent_tui.ui.common.context import desk_app
 from agent_tui.ui.desk.outbound_outcome import OutboundOutcomeScreen, outcome_for
 from agent_tui.ui.desk.outbound_preview import OutboundPreview, preview_text
+from agent_tui.ui.desk.outbound_script import DeskScript
+
+if TYPE_CHECKING:
+    from agent_tui.ui.desk.order_host import OrderHost
+    from agent_tui.ui.desk.services import ScreenSource
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +72,7 @@ class DeskOutbound:
 
     def __init__(self, host: OutboundHost, source: OutboundSource | None, *, mode: OutboundMode = "off",
                  preview_s: float = 15.0, poll_s: float = 20.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, screens: ScreenSource | None = None) -> None:
         self.host = host
         self.source = source
         self.dialer = OutboundDialer(mode=mode if source is not None else "off", preview_s=preview_s,
@@ -75,6 +80,8 @@ class DeskOutbound:
         """The rules; `off` when there is no source."""
         self.clock = clock
         self.asking_outcome = False
+        self.script = DeskScript(cast(DOMNode, host), cast("OrderHost", host), screens)
+        """The campaign call's script (`screens`: where the campaigns' screens come from)."""
 
     @property
     def on(self) -> bool:
@@ -139,6 +146,7 @@ class DeskOutbound:
             return
         if session.answered:
             self.dialer.call_answered(call_id)
+        self.script.follow(self.dialer, self.host.model)
         if session.phase is CallPhase.ENDED:
             self._carry(self.dialer.call_ended(call_id))
             self._ask_outcome()
@@ -233,7 +241,8 @@ class DeskOutbound:
                 self._carry(self.dialer.sync(self.host.model, self.clock()))
             self.paint()
 
-        self.host.app.push_screen(OutboundOutcomeScreen(item, self.dialer.answered), chosen)
+        reached = self.script.call_ended(self.dialer.call_id, self.dialer.answered)
+        self.host.app.push_screen(OutboundOutcomeScreen(item, reached), chosen)
 
     def paint(self) -> None:
         """The preview line from the dialer's state."""
