@@ -8,9 +8,10 @@ import hashlib
 import os
 import tempfile
 import wave
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -89,6 +90,25 @@ def keep(received: Received, settings: ServerSettings) -> None:
         received.temp.unlink(missing_ok=True)
     else:
         os.replace(received.temp, target)
+
+
+Stored = TypeVar("Stored")
+
+
+async def settle(received: Received, settings: ServerSettings,
+                 store: Callable[[], Awaitable[tuple[Stored, bool]]]) -> tuple[Stored, bool]:
+    """Store the row an upload belongs to, then keep the file only when a new row was made: the same
+    content sent again, or a store that failed, leaves nothing behind. The row and whether it is new."""
+    try:
+        stored, created = await store()
+    except BaseException:
+        discard(received)
+        raise
+    if created:
+        keep(received, settings)
+    else:
+        discard(received)
+    return stored, created
 
 
 def discard(received: Received) -> None:

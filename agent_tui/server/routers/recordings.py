@@ -45,15 +45,9 @@ async def put_recording(call_id: str, request: Request, response: Response, user
     if len(call_id) > 128:
         raise ProblemError(422, "at most 128 characters", field="path.call_id")
     received = await recordings.receive(request.stream(), settings)
-    try:
-        stored, created = await _store(db, call_id, user, received, training)
-    except BaseException:
-        recordings.discard(received)
-        raise
-    if created:
-        recordings.keep(received, settings)
-    else:
-        recordings.discard(received)
+    stored, created = await recordings.settle(received, settings,
+                                              lambda: _store(db, call_id, user, received, training))
+    if not created:
         response.status_code = 200
     return stored
 

@@ -45,15 +45,8 @@ async def put_voicemail(
             return voicemails.store(session, voicemail_id, number.strip(), queue or None, at, received,
                                     user.username)
 
-    try:
-        stored, created = await run_in_threadpool(work)
-    except BaseException:
-        recordings.discard(received)
-        raise
-    if created:
-        recordings.keep(received, settings)
-    else:
-        recordings.discard(received)
+    stored, created = await recordings.settle(received, settings, lambda: run_in_threadpool(work))
+    if not created:
         response.status_code = 200
     return stored
 
