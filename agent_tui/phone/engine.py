@@ -27,7 +27,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from agent_tui.phone.core import EngineCore, describe_error, new_call_id
+from agent_tui.phone.core import EngineCore
+from agent_tui.phone.core_base import describe_error, new_call_id
 from agent_tui.phone.events import DtmfMethod, EngineStarted, EngineStopped, MonitorMode, PhoneEvent
 from agent_tui.phone.options import EngineOptions
 from agent_tui.phone.sip_trace import SipMessage, SipTrace

@@ -21,7 +21,7 @@ DEFAULT_CODECS: tuple[str, ...] = ("PCMA/8000", "PCMU/8000", "G722/16000")
 
 CALL_LIMIT = 4
 """Calls the pjsua2 wheel 2.15.1.post1 holds at once, whatever `max_calls` says; the engine reads the
-real figure from the library at start (`core.pjsua_call_capacity`) and uses this only as a fallback.
+real figure from the library at start (`core_setup.pjsua_call_capacity`) and uses this only as a fallback.
 
 Why 4, and why no setting lifts it: pjsua's call table (`pjsua_var.calls[PJSUA_MAX_CALLS]`) is sized
 at compile time, and `pjsua_call_subsys_init` clamps `max_calls` to PJSUA_MAX_CALLS. In this wheel's
