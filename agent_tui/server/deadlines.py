@@ -31,7 +31,8 @@ from agent_tui.domain.sla import OrderAlertLevel, alert_times
 from agent_tui.domain.ticket import Ticket, TicketStatus
 from agent_tui.server import audit, broker
 from agent_tui.server.db import Database
-from agent_tui.server.models import OrderAlertRow, OrderDeadlineRow, TicketRow
+from agent_tui.server.models import TicketRow
+from agent_tui.server.order_models import OrderAlertRow, OrderDeadlineRow
 from agent_tui.server.settings import ServerSettings
 from agent_tui.server.store import load_tickets
 

@@ -17,8 +17,6 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
-    UniqueConstraint,
-    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -278,44 +276,6 @@ class ScreenVersionRow(Base):
     loaded_at: Mapped[datetime]
 
 
-class TrainingAttemptRow(Base):
-    """A scored training attempt (trainer mode): the score card and what led to it, kept apart from KPIs."""
-
-    __tablename__ = "training_attempts"
-    __table_args__ = (Index("ix_training_attempts_trainee_at", "trainee", "at"),)
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    attempt_id: Mapped[str] = mapped_column(String(64), unique=True)
-    scenario_id: Mapped[str] = mapped_column(String(64), index=True)
-    trainee: Mapped[str] = mapped_column(String(64))
-    launched_by: Mapped[str | None] = mapped_column(String(64))
-    at: Mapped[datetime]
-    total: Mapped[int] = mapped_column(Integer)
-    passed: Mapped[bool] = mapped_column(Boolean)
-    data: Mapped[dict[str, Any]]
-
-
-class TrainingPresenceRow(Base):
-    """Where the softphone of a desk in training status answers, as the desk announced it."""
-
-    __tablename__ = "training_presence"
-    username: Mapped[str] = mapped_column(
-        ForeignKey("users.username", ondelete="CASCADE"), primary_key=True
-    )
-    sip_uri: Mapped[str] = mapped_column(String(256))
-    since: Mapped[datetime]
-
-
-class DeskAddressRow(Base):
-    """Where a desk's softphone answers, as the desk announced it (desk-to-desk calls with no registrar)."""
-
-    __tablename__ = "desk_addresses"
-    username: Mapped[str] = mapped_column(
-        ForeignKey("users.username", ondelete="CASCADE"), primary_key=True
-    )
-    sip_uri: Mapped[str] = mapped_column(String(256))
-    since: Mapped[datetime]
-
-
 class AgentStateLogRow(Base):
     """One stretch of time an agent spent in one state (`ended_at` is NULL for the current one)."""
 
@@ -394,50 +354,6 @@ class AuditRow(Base):
     ack_detail: Mapped[str] = mapped_column(String(200), default="")
 
 
-class RecordingRow(Base):
-    """A call recording; the WAV lives in the recordings folder under its SHA-256."""
-
-    __tablename__ = "recordings"
-    __table_args__ = (Index("ix_recordings_started", "started_at"),)
-    call_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    agent: Mapped[str | None] = mapped_column(String(64), index=True)
-    queue: Mapped[str | None] = mapped_column(String(200))
-    customer_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
-    number: Mapped[str] = mapped_column(String(200), default="")
-    started_at: Mapped[datetime | None]
-    duration_s: Mapped[float] = mapped_column(Float)
-    size: Mapped[int] = mapped_column(BigInteger)
-    sha256: Mapped[str] = mapped_column(String(64))
-    uploaded_at: Mapped[datetime]
-    uploaded_by: Mapped[str] = mapped_column(String(64))
-    training: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-
-
-class ModelCallRow(Base):
-    """A recording marked as a model call (an example for trainees), with its title and note."""
-
-    __tablename__ = "model_calls"
-    call_id: Mapped[str] = mapped_column(String(128), ForeignKey("recordings.call_id", ondelete="CASCADE"),
-                                         primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
-    note: Mapped[str] = mapped_column(Text, default="")
-    marked_by: Mapped[str] = mapped_column(String(64))
-    marked_at: Mapped[datetime]
-
-
-class QaScoreRow(Base):
-    """The QA score of one call (7 items, 100 points)."""
-
-    __tablename__ = "qa_scores"
-    call_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    agent: Mapped[str | None] = mapped_column(String(64), index=True)
-    scorer: Mapped[str] = mapped_column(String(64))
-    scored_at: Mapped[datetime]
-    items: Mapped[dict[str, Any]]
-    total: Mapped[int] = mapped_column(Integer)
-    comment: Mapped[str] = mapped_column(Text, default="")
-
-
 class CallbackRow(Base):
     """A caller to call back (all agents busy, voicemail, or abandoned)."""
 
@@ -469,40 +385,12 @@ class ServerSecretRow(Base):
     created_at: Mapped[datetime]
 
 
-class OrderDeadlineRow(Base):
-    """A deadline of an open order the watcher will judge when it is due (one row per segment and level).
-
-    Rows are claimed with `FOR UPDATE SKIP LOCKED` on PostgreSQL and deleted in the transaction that
-    raises their alert, so one process raises each alert however many run.
-    """
-
-    __tablename__ = "order_deadlines"
-    __table_args__ = (UniqueConstraint("ticket_id", "segment", "level", name="uq_order_deadlines"),)
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
-    segment: Mapped[str] = mapped_column(String(20))
-    level: Mapped[str] = mapped_column(String(20))
-    due_at: Mapped[datetime] = mapped_column(index=True)
-
-
-class OrderAlertRow(Base):
-    """An alert the watcher raised on an order; the unique key makes a second raise of it a no-op."""
-
-    __tablename__ = "order_alerts"
-    __table_args__ = (UniqueConstraint("ticket_id", "segment", "level", "due_at", name="uq_order_alerts"),)
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
-    number: Mapped[str] = mapped_column(String(32))
-    segment: Mapped[str] = mapped_column(String(20))
-    level: Mapped[str] = mapped_column(String(20))
-    due_at: Mapped[datetime]
-    raised_at: Mapped[datetime] = mapped_column(index=True)
-    filed_by: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(20))
-
-
-# The tables of customer notification and return visits live in their own module; importing it here
+# The tables of customer notification, return visits, campaigns, the voice service, training,
+# recordings and order deadlines live in modules of their own; importing them here
 # puts them in `Base.metadata` for everyone who imports the models (migrations, schema checks).
 from agent_tui.server import aftercare_models as _aftercare_models  # noqa: E402, F401
 from agent_tui.server import campaign_models as _campaign_models  # noqa: E402, F401
+from agent_tui.server import order_models as _order_models  # noqa: E402, F401
+from agent_tui.server import recording_models as _recording_models  # noqa: E402, F401
+from agent_tui.server import training_models as _training_models  # noqa: E402, F401
 from agent_tui.server import voice_models as _voice_models  # noqa: E402, F401

@@ -19,8 +19,8 @@ from starlette.concurrency import run_in_threadpool
 from agent_tui import paths
 from agent_tui.domain.call import CallRecord
 from agent_tui.domain.supervision import Recording
-from agent_tui.server.models import RecordingRow
 from agent_tui.server.problems import ProblemError
+from agent_tui.server.recording_models import RecordingRow
 from agent_tui.server.settings import ServerSettings
 
 CHUNK = 64 * 1024

@@ -23,7 +23,8 @@ from agent_tui.domain.ticket import Attitude, ReturnVisit
 from agent_tui.server import figures, satisfaction
 from agent_tui.server.aftercare_models import ReturnVisitRow
 from agent_tui.server.live import LiveFigures
-from agent_tui.server.models import CallRow, QaScoreRow, UserRow
+from agent_tui.server.models import CallRow, UserRow
+from agent_tui.server.recording_models import QaScoreRow
 
 NO_TEAM = "(none)"
 

@@ -21,8 +21,9 @@ from agent_tui.server import audit, broker, queue_calls, recordings
 from agent_tui.server.auth import AuthUser, CurrentUser, Db
 from agent_tui.server.db import Database
 from agent_tui.server.deps import Board
-from agent_tui.server.models import CallRow, ContactRow, CustomerRow, RecordingRow
+from agent_tui.server.models import CallRow, ContactRow, CustomerRow
 from agent_tui.server.problems import ProblemError
+from agent_tui.server.recording_models import RecordingRow
 
 router = APIRouter(prefix="/v1/calls", tags=["calls"])
 

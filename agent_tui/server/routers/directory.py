@@ -8,7 +8,8 @@ from sqlalchemy import select
 from agent_tui.domain.base import utc_now
 from agent_tui.domain.directory import DeskAddress, DirectoryEntry
 from agent_tui.server.auth import CurrentUser, Db
-from agent_tui.server.models import DeskAddressRow, UserRow
+from agent_tui.server.models import UserRow
+from agent_tui.server.training_models import DeskAddressRow
 
 router = APIRouter(prefix="/v1/directory", tags=["directory"])
 

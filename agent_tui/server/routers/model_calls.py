@@ -17,9 +17,11 @@ from agent_tui.domain.session import Role
 from agent_tui.domain.training import TRAINING_REASON, ModelCall, ModelCallInput
 from agent_tui.server import audit
 from agent_tui.server.auth import CurrentUser, Db
-from agent_tui.server.models import AgentStateRow, ModelCallRow, RecordingRow, TrainingPresenceRow
+from agent_tui.server.models import AgentStateRow
 from agent_tui.server.problems import ProblemError
+from agent_tui.server.recording_models import ModelCallRow, RecordingRow
 from agent_tui.server.store import PageParams
+from agent_tui.server.training_models import TrainingPresenceRow
 
 router = APIRouter(prefix="/v1", tags=["training"])
 

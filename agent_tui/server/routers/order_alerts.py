@@ -16,7 +16,8 @@ from agent_tui.server.auth import CurrentUser, Db
 from agent_tui.server.convert import status_changes
 from agent_tui.server.deadlines import alert_model
 from agent_tui.server.deps import Settings
-from agent_tui.server.models import OrderAlertRow, TicketRow
+from agent_tui.server.models import TicketRow
+from agent_tui.server.order_models import OrderAlertRow
 from agent_tui.server.store import PageParams, load_tickets
 
 router = APIRouter(tags=["escalation"])

@@ -23,8 +23,9 @@ from agent_tui.domain.supervision import QA_ITEMS, QaScore, QaScoreInput, Record
 from agent_tui.server import audit, recordings
 from agent_tui.server.auth import AuthUser, CurrentUser, Db
 from agent_tui.server.deps import Settings
-from agent_tui.server.models import CallRow, ModelCallRow, QaScoreRow, RecordingRow
+from agent_tui.server.models import CallRow
 from agent_tui.server.problems import ProblemError
+from agent_tui.server.recording_models import ModelCallRow, QaScoreRow, RecordingRow
 from agent_tui.server.routers.model_calls import in_training
 from agent_tui.server.store import PageParams
 

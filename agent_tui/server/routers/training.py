@@ -36,9 +36,10 @@ from agent_tui.domain.training import (
 )
 from agent_tui.server import audit, broker
 from agent_tui.server.auth import AuthUser, CurrentUser, Db
-from agent_tui.server.models import AgentStateRow, AuditRow, TrainingAttemptRow, TrainingPresenceRow, UserRow
+from agent_tui.server.models import AgentStateRow, AuditRow, UserRow
 from agent_tui.server.problems import ProblemError
 from agent_tui.server.store import PageParams
+from agent_tui.server.training_models import TrainingAttemptRow, TrainingPresenceRow
 
 log = logging.getLogger(__name__)
 
