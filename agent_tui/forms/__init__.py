@@ -14,7 +14,8 @@ from agent_tui.forms.loader import (
     load_screens,
 )
 from agent_tui.forms.messages import Message
-from agent_tui.forms.runner import FormError, FormRun, PrefillContext
+from agent_tui.forms.prefill import PrefillContext
+from agent_tui.forms.runner import FormError, FormRun
 from agent_tui.forms.validate import Invalid, Valid, validate
 
 __all__ = [

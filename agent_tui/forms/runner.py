@@ -10,14 +10,15 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from agent_tui.domain.base import JsonScalar, localized
-from agent_tui.domain.screen import Condition, FieldDef, FieldType, ScreenDefinition, Step, StepKind
+from agent_tui.domain.screen import FieldDef, FieldType, ScreenDefinition, Step, StepKind
 from agent_tui.domain.ticket import TicketCreate
+from agent_tui.forms.conditions import condition_holds
 from agent_tui.forms.messages import Message, Translate
+from agent_tui.forms.prefill import PrefillContext, resolve_prefill
 from agent_tui.forms.validate import REQUIRED, Invalid, validate
 
 DRAFT_FORMAT = 1
@@ -28,7 +29,6 @@ DEFAULT_PRIORITY = 3
 Clock = Callable[[], datetime]
 """Returns the local wall-clock time (naive), used for dates in the past or future."""
 
-_INDEXED = re.compile(r"^([a-z_][a-z0-9_]*)(?:\[([0-9]+)\])?$")
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
@@ -40,61 +40,6 @@ class FormError(ValueError):
         super().__init__(str(message))
         self.message = message
         self.errors: dict[str, Message] = dict(errors or {})
-
-
-@dataclass(frozen=True)
-class PrefillContext:
-    """Where prefilled answers come from: the popped customer and the ringing call.
-
-    `customer` is a `Customer` or a mapping with its attributes; `call` a mapping or an object with
-    `number`, `display`, `queue`, `call_id`, `account`, `customer_id`.
-    """
-
-    customer: Any = None
-    call: Any = None
-
-
-def resolve_prefill(path: str, context: PrefillContext) -> JsonScalar:
-    """The value `path` (`customer.phones[0]`, `call.number`) names in `context`, or None."""
-    root, _, rest = path.partition(".")
-    node: Any = {"customer": context.customer, "call": context.call}.get(root)
-    for part in rest.split(".") if rest else []:
-        match = _INDEXED.match(part)
-        if node is None or match is None:
-            return None
-        name, index = match.group(1), match.group(2)
-        node = node.get(name) if isinstance(node, Mapping) else getattr(node, name, None)
-        if index is not None:
-            position = int(index)
-            node = node[position] if isinstance(node, list | tuple) and position < len(node) else None
-    if node is None or isinstance(node, str | int | float | bool):
-        return node
-    return str(getattr(node, "value", node))  # enums and other simple objects: their text
-
-
-def _same(a: JsonScalar, b: JsonScalar) -> bool:
-    # True == 1 in Python; a yes/no answer must not match the number 1.
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    return a == b
-
-
-def condition_holds(condition: Condition, answers: Mapping[str, JsonScalar]) -> bool:
-    """Whether `condition` holds for the answers given so far."""
-    value = answers.get(condition.field)
-    if condition.answered is not None:
-        return (value is not None) == condition.answered
-    if value is None:
-        return condition.not_equals is not None or condition.not_one_of is not None
-    if condition.equals is not None:
-        return _same(value, condition.equals)
-    if condition.one_of is not None:
-        return any(_same(value, item) for item in condition.one_of)
-    if condition.not_equals is not None:
-        return not _same(value, condition.not_equals)
-    if condition.not_one_of is not None:
-        return not any(_same(value, item) for item in condition.not_one_of)
-    return False
 
 
 def local_now() -> datetime:

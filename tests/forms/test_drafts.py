@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from agent_tui.forms.drafts import DraftStore
-from agent_tui.forms.runner import FormRun, PrefillContext
+from agent_tui.forms.prefill import PrefillContext
+from agent_tui.forms.runner import FormRun
 from tests.forms.screens import clock, shipped
 
 

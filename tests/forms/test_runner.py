@@ -10,7 +10,8 @@ from agent_tui.domain.base import JsonScalar
 from agent_tui.domain.customer import Customer
 from agent_tui.domain.screen import StepKind
 from agent_tui.domain.ticket import TicketCreate, TicketType
-from agent_tui.forms.runner import FormError, FormRun, PrefillContext
+from agent_tui.forms.prefill import PrefillContext
+from agent_tui.forms.runner import FormError, FormRun
 from tests.forms.screens import NOW, clock, shipped, walk
 
 _ROUTES: list[tuple[str, dict[str, JsonScalar], str]] = [
@@ -168,7 +169,7 @@ def test_prefill_from_customer_and_call() -> None:
 
 
 def test_prefill_by_index_and_a_bad_prefill_shows_an_error() -> None:
-    from agent_tui.forms.runner import resolve_prefill
+    from agent_tui.forms.prefill import resolve_prefill
 
     context = PrefillContext(customer={"phones": ["13800000000"], "name": "王五"}, call={"number": "95598"})
     assert resolve_prefill("customer.phones[0]", context) == "13800000000"

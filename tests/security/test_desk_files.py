@@ -21,7 +21,8 @@ from agent_tui.config import LoggingSettings, Settings
 from agent_tui.crash_report import write_crash_report
 from agent_tui.credentials import _FileBackend
 from agent_tui.forms.drafts import DraftStore
-from agent_tui.forms.runner import FormRun, PrefillContext
+from agent_tui.forms.prefill import PrefillContext
+from agent_tui.forms.runner import FormRun
 from agent_tui.sync.client import BackendClient, _decode_json, problem_from_response
 from agent_tui.sync.errors import BackendProtocolError
 from agent_tui.sync.outbox import Outbox

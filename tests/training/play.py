@@ -13,7 +13,8 @@ from datetime import datetime
 from agent_tui.domain.base import JsonScalar
 from agent_tui.domain.screen import FieldDef, FieldType, ScreenDefinition
 from agent_tui.domain.training import Scenario
-from agent_tui.forms.runner import FormRun, PrefillContext
+from agent_tui.forms.prefill import PrefillContext
+from agent_tui.forms.runner import FormRun
 
 NOW = datetime(2024, 6, 12, 15, 30)
 

@@ -19,7 +19,8 @@ from textual.widgets.option_list import Option
 from agent_tui.desk.calls import CallSession
 from agent_tui.desk.drafts import caller_label, split_drafts
 from agent_tui.domain.screen import ScreenDefinition
-from agent_tui.forms.runner import FormRun, PrefillContext
+from agent_tui.forms.prefill import PrefillContext
+from agent_tui.forms.runner import FormRun
 from agent_tui.ui.common.context import desk_app
 from agent_tui.ui.common.key_order import KeyGate
 from agent_tui.ui.common.text import clean

@@ -19,7 +19,8 @@ from agent_tui.desk.calls import CallPhase
 from agent_tui.desk.outbound import OutboundDialer, OutboundItem
 from agent_tui.desk.outbound_script import OpenScript, reached_by_script, reached_for_outcome, script_to_open
 from agent_tui.domain.screen import StepKind
-from agent_tui.forms.runner import FormRun, PrefillContext
+from agent_tui.forms.prefill import PrefillContext
+from agent_tui.forms.runner import FormRun
 from agent_tui.ui.common.context import desk_app, tr
 from agent_tui.ui.common.key_order import settle_keys
 from agent_tui.ui.common.text import clean
