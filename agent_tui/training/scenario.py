@@ -15,8 +15,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from agent_tui.domain.expectation import FieldExpectation
 from agent_tui.domain.screen import FieldDef, FieldType, ScreenDefinition, StepKind
-from agent_tui.domain.training import Cue, FieldExpectation, Scenario
+from agent_tui.domain.training import Cue, Scenario
 from agent_tui.forms.loader import bundled_screens_dir, load_screens
 from agent_tui.paths import bundled_data_dir
 from agent_tui.tomlfile import Loc, TomlDocument, TomlError, dotted, load_toml, validation_problem

@@ -13,9 +13,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from agent_tui.domain.base import JsonScalar, localized
+from agent_tui.domain.expectation import FieldExpectation
 from agent_tui.domain.screen import FieldDef, FieldType, ScreenDefinition, StepKind
 from agent_tui.domain.ticket import TicketCreate, TicketType
-from agent_tui.domain.training import Attempt, FieldExpectation, Scenario, ScoreCard, ScoreLine
+from agent_tui.domain.training import Attempt, Scenario, ScoreCard, ScoreLine
 from agent_tui.forms.messages import english
 from agent_tui.forms.runner import FormRun
 
