@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from agent_tui.desk.outbound import OutboundItem, Outcome
 from agent_tui.domain.callback_work import CallbackNext, CallbackRelease, CallbackReschedule
-from agent_tui.domain.supervision import Callback, CallbackDone
+from agent_tui.domain.callbacks import Callback, CallbackDone
 from agent_tui.sync.client import BackendClient
 
 REACHED = "reached"

@@ -27,7 +27,7 @@ class EventKind(StrEnum):
     ALERT = "alert"
     """A wallboard alert raised or cleared (`domain.supervision.Alert`), supervisors only."""
     CALLBACK = "callback"
-    """A callback was added, claimed or done (`domain.supervision.Callback`)."""
+    """A callback was added, claimed or done (`domain.callbacks.Callback`)."""
     ORDER_ALERT = "order_alert"
     """A work order's segment is at risk or breached, or a dispatched order was not accepted in time
     (`domain.escalation.OrderAlert`): supervisors, and the filing agent when the server says so."""

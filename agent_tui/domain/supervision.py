@@ -15,13 +15,12 @@ Endpoints (all under the reference backend; roles in brackets):
 - `POST /v1/raise-hand` [agent] body `RaiseHand` → `Alert`.
 - `GET /v1/phone-config` [everyone] → `PhoneConfig` (the caller's own monitor verification key).
 - `GET /v1/audit` [supervisor] → `Page[AuditEntry]`.
-- `PUT /v1/recordings/{call_id}` (WAV body), `GET /v1/recordings`, `GET /v1/recordings/{call_id}/audio`.
-- `PUT /v1/qa/{call_id}` [supervisor] body `QaScoreInput` → `QaScore`; `GET /v1/qa`.
+- Recordings and QA: see `agent_tui.domain.recordings`.
 - `GET /v1/reports?period=&by=&from=&to=` → `Report` (or CSV of `ReportRow`); `from`/`to` are
   timestamps or days (`YYYY-MM-DD`, on the backend's report clock; a day `to` is included), and
   `from=to` is that one day.
 - `GET /v1/agents/{username}/figures` [an agent their own, supervisors anyone's] → `AgentDayFigures`.
-- `GET /v1/callbacks`, `POST /v1/callbacks/{id}/claim`, `POST /v1/callbacks/{id}/done` → `Callback`.
+- Callbacks: see `agent_tui.domain.callbacks`.
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ from enum import StrEnum
 from pydantic import Field, model_validator
 
 from agent_tui.domain.agent import AgentStateName, QueueStats
-from agent_tui.domain.base import LongText, Model, ShortText
+from agent_tui.domain.base import Model, ShortText
 from agent_tui.domain.reports import Report as Report
 from agent_tui.domain.reports import ReportBy as ReportBy
 from agent_tui.domain.reports import ReportPeriod as ReportPeriod
@@ -403,110 +402,3 @@ class AuditEntry(Model):
     detail: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
     command_id: int | None = None
     status: str = ""
-
-
-# --- recordings and QA --------------------------------------------------------------------------
-
-
-class Recording(Model):
-    """A stored call recording (WAV)."""
-
-    call_id: str
-    agent: str | None = None
-    queue: str | None = None
-    customer_id: int | None = None
-    number: str = ""
-    started_at: datetime | None = None
-    duration_s: float = Field(ge=0)
-    size: int = Field(ge=0)
-    sha256: str
-    uploaded_at: datetime
-    uploaded_by: str
-    training: bool = Field(default=False, description="A training call's recording (kept out of searches "
-                                                      "unless asked for, never in KPIs).")
-    model_call: bool = Field(default=False, description="Marked as a model call for trainees.")
-
-
-QA_ITEMS: dict[str, int] = {
-    "voice": 10,
-    "manner": 15,
-    "speed": 10,
-    "service_skill": 20,
-    "business_knowledge": 20,
-    "customer_satisfaction": 15,
-    "call_length": 10,
-}
-"""The seven QA items and the most points each may give; they add up to 100."""
-
-
-class QaScoreInput(Model):
-    """Body of `PUT /v1/qa/{call_id}`: points per item (each at most its `QA_ITEMS` maximum)."""
-
-    voice: int = Field(ge=0, le=QA_ITEMS["voice"])
-    manner: int = Field(ge=0, le=QA_ITEMS["manner"])
-    speed: int = Field(ge=0, le=QA_ITEMS["speed"])
-    service_skill: int = Field(ge=0, le=QA_ITEMS["service_skill"])
-    business_knowledge: int = Field(ge=0, le=QA_ITEMS["business_knowledge"])
-    customer_satisfaction: int = Field(ge=0, le=QA_ITEMS["customer_satisfaction"])
-    call_length: int = Field(ge=0, le=QA_ITEMS["call_length"])
-    comment: LongText = ""
-
-    def total(self) -> int:
-        """The sum of the seven items (0-100)."""
-        return sum(int(getattr(self, name)) for name in QA_ITEMS)
-
-
-class QaScore(QaScoreInput):
-    """A stored QA score of one call."""
-
-    call_id: str
-    agent: str | None = None
-    scorer: str
-    scored_at: datetime
-    total_points: int = Field(ge=0, le=100)
-
-
-# --- callbacks ----------------------------------------------------------------------------------
-
-
-class CallbackReason(StrEnum):
-    """Why a caller is owed a call back (回拨)."""
-
-    ALL_BUSY = "all_busy"
-    VOICEMAIL = "voicemail"
-    ABANDONED = "abandoned"
-
-
-class CallbackStatus(StrEnum):
-    """Where a callback stands."""
-
-    OPEN = "open"
-    CLAIMED = "claimed"
-    DONE = "done"
-
-
-class Callback(Model):
-    """A caller to call back."""
-
-    id: int
-    number: str
-    customer_id: int | None = None
-    customer_name: str | None = None
-    queue: str | None = None
-    queued_at: datetime
-    reason: CallbackReason
-    status: CallbackStatus = CallbackStatus.OPEN
-    claimed_by: str | None = None
-    claimed_at: datetime | None = None
-    done_at: datetime | None = None
-    call_id: str | None = Field(default=None, description="The original call.")
-    voicemail: str | None = Field(default=None, description="Recording call id of the voicemail.")
-    note: str = ""
-    due_at: datetime | None = Field(default=None, description="Not offered before this (rescheduled).")
-
-
-class CallbackDone(Model):
-    """Optional body of `POST /v1/callbacks/{id}/done`."""
-
-    note: ShortText = ""
-    reached: bool = True

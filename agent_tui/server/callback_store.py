@@ -8,8 +8,8 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from agent_tui.domain.base import utc_now
+from agent_tui.domain.callbacks import Callback, CallbackReason, CallbackStatus
 from agent_tui.domain.events import EventKind
-from agent_tui.domain.supervision import Callback, CallbackReason, CallbackStatus
 from agent_tui.server import broker
 from agent_tui.server.models import CallbackRow, CustomerPhoneRow, CustomerRow
 from agent_tui.server.phones import phone_key

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from agent_tui.domain.base import utc_now
 from agent_tui.domain.call import CallRecord
-from agent_tui.domain.supervision import CallbackReason, QueueEvent, QueueEventKind
+from agent_tui.domain.callbacks import CallbackReason
+from agent_tui.domain.supervision import QueueEvent, QueueEventKind
 from agent_tui.server import callback_store
 from agent_tui.server.models import QueueCallRow, QueueEventRow
 

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from agent_tui import paths
 from agent_tui.domain.call import CallRecord
-from agent_tui.domain.supervision import Recording
+from agent_tui.domain.recordings import Recording
 from agent_tui.server.problems import ProblemError
 from agent_tui.server.recording_models import RecordingRow
 from agent_tui.server.settings import ServerSettings

@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agent_tui.domain.callbacks import CallbackReason
 from agent_tui.domain.session import Role
-from agent_tui.domain.supervision import CallbackReason
 from agent_tui.domain.voice import Voicemail
 from agent_tui.server import callback_store, recordings
 from agent_tui.server.auth import AuthUser

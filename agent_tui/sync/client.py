@@ -33,6 +33,7 @@ from agent_tui.crash_report import mask_secrets
 from agent_tui.domain.agent import Agent, AgentStateChange, QueueStats
 from agent_tui.domain.base import Page, Problem
 from agent_tui.domain.call import CallRecord
+from agent_tui.domain.callbacks import Callback, CallbackDone
 from agent_tui.domain.customer import (
     ContactRecord,
     Customer,
@@ -43,7 +44,7 @@ from agent_tui.domain.customer import (
 from agent_tui.domain.notice import KbArticle, OutageNotice
 from agent_tui.domain.screen import ScreenDefinition, ScreenSummary
 from agent_tui.domain.session import SessionInfo
-from agent_tui.domain.supervision import AgentDayFigures, Callback, CallbackDone
+from agent_tui.domain.supervision import AgentDayFigures
 from agent_tui.domain.ticket import Ticket, TicketCreate, TicketPatch, TicketStatus
 from agent_tui.sync.errors import (
     AuthenticationRequired,

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from agent_tui.domain.agent import AgentStateChange
 from agent_tui.domain.call import CallRecord
-from agent_tui.domain.supervision import CallbackDone
+from agent_tui.domain.callbacks import CallbackDone
 from agent_tui.domain.ticket import TicketCreate
 from agent_tui.sync.client import BackendClient
 from agent_tui.sync.events import EventStream

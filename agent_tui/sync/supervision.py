@@ -28,6 +28,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from agent_tui.domain.base import Page, utc_now
 from agent_tui.domain.events import Event
+from agent_tui.domain.recordings import QaScore, QaScoreInput, Recording
 from agent_tui.domain.supervision import (
     AuditEntry,
     CommandState,
@@ -37,11 +38,8 @@ from agent_tui.domain.supervision import (
     InterventionResult,
     MonitorToken,
     PhoneConfig,
-    QaScore,
-    QaScoreInput,
     QueueEventBatch,
     QueueEventResult,
-    Recording,
     Report,
     ReportBy,
     ReportPeriod,

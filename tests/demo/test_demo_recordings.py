@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from agent_tui.demo.recordings import DIALOGUES, MODEL_CALL, seed
-from agent_tui.domain.supervision import QA_ITEMS
+from agent_tui.domain.recordings import QA_ITEMS
 from agent_tui.training.speech import SpeechCache
 from tests.e2e.backend import DEMO_PASSWORD, RealBackend
 from tests.e2e.conftest import backend

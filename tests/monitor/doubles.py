@@ -13,9 +13,9 @@ from pydantic import SecretStr
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.base import Page, Problem, utc_now
 from agent_tui.domain.events import Event, EventKind
+from agent_tui.domain.recordings import QA_ITEMS, QaScore, QaScoreInput, Recording
 from agent_tui.domain.session import Role, SessionInfo
 from agent_tui.domain.supervision import (
-    QA_ITEMS,
     AgentRow,
     Alert,
     CommandState,
@@ -24,11 +24,8 @@ from agent_tui.domain.supervision import (
     InterventionRequest,
     InterventionResult,
     MonitorToken,
-    QaScore,
-    QaScoreInput,
     QueueFigures,
     QueuePanel,
-    Recording,
     Report,
     ReportBy,
     ReportPeriod,

@@ -9,7 +9,8 @@ from typing import Any
 from textual.widgets import Input, Static
 
 from agent_tui.domain.base import utc_now
-from agent_tui.domain.supervision import QA_ITEMS, Recording, ReportBy, ReportPeriod
+from agent_tui.domain.recordings import QA_ITEMS, Recording
+from agent_tui.domain.supervision import ReportBy, ReportPeriod
 from agent_tui.ui.monitor.options import MonitorOptions
 from agent_tui.ui.monitor.qa import QaScreen, qa_total
 from agent_tui.ui.monitor.recordings import RecordingsScreen

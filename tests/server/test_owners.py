@@ -21,8 +21,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from agent_tui.domain.base import utc_now
+from agent_tui.domain.recordings import QA_ITEMS
 from agent_tui.domain.session import Role
-from agent_tui.domain.supervision import QA_ITEMS
 from agent_tui.domain.training import ScoreCard, ScoreLine
 from agent_tui.server.aftercare_models import ReturnVisitRow
 from agent_tui.server.models import CallbackRow

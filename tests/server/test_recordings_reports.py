@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from agent_tui.domain.supervision import QA_ITEMS
+from agent_tui.domain.recordings import QA_ITEMS
 from tests.server.conftest import login, make_client
 
 

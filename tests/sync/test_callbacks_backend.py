@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from agent_tui.domain.supervision import CallbackStatus
+from agent_tui.domain.callbacks import CallbackStatus
 from agent_tui.sync.callbacks import BackendCallbacks, CallbackTaken
 from agent_tui.sync.client import BackendClient
 from agent_tui.sync.desk_link import OutboxWrites

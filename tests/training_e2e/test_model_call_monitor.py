@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from textual.widgets import Input, Static
 
 from agent_tui.domain.base import utc_now
-from agent_tui.domain.supervision import Recording
+from agent_tui.domain.recordings import Recording
 from agent_tui.domain.training import ModelCall
 from agent_tui.sync.client import BackendClient
 from agent_tui.sync.supervision import SupervisorClient

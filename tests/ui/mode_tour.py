@@ -15,7 +15,7 @@ from textual.app import App
 
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.base import utc_now
-from agent_tui.domain.supervision import Recording
+from agent_tui.domain.recordings import Recording
 from agent_tui.domain.training import Attempt, AttemptCreate, TranscriptLine
 from agent_tui.ui.monitor.campaigns import CampaignsScreen
 from agent_tui.ui.monitor.orders_panel import OrdersScreen

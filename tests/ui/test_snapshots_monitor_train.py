@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.base import utc_now
-from agent_tui.domain.supervision import Recording
+from agent_tui.domain.recordings import Recording
 from agent_tui.domain.training import Attempt, AttemptCreate, TranscriptLine
 from agent_tui.i18n import Translator
 from agent_tui.ui.common.reason import ReasonScreen

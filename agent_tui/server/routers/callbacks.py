@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from agent_tui.domain.base import Page, utc_now
 from agent_tui.domain.callback_work import CallbackNext, CallbackRelease, CallbackReschedule
+from agent_tui.domain.callbacks import Callback, CallbackDone, CallbackStatus
 from agent_tui.domain.session import Role
-from agent_tui.domain.supervision import Callback, CallbackDone, CallbackStatus
 from agent_tui.server import callback_store
 from agent_tui.server.auth import AuthUser, CurrentUser, Db
 from agent_tui.server.models import CallbackRow

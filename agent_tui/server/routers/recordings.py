@@ -18,8 +18,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import FileResponse
 
 from agent_tui.domain.base import Page, utc_now
+from agent_tui.domain.recordings import QA_ITEMS, QaScore, QaScoreInput, Recording
 from agent_tui.domain.session import Role
-from agent_tui.domain.supervision import QA_ITEMS, QaScore, QaScoreInput, Recording
 from agent_tui.server import audit, recordings
 from agent_tui.server.auth import AuthUser, CurrentUser, Db
 from agent_tui.server.deps import Settings

@@ -17,7 +17,7 @@ from array import array
 
 from sqlalchemy import select
 
-from agent_tui.domain.supervision import CallbackReason
+from agent_tui.domain.callbacks import CallbackReason
 from agent_tui.server import recordings
 from agent_tui.server.db import Database
 from agent_tui.server.models import CallbackRow

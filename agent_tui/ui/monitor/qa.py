@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
-from agent_tui.domain.supervision import QA_ITEMS, QaScore, QaScoreInput
+from agent_tui.domain.recordings import QA_ITEMS, QaScore, QaScoreInput
 from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.monitor.services import SupervisorApi

@@ -22,7 +22,7 @@ from textual.containers import Grid
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from agent_tui.domain.supervision import Recording
+from agent_tui.domain.recordings import Recording
 from agent_tui.sync.supervision import RecordingQuery
 from agent_tui.ui.common.bindings import localize_bindings
 from agent_tui.ui.common.context import tr

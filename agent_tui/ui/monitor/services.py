@@ -11,14 +11,12 @@ from typing import Any, Protocol
 from pydantic import SecretStr
 
 from agent_tui.domain.base import Page
+from agent_tui.domain.recordings import QaScore, QaScoreInput, Recording
 from agent_tui.domain.session import SessionInfo
 from agent_tui.domain.supervision import (
     CommandState,
     InterventionRequest,
     InterventionResult,
-    QaScore,
-    QaScoreInput,
-    Recording,
     Report,
     ReportBy,
     ReportPeriod,
