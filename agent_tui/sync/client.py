@@ -13,9 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-import json
 import logging
-import re
 import ssl
 import time
 import uuid
@@ -29,9 +27,8 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
 
-from agent_tui.crash_report import mask_secrets
 from agent_tui.domain.agent import Agent, AgentStateChange, QueueStats
-from agent_tui.domain.base import Page, Problem
+from agent_tui.domain.base import Page
 from agent_tui.domain.call import CallRecord
 from agent_tui.domain.callbacks import Callback, CallbackDone
 from agent_tui.domain.customer import (
@@ -47,13 +44,18 @@ from agent_tui.domain.session import SessionInfo
 from agent_tui.domain.supervision import AgentDayFigures
 from agent_tui.domain.ticket import Ticket, TicketCreate, TicketPatch, TicketStatus
 from agent_tui.sync.errors import (
-    AuthenticationRequired,
     BackendProtocolError,
-    BackendRejected,
     BackendTlsError,
     BackendUnavailable,
 )
 from agent_tui.sync.link_health import ExchangeOutcome
+from agent_tui.sync.responses import (
+    certificate_error,
+    decode_json,
+    exchange_outcome,
+    raise_for_status,
+    stream_outcome,
+)
 from agent_tui.sync.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 from agent_tui.sync.text import clean_text
 
@@ -83,117 +85,6 @@ class Timeouts:
     def to_httpx(self) -> httpx.Timeout:
         """The same limits as an `httpx.Timeout`."""
         return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
-
-
-def certificate_error(exc: BaseException) -> ssl.SSLCertVerificationError | None:
-    """The certificate verification failure behind a transport error, if that is what it is."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, ssl.SSLCertVerificationError):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    for arg in exc.args:  # httpx may keep the original error as an argument rather than a cause
-        if isinstance(arg, ssl.SSLCertVerificationError):
-            return arg
-    return None
-
-
-_TOKEN_LIKE = re.compile(r"[A-Za-z0-9_-]{32,}")
-
-
-def mask_response_text(text: str) -> str:
-    """A piece of a response body bound for a message or a log, with anything token-like masked.
-
-    A login answer cut short (`{"token": "abc…`) is not JSON and used to reach the desk's log verbatim.
-    On top of the crash reports' masking (token/password fields, bearer credentials), any run of 32+
-    token characters goes too: our tokens are 43, and a body may hold one bare.
-    """
-    return _TOKEN_LIKE.sub("***", mask_secrets(text))
-
-
-def problem_from_response(response: httpx.Response) -> Problem:
-    """The RFC 9457 problem of an error response; a made-up one when the body is not a problem.
-
-    FastAPI's own validation shape (`{"detail": [{"loc": [...], "msg": ...}]}`) is turned into a
-    readable detail naming the fields.
-    """
-    status = response.status_code
-    title = response.reason_phrase or f"HTTP {status}"
-    try:
-        data = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
-        snippet = mask_response_text(clean_text(response.text[:200])) if response.content else ""
-        detail = f"the backend answered {status} with a body that is not JSON"
-        return Problem(title=title, status=status, detail=f"{detail}: {snippet!r}" if snippet else detail)
-    if isinstance(data, dict):
-        raw_detail = data.get("detail")
-        if isinstance(raw_detail, list):
-            data = {**data, "detail": _validation_detail(raw_detail), "errors": raw_detail}
-        try:
-            return Problem.model_validate({"title": title, "status": status, **data})
-        except ValidationError:
-            pass
-    return Problem(title=title, status=status, detail=mask_response_text(clean_text(str(data)[:200])))
-
-
-def _validation_detail(errors: list[Any]) -> str:
-    parts: list[str] = []
-    for error in errors:
-        if not isinstance(error, dict):
-            parts.append(clean_text(str(error)))
-            continue
-        loc = [str(p) for p in error.get("loc", []) if p not in ("body", "query", "path")]
-        field = ".".join(loc) or "request"
-        parts.append(f"{field}: {clean_text(str(error.get('msg', 'invalid')))}")
-    return "; ".join(parts)
-
-
-def exchange_outcome(response: httpx.Response, *, wants_json: bool = True) -> tuple[ExchangeOutcome, str]:
-    """How an answer counts for the link's health, and why when it is a failure.
-
-    5xx: the backend cannot serve. A redirect, or a body that is not JSON where JSON was asked
-    for (a proxy's or captive portal's HTML page, a web server at the wrong URL): not the backend
-    speaking. Anything else, 4xx included, is the backend answering.
-    """
-    status = response.status_code
-    if status >= 500:
-        return ExchangeOutcome.SERVER_ERROR, f"the backend answered {status}"
-    if 300 <= status < 400:
-        return ExchangeOutcome.GARBAGE, f"the backend answered a redirect ({status}), not the API"
-    content_type = response.headers.get("Content-Type", "")
-    if wants_json and response.content and "json" not in content_type.lower():
-        kind = clean_text(content_type.split(";", 1)[0])[:60] or "no content type"
-        return ExchangeOutcome.GARBAGE, f"the backend answered {status} with {kind}, not JSON"
-    return ExchangeOutcome.OK, ""
-
-
-def _raise_for_status(response: httpx.Response) -> None:
-    status = response.status_code
-    if status < 400:
-        return
-    if status >= 500 or status in RETRYABLE_STATUSES:
-        problem = problem_from_response(response)
-        raise BackendUnavailable(f"the backend answered {status}: {problem.detail or problem.title}",
-                                 status=status)
-    problem = problem_from_response(response)
-    if status == 401:
-        raise AuthenticationRequired(status, problem)
-    raise BackendRejected(status, problem)
-
-
-def _decode_json(response: httpx.Response) -> Any:
-    if response.status_code == 204 or not response.content:
-        return None
-    try:
-        return response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError, ValueError) as exc:
-        snippet = mask_response_text(clean_text(response.text[:120]))
-        raise BackendProtocolError(
-            f"{response.request.method} {response.request.url.path}: the backend answered "
-            f"{response.status_code} with a body that is not JSON: {snippet!r}"
-        ) from exc
 
 
 def _validate(adapter: TypeAdapter[T], data: Any, what: str) -> T:
@@ -370,7 +261,7 @@ class BackendClient:
         sent = self._headers(headers)
         try:
             async with self._http.stream("GET", path, headers=sent, timeout=timeout) as resp:
-                self.report_exchange(*_stream_outcome(resp))
+                self.report_exchange(*stream_outcome(resp))
                 yield resp
         except httpx.TimeoutException as exc:  # at the opening or later, while reading the stream
             self.report_exchange(ExchangeOutcome.TIMEOUT, f"GET {path}: timed out ({type(exc).__name__})")
@@ -393,10 +284,10 @@ class BackendClient:
                 last = exc
             else:
                 if response.status_code < 500 and response.status_code not in RETRYABLE_STATUSES:
-                    _raise_for_status(response)
-                    return _decode_json(response)
+                    raise_for_status(response)
+                    return decode_json(response)
                 try:
-                    _raise_for_status(response)
+                    raise_for_status(response)
                 except BackendUnavailable as exc:
                     last = exc
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -425,8 +316,8 @@ class BackendClient:
         """One write attempt; the decoded JSON body, or a typed error."""
         headers = {IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else None
         response = await self.send(method, path, json_body=body, headers=headers)
-        _raise_for_status(response)
-        return _decode_json(response)
+        raise_for_status(response)
+        return decode_json(response)
 
     # -- the contract ----------------------------------------------------------------------------
 
@@ -606,19 +497,6 @@ class BackendClient:
         """`GET /v1/kb?q=`: knowledge-base articles matching `q` (Chinese or English)."""
         data = await self.get_json("/v1/kb", {"q": q, "limit": limit})
         return _validate(TypeAdapter(list[KbArticle]), _items(data), "kb")
-
-
-def _stream_outcome(response: httpx.Response) -> tuple[ExchangeOutcome, str]:
-    """How the opening of an event stream counts for the link's health (see `exchange_outcome`)."""
-    status = response.status_code
-    if status >= 500:
-        return ExchangeOutcome.SERVER_ERROR, f"the event stream answered {status}"
-    content_type = response.headers.get("Content-Type", "").lower()
-    if status == 200 and "text/event-stream" not in content_type:
-        return ExchangeOutcome.GARBAGE, "the event stream answered 200 with something else than events"
-    if 300 <= status < 400:
-        return ExchangeOutcome.GARBAGE, f"the event stream answered a redirect ({status})"
-    return ExchangeOutcome.OK, ""
 
 
 def _reporting_wrong_shapes(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:

@@ -24,9 +24,10 @@ from pydantic import ValidationError
 
 from agent_tui.domain.base import utc_now
 from agent_tui.domain.events import Event, EventKind
-from agent_tui.sync.client import BackendClient, Sleep, problem_from_response
+from agent_tui.sync.client import BackendClient, Sleep
 from agent_tui.sync.errors import AuthenticationRequired, BackendRejected
 from agent_tui.sync.link_health import ExchangeOutcome
+from agent_tui.sync.responses import problem_from_response
 from agent_tui.sync.retry import Backoff, parse_retry_after
 from agent_tui.sync.sse import SseMessage, SseParser
 from agent_tui.sync.text import clean_text

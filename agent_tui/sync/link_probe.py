@@ -15,9 +15,10 @@ import contextlib
 import json
 import logging
 
-from agent_tui.sync.client import BackendClient, exchange_outcome
+from agent_tui.sync.client import BackendClient
 from agent_tui.sync.errors import BackendTlsError, BackendUnavailable
 from agent_tui.sync.link_health import ExchangeOutcome, LinkHealth
+from agent_tui.sync.responses import exchange_outcome
 
 log = logging.getLogger(__name__)
 

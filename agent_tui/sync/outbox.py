@@ -43,9 +43,10 @@ from typing import Any
 
 from agent_tui import paths
 from agent_tui.domain.base import Problem, utc_now
-from agent_tui.sync.client import IDEMPOTENCY_HEADER, BackendClient, Sleep, problem_from_response
+from agent_tui.sync.client import IDEMPOTENCY_HEADER, BackendClient, Sleep
 from agent_tui.sync.errors import BackendTlsError, BackendUnavailable
 from agent_tui.sync.journal_sync import WalSyncer
+from agent_tui.sync.responses import problem_from_response
 from agent_tui.sync.retry import RETRYABLE_STATUSES, Backoff, parse_retry_after
 
 log = logging.getLogger(__name__)

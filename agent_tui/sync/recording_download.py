@@ -10,14 +10,15 @@ from pathlib import Path
 from urllib.parse import quote
 
 from agent_tui.private_files import private_folder, write_private
-from agent_tui.sync.client import BackendClient, _raise_for_status
+from agent_tui.sync.client import BackendClient
+from agent_tui.sync.responses import raise_for_status
 
 
 async def download_recording(client: BackendClient, call_id: str, target: Path) -> Path:
     """`GET /v1/recordings/{call_id}/audio` into `target` (written whole, then renamed into place)."""
     response = await client.send("GET", f"/v1/recordings/{quote(call_id, safe='')}/audio",
                                  headers={"Accept": "audio/wav"})
-    _raise_for_status(response)
+    raise_for_status(response)
     private_folder(target.parent)
     partial = target.with_name(target.name + ".part")
     write_private(partial, response.content)

@@ -47,10 +47,11 @@ from agent_tui.domain.supervision import (
     ack_deadline_s,
 )
 from agent_tui.domain.training import ModelCall, ModelCallInput
-from agent_tui.sync.client import BackendClient, _raise_for_status
+from agent_tui.sync.client import BackendClient
 from agent_tui.sync.errors import AuthenticationRequired, BackendProtocolError, BackendRejected, SyncError
 from agent_tui.sync.events import EventStream, StreamState, StreamStatus
 from agent_tui.sync.recording_download import download_recording
+from agent_tui.sync.responses import raise_for_status
 from agent_tui.sync.retry import Backoff
 
 log = logging.getLogger(__name__)
@@ -194,7 +195,7 @@ class SupervisorClient:
         """`GET /v1/reports?format=csv`: the report as the backend's CSV text."""
         params = {**self._report_params(period, by, start, end), "format": "csv"}
         response = await self.client.send("GET", "/v1/reports", params=params, headers={"Accept": "text/csv"})
-        _raise_for_status(response)
+        raise_for_status(response)
         return response.text
 
     @staticmethod

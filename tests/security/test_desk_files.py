@@ -23,10 +23,11 @@ from agent_tui.credentials import _FileBackend
 from agent_tui.forms.drafts import DraftStore
 from agent_tui.forms.prefill import PrefillContext
 from agent_tui.forms.runner import FormRun
-from agent_tui.sync.client import BackendClient, _decode_json, problem_from_response
+from agent_tui.sync.client import BackendClient
 from agent_tui.sync.errors import BackendProtocolError
 from agent_tui.sync.outbox import Outbox
 from agent_tui.sync.recording_download import download_recording
+from agent_tui.sync.responses import decode_json, problem_from_response
 from agent_tui.ui.desk.launch import _log_to_file
 from agent_tui.ui.monitor.dates import export_folder
 from tests.forms.screens import clock, shipped
@@ -49,7 +50,7 @@ def answer(status: int, body: str) -> httpx.Response:
 def test_no_token_from_a_body_reaches_the_log(body: str, caplog: pytest.LogCaptureFixture) -> None:
     log = logging.getLogger("agent_tui.test_desk_files")
     with pytest.raises(BackendProtocolError) as raised:
-        _decode_json(answer(201, body))
+        decode_json(answer(201, body))
     problem = problem_from_response(answer(502, body))
     with caplog.at_level(logging.INFO):
         log.warning("login failed: %s", raised.value)

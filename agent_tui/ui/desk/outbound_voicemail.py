@@ -21,7 +21,8 @@ from agent_tui.paths import state_dir
 from agent_tui.phone.audio_devices import sound_available
 from agent_tui.phone.device_choice import sounddevice_module
 from agent_tui.private_files import private_folder, write_private
-from agent_tui.sync.client import BackendClient, _raise_for_status
+from agent_tui.sync.client import BackendClient
+from agent_tui.sync.responses import raise_for_status
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class BackendVoicemails:
         """The audio, or a typed error (404, 403...) from the backend."""
         response = await self.client.send("GET", f"/v1/voicemails/{quote(voicemail_id, safe='')}/audio",
                                           headers={"Accept": "audio/wav"})
-        _raise_for_status(response)
+        raise_for_status(response)
         return response.content
 
 

@@ -17,9 +17,10 @@ from pydantic import TypeAdapter
 
 from agent_tui.domain.base import Page
 from agent_tui.domain.training import AttemptRecord, ModelCall, ModelCallInput
-from agent_tui.sync.client import BackendClient, _raise_for_status
+from agent_tui.sync.client import BackendClient
 from agent_tui.sync.errors import BackendRejected, BackendUnavailable
 from agent_tui.sync.recording_download import download_recording
+from agent_tui.sync.responses import raise_for_status
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ class ReviewApi:
                 response = await self.client.send(
                     "PUT", f"/v1/recordings/{quote(call_id, safe='')}", params=params, content=body,
                     headers={"Content-Type": "audio/wav"})
-                _raise_for_status(response)
+                raise_for_status(response)
                 return
             except BackendUnavailable as error:
                 if attempt == UPLOAD_TRIES:
