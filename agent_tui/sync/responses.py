@@ -9,7 +9,6 @@ error from `agent_tui.sync.errors`, its text cleaned and anything token-like mas
 from __future__ import annotations
 
 import json
-import logging
 import re
 import ssl
 from typing import Any
@@ -28,8 +27,6 @@ from agent_tui.sync.errors import (
 from agent_tui.sync.link_health import ExchangeOutcome
 from agent_tui.sync.retry import RETRYABLE_STATUSES
 from agent_tui.sync.text import clean_text
-
-log = logging.getLogger(__name__)
 
 
 def certificate_error(exc: BaseException) -> ssl.SSLCertVerificationError | None:
