@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
+from pydantic import BaseModel, SecretStr, TypeAdapter
 
 from agent_tui.domain.agent import Agent, AgentStateChange, QueueStats
 from agent_tui.domain.base import Page
@@ -46,11 +46,14 @@ from agent_tui.domain.ticket import Ticket, TicketCreate, TicketPatch, TicketSta
 from agent_tui.sync.errors import BackendProtocolError, BackendTlsError, BackendUnavailable
 from agent_tui.sync.link_health import ExchangeOutcome
 from agent_tui.sync.responses import (
+    as_page,
     certificate_error,
     decode_json,
     exchange_outcome,
+    page_items,
     raise_for_status,
     stream_outcome,
+    validated,
 )
 from agent_tui.sync.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 from agent_tui.sync.text import clean_text
@@ -81,32 +84,6 @@ class Timeouts:
     def to_httpx(self) -> httpx.Timeout:
         """The same limits as an `httpx.Timeout`."""
         return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
-
-
-def _validate(adapter: TypeAdapter[T], data: Any, what: str) -> T:
-    try:
-        return adapter.validate_python(data)
-    except ValidationError as exc:
-        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": str(exc)}
-        loc = ".".join(str(p) for p in first.get("loc", ()))
-        raise BackendProtocolError(
-            f"{what}: the backend's answer does not fit the contract ({exc.error_count()} errors; "
-            f"first at {loc or 'top'}: {first.get('msg')})"
-        ) from exc
-
-
-def _items(data: Any) -> Any:
-    """Lists may come bare or as a page; the caller wants the items."""
-    if isinstance(data, dict) and "items" in data:
-        return data["items"]
-    return data
-
-
-def _as_page(data: Any) -> Any:
-    """A bare list is accepted as a single page holding everything."""
-    if isinstance(data, list):
-        return {"items": data, "total": len(data), "limit": max(1, len(data)), "offset": 0}
-    return data
 
 
 class BackendClient:
@@ -324,7 +301,7 @@ class BackendClient:
         )
         if isinstance(data, dict) and "username" not in data:
             data = {**data, "username": username}
-        session = _validate(TypeAdapter(SessionInfo), data, "login")
+        session = validated(TypeAdapter(SessionInfo), data, "login")
         self._token = session.token
         return session
 
@@ -337,7 +314,7 @@ class BackendClient:
 
     async def health(self) -> dict[str, Any]:
         """`GET /v1/health`."""
-        return _validate(TypeAdapter(dict[str, Any]), await self.get_json("/v1/health"), "health")
+        return validated(TypeAdapter(dict[str, Any]), await self.get_json("/v1/health"), "health")
 
     async def lookup(self, phone: str | None = None, account: str | None = None) -> LookupResult:
         """`GET /v1/customers/lookup`: customers by phone number or by account number (exactly one)."""
@@ -345,7 +322,7 @@ class BackendClient:
             raise ValueError("lookup needs exactly one of phone or account")
         params = {"phone": phone} if phone is not None else {"account": account or ""}
         data = await self.get_json("/v1/customers/lookup", params)
-        return _validate(TypeAdapter(LookupResult), data, "lookup")
+        return validated(TypeAdapter(LookupResult), data, "lookup")
 
     async def list_customers(
         self, q: str | None = None, *, limit: int = 50, offset: int = 0
@@ -355,12 +332,12 @@ class BackendClient:
         if q:
             params["q"] = q
         data = await self.get_json("/v1/customers", params)
-        return _validate(TypeAdapter(Page[Customer]), _as_page(data), "customers")
+        return validated(TypeAdapter(Page[Customer]), as_page(data), "customers")
 
     async def get_customer(self, customer_id: int) -> Customer:
         """`GET /v1/customers/{id}`."""
         data = await self.get_json(f"/v1/customers/{int(customer_id)}")
-        return _validate(TypeAdapter(Customer), data, "customer")
+        return validated(TypeAdapter(Customer), data, "customer")
 
     async def create_customer(
         self, customer: CustomerCreate, *, idempotency_key: str | None = None
@@ -368,12 +345,12 @@ class BackendClient:
         """`POST /v1/customers` (one attempt; a fresh Idempotency-Key unless one is given)."""
         data = await self.write_json("POST", "/v1/customers", _dump(customer),
                                      idempotency_key=idempotency_key or str(uuid.uuid4()))
-        return _validate(TypeAdapter(Customer), data, "create customer")
+        return validated(TypeAdapter(Customer), data, "create customer")
 
     async def patch_customer(self, customer_id: int, patch: CustomerPatch) -> Customer:
         """`PATCH /v1/customers/{id}` with only the fields set on `patch`."""
         data = await self.write_json("PATCH", f"/v1/customers/{int(customer_id)}", _dump_patch(patch))
-        return _validate(TypeAdapter(Customer), data, "patch customer")
+        return validated(TypeAdapter(Customer), data, "patch customer")
 
     async def customer_history(
         self, customer_id: int, *, limit: int = 50, offset: int = 0
@@ -381,7 +358,7 @@ class BackendClient:
         """`GET /v1/customers/{id}/history`: past contacts, newest first."""
         data = await self.get_json(f"/v1/customers/{int(customer_id)}/history",
                                    {"limit": limit, "offset": offset})
-        return _validate(TypeAdapter(Page[ContactRecord]), _as_page(data), "history")
+        return validated(TypeAdapter(Page[ContactRecord]), as_page(data), "history")
 
     async def list_tickets(
         self,
@@ -398,43 +375,43 @@ class BackendClient:
         if status is not None:
             params["status"] = TicketStatus(status).value
         data = await self.get_json("/v1/tickets", params)
-        return _validate(TypeAdapter(Page[Ticket]), _as_page(data), "tickets")
+        return validated(TypeAdapter(Page[Ticket]), as_page(data), "tickets")
 
     async def get_ticket(self, ticket_id: int) -> Ticket:
         """`GET /v1/tickets/{id}`."""
         data = await self.get_json(f"/v1/tickets/{int(ticket_id)}")
-        return _validate(TypeAdapter(Ticket), data, "ticket")
+        return validated(TypeAdapter(Ticket), data, "ticket")
 
     async def create_ticket(self, ticket: TicketCreate, *, idempotency_key: str | None = None) -> Ticket:
         """`POST /v1/tickets`, one attempt. For writes that must survive failures use the outbox."""
         data = await self.write_json("POST", "/v1/tickets", _dump(ticket),
                                      idempotency_key=idempotency_key or str(uuid.uuid4()))
-        return _validate(TypeAdapter(Ticket), data, "create ticket")
+        return validated(TypeAdapter(Ticket), data, "create ticket")
 
     async def patch_ticket(self, ticket_id: int, patch: TicketPatch) -> Ticket:
         """`PATCH /v1/tickets/{id}`: status move (validated by the backend), assignee, return visit."""
         data = await self.write_json("PATCH", f"/v1/tickets/{int(ticket_id)}", _dump_patch(patch))
-        return _validate(TypeAdapter(Ticket), data, "patch ticket")
+        return validated(TypeAdapter(Ticket), data, "patch ticket")
 
     async def get_agent_state(self, username: str) -> Agent:
         """`GET /v1/agents/{id}/state`: one user with their current state."""
         data = await self.get_json(f"/v1/agents/{quote(username, safe='')}/state")
-        return _validate(TypeAdapter(Agent), data, "agent state")
+        return validated(TypeAdapter(Agent), data, "agent state")
 
     async def set_agent_state(self, username: str, change: AgentStateChange) -> Agent:
         """`PUT /v1/agents/{id}/state`, one attempt; the agent with the new state."""
         data = await self.write_json("PUT", f"/v1/agents/{quote(username, safe='')}/state", _dump(change))
-        return _validate(TypeAdapter(Agent), data, "agent state")
+        return validated(TypeAdapter(Agent), data, "agent state")
 
     async def get_agent_figures(self, username: str) -> AgentDayFigures:
         """`GET /v1/agents/{id}/figures`: the agent's figures for today so far (a desk seeds its own)."""
         data = await self.get_json(f"/v1/agents/{quote(username, safe='')}/figures")
-        return _validate(TypeAdapter(AgentDayFigures), data, "agent figures")
+        return validated(TypeAdapter(AgentDayFigures), data, "agent figures")
 
     async def post_call(self, record: CallRecord) -> CallRecord:
         """`POST /v1/calls`, one attempt (posting the same call_id again updates the record)."""
         data = await self.write_json("POST", "/v1/calls", _dump(record))
-        return _validate(TypeAdapter(CallRecord), data, "call")
+        return validated(TypeAdapter(CallRecord), data, "call")
 
     async def _all_pages(self, path: str, adapter: TypeAdapter[list[T]], what: str,
                          params: Mapping[str, str | int] | None = None) -> list[T]:
@@ -442,7 +419,7 @@ class BackendClient:
         items: list[T] = []
         while True:
             data = await self.get_json(path, {**(params or {}), "limit": PAGE_SIZE, "offset": len(items)})
-            page = _validate(adapter, _items(data), what)
+            page = validated(adapter, page_items(data), what)
             items += page
             total = data.get("total") if isinstance(data, dict) else None
             if not page or not isinstance(total, int) or len(items) >= total:
@@ -467,13 +444,13 @@ class BackendClient:
     async def claim_callback(self, callback_id: int) -> Callback:
         """`POST /v1/callbacks/{id}/claim`, one attempt; `BackendRejected` 409 when another agent has it."""
         data = await self.write_json("POST", f"/v1/callbacks/{int(callback_id)}/claim")
-        return _validate(TypeAdapter(Callback), data, "claim callback")
+        return validated(TypeAdapter(Callback), data, "claim callback")
 
     async def callback_done(self, callback_id: int, done: CallbackDone | None = None) -> Callback:
         """`POST /v1/callbacks/{id}/done`, one attempt (a close that must survive failures: the outbox)."""
         data = await self.write_json("POST", f"/v1/callbacks/{int(callback_id)}/done",
                                      _dump(done or CallbackDone()))
-        return _validate(TypeAdapter(Callback), data, "close callback")
+        return validated(TypeAdapter(Callback), data, "close callback")
 
     async def list_screens(self) -> list[ScreenSummary]:
         """`GET /v1/screens`: every call screen (all pages)."""
@@ -482,7 +459,7 @@ class BackendClient:
     async def get_screen(self, screen_id: str) -> ScreenDefinition:
         """`GET /v1/screens/{id}`."""
         data = await self.get_json(f"/v1/screens/{quote(screen_id, safe='')}")
-        return _validate(TypeAdapter(ScreenDefinition), data, "screen")
+        return validated(TypeAdapter(ScreenDefinition), data, "screen")
 
     async def list_notices(self, area: str | None = None) -> list[OutageNotice]:
         """`GET /v1/notices[?area=]`: outage notices, optionally for one area."""
@@ -492,7 +469,7 @@ class BackendClient:
     async def kb_search(self, q: str, *, limit: int = 20) -> list[KbArticle]:
         """`GET /v1/kb?q=`: knowledge-base articles matching `q` (Chinese or English)."""
         data = await self.get_json("/v1/kb", {"q": q, "limit": limit})
-        return _validate(TypeAdapter(list[KbArticle]), _items(data), "kb")
+        return validated(TypeAdapter(list[KbArticle]), page_items(data), "kb")
 
 
 def _reporting_wrong_shapes(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:

@@ -1,5 +1,5 @@
 """What an answer from the backend means: the problem an error response carries, how an answer counts
-for the link's health, the typed error it raises, and its JSON body.
+for the link's health, the typed error it raises, its JSON body and whether it fits the contract.
 
 Shared by the client, the outbox, the event stream and the few callers that send their own requests.
 Nothing the backend sends ends in a traceback: a body that is not what it should be becomes a typed
@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import re
 import ssl
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from agent_tui.crash_report import mask_secrets
 from agent_tui.domain.base import Problem
@@ -27,6 +27,8 @@ from agent_tui.sync.errors import (
 from agent_tui.sync.link_health import ExchangeOutcome
 from agent_tui.sync.retry import RETRYABLE_STATUSES
 from agent_tui.sync.text import clean_text
+
+T = TypeVar("T")
 
 
 def certificate_error(exc: BaseException) -> ssl.SSLCertVerificationError | None:
@@ -150,3 +152,30 @@ def decode_json(response: httpx.Response) -> Any:
             f"{response.request.method} {response.request.url.path}: the backend answered "
             f"{response.status_code} with a body that is not JSON: {snippet!r}"
         ) from exc
+
+
+def validated(adapter: TypeAdapter[T], data: Any, what: str) -> T:
+    """`data` as the contract's type; an answer that does not fit is a BackendProtocolError naming `what`."""
+    try:
+        return adapter.validate_python(data)
+    except ValidationError as exc:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": str(exc)}
+        loc = ".".join(str(p) for p in first.get("loc", ()))
+        raise BackendProtocolError(
+            f"{what}: the backend's answer does not fit the contract ({exc.error_count()} errors; "
+            f"first at {loc or 'top'}: {first.get('msg')})"
+        ) from exc
+
+
+def page_items(data: Any) -> Any:
+    """Lists may come bare or as a page; the caller wants the items."""
+    if isinstance(data, dict) and "items" in data:
+        return data["items"]
+    return data
+
+
+def as_page(data: Any) -> Any:
+    """A bare list is accepted as a single page holding everything."""
+    if isinstance(data, list):
+        return {"items": data, "total": len(data), "limit": max(1, len(data)), "offset": 0}
+    return data
