@@ -33,14 +33,17 @@ W_ESCALATION = 10
 W_TIME = 10
 W_HOLD = 5
 W_TRANSFERS = 5
-TYPE_NAMES: dict[TicketType, dict[str, str]] = {
-    TicketType.REPAIR: {"en": "repair", "zh": "故障报修"},
-    TicketType.COMPLAINT: {"en": "complaint", "zh": "投诉"},
-    TicketType.CONSULTATION: {"en": "consultation", "zh": "咨询"},
-    TicketType.SUGGESTION: {"en": "suggestion or praise", "zh": "建议/表扬"},
-    TicketType.APPLICATION: {"en": "service application", "zh": "业务受理"},
+TYPE_NAMES: dict[str, str] = {
+    TicketType.REPAIR.value: "repair",
+    TicketType.COMPLAINT.value: "complaint",
+    TicketType.CONSULTATION.value: "consultation",
+    TicketType.SUGGESTION.value: "suggestion or praise",
+    TicketType.APPLICATION.value: "service application",
 }
-"""Order types as the score card names them, in the scenario's language."""
+"""Order types as the score card names them: English source strings, translated when the card is shown."""
+TICKET_TYPE = "ticket_type"
+TERMS: dict[str, dict[str, str]] = {TICKET_TYPE: TYPE_NAMES}
+"""Vocabularies of the codes a score line's params may hold (`ScoreLine.terms`): code → English source."""
 YES = {"en": "yes", "zh": "是"}
 NO = {"en": "no", "zh": "否"}
 """A yes/no answer as the score card names it, in the scenario's language."""
@@ -57,6 +60,8 @@ class _Item:
     earned: float
     """Share of the item earned, 0..1."""
     critical: bool = False
+    terms: Mapping[str, str] | None = None
+    """Params holding a code, by vocabulary (see `ScoreLine.terms`)."""
 
 
 def attempt_from_run(
@@ -100,8 +105,8 @@ def score(scenario: Scenario, attempt: Attempt, screen: ScreenDefinition | None 
     lines: list[ScoreLine] = []
     for item, points in zip(items, possible, strict=True):
         earned = points if item.earned >= 1 else math.floor(points * max(0.0, item.earned))
-        lines.append(ScoreLine(key=item.key, text=item.text, params=dict(item.params), points=earned,
-                               possible=points))
+        lines.append(ScoreLine(key=item.key, text=item.text, params=dict(item.params),
+                               terms=dict(item.terms or {}), points=earned, possible=points))
     total = sum(line.points for line in lines)
     critical_ok = all(item.earned >= 1 for item in items if item.critical)
     return ScoreCard(scenario_id=scenario.id, total=total, passed=total >= scenario.pass_mark and critical_ok,
@@ -110,10 +115,21 @@ def score(scenario: Scenario, attempt: Attempt, screen: ScreenDefinition | None 
 
 def render_card(card: ScoreCard, translate: Callable[..., str] = english) -> list[str]:
     """The card as lines of text in the UI language: `points/possible  text`, then the total."""
-    rows = [f"{line.points:>3}/{line.possible:<3} {translate(line.text, **line.params)}"
-            for line in card.lines]
+    rows = [f"{line.points:>3}/{line.possible:<3} {line_text(line, translate)}" for line in card.lines]
     rows.append(translate("Total {total} of {possible}", total=card.total, possible=card.possible))
     return rows
+
+
+def line_text(line: ScoreLine, translate: Callable[..., str] = english) -> str:
+    """One item's text, translated whole in one language: codes among its params (an order type) are
+    named by the same translator as the sentence around them. A code no vocabulary knows (a card stored
+    before codes, whose params hold the name itself) is shown as it is."""
+    params = dict(line.params)
+    for name, vocabulary in line.terms.items():
+        source = TERMS.get(vocabulary, {}).get(str(params.get(name, "")))
+        if source is not None:
+            params[name] = translate(source)
+    return translate(line.text, **params)
 
 
 def verdict(card: ScoreCard, translate: Callable[..., str] = english) -> str:
@@ -150,25 +166,27 @@ def _outcome(scenario: Scenario, attempt: Attempt) -> list[_Item]:
                            {"step": attempt.end_step or "-", "expected": wanted_end}, 0))
     else:
         items.append(_Item("outcome:end", W_END, "The script was finished", {}, 1))
-    items.append(_ticket_item(scenario.expected.ticket_type, attempt.ticket, scenario.language))
+    items.append(_ticket_item(scenario.expected.ticket_type, attempt.ticket))
     return items
 
 
-def _ticket_item(wanted: TicketType | None, ticket: TicketCreate | None, language: str) -> _Item:
+def _ticket_item(wanted: TicketType | None, ticket: TicketCreate | None) -> _Item:
+    # Order types are kept as codes (`repair`): the card names them when shown, in the card's language,
+    # not in the scenario's (a Chinese scenario on an English screen read "Filed a 故障报修 order").
+    one = {"type": TICKET_TYPE}
     if wanted is None:
         if ticket is None:
             return _Item("outcome:ticket", W_TICKET, "No order filed, as the call needed", {}, 1)
         return _Item("outcome:ticket", W_TICKET, "A {type} order was filed although none was needed",
-                     {"type": _type_name(ticket.ticket_type, language)}, 0)
+                     {"type": ticket.ticket_type.value}, 0, terms=one)
     if ticket is None:
         return _Item("outcome:ticket", W_TICKET, "No order was filed; a {type} order was needed",
-                     {"type": _type_name(wanted, language)}, 0)
+                     {"type": wanted.value}, 0, terms=one)
     if ticket.ticket_type != wanted:
         return _Item("outcome:ticket", W_TICKET, "A {type} order was filed instead of {expected}",
-                     {"type": _type_name(ticket.ticket_type, language),
-                      "expected": _type_name(wanted, language)}, 0)
-    return _Item("outcome:ticket", W_TICKET, "Filed a {type} order",
-                 {"type": _type_name(wanted, language)}, 1)
+                     {"type": ticket.ticket_type.value, "expected": wanted.value}, 0,
+                     terms={**one, "expected": TICKET_TYPE})
+    return _Item("outcome:ticket", W_TICKET, "Filed a {type} order", {"type": wanted.value}, 1, terms=one)
 
 
 def _fields(scenario: Scenario, attempt: Attempt, screen: ScreenDefinition | None) -> list[_Item]:
@@ -333,10 +351,6 @@ def _describe(expectation: FieldExpectation, field_def: FieldDef | None, languag
     if values is not None:
         return " / ".join(_show(value, field_def, language) for value in values)
     return expectation.describe()
-
-
-def _type_name(ticket_type: TicketType, language: str) -> str:
-    return localized(TYPE_NAMES.get(ticket_type, ticket_type.value), language)
 
 
 def _clock(seconds: float) -> str:
