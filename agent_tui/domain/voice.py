@@ -12,6 +12,8 @@ from agent_tui.domain.base import Model
 SCORE_MIN = 1
 SCORE_MAX = 5
 """The keypad answer's range: 1 (very dissatisfied) to 5 (very satisfied)."""
+SURVEY_TOKEN_HEADER = "X-Survey-Token"  # noqa: S105 - a header name
+"""The SIP header that carries the survey token from the desk's transfer to the survey (in the Refer-To)."""
 SURVEY_TOKEN_MAX = 200
 """Longest survey token accepted (ours are ~55 characters; SIP headers reach the survey cut at 256)."""
 
