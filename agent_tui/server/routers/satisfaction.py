@@ -49,7 +49,8 @@ def post_survey_token(call_id: str, user: CurrentUser, db: Db, signer: Signer) -
     """A token that lets the survey score this call: only for the agent on the call (its live state names
     the call) or whose call record it is."""
     _check_id(call_id)
-    with db.write() as session:
+    known = False
+    with db.read() as session:  # the granted path only reads: a refusal alone writes (its audit entry)
         state = session.get(AgentStateRow, user.username)
         owner = session.execute(select(CallRow.agent).where(CallRow.call_id == call_id)).first()
         mine = (state is not None and state.call_id == call_id and state.state in _ON_A_CALL) or (
@@ -57,9 +58,10 @@ def post_survey_token(call_id: str, user: CurrentUser, db: Db, signer: Signer) -
         if not mine:
             on_it = select(AgentStateRow.username).where(AgentStateRow.call_id == call_id).limit(1)
             known = owner is not None or session.execute(on_it).first() is not None
+    if not mine:
+        with db.write() as session:
             audit.record(session, user.username, TOKEN_REFUSED, call_id=call_id,
                          detail={"reason": "somebody else's call" if known else "no such call"})
-    if not mine:
         if known:
             raise ProblemError(403, f"call {call_id} is not {user.username}'s call")
         raise ProblemError(404, f"no call {call_id} is up or recorded")
