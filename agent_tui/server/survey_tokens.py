@@ -52,7 +52,7 @@ def refusal(secret: str, token: str | None, call_id: str, now: float) -> str | N
     if not token:
         return "no token"
     expires_text, dot, mac = token.partition(".")
-    if not dot or len(token) > MAX_TOKEN or not expires_text.isdigit():
+    if not dot or len(token) > MAX_TOKEN or not (expires_text.isascii() and expires_text.isdigit()):
         return "not a survey token"
     expires = int(expires_text)
     # The signature first: an expiry nobody signed says nothing.

@@ -30,7 +30,7 @@ def test_a_token_lets_the_survey_score_its_own_call_only_until_it_expires() -> N
     expires, mac = token.split(".")
     # A caller cannot stretch the expiry: it is signed.
     assert refusal(SECRET, f"{int(expires) + 3600}.{mac}", "call-1", now + 61) == "not signed for this call"
-    for garbled in ("", None, "abc", "12.", ".abc", f"x{token}", token + "A" * 200):
+    for garbled in ("", None, "abc", "12.", ".abc", f"x{token}", token + "A" * 200, f"²{token}", "١٢." + mac):
         assert refusal(SECRET, garbled, "call-1", now) is not None, garbled
 
 
