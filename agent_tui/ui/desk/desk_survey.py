@@ -106,8 +106,9 @@ class DeskSurvey:
             granted = await asyncio.wait_for(tokens.survey_token(call_id), TOKEN_WAIT_S)
         except Exception as error:
             log.warning("no survey token for call %s: %s", call_id, error)
+            reason = str(error)[:160] or self.t.t("no answer from the backend")  # a timeout says nothing
             self.app.notify(self.t.t("The caller was not sent to the survey: no survey token ({error}).",
-                                     error=str(error)[:160]), timeout=6, markup=False)
+                                     error=reason), timeout=6, markup=False)
             if hang_up_instead and self._still_active(session):
                 self.carry(self.model.hang_up())
             return
