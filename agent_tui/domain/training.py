@@ -372,6 +372,10 @@ class ScoreLine(Model):
         default_factory=dict,
         description="Params holding a code, by vocabulary (`type` → `ticket_type`: `repair`...): the card "
         "names them in the language it is shown in, so the stored card stays language-free.")
+    names: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Params naming something of the scenario's screen (a field, a choice, a step) in each "
+        "shipped language: the card shows the one of its own language; `params` holds the scenario's.")
     points: int = Field(ge=0)
     possible: int = Field(ge=0)
 
