@@ -14,6 +14,7 @@ registered there, and `agent-tui bot` as the caller.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -25,11 +26,14 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from agent_tui.desk.survey import survey_transfer
 from agent_tui.domain.base import utc_now
 from agent_tui.phone.engine import PhoneEngine
 from agent_tui.phone.events import CallEnded, CallState, IncomingCall, Transferred
+from agent_tui.sync.client import BackendClient
+from agent_tui.sync.survey_tokens import BackendSurveyTokens
 from tests.phone.conftest import Bots
 from tests.phone.support import EventLog
 from tests.server.process import ServerProcess
@@ -72,6 +76,18 @@ class VoicePeer:
         return code
 
 
+async def desk_survey_token(base: str, call_id: str) -> str:
+    """The token agent01's desk gets for its call, through the desk's own client (`sync.survey_tokens`)."""
+    client = BackendClient(base)
+    try:
+        await client.login("agent01", SecretStr("demo"))
+        granted = await BackendSurveyTokens(client).survey_token(call_id)
+    finally:
+        await client.aclose()
+    assert granted.call_id == call_id
+    return granted.token
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     folder = tmp_path_factory.mktemp("voice-backend")
@@ -104,10 +120,7 @@ def test_a_caller_sent_to_the_survey_presses_4_and_the_call_scores_4_in_reports(
         assert posted.status_code < 300, posted.text
         other = {**record, "call_id": "other-agents-call", "agent": "agent02"}
         assert httpx.post(f"{server.base}/v1/calls", json=other, headers=server.login("agent02")).is_success
-        granted = httpx.post(f"{server.base}/v1/calls/{ring.call_id}/survey-token",
-                             headers=server.login("agent01"))
-        assert granted.status_code == 201, granted.text
-        token = granted.json()["token"]
+        token = asyncio.run(desk_survey_token(server.base, ring.call_id))
         target, headers = survey_transfer(kamailio.uri("survey"), ring.call_id, token)
         engine.blind_transfer(ring.call_id, target, headers)
         done = events.wait(Transferred, call_id=ring.call_id, timeout=15)
