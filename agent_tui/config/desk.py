@@ -49,7 +49,7 @@ class DeskSettings(Section):
     survey_uri: str = Field(default="", max_length=256)
     """SIP URI of the keypad satisfaction survey (`agent-tui survey`), e.g. `sip:survey@pbx.example`;
     empty: no survey. ctrl+x sends the caller there after the goodbye (a blind transfer that carries
-    the call's id in `X-Call-Id`)."""
+    the call's id in `X-Call-Id` and the backend's survey token for it in `X-Survey-Token`)."""
     survey_on_hangup: bool = False
     """Hanging up a customer's call sends the caller to the survey instead (needs `survey_uri`)."""
     outbound_mode: Literal["off", "preview", "progressive"] = "off"

@@ -227,6 +227,14 @@ class ScoreLine(Model):
     key: str = Field(description="Stable id of the item: `outcome`, `field:address`, `step:readback`...")
     text: str = Field(description="English source text; `{name}` holes are filled from params.")
     params: dict[str, str | int | float] = Field(default_factory=dict)
+    terms: dict[str, str] = Field(
+        default_factory=dict,
+        description="Params holding a code, by vocabulary (`type` → `ticket_type`: `repair`...): the card "
+        "names them in the language it is shown in, so the stored card stays language-free.")
+    names: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Params naming something of the scenario's screen (a field, a choice, a step) in each "
+        "shipped language: the card shows the one of its own language; `params` holds the scenario's.")
     points: int = Field(ge=0)
     possible: int = Field(ge=0)
 

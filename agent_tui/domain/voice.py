@@ -12,6 +12,10 @@ from agent_tui.domain.base import Model
 SCORE_MIN = 1
 SCORE_MAX = 5
 """The keypad answer's range: 1 (very dissatisfied) to 5 (very satisfied)."""
+SURVEY_TOKEN_HEADER = "X-Survey-Token"  # noqa: S105 - a header name
+"""The SIP header that carries the survey token from the desk's transfer to the survey (in the Refer-To)."""
+SURVEY_TOKEN_MAX = 200
+"""Longest survey token accepted (ours are ~55 characters; SIP headers reach the survey cut at 256)."""
 
 
 class SatisfactionInput(Model):
@@ -19,6 +23,18 @@ class SatisfactionInput(Model):
 
     score: int = Field(ge=SCORE_MIN, le=SCORE_MAX, description="The caller's keypad answer, 1-5.")
     method: str = Field(default="", max_length=20, description="How the digit came: rfc2833 or info.")
+    token: str | None = Field(
+        default=None, max_length=SURVEY_TOKEN_MAX,
+        description="The survey token the desk's transfer carried (`X-Survey-Token`): signed by the backend "
+        "for this call only. A score without one, or with one expired or made for another call, is 403.")
+
+
+class SurveyToken(Model):
+    """Answer of `POST /v1/calls/{call_id}/survey-token`: what lets the survey score this one call."""
+
+    call_id: str
+    token: str = Field(description="Opaque; the desk sends it with the transfer as `X-Survey-Token`.")
+    expires_at: datetime = Field(description="A score arriving later with it is refused.")
 
 
 class Satisfaction(Model):

@@ -4,9 +4,11 @@ One process runs one mode (one pjsua2 Endpoint per process): `--mode survey` ans
 transferred after the goodbye, asks for a 1-5 score by keypad (RFC 2833 or SIP INFO), thanks the
 caller, hangs up and stores the score against the ORIGINAL call, whose id the transfer carries in
 the `X-Call-Id` header (the desk puts it in the Refer-To URI, so the caller's phone sends it in the
-INVITE). `--mode voicemail` answers calls the PBX overflows to it, plays the prompt and a beep,
-records the message until hang-up, `#` or `--max-message` seconds, and uploads it (a callback with
-`voicemail=<id>` is made by the backend). Prompts are espeak-ng WAVs in the caller's language
+INVITE), with the `X-Survey-Token` the backend signed for that call; the service passes both on and
+the backend stores the score only when the token is its own for that call id. `--mode voicemail`
+answers calls the PBX overflows to it, plays the prompt and a beep, records the message until hang-up,
+`#` or `--max-message` seconds, and uploads it (a callback with `voicemail=<id>` is made by the
+backend). Prompts are espeak-ng WAVs in the caller's language
 (`X-Language` header, else `--language`). One JSON object per line on stdout per event, as the bot.
 
 Backend password: `$AGENT_TUI_PASSWORD`; SIP password: `$AGENT_TUI_SIP_PASSWORD` (never argv/config).
@@ -29,6 +31,7 @@ from typing import IO, Any
 from pydantic import SecretStr
 
 from agent_tui import paths
+from agent_tui.domain.voice import SURVEY_TOKEN_HEADER
 from agent_tui.i18n import normalize_language
 from agent_tui.phone.bot import PASSWORD_ENV as SIP_PASSWORD_ENV
 from agent_tui.phone.engine import PhoneEngine
@@ -200,13 +203,17 @@ class VoiceService:
         pbx_call_id = headers.get(CALL_ID_HEADER) or None
         model: SurveyCall | VoicemailCall
         if self.args.mode == "survey":
-            model = SurveyCall(pbx_call_id, retries=self.args.retries, answer_s=self.args.answer_timeout)
+            # Passed on, never trusted: the backend stores the score only if the token is its own for this
+            # call id (anyone can call the survey with any X-Call-Id). Never written to the event lines.
+            token = headers.get(SURVEY_TOKEN_HEADER) or ""
+            model = SurveyCall(pbx_call_id, token, retries=self.args.retries,
+                               answer_s=self.args.answer_timeout)
         else:
             model = VoicemailCall(max_s=self.args.max_message)
         self.calls[event.call_id] = _Live(model, self.prompts_for(language), event.number,
                                           headers.get(QUEUE_HEADER) or None, pbx_call_id)
         self.emit("incoming", call_id=event.call_id, number=event.number, record_id=pbx_call_id,
-                  language=normalize_language(language))
+                  language=normalize_language(language), token=bool(headers.get(SURVEY_TOKEN_HEADER)))
         self.engine.answer(event.call_id)
 
     def _apply(self, call_id: str, actions: list[Action]) -> None:
@@ -227,7 +234,7 @@ class VoiceService:
                 self.emit("score", call_id=call_id, record_id=action.record_id, score=action.score,
                           method=action.method)
                 if self.uploader is not None:
-                    self.uploader.put(ScoreJob(action.record_id, action.score, action.method))
+                    self.uploader.put(ScoreJob(action.record_id, action.score, action.method, action.token))
             elif isinstance(action, StartRecording):
                 live.recording_from_s = time.monotonic() - live.answered_at
                 live.left_at = datetime.now(UTC)

@@ -53,11 +53,13 @@ class Hangup:
 
 @dataclass(frozen=True)
 class StoreScore:
-    """Send the score to the backend against the original call."""
+    """Send the score to the backend against the original call, with the token the transfer carried."""
 
     record_id: str
     score: int
     method: str
+    token: str = ""
+    """The survey token (empty: none came; the backend refuses the score)."""
 
 
 @dataclass(frozen=True)
@@ -87,9 +89,11 @@ class Step(enum.StrEnum):
 
 @dataclass
 class SurveyCall:
-    """One caller in the survey. `record_id` is the original call's id (the transfer's X-Call-Id)."""
+    """One caller in the survey. `record_id` is the original call's id (the transfer's X-Call-Id), `token`
+    the survey token that lets it be scored (X-Survey-Token): both only passed on, the backend checks."""
 
     record_id: str | None
+    token: str = ""
     retries: int = 2
     """How many times the question is asked again after a wrong key or silence."""
     answer_s: float = 10.0
@@ -120,7 +124,7 @@ class SurveyCall:
             self.prompt_playing = True
             stored: list[Action] = []
             if self.record_id:
-                stored = [StoreScore(self.record_id, self.score, method)]
+                stored = [StoreScore(self.record_id, self.score, method, self.token)]
             return [*stored, Play(Prompt.THANKS)]
         self.invalid.append(digit)
         return self._again(Prompt.INVALID)

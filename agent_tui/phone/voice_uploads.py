@@ -36,6 +36,8 @@ class ScoreJob:
     record_id: str
     score: int
     method: str
+    token: str = ""
+    """The survey token the transfer carried (a spool written before tokens has none: refused, dropped)."""
 
 
 @dataclass(frozen=True)
@@ -138,8 +140,8 @@ class Uploader:
     def _request(self, job: Job) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self._login()}"}
         if isinstance(job, ScoreJob):
-            return self._client.post(f"/v1/calls/{job.record_id}/satisfaction",
-                                     json={"score": job.score, "method": job.method}, headers=headers)
+            score = {"score": job.score, "method": job.method, "token": job.token or None}
+            return self._client.post(f"/v1/calls/{job.record_id}/satisfaction", json=score, headers=headers)
         params = {"number": job.number, "left_at": job.left_at}
         if job.queue:
             params["queue"] = job.queue

@@ -49,6 +49,7 @@ from agent_tui.server.routers import (
 from agent_tui.server.routers import complaints as complaint_routes
 from agent_tui.server.settings import SETTINGS_ENV, ServerSettings
 from agent_tui.server.state_changes import StateWriter
+from agent_tui.server.survey_tokens import SurveySigner
 from agent_tui.server.wallboard import Wallboard
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.state_writer = StateWriter(db, wallboard)  # w16-rate: state changes in batches
     app.state.deadline_watcher = watcher
     app.state.monitor_signer = MonitorSigner(db, settings)
+    app.state.survey_signer = SurveySigner(db, settings)  # w-survey: scores only with a token for the call
     problems.install(app)
     for module in (sessions, customers, tickets, agents, calls, queues, events, reference, training,
                    supervision, recordings, model_calls, reports, callbacks, field, order_alerts,

@@ -45,7 +45,7 @@ class MonitorSigner:
         """The server secret, made and stored on first use when the settings have none."""
         with self._lock:
             if self._secret is None:
-                self._secret = _stored_secret(self.db)
+                self._secret = stored_secret(self.db)
             return self._secret
 
     def key_for(self, username: str) -> str:
@@ -58,17 +58,19 @@ class MonitorSigner:
         return make_token(self.key_for(username), mode, expires, supervisor), float(int(expires))
 
 
-def _stored_secret(db: Database) -> str:
+def stored_secret(db: Database, name: str = SECRET_NAME) -> str:
+    """The server's secret called `name`, made and kept in the database on first use (every process and
+    every restart reads the same one)."""
     with db.read() as session:
-        row = session.get(ServerSecretRow, SECRET_NAME)
+        row = session.get(ServerSecretRow, name)
         if row is not None:
             return row.value
     try:
         with db.write() as session:
-            session.add(ServerSecretRow(name=SECRET_NAME, value=secrets.token_hex(32), created_at=utc_now()))
+            session.add(ServerSecretRow(name=name, value=secrets.token_hex(32), created_at=utc_now()))
     except IntegrityError:
         pass  # another process made it first: use theirs
     with db.read() as session:
-        row = session.get(ServerSecretRow, SECRET_NAME)
+        row = session.get(ServerSecretRow, name)
         assert row is not None
         return row.value

@@ -142,6 +142,7 @@ ROUTE_ROLES.update({
     ("GET", "/v1/sessions/current"): EVERYONE | FIELD | VOICE,
     ("DELETE", "/v1/sessions/current"): EVERYONE | FIELD | VOICE,
     ("POST", "/v1/calls/{call_id}/satisfaction"): VOICE,
+    ("POST", "/v1/calls/{call_id}/survey-token"): DESK,  # w-survey
     ("PUT", "/v1/voicemails/{voicemail_id}"): VOICE | SUPERVISORS,
     ("GET", "/v1/voicemails/{voicemail_id}/audio"): DESK,
 })
@@ -336,8 +337,13 @@ WRITE_RULES: dict[tuple[str, str], WriteRule] = {
     # --- end w13-monitor ---
     ("POST", "/v1/calls/{call_id}/satisfaction"): WriteRule(
         "nobody: the caller's score of a call", VOICE, VOICE,
-        "Only the survey service stores a caller's keypad score (1-5); a call is scored once: the same "
-        "score again is harmless, another is 409 and the first stays."),
+        "Only the survey service stores a caller's keypad score (1-5), and only with the survey token the "
+        "desk got for that call (none, expired or made for another call: 403, audited); a call is scored "
+        "once: the same score again is harmless, another is 409 and the first stays."),
+    ("POST", "/v1/calls/{call_id}/survey-token"): WriteRule(
+        "the agent on the call (its live state, or its call record)", DESK, NOBODY,
+        "A desk gets a survey token only for its own call, to send the caller to the keypad survey; for "
+        "anyone else's call: 403, audited."),
     ("PUT", "/v1/voicemails/{voicemail_id}"): WriteRule(
         "nobody: a caller's message", VOICE | SUPERVISORS, VOICE | SUPERVISORS,
         "The voicemail service, or the PBX with a supervisor's token (as queue events), stores a WAV and "

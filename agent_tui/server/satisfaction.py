@@ -1,6 +1,7 @@
 """Callers' keypad scores: stored once per call, and summed per agent and period from the call records.
 
-A score is kept under the call id the desk's transfer carried (`X-Call-Id`); the call record, which
+A score is kept under the call id the desk's transfer carried (`X-Call-Id`), once the route has checked
+the survey token that came with it (`agent_tui.server.survey_tokens`); the call record, which
 the desk may post only after wrap-up, says whose call and which queue it was, so the sums join the two
 when they are read and a score that arrived first still counts.
 """

@@ -82,6 +82,11 @@ class ServerSettings(BaseModel):
         "random secret made once and kept in the database, so every worker and restart shares it.",
     )
     monitor_token_ttl_s: int = Field(default=60, gt=0, le=3600, description="Life of a monitor token.")
+    survey_token_ttl_s: int = Field(
+        default=900, gt=0, le=86400,
+        description="Life of a survey token (what lets the keypad survey score one call): the caller scores "
+        "within a minute of the transfer; the rest covers the survey service's retries while the backend "
+        "is away. A score arriving later is refused.")
     show_monitored: bool = Field(
         default=False, description="Policy: the agent's desk shows a 'being monitored' mark (phone-config)."
     )

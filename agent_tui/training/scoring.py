@@ -12,13 +12,14 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from agent_tui.domain.base import JsonScalar, localized
+from agent_tui.domain.base import JsonScalar, LocalizedText, localized
 from agent_tui.domain.expectation import FieldExpectation
 from agent_tui.domain.screen import FieldDef, FieldType, ScreenDefinition, StepKind
 from agent_tui.domain.ticket import TicketCreate, TicketType
 from agent_tui.domain.training import Attempt, Scenario, ScoreCard, ScoreLine
 from agent_tui.forms.messages import english
 from agent_tui.forms.runner import FormRun
+from agent_tui.i18n import SUPPORTED_LANGUAGES
 
 W_SCREEN = 4
 W_END = 3
@@ -34,14 +35,17 @@ W_ESCALATION = 10
 W_TIME = 10
 W_HOLD = 5
 W_TRANSFERS = 5
-TYPE_NAMES: dict[TicketType, dict[str, str]] = {
-    TicketType.REPAIR: {"en": "repair", "zh": "故障报修"},
-    TicketType.COMPLAINT: {"en": "complaint", "zh": "投诉"},
-    TicketType.CONSULTATION: {"en": "consultation", "zh": "咨询"},
-    TicketType.SUGGESTION: {"en": "suggestion or praise", "zh": "建议/表扬"},
-    TicketType.APPLICATION: {"en": "service application", "zh": "业务受理"},
+TYPE_NAMES: dict[str, str] = {
+    TicketType.REPAIR.value: "repair",
+    TicketType.COMPLAINT.value: "complaint",
+    TicketType.CONSULTATION.value: "consultation",
+    TicketType.SUGGESTION.value: "suggestion or praise",
+    TicketType.APPLICATION.value: "service application",
 }
-"""Order types as the score card names them, in the scenario's language."""
+"""Order types as the score card names them: English source strings, translated when the card is shown."""
+TICKET_TYPE = "ticket_type"
+TERMS: dict[str, dict[str, str]] = {TICKET_TYPE: TYPE_NAMES}
+"""Vocabularies of the codes a score line's params may hold (`ScoreLine.terms`): code → English source."""
 YES = {"en": "yes", "zh": "是"}
 NO = {"en": "no", "zh": "否"}
 """A yes/no answer as the score card names it, in the scenario's language."""
@@ -58,6 +62,10 @@ class _Item:
     earned: float
     """Share of the item earned, 0..1."""
     critical: bool = False
+    terms: Mapping[str, str] | None = None
+    """Params holding a code, by vocabulary (see `ScoreLine.terms`)."""
+    names: Mapping[str, Mapping[str, str]] | None = None
+    """Params naming something of the screen, in each shipped language (see `ScoreLine.names`)."""
 
 
 def attempt_from_run(
@@ -95,26 +103,46 @@ def attempt_from_run(
 
 def score(scenario: Scenario, attempt: Attempt, screen: ScreenDefinition | None = None) -> ScoreCard:
     """The score card of `attempt`; pass the scenario's screen to show field labels and choice names."""
-    items = [*_outcome(scenario, attempt), *_fields(scenario, attempt, screen),
+    items = [*_outcome(scenario, attempt, screen), *_fields(scenario, attempt, screen),
              *_steps(scenario, attempt, screen), *_priority(scenario, attempt), *_timing(scenario, attempt)]
     possible = _apportion([item.weight for item in items], 100)
     lines: list[ScoreLine] = []
     for item, points in zip(items, possible, strict=True):
         earned = points if item.earned >= 1 else math.floor(points * max(0.0, item.earned))
-        lines.append(ScoreLine(key=item.key, text=item.text, params=dict(item.params), points=earned,
-                               possible=points))
+        lines.append(ScoreLine(key=item.key, text=item.text, params=dict(item.params),
+                               terms=dict(item.terms or {}),
+                               names={k: dict(v) for k, v in (item.names or {}).items()},
+                               points=earned, possible=points))
     total = sum(line.points for line in lines)
     critical_ok = all(item.earned >= 1 for item in items if item.critical)
     return ScoreCard(scenario_id=scenario.id, total=total, passed=total >= scenario.pass_mark and critical_ok,
                      lines=lines, pass_mark=scenario.pass_mark)
 
 
-def render_card(card: ScoreCard, translate: Callable[..., str] = english) -> list[str]:
-    """The card as lines of text in the UI language: `points/possible  text`, then the total."""
-    rows = [f"{line.points:>3}/{line.possible:<3} {translate(line.text, **line.params)}"
+def render_card(card: ScoreCard, translate: Callable[..., str] = english,
+                language: str | None = None) -> list[str]:
+    """The card as lines of text in the UI language (`language`, the translator's): `points/possible
+    text`, then the total."""
+    rows = [f"{line.points:>3}/{line.possible:<3} {line_text(line, translate, language)}"
             for line in card.lines]
     rows.append(translate("Total {total} of {possible}", total=card.total, possible=card.possible))
     return rows
+
+
+def line_text(line: ScoreLine, translate: Callable[..., str] = english, language: str | None = None) -> str:
+    """One item's text, translated whole in one language: codes among its params (an order type) are
+    named by the same translator as the sentence around them, names from the screen (a field's label)
+    in `language`, the translator's. A code no vocabulary knows (a card stored before codes, whose params
+    hold the name itself) is shown as it is; without `language`, names are the scenario's."""
+    params = dict(line.params)
+    for name, texts in line.names.items():
+        if language is not None and texts.get(language):
+            params[name] = texts[language]
+    for name, vocabulary in line.terms.items():
+        source = TERMS.get(vocabulary, {}).get(str(params.get(name, "")))
+        if source is not None:
+            params[name] = translate(source)
+    return translate(line.text, **params)
 
 
 def verdict(card: ScoreCard, translate: Callable[..., str] = english) -> str:
@@ -134,15 +162,19 @@ def verdict(card: ScoreCard, translate: Callable[..., str] = english) -> str:
 # --- items ---------------------------------------------------------------------------------------------
 
 
-def _outcome(scenario: Scenario, attempt: Attempt) -> list[_Item]:
+def _outcome(scenario: Scenario, attempt: Attempt, screen: ScreenDefinition | None) -> list[_Item]:
     items: list[_Item] = []
     expected_screen = scenario.screen_id
+    # The expected screen by its title when it was passed (in every language), else by its id.
+    names = {"screen": _in_each(screen.title if screen is not None and screen.id == expected_screen
+                                else expected_screen),
+             "used": _in_each(attempt.screen_id or "-")}
     if attempt.screen_id == expected_screen:
-        items.append(_Item("outcome:screen", W_SCREEN, "Used the right screen ({screen})",
-                           {"screen": expected_screen}, 1))
+        items.append(_named("outcome:screen", W_SCREEN, "Used the right screen ({screen})",
+                            names, ("screen",), scenario.language, 1))
     else:
-        items.append(_Item("outcome:screen", W_SCREEN, "Used the {used} screen instead of {screen}",
-                           {"used": attempt.screen_id or "-", "screen": expected_screen}, 0))
+        items.append(_named("outcome:screen", W_SCREEN, "Used the {used} screen instead of {screen}",
+                            names, ("used", "screen"), scenario.language, 0))
     wanted_end = scenario.expected.end_step
     if not attempt.completed:
         items.append(_Item("outcome:end", W_END, "The script was not finished", {}, 0))
@@ -151,25 +183,27 @@ def _outcome(scenario: Scenario, attempt: Attempt) -> list[_Item]:
                            {"step": attempt.end_step or "-", "expected": wanted_end}, 0))
     else:
         items.append(_Item("outcome:end", W_END, "The script was finished", {}, 1))
-    items.append(_ticket_item(scenario.expected.ticket_type, attempt.ticket, scenario.language))
+    items.append(_ticket_item(scenario.expected.ticket_type, attempt.ticket))
     return items
 
 
-def _ticket_item(wanted: TicketType | None, ticket: TicketCreate | None, language: str) -> _Item:
+def _ticket_item(wanted: TicketType | None, ticket: TicketCreate | None) -> _Item:
+    # Order types are kept as codes (`repair`): the card names them when shown, in the card's language,
+    # not in the scenario's (a Chinese scenario on an English screen read "Filed a 故障报修 order").
+    one = {"type": TICKET_TYPE}
     if wanted is None:
         if ticket is None:
             return _Item("outcome:ticket", W_TICKET, "No order filed, as the call needed", {}, 1)
         return _Item("outcome:ticket", W_TICKET, "A {type} order was filed although none was needed",
-                     {"type": _type_name(ticket.ticket_type, language)}, 0)
+                     {"type": ticket.ticket_type.value}, 0, terms=one)
     if ticket is None:
         return _Item("outcome:ticket", W_TICKET, "No order was filed; a {type} order was needed",
-                     {"type": _type_name(wanted, language)}, 0)
+                     {"type": wanted.value}, 0, terms=one)
     if ticket.ticket_type != wanted:
         return _Item("outcome:ticket", W_TICKET, "A {type} order was filed instead of {expected}",
-                     {"type": _type_name(ticket.ticket_type, language),
-                      "expected": _type_name(wanted, language)}, 0)
-    return _Item("outcome:ticket", W_TICKET, "Filed a {type} order",
-                 {"type": _type_name(wanted, language)}, 1)
+                     {"type": ticket.ticket_type.value, "expected": wanted.value}, 0,
+                     terms={**one, "expected": TICKET_TYPE})
+    return _Item("outcome:ticket", W_TICKET, "Filed a {type} order", {"type": wanted.value}, 1, terms=one)
 
 
 def _fields(scenario: Scenario, attempt: Attempt, screen: ScreenDefinition | None) -> list[_Item]:
@@ -184,27 +218,41 @@ def _fields(scenario: Scenario, attempt: Attempt, screen: ScreenDefinition | Non
     items: list[_Item] = []
     for field_id, expectation in expected.items():
         field_def = defs.get(field_id)
-        label = localized(field_def.label, scenario.language) if field_def else field_id
         value = captured.get(field_id)
-        want = _describe(expectation, field_def, scenario.language)
+        # Named in every shipped language: the card shows the one it is drawn in, not the scenario's.
+        names = {"field": _in_each(field_def.label if field_def else field_id),
+                 "expected": {lang: _describe(expectation, field_def, lang) for lang in SUPPORTED_LANGUAGES},
+                 "value": {lang: _show(value, field_def, lang) for lang in SUPPORTED_LANGUAGES}}
         key = f"field:{field_id}"
         if value is None:
-            items.append(_Item(key, share, "{field} was not captured (expected {expected})",
-                               {"field": label, "expected": want}, 0))
+            items.append(_named(key, share, "{field} was not captured (expected {expected})",
+                                names, ("field", "expected"), scenario.language, 0))
         elif expectation.matches(value):
-            items.append(_Item(key, share, "{field} captured correctly: {value}",
-                               {"field": label, "value": _show(value, field_def, scenario.language)}, 1))
+            items.append(_named(key, share, "{field} captured correctly: {value}",
+                                names, ("field", "value"), scenario.language, 1))
         else:
-            items.append(_Item(key, share, "{field}: expected {expected}, got {value}",
-                               {"field": label, "expected": want,
-                                "value": _show(value, field_def, scenario.language)}, 0))
+            items.append(_named(key, share, "{field}: expected {expected}, got {value}",
+                                names, ("field", "expected", "value"), scenario.language, 0))
     return items
+
+
+def _in_each(text: LocalizedText) -> dict[str, str]:
+    """A screen's text in every shipped language."""
+    return {language: localized(text, language) for language in SUPPORTED_LANGUAGES}
+
+
+def _named(key: str, weight: float, text: str, names: Mapping[str, Mapping[str, str]], used: Sequence[str],
+           language: str, earned: float) -> _Item:
+    """An item whose params are names: the scenario's in `params`, every language's where they differ."""
+    params = {name: names[name][language] for name in used}
+    differ = {name: names[name] for name in used if len(set(names[name].values())) > 1}
+    return _Item(key, weight, text, params, earned, names=differ)
 
 
 def _steps(scenario: Scenario, attempt: Attempt, screen: ScreenDefinition | None) -> list[_Item]:
     readback_ids = ({step.id for step in screen.steps if step.kind == StepKind.READBACK}
                     if screen is not None else {READBACK_STEP})
-    titles = {step.id: localized(step.title, scenario.language) for step in screen.steps} if screen else {}
+    titles = {step.id: _in_each(step.title) for step in screen.steps} if screen else {}
     needs_readback = scenario.expected.ticket_type is not None or any(
         step_id in readback_ids for step_id in scenario.required_steps)
     items: list[_Item] = []
@@ -222,11 +270,11 @@ def _steps(scenario: Scenario, attempt: Attempt, screen: ScreenDefinition | None
                                "Skipped the read-back: the details were not read back to the caller", {}, 0))
     others = [step_id for step_id in scenario.required_steps if step_id not in readback_ids]
     for step_id in others:
-        name = titles.get(step_id, step_id)
+        names = {"step": titles.get(step_id) or _in_each(step_id)}
         done = step_id in attempt.route
-        items.append(_Item(f"step:{step_id}", W_STEPS / len(others),
-                           "Went through the step {step}" if done else "Missed the required step {step}",
-                           {"step": name}, 1 if done else 0))
+        items.append(_named(f"step:{step_id}", W_STEPS / len(others),
+                            "Went through the step {step}" if done else "Missed the required step {step}",
+                            names, ("step",), scenario.language, 1 if done else 0))
     return items
 
 
@@ -334,10 +382,6 @@ def _describe(expectation: FieldExpectation, field_def: FieldDef | None, languag
     if values is not None:
         return " / ".join(_show(value, field_def, language) for value in values)
     return expectation.describe()
-
-
-def _type_name(ticket_type: TicketType, language: str) -> str:
-    return localized(TYPE_NAMES.get(ticket_type, ticket_type.value), language)
 
 
 def _clock(seconds: float) -> str:

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from agent_tui.desk.calls import SCENARIO_HEADER, CallSession
-from agent_tui.desk.survey import CALL_ID_HEADER, may_survey, survey_on_hangup, survey_transfer
+from agent_tui.desk.survey import (
+    CALL_ID_HEADER,
+    may_survey,
+    survey_call_id,
+    survey_on_hangup,
+    survey_transfer,
+)
 from agent_tui.domain.base import utc_now
 from agent_tui.domain.call import Direction
 
@@ -16,9 +22,16 @@ def talking(**fields: object) -> CallSession:
     return session
 
 
-def test_the_transfer_names_the_original_call_and_the_language() -> None:
-    assert survey_transfer(URI, "c-1") == (URI, {CALL_ID_HEADER: "c-1"})
-    assert survey_transfer(URI, "c-1", "zh") == (URI, {"X-Call-Id": "c-1", "X-Language": "zh"})
+def test_the_transfer_names_the_original_call_its_token_and_the_language() -> None:
+    assert survey_transfer(URI, "c-1", "9.sig") == (URI, {CALL_ID_HEADER: "c-1", "X-Survey-Token": "9.sig"})
+    assert survey_transfer(URI, "c-1", "9.sig", "zh") == (
+        URI, {"X-Call-Id": "c-1", "X-Survey-Token": "9.sig", "X-Language": "zh"})
+
+
+def test_the_survey_scores_the_call_as_its_record_names_it() -> None:
+    # The PBX's X-Call-Id names the call record (and so the score); the phone's own id otherwise.
+    assert survey_call_id(talking(headers={"X-Call-Id": "pbx-42"})) == "pbx-42"
+    assert survey_call_id(talking()) == "c-1"
 
 
 def test_an_answered_customer_call_may_go_to_the_survey() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import wave
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -32,10 +33,12 @@ from tests.support.waiting import wait_for
 
 @pytest.mark.parametrize("digit", ["1", "2", "3", "4", "5"])
 def test_a_key_from_1_to_5_is_the_score_stored_against_the_original_call(digit: str) -> None:
-    call = SurveyCall("call-77")
+    call = SurveyCall("call-77", "tok-77")
     assert call.start() == [Play(Prompt.ASK)]
-    # Pressed during the question: callers who know the menu need not wait for it.
-    assert call.digit(digit, "info") == [StoreScore("call-77", int(digit), "info"), Play(Prompt.THANKS)]
+    # Pressed during the question: callers who know the menu need not wait for it. The transfer's token
+    # goes with the score: the backend, not the survey, decides whether it lets this call be scored.
+    assert call.digit(digit, "info") == [StoreScore("call-77", int(digit), "info", "tok-77"),
+                                         Play(Prompt.THANKS)]
     assert call.digit("3") == []  # one answer per call
     assert call.playback_finished() == [Hangup()]
     assert (call.step, call.score) == (Step.DONE, int(digit))
@@ -174,11 +177,13 @@ def test_uploads_retry_while_the_backend_is_down_drop_what_it_refuses_and_spool_
 ) -> None:
     answers = iter([503, 201, 409])
     sent: list[tuple[str, str]] = []
+    bodies: list[dict[str, Any]] = []
 
     def backend(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/v1/sessions":
             return httpx.Response(201, json={"token": "t"})
         sent.append((request.method, request.url.path))
+        bodies.append(json.loads(request.content))
         return httpx.Response(next(answers), json={})
 
     reports: list[tuple[str, dict[str, object]]] = []
@@ -187,11 +192,14 @@ def test_uploads_retry_while_the_backend_is_down_drop_what_it_refuses_and_spool_
                         lambda name, fields: reports.append((name, fields)),
                         transport=httpx.MockTransport(backend))
     uploader.start()
-    uploader.put(ScoreJob("c1", 4, "rfc2833"))
+    uploader.put(ScoreJob("c1", 4, "rfc2833", "1900000000.sig"))
     uploader.put(ScoreJob("c2", 2, "info"))
     wait_for(lambda: not uploader.pending, timeout=10, message="both scores sent or dropped")
     assert [name for name, _ in reports] == ["upload_retry", "stored", "upload_refused"]
     assert sent == [("POST", "/v1/calls/c1/satisfaction")] * 2 + [("POST", "/v1/calls/c2/satisfaction")]
+    assert bodies[0] == {"score": 4, "method": "rfc2833", "token": "1900000000.sig"}
+    assert bodies[-1]["token"] is None  # none came with the call: the backend refuses it (403, dropped)
+    assert "1900000000.sig" not in str(reports)
     # Stopped with a job the backend never saw: it waits in the spool for the next start.
     uploader.pending.append(VoicemailJob("vm-1", str(tmp_path / "m.wav"), "139", None, "2026-12-05T00:00:00"))
     uploader.stop()

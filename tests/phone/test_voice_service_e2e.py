@@ -1,10 +1,12 @@
 """The voice service end to end with the real parts: the backend process, Kamailio, `agent-tui survey`
 registered there, and `agent-tui bot` as the caller.
 
-- Survey: the caller talks to an agent (the engine in this process); the agent blind-transfers the
-  caller to `sip:survey@kamailio` with the desk's transfer headers (X-Call-Id = the agent's call);
-  the caller's phone follows the REFER, presses 4 (RFC 2833) and the call's satisfaction is 4 in
-  /v1/reports.
+- Survey: the caller talks to an agent (the engine in this process); the agent gets the call's survey
+  token from the backend and blind-transfers the caller to `sip:survey@kamailio` with the desk's
+  transfer headers (X-Call-Id = the agent's call, X-Survey-Token); the caller's phone follows the
+  REFER, presses 4 (RFC 2833) and the call's satisfaction is 4 in /v1/reports. Then a caller dials the
+  survey straight, naming another agent's call with that (real, but other call's) token and presses 1:
+  the backend refuses the score (403) and that call stays unscored.
 - Voicemail: a caller reaches `sip:voicemail@kamailio`, hears the prompt and the beep, and its 440 Hz
   tone is recorded until the longest message; the backend's callback names the voicemail and its
   audio is fetchable: a WAV of that tone, without the prompt.
@@ -12,6 +14,7 @@ registered there, and `agent-tui bot` as the caller.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -23,11 +26,14 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from agent_tui.desk.survey import survey_transfer
 from agent_tui.domain.base import utc_now
 from agent_tui.phone.engine import PhoneEngine
 from agent_tui.phone.events import CallEnded, CallState, IncomingCall, Transferred
+from agent_tui.sync.client import BackendClient
+from agent_tui.sync.survey_tokens import BackendSurveyTokens
 from tests.phone.conftest import Bots
 from tests.phone.support import EventLog
 from tests.server.process import ServerProcess
@@ -70,6 +76,18 @@ class VoicePeer:
         return code
 
 
+async def desk_survey_token(base: str, call_id: str) -> str:
+    """The token agent01's desk gets for its call, through the desk's own client (`sync.survey_tokens`)."""
+    client = BackendClient(base)
+    try:
+        await client.login("agent01", SecretStr("demo"))
+        granted = await BackendSurveyTokens(client).survey_token(call_id)
+    finally:
+        await client.aclose()
+    assert granted.call_id == call_id
+    return granted.token
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     folder = tmp_path_factory.mktemp("voice-backend")
@@ -100,7 +118,10 @@ def test_a_caller_sent_to_the_survey_presses_4_and_the_call_scores_4_in_reports(
                   "talk_s": 4}
         posted = httpx.post(f"{server.base}/v1/calls", json=record, headers=server.login("agent01"))
         assert posted.status_code < 300, posted.text
-        target, headers = survey_transfer(kamailio.uri("survey"), ring.call_id)
+        other = {**record, "call_id": "other-agents-call", "agent": "agent02"}
+        assert httpx.post(f"{server.base}/v1/calls", json=other, headers=server.login("agent02")).is_success
+        token = asyncio.run(desk_survey_token(server.base, ring.call_id))
+        target, headers = survey_transfer(kamailio.uri("survey"), ring.call_id, token)
         engine.blind_transfer(ring.call_id, target, headers)
         done = events.wait(Transferred, call_id=ring.call_id, timeout=15)
         assert done.ok, done
@@ -113,13 +134,26 @@ def test_a_caller_sent_to_the_survey_presses_4_and_the_call_scores_4_in_reports(
         assert (stored["record_id"], stored["score"], stored["status"]) == (ring.call_id, 4, 201)
         caller.until("ended", 15, reason="remote hangup")  # the survey thanked and hung up
         assert caller.wait_exit(15) == 0
+        # Anyone can call the survey and name any call: without that call's own token nothing is stored.
+        forger = bots.start("--dial", kamailio.uri("survey"), "--dtmf", "1", "--calls", "1",
+                            "--header", "X-Call-Id=other-agents-call", "--header", f"X-Survey-Token={token}")
+        forged = survey.until("score", 30, record_id="other-agents-call")
+        assert forged["score"] == 1
+        refused = survey.until("upload_refused", 15, job="score")
+        assert (refused["record_id"], refused["status"]) == ("other-agents-call", 403)
+        assert token not in str(survey.reader.seen)  # the token is passed on, never printed
+        assert forger.wait_exit(30) == 0
     finally:
         assert survey.stop() == 0, survey.err.read_text()[-2000:]
     today = utc_now().date().isoformat()
     report = httpx.get(f"{server.base}/v1/reports", params={"from": today, "to": today, "by": "agent"},
                        headers=server.login("sup01"))
-    row = next(r for r in report.json()["rows"] if r["key"] == "agent01")
-    assert (row["satisfaction_avg"], row["satisfaction_count"]) == (4.0, 1)
+    rows = {r["key"]: r for r in report.json()["rows"]}
+    assert (rows["agent01"]["satisfaction_avg"], rows["agent01"]["satisfaction_count"]) == (4.0, 1)
+    assert rows["agent02"]["satisfaction_count"] == 0
+    audit = httpx.get(f"{server.base}/v1/audit", params={"action": "survey_score_refused"},
+                      headers=server.login("sup01"))
+    assert "other-agents-call" in audit.text
 
 
 def test_a_caller_leaves_a_voicemail_and_its_audio_is_fetchable(

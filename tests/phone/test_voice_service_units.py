@@ -21,6 +21,7 @@ from agent_tui.phone.events import (
 from agent_tui.phone.survey import VoiceService
 from agent_tui.phone.survey_cli import add_arguments
 from agent_tui.phone.survey_model import Prompt
+from agent_tui.phone.voice_uploads import ScoreJob
 
 
 class FakeEngine:
@@ -61,9 +62,21 @@ def lines(out: io.StringIO) -> list[dict[str, Any]]:
     return [json.loads(line) for line in out.getvalue().splitlines()]
 
 
+class Jobs:
+    """Stands in for the uploader: keeps what the service hands it."""
+
+    def __init__(self) -> None:
+        self.jobs: list[Any] = []
+
+    def put(self, job: Any) -> None:
+        self.jobs.append(job)
+
+
 def test_the_survey_answers_asks_takes_4_thanks_and_hangs_up(tmp_path: Path) -> None:
     svc, engine, out = service(tmp_path)
-    svc.handle(ring("s1", **{"X-Call-Id": "desk-7", "X-Language": "en"}))
+    jobs = Jobs()
+    svc.uploader = jobs  # type: ignore[assignment]
+    svc.handle(ring("s1", **{"X-Call-Id": "desk-7", "X-Language": "en", "X-Survey-Token": "1900000000.sig"}))
     svc.handle(CallState("s1", "confirmed"))
     svc.handle(DtmfReceived("s1", "4", "info"))
     svc.handle(PlaybackFinished("s1", "/prompts/ask.wav", "stopped"))  # replaced by the thanks: ignored
@@ -74,6 +87,10 @@ def test_the_survey_answers_asks_takes_4_thanks_and_hangs_up(tmp_path: Path) -> 
     assert [(s["record_id"], s["score"], s["method"]) for s in scored] == [("desk-7", 4, "info")]
     assert lines(out)[0]["language"] == "en"
     assert svc.calls == {}
+    # The token the transfer carried goes to the backend with the score, and into no event line.
+    assert jobs.jobs == [ScoreJob("desk-7", 4, "info", "1900000000.sig")]
+    assert lines(out)[0]["token"] is True
+    assert "1900000000.sig" not in out.getvalue()
 
 
 def test_a_voicemail_left_before_the_beep_is_no_message_and_its_recording_is_deleted(tmp_path: Path) -> None:

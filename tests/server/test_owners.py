@@ -300,6 +300,8 @@ CASES: dict[tuple[str, str], Case] = {
     # The voice service's own writes (its role is walked in tests/server/test_voice_api.py).
     ("POST", "/v1/calls/{call_id}/satisfaction"): _shared(lambda f, actor: f.send("POST",
         f"/v1/calls/{f.call('agent02')}/satisfaction", json={"score": 4}, headers=f.h(actor))),
+    ("POST", "/v1/calls/{call_id}/survey-token"): lambda f, actor, owner, _mine: f.send("POST",
+        f"/v1/calls/{f.call(owner)}/survey-token", headers=f.h(actor)),  # w-survey
     ("PUT", "/v1/voicemails/{voicemail_id}"): _shared(lambda f, actor: f.send("PUT",
         f"/v1/voicemails/{f.new('vm')}", params={"number": f"1390000{next(f.ids):04d}"},
         content=wav(next(f.ids) % 200 + 1), headers=f.h(actor))),

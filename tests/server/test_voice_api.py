@@ -42,14 +42,28 @@ def post_call(client: TestClient, call_id: str, agent: str) -> None:
     assert response.status_code < 300, response.text
 
 
+def survey_token(client: TestClient, call_id: str, agent: str) -> str:
+    """The survey token the desk of `agent` gets for its call (from its record, else its live state)."""
+    response = client.post(f"/v1/calls/{call_id}/survey-token", headers=login(client, agent))
+    if response.status_code == 404:  # no record yet: the desk is on the call, its state names it
+        on_call = {"state": "on_call", "call_id": call_id}
+        assert client.put(f"/v1/agents/{agent}/state", json=on_call, headers=login(client, agent)).is_success
+        response = client.post(f"/v1/calls/{call_id}/survey-token", headers=login(client, agent))
+    assert response.status_code == 201, response.text
+    return str(response.json()["token"])
+
+
 def test_a_score_is_written_once_by_the_voice_service_and_counted_everywhere(api: TestClient) -> None:
     voice, agent, sup = login(api, "voice01"), login(api, "agent01"), login(api, "sup01")
     # The score may arrive before the desk's call record (the desk posts it after wrap-up).
-    first = api.post("/v1/calls/c-early/satisfaction", json={"score": 4, "method": "rfc2833"}, headers=voice)
+    early = survey_token(api, "c-early", "agent01")
+    first = api.post("/v1/calls/c-early/satisfaction", json={"score": 4, "method": "rfc2833", "token": early},
+                     headers=voice)
     assert first.status_code == 201, first.text
     assert first.json()["scored_by"] == "voice01"
-    assert api.post("/v1/calls/c-early/satisfaction", json={"score": 4}, headers=voice).status_code == 200
-    again = api.post("/v1/calls/c-early/satisfaction", json={"score": 1}, headers=voice)
+    assert api.post("/v1/calls/c-early/satisfaction", json={"score": 4, "token": early},
+                    headers=voice).status_code == 200
+    again = api.post("/v1/calls/c-early/satisfaction", json={"score": 1, "token": early}, headers=voice)
     assert again.status_code == 409
     assert "already scored 4" in again.text
     assert api.post("/v1/calls/c-x/satisfaction", json={"score": 6}, headers=voice).status_code == 422
@@ -58,9 +72,11 @@ def test_a_score_is_written_once_by_the_voice_service_and_counted_everywhere(api
         assert api.post("/v1/calls/c-x/satisfaction", json={"score": 3}, headers=refused).status_code == 403
     post_call(api, "c-early", "agent01")
     post_call(api, "c-late", "agent01")
-    assert api.post("/v1/calls/c-late/satisfaction", json={"score": 5}, headers=voice).status_code == 201
+    assert api.post("/v1/calls/c-late/satisfaction", json={
+        "score": 5, "token": survey_token(api, "c-late", "agent01")}, headers=voice).status_code == 201
     post_call(api, "c-other", "agent02")
-    assert api.post("/v1/calls/c-other/satisfaction", json={"score": 2}, headers=voice).status_code == 201
+    assert api.post("/v1/calls/c-other/satisfaction", json={
+        "score": 2, "token": survey_token(api, "c-other", "agent02")}, headers=voice).status_code == 201
 
     today = utc_now().date().isoformat()
     report = api.get("/v1/reports", params={"from": today, "to": today, "by": "agent"}, headers=sup)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import agent_tui.training as training_package
+from agent_tui.training.scoring import TERMS
 
 PACKAGE = Path(training_package.__file__).parent
 CATALOG = PACKAGE.parent / "locales" / "zh" / "training.json"
@@ -23,14 +24,15 @@ def _strings(node: ast.AST) -> Iterator[str]:
 
 
 def _sources() -> set[str]:
-    """Texts given to score-card items (`_Item(key, weight, TEXT, ...)`) and to `translate(TEXT)`."""
-    found: set[str] = set()
+    """Texts given to score-card items (`_Item`/`_named(key, weight, TEXT, ...)`) and to `translate(TEXT)`,
+    and the names of the codes the items hold (order types)."""
+    found: set[str] = {name for vocabulary in TERMS.values() for name in vocabulary.values()}
     for path in PACKAGE.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):
                 continue
             name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
-            if name == "_Item" and len(node.args) >= 3:
+            if name in ("_Item", "_named") and len(node.args) >= 3:
                 found |= set(_strings(node.args[2]))
             elif name == "translate" and node.args:
                 found |= set(_strings(node.args[0]))

@@ -33,6 +33,7 @@ from agent_tui.sync.directory import DeskDirectory
 from agent_tui.sync.link_health import LinkHealth
 from agent_tui.sync.link_probe import LinkProber
 from agent_tui.sync.screens import BackendScreens
+from agent_tui.sync.survey_tokens import BackendSurveyTokens
 from agent_tui.ui.common.options import desk_options
 from agent_tui.ui.desk.outbound_voicemail import BackendVoicemails
 from agent_tui.ui.desk.services import DeskServices
@@ -80,7 +81,7 @@ def run_desk(settings: Settings, username: str, password: str | SecretStr | None
         secrets=StoreSecrets(store, settings) if store is not None else None,
         drafts=DraftStore(state_dir() / "drafts"), training=desk_training(settings, client),
         supervision=supervision, directory=desk_directory(settings, client, phone),
-        orders=BackendOrders(client),
+        orders=BackendOrders(client), survey_tokens=BackendSurveyTokens(client),
     )
 
     def started(_info: object) -> None:

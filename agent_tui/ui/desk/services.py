@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from pydantic import SecretStr
 
 from agent_tui.desk.outbound_items import OutboundSource
+from agent_tui.desk.survey import SurveyTokens
 from agent_tui.domain.agent import Agent, AgentStateChange
 from agent_tui.domain.call import CallRecord
 from agent_tui.domain.customer import Customer, CustomerCreate, LookupResult
@@ -233,6 +234,9 @@ class DeskServices:
     """Where colleagues' desks answer when there is no registrar (None: the registrar routes extensions)."""
     orders: OrderDesk | None = None
     """Order search and timelines (status query), return visits (None: not available in this run)."""
+    survey_tokens: SurveyTokens | None = None
+    """Survey tokens for the desk's own calls, sent with the transfer to the keypad survey (None: the
+    survey key tells the agent the caller cannot be sent)."""
     on_logged_in: list[Callable[[SessionInfo], None]] = field(default_factory=list)
     """Called on the UI thread after a successful login (launch starts the outbox and the SSE stream)."""
     on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)

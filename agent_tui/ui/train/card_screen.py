@@ -19,7 +19,7 @@ class ScoreCardScreen(PanelScreen[None]):
         super().__init__()
         self.title_text = title
         self.card = card
-        self.rows = render_card(card, self.t.t)
+        self.rows = render_card(card, self.t.t, self.t.language)
         """The card's rows as text (tests name them when a total is not what they expected)."""
 
     def compose(self) -> ComposeResult:
@@ -27,7 +27,7 @@ class ScoreCardScreen(PanelScreen[None]):
         with VerticalScroll(classes="panel", id="card-body"):
             yield Static(self.t.t("Score card: {title}", title=self.title_text), classes="panel-title",
                          markup=False)
-            yield Static(card_text(self.card, self.t.t), id="card-rows")
+            yield Static(card_text(self.card, self.t.t, language=self.t.language), id="card-rows")
             yield Static(self.t.t("PgDn/End scroll · Escape closes"), classes="hint", markup=False)
 
     def on_mount(self) -> None:

@@ -14,10 +14,12 @@ from agent_tui.training.scoring import render_card, verdict
 from agent_tui.ui.common.text import plain
 
 
-def card_text(card: ScoreCard, translate: Callable[..., str], *, verdict_inline: bool = False) -> Text:
+def card_text(card: ScoreCard, translate: Callable[..., str], *, verdict_inline: bool = False,
+              language: str | None = None) -> Text:
     """The rows (items that lost points bold and ✗), the total reversed, then the verdict: after the total
-    when `verdict_inline`, else on a line of its own."""
-    rows = render_card(card, translate)
+    when `verdict_inline`, else on a line of its own. `language` is the translator's: the screen's names
+    (a field's label) are shown in it, so the whole card reads in one language."""
+    rows = render_card(card, translate, language)
     body = Text()
     for line, row in zip(card.lines, rows, strict=False):
         body.append("✓ " if line.ok else "✗ ", style="" if line.ok else "bold")

@@ -85,7 +85,7 @@ class ReviewScreen(RecordingPanel):
         self.query_one("#review-body", VerticalScroll).focus()
 
     def _card(self) -> Text:
-        return card_text(self.record.card, self.t.t, verdict_inline=True)
+        return card_text(self.record.card, self.t.t, verdict_inline=True, language=self.t.language)
 
     def _transcript(self) -> Text:
         lines = transcript_of(self.record)
