@@ -181,8 +181,8 @@ async def test_journal_survives_reopen_with_the_same_keys(tmp_path: Path) -> Non
 
 async def test_journal_is_wal_and_synced_by_its_own_thread(tmp_path: Path) -> None:
     outbox = make(Backend(), tmp_path / "o.db")
-    assert outbox._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert outbox._db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL: WalSyncer fsyncs
+    assert outbox._journal.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert outbox._journal.db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL: WalSyncer fsyncs
     await outbox.close()
 
 
