@@ -45,7 +45,8 @@ def test_a_campaign_release_sent_again_after_another_agent_took_the_contact(clie
     assert (status, again, replayed) == (200, first, True)
     with db.read() as session:
         row = session.get(CampaignContactRow, contact_id)
-        assert row is not None and (row.status, row.claimed_by) == ("claimed", "agent12")
+        assert row is not None
+        assert (row.status, row.claimed_by) == ("claimed", "agent12")
     # Without the key the same request is judged afresh: agent12 holds it now.
     assert post(client, path, a1, {"reason": "inbound call"})[0] == 409
     # The same key with another body is refused, not replayed.
@@ -69,7 +70,8 @@ def test_callback_release_reschedule_and_close_sent_again(client: TestClient) ->
     assert (status, again, replayed) == (200, released, True)
     with db.read() as session:
         row = session.get(CallbackRow, first_id)
-        assert row is not None and (row.status, row.claimed_by) == ("claimed", "agent02")
+        assert row is not None
+        assert (row.status, row.claimed_by) == ("claimed", "agent02")
 
     # A reschedule sent again after the callback came due and another agent took it.
     assert client.post("/v1/callbacks/next", json=ask, headers=a1).json()["id"] == second_id
@@ -84,7 +86,8 @@ def test_callback_release_reschedule_and_close_sent_again(client: TestClient) ->
     assert (status, again, replayed) == (200, moved, True)
     with db.read() as session:
         row = session.get(CallbackRow, second_id)
-        assert row is not None and (row.status, row.claimed_by, row.due_at) == ("claimed", "agent02", None)
+        assert row is not None
+        assert (row.status, row.claimed_by, row.due_at) == ("claimed", "agent02", None)
 
     # A close sent again answers the first close.
     status, closed, _ = post(client, f"/v1/callbacks/{second_id}/done", a2, {"reached": True, "note": "ok"},
