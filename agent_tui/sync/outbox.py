@@ -33,7 +33,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -198,6 +198,12 @@ class Outbox:
         """Items the backend refused, oldest first, each with its problem detail."""
         items: list[OutboxItem] = await self._run_db(lambda: self._journal.items_locked(dead=True))
         return items
+
+    def waiting(self, kinds: Collection[str]) -> int:
+        """How many writes of these kinds wait for delivery, from any thread (a count on the journal:
+        tens of µs; dead letters are not waiting)."""
+        with self._journal.lock:
+            return self._journal.waiting_locked(kinds)
 
     async def retry_dead(self, seq: int) -> bool:
         """Put a dead letter back in the queue (in its original place, so it goes next)."""

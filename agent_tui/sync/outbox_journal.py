@@ -17,6 +17,7 @@ import os
 import sqlite3
 import threading
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -209,6 +210,16 @@ class OutboxJournal:
         self.db.execute(
             "UPDATE outbox SET attempts = attempts + 1, http_status = ?, last_error = ? WHERE seq = ?",
             (status, message, seq))
+
+    def waiting_locked(self, kinds: Collection[str]) -> int:
+        """Rows of these kinds waiting for delivery (dead letters do not count)."""
+        kinds = list(kinds)
+        if not kinds:
+            return 0
+        marks = ", ".join("?" * len(kinds))
+        found: int = self.db.execute(
+            f"SELECT count(*) FROM outbox WHERE dead = 0 AND kind IN ({marks})", kinds).fetchone()[0]  # noqa: S608
+        return found
 
     def close(self) -> None:
         """The last commits reach the disk, then the file is closed."""
