@@ -6,8 +6,8 @@ the item's call ending from the desk model, asks the agent for the outcome, and 
 The desk screen calls `desk_changed` after every change of its model and `tick` once a second.
 
 Releases and outcomes go into the outbox at once (on this thread: the journal's commit, and for an
-outcome its fsync, a few ms); each tick, while some are not delivered, the journal's count of them is
-handed to the dialer, which asks for the next item once it is 0.
+outcome its fsync, a few ms); at each link report of the outbox and each tick, while some are not
+delivered, the journal's count of them is handed to the dialer, which asks for the next item at 0.
 """
 
 from __future__ import annotations
@@ -111,11 +111,16 @@ class DeskOutbound:
         if not self.on:
             return
         self._follow_call()
-        if self.dialer.writing:
-            self._carry(self.dialer.delivered(self._waiting(self.dialer.writing), self.host.model,
-                                              self.clock()))
+        self._settle()
         self._carry(self.dialer.tick(self.host.model, self.clock()))
         self.paint()
+
+    def link_report(self) -> None:
+        """The outbox reported (a write delivered, the queue changed): the dialer's releases and
+        outcomes may be delivered now, so the next item comes at once rather than at the next tick."""
+        if self.on and self.dialer.writing:
+            self._settle()
+            self.paint()
 
     def accept(self) -> None:
         """ctrl+y: dial the offered item, give the outcome of its call, or resume outbound work."""
@@ -216,6 +221,12 @@ class DeskOutbound:
                 told = Notify("Could not queue the release of the outbound item: {reason}", reason,
                               severity="error", timeout=10)
             self.host.carry([told])
+
+    def _settle(self) -> None:
+        """Hand the dialer the journal's count of its releases and outcomes (only while it waits on some)."""
+        if self.dialer.writing:
+            self._carry(self.dialer.delivered(self._waiting(self.dialer.writing), self.host.model,
+                                              self.clock()))
 
     def _waiting(self, otherwise: int) -> int:
         """The source's releases and outcomes not delivered yet (0 without a source; `otherwise` when
