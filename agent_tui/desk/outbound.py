@@ -20,7 +20,7 @@ The rules, each written once here:
 - Releases and outcomes go through the desk's outbox (journalled, delivered once, in order): "on its
   way" lasts until the outbox has delivered them, however long the backend is down (the agent keeps
   taking inbound calls meanwhile), and across a restart of the desk (a new dialer starts with the
-  journal's count). The agent is told the outcome is queued, as for any queued write.
+  journal's count).
 """
 
 from __future__ import annotations
@@ -298,8 +298,7 @@ class OutboundDialer:
             return []
         effect = SaveOutcome(self.item, Outcome(outcome.code, outcome.note, self.call_id, outcome.retry_at))
         self._clear()
-        # "Queued": the desk's word for any write in its outbox ("Work order queued.").
-        return [self._sending(effect), Notify("Outcome queued.", timeout=3)]
+        return [self._sending(effect)]
 
     def pause(self) -> list[OutboundEffect]:
         """The agent wants no outbound work for now (an offer is returned)."""

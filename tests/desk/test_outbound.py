@@ -64,8 +64,7 @@ def test_accept_dials_and_the_outcome_closes_or_reschedules() -> None:
     dialer.call_ended("o1")
     assert dialer.phase is DialerPhase.OUTCOME
     assert dialer.sync(desk.model, desk.clock.seconds) == []  # in the wrap-up: nothing offered
-    assert dialer.finish(Outcome("reached", "done")) == [SaveOutcome(ITEM, Outcome("reached", "done", "o1")),
-                                                          Notify("Outcome queued.", timeout=3)]
+    assert dialer.finish(Outcome("reached", "done")) == [SaveOutcome(ITEM, Outcome("reached", "done", "o1"))]
     desk.run(desk.model.save_wrapup("o1", WrapUp(disposition="resolved")))
     # The outcome is on its way: the backend would hand this agent the same item again (still theirs).
     assert dialer.sync(desk.model, desk.clock.seconds) == []
@@ -147,7 +146,7 @@ def test_the_backend_down_holds_dialing_back_while_inbound_calls_go_on() -> None
     desk.run(desk.model.dialed("o1", ITEM.number))
     desk.end("o1")
     dialer.call_ended("o1")
-    assert dialer.finish(Outcome("no_answer"))[0] == SaveOutcome(ITEM, Outcome("no_answer", "", "o1"))
+    assert dialer.finish(Outcome("no_answer")) == [SaveOutcome(ITEM, Outcome("no_answer", "", "o1"))]
     desk.run(desk.model.save_wrapup("o1", WrapUp(disposition="resolved")))
     for n in range(3):  # the backend is down: each tick the journal still holds the outcome
         desk.clock.advance(30)

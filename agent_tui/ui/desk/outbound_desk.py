@@ -5,9 +5,11 @@ The rules are in the headless model (`agent_tui.desk.outbound`); this class asks
 the item's call ending from the desk model, asks the agent for the outcome, and paints the preview.
 The desk screen calls `desk_changed` after every change of its model and `tick` once a second.
 
-Releases and outcomes go into the outbox at once (on this thread: the journal's commit, and for an
-outcome its fsync, a few ms); at each link report of the outbox and each tick, while some are not
-delivered, the journal's count of them is handed to the dialer, which asks for the next item at 0.
+Releases and outcomes go into the outbox's journal on a worker thread (its commit, and for an outcome
+its fsync: 5-20 ms on a busy disk, too long for the UI thread); the agent is told "Outcome queued." once
+it is on disk, the desk's word for any write in its outbox. At each link report of the outbox and each
+tick, while some are not delivered, the journal's count of them (plus those still being written) is
+handed to the dialer, which asks for the next item at 0.
 """
 
 from __future__ import annotations
@@ -82,6 +84,8 @@ class DeskOutbound:
                  clock: Callable[[], float] = time.monotonic, screens: ScreenSource | None = None) -> None:
         self.host = host
         self.source = source
+        self.journaling = 0
+        """Releases and outcomes handed to a thread and not yet in the journal (counted as waiting)."""
         self.dialer = OutboundDialer(mode=mode if source is not None else "off", preview_s=preview_s,
                                      poll_s=poll_s, writing=self._waiting(0))
         """The rules; `off` when there is no source. Releases and outcomes a previous run left in the
@@ -149,7 +153,7 @@ class DeskOutbound:
             return
         for effect in self.dialer.pause():
             if isinstance(effect, ReleaseItem):
-                self._send(ReleaseItem(effect.item, DESK_CLOSED))
+                await self._journal(source, ReleaseItem(effect.item, DESK_CLOSED))
         # The outbox is still running (it stops after this hook): give it a moment to deliver. A poll,
         # at quit only: the outbox tells deliveries to the link listener, not per kind to us.
         for _ in range(int(GIVE_BACK_S / GIVE_BACK_POLL_S)):
@@ -203,24 +207,32 @@ class DeskOutbound:
         self._spawn(ask, "asking for the next outbound item")
 
     def _send(self, effect: ReleaseItem | SaveOutcome) -> None:
-        """Into the outbox, now; the next tick tells the dialer how many are still waiting."""
+        """Into the outbox's journal, off this thread; the dialer counts it as waiting meanwhile."""
         source = self.source
         if source is None:
             return
-        try:
-            if isinstance(effect, ReleaseItem):
-                source.release(effect.item, effect.reason)
-            else:
-                source.save(effect.item, effect.outcome)
-        except Exception as error:  # the journal refused it (disk full, fsync failed): say so
-            log.exception("queueing the outbound write failed")
-            reason = {"reason": str(error)}
-            if isinstance(effect, SaveOutcome):
-                told = Notify("Could not queue the outcome: {reason}", reason, severity="error", timeout=10)
-            else:
-                told = Notify("Could not queue the release of the outbound item: {reason}", reason,
-                              severity="error", timeout=10)
-            self.host.carry([told])
+        self.journaling += 1
+
+        async def send() -> None:
+            try:
+                await self._journal(source, effect)
+            finally:  # journalled (or refused by the disk, which the worker reports): count again
+                self.journaling -= 1
+                self._settle()
+                self.paint()
+
+        if isinstance(effect, ReleaseItem):
+            self._spawn(send, "returning the outbound item")
+        else:
+            self._spawn(send, "saving the outbound outcome")
+
+    async def _journal(self, source: OutboundSource, effect: ReleaseItem | SaveOutcome) -> None:
+        """The write into the outbox's journal on a thread; an outcome is acknowledged once on disk."""
+        if isinstance(effect, ReleaseItem):
+            await asyncio.to_thread(source.release, effect.item, effect.reason)
+            return
+        await asyncio.to_thread(source.save, effect.item, effect.outcome)
+        self.host.carry([Notify("Outcome queued.", timeout=3)])
 
     def _settle(self) -> None:
         """Hand the dialer the journal's count of its releases and outcomes (only while it waits on some)."""
@@ -229,12 +241,12 @@ class DeskOutbound:
                                               self.clock()))
 
     def _waiting(self, otherwise: int) -> int:
-        """The source's releases and outcomes not delivered yet (0 without a source; `otherwise` when
-        the journal cannot be read)."""
+        """The source's releases and outcomes not delivered yet, and those being journalled (0 without
+        a source; `otherwise` when the journal cannot be read)."""
         if self.source is None:
             return 0
         try:
-            return self.source.waiting()
+            return self.source.waiting() + self.journaling
         except Exception:  # the journal could not be read: the next tick asks again
             log.exception("counting the queued outbound writes failed")
             return otherwise
