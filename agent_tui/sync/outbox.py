@@ -168,9 +168,8 @@ class Outbox:
 
     def _insert(self, method: str, path: str, kind: str, body: str | None, body_file: str | None,
                 content_type: str | None, *, durable: bool) -> OutboxItem:
-        item = self._journal.insert(method, path, kind, body, body_file, content_type, durable=durable)
-        self._notify()
-        return item
+        return self._journal.insert(method, path, kind, body, body_file, content_type, durable=durable,
+                                    on_commit=self._notify)
 
     def _notify(self) -> None:
         """Wake the sender and publish the status, on the sender's loop whatever thread we are on."""

@@ -17,7 +17,7 @@ import os
 import sqlite3
 import threading
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -139,8 +139,14 @@ class OutboxJournal:
         return int(rows.get(0, 0)), int(rows.get(1, 0))
 
     def insert(self, method: str, path: str, kind: str, body: str | None, body_file: str | None,
-               content_type: str | None, *, durable: bool) -> OutboxItem:
-        """A new row with a new Idempotency-Key; committed when this returns, and fsynced when `durable`."""
+               content_type: str | None, *, durable: bool,
+               on_commit: Callable[[], None] | None = None) -> OutboxItem:
+        """A new row with a new Idempotency-Key; committed when this returns, and fsynced when `durable`.
+
+        `on_commit` runs once the row is committed, before the wait for the fsync: the sender may send it
+        meanwhile (a commit survives the process dying; were the row lost to a power cut after the
+        backend took it, nothing would send it again), so the fsync is not on the way to the backend.
+        """
         method = method.upper()
         if method not in WRITE_METHODS:
             raise ValueError(f"the outbox carries writes only, not {method}")
@@ -158,6 +164,8 @@ class OutboxJournal:
             seq = cursor.lastrowid
             self.queued += 1
             ticket = self.syncer.committed()
+        if on_commit is not None:
+            on_commit()
         if durable:
             self.syncer.wait(ticket)
         return OutboxItem(seq=seq, idempotency_key=key, kind=kind, method=method, path=path, body=None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sqlite3
@@ -183,3 +184,31 @@ def test_desk_writes_wait_for_the_disk_only_for_what_the_agent_is_told_was_saved
         fsync.gate.set()
         writes.outbox._journal.syncer.close()
         writes.outbox._journal.db.close()
+
+
+async def test_the_sender_sends_a_durable_write_while_its_fsync_is_still_running(tmp_path: Path) -> None:
+    """The fsync guards against a power cut, not against a send: the backend gets the write at once."""
+    fsync = GatedFsync()
+    sent = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def backend(_request: httpx.Request) -> httpx.Response:
+        loop.call_soon_threadsafe(sent.set)
+        return httpx.Response(201, json={})
+
+    client = BackendClient("http://b.test", token=SecretStr("t"), transport=httpx.MockTransport(backend))
+    outbox = Outbox(client, tmp_path / "o.db")
+    outbox._journal.syncer.close()
+    outbox._journal.syncer = WalSyncer(outbox.path, fsync=fsync)
+    outbox.start()
+    try:
+        enqueue = asyncio.ensure_future(asyncio.to_thread(
+            outbox.enqueue_sync, "POST", "/v1/campaign-contacts/1/outcome", {"outcome": "informed"},
+            "campaign_outcome"))
+        await asyncio.wait_for(sent.wait(), DEADLINE_S)
+        assert not enqueue.done()  # the agent is not told "queued" before the disk has it
+        fsync.gate.set()
+        await asyncio.wait_for(enqueue, DEADLINE_S)
+    finally:
+        fsync.gate.set()
+        await outbox.close()
