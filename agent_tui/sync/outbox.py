@@ -17,7 +17,8 @@ thread of its own (`journal_sync.WalSyncer`): a commit survives the *process* dy
 returns, and a power cut or OS crash once the syncer's fsync is done, a few ms later. An enqueue
 returns after that fsync by default ("acknowledged means kept"); `durable=False` returns after the
 commit, for the desk's own bookkeeping (state changes, the record of a ring) that the agent is not
-told about, so a ring cycle no longer waits ~10 ms for the disk on the UI thread.
+told about, so a ring cycle no longer waits ~10 ms for the disk on the UI thread. The sender is woken
+at the commit, not after the fsync: the fsync guards against a power cut, not against sending.
 
 Callbacks (`on_status`, `on_delivered`) run on the event loop that runs the sender; in the TUI
 that is Textual's loop, so they may post messages directly.
