@@ -145,3 +145,20 @@ async def test_with_the_backend_down_the_outcome_is_queued_and_dialing_waits_for
         assert app.desk.outbound.dialer.item is not None
         assert app.desk.outbound.dialer.item.item_id == "5"
         assert [(n, o.code) for n, o in source.saved] == [("4", "no_answer")]
+
+
+async def test_an_outcome_left_queued_by_the_last_run_holds_the_first_offer_back() -> None:
+    source = MemoryItems([item(6)])
+    source.down = True
+    source.saved.append(("5", Outcome("informed")))  # in the journal from before the restart
+    app, _phone = desk(source)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.desk.logged_in)
+        assert app.desk.outbound.dialer.writing == 1
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: "1 queued" in app.desk.query_one(OutboundPreview).text,
+                         what="the queued line")
+        assert source.asked == 0
+        source.down = False  # delivered at last
+        app.desk.outbound.tick()
+        await wait_until(pilot, lambda: offered(app), what="the first offer")
