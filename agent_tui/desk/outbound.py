@@ -17,6 +17,10 @@ The rules, each written once here:
 - Nothing is asked for while a release or an outcome is on its way: the backend hands an agent the item
   they still hold first, so a request overtaking the outcome brought the same contact back and it was
   dialled twice (the two-desk campaign walk found it).
+- Releases and outcomes go through the desk's outbox (journalled, delivered once, in order): "on its
+  way" lasts until the outbox has delivered them, however long the backend is down (the agent keeps
+  taking inbound calls meanwhile), and across a restart of the desk (a new dialer starts with the
+  journal's count).
 """
 
 from __future__ import annotations
@@ -119,7 +123,7 @@ class SaveOutcome:
 OutboundEffect = FetchNext | ReleaseItem | DialItem | SaveOutcome | Notify
 """Every effect the dialer emits."""
 Written = TypeVar("Written", ReleaseItem, SaveOutcome)
-"""The effects that write to the source (answered through `OutboundDialer.written`)."""
+"""The effects that write to the source (their delivery told through `OutboundDialer.delivered`)."""
 
 
 class DialerPhase(StrEnum):
@@ -180,8 +184,8 @@ class OutboundDialer:
     """An item asked for while free, whose answer will come after the agent stopped being free: the
     reason it is released with when it arrives."""
     writing: int = 0
-    """Releases and outcomes sent whose answer has not come back (`written`): no item is asked for
-    until it is 0."""
+    """Releases and outcomes handed to the outbox and not delivered yet (`delivered`): no item is asked
+    for until it is 0. A dialer made at start-up is given the journal's count."""
 
     # ---- the desk changed, time passed --------------------------------------------------------
 
@@ -242,9 +246,10 @@ class OutboundDialer:
             self.phase, self.next_fetch, self.stale = DialerPhase.IDLE, now + self.poll_s, None
         return []
 
-    def written(self, desk: DeskView, now: float) -> list[OutboundEffect]:
-        """A release or an outcome the dialer sent was answered (or failed): the next item may be asked."""
-        self.writing = max(0, self.writing - 1)
+    def delivered(self, waiting: int, desk: DeskView, now: float) -> list[OutboundEffect]:
+        """The outbox says `waiting` releases and outcomes are not delivered yet (the backend took the
+        others, or refused them for good: dead letters): at 0 the next item may be asked for."""
+        self.writing = max(0, waiting)
         return self.sync(desk, now)
 
     def placed(self, call_id: str) -> list[OutboundEffect]:

@@ -4,6 +4,12 @@ A source hands out one item at a time, claimed for this agent by the backend (so
 the same one), takes it back with a reason, and records its outcome. `SourceChain` asks its sources in
 order: a waiting callback comes before a campaign contact.
 
+Asking for an item is a plain request (nothing is lost when it fails: the dialer asks again later).
+A release and an outcome are writes the agent must not lose: they go into the desk's outbox (`WriteQueue`,
+journalled on disk before the call returns, sent in order with one Idempotency-Key until the backend
+takes them), and `waiting` counts those not delivered yet, for the dialer's rule that nothing is asked
+for meanwhile.
+
 The campaign contract (built by the campaigns backend):
 `POST /v1/campaigns/next` → 200 `CampaignContact` or 204 when nothing is for this agent now;
 `POST /v1/campaign-contacts/{contact_id}/outcome` {outcome, note, call_id};
@@ -12,8 +18,8 @@ The campaign contract (built by the campaigns backend):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Collection, Sequence
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
@@ -22,11 +28,32 @@ from agent_tui.desk.outbound import OutboundItem, Outcome
 from agent_tui.domain.callback_work import CallbackNext, CallbackRelease, CallbackReschedule
 from agent_tui.domain.callbacks import Callback, CallbackDone
 from agent_tui.sync.client import BackendClient
+from agent_tui.sync.outbox_journal import OutboxItem
 
 REACHED = "reached"
 """The outcome code of a callback whose customer was reached (any other code closes it as not reached)."""
 CALLBACK = "callback"
 CAMPAIGN = "campaign"
+CALLBACK_KINDS = ("callback_release", "callback_reschedule", "callback_done")
+"""The outbox kinds of a callback's release and outcomes (`callback_done` also closes one called back from
+the callbacks list: while that waits, the backend would still hand the callback to this agent first)."""
+CAMPAIGN_KINDS = ("campaign_release", "campaign_outcome")
+"""The outbox kinds of a campaign contact's release and outcome."""
+RELEASE_DURABLE = False
+"""A release is committed but not waited for on the disk (the desk's own bookkeeping, like a state
+change: a power cut in the next few ms leaves the item claimed until its hold runs out); an outcome,
+which the agent chose, is fsynced before the dialer goes on."""
+
+
+class WriteQueue(Protocol):
+    """The desk's outbox, as the sources use it (`agent_tui.sync.outbox.Outbox`)."""
+
+    def enqueue_sync(self, method: str, path: str, json_body: Any, kind: str, *,
+                     durable: bool = True) -> OutboxItem:
+        """Journal a write (delivered later, once, in order)."""
+
+    def waiting(self, kinds: Collection[str]) -> int:
+        """Writes of these kinds not delivered yet (dead letters are not waiting)."""
 
 
 class OutboundSource(Protocol):
@@ -38,11 +65,15 @@ class OutboundSource(Protocol):
     async def next_item(self, skip: Sequence[str]) -> OutboundItem | None:
         """Claim the next item for this agent (not one of `skip`, item ids); None: nothing now."""
 
-    async def release(self, item: OutboundItem, reason: str) -> None:
-        """Give the item back, with the reason."""
+    def release(self, item: OutboundItem, reason: str) -> str:
+        """Queue giving the item back, with the reason; the write's reference (its Idempotency-Key)."""
 
-    async def save(self, item: OutboundItem, outcome: Outcome) -> None:
-        """Record the outcome: the item is closed, or rescheduled when `outcome.retry_at` is set."""
+    def save(self, item: OutboundItem, outcome: Outcome) -> str:
+        """Queue the outcome (the item is closed, or rescheduled when `outcome.retry_at` is set); its
+        reference."""
+
+    def waiting(self) -> int:
+        """Releases and outcomes of this source queued and not delivered yet."""
 
 
 class CallbackItems:
@@ -50,8 +81,9 @@ class CallbackItems:
 
     name = CALLBACK
 
-    def __init__(self, client: BackendClient, queues: Sequence[str] = ()) -> None:
+    def __init__(self, client: BackendClient, writes: WriteQueue, queues: Sequence[str] = ()) -> None:
         self.client = client
+        self.writes = writes
         self.queues = list(queues)
 
     async def next_item(self, skip: Sequence[str]) -> OutboundItem | None:
@@ -67,21 +99,27 @@ class CallbackItems:
                             reason=found.reason.value, waiting_since=found.queued_at,
                             voicemail=found.voicemail)
 
-    async def release(self, item: OutboundItem, reason: str) -> None:
+    def release(self, item: OutboundItem, reason: str) -> str:
         """Open again for anyone."""
-        await self.client.write_json("POST", f"/v1/callbacks/{int(item.item_id)}/release",
-                                     CallbackRelease(reason=reason[:200]).model_dump(mode="json"))
+        return self.writes.enqueue_sync(
+            "POST", f"/v1/callbacks/{int(item.item_id)}/release",
+            CallbackRelease(reason=reason[:200]).model_dump(mode="json"), "callback_release",
+            durable=RELEASE_DURABLE).idempotency_key
 
-    async def save(self, item: OutboundItem, outcome: Outcome) -> None:
+    def save(self, item: OutboundItem, outcome: Outcome) -> str:
         """Reschedule it (`retry_at`), or close it as reached or not."""
         if outcome.retry_at is not None:
             body = CallbackReschedule(due_at=outcome.retry_at, note=outcome.note[:200])
-            await self.client.write_json("POST", f"/v1/callbacks/{int(item.item_id)}/reschedule",
-                                         body.model_dump(mode="json"))
-            return
+            return self.writes.enqueue_sync(
+                "POST", f"/v1/callbacks/{int(item.item_id)}/reschedule", body.model_dump(mode="json"),
+                "callback_reschedule").idempotency_key
         done = CallbackDone(note=outcome.note[:200], reached=outcome.code == REACHED)
-        await self.client.write_json("POST", f"/v1/callbacks/{int(item.item_id)}/done",
-                                     done.model_dump(mode="json"))
+        return self.writes.enqueue_sync("POST", f"/v1/callbacks/{int(item.item_id)}/done",
+                                        done.model_dump(mode="json"), "callback_done").idempotency_key
+
+    def waiting(self) -> int:
+        """Callback releases and outcomes (and closes) in the outbox."""
+        return self.writes.waiting(CALLBACK_KINDS)
 
 
 class CampaignContact(BaseModel):
@@ -102,8 +140,9 @@ class CampaignItems:
 
     name = CAMPAIGN
 
-    def __init__(self, client: BackendClient) -> None:
+    def __init__(self, client: BackendClient, writes: WriteQueue) -> None:
         self.client = client
+        self.writes = writes
 
     async def next_item(self, skip: Sequence[str]) -> OutboundItem | None:
         """The next contact the backend gives this agent (it does its own rotation: `skip` is not sent)."""
@@ -119,14 +158,20 @@ class CampaignItems:
     def _path(self, item: OutboundItem, step: str) -> str:
         return f"/v1/campaign-contacts/{quote(item.item_id, safe='')}/{step}"
 
-    async def release(self, item: OutboundItem, reason: str) -> None:
+    def release(self, item: OutboundItem, reason: str) -> str:
         """Back to the campaign."""
-        await self.client.write_json("POST", self._path(item, "release"), {"reason": reason[:200]})
+        return self.writes.enqueue_sync("POST", self._path(item, "release"), {"reason": reason[:200]},
+                                        "campaign_release", durable=RELEASE_DURABLE).idempotency_key
 
-    async def save(self, item: OutboundItem, outcome: Outcome) -> None:
+    def save(self, item: OutboundItem, outcome: Outcome) -> str:
         """The campaign's outcome code (the campaign's retry rule decides any next attempt)."""
         body = {"outcome": outcome.code, "note": outcome.note[:200], "call_id": outcome.call_id}
-        await self.client.write_json("POST", self._path(item, "outcome"), body)
+        return self.writes.enqueue_sync("POST", self._path(item, "outcome"), body,
+                                        "campaign_outcome").idempotency_key
+
+    def waiting(self) -> int:
+        """Campaign releases and outcomes in the outbox."""
+        return self.writes.waiting(CAMPAIGN_KINDS)
 
 
 class SourceChain:
@@ -153,10 +198,14 @@ class SourceChain:
                 return source
         raise KeyError(f"no outbound source {item.source!r}")
 
-    async def release(self, item: OutboundItem, reason: str) -> None:
+    def release(self, item: OutboundItem, reason: str) -> str:
         """Back to where it came from."""
-        await self._of(item).release(item, reason)
+        return self._of(item).release(item, reason)
 
-    async def save(self, item: OutboundItem, outcome: Outcome) -> None:
+    def save(self, item: OutboundItem, outcome: Outcome) -> str:
         """To where it came from."""
-        await self._of(item).save(item, outcome)
+        return self._of(item).save(item, outcome)
+
+    def waiting(self) -> int:
+        """Every source's releases and outcomes not delivered yet."""
+        return sum(source.waiting() for source in self.sources)

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from typing import Annotated
 
+from fastapi import Header
 from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -21,6 +25,13 @@ from agent_tui.server.problems import ProblemError
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 """Response header set on an answer given again from the store."""
+
+KeyHeader = Annotated[
+    str | None,
+    Header(alias=HEADER, max_length=200,
+           description="Same key and body: the first answer again; same key, other body: 409."),
+]
+"""The Idempotency-Key header of a keyed write, as a route parameter."""
 
 
 def fingerprint(method: str, path: str, body: BaseModel) -> str:
@@ -84,3 +95,22 @@ def remember(
         key=key, username=username, body_hash=print_, ticket_id=ticket_id, status_code=status_code,
         response=response, created_at=utc_now(),
     ))
+
+
+def once(db: Database, key: str | None, username: str, method: str, path: str, body: BaseModel,
+         write: Callable[[Session], tuple[int, BaseModel]]) -> Response:
+    """A keyed write carried out once: the stored answer when `key` came with this request before,
+    else `write` (returning the written object's id and the answer) in a write transaction that also
+    remembers the answer under `key`. Without a key, `write` runs every time."""
+    print_, replayed = begin(db, key, username, method, path, body)
+    if replayed is not None:
+        return replayed
+    try:
+        with db.write() as session:
+            object_id, answer = write(session)
+            text = answer.model_dump_json()
+            if key is not None:
+                remember(session, key, username, print_, object_id, 200, text)
+    except IntegrityError as error:
+        return after_race(db, key, username, print_, error)
+    return Response(text, media_type="application/json")

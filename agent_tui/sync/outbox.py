@@ -17,10 +17,13 @@ thread of its own (`journal_sync.WalSyncer`): a commit survives the *process* dy
 returns, and a power cut or OS crash once the syncer's fsync is done, a few ms later. An enqueue
 returns after that fsync by default ("acknowledged means kept"); `durable=False` returns after the
 commit, for the desk's own bookkeeping (state changes, the record of a ring) that the agent is not
-told about, so a ring cycle no longer waits ~10 ms for the disk on the UI thread.
+told about, so a ring cycle no longer waits ~10 ms for the disk on the UI thread. The sender is woken
+at the commit, not after the fsync: the fsync guards against a power cut, not against sending.
 
 Callbacks (`on_status`, `on_delivered`) run on the event loop that runs the sender; in the TUI
 that is Textual's loop, so they may post messages directly.
+
+The journal itself (the table, its rows, the counts) is `agent_tui.sync.outbox_journal`.
 """
 
 from __future__ import annotations
@@ -30,55 +33,27 @@ import contextlib
 import json
 import logging
 import os
-import sqlite3
-import threading
 import time
-import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from agent_tui import paths
-from agent_tui.domain.base import Problem, utc_now
+from agent_tui.domain.base import Problem
 from agent_tui.sync.client import IDEMPOTENCY_HEADER, BackendClient, Sleep
 from agent_tui.sync.errors import BackendTlsError, BackendUnavailable
-from agent_tui.sync.journal_sync import WalSyncer
+from agent_tui.sync.outbox_journal import ItemState, OutboxItem, OutboxJournal
 from agent_tui.sync.responses import problem_from_response
 from agent_tui.sync.retry import RETRYABLE_STATUSES, Backoff, parse_retry_after
 
 log = logging.getLogger(__name__)
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS outbox (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    idempotency_key TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL,
-    method TEXT NOT NULL,
-    path TEXT NOT NULL,
-    body TEXT,
-    created_at TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    dead INTEGER NOT NULL DEFAULT 0,
-    http_status INTEGER,
-    last_error TEXT,
-    problem TEXT,
-    body_file TEXT,
-    content_type TEXT
-);
-CREATE INDEX IF NOT EXISTS outbox_dead_seq ON outbox (dead, seq);
-"""
-
-ADDED_COLUMNS = (("body_file", "TEXT"), ("content_type", "TEXT"))
-"""Columns added after the first release: a journal made before them gets them at open (ALTER TABLE)."""
+__all__ = ["Delivery", "ItemState", "LinkState", "Outbox", "OutboxItem", "OutboxStatus"]
 
 FILE_CHUNK = 256 * 1024
 """Bytes read from a file body at a time: a long call's WAV is never held in memory whole."""
-
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
 
 class LinkState(StrEnum):
     """The outbox's view of the backend link."""
@@ -91,38 +66,6 @@ class LinkState(StrEnum):
     """The backend said 401: delivery is paused until `resume()`."""
     TLS_ERROR = "tls_error"
     """The backend's certificate was refused: delivery is paused until `resume()` (retrying cannot help)."""
-
-
-class ItemState(StrEnum):
-    """Where an outbox item is."""
-
-    QUEUED = "queued"
-    DEAD = "dead"
-
-
-@dataclass(frozen=True)
-class OutboxItem:
-    """One journalled write."""
-
-    seq: int
-    """Position in the journal: delivery order."""
-    idempotency_key: str
-    kind: str
-    """What the write is, for people: `ticket`, `call`, `agent_state`, ..."""
-    method: str
-    path: str
-    body: Any
-    created_at: datetime
-    attempts: int = 0
-    state: ItemState = ItemState.QUEUED
-    http_status: int | None = None
-    last_error: str | None = None
-    problem: Problem | None = None
-    """For a dead letter: why the backend refused it (its `detail` names the field)."""
-    body_file: str | None = None
-    """A file item: the file streamed as the body (then `body` is None)."""
-    content_type: str | None = None
-    """A file item: the body's Content-Type."""
 
 
 @dataclass(frozen=True)
@@ -164,23 +107,7 @@ class Outbox:
         """Open (or create) the journal at `path` (default: `state_dir()/outbox.db`)."""
         self._client = client
         self.path = path or paths.state_dir() / "outbox.db"
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # Queued writes carry customer data: owner-only, like drafts and logs. SQLite gives the -wal
-        # and -shm files the database file's mode, so creating it 0600 first covers all three.
-        os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-        os.chmod(self.path, 0o600)  # a journal made 0644 by an older version is tightened too
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db_lock = threading.Lock()
-        with self._db_lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")  # the fsync is WalSyncer's (module docstring)
-            self._db.execute("PRAGMA busy_timeout=5000")
-            self._db.executescript(SCHEMA)
-            self._migrate_locked()
-            queued, dead = self._counts_locked()
-        self._syncer = WalSyncer(self.path)
-        self._queued = queued
-        self._dead = dead
+        self._journal = OutboxJournal(self.path)
         self._on_status = on_status
         self._on_delivered = on_delivered
         self._backoff = backoff or Backoff(base=0.5, cap=30.0)
@@ -199,39 +126,12 @@ class Outbox:
 
     # -- journal ---------------------------------------------------------------------------------
 
-    def _migrate_locked(self) -> None:
-        have = {row[1] for row in self._db.execute("PRAGMA table_info(outbox)").fetchall()}
-        for name, sql_type in ADDED_COLUMNS:
-            if name not in have:
-                self._db.execute(f"ALTER TABLE outbox ADD COLUMN {name} {sql_type}")
-
-    def _counts_locked(self) -> tuple[int, int]:
-        rows = dict(self._db.execute("SELECT dead, count(*) FROM outbox GROUP BY dead").fetchall())
-        return int(rows.get(0, 0)), int(rows.get(1, 0))
-
     async def _run_db(self, fn: Callable[[], Any]) -> Any:
         def locked() -> Any:
-            with self._db_lock:
+            with self._journal.lock:
                 return fn()
 
         return await asyncio.to_thread(locked)
-
-    @staticmethod
-    def _item(row: sqlite3.Row | tuple[Any, ...]) -> OutboxItem:
-        (seq, key, kind, method, path, body, created_at, attempts, dead, http_status,
-         last_error, problem, body_file, content_type) = row
-        return OutboxItem(
-            seq=seq, idempotency_key=key, kind=kind, method=method, path=path,
-            body=json.loads(body) if body is not None else None,
-            created_at=datetime.fromisoformat(created_at), attempts=attempts,
-            state=ItemState.DEAD if dead else ItemState.QUEUED, http_status=http_status,
-            last_error=last_error,
-            problem=Problem.model_validate_json(problem) if problem else None,
-            body_file=body_file, content_type=content_type,
-        )
-
-    _COLUMNS = ("seq, idempotency_key, kind, method, path, body, created_at, attempts, dead, "
-                "http_status, last_error, problem, body_file, content_type")
 
     async def enqueue(self, method: str, path: str, json_body: Any, kind: str) -> OutboxItem:
         """Journal a write and return it; it is on disk (fsynced) when this returns.
@@ -270,28 +170,8 @@ class Outbox:
 
     def _insert(self, method: str, path: str, kind: str, body: str | None, body_file: str | None,
                 content_type: str | None, *, durable: bool) -> OutboxItem:
-        method = method.upper()
-        if method not in WRITE_METHODS:
-            raise ValueError(f"the outbox carries writes only, not {method}")
-        if not path.startswith("/"):
-            raise ValueError(f"path must start with '/': {path!r}")
-        key = str(uuid.uuid4())
-        created = utc_now()
-        with self._db_lock:
-            cursor = self._db.execute(
-                "INSERT INTO outbox (idempotency_key, kind, method, path, body, created_at, body_file, "
-                "content_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (key, kind, method, path, body, created.isoformat(), body_file, content_type),
-            )
-            assert cursor.lastrowid is not None
-            seq = cursor.lastrowid
-            self._queued += 1
-            ticket = self._syncer.committed()
-        if durable:
-            self._syncer.wait(ticket)
-        self._notify()
-        return OutboxItem(seq=seq, idempotency_key=key, kind=kind, method=method, path=path, body=None,
-                          created_at=created, body_file=body_file, content_type=content_type)
+        return self._journal.insert(method, path, kind, body, body_file, content_type, durable=durable,
+                                    on_commit=self._notify)
 
     def _notify(self) -> None:
         """Wake the sender and publish the status, on the sender's loop whatever thread we are on."""
@@ -312,27 +192,23 @@ class Outbox:
 
     async def queued_items(self) -> list[OutboxItem]:
         """Items waiting for delivery, in delivery order."""
-        rows = await self._run_db(lambda: self._db.execute(
-            f"SELECT {self._COLUMNS} FROM outbox WHERE dead = 0 ORDER BY seq").fetchall())  # noqa: S608
-        return [self._item(row) for row in rows]
+        items: list[OutboxItem] = await self._run_db(lambda: self._journal.items_locked(dead=False))
+        return items
 
     async def dead_letters(self) -> list[OutboxItem]:
         """Items the backend refused, oldest first, each with its problem detail."""
-        rows = await self._run_db(lambda: self._db.execute(
-            f"SELECT {self._COLUMNS} FROM outbox WHERE dead = 1 ORDER BY seq").fetchall())  # noqa: S608
-        return [self._item(row) for row in rows]
+        items: list[OutboxItem] = await self._run_db(lambda: self._journal.items_locked(dead=True))
+        return items
+
+    def waiting(self, kinds: Collection[str]) -> int:
+        """How many writes of these kinds wait for delivery, from any thread (a count on the journal:
+        tens of µs; dead letters are not waiting)."""
+        with self._journal.lock:
+            return self._journal.waiting_locked(kinds)
 
     async def retry_dead(self, seq: int) -> bool:
         """Put a dead letter back in the queue (in its original place, so it goes next)."""
-        def revive() -> int:
-            changed: int = self._db.execute(
-                "UPDATE outbox SET dead = 0, attempts = 0, problem = NULL WHERE seq = ? AND dead = 1",
-                (seq,)).rowcount
-            self._queued += changed
-            self._dead -= changed
-            return changed
-
-        changed = await self._run_db(revive)
+        changed = await self._run_db(lambda: self._journal.revive_locked(seq))
         if changed:
             self._wake.set()
             self._publish()
@@ -340,12 +216,7 @@ class Outbox:
 
     async def discard(self, seq: int) -> bool:
         """Throw a dead letter away for good."""
-        def drop() -> int:
-            changed: int = self._db.execute("DELETE FROM outbox WHERE seq = ? AND dead = 1", (seq,)).rowcount
-            self._dead -= changed
-            return changed
-
-        changed = await self._run_db(drop)
+        changed = await self._run_db(lambda: self._journal.discard_locked(seq))
         if changed:
             self._publish()
         return bool(changed)
@@ -354,7 +225,8 @@ class Outbox:
 
     def status(self) -> OutboxStatus:
         """A snapshot of the link state and the counts."""
-        return OutboxStatus(self._link, self._queued, self._dead, self._last_error, self._retry_in)
+        return OutboxStatus(self._link, self._journal.queued, self._journal.dead, self._last_error,
+                            self._retry_in)
 
     def _publish(self) -> None:
         if self._on_status is None:
@@ -387,9 +259,7 @@ class Outbox:
     async def close(self) -> None:
         """Stop the sender and close the journal."""
         await self.stop()
-        await asyncio.to_thread(self._syncer.close)  # the last commits reach the disk first
-        with self._db_lock:
-            self._db.close()
+        await asyncio.to_thread(self._journal.close)  # the last commits reach the disk first
 
     def wake(self) -> None:
         """Try now instead of waiting out the backoff (e.g. the user pressed "retry now")."""
@@ -426,9 +296,8 @@ class Outbox:
             # Woken by an enqueue: keep waiting, the head item is still failing.
 
     async def _head(self) -> OutboxItem | None:
-        row = await self._run_db(lambda: self._db.execute(
-            f"SELECT {self._COLUMNS} FROM outbox WHERE dead = 0 ORDER BY seq LIMIT 1").fetchone())  # noqa: S608
-        return self._item(row) if row else None
+        head: OutboxItem | None = await self._run_db(self._journal.head_locked)
+        return head
 
     async def run(self) -> None:
         """Deliver items until stopped. Safe to run as a worker; never raises but cancellation."""
@@ -491,11 +360,8 @@ class Outbox:
                 answer: Any = response.json() if response.content else None
             except ValueError:
                 answer = None
-            def done() -> None:
-                # Counters change under the journal's lock: `enqueue_sync` may run on another thread.
-                self._queued -= self._db.execute("DELETE FROM outbox WHERE seq = ?", (item.seq,)).rowcount
-
-            await self._run_db(done)
+            # Counters change under the journal's lock: `enqueue_sync` may run on another thread.
+            await self._run_db(lambda: self._journal.delivered_locked(item.seq))
             self.delivered += 1
             self._link = LinkState.ONLINE
             self._publish()
@@ -525,15 +391,7 @@ class Outbox:
     async def _bury(self, item: OutboxItem, status: int | None, message: str, problem: Problem) -> None:
         """Move `item` to the dead letters with why (the caller publishes the status)."""
         log.warning("outbox: dead letter %s %s: %s", item.method, item.path, message)
-        def bury() -> None:
-            moved = self._db.execute(
-                "UPDATE outbox SET dead = 1, attempts = attempts + 1, http_status = ?, last_error = ?, "
-                "problem = ? WHERE seq = ? AND dead = 0",
-                (status, message, problem.model_dump_json(), item.seq)).rowcount
-            self._queued -= moved
-            self._dead += moved
-
-        await self._run_db(bury)
+        await self._run_db(lambda: self._journal.bury_locked(item.seq, status, message, problem))
         self._last_error = message
 
     async def _file_failed(self, item: OutboxItem, exc: OSError) -> None:
@@ -547,9 +405,7 @@ class Outbox:
         self._publish()
 
     async def _record_attempt(self, item: OutboxItem, status: int | None, message: str) -> None:
-        await self._run_db(lambda: self._db.execute(
-            "UPDATE outbox SET attempts = attempts + 1, http_status = ?, last_error = ? WHERE seq = ?",
-            (status, message, item.seq)))
+        await self._run_db(lambda: self._journal.record_attempt_locked(item.seq, status, message))
 
     async def _failed(
         self, item: OutboxItem, failures: int, status: int | None, message: str, retry_after: float | None

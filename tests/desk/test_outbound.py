@@ -68,7 +68,7 @@ def test_accept_dials_and_the_outcome_closes_or_reschedules() -> None:
     desk.run(desk.model.save_wrapup("o1", WrapUp(disposition="resolved")))
     # The outcome is on its way: the backend would hand this agent the same item again (still theirs).
     assert dialer.sync(desk.model, desk.clock.seconds) == []
-    assert dialer.written(desk.model, desk.clock.seconds) == [FetchNext()]
+    assert dialer.delivered(0, desk.model, desk.clock.seconds) == [FetchNext()]
 
 
 def test_a_ring_withdraws_the_offer_and_releases_the_item() -> None:
@@ -107,7 +107,7 @@ def test_an_unanswered_preview_goes_back_and_pauses_until_resumed() -> None:
     assert out[0] == ReleaseItem(ITEM, NOT_TAKEN)
     assert isinstance(out[1], Notify)
     desk.clock.advance(100)
-    assert dialer.written(desk.model, desk.clock.seconds) == []  # paused: nothing asked for
+    assert dialer.delivered(0, desk.model, desk.clock.seconds) == []  # paused: nothing asked for
     assert dialer.tick(desk.model, desk.clock.seconds) == []
     dialer.resume(desk.clock.seconds)
     assert dialer.sync(desk.model, desk.clock.seconds) == [FetchNext()]
@@ -117,7 +117,7 @@ def test_a_skipped_item_is_named_in_the_next_fetch() -> None:
     desk, dialer = offered()
     assert dialer.skip("wrong number") == [ReleaseItem(ITEM, "wrong number")]
     assert dialer.sync(desk.model, desk.clock.seconds) == []  # not before the release is answered
-    assert dialer.written(desk.model, desk.clock.seconds) == [FetchNext(skip=("callback:7",))]
+    assert dialer.delivered(0, desk.model, desk.clock.seconds) == [FetchNext(skip=("callback:7",))]
 
 
 def test_a_failed_dial_releases_the_item() -> None:
@@ -126,16 +126,48 @@ def test_a_failed_dial_releases_the_item() -> None:
     assert dialer.dial_failed() == [ReleaseItem(ITEM, "dial failed")]
 
 
-def test_no_item_is_asked_for_until_every_release_and_outcome_is_answered() -> None:
+def test_no_item_is_asked_for_until_every_release_and_outcome_is_delivered() -> None:
     desk, dialer = offered()
     assert dialer.skip("") == [ReleaseItem(ITEM, "skipped")]
     second = OutboundItem(source="campaign", item_id="8", number="13700000008")
     assert dialer.fetched(second, desk.model, desk.clock.seconds) == [ReleaseItem(second, "agent not ready")]
     assert dialer.writing == 2
-    assert dialer.written(desk.model, desk.clock.seconds) == []
-    assert dialer.written(desk.model, desk.clock.seconds) == [FetchNext(skip=("callback:7",))]
-    assert dialer.written(desk.model, desk.clock.seconds) == []  # an extra answer changes nothing
+    assert dialer.delivered(1, desk.model, desk.clock.seconds) == []
+    assert dialer.delivered(0, desk.model, desk.clock.seconds) == [FetchNext(skip=("callback:7",))]
     assert dialer.writing == 0
+
+
+def test_the_backend_down_holds_dialing_back_while_inbound_calls_go_on() -> None:
+    """The outcome waits in the outbox while the backend is down: the agent takes inbound calls, nothing
+    new is asked for (the backend would hand back the contact still held); it comes once delivered."""
+    desk, dialer = offered()
+    dialer.accept(desk.model)
+    dialer.placed("o1")
+    desk.run(desk.model.dialed("o1", ITEM.number))
+    desk.end("o1")
+    dialer.call_ended("o1")
+    assert dialer.finish(Outcome("no_answer")) == [SaveOutcome(ITEM, Outcome("no_answer", "", "o1"))]
+    desk.run(desk.model.save_wrapup("o1", WrapUp(disposition="resolved")))
+    for n in range(3):  # the backend is down: each tick the journal still holds the outcome
+        desk.clock.advance(30)
+        assert dialer.delivered(1, desk.model, desk.clock.seconds) == []
+        assert dialer.tick(desk.model, desk.clock.seconds) == []
+        desk.ring(f"c{n}")
+        assert dialer.sync(desk.model, desk.clock.seconds) == []
+        desk.answer(f"c{n}")
+        desk.end(f"c{n}")
+        desk.run(desk.model.save_wrapup(f"c{n}", WrapUp(disposition="resolved")))
+        assert dialer.sync(desk.model, desk.clock.seconds) == []
+    assert dialer.phase is DialerPhase.IDLE
+    assert dialer.delivered(0, desk.model, desk.clock.seconds) == [FetchNext()]  # the backend is back
+
+
+def test_a_dialer_started_with_writes_left_in_the_journal_waits_for_them() -> None:
+    desk = Desk()
+    desk.run(desk.model.set_ready())
+    dialer = OutboundDialer(writing=1)  # the last run's outcome is still in the outbox
+    assert dialer.sync(desk.model, desk.clock.seconds) == []
+    assert dialer.delivered(0, desk.model, desk.clock.seconds) == [FetchNext()]
 
 
 def test_an_unrelated_call_ending_does_not_end_the_item() -> None:

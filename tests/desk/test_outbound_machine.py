@@ -4,9 +4,14 @@ Inbound rings during a preview or while the next item is on its way, answers, ha
 or left open, Ready and Not Ready, countdowns running out in both modes, skips, pauses, dials that fail,
 item calls answered or not, outcomes.
 
+The backend goes down and comes back at any moment: while it is down the outbox delivers nothing and
+asking for an item fails, and the desk goes on taking inbound calls.
+
 Invariants: an item is dialled only while the agent is Ready with nothing ringing, up or unsaved; an
 offer never stands beside a ringing call or a wrap-up; every item handed to the dialer ends exactly once
-(released or its outcome saved) and the dialer holds at most one; only one fetch is out at a time.
+(released or its outcome saved) and the dialer holds at most one; only one fetch is out at a time; no
+item is asked for while a release or an outcome is in the outbox, and once the last is delivered a free
+desk asks again (dialing resumes).
 """
 
 from __future__ import annotations
@@ -48,7 +53,9 @@ class OutboundMachine(RuleBasedStateMachine):
         self.dialer = OutboundDialer(mode=mode, preview_s=preview, poll_s=10)
         self.fetch_out = False
         self.writes_out = 0
-        """Releases and outcomes sent to the source and not answered yet."""
+        """Releases and outcomes in the outbox, not delivered yet."""
+        self.down = False
+        """The backend is down: the outbox delivers nothing, asking for an item fails."""
         self.dial_out: OutboundItem | None = None
         self.handed = 0
         self.ended = Counter[str]()
@@ -90,7 +97,7 @@ class OutboundMachine(RuleBasedStateMachine):
     @rule(answer=st.sampled_from(["item", "item", "item", "nothing", "failed"]))
     def source_answers(self, answer: str) -> None:
         self.fetch_out = False
-        if answer == "failed":
+        if answer == "failed" or self.down:
             self.out(self.dialer.fetch_failed(self.now()))
             return
         item = None
@@ -100,11 +107,33 @@ class OutboundMachine(RuleBasedStateMachine):
                                 number=f"1370000{self.handed:04d}")
         self.out(self.dialer.fetched(item, self.desk.model, self.now()))
 
-    @precondition(lambda self: self.writes_out > 0)
+    @precondition(lambda self: self.writes_out > 0 and not self.down)
     @rule()
-    def source_takes_a_write(self) -> None:
+    def outbox_delivers_a_write(self) -> None:
         self.writes_out -= 1
-        self.out(self.dialer.written(self.desk.model, self.now()))
+        self.out(self.dialer.delivered(self.writes_out, self.desk.model, self.now()))
+        self.dialing_resumes()
+
+    @precondition(lambda self: not self.down)
+    @rule()
+    def backend_goes_down(self) -> None:
+        self.down = True
+
+    @precondition(lambda self: self.down)
+    @rule()
+    def backend_comes_back(self) -> None:
+        """The outbox delivers everything it held, the desk's next tick tells the dialer."""
+        self.down = False
+        self.writes_out = 0
+        self.out(self.dialer.delivered(0, self.desk.model, self.now()))
+        self.dialing_resumes()
+
+    def dialing_resumes(self) -> None:
+        """Nothing left in the outbox and the desk free: the dialer has asked for the next item."""
+        if (self.writes_out == 0 and self.dialer.phase in (DialerPhase.IDLE, DialerPhase.FETCHING)
+                and desk_free(self.desk.model) and not self.dialer.paused
+                and self.now() >= self.dialer.next_fetch):
+            assert self.fetch_out, "the outbox is empty, the desk free, and no item was asked for"
 
     @precondition(lambda self: self.dial_out is not None)
     @rule(ok=st.booleans(), answered=st.booleans())
@@ -162,6 +191,8 @@ class OutboundMachine(RuleBasedStateMachine):
     def time_passes(self, seconds: int) -> None:
         self.desk.clock.advance(seconds)
         self.desk.run(self.desk.model.apply(Tick()))
+        if self.dialer.writing:  # the desk's tick hands the dialer the journal's count
+            self.out(self.dialer.delivered(self.writes_out, self.desk.model, self.now()))
         self.out(self.dialer.tick(self.desk.model, self.now()))
 
     # ---- the agent and the dialer -------------------------------------------------------------
@@ -195,6 +226,10 @@ class OutboundMachine(RuleBasedStateMachine):
         assert all(count == 1 for count in self.ended.values()), self.ended
         holding = 1 if self.dialer.item is not None else 0
         assert len(self.ended) + holding == self.handed, (self.ended, self.dialer.item, self.handed)
+
+    @invariant()
+    def the_dialer_counts_what_the_outbox_holds(self) -> None:
+        assert self.dialer.writing == self.writes_out, (self.dialer.writing, self.writes_out)
 
     @invariant()
     def an_offer_only_on_a_free_desk(self) -> None:

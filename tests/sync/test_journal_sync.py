@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sqlite3
@@ -56,8 +57,8 @@ def gated_outbox(path: Path, fsync: GatedFsync) -> Outbox:
     client = BackendClient("http://b.test", token=SecretStr("t"),
                            transport=httpx.MockTransport(lambda r: httpx.Response(503)))
     outbox = Outbox(client, path)
-    outbox._syncer.close()
-    outbox._syncer = WalSyncer(path, fsync=fsync)
+    outbox._journal.syncer.close()
+    outbox._journal.syncer = WalSyncer(path, fsync=fsync)
     return outbox
 
 
@@ -67,8 +68,8 @@ def gated(tmp_path: Path) -> Iterator[tuple[Outbox, GatedFsync]]:
     outbox = gated_outbox(tmp_path / "o.db", fsync)
     yield outbox, fsync
     fsync.gate.set()
-    outbox._syncer.close()
-    outbox._db.close()
+    outbox._journal.syncer.close()
+    outbox._journal.db.close()
 
 
 def in_thread(fn: object) -> tuple[threading.Thread, list[object]]:
@@ -108,10 +109,10 @@ def test_a_bookkeeping_enqueue_returns_at_commit_and_is_synced_afterwards(
     for n in range(5):  # returns although the fsync is held: nothing waits on the disk
         outbox.enqueue_sync("PUT", "/v1/agents/a/state", {"n": n}, "agent_state", durable=False)
     assert rows(tmp_path / "o.db") == 5  # committed: visible to another process now
-    ticket = outbox._syncer.committed()  # nothing more written: the ticket after the five
-    assert not outbox._syncer.is_synced(ticket - 1)
+    ticket = outbox._journal.syncer.committed()  # nothing more written: the ticket after the five
+    assert not outbox._journal.syncer.is_synced(ticket - 1)
     fsync.gate.set()
-    outbox._syncer.wait(ticket - 1, timeout=DEADLINE_S)
+    outbox._journal.syncer.wait(ticket - 1, timeout=DEADLINE_S)
     # One fsync in progress when the writes came, and at most one more covering all five.
     assert 1 <= len([i for i in fsync.inodes if i == os.stat(tmp_path / "o.db-wal").st_ino]) <= 2
 
@@ -143,7 +144,7 @@ class Never:
 
 client = BackendClient("http://b.test", token=SecretStr("t"), transport=httpx.MockTransport(lambda r: None))
 outbox = Outbox(client, Path(sys.argv[1]))
-outbox._syncer = WalSyncer(outbox.path, fsync=Never())
+outbox._journal.syncer = WalSyncer(outbox.path, fsync=Never())
 for n in range(3):
     outbox.enqueue_sync("PUT", "/v1/agents/a/state", {"n": n}, "agent_state", durable=False)
 os.kill(os.getpid(), signal.SIGKILL)
@@ -163,8 +164,8 @@ def test_desk_writes_wait_for_the_disk_only_for_what_the_agent_is_told_was_saved
     client = BackendClient("http://b.test", token=SecretStr("t"),
                            transport=httpx.MockTransport(lambda r: httpx.Response(503)))
     writes = OutboxWrites(client)
-    writes.outbox._syncer.close()
-    writes.outbox._syncer = WalSyncer(writes.outbox.path, fsync=fsync)
+    writes.outbox._journal.syncer.close()
+    writes.outbox._journal.syncer = WalSyncer(writes.outbox.path, fsync=fsync)
     try:
         writes.set_state("agent01", AgentStateChange(state=AgentStateName.READY))
         ring = CallRecord(call_id="c1", direction="inbound", number="1001", agent="agent01",
@@ -181,5 +182,33 @@ def test_desk_writes_wait_for_the_disk_only_for_what_the_agent_is_told_was_saved
         assert isinstance(result[0], str)
     finally:
         fsync.gate.set()
-        writes.outbox._syncer.close()
-        writes.outbox._db.close()
+        writes.outbox._journal.syncer.close()
+        writes.outbox._journal.db.close()
+
+
+async def test_the_sender_sends_a_durable_write_while_its_fsync_is_still_running(tmp_path: Path) -> None:
+    """The fsync guards against a power cut, not against a send: the backend gets the write at once."""
+    fsync = GatedFsync()
+    sent = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def backend(_request: httpx.Request) -> httpx.Response:
+        loop.call_soon_threadsafe(sent.set)
+        return httpx.Response(201, json={})
+
+    client = BackendClient("http://b.test", token=SecretStr("t"), transport=httpx.MockTransport(backend))
+    outbox = Outbox(client, tmp_path / "o.db")
+    outbox._journal.syncer.close()
+    outbox._journal.syncer = WalSyncer(outbox.path, fsync=fsync)
+    outbox.start()
+    try:
+        enqueue = asyncio.ensure_future(asyncio.to_thread(
+            outbox.enqueue_sync, "POST", "/v1/campaign-contacts/1/outcome", {"outcome": "informed"},
+            "campaign_outcome"))
+        await asyncio.wait_for(sent.wait(), DEADLINE_S)
+        assert not enqueue.done()  # the agent is not told "queued" before the disk has it
+        fsync.gate.set()
+        await asyncio.wait_for(enqueue, DEADLINE_S)
+    finally:
+        fsync.gate.set()
+        await outbox.close()

@@ -181,8 +181,8 @@ async def test_journal_survives_reopen_with_the_same_keys(tmp_path: Path) -> Non
 
 async def test_journal_is_wal_and_synced_by_its_own_thread(tmp_path: Path) -> None:
     outbox = make(Backend(), tmp_path / "o.db")
-    assert outbox._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert outbox._db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL: WalSyncer fsyncs
+    assert outbox._journal.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert outbox._journal.db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL: WalSyncer fsyncs
     await outbox.close()
 
 
@@ -224,3 +224,26 @@ async def test_enqueue_sync_from_other_threads_wakes_the_sender(tmp_path: Path) 
         mine = [n for n in numbers if base <= n < base + 25]
         assert mine == sorted(mine)
     assert len({r.headers["idempotency-key"] for r in backend.requests}) == 100
+
+
+async def test_waiting_counts_undelivered_writes_of_some_kinds(tmp_path: Path) -> None:
+    """What the outbound dialer waits for: its kinds still queued; delivered ones and dead letters are not."""
+    backend = Backend()
+    outbox = make(backend, tmp_path / "o.db")
+    outbox.enqueue_sync("POST", "/v1/x", {"n": 1}, "campaign_outcome")
+    outbox.enqueue_sync("POST", "/v1/x", {"n": 2, "bad": True}, "campaign_release", durable=False)
+    outbox.enqueue_sync("POST", "/v1/x", {"n": 3}, "ticket")
+    assert outbox.waiting(["campaign_outcome", "campaign_release"]) == 2
+    assert outbox.waiting(["ticket"]) == 1
+    assert outbox.waiting([]) == 0
+    outbox.start()
+    try:
+        await eventually(lambda: len(backend.sleeps) >= 2, what="failed tries while down")
+        assert outbox.waiting(["campaign_outcome", "campaign_release"]) == 2
+        backend.mode = "up"
+        outbox.wake()
+        await eventually(lambda: outbox.status().queued == 0, what="delivery")
+        assert outbox.waiting(["campaign_outcome", "campaign_release"]) == 0  # one delivered, one dead
+        assert outbox.status().dead == 1
+    finally:
+        await outbox.close()

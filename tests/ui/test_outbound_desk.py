@@ -22,7 +22,8 @@ from tests.ui.helpers import screen_text, wait_until
 
 
 class MemoryItems:
-    """Items handed out once each; releases and outcomes recorded."""
+    """Items handed out once each; releases and outcomes recorded as queued, and delivered at once
+    unless the backend is `down` (then they wait, and asking for an item fails)."""
 
     name = "callback"
 
@@ -30,15 +31,25 @@ class MemoryItems:
         self.items = items
         self.released: list[tuple[str, str]] = []
         self.saved: list[tuple[str, Outcome]] = []
+        self.down = False
+        self.asked = 0
 
     async def next_item(self, skip: Sequence[str]) -> OutboundItem | None:
+        self.asked += 1
+        if self.down:
+            raise ConnectionError("the backend is down")
         return self.items.pop(0) if self.items else None
 
-    async def release(self, item: OutboundItem, reason: str) -> None:
+    def release(self, item: OutboundItem, reason: str) -> str:
         self.released.append((item.item_id, reason))
+        return f"r{len(self.released)}"
 
-    async def save(self, item: OutboundItem, outcome: Outcome) -> None:
+    def save(self, item: OutboundItem, outcome: Outcome) -> str:
         self.saved.append((item.item_id, outcome))
+        return f"s{len(self.saved)}"
+
+    def waiting(self) -> int:
+        return len(self.released) + len(self.saved) if self.down else 0
 
 
 def desk(source: MemoryItems, preview_s: float = 60) -> tuple[DeskApp, FakePhone]:
@@ -105,3 +116,49 @@ async def test_quitting_with_an_offer_gives_it_back() -> None:
         await pilot.press("f2")
         await wait_until(pilot, lambda: offered(app), what="the offer")
     assert source.released == [("3", "desk closed")]
+
+
+async def test_with_the_backend_down_the_outcome_is_queued_and_dialing_waits_for_it() -> None:
+    source = MemoryItems([item(4), item(5)])
+    app, phone = desk(source)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.desk.logged_in)
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: offered(app), what="the offer")
+        await pilot.press("ctrl+y")
+        await wait_until(pilot, lambda: app.desk.outbound.dialer.call_id == "out101", what="the call noted")
+        source.down = True  # the backend dies during the call
+        phone.emit(CallEnded(call_id="out101", reason="Normal call clearing", code=200, duration_s=0))
+        await wait_until(pilot, lambda: isinstance(app.screen, OutboundOutcomeScreen), what="the outcome")
+        await pilot.press("enter")  # not reached: try again later (first, as nobody answered)
+        await wait_until(pilot, lambda: "Outcome queued." in [str(n.message) for n in app._notifications],
+                         what="the notice")
+        await wait_until(pilot, lambda: "1 queued" in app.desk.query_one(OutboundPreview).text,
+                         what="the queued line")
+        asked = source.asked
+        app.desk.outbound.tick()  # a second passes: the outcome is still in the outbox
+        assert app.desk.outbound.dialer.writing == 1
+        assert source.asked == asked
+        source.down = False  # the backend is back: the outbox delivered it
+        app.desk.outbound.tick()
+        await wait_until(pilot, lambda: offered(app), what="the next offer")
+        assert app.desk.outbound.dialer.item is not None
+        assert app.desk.outbound.dialer.item.item_id == "5"
+        assert [(n, o.code) for n, o in source.saved] == [("4", "no_answer")]
+
+
+async def test_an_outcome_left_queued_by_the_last_run_holds_the_first_offer_back() -> None:
+    source = MemoryItems([item(6)])
+    source.down = True
+    source.saved.append(("5", Outcome("informed")))  # in the journal from before the restart
+    app, _phone = desk(source)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.desk.logged_in)
+        assert app.desk.outbound.dialer.writing == 1
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: "1 queued" in app.desk.query_one(OutboundPreview).text,
+                         what="the queued line")
+        assert source.asked == 0
+        source.down = False  # delivered at last
+        app.desk.outbound.tick()
+        await wait_until(pilot, lambda: offered(app), what="the first offer")

@@ -1,10 +1,15 @@
-"""`/v1/callbacks`: callers to call back (all busy, voicemail, abandoned); desks claim and close them."""
+"""`/v1/callbacks`: callers to call back (all busy, voicemail, abandoned); desks claim and close them.
+
+A desk's release, reschedule and close may come again (its outbox retries a write whose answer was
+lost, with the same Idempotency-Key): the retry gets the first answer and changes nothing, even when
+another agent took the callback in between.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -12,7 +17,7 @@ from agent_tui.domain.base import Page, utc_now
 from agent_tui.domain.callback_work import CallbackNext, CallbackRelease, CallbackReschedule
 from agent_tui.domain.callbacks import Callback, CallbackDone, CallbackStatus
 from agent_tui.domain.session import Role
-from agent_tui.server import callback_store
+from agent_tui.server import callback_store, idempotency
 from agent_tui.server.auth import AuthUser, CurrentUser, Db
 from agent_tui.server.models import CallbackRow
 from agent_tui.server.problems import ProblemError
@@ -77,26 +82,33 @@ def _held(session: Session, callback_id: int, user: AuthUser) -> CallbackRow:
     return row
 
 
-@router.post("/{callback_id}/release")
-def release(callback_id: RowId, user: CurrentUser, db: Db,
-            body: Annotated[CallbackRelease | None, Body()] = None) -> Callback:
+@router.post("/{callback_id}/release", response_model=Callback)
+def release(callback_id: RowId, user: CurrentUser, db: Db, request: Request,
+            body: Annotated[CallbackRelease | None, Body()] = None,
+            key: idempotency.KeyHeader = None) -> Response:
     """Give a callback back (skipped, or an inbound call came first): open again for anyone."""
-    with db.write() as session:
+    ask = body or CallbackRelease()
+
+    def write(session: Session) -> tuple[int, Callback]:
         row = _held(session, callback_id, user)
         if row.status == CallbackStatus.CLAIMED.value:
-            reason = (body or CallbackRelease()).reason
-            callback_store.reopen(session, row, f"released by {user.username}: {reason}".strip(" :"),
+            callback_store.reopen(session, row, f"released by {user.username}: {ask.reason}".strip(" :"),
                                   row.due_at)
-        return callback_store.model(session, row)
+        return callback_id, callback_store.model(session, row)
+
+    return idempotency.once(db, key, user.username, "POST", request.url.path, ask, write)
 
 
-@router.post("/{callback_id}/reschedule")
-def reschedule(callback_id: RowId, user: CurrentUser, db: Db, body: CallbackReschedule) -> Callback:
+@router.post("/{callback_id}/reschedule", response_model=Callback)
+def reschedule(callback_id: RowId, user: CurrentUser, db: Db, body: CallbackReschedule, request: Request,
+               key: idempotency.KeyHeader = None) -> Response:
     """Call again later: open again, offered from `due_at` on (the note says why)."""
-    with db.write() as session:
+    def write(session: Session) -> tuple[int, Callback]:
         row = _held(session, callback_id, user)
         callback_store.reopen(session, row, body.note, body.due_at)
-        return callback_store.model(session, row)
+        return callback_id, callback_store.model(session, row)
+
+    return idempotency.once(db, key, user.username, "POST", request.url.path, body, write)
 
 
 @router.post("/{callback_id}/claim")
@@ -116,20 +128,22 @@ def claim(callback_id: RowId, user: CurrentUser, db: Db) -> Callback:
         return callback_store.model(session, row)
 
 
-@router.post("/{callback_id}/done")
-def done(callback_id: RowId, user: CurrentUser, db: Db,
-         body: Annotated[CallbackDone | None, Body()] = None) -> Callback:
+@router.post("/{callback_id}/done", response_model=Callback)
+def done(callback_id: RowId, user: CurrentUser, db: Db, request: Request,
+         body: Annotated[CallbackDone | None, Body()] = None, key: idempotency.KeyHeader = None) -> Response:
     """Close a callback (claimed by you, unclaimed, or as a supervisor); closing it again is harmless."""
-    with db.write() as session:
+    ask = body or CallbackDone()
+
+    def write(session: Session) -> tuple[int, Callback]:
         row = _row(session, callback_id)
         if row.status != CallbackStatus.DONE.value:
             _mine_or_supervisor(row, user)
-            note = (body or CallbackDone()).note
-            reached = (body or CallbackDone()).reached
             row.status, row.done_at = CallbackStatus.DONE.value, utc_now()
             row.claimed_by = row.claimed_by or user.username
             row.claimed_at = row.claimed_at or row.done_at
-            row.note = (note if reached else f"not reached. {note}".strip())[:200]
+            row.note = (ask.note if ask.reached else f"not reached. {ask.note}".strip())[:200]
             session.flush()
             callback_store.announce(session, row)
-        return callback_store.model(session, row)
+        return callback_id, callback_store.model(session, row)
+
+    return idempotency.once(db, key, user.username, "POST", request.url.path, ask, write)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Header, Query, Request
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from agent_tui.domain.base import Page
@@ -145,11 +146,15 @@ def _record(db: Database, contact_id: int, body: OutcomeIn, user: AuthUser, key:
     return Response(text, media_type="application/json")
 
 
-@router.post("/v1/campaign-contacts/{contact_id}/release")
-def release_contact(contact_id: RowId, body: ReleaseIn, user: CurrentUser, db: Db) -> ContactView:
-    """Give back a contact you hold without calling it: it is offered again at once."""
-    with db.write() as session:
-        answer = campaign_store.release(session, campaign_store.contact(session, contact_id), user)
+@router.post("/v1/campaign-contacts/{contact_id}/release", response_model=ContactView)
+def release_contact(contact_id: RowId, body: ReleaseIn, request: Request, user: CurrentUser, db: Db,
+                    key: IdemKey = None) -> Response:
+    """Give back a contact you hold without calling it: it is offered again at once (once: a retry with
+    the same Idempotency-Key gets the first answer, even after another agent took the contact)."""
+    def release(session: Session) -> tuple[int, ContactView]:
+        return contact_id, campaign_store.release(session, campaign_store.contact(session, contact_id), user)
+
+    answer = idempotency.once(db, key, user.username, "POST", request.url.path, body, release)
     log.info("campaign contact %d released by %s: %r", contact_id, user.username, body.reason)
     return answer
 

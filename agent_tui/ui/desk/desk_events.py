@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from agent_tui.phone.quality_watch import QualityBook
     from agent_tui.ui.common.options import DeskOptions
     from agent_tui.ui.desk.callback_calls import CallbackCalls
+    from agent_tui.ui.desk.outbound_desk import DeskOutbound
     from agent_tui.ui.desk.services import DeskServices
     from agent_tui.ui.desk.supervisor_commands import DeskSupervisor
     from agent_tui.ui.desk.training import DeskTraining
@@ -79,6 +80,7 @@ class DeskEvents:
         training: DeskTraining
         supervisor: DeskSupervisor
         callback_calls: CallbackCalls
+        outbound: DeskOutbound
         lookup_cache: LookupCache
         quality: QualityBook
         slow_lookups: dict[str, float | None]
@@ -285,6 +287,7 @@ class DeskEvents:
             self.refresh_view()
         elif self._widgets_ready:
             self._paint_status()  # only the link cell can have changed
+        self.outbound.link_report()
 
     def handle_live_event(self, event: Event) -> None:
         """A live event from the backend: forced state changes and notes from a supervisor."""

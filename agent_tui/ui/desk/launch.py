@@ -76,7 +76,8 @@ def run_desk(settings: Settings, username: str, password: str | SecretStr | None
     services = DeskServices(
         backend=client, writes=writes, phone=phone, screens=BackendScreens(client), events=live,
         callbacks=BackendCallbacks(client), voicemails=BackendVoicemails(client),
-        outbound=(SourceChain([CallbackItems(client, settings.desk.outbound_queues), CampaignItems(client)])
+        outbound=(SourceChain([CallbackItems(client, writes.outbox, settings.desk.outbound_queues),
+                               CampaignItems(client, writes.outbox)])
                   if settings.desk.outbound_mode != "off" else None),
         secrets=StoreSecrets(store, settings) if store is not None else None,
         drafts=DraftStore(state_dir() / "drafts"), training=desk_training(settings, client),

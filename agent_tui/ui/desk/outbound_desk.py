@@ -4,6 +4,12 @@ The rules are in the headless model (`agent_tui.desk.outbound`); this class asks
 (`agent_tui.desk.outbound_items`) in workers, places the item's call on the phone's thread, notices
 the item's call ending from the desk model, asks the agent for the outcome, and paints the preview.
 The desk screen calls `desk_changed` after every change of its model and `tick` once a second.
+
+Releases and outcomes go into the outbox's journal on a worker thread (its commit, and for an outcome
+its fsync: 5-20 ms on a busy disk, too long for the UI thread); the agent is told "Outcome queued." once
+it is on disk, the desk's word for any write in its outbox. At each link report of the outbox and each
+tick, while some are not delivered, the journal's count of them (plus those still being written) is
+handed to the dialer, which asks for the next item at 0.
 """
 
 from __future__ import annotations
@@ -47,7 +53,10 @@ log = logging.getLogger(__name__)
 DESK_CLOSED = "desk closed"
 """Release reason of an item offered when the desk quit."""
 GIVE_BACK_S = 3.0
-"""How long quitting waits for the backend to take an offered item back."""
+"""How long quitting waits for the outbox to deliver the release of an offered item (after that it stays
+in the journal and goes at the next start, before any item is asked for)."""
+GIVE_BACK_POLL_S = 0.05
+"""How often quitting looks whether the release was delivered."""
 
 
 class OutboundHost(Protocol):
@@ -75,9 +84,12 @@ class DeskOutbound:
                  clock: Callable[[], float] = time.monotonic, screens: ScreenSource | None = None) -> None:
         self.host = host
         self.source = source
+        self.journaling = 0
+        """Releases and outcomes handed to a thread and not yet in the journal (counted as waiting)."""
         self.dialer = OutboundDialer(mode=mode if source is not None else "off", preview_s=preview_s,
-                                     poll_s=poll_s)
-        """The rules; `off` when there is no source."""
+                                     poll_s=poll_s, writing=self._waiting(0))
+        """The rules; `off` when there is no source. Releases and outcomes a previous run left in the
+        outbox hold the first item back until they are delivered."""
         self.clock = clock
         self.asking_outcome = False
         self.script = DeskScript(cast(DOMNode, host), cast("OrderHost", host), screens)
@@ -99,12 +111,20 @@ class DeskOutbound:
         self.paint()
 
     def tick(self) -> None:
-        """Once a second: the countdown."""
+        """Once a second: the countdown, and the outbox's delivery of releases and outcomes."""
         if not self.on:
             return
         self._follow_call()
+        self._settle()
         self._carry(self.dialer.tick(self.host.model, self.clock()))
         self.paint()
+
+    def link_report(self) -> None:
+        """The outbox reported (a write delivered, the queue changed): the dialer's releases and
+        outcomes may be delivered now, so the next item comes at once rather than at the next tick."""
+        if self.on and self.dialer.writing:
+            self._settle()
+            self.paint()
 
     def accept(self) -> None:
         """ctrl+y: dial the offered item, give the outcome of its call, or resume outbound work."""
@@ -128,11 +148,18 @@ class DeskOutbound:
     async def give_back(self) -> None:
         """The desk is closing: an offered item goes back at once (one dialled or waiting for its
         outcome stays claimed by this agent, and is offered to them first next time)."""
-        if self.source is None or self.dialer.phase is not DialerPhase.OFFERED:
+        source = self.source
+        if source is None or self.dialer.phase is not DialerPhase.OFFERED:
             return
         for effect in self.dialer.pause():
             if isinstance(effect, ReleaseItem):
-                await asyncio.wait_for(self.source.release(effect.item, DESK_CLOSED), GIVE_BACK_S)
+                await self._journal(source, ReleaseItem(effect.item, DESK_CLOSED))
+        # The outbox is still running (it stops after this hook): give it a moment to deliver. A poll,
+        # at quit only: the outbox tells deliveries to the link listener, not per kind to us.
+        for _ in range(int(GIVE_BACK_S / GIVE_BACK_POLL_S)):
+            if not self._waiting(0):
+                return
+            await asyncio.sleep(GIVE_BACK_POLL_S)
 
     # ---- inside -------------------------------------------------------------------------------
 
@@ -180,24 +207,49 @@ class DeskOutbound:
         self._spawn(ask, "asking for the next outbound item")
 
     def _send(self, effect: ReleaseItem | SaveOutcome) -> None:
+        """Into the outbox's journal, off this thread; the dialer counts it as waiting meanwhile."""
         source = self.source
         if source is None:
             return
+        self.journaling += 1
 
         async def send() -> None:
             try:
-                if isinstance(effect, ReleaseItem):
-                    await source.release(effect.item, effect.reason)
-                else:
-                    await source.save(effect.item, effect.outcome)
-            finally:  # answered or failed: the next item may be asked for now, not before
-                self._carry(self.dialer.written(self.host.model, self.clock()))
+                await self._journal(source, effect)
+            finally:  # journalled (or refused by the disk, which the worker reports): count again
+                self.journaling -= 1
+                self._settle()
                 self.paint()
 
         if isinstance(effect, ReleaseItem):
             self._spawn(send, "returning the outbound item")
         else:
             self._spawn(send, "saving the outbound outcome")
+
+    async def _journal(self, source: OutboundSource, effect: ReleaseItem | SaveOutcome) -> None:
+        """The write into the outbox's journal on a thread; an outcome is acknowledged once on disk."""
+        if isinstance(effect, ReleaseItem):
+            await asyncio.to_thread(source.release, effect.item, effect.reason)
+            return
+        await asyncio.to_thread(source.save, effect.item, effect.outcome)
+        self.host.carry([Notify("Outcome queued.", timeout=3)])
+
+    def _settle(self) -> None:
+        """Hand the dialer the journal's count of its releases and outcomes (only while it waits on some)."""
+        if self.dialer.writing:
+            self._carry(self.dialer.delivered(self._waiting(self.dialer.writing), self.host.model,
+                                              self.clock()))
+
+    def _waiting(self, otherwise: int) -> int:
+        """The source's releases and outcomes not delivered yet, and those being journalled (0 without
+        a source; `otherwise` when the journal cannot be read)."""
+        if self.source is None:
+            return 0
+        try:
+            return self.source.waiting() + self.journaling
+        except Exception:  # the journal could not be read: the next tick asks again
+            log.exception("counting the queued outbound writes failed")
+            return otherwise
 
     def _spawn(self, work: Callable[[], Awaitable[None]], what: str) -> None:
         node = cast(DOMNode, self.host)  # the desk screen

@@ -1,7 +1,8 @@
 """The outbound preview line on the desk: the offered item, how long its customer waited, the countdown.
 
 It shows only while the dialer has something to say (an offer, a call it placed, an outcome to give,
-or that outbound is paused); the desk paints it once a second from `agent_tui.desk.outbound`.
+that outbound is paused, or that a release or an outcome is still queued in the outbox); the desk
+paints it once a second from `agent_tui.desk.outbound`.
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ def preview_text(t: Translator, dialer: OutboundDialer, mono: float, now: dateti
         return t.t("How did the call go? ctrl+y gives the outcome: {line}", line=item_line(t, item, now))
     if dialer.paused:
         return t.t("Outbound paused. ctrl+y resumes.")
+    if dialer.writing and dialer.phase is DialerPhase.IDLE:
+        return t.t("Outbound: {count} queued. The next item comes once the backend has it.",
+                   count=dialer.writing)
     return ""
 
 
