@@ -13,20 +13,34 @@ wall time also holds time spent waiting for a core, the CPU time does not (issue
 <= 0.6 s). Memory is read from /proc/PID/smaps_rollup once the ready desk has been quiet for a second:
 RSS (resident, shared libraries' pages included: issue 11's target <= 80 MB), PSS (shared pages
 divided among the processes sharing them) and USS (pages of this process alone: what quitting it
-would free). Medians of the runs are reported.
+would free). Medians of the runs are reported. With `--calls N` one more desk is started and rung N
+times (each call rings until its card is shown, then the caller hangs up, as in bench.screen_pop), and
+its memory is read again: what a desk in use holds (the card, the call strip, the modules a call needs).
 
-    .venv/bin/python -m bench.startup [--runs N] [--quick]
+    .venv/bin/python -m bench.startup [--runs N] [--calls N] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import tempfile
 from pathlib import Path
 
 from agent_tui.demo.stack import free_port
-from bench._desk_harness import Backend, PtyDesk, install_sigterm_exit, is_ready, median, write_config
+from bench._desk_harness import (
+    AGENT,
+    Backend,
+    Caller,
+    PtyDesk,
+    card_shown,
+    install_sigterm_exit,
+    is_ready,
+    median,
+    no_ringing,
+    write_config,
+)
 from bench.report import Figure, emit
 
 TARGET_READY_S = 1.0
@@ -64,10 +78,31 @@ def one_run(folder: Path, backend_url: str) -> tuple[float, float, float, dict[s
     return first, ready, cpu, memory
 
 
+def memory_after_calls(folder: Path, backend: Backend, calls: int) -> dict[str, float]:
+    """Start a desk, ring it `calls` times (a different customer each time), then its memory in MB."""
+    folder.mkdir()
+    sip_port = free_port(kind=2)
+    config = write_config(folder, backend.url, sip_port)
+    rng = random.Random(11)
+    customers = backend.customers(limit=max(calls, 2))
+    with PtyDesk(folder, config, sip_port) as desk, Caller() as caller:
+        desk.wait_text(is_ready, 60)
+        for index in range(calls):
+            customer = customers[index % len(customers)]
+            call_id, _ = caller.dial(f"sip:{AGENT}@127.0.0.1:{sip_port}", customer.ivr_headers(rng))
+            desk.wait_text(card_shown(customer.account), 20)
+            caller.hang_up(call_id)
+            desk.wait_text(no_ringing, 20)
+        desk.wait_quiet(1.0, 10)
+        assert desk.proc is not None
+        return memory_mb(desk.proc.pid)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run and print the figures."""
     parser = argparse.ArgumentParser(prog="bench.startup", description=__doc__)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--calls", type=int, default=0, help="memory again after this many ring cycles")
     parser.add_argument("--quick", action="store_true", help="2 runs (smoke test)")
     args = parser.parse_args(argv)
     install_sigterm_exit()
@@ -87,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
             cpus.append(cpu)
             for kind, value in memory.items():
                 memories[kind].append(value)
+        in_use = memory_after_calls(Path(tmp) / "calls", backend, args.calls) if args.calls else None
     ready = median(readies)
     cpu = median(cpus)
     rss = median(memories["rss"])
@@ -100,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
                ok=rss <= TARGET_RSS_MB),
         Figure("PSS after start (median)", round(median(memories["pss"]), 1), "MB"),
         Figure("USS after start (median)", round(median(memories["uss"]), 1), "MB"),
+        *([] if in_use is None else [
+            Figure(f"{kind.upper()} after {args.calls} ring cycles", round(value, 1), "MB")
+            for kind, value in in_use.items()]),
     ], runs=runs, first_paint_s=[round(v, 3) for v in firsts], ready_s=[round(v, 3) for v in readies],
         cpu_s=[round(v, 3) for v in cpus],
         **{f"{kind}_mb": [round(v, 1) for v in values] for kind, values in memories.items()})
