@@ -14,11 +14,19 @@ from agent_tui.phone.sound_presence import sound_may_be_present
 
 
 def bare(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
-    """A machine with nothing: an empty /dev (a libjack metadata folder only), an empty home."""
+    """A machine with nothing: an empty /dev (a libjack metadata folder only), an empty home, and
+    PulseAudio's client.conf as Debian ships it (every setting commented out)."""
     dev, home = tmp_path / "machine" / "dev", tmp_path / "machine" / "user"
     (dev / "shm" / "jack_db-0").mkdir(parents=True)
     home.mkdir()
+    touch(etc(tmp_path) / "pulse" / "client.conf")
+    (etc(tmp_path) / "pulse" / "client.conf").write_text("; default-server =\n# autospawn = yes\n")
     return dev, home, {"XDG_RUNTIME_DIR": str(tmp_path / "machine" / "run"), "HOME": str(home)}
+
+
+def etc(tmp_path: Path) -> Path:
+    """The machine's /etc."""
+    return tmp_path / "machine" / "etc"
 
 
 def touch(path: Path) -> None:
@@ -29,7 +37,13 @@ def touch(path: Path) -> None:
 
 def test_a_machine_with_nothing_has_no_sound(tmp_path: Path) -> None:
     dev, home, env = bare(tmp_path)
-    assert not sound_may_be_present(env, dev, home)
+    assert not sound_may_be_present(env, dev, home, etc(tmp_path))
+
+
+def server_in(path: Path) -> None:
+    """A client.conf naming a sound server elsewhere."""
+    touch(path)
+    path.write_text("autospawn = no\ndefault-server = tcp:10.0.0.7:4713  ; the agent's PC\n")
 
 
 SIGNS: dict[str, Callable[[Path, Path, dict[str, str]], object]] = {
@@ -40,6 +54,12 @@ SIGNS: dict[str, Callable[[Path, Path, dict[str, str]], object]] = {
     "asoundrc": lambda dev, home, env: touch(home / ".asoundrc"),
     "pulse socket": lambda dev, home, env: touch(Path(env["XDG_RUNTIME_DIR"]) / "pulse" / "native"),
     "pipewire socket": lambda dev, home, env: touch(Path(env["XDG_RUNTIME_DIR"]) / "pipewire-0"),
+    "PIPEWIRE_REMOTE": lambda dev, home, env: env.update(PIPEWIRE_REMOTE="pipewire-1"),
+    "JACK_DEFAULT_SERVER": lambda dev, home, env: env.update(JACK_DEFAULT_SERVER="studio"),
+    "asound.conf": lambda dev, home, env: touch(dev.parent / "etc" / "asound.conf"),
+    "user's client.conf": lambda dev, home, env: server_in(home / ".config" / "pulse" / "client.conf"),
+    "machine's client.conf.d": lambda dev, home, env: server_in(dev.parent / "etc" / "pulse" / "client.conf.d"
+                                                                / "50-remote.conf"),
 }
 
 
@@ -47,7 +67,7 @@ SIGNS: dict[str, Callable[[Path, Path, dict[str, str]], object]] = {
 def test_any_one_sign_of_sound_asks_portaudio(tmp_path: Path, sign: str) -> None:
     dev, home, env = bare(tmp_path)
     SIGNS[sign](dev, home, env)
-    assert sound_may_be_present(env, dev, home)
+    assert sound_may_be_present(env, dev, home, etc(tmp_path))
 
 
 def test_no_sign_of_sound_leaves_portaudio_unstarted(monkeypatch: pytest.MonkeyPatch) -> None:
