@@ -18,6 +18,9 @@ from agent_tui.domain.base import JsonScalar, LocalizedText, Model, ShortText
 from agent_tui.domain.customer import PHONE_PATTERN, CustomerFields
 from agent_tui.domain.expectation import FieldExpectation
 from agent_tui.domain.ticket import TicketCreate, TicketType
+from agent_tui.domain.training_names import TRAINING_COMMANDS as TRAINING_COMMANDS
+from agent_tui.domain.training_names import TRAINING_REASON as TRAINING_REASON
+from agent_tui.domain.training_names import ProgressKind as ProgressKind
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_\-]*$"
 STEP_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -263,13 +266,6 @@ class ScoreCard(Model):
 
 # --- trainer mode on the wire: trainees, commands, progress, stored attempts ---------------------------
 
-TRAINING_REASON = "training"
-"""The Not Ready reason code of an agent in training status."""
-TRAINING_COMMANDS = ("training_launch", "training_hint", "training_caption", "training_takeover",
-                     "training_release", "training_stop")
-"""Commands a trainer may send to a trainee's desk (on the agent's command stream)."""
-
-
 class TraineePresence(Model):
     """Body of `PUT /v1/training/presence`: a desk in training status says where its softphone answers.
 
@@ -290,21 +286,6 @@ class Trainee(Model):
     reason: str | None = None
     sip_uri: str | None = Field(default=None, description="Announced by the desk; none: not announced.")
     since: datetime | None = Field(default=None, description="When the desk announced itself.")
-
-
-class ProgressKind(StrEnum):
-    """What a progress report from a trainee's desk is about."""
-
-    CALL = "call"
-    """The training call rang, was answered or ended (`detail`: ringing / answered / ended)."""
-    STEP = "step"
-    """The trainee's script reached `step`."""
-    FIELDS = "fields"
-    """Fields were filled (`filled` of `total` on the route so far)."""
-    CAPTION = "caption"
-    """The simulated caller said a line (self-practice: the desk runs the caller)."""
-    FINISHED = "finished"
-    """The attempt was scored (`total`, `passed`)."""
 
 
 class TrainingProgress(Model):

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from agent_tui.phone import sound_server
 from agent_tui.phone.device_choice import AudioDeviceError, portaudio_devices, sounddevice_module
+from agent_tui.phone.sound_presence import sound_may_be_present
 from agent_tui.phone.sound_server import DeviceKind
 
 
@@ -44,7 +45,10 @@ class DeviceListing:
 def sound_available() -> bool:
     """Whether this machine has sound devices to use (PortAudio installed and seeing a microphone and
     an earpiece; a sound server that came up after PortAudio counts). Without them the desk's phone
-    runs headless (null audio) instead of failing to start."""
+    runs headless (null audio) instead of failing to start. A machine with nothing PortAudio could
+    find (`sound_presence`) answers False without starting PortAudio."""
+    if not sound_may_be_present():
+        return False
     try:
         devices = portaudio_devices(rescan=True)
     except AudioDeviceError:

@@ -167,9 +167,11 @@ def build_phone(settings: Settings, store: Credentials | None,
     def make() -> Any:
         from agent_tui.phone.audio_devices import sound_available
         from agent_tui.phone.engine import PhoneEngine
-        from agent_tui.phone.from_settings import engine_options
+        from agent_tui.phone.from_settings import audio_off, engine_options
 
-        options = engine_options(settings, password_for, headless=not sound_available())
+        # With "null" configured, PortAudio is not even asked (starting it costs ~20 MB and 0.1 s).
+        headless = audio_off(settings) or not sound_available()
+        options = engine_options(settings, password_for, headless=headless)
         if listen is not None:
             options = dataclasses.replace(options, accounts=(), listen=listen)
         return PhoneEngine(options)

@@ -19,6 +19,11 @@ PasswordLookup = Callable[[str, str], SecretStr | None]
 _SRTP: dict[str, SrtpUse] = {"disabled": "off", "optional": "optional", "mandatory": "mandatory"}
 
 
+def audio_off(settings: Settings) -> bool:
+    """The config asks for no sound devices (`"null"` capture or playback): the phone runs headless."""
+    return settings.audio.capture_device == "null" or settings.audio.playback_device == "null"
+
+
 def engine_options(settings: Settings, password_for: PasswordLookup, *, headless: bool = True,
                    log_file: Path | None = None) -> EngineOptions:
     """EngineOptions for these settings; `password_for` supplies each account's password."""
@@ -46,7 +51,7 @@ def engine_options(settings: Settings, password_for: PasswordLookup, *, headless
     recording = settings.recording if hasattr(settings, "recording") else None
     logging = settings.logging if hasattr(settings, "logging") else None
     audio = settings.audio
-    null_audio = headless or audio.capture_device == "null" or audio.playback_device == "null"
+    null_audio = headless or audio_off(settings)
     return EngineOptions(
         accounts=accounts,
         listen=sip.listen_address,

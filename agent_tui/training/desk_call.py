@@ -8,13 +8,17 @@ The desk's training controller (ui/desk/training.py) keeps these and draws them;
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from agent_tui.domain.base import utc_now
 from agent_tui.domain.customer import Customer
 from agent_tui.domain.ticket import TicketCreate
-from agent_tui.domain.training import Scenario, ScoreCard, TranscriptLine
 from agent_tui.forms.runner import FormRun
 from agent_tui.training.caller_process import CallerHandle
+
+if TYPE_CHECKING:
+    # The desk imports this module at start; the training models wait for a training call.
+    from agent_tui.domain.training import Scenario, ScoreCard, TranscriptLine
 
 ATTEMPT_HEADER = "X-Training-Attempt"
 CAPTIONS_KEPT = 50

@@ -16,8 +16,8 @@ from agent_tui.domain.training import (
     Trainee,
     TrainingProgress,
 )
-from agent_tui.training import bundled_scenarios_dir, load_scenarios
 from agent_tui.training.caller_process import EventSink
+from agent_tui.training.scenario import bundled_scenarios_dir, load_scenarios
 
 
 def shipped() -> dict[str, Scenario]:

@@ -24,17 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from agent_tui.desk.calls import SCENARIO_HEADER, CallSession, is_training_call
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.customer import LookupMatch, LookupResult
-from agent_tui.domain.training import (
-    TRAINING_REASON,
-    Attempt,
-    AttemptCreate,
-    ProgressKind,
-    Scenario,
-    ScenarioSummary,
-    ScoreCard,
-    TrainingProgress,
-    TranscriptLine,
-)
+from agent_tui.domain.training_names import TRAINING_REASON, ProgressKind
 from agent_tui.forms.runner import FormRun
 from agent_tui.training.caller_process import CallerEvent, CallerLauncher
 from agent_tui.training.desk_call import (
@@ -52,6 +42,9 @@ from agent_tui.ui.train.review_api import RecordingUploader
 if TYPE_CHECKING:
     from textual.app import App
 
+    # The training models are imported where a training call first needs them (~2 MB a desk that
+    # takes no training call does not need).
+    from agent_tui.domain.training import Scenario, ScenarioSummary, ScoreCard
     from agent_tui.i18n import Translator
     from agent_tui.ui.common.options import DeskOptions
 
@@ -228,6 +221,8 @@ class DeskTraining:
         return None
 
     def _caption(self, call: TrainingCall, text: str) -> None:
+        from agent_tui.domain.training import TranscriptLine
+
         if not text:
             return
         call.captions.append(text)
@@ -318,6 +313,7 @@ class DeskTraining:
         self._spawn(self._finish(call, session), "scoring the training call")
 
     async def _finish(self, call: TrainingCall, session: CallSession) -> None:
+        from agent_tui.domain.training import Attempt, AttemptCreate
         from agent_tui.training.scoring import attempt_from_run, score
 
         scenario = call.scenario or await self.scenario(call.scenario_id)
@@ -377,6 +373,8 @@ class DeskTraining:
 
     def _progress(self, call: TrainingCall, kind: ProgressKind, *, step: str | None = None, filled: int = 0,
                   total: int = 0, detail: str = "") -> None:
+        from agent_tui.domain.training import TrainingProgress
+
         if self.api is None:
             return
         progress = TrainingProgress(attempt_id=call.attempt_id[:64], scenario_id=call.scenario_id, kind=kind,

@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+import functools
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pydantic import TypeAdapter
 
 from agent_tui.domain.agent import AgentCommand
 from agent_tui.domain.base import JsonScalar
-from agent_tui.domain.training import (
-    AttemptCreate,
-    AttemptRecord,
-    Scenario,
-    ScenarioSummary,
-    Trainee,
-    TraineePresence,
-    TrainingProgress,
-)
 
-_SUMMARIES = TypeAdapter(list[ScenarioSummary])
-_TRAINEES = TypeAdapter(list[Trainee])
-_ATTEMPTS = TypeAdapter(list[AttemptRecord])
+if TYPE_CHECKING:
+    # The desk makes a TrainingApi at start; the training models (~2 MB) wait for the first call to it.
+    from agent_tui.domain.training import (
+        AttemptCreate,
+        AttemptRecord,
+        Scenario,
+        ScenarioSummary,
+        Trainee,
+        TrainingProgress,
+    )
+
+ItemT = TypeVar("ItemT")
+
+
+@functools.cache
+def list_adapter(item: type[ItemT]) -> TypeAdapter[list[ItemT]]:
+    """A validator of a list of `item`, made on first use (the models themselves are imported late)."""
+    return TypeAdapter(list[item])  # type: ignore[valid-type]
 
 
 class JsonTransport(Protocol):
@@ -73,16 +80,22 @@ class TrainingApi:
 
     async def list_scenarios(self) -> list[ScenarioSummary]:
         """`GET /v1/scenarios` (one page of up to 1000)."""
+        from agent_tui.domain.training import ScenarioSummary
+
         data = await self.client.get_json("/v1/scenarios", {"limit": 1000})
-        return _SUMMARIES.validate_python(data["items"])
+        return list_adapter(ScenarioSummary).validate_python(data["items"])
 
     async def get_scenario(self, scenario_id: str) -> Scenario:
         """`GET /v1/scenarios/{id}`."""
+        from agent_tui.domain.training import Scenario
+
         return Scenario.model_validate(await self.client.get_json(f"/v1/scenarios/{scenario_id}"))
 
     async def list_trainees(self) -> list[Trainee]:
         """`GET /v1/training/trainees`."""
-        return _TRAINEES.validate_python(await self.client.get_json("/v1/training/trainees"))
+        from agent_tui.domain.training import Trainee
+
+        return list_adapter(Trainee).validate_python(await self.client.get_json("/v1/training/trainees"))
 
     async def command(self, trainee: str, command: str, data: dict[str, JsonScalar]) -> None:
         """`POST /v1/training/trainees/{u}/commands`."""
@@ -95,6 +108,8 @@ class TrainingApi:
 
     async def announce(self, sip_uri: str) -> None:
         """`PUT /v1/training/presence`."""
+        from agent_tui.domain.training import TraineePresence
+
         body = TraineePresence(sip_uri=sip_uri).model_dump(mode="json")
         await self.client.write_json("PUT", "/v1/training/presence", body)
 
@@ -104,6 +119,8 @@ class TrainingApi:
 
     async def post_attempt(self, attempt: AttemptCreate) -> AttemptRecord:
         """`POST /v1/training/attempts` (the same attempt id again answers the stored one)."""
+        from agent_tui.domain.training import AttemptRecord
+
         data = await self.client.write_json("POST", "/v1/training/attempts", attempt.model_dump(mode="json"))
         return AttemptRecord.model_validate(data)
 
@@ -112,5 +129,7 @@ class TrainingApi:
         params: dict[str, str | int] = {"limit": 200}
         if trainee:
             params["trainee"] = trainee
+        from agent_tui.domain.training import AttemptRecord
+
         data = await self.client.get_json("/v1/training/attempts", params)
-        return _ATTEMPTS.validate_python(data["items"])
+        return list_adapter(AttemptRecord).validate_python(data["items"])

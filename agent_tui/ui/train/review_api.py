@@ -10,21 +10,21 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from urllib.parse import quote
 
-from pydantic import TypeAdapter
-
 from agent_tui.domain.base import Page
-from agent_tui.domain.training import AttemptRecord, ModelCall, ModelCallInput
 from agent_tui.sync.client import BackendClient
 from agent_tui.sync.errors import BackendRejected, BackendUnavailable
 from agent_tui.sync.recording_download import download_recording
 from agent_tui.sync.responses import raise_for_status
 
+if TYPE_CHECKING:
+    # The desk makes a ReviewApi at start; the training models (~2 MB) wait for the first call to it.
+    from agent_tui.domain.training import AttemptRecord, ModelCall
+
 log = logging.getLogger(__name__)
 
-_MODEL_CALLS = TypeAdapter(Page[ModelCall])
 UPLOAD_TRIES = 5
 UPLOAD_FIRST_WAIT_S = 1.0
 
@@ -65,6 +65,8 @@ class ReviewApi:
 
     async def get_attempt(self, key: int) -> AttemptRecord:
         """`GET /v1/training/attempts/{key}`."""
+        from agent_tui.domain.training import AttemptRecord
+
         return AttemptRecord.model_validate(await self.client.get_json(f"/v1/training/attempts/{key}"))
 
     async def download_recording(self, call_id: str, target: Path) -> Path:
@@ -95,11 +97,15 @@ class ReviewApi:
 
     async def list_model_calls(self) -> list[ModelCall]:
         """`GET /v1/model-calls` (newest 200)."""
+        from agent_tui.domain.training import ModelCall
+
         data = await self.client.get_json("/v1/model-calls", {"limit": 200})
-        return _MODEL_CALLS.validate_python(data).items
+        return Page[ModelCall].model_validate(data).items  # pydantic keeps the parametrized class
 
     async def mark_model_call(self, call_id: str, title: str, note: str) -> ModelCall:
         """`PUT /v1/recordings/{call_id}/model`."""
+        from agent_tui.domain.training import ModelCall, ModelCallInput
+
         body = ModelCallInput(title=title, note=note).model_dump(mode="json")
         data = await self.client.write_json("PUT", f"/v1/recordings/{quote(call_id, safe='')}/model", body)
         return ModelCall.model_validate(data)
