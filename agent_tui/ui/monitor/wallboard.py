@@ -40,7 +40,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from agent_tui.domain.events import Event
 from agent_tui.domain.supervision import AgentRow, InterventionKind, WallboardSnapshot
@@ -48,11 +48,12 @@ from agent_tui.i18n import Translator
 from agent_tui.ui.common.bindings import localize_bindings
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.monitor import cells
+from agent_tui.ui.monitor.agents_table import AgentsTable
 from agent_tui.ui.monitor.interventions import Interventions
 from agent_tui.ui.monitor.model import SORT_ORDER, AgentFilter, WallboardModel, floor_figures
 from agent_tui.ui.monitor.options import MonitorOptions
 from agent_tui.ui.monitor.prompts import FilterScreen
-from agent_tui.ui.monitor.tables import AgentsTable, QueuesTable
+from agent_tui.ui.monitor.tables import QueuesTable
 from agent_tui.ui.monitor.wallboard_commands import WallboardCommands
 
 log = logging.getLogger(__name__)
@@ -330,11 +331,11 @@ class WallboardScreen(WallboardCommands, Screen[None]):
         key = self.agents.current_key()
         return self.model.agents.get(key) if key is not None else None
 
-    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
-        """A click on a heading sorts by it where that makes sense."""
+    def on_agents_table_header_selected(self, event: AgentsTable.HeaderSelected) -> None:
+        """A click on a heading of the agents table sorts by it where that makes sense."""
         by_column = {"agent": "name", "state": "state", "time": "time", "team": "team"}
-        name = by_column.get(str(event.column_key.value))
-        if event.data_table is self.agents and name is not None:
+        name = by_column.get(event.column_key)
+        if name is not None:
             self._set_sort(next(k for k in SORT_ORDER if k.value == name))
 
     def _run(self, work: Callable[[], Awaitable[Any]], what: str) -> None:
