@@ -1,5 +1,6 @@
 """The agents table's lines without Textual: which lines are painted again after a change, a sort, a
-scroll and a tick, and that rows off screen get cells only when they scroll into view."""
+scroll and a tick, and that rows off screen get cells only when they scroll into view; and which events
+the wallboard's model counts as changes to paint."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from datetime import timedelta
 
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.base import utc_now
+from agent_tui.domain.events import Event, EventKind
 from agent_tui.domain.supervision import AgentRow
 from agent_tui.i18n import Translator
 from agent_tui.ui.monitor.agent_lines import AgentLines
 from agent_tui.ui.monitor.cells import CellMaker
-from agent_tui.ui.monitor.model import AgentFilter, SortKey, sort_value
+from agent_tui.ui.monitor.model import AgentFilter, SortKey, WallboardModel, sort_value
 from agent_tui.ui.monitor.options import Thresholds
-from tests.monitor.doubles import agent_row
+from tests.monitor.doubles import agent_row, rows_event, snapshot
 
 NOW = utc_now()
 
@@ -147,3 +149,40 @@ def test_the_tick_paints_lines_whose_clock_moved() -> None:
     assert lines.tick(NOW) == set()
     assert lines.tick(NOW + timedelta(seconds=1)) == set(range(10))  # every "Time" cell moved
     assert lines.cells["agent0002"][6][0] == "0:01"
+
+
+def state_event(event_id: int, username: str, state: str, **extra: object) -> Event:
+    """An `agent_state` event as the backend records it."""
+    return Event(id=event_id, kind=EventKind.AGENT_STATE, at=NOW,
+                 data={"username": username, "display_name": "x", "role": "agent",
+                       "state": {"state": state, "since": NOW.isoformat(), **extra}})
+
+
+def test_the_model_paints_only_rows_whose_shown_fields_changed() -> None:
+    model = WallboardModel()
+    model.apply_snapshot(snapshot(agents=3))
+    model.take_changes()
+    # The desk's state change first, then the backend's row with it and new figures: one change only.
+    assert model.apply_event(state_event(1, "agent0002", "not_ready", reason="break"))
+    assert model.take_changes().agents == {"agent0002"}
+    row = model.agents["agent0002"].model_copy(update={"time_in_state_s": 5.0})
+    assert model.apply_event(rows_event(2, [row, agent_row(9)]))
+    changes = model.take_changes()
+    assert changes.agents == {"agent0009"}  # new on the board; agent0002 shows the same cells
+    assert model.agents["agent0002"].time_in_state_s == 5.0  # its figures are kept (the floor line)
+
+
+def test_the_model_skips_state_events_of_agents_not_on_the_board_without_validating_them() -> None:
+    model = WallboardModel()
+    model.apply_snapshot(snapshot(agents=3))
+    model.take_changes()
+    # Not on the board: no change, however the rest of it looks (validating it would change nothing).
+    assert not model.apply_event(state_event(1, "trainer01", "ready"))
+    assert not model.apply_event(state_event(2, "trainer01", "no such state"))
+    assert model.skipped == 0
+    assert model.take_changes().empty
+    # On the board, the event is validated as before: a bad one is skipped and counted.
+    assert not model.apply_event(state_event(3, " agent0001 ", "no such state"))
+    assert model.skipped == 1
+    assert model.apply_event(state_event(4, " agent0001 ", "acw"))
+    assert model.agents["agent0001"].state == AgentStateName.ACW

@@ -18,8 +18,8 @@ from datetime import datetime
 from typing import Any
 
 from agent_tui.domain.supervision import AgentRow
-from agent_tui.ui.monitor.cells import Cell, CellMaker, agent_cell_fields
-from agent_tui.ui.monitor.model import AgentFilter, SortKey, sort_value
+from agent_tui.ui.monitor.cells import Cell, CellMaker
+from agent_tui.ui.monitor.model import AgentFilter, SortKey, agent_cell_fields, sort_value
 
 
 class AgentLines:

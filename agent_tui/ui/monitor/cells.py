@@ -68,19 +68,6 @@ ALERT_LABELS = {
 """Alert kinds as the alert list names them (`queue`: a queue the queues table colours)."""
 
 
-AGENT_CELL_FIELDS = ("username", "display_name", "team", "state", "reason", "since", "phone_online",
-                     "raised_hand", "call_id", "call_number", "call_queue", "call_started", "on_hold_since",
-                     "customer_id", "customer_name")
-"""The fields of an `AgentRow` that `CellMaker.agent` reads (with the clock): keep the two together."""
-
-
-def agent_cell_fields(row: AgentRow) -> tuple[object, ...]:
-    """What the agent's cells are made of, besides the clock: equal tuples make equal cells at one
-    time. A row whose figures alone changed (an `agent_rows` event after the desk's own `agent_state`)
-    needs no new cells."""
-    return tuple(getattr(row, name) for name in AGENT_CELL_FIELDS)
-
-
 @dataclass(frozen=True)
 class BoardAlert:
     """One entry of the wallboard's alert list, as shown (text already translated and cleaned)."""
