@@ -111,7 +111,7 @@ class AgentsTable(ScrollView, can_focus=True):
     def __init__(self, maker: CellMaker, headings: Iterable[str]) -> None:
         super().__init__(id="agents")
         self.lines = AgentLines(maker)
-        self.palette = Palette({})
+        self._palette = Palette({})
         self._headings = list(headings)
         self._widths = [width for _k, _h, width in self.COLUMNS]
         self._table_width = sum(self._widths)
@@ -124,6 +124,17 @@ class AgentsTable(ScrollView, can_focus=True):
         self.virtual_size = Size(self._table_width, 1)
 
     # ---- what the wallboard screen and tests use -------------------------------------------------
+
+    @property
+    def palette(self) -> Palette:
+        """The cells' styles (from the theme)."""
+        return self._palette
+
+    @palette.setter
+    def palette(self, value: Palette) -> None:
+        if value != self._palette:
+            self._palette, self._styles = value, {}
+            self.refresh()
 
     @property
     def sort_key(self) -> SortKey:
@@ -260,7 +271,7 @@ class AgentsTable(ScrollView, can_focus=True):
         frame = self._frame
         assert frame is not None, "render_lines sets it"
         if y == 0:
-            return self._heading(frame)
+            return self._heading_line(frame)
         line = self.lines.first + y - 1
         if line >= self.lines.count or self.lines.now is None:
             return Strip.blank(frame.width, frame.base)
@@ -300,7 +311,7 @@ class AgentsTable(ScrollView, can_focus=True):
             self._styles[(key, cursor, hover)] = made
         return made
 
-    def _heading(self, frame: _Frame) -> Strip:
+    def _heading_line(self, frame: _Frame) -> Strip:
         style = frame.header
         if self._hover == -1:
             style += frame.hover + self.get_component_rich_style("agents--header-hover")

@@ -192,8 +192,9 @@ class WallboardScreen(WallboardCommands, Screen[None]):
 
     def _restyle(self) -> None:
         palette = cells.Palette.from_variables(self.app.theme_variables)
-        self.agents.palette = palette
-        self.queues.palette = palette
+        if palette != self.queues.palette:  # the same theme keeps the palettes' made cells
+            self.agents.palette = palette
+            self.queues.palette = palette
 
     def on_screen_resume(self) -> None:
         """The theme may have changed while a pop-up was up."""
