@@ -294,3 +294,37 @@ async def test_order_kept_by_bisection_matches_a_full_sort_under_random_changes(
             first = int(wb.agents.scroll_y)  # the cursor's agent moves, and the view follows it
             assert len(shown) >= 10
             assert shown == expected[first:first + len(shown)]
+
+
+async def test_mouse_selects_a_row_and_a_heading_sorts() -> None:
+    from textual.message import Message
+
+    from agent_tui.ui.monitor.agents_table import AgentsTable
+
+    app, _api, _phone, feeds = make_monitor()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: feeds, what="the feed")
+        wb = board(app)
+        feeds[0].sink.snapshot(snapshot(agents=40))
+        await wait_until(pilot, lambda: wb.agents.row_count == 40, what="rows")
+        await pilot.pause()
+        selected: list[str] = []
+        post = wb.agents.post_message
+
+        def spy(message: Message) -> bool:  # the wallboard has no use for a selected row: seen here
+            if isinstance(message, AgentsTable.Selected):
+                selected.append(message.key)
+            return post(message)
+
+        wb.agents.post_message = spy  # type: ignore[method-assign]
+        assert wb.agents.current_key() == "agent0001"
+        await pilot.click("#agents", offset=(3, 5))  # the heading is line 0: the 5th agent
+        assert wb.agents.current_key() == "agent0005"
+        assert selected == []
+        await pilot.click("#agents", offset=(3, 5))  # a second click on the cursor's row selects it
+        assert selected == ["agent0005"]
+        await pilot.press("down", "enter")
+        assert selected == ["agent0005", "agent0006"]
+        await pilot.click("#agents", offset=(30, 0))  # the "State" heading (columns 22-32)
+        await wait_until(pilot, lambda: wb.agents.sort_key == SortKey.STATE, what="sorted by state")
+        assert "sort: state" in str(wb.query_one("#title", Static).render())
