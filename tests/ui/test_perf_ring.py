@@ -85,17 +85,20 @@ async def test_f2_is_relabelled_in_the_handler_that_changed_the_state_so_one_fra
         def f2() -> str:
             return str(next(key for key in footer.query(FooterKey) if key.key == "f2").description)
 
+        def state() -> AgentStateName:
+            return app.desk.model.status.state
+
         await wait_until(pilot, lambda: f2() == "Ready", what="F2 = Ready while Not Ready")
         # No await below until the asserts: what the next frame holds is decided here.
         ring = IncomingCall(call_id="c1", number="13800138000", display="", headers={},
                             remote_uri="sip:13800138000@127.0.0.1", at=datetime.now(UTC))
         app.desk.handle_phone_event(ring)
         app.desk.paint_view()
-        assert app.desk.model.status.state is AgentStateName.RINGING
+        assert state() is AgentStateName.RINGING
         assert f2() == "Not Ready"
         app.desk.handle_phone_event(CallEnded(call_id="c1", code=487, reason="cancelled", duration_s=0.0))
         app.desk.paint_view()
-        assert app.desk.model.status.state is AgentStateName.NOT_READY
+        assert state() is AgentStateName.NOT_READY
         assert f2() == "Ready"
         await pilot.pause()
         assert "f2 Ready" in screen_text(app).splitlines()[-1]
