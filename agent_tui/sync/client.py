@@ -128,6 +128,9 @@ class BackendClient:
             # redirects are not followed): the CA bundle would cost 1.2 MB and ~20 ms at each start.
             # A context that trusts no one fails closed should TLS ever be met.
             tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        elif verify:
+            # One context for both of ThreadedTransport's pools: the CA bundle is loaded once.
+            tls = httpx.create_ssl_context(verify=True)
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             timeout=self.timeouts.to_httpx(),
