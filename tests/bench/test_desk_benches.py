@@ -26,6 +26,7 @@ EXPECTED = {
     "startup": [
         "launch → first paint (median)", "launch → ready and painted (median)",
         "CPU time until ready (median)", "RSS after start (median)",
+        "PSS after start (median)", "USS after start (median)",
     ],
     "terminal_bytes": [
         f"{kind} {size}" for size in ("80x24", "120x40")

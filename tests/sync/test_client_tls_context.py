@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ssl
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -14,10 +14,10 @@ def tls_context(client: BackendClient) -> ssl.SSLContext:
     """The SSL context the client's connection pools were given (httpx keeps it there): the threaded
     transport's sync pool and its async fallback share one."""
     transport: Any = client._http._transport
-    context: object = transport._sync._pool._ssl_context
+    context = transport._sync._pool._ssl_context
     assert isinstance(context, ssl.SSLContext)
     assert transport._fallback._pool._ssl_context is context
-    return context
+    return cast(ssl.SSLContext, context)
 
 
 async def test_a_plain_http_backend_loads_no_certificates_and_trusts_no_one() -> None:
