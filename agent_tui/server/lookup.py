@@ -33,11 +33,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
+from urllib.parse import parse_qsl
 
 from sqlalchemy import Table, event
 from sqlalchemy.engine import Dialect, Engine
 from starlette.requests import Request
 
+from agent_tui.domain.base import utc_now
 from agent_tui.domain.customer import ContactRecord, Customer, LookupResult
 from agent_tui.domain.notice import OutageNotice
 from agent_tui.domain.sla import SlaLimits
@@ -52,9 +54,12 @@ from agent_tui.server.models import (
     TimelineRow,
     UtcDateTime,
 )
+from agent_tui.server.phones import phone_key
 
 LOOKUP_THREADS = 2
 """PostgreSQL: lookups in flight per server process, each on its own thread and connection."""
+PHONE_MAX_LENGTH = 40
+"""The longest `phone` a lookup takes (the route's query validation and the fast lane's)."""
 MAX_MATCHES = 10
 """At most this many customers share one phone number in an answer."""
 HISTORY_ON_POP = 5
@@ -392,9 +397,31 @@ def _assemble(rows: _Rows, now: datetime, limits: SlaLimits) -> LookupResult:
 
 def lookup_service(request: Request) -> Lookup:
     """The app's lookup service, made on first use (its statements need the app's database)."""
-    state = request.app.state
+    return service_of(request.app.state)
+
+
+def service_of(state: Any) -> Lookup:
+    """The lookup service kept on an app's `state`, made on first use."""
     service: Lookup | None = getattr(state, "customer_lookup", None)
     if service is None or service.db is not state.db:
         service = Lookup(state.db, state.settings.sla)
         state.customer_lookup = service
     return service
+
+
+async def fast_lookup(state: Any, _user: object, query: bytes) -> bytes | None:
+    """The screen pop by phone for the fast lane (`fastlane.py`): `GET /v1/customers/lookup?phone=N`.
+
+    Only the ordinary request: exactly one `phone` parameter that the route's own validation would
+    take, with digits in it. Anything else (an account, extra or repeated parameters, a number too
+    long or without digits) answers None and goes down the route in routers/customers.py, which
+    answers it or refuses it as before. The answer is the route's, byte for byte.
+    """
+    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)  # as Starlette reads a query
+    if len(pairs) != 1 or pairs[0][0] != "phone" or len(pairs[0][1]) > PHONE_MAX_LENGTH:
+        return None
+    key = phone_key(pairs[0][1])
+    if not key:
+        return None
+    result = await service_of(state).answer(utc_now(), key=key)
+    return result.model_dump_json().encode()
