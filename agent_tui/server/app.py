@@ -12,7 +12,7 @@ from fastapi import Depends, FastAPI
 from starlette.types import Receive, Scope, Send
 
 from agent_tui import __version__
-from agent_tui.server import migrate, problems, roles, screens
+from agent_tui.server import migrate, problems, roles, route_gates, screens
 from agent_tui.server.auth import TokenCache, authorize
 from agent_tui.server.broker import Broker
 from agent_tui.server.db import Database
@@ -140,6 +140,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
                        overrides=(("/v1/recordings/", settings.max_recording_bytes),
                                   ("/v1/voicemails/", settings.max_recording_bytes)))
     app.fast_lane = FastLane(app.state, FAST_ROUTES)
+    route_gates.install(app)
     missing = roles.unlisted(app.routes)
     if missing:
         raise RuntimeError(f"routes without an entry in roles.ROUTE_ROLES: {missing}")
