@@ -75,12 +75,20 @@ async def get_db(request: Request) -> Database:
     return db
 
 
-def _bearer(request: Request) -> str:
-    header = request.headers.get("authorization", "")
+def bearer_token(header: str) -> str | None:
+    """The token of an `Authorization: Bearer TOKEN` header's value, else None."""
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return token
+
+
+def _bearer(request: Request) -> str:
+    token = bearer_token(request.headers.get("authorization", ""))
+    if token is None:
         raise ProblemError(401, "missing bearer token", headers=_CHALLENGE)
-    return token.strip()
+    return token
 
 
 def authenticate(db: Database, token: str) -> tuple[AuthUser, datetime] | None:
