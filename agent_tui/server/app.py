@@ -52,6 +52,7 @@ from agent_tui.server.routers import (
 from agent_tui.server.routers import complaints as complaint_routes
 from agent_tui.server.settings import SETTINGS_ENV, ServerSettings
 from agent_tui.server.state_changes import StateWriter
+from agent_tui.server.token_refresh import TokenRefresher
 from agent_tui.server.wallboard import Wallboard
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
     wallboard = Wallboard(db, LiveFigures(settings))
     watcher = DeadlineWatcher(db, settings)
     notifier = NotifyWorker(db, settings.notify)
+    token_cache = TokenCache()
+    token_refresher = TokenRefresher(db, token_cache)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -103,9 +106,11 @@ def create_app(settings: ServerSettings) -> FastAPI:
         await wallboard.start()
         await watcher.start()
         notifier.start()
+        await token_refresher.start()
         try:
             yield
         finally:
+            await token_refresher.stop()
             await asyncio.to_thread(notifier.stop)
             await watcher.stop()
             await wallboard.stop()
@@ -124,7 +129,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.db = db
     app.state.broker = broker
     app.state.fanout = fanout
-    app.state.token_cache = TokenCache()
+    app.state.token_cache = token_cache
     app.state.login_limiter = LoginLimiter.from_settings(settings)
     app.state.wallboard = wallboard
     app.state.state_writer = StateWriter(db, wallboard)  # w16-rate: state changes in batches
