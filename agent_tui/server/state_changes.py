@@ -4,8 +4,9 @@ One change per transaction cost ~2 ms of server CPU (docs/performance.md): BEGIN
 a SELECT, the ORM flush, the state-log statements and the event insert, each a round trip, plus a hop
 to a worker thread. A contact centre peaks at ~1,000 changes a second, so changes that arrive while a
 batch is being written wait for the next one (group commit): one thread hop, one SELECT of every
-agent concerned, one flush and one commit for the lot. Under light load a batch is one change and
-nothing waits; under heavy load batches grow, and the cost per change falls as the rate rises.
+agent concerned, one executemany per table and one commit for the lot, on plain columns (the ORM's
+flush was a third of a batch's CPU). Under light load a batch is one change and nothing waits; under
+heavy load batches grow, and the cost per change falls as the rate rises.
 
 A batch never holds two changes of one agent (the second waits for the next batch), so each change
 closes exactly the stretch the one before it opened.

@@ -1,10 +1,10 @@
 """`PUT /v1/agents/{username}/state` with a lean path for its ordinary request, FastAPI's for the rest.
 
-At 1,000 state changes a second FastAPI's per-route machinery cost more than the change itself: solving
-the route's dependencies (the path parameter, the body, the user, the writer) and its generic request
-handler were ~30% of the server's CPU per change, the batched write ~8% (docs/performance.md, "Agent
-state changes, third round"). `StateRoute` answers the ordinary request (a JSON body of known length)
-itself, with the same steps in the same order as the FastAPI route:
+Under the state-change benchmark FastAPI's per-route machinery cost far more than the change itself:
+its request handler for this route (solving the dependencies: path parameter, body, user, writer; its
+generic code; the response) was ~32% of the server's Python time, the batched write 2-3%
+(docs/performance.md, "Agent state changes, third round"). `StateRoute` answers the ordinary request
+(a JSON body of known length) itself, with the same steps in the same order as the FastAPI route:
 
 1. `auth.authorize`, the app's global dependency (token, then the role table): 401/403 as before;
 2. the body parsed with `json.loads` and validated as `AgentStateChange` in Python mode, as FastAPI does;
