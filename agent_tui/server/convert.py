@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
 
 from agent_tui.domain import sla
 from agent_tui.domain.agent import Agent, AgentState, AgentStateName
@@ -20,6 +19,7 @@ from agent_tui.server.models import (
     TimelineRow,
     UserRow,
 )
+from agent_tui.server.row_fields import StateFields, UserFields
 
 
 def customer(row: CustomerRow) -> Customer:
@@ -92,44 +92,6 @@ def user(row: UserRow) -> User:
         username=row.username, display_name=row.display_name, role=Role(row.role), team=row.team,
         extension=row.extension,
     )
-
-
-class UserFields(Protocol):
-    """What `agent` reads of a user: a `UserRow`, or plain columns (the batched state writer)."""
-
-    @property
-    def username(self) -> str: ...
-    @property
-    def display_name(self) -> str: ...
-    @property
-    def role(self) -> str: ...
-    @property
-    def team(self) -> str | None: ...
-    @property
-    def extension(self) -> str | None: ...
-    @property
-    def created_at(self) -> datetime: ...
-
-
-class StateFields(Protocol):
-    """What `agent` reads of a state: an `AgentStateRow`, or plain columns (the batched state writer)."""
-
-    @property
-    def state(self) -> str: ...
-    @property
-    def reason(self) -> str | None: ...
-    @property
-    def since(self) -> datetime: ...
-    @property
-    def call_id(self) -> str | None: ...
-    @property
-    def call_number(self) -> str | None: ...
-    @property
-    def customer_id(self) -> int | None: ...
-    @property
-    def queue(self) -> str | None: ...
-    @property
-    def hold_since(self) -> datetime | None: ...
 
 
 def agent(row: UserFields, state: StateFields | None) -> Agent:

@@ -6,7 +6,6 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
@@ -40,6 +39,7 @@ from agent_tui.server.models import (
     QueueCallRow,
     UserRow,
 )
+from agent_tui.server.row_fields import BoardStateFields, UserColumns
 from agent_tui.server.settings import ServerSettings
 
 PHONE_OFFLINE = "phone_offline"
@@ -223,7 +223,7 @@ class LiveFigures:
             query = query.where(UserRow.role == Role.AGENT.value)
         else:
             query = query.where(UserRow.username.in_(list(agents)))
-        pairs: list[tuple[_UserFields, _StateFields | None]] = [
+        pairs: list[tuple[UserColumns, BoardStateFields | None]] = [
             (row, row if row.state is not None else None)
             for row in session.execute(query.order_by(UserRow.username))
         ]
@@ -262,7 +262,7 @@ class LiveFigures:
             figures.agent_figures(calls, spans, day, now), scores, day, now))
 
     @staticmethod
-    def _row(user: _UserFields, state: _StateFields | None, now: datetime, customers: dict[int, str],
+    def _row(user: UserColumns, state: BoardStateFields | None, now: datetime, customers: dict[int, str],
              half: AgentFigures, today: AgentFigures) -> AgentRow:
         if state is None:
             return AgentRow(
@@ -403,46 +403,6 @@ class LiveFigures:
             queues=self.queue_panels(session, now), agents=self.agent_rows(session, now),
             alerts=self.alerts(session, now),
         )
-
-
-class _UserFields(Protocol):
-    """What a wallboard row needs of the user (`_ROW_USER`)."""
-
-    @property
-    def username(self) -> str: ...
-    @property
-    def display_name(self) -> str: ...
-    @property
-    def team(self) -> str | None: ...
-    @property
-    def extension(self) -> str | None: ...
-    @property
-    def created_at(self) -> datetime: ...
-
-
-class _StateFields(Protocol):
-    """What a wallboard row needs of the agent's state (`_ROW_STATE`)."""
-
-    @property
-    def state(self) -> str: ...
-    @property
-    def reason(self) -> str | None: ...
-    @property
-    def since(self) -> datetime: ...
-    @property
-    def call_id(self) -> str | None: ...
-    @property
-    def call_number(self) -> str | None: ...
-    @property
-    def customer_id(self) -> int | None: ...
-    @property
-    def queue(self) -> str | None: ...
-    @property
-    def call_started(self) -> datetime | None: ...
-    @property
-    def hold_since(self) -> datetime | None: ...
-    @property
-    def hand_raised_at(self) -> datetime | None: ...
 
 
 _ROW_USER = (UserRow.username, UserRow.display_name, UserRow.team, UserRow.extension, UserRow.created_at)
