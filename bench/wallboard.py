@@ -25,6 +25,9 @@ Figures:
 - bytes written to the terminal per second over the window. Target <= 50 KB/s.
 - key → painted p95 while under load: ctrl+o (next sort order), pgdn/pgup (scrolling) and a team
   filter typed into ctrl+f's dialog, each until the screen shows its result. Target <= 250 ms.
+- scroll key stages (max over the run's pgdn/pgup): typed → the binding's action runs, the action,
+  action → its repaint written, written → seen here; the wallboard logs the middle moments on the
+  system's monotonic clock (a wallboard that does not log them, e.g. an older one, gets no stages).
 
 On a shared machine these latencies follow the CPU share the wallboard gets; bench/wallboard_keys.py
 measures the same keys and events in process as CPU time, which the load changes little.

@@ -1,9 +1,8 @@
 """Keep what a wallboard holds after its snapshot out of the garbage collector's full passes.
 
-At 5,000 agents and 1,000 changes a second the monitor's process holds about a million objects that
-the cyclic garbage collector tracks (Textual's tree, the modules, the rows); a full (generation 2)
-pass walks them all, 30-100 ms of CPU a few times in half a minute, and a key typed meanwhile waits
-for it. `gc.freeze()` moves every object alive at that moment into the permanent generation, which no
+At 5,000 agents and 1,000 changes a second a full (generation 2) pass of the cyclic garbage collector
+walks every object the process tracks (Textual's tree, the modules, the rows): 30-100 ms of CPU a few
+times in half a minute, and a key typed meanwhile waits for it. `gc.freeze()` moves every object alive at that moment into the permanent generation, which no
 pass walks: the passes walk only what came later (rows replaced since, their cells). Objects frozen
 are still freed when their last reference goes; only a cycle already dead when frozen stays, which is
 why the process is not frozen in tests, whose one process runs many Apps one after the other.
