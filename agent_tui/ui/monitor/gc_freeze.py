@@ -2,10 +2,11 @@
 
 At 5,000 agents and 1,000 changes a second a full (generation 2) pass of the cyclic garbage collector
 walks every object the process tracks (Textual's tree, the modules, the rows): 30-100 ms of CPU a few
-times in half a minute, and a key typed meanwhile waits for it. `gc.freeze()` moves every object alive at that moment into the permanent generation, which no
-pass walks: the passes walk only what came later (rows replaced since, their cells). Objects frozen
-are still freed when their last reference goes; only a cycle already dead when frozen stays, which is
-why the process is not frozen in tests, whose one process runs many Apps one after the other.
+times in half a minute, and a key typed meanwhile waits for it. `gc.freeze()` moves every object
+alive at that moment into the permanent generation, which no pass walks: the passes walk only what
+came later (rows replaced since, their cells). Objects frozen are still freed when their last
+reference goes; only a cycle already dead when frozen stays, which is why the process is not frozen
+in tests, whose one process runs many Apps one after the other.
 """
 
 from __future__ import annotations
