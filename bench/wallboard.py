@@ -25,6 +25,9 @@ Figures:
 - bytes written to the terminal per second over the window. Target <= 50 KB/s.
 - key → painted p95 while under load: ctrl+o (next sort order), pgdn/pgup (scrolling) and a team
   filter typed into ctrl+f's dialog, each until the screen shows its result. Target <= 250 ms.
+- scroll key stages (max over the run's pgdn/pgup): typed → the binding's action runs, the action,
+  action → its repaint written, written → seen here; the wallboard logs the middle moments on the
+  system's monotonic clock (a wallboard that does not log them, e.g. an older one, gets no stages).
 
 On a shared machine these latencies follow the CPU share the wallboard gets; bench/wallboard_keys.py
 measures the same keys and events in process as CPU time, which the load changes little.
@@ -296,6 +299,8 @@ class KeyProbe(threading.Thread):
         self.pty = pty
         self.ms: dict[str, list[float]] = {"sort": [], "scroll": [], "filter": []}
         self.failed: list[str] = []
+        self.presses: list[tuple[float, float]] = []
+        """(typed, seen) of each scroll key, time.monotonic()."""
         self._at = 0.0
 
     def start(self, at: float = 0.0) -> None:
@@ -311,6 +316,8 @@ class KeyProbe(threading.Thread):
             self.failed.append(what)
             return
         self.ms[what].append((max(shown, pressed) - pressed) * 1000)
+        if what == "scroll":
+            self.presses.append((pressed, shown))
 
     def _first_agent(self) -> str:
         return self._first(self.pty.text())
@@ -359,6 +366,29 @@ def paint_latencies(log_file: Path, since: float, until: float) -> list[float]:
     return out
 
 
+KEY_LINE = re.compile(r"wallboard key \w+: action at ([\d.]+), took ([\d.]+) ms, painted at ([\d.]+)$",
+                      re.MULTILINE)
+KEY_STAGES = ("to action", "action", "to painted", "to seen")
+"""A scroll key's way: typed → its action runs in the wallboard → the repaint is written → this
+process sees it on the terminal (the wallboard logs the middle moments on the same monotonic clock)."""
+
+
+def key_stages(log_file: Path, presses: list[tuple[float, float]]) -> dict[str, list[float]]:
+    """The stages of each (typed, seen) scroll key, from the first action the wallboard logged after it."""
+    logged = sorted((float(a), float(ms), float(p)) for a, ms, p in
+                    KEY_LINE.findall(log_file.read_text(encoding="utf-8", errors="replace")))
+    out: dict[str, list[float]] = {stage: [] for stage in KEY_STAGES}
+    for typed, seen in presses:
+        action = next(((a, ms, p) for a, ms, p in logged if a >= typed), None)
+        if action is None or action[0] > seen:
+            continue  # logged by a wallboard that does not log its keys (base), or not yet
+        acted, took, painted = action
+        for stage, ms in zip(KEY_STAGES, ((acted - typed) * 1000, took, (painted - acted) * 1000 - took,
+                                          (seen - painted) * 1000), strict=True):
+            out[stage].append(ms)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run and print the figures."""
     parser = argparse.ArgumentParser(prog="bench.wallboard", description=__doc__)
@@ -401,6 +431,7 @@ def main(argv: list[str] | None = None) -> int:
                 cpu1, bytes1 = pty.cpu_seconds(), pty.total
                 window = mono1 - mono0
                 latencies = paint_latencies(pty.log_file, wall0, wall1 + 1.0)
+                stages = key_stages(pty.log_file, keys.presses if keys is not None else [])
                 cuts = pty.log_file.read_text(encoding="utf-8", errors="replace").count("wallboard stale:")
                 if args.profile is not None:
                     pty.quit(30)  # cProfile writes its file as the process ends by itself
@@ -431,6 +462,9 @@ def main(argv: list[str] | None = None) -> int:
             figures.append(Figure(f"key → painted p95 ({what})", round(p, 1), "ms",
                                   target=f"<= {TARGET_KEY_MS:.0f} ms",
                                   ok=bool(values) and p <= TARGET_KEY_MS and what not in keys.failed))
+    for stage, values in stages.items():
+        if values:  # a wallboard that logs its keys' stages (not base before this benchmark's round)
+            figures.append(Figure(f"scroll key: {stage}, max of {len(values)}", round(max(values), 1), "ms"))
     emit("wallboard", figures, seconds=round(window, 1), agents=agents, sent=driver.sent,
          paints=len(latencies), tracers=len(tracer_ms), load=os.getloadavg()[0],
          keys_failed=",".join(keys.failed) if keys else "")

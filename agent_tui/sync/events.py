@@ -35,6 +35,11 @@ from agent_tui.sync.text import clean_text
 log = logging.getLogger(__name__)
 
 
+HAND_OVER_EVERY = 16
+"""Events of one received chunk handled before the stream lets the event loop run other tasks (the
+consumer's work per event is included: the wallboard's is ~0.1-0.2 ms, so a slice is a few ms)."""
+
+
 class StreamState(StrEnum):
     """Where the event stream's connection is."""
 
@@ -62,6 +67,13 @@ def event_from_message(message: SseMessage) -> Event | None:
     The `data:` is JSON: either a whole `Event` or only its `data` part, in which case the id and
     kind come from the SSE `id:` and `event:` fields.
     """
+    if message.data.startswith('{"id":'):
+        # What our backend sends (a whole event, `id` first): parsed and validated in one pass, by
+        # pydantic's JSON parser, rather than into Python objects first and validated after.
+        try:
+            return Event.model_validate_json(message.data)
+        except ValidationError:
+            pass  # told below, the same way as any other message
     try:
         payload: Any = json.loads(message.data)
     except json.JSONDecodeError:
@@ -172,10 +184,15 @@ class EventStream:
                                 if messages or self._parser.comments != comments:
                                     # Events and keep-alives prove the backend is there (link health).
                                     self._client.report_exchange(ExchangeOutcome.OK)
-                                for message in messages:
+                                for done, message in enumerate(messages, 1):
                                     event = event_from_message(message)
                                     if event is not None:
                                         yield event
+                                    if done % HAND_OVER_EVERY == 0 and done < len(messages):
+                                        # A backlog comes in chunks of hundreds of events: hand the
+                                        # loop over between slices so a key typed meanwhile, and
+                                        # each step of its repaint, waits for a slice, not the chunk.
+                                        await asyncio.sleep(0)
                                 if self._stop.is_set():
                                     return
                             detail = "the backend ended the stream"

@@ -6,7 +6,11 @@ CR (a CR at the end of one chunk and an LF at the start of the next are one line
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+"""A line end: CRLF, a lone CR or LF (CRLF first: one line end, not two)."""
 
 
 @dataclass(frozen=True)
@@ -36,26 +40,30 @@ class SseParser:
         """Comment lines seen (servers send them as keep-alives)."""
 
     def feed(self, chunk: str) -> list[SseMessage]:
-        """Parse `chunk`; return the messages it completed."""
+        """Parse `chunk`; return the messages it completed.
+
+        Linear in the chunk's size: the buffer is split once per chunk (a big chunk, a backlog of
+        hundreds of events, was cut line by line before, copying the rest of the buffer each time).
+        """
         if self._skip_lf and chunk.startswith("\n"):
             chunk = chunk[1:]
         self._skip_lf = False
-        self._buffer += chunk
+        buffer = self._buffer + chunk
+        if "\r" not in buffer:
+            lines = buffer.split("\n")  # the common case: LF line ends
+            self._buffer = lines.pop()
+        else:
+            lines = []
+            start = 0
+            for end in _LINE_END.finditer(buffer):
+                lines.append(buffer[start : end.start()])
+                start = end.end()
+                if end.group() == "\r" and start == len(buffer):
+                    # A CR at the very end: the line is complete; an LF may follow in the next chunk.
+                    self._skip_lf = True
+            self._buffer = buffer[start:]
         messages: list[SseMessage] = []
-        while True:
-            cr = self._buffer.find("\r")
-            lf = self._buffer.find("\n")
-            if cr < 0 and lf < 0:
-                break
-            if cr < 0 or (0 <= lf < cr):
-                line, self._buffer = self._buffer[:lf], self._buffer[lf + 1 :]
-            elif cr + 1 < len(self._buffer):
-                skip = 2 if self._buffer[cr + 1] == "\n" else 1
-                line, self._buffer = self._buffer[:cr], self._buffer[cr + skip :]
-            else:
-                # A CR at the very end: the line is complete; an LF may follow in the next chunk.
-                line, self._buffer = self._buffer[:cr], ""
-                self._skip_lf = True
+        for line in lines:
             message = self._line(line)
             if message is not None:
                 messages.append(message)

@@ -10,6 +10,8 @@ heading, the cursor and the hover, and the cursor's colour over a cell's own.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +31,8 @@ from agent_tui.domain.supervision import AgentRow
 from agent_tui.ui.monitor.agent_lines import AgentLines
 from agent_tui.ui.monitor.cells import AGENT_COLUMNS, Cell, CellMaker, Palette
 from agent_tui.ui.monitor.model import AgentFilter, SortKey
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -330,6 +334,20 @@ class AgentsTable(ScrollView, can_focus=True):
         elif line >= first + height:
             self.scroll_to(y=line - height + 1, animate=False, force=True, immediate=True)
 
+    def _key_stages(self, name: str, acted: float) -> None:
+        """Log when a scroll key's action ran, how long it took and when its repaint was written, on
+        the system's monotonic clock: bench/wallboard.py sets them against the moment it typed the
+        key, to see where a key waits under load (the work itself is ~10 ms)."""
+        if not log.isEnabledFor(logging.INFO):
+            return
+        done = time.monotonic()
+
+        def painted() -> None:
+            log.info("wallboard key %s: action at %.4f, took %.1f ms, painted at %.4f", name, acted,
+                     (done - acted) * 1000, time.monotonic())
+
+        self.call_after_refresh(painted)
+
     def _keys_moved(self) -> None:
         if self._hover is not None:
             self._set_hover(None)
@@ -346,21 +364,25 @@ class AgentsTable(ScrollView, can_focus=True):
 
     def action_page_down(self) -> None:
         """A screenful down: the view and the cursor move together."""
+        acted = time.monotonic()
         self._keys_moved()
         self._sync_view()
         page = self.lines.height
         self.scroll_to(y=self.lines.first + page, animate=False, force=True, immediate=True)
         self.move_cursor(row=self.lines.cursor + page, scroll=False)
         self._show_cursor()
+        self._key_stages("pgdn", acted)
 
     def action_page_up(self) -> None:
         """A screenful up."""
+        acted = time.monotonic()
         self._keys_moved()
         self._sync_view()
         page = self.lines.height
         self.scroll_to(y=max(self.lines.first - page, 0), animate=False, force=True, immediate=True)
         self.move_cursor(row=self.lines.cursor - page, scroll=False)
         self._show_cursor()
+        self._key_stages("pgup", acted)
 
     def action_scroll_top(self) -> None:
         """The first agent."""

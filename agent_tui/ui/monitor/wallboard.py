@@ -49,6 +49,7 @@ from agent_tui.ui.common.bindings import localize_bindings
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.monitor import cells
 from agent_tui.ui.monitor.agents_table import AgentsTable
+from agent_tui.ui.monitor.gc_freeze import freeze_after_snapshot
 from agent_tui.ui.monitor.interventions import Interventions
 from agent_tui.ui.monitor.model import SORT_ORDER, AgentFilter, WallboardModel, floor_figures
 from agent_tui.ui.monitor.options import MonitorOptions
@@ -91,6 +92,7 @@ class BoardSink:
     def snapshot(self, snapshot: WallboardSnapshot) -> None:
         """A whole wallboard."""
         self.screen.model.apply_snapshot(snapshot)
+        freeze_after_snapshot(real_terminal=not self.screen.app.is_headless)
         self.screen.changed()
 
     def event(self, event: Event) -> None:
