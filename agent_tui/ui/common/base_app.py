@@ -117,7 +117,11 @@ class AgentTuiApp(App[int]):
         if isinstance(self.screen, HelpScreen):
             self.pop_screen()
             return
-        self.push_screen(HelpScreen(self.screen))
+        self.push_screen(self.help_screen(self.screen))
+
+    def help_screen(self, below: Screen[object]) -> HelpScreen:
+        """The key list of `below` (an App whose calls must stay in view gives its own kind)."""
+        return HelpScreen(below)
 
     @staticmethod
     async def run_shutdown_hooks(hooks: Iterable[Callable[[], Awaitable[None]]]) -> None:

@@ -34,6 +34,7 @@ from pydantic import SecretStr
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.reactive import var
+from textual.screen import Screen
 
 from agent_tui.domain.session import SessionInfo
 from agent_tui.i18n import Translator
@@ -41,11 +42,13 @@ from agent_tui.sync.desk_link import LinkStatus
 from agent_tui.ui.common.base_app import AgentTuiApp
 from agent_tui.ui.common.commands import DeskCommands
 from agent_tui.ui.common.confirm import ConfirmScreen
+from agent_tui.ui.common.help import HelpScreen
 from agent_tui.ui.common.messages import LinkStatusMessage, LiveEventMessage, PhoneEventMessage
 from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.desk.call_strip import CALL_BINDINGS
 from agent_tui.ui.desk.call_view import CallView, StripPhase
 from agent_tui.ui.desk.desk import DeskScreen
+from agent_tui.ui.desk.desk_help import DeskHelpScreen
 from agent_tui.ui.desk.login import LoginScreen
 from agent_tui.ui.desk.services import DeskServices
 from agent_tui.ui.desk.ticket_subject import TicketSubjects
@@ -172,6 +175,10 @@ class DeskApp(AgentTuiApp):
             self.report_error(error, "handling a live event")
 
     # ---- actions ----------------------------------------------------------------------------
+
+    def help_screen(self, below: Screen[object]) -> HelpScreen:
+        """F1 on the desk: the key list with the call strip, so a ring is never hidden behind it."""
+        return DeskHelpScreen(below)
 
     async def action_desk(self, name: str) -> None:
         """Run a call-control action of the desk from any screen."""
