@@ -95,7 +95,8 @@ class DeskCallControl:
         if self.active is None and self.ringing is None:
             self.hangup_key.reset()
             return
-        if self.hangup_key.press(time.monotonic()):
+        target = self.active or self.ringing  # the call hang_up() would end
+        if self.hangup_key.press(time.monotonic(), target.call_id if target is not None else None):
             self.action_hangup()
             return
         key = self.options.keymap.get("key.hangup", "x").split(",")[0].strip() or "x"
