@@ -19,7 +19,7 @@ Keys (remappable by binding id through `DeskOptions.keymap`):
 | f7 | desk.transfer | transfer (blind or consult) |
 | f8 | desk.conference | conference, or complete a consult transfer |
 | ctrl+d | desk.dtmf | DTMF pad |
-| ctrl+q | app.quit | quit (asks first with a call ringing or up, or writes not yet sent) |
+| ctrl+q | app.quit | quit (asks first with a call up or ringing, a wrap-up unsaved or writes unsent) |
 
 The App holds the call view (`call_view`): the desk publishes it, and the call strip of every desk
 screen (the desk, order forms, wrap-up) watches it, so no screen reaches into another for it.
@@ -210,6 +210,8 @@ class DeskApp(AgentTuiApp):
             reasons.append(t("A call is up: quitting hangs it up."))
         if view.phase is StripPhase.RINGING or view.waiting:
             reasons.append(t("A call is ringing."))
+        if self.desk.model.unsaved():  # the disposition, notes and ACW time would be lost
+            reasons.append(t("A wrap-up is not saved: quitting loses it."))
         if self.writes_queued:
             reasons.append(t("{count} changes are not sent to the backend yet.", count=self.writes_queued))
         return reasons
