@@ -1,9 +1,11 @@
-"""A ringing call is never hidden behind F1 help (issue 11 QA, session 5): at 120x40 the key list
-filled the whole screen, status bar included, so a caller rang unseen and F3 did nothing from it."""
+"""A ringing call stays in view and in reach over F1 help and the command palette (issue 11 QA,
+session 5): at 120x40 the key list filled the whole screen, status bar included, so a caller rang
+unseen; F3 did nothing from the key list or the palette."""
 
 from __future__ import annotations
 
 import pytest
+from textual.command import CommandPalette
 
 from agent_tui.ui.common.help import HelpScreen
 from agent_tui.ui.desk.call_strip import CallStrip
@@ -26,3 +28,17 @@ async def test_a_caller_ringing_while_help_is_open_shows_on_top_and_f3_answers(s
         assert "13800138000" in app.screen.query_one(CallStrip).part("caller")
         await pilot.press("f3")
         await wait_until(pilot, lambda: "answer" in phone.names(), what="F3 answering from the help")
+
+
+async def test_f3_answers_a_caller_ringing_while_the_command_palette_is_open() -> None:
+    """The palette leaves the strip in view ("f3 Answer") but took F3 and did nothing with it."""
+    app, phone, _, _ = make_app(FakeBackend({"13800138000": [full_match(customer())]}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.desk.logged_in, what="login")
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+        phone.ring()
+        await wait_until(pilot, lambda: popped(app), what="the pop")
+        assert "f3 Answer" in screen_text(app)
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: "answer" in phone.names(), what="F3 answering from the palette")

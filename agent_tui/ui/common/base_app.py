@@ -110,7 +110,11 @@ class AgentTuiApp(App[int]):
     def action_command_palette(self) -> None:
         """Textual's command palette, its placeholder in the UI language."""
         if self.use_command_palette and not CommandPalette.is_open(cast("App[object]", self)):
-            self.push_screen(LocalizedPalette(self.translator))
+            self.push_screen(self.command_palette_screen())
+
+    def command_palette_screen(self) -> LocalizedPalette:
+        """The palette (an App whose call keys must work over it gives its own kind)."""
+        return LocalizedPalette(self.translator)
 
     def action_help(self) -> None:
         """Show the keys of the current screen (or close that list); Apps bind it where they want it."""

@@ -45,10 +45,11 @@ from agent_tui.ui.common.confirm import ConfirmScreen
 from agent_tui.ui.common.help import HelpScreen
 from agent_tui.ui.common.messages import LinkStatusMessage, LiveEventMessage, PhoneEventMessage
 from agent_tui.ui.common.options import DeskOptions
+from agent_tui.ui.common.palette import LocalizedPalette
 from agent_tui.ui.desk.call_strip import CALL_BINDINGS
 from agent_tui.ui.desk.call_view import CallView, StripPhase
 from agent_tui.ui.desk.desk import DeskScreen
-from agent_tui.ui.desk.desk_help import DeskHelpScreen
+from agent_tui.ui.desk.desk_help import DeskHelpScreen, DeskPalette
 from agent_tui.ui.desk.login import LoginScreen
 from agent_tui.ui.desk.services import DeskServices
 from agent_tui.ui.desk.ticket_subject import TicketSubjects
@@ -179,6 +180,10 @@ class DeskApp(AgentTuiApp):
     def help_screen(self, below: Screen[object]) -> HelpScreen:
         """F1 on the desk: the key list with the call strip, so a ring is never hidden behind it."""
         return DeskHelpScreen(below)
+
+    def command_palette_screen(self) -> LocalizedPalette:
+        """ctrl+p on the desk: the palette with the call keys working over it."""
+        return DeskPalette(self.translator)
 
     async def action_desk(self, name: str) -> None:
         """Run a call-control action of the desk from any screen."""

@@ -1,7 +1,8 @@
-"""F1 help on the desk: the key list with the call strip on top and the call keys working.
+"""F1 help and the command palette on the desk: the call stays in view and the call keys work.
 
 The common key list is a plain panel; over the desk it filled the screen (status bar and ringing
 banner included at 120x40), so a caller rang unseen while the agent read it and F3 did nothing.
+The palette leaves the strip in view but took F3 without acting on it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import ClassVar
 from textual.binding import BindingType
 
 from agent_tui.ui.common.help import HelpScreen
+from agent_tui.ui.common.palette import LocalizedPalette
 from agent_tui.ui.desk.call_strip import CALL_BINDINGS, CallStrip
 
 
@@ -25,3 +27,9 @@ class DeskHelpScreen(HelpScreen):
     def on_mount(self) -> None:
         """Add the call strip on the first row."""
         self.mount(CallStrip())
+
+
+class DeskPalette(LocalizedPalette):
+    """The command palette over the desk: F3, F4 and F5 still answer, hang up and hold."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [*CALL_BINDINGS]
