@@ -49,7 +49,7 @@ from agent_tui.ui.common.palette import LocalizedPalette
 from agent_tui.ui.desk.call_strip import CALL_BINDINGS
 from agent_tui.ui.desk.call_view import CallView, StripPhase
 from agent_tui.ui.desk.desk import DeskScreen
-from agent_tui.ui.desk.desk_help import DeskHelpScreen, DeskPalette
+from agent_tui.ui.desk.desk_overlays import DeskConfirmScreen, DeskHelpScreen, DeskPalette
 from agent_tui.ui.desk.login import LoginScreen
 from agent_tui.ui.desk.services import DeskServices
 from agent_tui.ui.desk.ticket_subject import TicketSubjects
@@ -204,7 +204,7 @@ class DeskApp(AgentTuiApp):
 
         t = self.translator.t
         question = "\n".join([*reasons, t("Quit anyway?")])
-        self.push_screen(ConfirmScreen(question, yes=t("Quit anyway"), no=t("Keep working")), answered)
+        self.push_screen(DeskConfirmScreen(question, yes=t("Quit anyway"), no=t("Keep working")), answered)
 
     def quit_risks(self) -> list[str]:
         """What quitting now would lose, one line each ([] when nothing)."""

@@ -117,13 +117,13 @@ class DeskCallControl:
 
     def action_ready(self) -> None:
         """Ready, or (when Ready) Not Ready with a reason; during a call it applies after the call."""
-        from agent_tui.ui.common.reason import ReasonScreen
+        from agent_tui.ui.desk.desk_overlays import DeskReasonScreen
 
         def chosen(reason: str | None) -> None:
             if reason:
                 self.carry(self.model.set_not_ready(reason))
 
         if self.ready_key_asks_reason():
-            self.app.push_screen(ReasonScreen(self.reasons), chosen)
+            self.app.push_screen(DeskReasonScreen(self.reasons), chosen)
         else:
             self.carry(self.model.set_ready())

@@ -51,13 +51,13 @@ from agent_tui.domain.screen import FieldDef, FieldType, StepKind
 from agent_tui.forms.runner import FormError, FormRun
 from agent_tui.training.desk_call import training_ticket
 from agent_tui.ui.common.bindings import ENTER_MOVES_ON, localize_bindings
-from agent_tui.ui.common.confirm import ConfirmScreen
 from agent_tui.ui.common.context import desk_app, tr
 from agent_tui.ui.common.key_order import KeyGate, settle_keys
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.desk.call_strip import CallStrip, CallViewSink
 from agent_tui.ui.desk.customer_card import CustomerCard
 from agent_tui.ui.desk.desk_footer import DeskFooter
+from agent_tui.ui.desk.desk_overlays import DeskConfirmScreen
 from agent_tui.ui.desk.training_panel import TrainingPanel
 
 if TYPE_CHECKING:
@@ -419,7 +419,7 @@ class FormScreen(Screen[None]):
             if leave:
                 self._close()
 
-        self.app.push_screen(ConfirmScreen(question, yes=t("Leave (y)"), no=t("Stay (n)")), answered)
+        self.app.push_screen(DeskConfirmScreen(question, yes=t("Leave (y)"), no=t("Stay (n)")), answered)
 
     def _close(self) -> None:
         self.app.pop_screen()
