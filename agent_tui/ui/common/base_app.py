@@ -25,6 +25,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.dom import DOMNode
+from textual.notifications import SeverityLevel
 from textual.worker import Worker
 
 from agent_tui import __version__
@@ -115,6 +116,12 @@ class AgentTuiApp(App[int]):
     def command_palette_screen(self) -> LocalizedPalette:
         """The palette (an App whose call keys must work over it gives its own kind)."""
         return LocalizedPalette(self.translator)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """A notification; its text is data, never markup (Textual's default): notifications carry
+        caller numbers, backend details and paths, and `[/]` in one stopped the app as it was drawn."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def action_help(self) -> None:
         """Show the keys of the current screen (or close that list); Apps bind it where they want it."""
