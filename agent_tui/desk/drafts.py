@@ -51,6 +51,14 @@ def belongs_to(run: DraftRun, session: CallSession | None) -> bool:
     return session.customer is not None and run.customer_id == session.customer.id
 
 
+def form_for_other_caller(run: DraftRun, on_line: CallSession | None) -> bool:
+    """Whether `run` (a form still open, or a draft) was started for someone else than the caller on
+    the line: the form must say whose it is, or the agent types this caller's request into it."""
+    if on_line is None or (run.call_id is None and run.customer_id is None):
+        return False  # nobody on the line, or a form bound to nobody (it takes whoever it is filed for)
+    return not belongs_to(run, on_line)
+
+
 def split_drafts(runs: Iterable[RunT], session: CallSession | None) -> DraftChoice[RunT]:
     """The drafts of the call on the card, and all others."""
     current: list[RunT] = []

@@ -99,7 +99,8 @@ def leave_a_draft(term: TmuxSession, api: ApiClient) -> None:
     term.send_keys("Escape")
 
     def at_desk(screen: str) -> bool:
-        return "Fault type" not in screen and "On call" in screen
+        # The question keeps the call strip ("On call") on top: the desk is reached once it has gone.
+        return "Fault type" not in screen and "On call" in screen and "Leave this work order?" not in screen
 
     # Something was typed: the desk asks before it leaves the form (the draft stays); y leaves.
     screen = term.wait_for_screen(lambda s: "Leave this work order?" in s or at_desk(s), 5,

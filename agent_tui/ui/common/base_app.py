@@ -25,6 +25,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.dom import DOMNode
+from textual.notifications import SeverityLevel
 from textual.worker import Worker
 
 from agent_tui import __version__
@@ -110,14 +111,28 @@ class AgentTuiApp(App[int]):
     def action_command_palette(self) -> None:
         """Textual's command palette, its placeholder in the UI language."""
         if self.use_command_palette and not CommandPalette.is_open(cast("App[object]", self)):
-            self.push_screen(LocalizedPalette(self.translator))
+            self.push_screen(self.command_palette_screen())
+
+    def command_palette_screen(self) -> LocalizedPalette:
+        """The palette (an App whose call keys must work over it gives its own kind)."""
+        return LocalizedPalette(self.translator)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """A notification; its text is data, never markup (Textual's default): notifications carry
+        caller numbers, backend details and paths, and `[/]` in one stopped the app as it was drawn."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def action_help(self) -> None:
         """Show the keys of the current screen (or close that list); Apps bind it where they want it."""
         if isinstance(self.screen, HelpScreen):
             self.pop_screen()
             return
-        self.push_screen(HelpScreen(self.screen))
+        self.push_screen(self.help_screen(self.screen))
+
+    def help_screen(self, below: Screen[object]) -> HelpScreen:
+        """The key list of `below` (an App whose calls must stay in view gives its own kind)."""
+        return HelpScreen(below)
 
     @staticmethod
     async def run_shutdown_hooks(hooks: Iterable[Callable[[], Awaitable[None]]]) -> None:

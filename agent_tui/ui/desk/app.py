@@ -19,7 +19,7 @@ Keys (remappable by binding id through `DeskOptions.keymap`):
 | f7 | desk.transfer | transfer (blind or consult) |
 | f8 | desk.conference | conference, or complete a consult transfer |
 | ctrl+d | desk.dtmf | DTMF pad |
-| ctrl+q | app.quit | quit (asks first with a call ringing or up, or writes not yet sent) |
+| ctrl+q | app.quit | quit (asks first with a call up or ringing, a wrap-up unsaved or writes unsent) |
 
 The App holds the call view (`call_view`): the desk publishes it, and the call strip of every desk
 screen (the desk, order forms, wrap-up) watches it, so no screen reaches into another for it.
@@ -34,6 +34,7 @@ from pydantic import SecretStr
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.reactive import var
+from textual.screen import Screen
 
 from agent_tui.domain.session import SessionInfo
 from agent_tui.i18n import Translator
@@ -41,11 +42,14 @@ from agent_tui.sync.desk_link import LinkStatus
 from agent_tui.ui.common.base_app import AgentTuiApp
 from agent_tui.ui.common.commands import DeskCommands
 from agent_tui.ui.common.confirm import ConfirmScreen
+from agent_tui.ui.common.help import HelpScreen
 from agent_tui.ui.common.messages import LinkStatusMessage, LiveEventMessage, PhoneEventMessage
 from agent_tui.ui.common.options import DeskOptions
+from agent_tui.ui.common.palette import LocalizedPalette
 from agent_tui.ui.desk.call_strip import CALL_BINDINGS
 from agent_tui.ui.desk.call_view import CallView, StripPhase
 from agent_tui.ui.desk.desk import DeskScreen
+from agent_tui.ui.desk.desk_overlays import DeskConfirmScreen, DeskHelpScreen, DeskPalette
 from agent_tui.ui.desk.login import LoginScreen
 from agent_tui.ui.desk.services import DeskServices
 from agent_tui.ui.desk.ticket_subject import TicketSubjects
@@ -173,6 +177,14 @@ class DeskApp(AgentTuiApp):
 
     # ---- actions ----------------------------------------------------------------------------
 
+    def help_screen(self, below: Screen[object]) -> HelpScreen:
+        """F1 on the desk: the key list with the call strip, so a ring is never hidden behind it."""
+        return DeskHelpScreen(below)
+
+    def command_palette_screen(self) -> LocalizedPalette:
+        """ctrl+p on the desk: the palette with the call keys working over it."""
+        return DeskPalette(self.translator)
+
     async def action_desk(self, name: str) -> None:
         """Run a call-control action of the desk from any screen."""
         await self.desk.run_action(name)
@@ -192,7 +204,7 @@ class DeskApp(AgentTuiApp):
 
         t = self.translator.t
         question = "\n".join([*reasons, t("Quit anyway?")])
-        self.push_screen(ConfirmScreen(question, yes=t("Quit anyway"), no=t("Keep working")), answered)
+        self.push_screen(DeskConfirmScreen(question, yes=t("Quit anyway"), no=t("Keep working")), answered)
 
     def quit_risks(self) -> list[str]:
         """What quitting now would lose, one line each ([] when nothing)."""
@@ -203,6 +215,8 @@ class DeskApp(AgentTuiApp):
             reasons.append(t("A call is up: quitting hangs it up."))
         if view.phase is StripPhase.RINGING or view.waiting:
             reasons.append(t("A call is ringing."))
+        if self.desk.model.unsaved():  # the disposition, notes and ACW time would be lost
+            reasons.append(t("A wrap-up is not saved: quitting loses it."))
         if self.writes_queued:
             reasons.append(t("{count} changes are not sent to the backend yet.", count=self.writes_queued))
         return reasons

@@ -95,7 +95,8 @@ class DeskCallControl:
         if self.active is None and self.ringing is None:
             self.hangup_key.reset()
             return
-        if self.hangup_key.press(time.monotonic()):
+        target = self.active or self.ringing  # the call hang_up() would end
+        if self.hangup_key.press(time.monotonic(), target.call_id if target is not None else None):
             self.action_hangup()
             return
         key = self.options.keymap.get("key.hangup", "x").split(",")[0].strip() or "x"
@@ -116,13 +117,13 @@ class DeskCallControl:
 
     def action_ready(self) -> None:
         """Ready, or (when Ready) Not Ready with a reason; during a call it applies after the call."""
-        from agent_tui.ui.common.reason import ReasonScreen
+        from agent_tui.ui.desk.desk_overlays import DeskReasonScreen
 
         def chosen(reason: str | None) -> None:
             if reason:
                 self.carry(self.model.set_not_ready(reason))
 
         if self.ready_key_asks_reason():
-            self.app.push_screen(ReasonScreen(self.reasons), chosen)
+            self.app.push_screen(DeskReasonScreen(self.reasons), chosen)
         else:
             self.carry(self.model.set_ready())

@@ -53,6 +53,8 @@ class CallView:
     """The number of a second call ringing while this one is up ("" when none)."""
     note: str = ""
     """A warning about the line, e.g. "Poor line: loss 5.2%" ("" when none)."""
+    call_id: str = ""
+    """The call shown ("" when none): an order form checks it is still its own caller's."""
 
     @property
     def live(self) -> bool:
@@ -96,4 +98,5 @@ def call_view(state_label: str, state_class: str, *, active: CallSession | None,
         muted=session.muted,
         waiting=waiting,
         note=note,
+        call_id=session.call_id,
     )

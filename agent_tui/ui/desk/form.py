@@ -45,19 +45,19 @@ from textual.widget import Widget
 from textual.widgets import Input, Select, Static, TextArea
 
 from agent_tui.desk.calls import CallSession, is_training_call
-from agent_tui.desk.drafts import ticket_owner
+from agent_tui.desk.drafts import caller_label, form_for_other_caller, ticket_owner
 from agent_tui.domain.base import JsonScalar
 from agent_tui.domain.screen import FieldDef, FieldType, StepKind
 from agent_tui.forms.runner import FormError, FormRun
 from agent_tui.training.desk_call import training_ticket
 from agent_tui.ui.common.bindings import ENTER_MOVES_ON, localize_bindings
-from agent_tui.ui.common.confirm import ConfirmScreen
 from agent_tui.ui.common.context import desk_app, tr
 from agent_tui.ui.common.key_order import KeyGate, settle_keys
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.desk.call_strip import CallStrip, CallViewSink
 from agent_tui.ui.desk.customer_card import CustomerCard
 from agent_tui.ui.desk.desk_footer import DeskFooter
+from agent_tui.ui.desk.desk_overlays import DeskConfirmScreen
 from agent_tui.ui.desk.training_panel import TrainingPanel
 
 if TYPE_CHECKING:
@@ -92,6 +92,7 @@ class FormScreen(Screen[None]):
     FormScreen.-card-open #form-card { display: block; }
     FormScreen.-card-open #form-main { display: none; }
     FormScreen #form-title { text-style: bold reverse; padding: 0 1; height: 1; }
+    FormScreen #form-owner { display: none; color: $warning; text-style: bold; padding: 0 1; height: auto; }
     FormScreen #form-prompt {
         padding: 0 1; text-style: italic; background: $panel; height: auto; max-height: 5;
     }
@@ -127,6 +128,7 @@ class FormScreen(Screen[None]):
         with Horizontal(id="form-split"):
             with Vertical(id="form-main"):
                 yield Static("", id="form-title", markup=False)
+                yield Static("", id="form-owner", markup=False)
                 yield Static("", id="form-prompt", markup=False)
                 yield VerticalScroll(id="form-body")
                 yield Static("", id="form-status", markup=False)
@@ -137,8 +139,8 @@ class FormScreen(Screen[None]):
         """Draw the first step; lay out for the terminal's width; keep the card in step with the call."""
         self._lay_out(self.app.size.width)
         if isinstance(self.app, CallViewSink):
-            self.watch(self.app, "call_view", lambda _view: self._paint_card(), init=False)
-        self._paint_card()
+            self.watch(self.app, "call_view", lambda _view: self._call_changed(), init=False)
+        self._call_changed()
         self.call_later(self.show_step)
 
     # ---- layout -----------------------------------------------------------------------------
@@ -152,6 +154,22 @@ class FormScreen(Screen[None]):
         if wide != self.has_class("-wide"):
             self.set_class(wide, "-wide")
             self.remove_class("-card-open", "-card-folded")
+
+    def _call_changed(self) -> None:
+        self._paint_card()
+        self._paint_owner()
+
+    def _paint_owner(self) -> None:
+        """Once another caller is on the line, say whose this form is: it is filed for them."""
+        view = getattr(self.app, "call_view", None)
+        on_line = self.desk.calls.get(view.call_id) if view is not None and view.call_id else None
+        owner = self.query_one("#form-owner", Static)
+        other = form_for_other_caller(self.run, on_line)
+        owner.display = other
+        if other:
+            caller = caller_label(self.run, self.desk.calls) or self.t.t("unknown caller")
+            owner.update(self.t.t("This work order is for {caller} (an earlier call), not the caller on "
+                                  "the line.", caller=clean(caller, 80)))
 
     def _paint_card(self) -> None:
         """The card of this form's call (a lookup that ends while the form is open shows at once)."""
@@ -401,7 +419,7 @@ class FormScreen(Screen[None]):
             if leave:
                 self._close()
 
-        self.app.push_screen(ConfirmScreen(question, yes=t("Leave (y)"), no=t("Stay (n)")), answered)
+        self.app.push_screen(DeskConfirmScreen(question, yes=t("Leave (y)"), no=t("Stay (n)")), answered)
 
     def _close(self) -> None:
         self.app.pop_screen()

@@ -20,10 +20,10 @@ from agent_tui.domain.return_visits import ReturnVisitItem
 from agent_tui.domain.screen import StepKind
 from agent_tui.forms.runner import FormRun
 from agent_tui.sync.errors import SyncError
-from agent_tui.ui.common.confirm import ConfirmScreen
 from agent_tui.ui.common.context import desk_app
 from agent_tui.ui.common.key_order import settle_keys
 from agent_tui.ui.common.text import clean
+from agent_tui.ui.desk.desk_overlays import DeskConfirmScreen
 from agent_tui.ui.desk.form import FormScreen, _in_open_list
 
 if TYPE_CHECKING:
@@ -116,5 +116,5 @@ class ReturnVisitFormScreen(FormScreen):
                 self._close()
 
         t = self.t.t
-        self.app.push_screen(ConfirmScreen(t("Leave without recording the return visit? It stays on your "
+        self.app.push_screen(DeskConfirmScreen(t("Leave without recording the return visit? It stays on your "
                                              "list."), yes=t("Leave (y)"), no=t("Stay (n)")), answered)

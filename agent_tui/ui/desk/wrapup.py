@@ -25,10 +25,10 @@ from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 from agent_tui.desk.calls import CallSession
 from agent_tui.desk.wrapup import WrapUp as WrapUp
 from agent_tui.ui.common.bindings import ENTER_MOVES_ON
-from agent_tui.ui.common.confirm import ConfirmScreen
 from agent_tui.ui.common.key_order import settle_keys
 from agent_tui.ui.common.outcomes import DISPOSITION_LABELS
 from agent_tui.ui.common.text import clean, duration
+from agent_tui.ui.desk.desk_overlays import DeskConfirmScreen
 from agent_tui.ui.desk.desk_panel import DeskPanelScreen
 
 DISPOSITIONS: tuple[tuple[str, str], ...] = tuple(DISPOSITION_LABELS.items())
@@ -185,6 +185,6 @@ class WrapUpScreen(DeskPanelScreen[WrapUp | None]):
             if close:
                 self.dismiss(None)
 
-        self.app.push_screen(ConfirmScreen(
+        self.app.push_screen(DeskConfirmScreen(
             t("Close the wrap-up without saving? What you typed stays: F10 reopens it."),
             yes=t("Close (y)"), no=t("Keep editing (n)")), answered)
