@@ -21,6 +21,8 @@ LATER = (
     "sounddevice",
     # The wallboard's, interventions' and reports' models: a desk needs only domain.desk_supervision.
     "agent_tui.domain.supervision", "agent_tui.domain.reports",
+    # The form screen and Textual's TextArea: with the first form (order, script, wrap-up), not at start.
+    "agent_tui.ui.desk.form", "textual.widgets._text_area",
 )
 
 
