@@ -293,6 +293,23 @@ class PtyDesk(contextlib.AbstractContextManager["PtyDesk"]):
         fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def thread_cpu_seconds(self) -> dict[int, tuple[str, float]]:
+        """User + system CPU time of each of the desk's threads so far: thread id → (name, seconds).
+
+        pjsua2's threads have names of their own ("media", "clock"); Python's are all "python" here
+        (Python 3.11 names no OS thread), and the desk's main thread is the one whose id is the pid."""
+        assert self.proc is not None
+        found: dict[int, tuple[str, float]] = {}
+        for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+            try:
+                stat = (task / "stat").read_text()
+            except OSError:  # the thread ended meanwhile
+                continue
+            name = stat[stat.index("(") + 1:stat.rindex(")")]
+            fields = stat.rsplit(")", 1)[1].split()
+            found[int(task.name)] = (name, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+        return found
+
     def pop_latencies(self) -> dict[str, float]:
         """The desk's own pop latencies so far, by its call id."""
         return pop_latencies(self.log_file)

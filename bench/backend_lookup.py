@@ -10,7 +10,9 @@ round, each round repeated (`--repeat`) because the machine is shared:
   do; each latency counts from the request's scheduled time, so a stalled server is not hidden by a
   client that waits for it ("coordinated omission").
 
-Target on a 2-core machine: >= 1,000 lookups/s and p99 <= 20 ms. Prints one JSON object (bench/report.py)
+Targets (issue 16) on a 2-core machine: >= 5,000 lookups/s closed loop, and p99 <= 20 ms at 1,000/s on
+schedule. Ordinary lookups take the server's fast lane (agent_tui/server/fastlane.py): one token, one
+`phone` parameter, as a desk sends them. Prints one JSON object (bench/report.py)
 with the best and median rounds, the CPU the server (and PostgreSQL) spent per lookup, the client's
 share of the machine, and the load average around the run.
 
@@ -50,6 +52,9 @@ from tests.server.process import ServerProcess
 
 TOTAL_CUSTOMERS = 10_000
 TARGET_RATE = 1000.0
+"""The open loop's rate: the p99 target holds at this rate."""
+TARGET_CAPACITY = 5000.0
+"""Lookups/s the closed loop should reach."""
 TARGET_P99_MS = 20.0
 
 
@@ -292,7 +297,7 @@ def measure(name: str, url: str, workdir: Path, args: argparse.Namespace,
     best_p99 = min(r.p99_ms for r in opened)
     figures = [
         Figure(f"{name} lookups/s, best of {args.repeat}", round(best_rate, 1), "1/s",
-               f">= {TARGET_RATE:.0f}", best_rate >= TARGET_RATE),
+               f">= {TARGET_CAPACITY:.0f}", best_rate >= TARGET_CAPACITY),
         Figure(f"{name} lookups/s, median", round(statistics.median(r.rate for r in closed), 1), "1/s"),
         Figure(f"{name} p50 at {args.rate:.0f}/s, median",
                round(statistics.median(r.p50_ms for r in opened), 2), "ms"),

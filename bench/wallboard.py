@@ -26,6 +26,9 @@ Figures:
 - key → painted p95 while under load: ctrl+o (next sort order), pgdn/pgup (scrolling) and a team
   filter typed into ctrl+f's dialog, each until the screen shows its result. Target <= 250 ms.
 
+On a shared machine these latencies follow the CPU share the wallboard gets; bench/wallboard_keys.py
+measures the same keys and events in process as CPU time, which the load changes little.
+
     .venv/bin/python -m bench.wallboard [--seconds S] [--rate N] [--agents N] [--quick]
 """
 

@@ -36,8 +36,8 @@ _EVENTS = cast(Table, EventRow.__table__)
 _INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
 _PG_PREPARED = "agent_tui_pg_events_prepared"
 """Key in `Session.info`: the connection whose transaction already took the lock and queued the NOTIFY."""
-_PG_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
-_PG_NOTIFY = text("SELECT pg_notify(:channel, '')")
+# One round trip for both: the NOTIFY is queued until commit whatever the order.
+_PG_LOCK_AND_NOTIFY = text("SELECT pg_advisory_xact_lock(:key), pg_notify(:channel, '')")
 
 
 def record(
@@ -69,8 +69,7 @@ def record_many(
     first = connection.dialect.name == "postgresql" and session.info.get(_PG_PREPARED) is not connection
     if first:
         # Without this a later id could commit before an earlier one and a resuming client would skip it.
-        connection.execute(_PG_LOCK, {"key": _PG_EVENTS_LOCK})
-        connection.execute(_PG_NOTIFY, {"channel": CHANNEL})
+        connection.execute(_PG_LOCK_AND_NOTIFY, {"key": _PG_EVENTS_LOCK, "channel": CHANNEL})
         session.info[_PG_PREPARED] = connection
     at = utc_now()
     rows = [{"kind": kind.value, "at": at, "target": target, "audience": audience.value if audience else None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from agent_tui.domain import sla
 from agent_tui.domain.agent import Agent, AgentState, AgentStateName
@@ -11,7 +12,6 @@ from agent_tui.domain.notice import KbArticle, NoticeKind, OutageNotice
 from agent_tui.domain.session import Role, User
 from agent_tui.domain.ticket import ReturnVisit, Ticket, TicketStatus, TicketType, TimelineEntry
 from agent_tui.server.models import (
-    AgentStateRow,
     ContactRow,
     CustomerRow,
     KbArticleRow,
@@ -94,7 +94,45 @@ def user(row: UserRow) -> User:
     )
 
 
-def agent(row: UserRow, state: AgentStateRow | None) -> Agent:
+class UserFields(Protocol):
+    """What `agent` reads of a user: a `UserRow`, or plain columns (the batched state writer)."""
+
+    @property
+    def username(self) -> str: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def team(self) -> str | None: ...
+    @property
+    def extension(self) -> str | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+class StateFields(Protocol):
+    """What `agent` reads of a state: an `AgentStateRow`, or plain columns (the batched state writer)."""
+
+    @property
+    def state(self) -> str: ...
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def since(self) -> datetime: ...
+    @property
+    def call_id(self) -> str | None: ...
+    @property
+    def call_number(self) -> str | None: ...
+    @property
+    def customer_id(self) -> int | None: ...
+    @property
+    def queue(self) -> str | None: ...
+    @property
+    def hold_since(self) -> datetime | None: ...
+
+
+def agent(row: UserFields, state: StateFields | None) -> Agent:
     """A user and their state as an `Agent`; never seen: logged out since the account was made."""
     current = (
         AgentState(state=AgentStateName(state.state), reason=state.reason, since=state.since,

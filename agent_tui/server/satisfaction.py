@@ -81,5 +81,7 @@ def with_scores(figures: AgentFigures, calls: list[ScoredCall], start: datetime,
                 now: datetime) -> AgentFigures:
     """`figures` with the count and average of the scores of calls answered in [start, now]."""
     scores = [c.score for c in calls if start <= c.answered_at <= now]
+    if not scores and figures.satisfaction_count == 0 and figures.satisfaction_avg is None:
+        return figures  # nothing to add: a copy was ~15% of the wallboard's rows at 1,000 changes/s
     return figures.model_copy(update={"satisfaction_count": len(scores),
                                       "satisfaction_avg": ratio(sum(scores), len(scores))})

@@ -78,8 +78,11 @@ class Wallboard:
         while True:
             full_due = self._last_full + self.refresh_s - loop.time()
             if full_due > 0:
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancel that
+                # arrives as the wait ends, and `stop()` then waits for this loop forever.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=full_due)
+                    async with asyncio.timeout(full_due):
+                        await self._wake.wait()
             self._wake.clear()
             full = loop.time() >= self._last_full + self.refresh_s
             if full:

@@ -57,6 +57,7 @@ from agent_tui.sync.responses import (
 )
 from agent_tui.sync.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 from agent_tui.sync.text import clean_text
+from agent_tui.sync.threaded_transport import WHOLE_ANSWER, ThreadedTransport
 
 log = logging.getLogger(__name__)
 
@@ -127,11 +128,16 @@ class BackendClient:
             # redirects are not followed): the CA bundle would cost 1.2 MB and ~20 ms at each start.
             # A context that trusts no one fails closed should TLS ever be met.
             tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        elif verify:
+            # One context for both of ThreadedTransport's pools: the CA bundle is loaded once.
+            tls = httpx.create_ssl_context(verify=True)
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             timeout=self.timeouts.to_httpx(),
             verify=tls,
-            transport=transport,
+            # The exchanges `send` makes run on worker threads, off the caller's loop (Textual's, in
+            # the desk): see agent_tui/sync/threaded_transport.py.
+            transport=transport or ThreadedTransport(verify=tls),
             headers={"Accept": "application/json", "User-Agent": "agent-tui"},
             follow_redirects=False,
         )
@@ -202,7 +208,8 @@ class BackendClient:
         sent = self._headers(headers)
         try:
             response = await self._http.request(
-                method, path, params=params, json=json_body, content=content, headers=sent
+                method, path, params=params, json=json_body, content=content, headers=sent,
+                extensions={WHOLE_ANSWER: True},
             )
         except httpx.TimeoutException as exc:
             message = f"{method} {path}: timed out ({type(exc).__name__})"

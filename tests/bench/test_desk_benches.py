@@ -21,10 +21,12 @@ EXPECTED = {
     "screen_pop": [
         "pop latency p50 (desk)", "pop latency p95 (desk)",
         "dial → card on terminal p50", "dial → card on terminal p95", "desk CPU per ring cycle",
+        "desk CPU per ring cycle, main thread",
     ],
     "startup": [
         "launch → first paint (median)", "launch → ready and painted (median)",
         "CPU time until ready (median)", "RSS after start (median)",
+        "PSS after start (median)", "USS after start (median)",
     ],
     "terminal_bytes": [
         f"{kind} {size}" for size in ("80x24", "120x40")
@@ -80,6 +82,13 @@ def test_screen_pop_measures_every_call(results: dict[str, dict[str, Any]]) -> N
     assert len(result["desk_ms"]) == 5
     assert len(result["outside_ms"]) == 5
     assert all(v > 0 for v in result["desk_ms"] + result["outside_ms"])
+    # The CPU by thread: the main thread's share is one of the desk's threads, and no more than the whole.
+    figures = {fig["name"]: fig["value"] for fig in result["figures"]}
+    assert "main" in result["threads_ms"]
+    tick_ms = 10.0 / result["calls"]  # /proc counts CPU in 10 ms ticks, read a few µs apart
+    main = figures["desk CPU per ring cycle, main thread"]
+    assert 0 < main <= figures["desk CPU per ring cycle"] + 2 * tick_ms
+    assert result["idle_ms_per_s"] is None  # measured only when asked (--idle)
 
 
 def test_terminal_bytes_counts_each_pop(results: dict[str, dict[str, Any]]) -> None:

@@ -123,7 +123,7 @@ def test_agent_cells_read_only_the_fields_the_wallboard_compares() -> None:
     # must leave the cells as they are, or the table would show stale cells.
     from agent_tui.domain.agent import AgentStateName
     from agent_tui.domain.supervision import AgentRow
-    from agent_tui.ui.monitor.cells import AGENT_CELL_FIELDS, agent_cell_fields
+    from agent_tui.ui.monitor.model import AGENT_CELL_FIELDS, agent_cell_fields
     from tests.monitor.doubles import agent_row
 
     maker = CellMaker(Translator("en"), Thresholds())

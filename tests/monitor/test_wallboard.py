@@ -59,7 +59,7 @@ async def test_snapshot_paints_queues_agents_and_thresholds() -> None:
         assert "live" in text
 
 
-async def test_updates_touch_only_changed_cells_and_are_coalesced() -> None:
+async def test_updates_make_cells_only_on_screen_and_are_coalesced() -> None:
     app, _api, _phone, feeds = make_monitor(options=MonitorOptions(max_paints_per_s=4.0))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: feeds, what="the feed")
@@ -67,7 +67,7 @@ async def test_updates_touch_only_changed_cells_and_are_coalesced() -> None:
         feeds[0].sink.snapshot(snapshot(agents=1000))
         await wait_until(pilot, lambda: wb.agents.row_count == 1000, deadline_s=20, what="1000 rows")
         await pilot.pause(0.3)
-        start_paints, start_updates = wb.paints, wb.agents.updates
+        start_paints, start_made = wb.paints, wb.agents.lines.made
         started = time.monotonic()
         sent = 0
         # 600 single-row events over about 1.5 s, in bursts of 20.
@@ -86,10 +86,13 @@ async def test_updates_touch_only_changed_cells_and_are_coalesced() -> None:
         times = list(wb.paint_times)[-paints:]
         gaps = [b - a for a, b in itertools.pairwise(times)]
         assert min(gaps) >= 0.24, gaps
-        # Only the changed cells were written: state, call, talk time (and sometimes the clock).
-        written = wb.agents.updates - start_updates
-        assert 600 * 3 <= written <= 600 * 5, written
-        assert wb.agents.cells["agent0600"][2][1] == "state-on_call"
+        # Cells were made only for the changed rows on screen (and by the clock's tick, once a second
+        # for the rows on screen), not for the 600 changed rows: the others are made when scrolled to.
+        made = wb.agents.lines.made - start_made
+        on_screen = len(wb.agents.visible_keys())
+        assert 1 <= made <= on_screen * (math.ceil(elapsed) + 2) < 600, (made, on_screen, elapsed)
+        assert "agent0600" not in wb.agents.cells
+        assert wb.agents.lines.row_cells("agent0600")[2][1] == "state-on_call"
         assert wb.agents.row_count == 1000
 
 
@@ -106,7 +109,7 @@ async def test_sort_and_filter() -> None:
         await wait_until(pilot, lambda: wb.agents.row_count == 6, what="rows")
 
         def order() -> list[str]:
-            return [str(r.key.value) for r in wb.agents.ordered_rows]
+            return wb.agents.usernames()
 
         assert order()[0] == "agent0001"
         await pilot.press("ctrl+o")  # name → state
@@ -285,9 +288,43 @@ async def test_order_kept_by_bisection_matches_a_full_sort_under_random_changes(
                 await wait_until(pilot, lambda: not wb.model.pending(), what="the batch painted")
             passing = [r for r in wb.model.agents.values() if wb.filter.agent(r)]
             expected = [r.username for r in sorted(passing, key=lambda r: sort_value(r, sort_key))]
-            assert [str(r.key.value) for r in wb.agents.ordered_rows] == expected
+            assert wb.agents.usernames() == expected
             await pilot.pause()
             shown = [line.split()[0] for line in screen_text(app).splitlines() if line.startswith("agent0")]
             first = int(wb.agents.scroll_y)  # the cursor's agent moves, and the view follows it
             assert len(shown) >= 10
             assert shown == expected[first:first + len(shown)]
+
+
+async def test_mouse_selects_a_row_and_a_heading_sorts() -> None:
+    from textual.message import Message
+
+    from agent_tui.ui.monitor.agents_table import AgentsTable
+
+    app, _api, _phone, feeds = make_monitor()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: feeds, what="the feed")
+        wb = board(app)
+        feeds[0].sink.snapshot(snapshot(agents=40))
+        await wait_until(pilot, lambda: wb.agents.row_count == 40, what="rows")
+        await pilot.pause()
+        selected: list[str] = []
+        post = wb.agents.post_message
+
+        def spy(message: Message) -> bool:  # the wallboard has no use for a selected row: seen here
+            if isinstance(message, AgentsTable.Selected):
+                selected.append(message.key)
+            return post(message)
+
+        wb.agents.post_message = spy  # type: ignore[method-assign]
+        assert wb.agents.current_key() == "agent0001"
+        await pilot.click("#agents", offset=(3, 5))  # the heading is line 0: the 5th agent
+        assert wb.agents.current_key() == "agent0005"
+        assert selected == []
+        await pilot.click("#agents", offset=(3, 5))  # a second click on the cursor's row selects it
+        assert selected == ["agent0005"]
+        await pilot.press("down", "enter")
+        assert selected == ["agent0005", "agent0006"]
+        await pilot.click("#agents", offset=(30, 0))  # the "State" heading (columns 22-32)
+        await wait_until(pilot, lambda: wb.agents.sort_key == SortKey.STATE, what="sorted by state")
+        assert "sort: state" in str(wb.query_one("#title", Static).render())

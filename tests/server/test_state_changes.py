@@ -4,6 +4,7 @@ one visibility rule that sends an agent's state to the agent and the supervisors
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterator
 
 import pytest
@@ -125,3 +126,26 @@ async def test_changes_arriving_together_share_transactions_and_keep_each_agents
     with pytest.raises(ProblemError) as refused:
         await writer.change(change("nobody", AgentStateName.READY))
     assert refused.value.status == 404
+
+
+def test_on_postgresql_a_batch_takes_the_ids_lock_and_notifies_once(pg_url: str) -> None:
+    import psycopg
+
+    from agent_tui.server.broker import _PG_EVENTS_LOCK, CHANNEL, record_many
+
+    db = Database(pg_url)
+    migrate.upgrade(db)
+    conninfo = db.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with contextlib.ExitStack() as stack:
+        stack.callback(db.dispose)
+        other = stack.enter_context(psycopg.connect(conninfo, autocommit=True))
+        other.execute(f"LISTEN {CHANNEL}")
+        with db.write() as session:
+            record_many(session, EventKind.AGENT_STATE, [({"n": 1}, "a01"), ({"n": 2}, "a02")])
+            record_many(session, EventKind.AGENT_STATE, [({"n": 3}, "a03")])
+            taken = other.execute("SELECT pg_try_advisory_xact_lock(%s)", (_PG_EVENTS_LOCK,)).fetchone()
+            assert taken == (False,)  # held by the writer until its commit
+        notices = list(other.notifies(timeout=5, stop_after=1))
+        assert [n.channel for n in notices] == [CHANNEL]
+        assert list(other.notifies(timeout=0.2)) == []  # once per transaction, not per event
+        assert other.execute("SELECT pg_try_advisory_xact_lock(%s)", (_PG_EVENTS_LOCK,)).fetchone() == (True,)

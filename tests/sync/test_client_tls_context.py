@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+from typing import Any, cast
 
 import pytest
 
@@ -10,10 +11,13 @@ from agent_tui.sync.client import BackendClient
 
 
 def tls_context(client: BackendClient) -> ssl.SSLContext:
-    """The SSL context the client's connection pool was given (httpx keeps it there)."""
-    context = client._http._transport._pool._ssl_context  # type: ignore[attr-defined]
+    """The SSL context the client's connection pools were given (httpx keeps it there): the threaded
+    transport's sync pool and its async fallback share one."""
+    transport: Any = client._http._transport
+    context = transport._sync._pool._ssl_context
     assert isinstance(context, ssl.SSLContext)
-    return context
+    assert transport._fallback._pool._ssl_context is context
+    return cast(ssl.SSLContext, context)
 
 
 async def test_a_plain_http_backend_loads_no_certificates_and_trusts_no_one() -> None:

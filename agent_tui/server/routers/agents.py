@@ -8,13 +8,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from agent_tui.domain.agent import (
-    DEFAULT_NOT_READY_REASONS,
-    Agent,
-    AgentCommand,
-    AgentStateChange,
-    AgentStateName,
-)
+from agent_tui.domain.agent import Agent, AgentCommand, AgentStateChange, AgentStateName
 from agent_tui.domain.base import Page, utc_now
 from agent_tui.domain.events import Event
 from agent_tui.domain.session import Role
@@ -25,6 +19,7 @@ from agent_tui.server.deps import Board
 from agent_tui.server.models import AgentStateRow, UserRow
 from agent_tui.server.problems import ProblemError
 from agent_tui.server.state_changes import StateChange, Writer
+from agent_tui.server.state_route import StateRoute, refusal
 from agent_tui.server.store import PageParams
 
 router = APIRouter(prefix="/v1/agents", tags=["agents"])
@@ -86,21 +81,21 @@ def get_figures(username: str, user: CurrentUser, db: Db, board: Board) -> Agent
         return board.live.agent_today(session, username, utc_now())
 
 
-@router.put("/{username}/state")
 async def put_state(username: str, body: AgentStateChange, user: CurrentUser, writer: Writer) -> Agent:
     """Set a state: agents their own, supervisors anyone's (the agent is told by a command event).
 
     The call fields (call id, number, customer, queue, hold) feed the wallboard; every change of state
     also closes the agent's current stretch in the state log and opens the next one. Changes that
-    arrive together are written in one transaction (`state_changes`).
+    arrive together are written in one transaction (`state_changes`). The ordinary request is answered
+    by `state_route.StateRoute` with the same steps; this handler answers the rest.
     """
-    if user.role != Role.SUPERVISOR and username != user.username:
-        raise ProblemError(403, "an agent may set only their own state")
-    if body.state == AgentStateName.NOT_READY and body.reason is not None \
-            and body.reason not in DEFAULT_NOT_READY_REASONS:
-        known = ", ".join(DEFAULT_NOT_READY_REASONS)
-        raise ProblemError(422, f"unknown reason code {body.reason!r} (known: {known})", field="body.reason")
+    refused = refusal(user, username, body)
+    if refused is not None:
+        raise refused
     return await writer.change(StateChange(username, body, by=user.username))
+
+
+router.add_api_route("/{username}/state", put_state, methods=["PUT"], route_class_override=StateRoute)
 
 
 @router.post("/{username}/commands", status_code=202)

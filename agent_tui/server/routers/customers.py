@@ -21,7 +21,7 @@ from agent_tui.domain.customer import (
 )
 from agent_tui.server import convert
 from agent_tui.server.auth import CurrentUser, Db
-from agent_tui.server.lookup import lookup_service
+from agent_tui.server.lookup import PHONE_MAX_LENGTH, lookup_service
 from agent_tui.server.models import ContactRow, CustomerRow
 from agent_tui.server.phones import phone_key
 from agent_tui.server.problems import ProblemError
@@ -36,7 +36,9 @@ NULLABLE = frozenset({"meter"})
 @router.get("/lookup", response_model=LookupResult)
 async def lookup(
     request: Request,
-    phone: Annotated[str | None, Query(max_length=40, description="Caller number (ANI).")] = None,
+    phone: Annotated[
+        str | None, Query(max_length=PHONE_MAX_LENGTH, description="Caller number (ANI).")
+    ] = None,
     account: Annotated[
         str | None, Query(pattern=ACCOUNT_PATTERN, description="Account number (户号).")
     ] = None,

@@ -161,6 +161,17 @@ class DeskFooter(Footer):
         self._shown_plan = plan
         self._reserved = reserved
 
+    def on_mount(self) -> None:
+        """Hear binding changes at once, in the handler that made them; Textual's footer hears them on
+        its own queue, later, so F2's relabel drew a frame of its own after the state it follows had
+        been drawn: a frame more per ring cycle (docs/performance.md, "Third round")."""
+        self.call_next(self._hear_bindings_at_once)  # after Footer.on_mount has subscribed
+
+    def _hear_bindings_at_once(self) -> None:
+        signal = self.screen.bindings_updated_signal
+        signal.unsubscribe(self)
+        signal.subscribe(self, self.bindings_changed, immediate=True)
+
     def on_resize(self, event: events.Resize) -> None:
         """Choose the keys again for the new width."""
         if self._bindings_ready and self.app.size.width != self._laid_out_for:

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
 
 from agent_tui.domain.agent import AgentStateName
@@ -64,19 +66,6 @@ ALERT_LABELS = {
     "queue": "Queue",
 }
 """Alert kinds as the alert list names them (`queue`: a queue the queues table colours)."""
-
-
-AGENT_CELL_FIELDS = ("username", "display_name", "team", "state", "reason", "since", "phone_online",
-                     "raised_hand", "call_id", "call_number", "call_queue", "call_started", "on_hold_since",
-                     "customer_id", "customer_name")
-"""The fields of an `AgentRow` that `CellMaker.agent` reads (with the clock): keep the two together."""
-
-
-def agent_cell_fields(row: AgentRow) -> tuple[object, ...]:
-    """What the agent's cells are made of, besides the clock: equal tuples make equal cells at one
-    time. A row whose figures alone changed (an `agent_rows` event after the desk's own `agent_state`)
-    needs no new cells."""
-    return tuple(getattr(row, name) for name in AGENT_CELL_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -269,6 +258,8 @@ class Palette:
 
     styles: Mapping[str, str]
     _made: dict[tuple[Cell, int], Text] = field(default_factory=dict, compare=False, repr=False)
+    _parts: dict[tuple[Cell, int], tuple[str, str]] = field(default_factory=dict, compare=False, repr=False)
+    _styles: dict[str, Style] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_variables(cls, variables: Mapping[str, str]) -> Palette:
@@ -302,9 +293,27 @@ class Palette:
         return made
 
     def _make(self, cell: Cell, width: int) -> Text:
-        value, key = cell
-        mark = " !!" if key == "alert" else " !" if key == "warning" else ""
-        if value and mark:
-            value = value + mark
-        # One cell of each column is left blank: the gap between columns (the table has no padding).
-        return Text(fit(value, width - 1).rstrip() if value else "", style=self.styles.get(key, ""))
+        return Text(self.parts(cell, width)[0], style=self.styles.get(cell[1], ""))
+
+    def parts(self, cell: Cell, width: int) -> tuple[str, str]:
+        """A cell as the text drawn in its style and the blank after it, together `width` cells wide
+        (the agents table draws them as they are, with no Rich rendering)."""
+        made = self._parts.get((cell, width))
+        if made is None:
+            if len(self._parts) >= 50_000:
+                self._parts.clear()
+            value, key = cell
+            mark = " !!" if key == "alert" else " !" if key == "warning" else ""
+            if value and mark:
+                value = value + mark
+            # One cell of each column is left blank: the gap between columns (the table has no padding).
+            text = fit(value, width - 1).rstrip() if value else ""
+            made = self._parts[(cell, width)] = (text, " " * (width - cell_len(text)))
+        return made
+
+    def style(self, key: str) -> Style:
+        """The Rich style of a style key (parsed once)."""
+        style = self._styles.get(key)
+        if style is None:
+            style = self._styles[key] = Style.parse(self.styles.get(key, "") or "none")
+        return style

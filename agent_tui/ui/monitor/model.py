@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any
 
 from pydantic import ValidationError
@@ -74,6 +75,24 @@ def sort_value(row: AgentRow, key: SortKey) -> tuple[Any, ...]:
     return (row.username,)
 
 
+AGENT_CELL_FIELDS = ("username", "display_name", "team", "state", "reason", "since", "phone_online",
+                     "raised_hand", "call_id", "call_number", "call_queue", "call_started", "on_hold_since",
+                     "customer_id", "customer_name")
+"""The fields of an `AgentRow` that `CellMaker.agent` (cells.py) reads, with the clock: keep the two
+together (tests/monitor/test_alerts_agree.py checks every other field is a figure)."""
+
+
+_cell_fields = attrgetter(*AGENT_CELL_FIELDS)
+
+
+def agent_cell_fields(row: AgentRow) -> tuple[object, ...]:
+    """What the agent's cells are made of, besides the clock: equal tuples make equal cells at one
+    time. A row whose figures alone changed (an `agent_rows` event after the desk's own `agent_state`)
+    needs no new cells."""
+    fields: tuple[object, ...] = _cell_fields(row)  # one C call: this runs for every changed row
+    return fields
+
+
 @dataclass
 class Changes:
     """What to repaint."""
@@ -134,6 +153,8 @@ class WallboardModel:
             if event.kind == EventKind.AGENT_ROWS:
                 self._rows(AgentRows.model_validate(event.data).rows)
             elif event.kind == EventKind.AGENT_STATE:
+                if not self._on_board(event.data):
+                    return False  # not on this wallboard: validating it would change nothing
                 self._state(Agent.model_validate(event.data))
             elif event.kind == EventKind.QUEUE_STATS:
                 panel = QueuePanel.model_validate(event.data)
@@ -149,10 +170,21 @@ class WallboardModel:
             return False
         return True
 
+    def _on_board(self, data: dict[str, Any]) -> bool:
+        """Whether an `agent_state` event's data names an agent of this wallboard (read without
+        validating it: usernames are stripped, as the contract's validation does). Supervisors get
+        every agent's state changes; only the board's are worth validating."""
+        username = data.get("username")
+        return not isinstance(username, str) or username.strip() in self.agents
+
     def _rows(self, rows: Iterable[AgentRow]) -> None:
+        """Rows from the backend: a row whose shown fields did not change (its figures did: the desk's
+        `agent_state` came first) is kept for the floor line but is no change to paint."""
         for row in rows:
+            old = self.agents.get(row.username)
             self.agents[row.username] = row
-            self._changes.agents.add(row.username)
+            if old is None or agent_cell_fields(old) != agent_cell_fields(row):
+                self._changes.agents.add(row.username)
         self._touch()
 
     def _state(self, agent: Agent) -> None:

@@ -40,7 +40,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from agent_tui.domain.events import Event
 from agent_tui.domain.supervision import AgentRow, InterventionKind, WallboardSnapshot
@@ -48,11 +48,12 @@ from agent_tui.i18n import Translator
 from agent_tui.ui.common.bindings import localize_bindings
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.monitor import cells
+from agent_tui.ui.monitor.agents_table import AgentsTable
 from agent_tui.ui.monitor.interventions import Interventions
 from agent_tui.ui.monitor.model import SORT_ORDER, AgentFilter, WallboardModel, floor_figures
 from agent_tui.ui.monitor.options import MonitorOptions
 from agent_tui.ui.monitor.prompts import FilterScreen
-from agent_tui.ui.monitor.tables import AgentsTable, QueuesTable
+from agent_tui.ui.monitor.tables import QueuesTable
 from agent_tui.ui.monitor.wallboard_commands import WallboardCommands
 
 log = logging.getLogger(__name__)
@@ -90,12 +91,12 @@ class BoardSink:
     def snapshot(self, snapshot: WallboardSnapshot) -> None:
         """A whole wallboard."""
         self.screen.model.apply_snapshot(snapshot)
-        self.screen.post_message(Changed())
+        self.screen.changed()
 
     def event(self, event: Event) -> None:
         """One live event."""
         if self.screen.model.apply_event(event):
-            self.screen.post_message(Changed())
+            self.screen.changed()
 
     def link(self, stale_since: datetime | None, detail: str) -> None:
         """Live or stale."""
@@ -159,8 +160,10 @@ class WallboardScreen(WallboardCommands, Screen[None]):
         """Change arrived → painted on the terminal, per change (event)."""
         self._last_paint = 0.0
         self._paint_timer: Timer | None = None
+        self._change_posted = False
         self._alerts_key: tuple[Any, ...] = ()
         self._floor = ""
+        self._alert_lines = 0
         self.alert_entries: list[cells.BoardAlert] = []
         """What the alert list shows now (tests compare it with the queues table)."""
         localize_bindings(self, translator, single_keys=single_keys)
@@ -189,8 +192,9 @@ class WallboardScreen(WallboardCommands, Screen[None]):
 
     def _restyle(self) -> None:
         palette = cells.Palette.from_variables(self.app.theme_variables)
-        self.agents.palette = palette
-        self.queues.palette = palette
+        if palette != self.queues.palette:  # the same theme keeps the palettes' made cells
+            self.agents.palette = palette
+            self.queues.palette = palette
 
     def on_screen_resume(self) -> None:
         """The theme may have changed while a pop-up was up."""
@@ -207,7 +211,7 @@ class WallboardScreen(WallboardCommands, Screen[None]):
             parts.append(t("filter: {what}", what=", ".join(shown)))
         parts.append(t("sort: {key}", key=t(SORT_LABELS[self.agents.sort_key.value])))
         parts.append(t("today") if self.queues.today else t("this half hour"))
-        self.query_one("#title", Static).update(" · ".join(parts))
+        self.query_one("#title", Static).update(" · ".join(parts), layout=False)  # one line, 1fr wide
 
     def _show_link(self) -> None:
         link = self.query_one("#link", Static)
@@ -235,8 +239,16 @@ class WallboardScreen(WallboardCommands, Screen[None]):
 
     # ---- painting ---------------------------------------------------------------------------
 
+    def changed(self) -> None:
+        """The model has something new: one `Changed` message in flight at a time (at 1,000 events a
+        second, a message per event cost more than the model's work; the paint takes them all)."""
+        if not self._change_posted:
+            self._change_posted = True
+            self.post_message(Changed())
+
     def on_changed(self, _message: Changed) -> None:
         """Paint now, or at the end of the current paint interval."""
+        self._change_posted = False
         self._schedule_paint()
 
     def _schedule_paint(self) -> None:
@@ -313,8 +325,13 @@ class WallboardScreen(WallboardCommands, Screen[None]):
             return
         self._alerts_key = key
         self.alert_entries = entries
-        self.query_one("#alerts", Static).update(self.maker.alert_text(entries))
-        self.query_one("#floor", Static).update(floor_text)
+        text = self.maker.alert_text(entries)
+        # A layout pass costs tens of ms at 5,000 agents: only when the alert list's height changes (the
+        # floor line is one line, 1fr wide, whatever it says).
+        lines = len(text.plain.splitlines())
+        self.query_one("#alerts", Static).update(text, layout=lines != self._alert_lines)
+        self._alert_lines = lines
+        self.query_one("#floor", Static).update(floor_text, layout=False)
 
     def on_link_changed(self, message: LinkChanged) -> None:
         """Show the stale banner, or take it down."""
@@ -330,11 +347,11 @@ class WallboardScreen(WallboardCommands, Screen[None]):
         key = self.agents.current_key()
         return self.model.agents.get(key) if key is not None else None
 
-    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
-        """A click on a heading sorts by it where that makes sense."""
+    def on_agents_table_header_selected(self, event: AgentsTable.HeaderSelected) -> None:
+        """A click on a heading of the agents table sorts by it where that makes sense."""
         by_column = {"agent": "name", "state": "state", "time": "time", "team": "team"}
-        name = by_column.get(str(event.column_key.value))
-        if event.data_table is self.agents and name is not None:
+        name = by_column.get(event.column_key)
+        if name is not None:
             self._set_sort(next(k for k in SORT_ORDER if k.value == name))
 
     def _run(self, work: Callable[[], Awaitable[Any]], what: str) -> None:
