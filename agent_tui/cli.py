@@ -156,6 +156,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The UIs never run httpx's own command-line client, whose import pulls click and pygments (~0.1 s).
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     if command == "desk":
+        # The desk's modules (~0.4 s of imports) make objects by the hundred thousand: collected less
+        # often while they load (launch's pause_gc restores the thresholds, then pauses the collector
+        # until login). See agent_tui.startup_gc.
+        from agent_tui.startup_gc import loosen_for_imports
+
+        loosen_for_imports()
         # A screen pop waits for the screen's next frame: at Textual's default of 60 a second that was
         # half of the pop (docs/performance.md). Frames are drawn only when something changed, so a
         # higher ceiling costs nothing while idle. Read by Textual at import: set before it loads.

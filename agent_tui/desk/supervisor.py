@@ -24,8 +24,8 @@ from enum import StrEnum
 from typing import Any
 
 from agent_tui.domain.agent import AgentStateName
+from agent_tui.domain.desk_supervision import CommandAck
 from agent_tui.domain.events import Event, EventKind
-from agent_tui.domain.supervision import CommandAck
 from agent_tui.domain.text import clean
 
 SUPERVISOR_COMMANDS: frozenset[str] = frozenset(

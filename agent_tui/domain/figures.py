@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from agent_tui.domain.supervision import AgentFigures
+from agent_tui.domain.desk_supervision import AgentFigures
 
 TRANSFERRED = "transferred"
 """The wrap-up disposition of a call the agent passed on."""

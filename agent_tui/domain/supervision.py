@@ -20,6 +20,8 @@ Endpoints (all under the reference backend; roles in brackets):
   timestamps or days (`YYYY-MM-DD`, on the backend's report clock; a day `to` is included), and
   `from=to` is that one day.
 - `GET /v1/agents/{username}/figures` [an agent their own, supervisors anyone's] → `AgentDayFigures`.
+- What a desk itself needs of this contract (its figures, command acks, phone config) is in
+  `agent_tui.domain.desk_supervision`, re-exported here: a desk starts without the wallboard's models.
 - Callbacks: see `agent_tui.domain.callbacks`.
 """
 
@@ -32,6 +34,12 @@ from pydantic import Field, model_validator
 
 from agent_tui.domain.agent import AgentStateName, QueueStats
 from agent_tui.domain.base import Model, ShortText
+from agent_tui.domain.desk_supervision import ACK_REASON_PATTERN as ACK_REASON_PATTERN
+from agent_tui.domain.desk_supervision import CALL_COMMAND_TIMEOUT_S as CALL_COMMAND_TIMEOUT_S
+from agent_tui.domain.desk_supervision import AgentDayFigures as AgentDayFigures
+from agent_tui.domain.desk_supervision import AgentFigures as AgentFigures
+from agent_tui.domain.desk_supervision import CommandAck as CommandAck
+from agent_tui.domain.desk_supervision import PhoneConfig as PhoneConfig
 from agent_tui.domain.reports import Report as Report
 from agent_tui.domain.reports import ReportBy as ReportBy
 from agent_tui.domain.reports import ReportPeriod as ReportPeriod
@@ -113,44 +121,6 @@ class QueuePanel(Model):
     agents_busy: int = Field(default=0, ge=0, description="Agents on a call from this queue.")
     half_hour: QueueFigures
     today: QueueFigures
-
-
-class AgentFigures(Model):
-    """One agent's figures over one window; averages are `None` when there is nothing to average.
-
-    Times follow `domain.figures` (talk excludes hold; AHT = talk + hold + ACW per call); the sums and
-    counts are here so a desk can go on adding its own calls to them (`domain.figures.HandlingSums`).
-    """
-
-    calls_handled: int = Field(default=0, ge=0)
-    talk_s: float = Field(default=0.0, ge=0, description="Total talk: answered → ended minus hold.")
-    hold_s: float = Field(default=0.0, ge=0, description="Total hold time.")
-    acw_s: float = Field(default=0.0, ge=0, description="Total after-call work.")
-    aht_s: float | None = Field(default=None, ge=0, description="(talk + hold + ACW) ÷ calls.")
-    avg_acw_s: float | None = Field(default=None, ge=0)
-    avg_hold_s: float | None = Field(default=None, ge=0)
-    fcr: float | None = Field(default=None, ge=0, le=1, description="Resolved ÷ flagged calls.")
-    resolved: int = Field(default=0, ge=0, description="Calls flagged resolved at first contact.")
-    judged: int = Field(default=0, ge=0, description="Calls flagged either way (FCR's divisor).")
-    transferred: int = Field(default=0, ge=0)
-    transfer_rate: float | None = Field(default=None, ge=0, le=1, description="transferred ÷ handled.")
-    occupancy: float | None = Field(default=None, ge=0, le=1,
-                                    description="On call ÷ (on call + Ready and idle).")
-    utilisation: float | None = Field(default=None, ge=0, le=1, description="talk ÷ logged-in time.")
-    ready_s: float = Field(default=0.0, ge=0)
-    busy_s: float = Field(default=0.0, ge=0, description="Time on a call (talking or holding).")
-    logged_in_s: float = Field(default=0.0, ge=0, description="Time in any state but logged out.")
-    satisfaction_count: int = Field(default=0, ge=0, description="Calls the caller scored by keypad.")
-    satisfaction_avg: float | None = Field(default=None, ge=1, le=5, description="Average keypad score.")
-
-
-class AgentDayFigures(Model):
-    """Answer to `GET /v1/agents/{username}/figures`: one agent's figures for today so far."""
-
-    username: str
-    at: datetime = Field(description="When they were computed (the backend's clock).")
-    day_start: datetime = Field(description="Start of 'today' on the backend's report clock.")
-    today: AgentFigures
 
 
 class AgentRow(Model):
@@ -283,10 +253,6 @@ class CommandStatus(StrEnum):
     """No acknowledgement within the command's deadline (`ack_deadline_s`): nobody carried it out."""
 
 
-CALL_COMMAND_TIMEOUT_S = 15.0
-"""How long a desk's phone may take to finish a release, transfer or pickup before the desk gives up
-and acknowledges the command as refused."""
-
 COMMAND_ACK_DEADLINE_S = 10.0
 """How long a desk or ghost has to acknowledge a command before the backend reports it not delivered.
 A desk acknowledges state changes and notes at once, so 10 s covers a stream reconnect with room."""
@@ -340,19 +306,6 @@ class InterventionResult(Model):
     monitor: MonitorToken | None = Field(default=None, description="For listen, whisper and barge.")
 
 
-ACK_REASON_PATTERN = r"^[a-z_]{0,40}$"
-
-
-class CommandAck(Model):
-    """Body of `POST /v1/commands/{id}/ack`: the desk carried out (or could not carry out) a command."""
-
-    ok: bool = True
-    reason: str = Field(default="", pattern=ACK_REASON_PATTERN,
-                        description="Why, as a code (`agent_tui.desk.supervisor.AckReason`): "
-                                    "after_call, phone_offline, no_call... Empty: applied as asked.")
-    detail: ShortText = ""
-
-
 class CommandState(Model):
     """Answer to the ack and to `GET /v1/commands/{id}`: the command as the backend now knows it.
 
@@ -374,20 +327,6 @@ class RaiseHand(Model):
 
     up: bool = True
     text: ShortText = ""
-
-
-class PhoneConfig(Model):
-    """Answer to `GET /v1/phone-config`: what the caller's phone needs from the backend.
-
-    `monitor_key` verifies monitor tokens with `agent_tui.phone.monitor_token.verify_token`; it is
-    derived per user, so it verifies only tokens signed for this user and cannot sign for anyone else.
-    """
-
-    username: str
-    extension: str | None = None
-    monitor_key: str
-    show_monitored: bool = Field(description="Policy: show the agent a 'being monitored' mark.")
-    monitor_token_ttl_s: int = Field(ge=1)
 
 
 class AuditEntry(Model):

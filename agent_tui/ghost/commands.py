@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from agent_tui.desk.supervisor import AckReason, PickupCall, ReleaseCall, TransferCall
-from agent_tui.domain.supervision import CALL_COMMAND_TIMEOUT_S, CommandAck
+from agent_tui.domain.desk_supervision import CALL_COMMAND_TIMEOUT_S, CommandAck
 from agent_tui.phone.events import CallEnded, CallState, EngineError, Transferred
 from agent_tui.sync.text import clean_text
 

@@ -38,10 +38,10 @@ from agent_tui.domain.customer import (
     CustomerPatch,
     LookupResult,
 )
+from agent_tui.domain.desk_supervision import AgentDayFigures
 from agent_tui.domain.notice import KbArticle, OutageNotice
 from agent_tui.domain.screen import ScreenDefinition, ScreenSummary
 from agent_tui.domain.session import SessionInfo
-from agent_tui.domain.supervision import AgentDayFigures
 from agent_tui.domain.ticket import Ticket, TicketCreate, TicketPatch, TicketStatus
 from agent_tui.sync.errors import BackendProtocolError, BackendTlsError, BackendUnavailable
 from agent_tui.sync.link_health import ExchangeOutcome

@@ -19,6 +19,10 @@ LATER = (
     "agent_tui.ui.monitor.app", "agent_tui.ui.train.app",
     # PortAudio: only when the phone opens sound devices.
     "sounddevice",
+    # The wallboard's, interventions' and reports' models: a desk needs only domain.desk_supervision.
+    "agent_tui.domain.supervision", "agent_tui.domain.reports",
+    # The form screen and Textual's TextArea: with the first form (order, script, wrap-up), not at start.
+    "agent_tui.ui.desk.form", "textual.widgets._text_area",
 )
 
 

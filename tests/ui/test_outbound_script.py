@@ -15,8 +15,8 @@ from agent_tui.paths import state_dir
 from agent_tui.phone.events import CallEnded, CallState
 from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.desk.app import DeskApp
+from agent_tui.ui.desk.campaign_script_screen import CampaignScriptScreen
 from agent_tui.ui.desk.outbound_outcome import OutboundOutcomeScreen
-from agent_tui.ui.desk.outbound_script import CampaignScriptScreen
 from agent_tui.ui.desk.services import DeskServices
 from tests.ui.doubles import FakeBackend, FakePhone, FakeWrites, LocalScreens
 from tests.ui.helpers import screen_text, wait_until

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
+from agent_tui import startup_gc
 from agent_tui.config import ConfigError, Settings, load_config
 from agent_tui.credential_access import Credentials, LazyCredentials, StoreSecrets
 from agent_tui.desk.outbound_items import CallbackItems, CampaignItems, SourceChain
@@ -130,6 +131,7 @@ def desk_directory(settings: Settings, client: BackendClient, phone: object) -> 
 def pause_gc() -> None:
     """Pause the garbage collector for start-up: imports, styles and the first layout make objects by
     the hundred thousand, and collecting them on the way costs ~10% of the start-up time."""
+    startup_gc.restore()  # the imports' looser thresholds (cli): the session collects as usual
     gc.disable()
     timer = threading.Timer(GC_FALLBACK_S, settle_gc)
     timer.daemon = True

@@ -12,60 +12,24 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from textual.actions import SkipAction
-from textual.widgets import Static
-
 from agent_tui.desk.calls import CallPhase
 from agent_tui.desk.outbound import OutboundDialer, OutboundItem
 from agent_tui.desk.outbound_script import OpenScript, reached_by_script, reached_for_outcome, script_to_open
-from agent_tui.domain.screen import StepKind
 from agent_tui.forms.prefill import PrefillContext
 from agent_tui.forms.runner import FormRun
 from agent_tui.ui.common.context import desk_app, tr
-from agent_tui.ui.common.key_order import settle_keys
 from agent_tui.ui.common.text import clean
-from agent_tui.ui.desk.form import FormScreen, _in_open_list
 from agent_tui.ui.desk.order import CallFacts
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
 
-    from agent_tui.desk.calls import CallSession
     from agent_tui.desk.model import DeskModel
+    from agent_tui.ui.desk.campaign_script_screen import CampaignScriptScreen
     from agent_tui.ui.desk.order_host import OrderHost
     from agent_tui.ui.desk.services import ScreenSource
 
 log = logging.getLogger(__name__)
-
-
-class CampaignScriptScreen(FormScreen):
-    """One campaign call's script: read aloud, answers noted, no order filed, no draft kept."""
-
-    def __init__(self, run: FormRun, desk: OrderHost, session: CallSession | None,
-                 item: OutboundItem) -> None:
-        super().__init__(run, desk, session)
-        self.item = item
-
-    async def show_step(self) -> None:
-        """The step, with the customer in the title; an end step says what comes next."""
-        await super().show_step()
-        name = clean(self.item.name or self.item.number, 40)
-        self.query_one("#form-title", Static).update(f"{self.t.pick(self.run.screen.title)} · {name}")
-        if self.run.step.kind == StepKind.END:
-            for end in self.query("#form-end"):
-                if isinstance(end, Static):
-                    end.update(self.t.t("The call's outcome is asked when the call ends. Escape returns "
-                                        "to the desk."))
-
-    def _save(self) -> None:
-        """No draft: the campaign contact's outcome is the record of this call."""
-
-    async def action_close(self) -> None:
-        """Back to the desk at once (nothing is lost: the answers only order the outcome panel)."""
-        if _in_open_list(self.focused):
-            raise SkipAction()  # Escape closes the open list of a choice field
-        await settle_keys(self)
-        self._close()
 
 
 class DeskScript:
@@ -110,6 +74,10 @@ class DeskScript:
         session = self.desk.calls.get(decision.call_id)
         if session is None or session.phase is CallPhase.ENDED or self.opened_for != decision.call_id:
             return  # the call ended (its outcome panel is up), or another took its place, while loading
+        # The form screen (and with it Textual's TextArea, Select and Input) loads with the first script,
+        # not with every desk (issue 11: the desk's start-up CPU; docs/performance.md).
+        from agent_tui.ui.desk.campaign_script_screen import CampaignScriptScreen
+
         context = PrefillContext(customer=session.customer, call=CallFacts(session))
         run = FormRun.start(screen, context, language=t.language, translate=t.t)
         self.form = CampaignScriptScreen(run, self.desk, session, item)

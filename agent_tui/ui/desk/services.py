@@ -20,12 +20,12 @@ from agent_tui.desk.survey import SurveyTokens
 from agent_tui.domain.agent import Agent, AgentStateChange
 from agent_tui.domain.call import CallRecord
 from agent_tui.domain.customer import Customer, CustomerCreate, LookupResult
+from agent_tui.domain.desk_supervision import AgentDayFigures
 from agent_tui.domain.escalation import OrderTimeline
 from agent_tui.domain.notice import KbArticle
 from agent_tui.domain.return_visits import ReturnVisitItem
 from agent_tui.domain.screen import ScreenDefinition
 from agent_tui.domain.session import SessionInfo
-from agent_tui.domain.supervision import AgentDayFigures
 from agent_tui.domain.ticket import ReturnVisit, Ticket, TicketCreate
 from agent_tui.forms.drafts import DraftStore
 from agent_tui.phone.desk_phone import PhoneListener

@@ -38,8 +38,8 @@ from agent_tui.desk.supervisor import (
     decide,
     parse_command,
 )
+from agent_tui.domain.desk_supervision import CommandAck, PhoneConfig
 from agent_tui.domain.events import Event
-from agent_tui.domain.supervision import CommandAck, PhoneConfig
 from agent_tui.ghost.commands import CallCommandTracker, CallIntent
 from agent_tui.phone.events import CallEnded, MonitorStarted
 from agent_tui.ui.common.text import clean
