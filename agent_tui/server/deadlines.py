@@ -13,7 +13,6 @@ on, was recalled or closed raises nothing.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -30,6 +29,7 @@ from agent_tui.domain.session import Role
 from agent_tui.domain.sla import OrderAlertLevel, alert_times
 from agent_tui.domain.ticket import Ticket, TicketStatus
 from agent_tui.server import audit, broker
+from agent_tui.server.background import BackgroundLoop
 from agent_tui.server.db import Database
 from agent_tui.server.models import TicketRow
 from agent_tui.server.order_models import OrderAlertRow, OrderDeadlineRow
@@ -75,25 +75,15 @@ def alert_model(row: OrderAlertRow) -> OrderAlert:
     )
 
 
-class DeadlineWatcher:
+class DeadlineWatcher(BackgroundLoop):
     """One per server process: raises the alerts of due deadlines (`tick`), on a task of its own."""
 
+    task_name = "deadline-watcher"
+
     def __init__(self, db: Database, settings: ServerSettings) -> None:
+        super().__init__()
         self.db = db
         self.settings = settings
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        """Start watching on the running loop."""
-        self._task = asyncio.create_task(self._run(), name="deadline-watcher")
-
-    async def stop(self) -> None:
-        """Stop watching."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
 
     async def _run(self) -> None:
         poll = self.settings.escalation.poll_s

@@ -11,35 +11,25 @@ leaves the entries to run out, and requests check their token themselves as befo
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from agent_tui.server.auth import TokenCache, authenticate_many
+from agent_tui.server.background import BackgroundLoop
 from agent_tui.server.db import Database
 
 log = logging.getLogger(__name__)
 
 
-class TokenRefresher:
+class TokenRefresher(BackgroundLoop):
     """The background task of one process: `start` in the app's lifespan, `stop` at its end."""
 
+    task_name = "token-refresh"
+
     def __init__(self, db: Database, cache: TokenCache) -> None:
+        super().__init__()
         self.db = db
         self.cache = cache
         self.period_s = cache.ttl_s / 2
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        """Run the refresh loop."""
-        self._task = asyncio.create_task(self._run(), name="token-refresh")
-
-    async def stop(self) -> None:
-        """End the loop."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
 
     async def refresh_once(self) -> int:
         """Check the tokens that are due; answer how many were asked about."""
