@@ -18,7 +18,7 @@ from agent_tui.server.broker import Broker
 from agent_tui.server.db import Database
 from agent_tui.server.deadlines import DeadlineWatcher
 from agent_tui.server.fanout import Fanout
-from agent_tui.server.fastlane import FastLane, FastRoute, serve
+from agent_tui.server.fastlane import FastBodyRoute, FastLane, FastRoute, serve
 from agent_tui.server.limits import BodyLimit
 from agent_tui.server.live import LiveFigures
 from agent_tui.server.lookup import fast_lookup
@@ -52,6 +52,7 @@ from agent_tui.server.routers import (
 from agent_tui.server.routers import complaints as complaint_routes
 from agent_tui.server.settings import SETTINGS_ENV, ServerSettings
 from agent_tui.server.state_changes import StateWriter
+from agent_tui.server.state_route import fast_change
 from agent_tui.server.survey_tokens import SurveySigner
 from agent_tui.server.token_refresh import TokenRefresher
 from agent_tui.server.wallboard import Wallboard
@@ -74,7 +75,8 @@ def prepare(db: Database, settings: ServerSettings) -> None:
         log.info("call screen %s version %d loaded from %s", screen.id, screen.version, settings.screens_dir)
 
 
-FAST_ROUTES = (FastRoute("GET", "/v1/customers/lookup", fast_lookup),)
+FAST_ROUTES = (FastRoute("GET", "/v1/customers/lookup", fast_lookup),
+               FastBodyRoute("PUT", "/v1/agents/{username}/state", fast_change))
 """Routes whose ordinary requests skip FastAPI's per-request machinery (see fastlane.py)."""
 
 

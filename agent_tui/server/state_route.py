@@ -13,8 +13,14 @@ generic code; the response) was ~32% of the server's Python time, the batched wr
 
 Anything else (no or another content type, a chunked body, JSON that does not parse or validate) goes
 down FastAPI's own handler for the route, with the body already read (Starlette keeps it on the
-request), so its 400/422 answers are unchanged. The route stays an ordinary `APIRoute` for the OpenAPI
-document, the role table (`roles.unlisted`) and the middlewares, which still run for every request.
+request), so its 400/422 answers are unchanged.
+
+`fast_change` is the same ordinary request for the server's fast lane (fastlane.py, `app.FAST_ROUTES`),
+in front of the middlewares and the router: it answers only a change that goes through, and leaves
+every refusal (the role, `refusal`, an unknown agent) to this route, which answers it as before.
+
+The route stays an ordinary `APIRoute` for the OpenAPI document, the role table (`roles.unlisted`) and
+the middlewares, which still run for every request FastAPI's path answers.
 """
 
 from __future__ import annotations
@@ -83,3 +89,20 @@ async def ordinary(request: Request) -> Response | None:
     writer: StateWriter = request.app.state.state_writer
     agent = await writer.change(StateChange(username, body, by=user.username))
     return Response(agent.model_dump_json(), media_type="application/json")
+
+
+async def fast_change(state: Any, user: AuthUser, username: str, raw: bytes) -> bytes | None:
+    """The fast lane's answer to an ordinary change: the agent's JSON, or None: the route answers it."""
+    try:
+        body = AgentStateChange.model_validate(json.loads(raw))
+    except (ValueError, ValidationError):
+        return None
+    if refusal(user, username, body) is not None:
+        return None
+    writer: StateWriter = state.state_writer
+    try:
+        agent = await writer.change(StateChange(username, body, by=user.username))
+    except ProblemError:
+        # Nothing was written (an unknown agent): the route tries again and answers the problem itself.
+        return None
+    return agent.model_dump_json().encode()

@@ -70,3 +70,25 @@ def test_incremental_times_equal_the_whole_day_summed(db: Database, tmp_path: Pa
             assert (as_tuple(got[name][0]), as_tuple(got[name][1])) == (as_tuple(whole), as_tuple(part)), \
                 (round_no, name)
     assert any(agent.settled_day.logged_in_s > 0 for agent in cache._agents.values())  # it did settle
+
+
+def test_each_agent_is_read_from_its_own_open_stretch(db: Database) -> None:
+    # Agents whose open stretches started far apart: a group bounded by the earliest would read the
+    # later agents' settled stretches again; each agent's own bound reads only its open stretch.
+    start = utc_now() - timedelta(hours=1)
+    day = start - timedelta(hours=1)
+    for step, state in enumerate(STATES[:3]):
+        apply(db, [StateChange(name, AgentStateChange(state=state), by=name,
+                               at=start + timedelta(minutes=5 * i + step)) for i, name in enumerate(AGENTS)])
+    cache = DaySpans()
+    now = utc_now()
+    with db.read() as session:
+        cache.times(session, AGENTS, day, now - timedelta(minutes=30), now)
+    assert cache.rows_read == 3 * len(AGENTS)  # the first read: the whole day
+    apply(db, [StateChange(AGENTS[-1], AgentStateChange(state=AgentStateName.READY), by=AGENTS[-1],
+                           at=now)])
+    later = utc_now()
+    with db.read() as session:
+        cache.times(session, AGENTS, day, later - timedelta(minutes=30), later)
+    # One open stretch per agent, and the changed agent's new one.
+    assert cache.rows_read - 3 * len(AGENTS) == len(AGENTS) + 1

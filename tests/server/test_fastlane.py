@@ -11,9 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from agent_tui.server import state_route
 from agent_tui.server.app import Backend
 from agent_tui.server.db import Database
-from agent_tui.server.fastlane import FastLane, FastRoute
+from agent_tui.server.fastlane import FastBodyRoute, FastLane, FastRoute
 from agent_tui.server.lookup import PHONE_MAX_LENGTH, Lookup
 from agent_tui.server.models import CustomerRow
 from tests.server.conftest import login, make_client
@@ -48,7 +49,11 @@ def fast_answers(app: Backend, path: str, query: bytes, headers: dict[str, str],
     async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
-    answered = asyncio.run(app.fast_lane.answer(scope_of(path, query, headers, method), send))
+    async def receive() -> MutableMapping[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    rest = asyncio.run(app.fast_lane.answer(scope_of(path, query, headers, method), receive, send))
+    answered = rest is None
     assert answered == bool(sent)
     return answered
 
@@ -173,3 +178,121 @@ def test_a_public_route_is_not_for_the_fast_lane() -> None:
 
     with pytest.raises(ValueError, match="public"):
         FastLane(object(), [FastRoute("POST", "/v1/sessions", handler)])
+
+
+# The state PUT (state_route.fast_change): the ordinary change answered by the lane, every refusal FastAPI's.
+STATE = "/v1/agents/{username}/state"
+
+
+def counting_lane(app: Backend) -> list[bool]:
+    """Put a lane in front of `app` whose state route records, per request it saw, whether it answered."""
+    seen: list[bool] = []
+
+    async def counting(state: Any, user: Any, username: str, raw: bytes) -> bytes | None:
+        answer = await state_route.fast_change(state, user, username, raw)
+        seen.append(answer is not None)
+        return answer
+
+    app.fast_lane = FastLane(app.state, [FastBodyRoute("PUT", STATE, counting)])
+    return seen
+
+
+def put_both_ways(client: TestClient, username: str, body: bytes,
+                  headers: dict[str, str]) -> tuple[Any, Any, Any]:
+    """The same PUT through FastAPI's path, the lane (when it takes it), and FastAPI's path again."""
+    app = client.app
+    assert isinstance(app, Backend)
+    lane = app.fast_lane
+    answers = []
+    try:
+        for on in (False, True, False):
+            app.fast_lane = lane if on else None
+            answers.append(client.put(STATE.format(username=username), content=body, headers=headers))
+    finally:
+        app.fast_lane = lane
+    return answers[0], answers[1], answers[2]
+
+
+def json_headers(headers: dict[str, str], media: str = "application/json") -> dict[str, str]:
+    return headers | {"Content-Type": media}
+
+
+@pytest.mark.parametrize("backend", ["sqlite_url", "pg_url"])
+def test_the_fast_lane_answers_the_ordinary_state_change_as_fastapi_does(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    with make_client(request.getfixturevalue(backend)) as client:
+        app = client.app
+        assert isinstance(app, Backend)
+        seen = counting_lane(app)
+        agent = json_headers(login(client, "agent01"))
+        supervisor = json_headers(login(client, "sup01"))
+        body = (b'{"state": "on_call", "call_id": "c-9", "call_number": "13800000009", '
+                b'"queue": "95598-repair"}')
+        # The first request checks the token through FastAPI's path; the lane takes the ones after it.
+        first = client.put(STATE.format(username="agent01"), content=body, headers=agent)
+        assert first.status_code == 200, first.text
+        assert seen == []
+        full1, fast, full2 = put_both_ways(client, "agent01", body, agent)
+        assert seen == [True]
+        assert fast.status_code == 200
+        assert fast.json()["state"]["call_id"] == "c-9"
+        same(full1, fast, full2)
+        assert fast.content == first.content  # the same change again: nothing changed
+        # A supervisor sets an agent's state; the stored state is the lane's answer.
+        assert client.put(STATE.format(username="agent01"), content=b'{"state": "ready"}',
+                          headers=supervisor).status_code == 200
+        seen.clear()
+        changed = client.put(STATE.format(username="agent01"),
+                             content=b'{"state": "not_ready", "reason": "break"}', headers=supervisor)
+        assert seen == [True]
+        assert changed.status_code == 200
+        stored = client.get(STATE.format(username="agent01"), headers=agent)
+        assert stored.content == changed.content
+        assert stored.json()["state"]["state"] == "not_ready"
+
+
+@pytest.mark.parametrize("backend", ["sqlite_url", "pg_url"])
+def test_every_state_refusal_is_fastapis(backend: str, request: pytest.FixtureRequest) -> None:
+    with make_client(request.getfixturevalue(backend)) as client:
+        app = client.app
+        assert isinstance(app, Backend)
+        seen = counting_lane(app)
+        agent = login(client, "agent01")
+        field = login(client, "field01")
+        supervisor = login(client, "sup01")
+        ready = b'{"state": "ready"}'
+        for headers in (agent, field, supervisor):  # each token checked once by FastAPI's path
+            client.put(STATE.format(username="agent01"), content=ready, headers=json_headers(headers))
+        seen.clear()
+        cases: list[tuple[str, bytes, dict[str, str], int]] = [
+            ("agent01", ready, json_headers({}), 401),                              # no token
+            ("agent01", ready, json_headers({"Authorization": "Bearer nope"}), 401),  # unknown token
+            ("agent01", ready, json_headers(field), 403),                           # a role refused
+            ("agent02", ready, json_headers(agent), 403),                           # not their own
+            ("nobody", ready, json_headers(supervisor), 404),                       # no such agent
+            ("agent01", b'{"state": "not_ready", "reason": "nap"}', json_headers(agent), 422),
+            ("agent01", b'{"state": "ready"', json_headers(agent), 422),            # not JSON
+            ("agent01", b'{"state": "asleep"}', json_headers(agent), 422),          # not a state
+            ("agent01", b"[]", json_headers(agent), 422),
+            ("agent01", ready, json_headers(agent, "text/plain"), 422),             # another type
+            ("agent01", ready, agent, 422),                                         # no type
+            ("agent01", ready, json_headers(agent, "application/vnd.agent-tui+json"), 200),
+            ("agent01", b" " * 5000 + ready, json_headers(agent), 200),             # long: FastAPI's
+        ]
+        for username, body, headers, status in cases:
+            full1, fast, full2 = put_both_ways(client, username, body, headers)
+            assert fast.status_code == status, (username, body[:40], headers, fast.text)
+            same(full1, fast, full2)
+        # The lane answered none: the refusals it saw it left to the route, the rest it never read.
+        assert seen == [False] * 6, seen
+
+
+def test_a_state_route_needs_one_whole_segment_parameter() -> None:
+    async def handler(_state: object, _user: object, _name: str, _body: bytes) -> bytes | None:
+        return None
+
+    for path in ("/v1/agents/state", "/v1/agents/x{username}/state", "/v1/agents/{username}x",
+                 "/v1/{a}/{b}/state"):
+        with pytest.raises(ValueError, match="parameter"):
+            FastLane(object(), [FastBodyRoute("PUT", path, handler)])

@@ -34,6 +34,8 @@ def lean(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 @pytest.fixture
 def app(sqlite_url: str) -> Iterator[TestClient]:
     with make_client(sqlite_url) as client:
+        # The route itself, without the fast lane in front of it (tests/server/test_fastlane.py tests that).
+        client.app.fast_lane = None  # type: ignore[attr-defined]
         yield client
 
 
