@@ -24,16 +24,20 @@ from agent_tui.domain.events import Event, EventKind
 from agent_tui.domain.session import Role
 from agent_tui.domain.supervision import AgentRows, Alert
 from agent_tui.server import broker
+from agent_tui.server.background import BackgroundLoop
 from agent_tui.server.db import Database
 from agent_tui.server.live import LiveFigures
 
 log = logging.getLogger(__name__)
 
 
-class Wallboard:
+class Wallboard(BackgroundLoop):
     """Dirty sets filled by request threads, drained by one publishing task (or `flush()` in tests)."""
 
+    task_name = "wallboard"
+
     def __init__(self, db: Database, live: LiveFigures) -> None:
+        super().__init__()
         self.db = db
         self.live = live
         self.interval_s = live.settings.wallboard_interval_s
@@ -47,7 +51,6 @@ class Wallboard:
         self._last_full = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
-        self._task: asyncio.Task[None] | None = None
 
     def touch(self, queues: Iterable[str | None] = (), agents: Iterable[str | None] = ()) -> None:
         """Mark queues and agents changed (thread-safe); the publisher picks them up soon."""
@@ -62,15 +65,7 @@ class Wallboard:
         """Start publishing on the running loop."""
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
-        self._task = asyncio.create_task(self._run(), name="wallboard")
-
-    async def stop(self) -> None:
-        """Stop publishing."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await super().start()
 
     async def _run(self) -> None:
         assert self._wake is not None
