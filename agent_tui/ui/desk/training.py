@@ -323,6 +323,8 @@ class DeskTraining:
                                        holds=0, step_seconds=call.step_seconds)
         else:
             attempt = Attempt(scenario_id=scenario.id, talk_s=talk_s, hold_s=session.hold_s)
+        if call.answered_at is None:
+            attempt = attempt.model_copy(update={"answered": False})
         card = score(scenario, attempt, call.run.screen if call.run else None)
         call.card = card
         self.cards.append(card)
