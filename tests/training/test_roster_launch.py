@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from agent_tui.domain.training import Trainee
-from agent_tui.ui.train.roster import TraineeRow
+from agent_tui.ui.train.roster import Roster, TraineeRow
 
 
 class Caller:
@@ -50,3 +50,15 @@ def test_a_failed_launch_frees_the_trainee_but_an_older_attempt_failing_does_not
     trainee.launch_failed("a1")
     assert trainee.call == "failed"
     assert not trainee.busy
+
+
+def test_a_trainee_who_left_training_after_a_failed_call_leaves_the_list_but_one_on_a_call_stays() -> None:
+    roster = Roster()
+    failed, on_call = row().trainee, row().trainee.model_copy(update={"username": "agent03"})
+    roster.update([failed, on_call])
+    roster.rows["agent02"].start("s1", "S1", "a1")
+    roster.rows["agent02"].launch_failed("a1")
+    roster.rows["agent03"].start("s1", "S1", "a2")
+    roster.rows["agent03"].call = "answered"
+    roster.update([])
+    assert list(roster.rows) == ["agent03"]

@@ -70,7 +70,8 @@ class Roster:
         fresh = {t.username: t for t in trainees}
         for username in list(self.rows):
             row = self.rows[username]
-            if username not in fresh and row.caller is None and row.call in ("", "ended"):
+            # A failed launch or call is over too: its row went on showing a trainee who had left training.
+            if username not in fresh and row.caller is None and row.call in ("", "ended", "failed"):
                 del self.rows[username]
         for username, trainee in fresh.items():
             known = self.rows.get(username)
