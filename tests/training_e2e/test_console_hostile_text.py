@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from textual.widgets import OptionList
+from textual.widgets import OptionList, Static
 
 from agent_tui.domain.training import AttemptCreate, ScoreCard, ScoreLine
+from agent_tui.ui.train.card_screen import ScoreCardScreen
 from agent_tui.ui.train.history_screen import HistoryScreen
 from tests.training_e2e.doubles import FakeTrainingApi
 from tests.training_e2e.pilot_helpers import picking, wait_until
@@ -41,3 +42,17 @@ async def test_a_title_holding_markup_is_listed_verbatim_in_the_picker_and_the_r
         assert HOSTILE in label
         assert "[b]trainer[/]" in label
     assert app.return_code in (None, 0)
+
+
+async def test_a_score_card_title_holding_terminal_escapes_is_drawn_without_them() -> None:
+    app, _ = make_console(FakeTrainingApi())
+    card = ScoreCard(scenario_id=SCENARIO, total=0, passed=False, lines=[
+        ScoreLine(key="time", text="The call was not answered", points=0, possible=100)])
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(ScoreCardScreen("Evil\x1b[2J\x1b]0;pwned\x07 [b]title", card))
+        await wait_until(pilot, lambda: isinstance(app.screen, ScoreCardScreen)
+                         and app.screen.query(".panel-title"), "the card")
+        title = str(app.screen.query_one(".panel-title", Static).render())
+        assert "\x1b" not in title
+        assert "\x07" not in title
+        assert "[b]title" in title
