@@ -222,6 +222,7 @@ class Attempt(Model):
     hold_s: float = Field(default=0.0, ge=0)
     holds: int = Field(default=0, ge=0)
     transfers: int = Field(default=0, ge=0)
+    answered: bool = Field(default=True, description="False: the call rang out or was stopped unanswered.")
 
 
 class ScoreLine(Model):

@@ -299,6 +299,13 @@ def _priority(scenario: Scenario, attempt: Attempt) -> list[_Item]:
 
 
 def _timing(scenario: Scenario, attempt: Attempt) -> list[_Item]:
+    if not attempt.answered:
+        # A call never answered took no time and had no hold or transfer: that earns nothing (it gave a
+        # trainee who never picked up 17 points for "handling time 0:00, within the target").
+        return [_Item("time", W_TIME, "The call was not answered", {}, 0),
+                _Item("hold", W_HOLD, "No hold or transfer to judge: the call was not answered", {}, 0),
+                _Item("transfers", W_TRANSFERS, "No hold or transfer to judge: the call was not answered",
+                      {}, 0)]
     targets = scenario.targets
     handling = attempt.talk_s + attempt.hold_s
     target = float(targets.handling_s)

@@ -323,6 +323,8 @@ class DeskTraining:
                                        holds=0, step_seconds=call.step_seconds)
         else:
             attempt = Attempt(scenario_id=scenario.id, talk_s=talk_s, hold_s=session.hold_s)
+        if call.answered_at is None:
+            attempt = attempt.model_copy(update={"answered": False})
         card = score(scenario, attempt, call.run.screen if call.run else None)
         call.card = card
         self.cards.append(card)
@@ -333,10 +335,10 @@ class DeskTraining:
             self._spawn(caller.stop(), "ending the simulated caller", quiet=True)
         self._progress(call, ProgressKind.FINISHED, detail=f"{card.total}/{card.possible}")
         self._refresh()
-        from agent_tui.ui.train.card_screen import ScoreCardScreen
+        from agent_tui.ui.desk.training_card import DeskScoreCardScreen
 
         title = self.desk.t.pick(scenario.title)
-        self.desk.app.push_screen(ScoreCardScreen(title, card))
+        self.desk.app.push_screen(DeskScoreCardScreen(title, card))
         if self.api is not None:
             body = AttemptCreate(attempt_id=call.attempt_id, scenario_id=scenario.id,
                                  trainee=self.desk.options.username, launched_by=call.launched_by, card=card,

@@ -3,14 +3,16 @@
 Themes, keys and the one error handler (`report_error`, `spawn`) come from
 `agent_tui.ui.common.base_app.AgentTuiApp`.
 
-Keys: see `agent_tui.ui.train.console`; ctrl+q quits (every simulated caller started here ends too).
+Keys: see `agent_tui.ui.train.console`; F1 lists them (again: closes the list); ctrl+q quits (every
+simulated caller started here ends too).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import SecretStr
+from textual.binding import Binding, BindingType
 
 from agent_tui.domain.session import Role, SessionInfo
 from agent_tui.i18n import Translator
@@ -26,6 +28,10 @@ class TrainApp(AgentTuiApp):
     """The trainer's console."""
 
     TITLE = "agent-tui train"
+    # The console's single keys (l, h, t, x...) and their ids do not fit the footer at 80 columns, and F1
+    # did nothing here. A priority key: over a panel (the picker, the results, the key list itself) an
+    # App's ordinary bindings are not active, and F1 on the key list must close it.
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("f1", "help", "Help", priority=True, id="app.help")]
 
     def __init__(self, services: ConsoleServices, options: DeskOptions | None = None, *,
                  password: SecretStr | None = None, translator: Translator | None = None) -> None:

@@ -9,6 +9,7 @@ from textual.widgets import Static
 from agent_tui.domain.training import ScoreCard
 from agent_tui.training.scoring import render_card
 from agent_tui.ui.common.panel import PanelScreen
+from agent_tui.ui.common.text import clean
 from agent_tui.ui.train.card_text import card_text
 
 
@@ -17,7 +18,8 @@ class ScoreCardScreen(PanelScreen[None]):
 
     def __init__(self, title: str, card: ScoreCard) -> None:
         super().__init__()
-        self.title_text = title
+        # The scenario's title as served (the desk passes it as is): escapes in it reached the terminal.
+        self.title_text = clean(title, 80)
         self.card = card
         self.rows = render_card(card, self.t.t, self.t.language)
         """The card's rows as text (tests name them when a total is not what they expected)."""

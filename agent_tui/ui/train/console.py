@@ -272,7 +272,7 @@ class ConsoleScreen(Screen[None]):
             self.app.notify(self.t.t("{trainee} has not announced a SIP address yet.", trainee=row.username),
                             severity="warning")
             return
-        if row.caller is not None and row.caller.running:
+        if row.busy:
             self.app.notify(self.t.t("A scenario is still running for {trainee}.", trainee=row.username),
                             severity="warning")
             return
@@ -285,6 +285,14 @@ class ConsoleScreen(Screen[None]):
         self._spawn(self._launch(row, scenario_id, target, attempt), "launching the scenario")
 
     async def _launch(self, row: TraineeRow, scenario_id: str, target: str, attempt: str) -> None:
+        try:
+            await self._start_caller(row, scenario_id, target, attempt)
+        except Exception:
+            row.launch_failed(attempt)
+            self.paint()
+            raise
+
+    async def _start_caller(self, row: TraineeRow, scenario_id: str, target: str, attempt: str) -> None:
         await self.services.api.command(row.username, "training_launch",
                                         {"scenario": scenario_id, "attempt": attempt})
         scenario: Scenario | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -55,7 +56,8 @@ class HistoryScreen(PanelScreen[None]):
                 when = record.at.astimezone().strftime("%m-%d %H:%M")
                 who = self.t.t("self-practice") if not record.launched_by else clean(record.launched_by, 32)
                 label = f"{when}  {record.card.total:>3} {mark}  {self.title_of(record.scenario_id)}  ({who})"
-                listing.add_option(Option(label, id=str(index)))
+                # Titles and names are data, never markup.
+                listing.add_option(Option(Content(label), id=str(index)))
             hint = self.t.t("Enter reviews the attempt.") if self.attempts else self.t.t("No results yet.")
             self.query_one("#history-hint", Static).update(hint)
             if listing.option_count:

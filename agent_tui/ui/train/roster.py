@@ -40,6 +40,17 @@ class TraineeRow:
         """The trainee's user name."""
         return self.trainee.username
 
+    @property
+    def busy(self) -> bool:
+        """A scenario is being launched (the desk told, the caller not started yet) or its caller runs: a
+        second launch now would ring the trainee twice and leave the first caller unowned."""
+        return self.call == "launching" or (self.caller is not None and self.caller.running)
+
+    def launch_failed(self, attempt_id: str) -> None:
+        """The launch of `attempt_id` failed before its caller started: the trainee can be launched again."""
+        if self.attempt_id == attempt_id and self.call == "launching":
+            self.call = "failed"
+
     def start(self, scenario_id: str, title: str, attempt_id: str) -> None:
         """A new attempt starts: forget the last one's progress."""
         self.scenario_id, self.scenario_title, self.attempt_id = scenario_id, title, attempt_id
@@ -59,7 +70,8 @@ class Roster:
         fresh = {t.username: t for t in trainees}
         for username in list(self.rows):
             row = self.rows[username]
-            if username not in fresh and row.caller is None and row.call in ("", "ended"):
+            # A failed launch or call is over too: its row went on showing a trainee who had left training.
+            if username not in fresh and row.caller is None and row.call in ("", "ended", "failed"):
                 del self.rows[username]
         for username, trainee in fresh.items():
             known = self.rows.get(username)

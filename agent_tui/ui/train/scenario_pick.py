@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -30,7 +31,8 @@ class ScenarioPickScreen(PanelScreen[str | None]):
             for scenario in self.scenarios:
                 label = (f"{clean(t.pick(scenario.title), 60)} · {scenario.language} · "
                          f"{t.t(DIFFICULTY_LABELS.get(scenario.difficulty.value, 'medium'))}")
-                options.append(Option(label, id=scenario.id))
+                # A scenario's title is data (authored elsewhere): a `[/]` in it stopped the console.
+                options.append(Option(Content(label), id=scenario.id))
             yield OptionList(*options, id="scenarios")
             yield Static(t.t("Enter starts, Escape cancels.") if options else t.t("No scenarios available."),
                          classes="hint", markup=False)
