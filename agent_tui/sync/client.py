@@ -14,12 +14,10 @@ import asyncio
 import functools
 import inspect
 import logging
-import ssl
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -43,6 +41,7 @@ from agent_tui.domain.notice import KbArticle, OutageNotice
 from agent_tui.domain.screen import ScreenDefinition, ScreenSummary
 from agent_tui.domain.session import SessionInfo
 from agent_tui.domain.ticket import Ticket, TicketCreate, TicketPatch, TicketStatus
+from agent_tui.sync.connection import Timeouts, tls_for
 from agent_tui.sync.errors import BackendProtocolError, BackendTlsError, BackendUnavailable
 from agent_tui.sync.link_health import ExchangeOutcome
 from agent_tui.sync.responses import (
@@ -71,20 +70,6 @@ Sleep = Callable[[float], Awaitable[None]]
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 PAGE_SIZE = 500
 """Items asked for per page when a method returns a whole list (the reference backend allows 1,000)."""
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    """Seconds allowed for each phase of a request; none is unbounded."""
-
-    connect: float = 3.0
-    read: float = 10.0
-    write: float = 10.0
-    pool: float = 5.0
-
-    def to_httpx(self) -> httpx.Timeout:
-        """The same limits as an `httpx.Timeout`."""
-        return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
 
 
 class BackendClient:
@@ -120,17 +105,7 @@ class BackendClient:
         self.retry = retry or RetryPolicy()
         self._token = token
         self._sleep: Sleep = sleep or asyncio.sleep
-        tls: ssl.SSLContext | bool = verify
-        if verify and ca_file is not None:
-            tls = ssl.create_default_context(cafile=str(ca_file))
-        elif verify and base_url.lower().startswith("http://"):
-            # Plain http makes no TLS connection (every request is a path under base_url and
-            # redirects are not followed): the CA bundle would cost 1.2 MB and ~20 ms at each start.
-            # A context that trusts no one fails closed should TLS ever be met.
-            tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        elif verify:
-            # One context for both of ThreadedTransport's pools: the CA bundle is loaded once.
-            tls = httpx.create_ssl_context(verify=True)
+        tls = tls_for(base_url, verify=verify, ca_file=ca_file)
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             timeout=self.timeouts.to_httpx(),

@@ -30,7 +30,8 @@ from typing import Any
 from pydantic import SecretStr
 
 from agent_tui.domain.ticket import TicketCreate, TicketType
-from agent_tui.sync.client import BackendClient, Timeouts
+from agent_tui.sync.client import BackendClient
+from agent_tui.sync.connection import Timeouts
 from agent_tui.sync.desk_link import OutboxWrites
 from agent_tui.sync.errors import BackendUnavailable
 

@@ -36,7 +36,8 @@ from agent_tui.server.broker import may_see
 from agent_tui.server.cli import default_screens_dir
 from agent_tui.server.db import Database
 from agent_tui.server.settings import ServerSettings
-from agent_tui.sync.client import BackendClient, Timeouts
+from agent_tui.sync.client import BackendClient
+from agent_tui.sync.connection import Timeouts
 from agent_tui.sync.events import EventStream
 from agent_tui.sync.retry import Backoff
 from tests.faults.outbox_driver import description

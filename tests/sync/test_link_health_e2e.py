@@ -24,7 +24,8 @@ import pytest
 from pydantic import SecretStr
 
 from agent_tui.config import BackendSettings
-from agent_tui.sync.client import BackendClient, Timeouts
+from agent_tui.sync.client import BackendClient
+from agent_tui.sync.connection import Timeouts
 from agent_tui.sync.errors import BackendProtocolError
 from agent_tui.sync.events import EventStream
 from agent_tui.sync.link_health import LinkHealth, LinkHealthStatus

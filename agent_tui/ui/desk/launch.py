@@ -27,7 +27,8 @@ from agent_tui.paths import state_dir
 from agent_tui.phone.desk_phone import build_phone
 from agent_tui.private_files import open_private, private_folder
 from agent_tui.sync.callbacks import BackendCallbacks
-from agent_tui.sync.client import BackendClient, Timeouts
+from agent_tui.sync.client import BackendClient
+from agent_tui.sync.connection import Timeouts
 from agent_tui.sync.desk_link import LiveStream, OutboxWrites
 from agent_tui.sync.desk_orders import BackendOrders
 from agent_tui.sync.directory import DeskDirectory

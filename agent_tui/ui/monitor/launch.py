@@ -13,7 +13,8 @@ from pydantic import SecretStr
 from agent_tui.config import Settings
 from agent_tui.credentials import CredentialStore
 from agent_tui.sync.campaign_admin import CampaignAdminClient
-from agent_tui.sync.client import BackendClient, Timeouts
+from agent_tui.sync.client import BackendClient
+from agent_tui.sync.connection import Timeouts
 from agent_tui.sync.orders import OrdersClient
 from agent_tui.sync.supervision import SupervisorClient, WallboardFeed, WallboardSink
 from agent_tui.ui.monitor.options import MonitorOptions, Thresholds

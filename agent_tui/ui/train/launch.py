@@ -8,7 +8,8 @@ from pydantic import SecretStr
 
 from agent_tui.config import Settings
 from agent_tui.paths import state_dir
-from agent_tui.sync.client import BackendClient, Timeouts
+from agent_tui.sync.client import BackendClient
+from agent_tui.sync.connection import Timeouts
 from agent_tui.training.caller_process import CallerLauncher, ProcessLauncher
 from agent_tui.ui.train.api import TrainingApi
 from agent_tui.ui.train.review_api import ReviewApi
