@@ -1,0 +1,42 @@
+"""Outside text on the monitor's pickers is data: a team or queue called `[/]` is shown as it is.
+
+Textual parses plain strings in option lists as markup, and `[/]` with nothing to close raised
+MarkupError as the filter's team list opened: the monitor stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.widgets import Select
+
+from tests.monitor.doubles import agent_row, make_monitor, queue_panel, snapshot
+from tests.ui.helpers import screen_text, wait_until
+
+HOSTILE = "[/][b]x"
+
+
+def expanded(select: Select[str], wanted: bool) -> Callable[[], bool]:
+    """A wait condition: `select`'s list is open (or closed)."""
+    return lambda: select.expanded == wanted
+
+
+async def test_a_team_and_queue_named_as_markup_are_listed_as_text_in_the_filter() -> None:
+    app, _api, _phone, feeds = make_monitor()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: feeds, what="the feed")
+        snap = snapshot(agents=2, queues=[queue_panel(HOSTILE)])
+        snap.agents[0] = agent_row(1, team=HOSTILE)
+        feeds[0].sink.snapshot(snap)
+        await wait_until(pilot, lambda: app.wallboard.agents.row_count == 2, what="rows")
+        await pilot.press("ctrl+f")
+        await wait_until(pilot, lambda: app.screen.query("#filter-team"), what="the filter")
+        for wid in ("#filter-team", "#filter-queue"):
+            select = app.screen.query_one(wid, Select)
+            select.focus()
+            await pilot.press("enter")
+            await wait_until(pilot, expanded(select, True), what="the list open")
+            await wait_until(pilot, lambda: HOSTILE in screen_text(app), what="the name as text")
+            await pilot.press("escape")
+            await wait_until(pilot, expanded(select, False), what="the list closed")
+        assert app.is_running
