@@ -32,7 +32,7 @@ class ReasonScreen(PanelScreen[str | None]):
             yield Static(title, classes="panel-title", markup=False)
             yield OptionList(
                 *[Option(self.t.t(REASON_LABELS.get(r, clean(r, 40))), id=r) for r in self.reasons],
-                id="reasons",
+                id="reasons", markup=False,  # reason codes are the backend's data: `[/]` stopped the app
             )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
