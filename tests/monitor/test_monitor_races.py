@@ -58,3 +58,14 @@ async def test_a_newer_request_wins_over_an_older_one_answered_late() -> None:
     assert phone.hungup == []
     assert iv.current is not None
     assert iv.current.agent == "agent0002"
+
+
+async def test_f5_in_the_same_burst_wins_over_an_f2_whose_worker_has_not_run_yet() -> None:
+    # The wallboard asks at the key press and awaits in a worker; F5 runs before that worker starts.
+    api, phone = FakeApi(), FakePhone()
+    iv = Interventions(api, phone)
+    pending = iv.monitor("agent0003", InterventionKind.LISTEN)
+    assert iv.stop() is None
+    assert await pending is None
+    assert phone.calls == []
+    assert iv.current is None

@@ -15,7 +15,7 @@ refused with why, or not delivered; `outcome_message` says which, the same for d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -77,16 +77,22 @@ class Interventions:
             return self.directory[row.extension]
         return backend_target
 
-    async def monitor(self, agent: str, mode: InterventionKind,
-                      row: AgentRow | None = None) -> MonitorCall | None:
-        """Listen, whisper or barge on `agent` (replacing a monitoring call in progress); None when the
-        supervisor stopped or asked again while the backend was signing the token (keys in a burst)."""
+    def monitor(self, agent: str, mode: InterventionKind,
+                row: AgentRow | None = None) -> Coroutine[Any, Any, MonitorCall | None]:
+        """Listen, whisper or barge on `agent` (replacing a monitoring call in progress); the call, or
+        None when the supervisor stopped or asked again before the backend signed the token.
+
+        The request counts from the moment it is asked (the key press), not from when the worker that
+        awaits it first runs: F2 and F5 in one burst both run before that worker, and F5 must win."""
+        self._asked += 1
+        return self._monitor(agent, mode, row, self._asked)
+
+    async def _monitor(self, agent: str, mode: InterventionKind, row: AgentRow | None,
+                       ticket: int) -> MonitorCall | None:
         if mode not in MONITOR_MODES:
             raise ValueError(f"{mode} is not a monitoring mode")
         if self.phone is None:
             raise NoPhone("no softphone in this run: listen, whisper and barge need one")
-        self._asked += 1
-        ticket = self._asked
         result = await self.api.intervene(InterventionRequest(kind=mode, agent=agent))
         if ticket != self._asked:
             return None  # F5 or a newer F2/F3/F4 came while this token was on its way: theirs stands

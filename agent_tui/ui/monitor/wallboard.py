@@ -374,10 +374,11 @@ class WallboardScreen(WallboardCommands, Screen[None]):
         row = self._need_agent()
         if row is None:
             return
-        kind = InterventionKind(mode)
+        # Asked now, awaited in the worker: an F5 pressed in the same burst comes after it and wins.
+        pending = self.interventions.monitor(row.username, InterventionKind(mode), row)
 
         async def work() -> None:
-            await self.interventions.monitor(row.username, kind, row)
+            await pending
             self._show_monitoring()
 
         self._run(work, "monitoring an agent")
