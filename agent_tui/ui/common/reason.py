@@ -12,8 +12,17 @@ from agent_tui.ui.common.text import clean
 
 REASON_LABELS = {
     "break": "Break", "meal": "Meal", "meeting": "Meeting", "training": "Training",
-    "coaching": "Coaching", "phone_offline": "Phone offline", "other": "Other",
+    "coaching": "Coaching", "phone_offline": "Phone offline", "missed_call": "Missed call", "other": "Other",
 }
+"""The English words of the known Not Ready reason codes (translated where shown)."""
+
+SYSTEM_REASONS = frozenset({"phone_offline", "missed_call"})
+"""Reasons the system sets itself (the phone went offline, an offered call rang out): never chosen."""
+
+
+def force_reasons(codes: list[str]) -> list[str]:
+    """The backend's reason codes a supervisor may force an agent Not Ready with, in its order."""
+    return [code for code in codes if code not in SYSTEM_REASONS]
 
 
 class ReasonScreen(PanelScreen[str | None]):
@@ -32,7 +41,7 @@ class ReasonScreen(PanelScreen[str | None]):
             yield Static(title, classes="panel-title", markup=False)
             yield OptionList(
                 *[Option(self.t.t(REASON_LABELS.get(r, clean(r, 40))), id=r) for r in self.reasons],
-                id="reasons",
+                id="reasons", markup=False,  # reason codes are the backend's data: `[/]` stopped the app
             )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

@@ -159,7 +159,10 @@ class MonitorApp(AgentTuiApp):
             self.notify(self.translator.t("The orders panel needs the backend."), severity="warning")
             return
         screen = self.orders_screen(self.services.orders)
-        if self.screen is not screen and screen not in self.screen_stack:
+        if self.screen is screen:
+            return
+        self._take_down_panel()
+        if screen not in self.screen_stack:
             self.push_screen(screen)
 
     def action_campaigns(self) -> None:
@@ -174,7 +177,17 @@ class MonitorApp(AgentTuiApp):
             self.notify(self.translator.t("Campaigns are not available in this run."), severity="warning")
             return
         if not isinstance(self.screen, CampaignsScreen):
+            self._take_down_panel()
             self.push_screen(CampaignsScreen(self.services.campaigns))
+
+    def _take_down_panel(self) -> None:
+        """The orders and campaigns panels stand one at a time over the wallboard: opening one from the
+        other takes that one down first (stacked, ctrl+g did nothing over campaigns, whose panel hid the
+        orders below, and every ctrl+n over orders piled one more panel for Escape to walk back through)."""
+        from agent_tui.ui.monitor.campaigns import CampaignsScreen
+
+        if isinstance(self.screen, OrdersScreen | CampaignsScreen):
+            self.pop_screen()
 
     # ---- errors -----------------------------------------------------------------------------
 

@@ -125,7 +125,13 @@ class CampaignsScreen(Screen[None]):
         """Load the list again."""
 
         async def work() -> None:
-            self.show(await self.api.campaigns())
+            try:
+                campaigns = await self.api.campaigns()
+            except Exception:
+                if self.model.refresh_failed():
+                    raise  # told once (as every error is); the next failures of the outage are not
+                return
+            self.show(campaigns)
 
         self._spawn(work, "loading campaigns")
 

@@ -173,12 +173,22 @@ class CampaignsModel:
         self.campaigns: list[Campaign] = []
         """As the backend last answered."""
         self.selected_id: int | None = None
+        self.failing = False
+        """The last refresh failed (the list shown is the last one read)."""
 
     def apply(self, campaigns: list[Campaign]) -> None:
         """A fresh list: the selection stays on the same campaign, or moves to the first one."""
+        self.failing = False
         self.campaigns = list(campaigns)
         if self.selected_id not in {c.id for c in self.campaigns}:
             self.selected_id = self.campaigns[0].id if self.campaigns else None
+
+    def refresh_failed(self) -> bool:
+        """A refresh failed; True when it is the first since the last one that worked: the panel
+        refreshes every few seconds, and an outage is told once, not once a refresh."""
+        first = not self.failing
+        self.failing = True
+        return first
 
     def updated(self, campaign: Campaign) -> None:
         """One campaign changed (made, started, paused): replaced in place, or added at the top."""

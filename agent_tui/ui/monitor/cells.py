@@ -17,6 +17,7 @@ from rich.text import Text
 from agent_tui.domain.agent import AgentStateName
 from agent_tui.domain.supervision import AgentRow, Alert, AlertKind, AlertLevel, QueueFigures, QueuePanel
 from agent_tui.i18n import Translator
+from agent_tui.ui.common.reason import REASON_LABELS
 from agent_tui.ui.common.text import clean, duration, fit
 from agent_tui.ui.monitor.model import FloorFigures
 from agent_tui.ui.monitor.options import Level, Thresholds, level_of
@@ -53,12 +54,6 @@ STATE_LABELS = {
     "on_call": "On call", "acw": "Wrap-up",
 }
 """Short state names for the wallboard."""
-
-REASON_LABELS = {
-    "break": "Break", "meal": "Meal", "meeting": "Meeting", "training": "Training",
-    "coaching": "Coaching", "phone_offline": "Phone offline", "other": "Other",
-}
-
 
 ALERT_LABELS = {
     "long_call": "Long call", "long_acw": "Long wrap-up", "long_hold": "Long hold",

@@ -15,7 +15,7 @@ refused with why, or not delivered; `outcome_message` says which, the same for d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -66,6 +66,8 @@ class Interventions:
         self.phone = phone
         self.directory = dict(directory or {})
         self.current: MonitorCall | None = None
+        self._asked = 0
+        """Counts monitoring requests and stops: a token answered after a newer one is not used."""
 
     def sip_target(self, row: AgentRow | None, agent: str, backend_target: str) -> str:
         """Where to call: the local directory (by username, then extension) before the backend's answer."""
@@ -75,13 +77,25 @@ class Interventions:
             return self.directory[row.extension]
         return backend_target
 
-    async def monitor(self, agent: str, mode: InterventionKind, row: AgentRow | None = None) -> MonitorCall:
-        """Listen, whisper or barge on `agent` (replacing a monitoring call in progress)."""
+    def monitor(self, agent: str, mode: InterventionKind,
+                row: AgentRow | None = None) -> Coroutine[Any, Any, MonitorCall | None]:
+        """Listen, whisper or barge on `agent` (replacing a monitoring call in progress); the call, or
+        None when the supervisor stopped or asked again before the backend signed the token.
+
+        The request counts from the moment it is asked (the key press), not from when the worker that
+        awaits it first runs: F2 and F5 in one burst both run before that worker, and F5 must win."""
+        self._asked += 1
+        return self._monitor(agent, mode, row, self._asked)
+
+    async def _monitor(self, agent: str, mode: InterventionKind, row: AgentRow | None,
+                       ticket: int) -> MonitorCall | None:
         if mode not in MONITOR_MODES:
             raise ValueError(f"{mode} is not a monitoring mode")
         if self.phone is None:
             raise NoPhone("no softphone in this run: listen, whisper and barge need one")
         result = await self.api.intervene(InterventionRequest(kind=mode, agent=agent))
+        if ticket != self._asked:
+            return None  # F5 or a newer F2/F3/F4 came while this token was on its way: theirs stands
         token = result.monitor
         if token is None:
             raise RuntimeError("the backend sent no monitor token")
@@ -98,7 +112,8 @@ class Interventions:
         return self.current
 
     def stop(self) -> MonitorCall | None:
-        """End the monitoring call; the call that was ended."""
+        """End the monitoring call (and any request still waiting for its token); the call that was ended."""
+        self._asked += 1
         current, self.current = self.current, None
         if current is not None and self.phone is not None:
             self.phone.hangup(current.call_id)

@@ -36,6 +36,7 @@ from agent_tui.sync.supervision import WallboardSink
 from agent_tui.ui.common.bindings import localize_bindings
 from agent_tui.ui.common.context import tr
 from agent_tui.ui.common.text import clean
+from agent_tui.ui.monitor.link_label import stale_label
 from agent_tui.ui.monitor.orders_model import (
     FILTER_LABELS,
     LEVEL_LABELS,
@@ -87,8 +88,17 @@ class OrdersSink:
             self.screen.post_message(OrdersChanged())
 
     def link(self, stale_since: datetime | None, detail: str) -> None:
-        """Live or stale (the wallboard shows it)."""
+        """Live or stale: the wallboard shows it, and so does the panel, which hides the wallboard."""
         self.inner.link(stale_since, detail)
+        self.screen.post_message(OrdersLink(stale_since))
+
+
+class OrdersLink(Message):
+    """The feed's link changed: live (`stale_since` None) or stale since then."""
+
+    def __init__(self, stale_since: datetime | None) -> None:
+        super().__init__()
+        self.stale_since = stale_since
 
 
 class OrdersScreen(Screen[None]):
@@ -106,6 +116,7 @@ class OrdersScreen(Screen[None]):
     ]
     DEFAULT_CSS = """
     OrdersScreen #ord-title { text-style: bold reverse; padding: 0 1; height: 1; }
+    OrdersScreen #ord-title.stale { background: $error; color: $background; }
     OrdersScreen #ord-summary { height: auto; max-height: 3; padding: 0 1; }
     OrdersScreen #ord-table { height: 1fr; }
     OrdersScreen #ord-status { height: auto; max-height: 3; padding: 0 1; }
@@ -120,6 +131,8 @@ class OrdersScreen(Screen[None]):
         """The rows in the table now, top to bottom (tests read them)."""
         self.message = ""
         """The last line said to the supervisor (tests read it)."""
+        self.stale_since: datetime | None = None
+        """Since when the feed is down (None: live); the list shown may be out of date meanwhile."""
         self.fetching = False
         """A load from the backend is under way (a second one is not started for a gap meanwhile)."""
         single = bool(getattr(getattr(self.app, "options", None), "single_key_shortcuts", True))
@@ -156,13 +169,22 @@ class OrdersScreen(Screen[None]):
             self.action_reload()
         self.show()
 
+    def on_orders_link(self, message: OrdersLink) -> None:
+        """The feed went down or came back: say so in the title (the wallboard's marker is hidden)."""
+        self.stale_since = message.stale_since
+        self.show()
+
     # ---- painting -------------------------------------------------------------------------
 
     def show(self) -> None:
         """Title, by-segment line and table from the model; the cursor stays on its order."""
         t = self.t.t
-        self.query_one("#ord-title", Static).update(
-            f"{t('Orders at risk and breached')} · {t(FILTER_LABELS[self.model.filter])}")
+        title = f"{t('Orders at risk and breached')} · {t(FILTER_LABELS[self.model.filter])}"
+        if self.stale_since is not None:
+            title = f"{title} · {stale_label(self.stale_since, t)}"
+        heading = self.query_one("#ord-title", Static)
+        heading.set_class(self.stale_since is not None, "stale")
+        heading.update(title)
         self.query_one("#ord-summary", Static).update(summary_text(self.model, self.t))
         table = self.query_one("#ord-table", DataTable)
         selected = self.selected()

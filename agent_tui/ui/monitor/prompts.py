@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Button, Input, Select, Static
 
 from agent_tui.domain.agent import AgentStateName
@@ -58,9 +59,10 @@ class FilterScreen(PanelScreen[AgentFilter | None]):
         states = [(t(STATE_LABELS[s.value]), s.value) for s in AgentStateName]
         with Vertical(classes="panel"):
             yield Static(t("Filter the wallboard"), classes="panel-title")
-            yield Select([(clean(team, 40), team) for team in self.teams], prompt=t("Any team"),
+            # Content, not str: Textual parses an option's str as markup, and `[/]` in a name stopped the app.
+            yield Select([(Content(clean(team, 40)), team) for team in self.teams], prompt=t("Any team"),
                          value=self.current.team or Select.NULL, id="filter-team")
-            yield Select([(clean(queue, 40), queue) for queue in self.queues], prompt=t("Any queue"),
+            yield Select([(Content(clean(queue, 40)), queue) for queue in self.queues], prompt=t("Any queue"),
                          value=self.current.queue or Select.NULL, id="filter-queue")
             yield Select(states, prompt=t("Any state"),
                          value=self.current.state.value if self.current.state else Select.NULL,

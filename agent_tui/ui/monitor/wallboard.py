@@ -51,6 +51,7 @@ from agent_tui.ui.monitor import cells
 from agent_tui.ui.monitor.agents_table import AgentsTable
 from agent_tui.ui.monitor.gc_freeze import freeze_after_snapshot
 from agent_tui.ui.monitor.interventions import Interventions
+from agent_tui.ui.monitor.link_label import stale_label
 from agent_tui.ui.monitor.model import SORT_ORDER, AgentFilter, WallboardModel, floor_figures
 from agent_tui.ui.monitor.options import MonitorOptions
 from agent_tui.ui.monitor.prompts import FilterScreen
@@ -221,8 +222,7 @@ class WallboardScreen(WallboardCommands, Screen[None]):
             link.update(self.translator.t("live") if self.model.loaded else self.translator.t("connecting…"))
             link.remove_class("stale")
         else:
-            local = self.stale_since.astimezone().strftime("%H:%M:%S")
-            link.update(self.translator.t("stale since {time}", time=local))
+            link.update(stale_label(self.stale_since, self.translator.t))
             link.add_class("stale")
 
     def _show_monitoring(self) -> None:
@@ -374,10 +374,11 @@ class WallboardScreen(WallboardCommands, Screen[None]):
         row = self._need_agent()
         if row is None:
             return
-        kind = InterventionKind(mode)
+        # Asked now, awaited in the worker: an F5 pressed in the same burst comes after it and wins.
+        pending = self.interventions.monitor(row.username, InterventionKind(mode), row)
 
         async def work() -> None:
-            await self.interventions.monitor(row.username, kind, row)
+            await pending
             self._show_monitoring()
 
         self._run(work, "monitoring an agent")

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from agent_tui.domain.supervision import AgentRow, InterventionKind
-from agent_tui.ui.common.reason import ReasonScreen
+from agent_tui.ui.common.reason import ReasonScreen, force_reasons
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.monitor.interventions import outcome_message
 from agent_tui.ui.monitor.prompts import TextPrompt
@@ -64,7 +64,7 @@ class WallboardCommands:
 
         async def work() -> None:
             try:
-                reasons = [r for r in await self.interventions.api.list_reasons() if r != "phone_offline"]
+                reasons = force_reasons(await self.interventions.api.list_reasons())
             except Exception:
                 reasons = FALLBACK_REASONS
 
