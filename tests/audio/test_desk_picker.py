@@ -59,3 +59,22 @@ async def test_ctrl_o_mid_call_moves_the_earpiece_and_the_desk_says_where(
                          and phone.commands[-1][1] == (None, "alsa_input.usb-Jabra"))
 
 
+
+
+async def test_device_names_with_brackets_are_shown_as_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ALSA and PortAudio names carry brackets ("USB Audio [hw:1,0]"): they are the device's data,
+    never markup (`[/]` would stop the desk; `[b]` would hide part of the name)."""
+    hostile = DeviceListing((
+        DeviceOption("output", "hw:1,0", "USB Audio [hw:1,0]", "portaudio"),
+        DeviceOption("output", "odd[/]", "Headset [/] [b]bold[/b]", "portaudio"),
+    ))
+    monkeypatch.setattr(picker_module, "listing", lambda: hostile)
+    app, _, _, _ = make_app(phone=SwitchingPhone())
+    async with app.run_test(size=(100, 34)) as pilot:
+        await wait_until(pilot, lambda: app.desk.logged_in)
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(app.screen, AudioDeviceScreen)
+                         and app.screen.query_one(OptionList).option_count == 2)
+        text = screen_text(app)
+        assert "USB Audio [hw:1,0]  (hw:1,0)" in text
+        assert "Headset [/] [b]bold[/b]  (odd[/])" in text

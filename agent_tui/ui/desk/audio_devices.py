@@ -59,7 +59,7 @@ class AudioDeviceScreen(PanelScreen[AudioChoice | None]):
         with Vertical(classes="panel"):
             yield Static(self.t.t("Sound device"), classes="panel-title")
             yield Static(self.t.t("Looking for devices…"), id="audio-status", markup=False)
-            yield OptionList(id="audio-devices")
+            yield OptionList(id="audio-devices", markup=False)  # device names carry brackets: data
             yield Static(self.t.t("Enter switches · Escape cancels"), classes="hint")
 
     def on_mount(self) -> None:

@@ -68,6 +68,7 @@ from agent_tui.ui.common.bindings import localize_bindings, relabel
 from agent_tui.ui.common.context import desk_app
 from agent_tui.ui.common.key_order import settle_keys
 from agent_tui.ui.common.options import DeskOptions
+from agent_tui.ui.common.reason import REASON_LABELS
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.desk.call_bar import RingingBanner
 from agent_tui.ui.desk.call_control import DeskCallControl
@@ -81,7 +82,6 @@ from agent_tui.ui.desk.desk_footer import DeskFooter
 from agent_tui.ui.desk.desk_panels import DeskPanels
 from agent_tui.ui.desk.desk_survey import SATISFACTION_REFRESH_S, DeskSurvey
 from agent_tui.ui.desk.desk_view import (
-    REASON_LABELS,
     STATE_CLASSES,
     STATE_LABELS,
     LinkView,

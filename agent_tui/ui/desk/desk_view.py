@@ -16,6 +16,7 @@ from agent_tui.domain.agent import AgentStateName
 from agent_tui.i18n import Translator
 from agent_tui.sync.desk_link import LinkStatus
 from agent_tui.ui.common.options import DeskOptions
+from agent_tui.ui.common.reason import REASON_LABELS
 from agent_tui.ui.common.text import duration, plain
 from agent_tui.ui.desk.call_bar import RingingBanner
 from agent_tui.ui.desk.status_bar import StatusBar
@@ -41,10 +42,6 @@ STATE_CLASSES = {
     AgentStateName.ON_CALL: "-on-call",
     AgentStateName.RINGING: "-on-call",
     AgentStateName.LOGGED_OUT: "-not-ready",
-}
-REASON_LABELS = {
-    "break": "Break", "meal": "Meal", "meeting": "Meeting", "training": "Training",
-    "coaching": "Coaching", "phone_offline": "Phone offline", "missed_call": "Missed call", "other": "Other",
 }
 STATE_MARKS = {AgentStateName.READY: "●", AgentStateName.NOT_READY: "○", AgentStateName.ACW: "◐"}
 
