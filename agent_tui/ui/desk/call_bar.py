@@ -1,7 +1,10 @@
 """The ringing banner under the status bar (the call in progress is on the call strip, call_strip.py).
 
-The ringing line shows number, customer name, queue and waiting time as soon as the phone rings,
-before any lookup finishes. Caller names are data: they are cleaned and shown as plain text.
+The ringing line shows number, customer name, queue and waiting time. When the phone rings, the desk's
+first paint waits up to RING_GRACE_S (desk_events.py, 30 ms) for the screen-pop lookup: a quick lookup
+puts this banner and the customer card in one frame; otherwise the banner is drawn when the grace ends,
+without waiting for the lookup, and the card follows when the lookup answers. Caller names are data:
+they are cleaned and shown as plain text.
 
 The banner always takes exactly one row, shown or not: a banner that appeared or vanished would move
 everything under it, and the terminal would get the whole screen again on every ring (see

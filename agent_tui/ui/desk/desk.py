@@ -175,6 +175,9 @@ class DeskScreen(DeskCallControl, DeskWrapUp, DeskEvents, DeskPanels, DeskSurvey
         """A repaint of the whole view is queued (see refresh_view)."""
         self._card_waits_for: str | None = None
         """The ringing call whose card is not drawn until its lookup ends or POP_GRACE_S passes."""
+        self._ring_waits_for: str | None = None
+        """The ringing call whose first paint (banner and all) waits until its lookup ends or RING_GRACE_S
+        passes, so that a quick lookup's card and the banner come in one frame."""
         self._queued_since: float | None = None
         """When the outbox last went from empty to holding writes."""
         extra = services.training
@@ -391,7 +394,7 @@ class DeskScreen(DeskCallControl, DeskWrapUp, DeskEvents, DeskPanels, DeskSurvey
         """Once a second: time runs out, time-dependent cells repaint (only when their text changes)."""
         self.carry(self.model.tick())
         self.outbound.tick()
-        if not self._widgets_ready:
+        if not self._widgets_ready or self._ring_held():
             return
         self._paint_status()
         self._paint_calls()
@@ -405,7 +408,13 @@ class DeskScreen(DeskCallControl, DeskWrapUp, DeskEvents, DeskPanels, DeskSurvey
         """
         if not self._widgets_ready or self._view_scheduled:
             return
-        self._view_scheduled = self.call_later(self.paint_view)
+        self._view_scheduled = self.call_later(self._paint_soon)
+
+    def _paint_soon(self) -> None:
+        """The paint refresh_view asked for, unless a ring's first paint waits for its lookup."""
+        self._view_scheduled = False
+        if not self._ring_held():
+            self.paint_view()
 
     def paint_view(self) -> None:
         """Repaint everything from the model now (widgets skip what did not change)."""
@@ -422,6 +431,16 @@ class DeskScreen(DeskCallControl, DeskWrapUp, DeskEvents, DeskPanels, DeskSurvey
         slow = session is not None and session.call_id in self.slow_lookups
         took = self.slow_lookups.get(session.call_id) if session is not None else None
         self.query_one(CustomerCard).show(self.t, session, slow=slow, lookup_s=took)
+
+    def _ring_held(self) -> bool:
+        """Whether a ring's first paint still waits for its lookup (see RING_GRACE_S in desk_events.py)."""
+        ringing = self.ringing
+        if ringing is None or ringing.call_id != self._ring_waits_for:
+            return False
+        if ringing.lookup is LookupState.PENDING:
+            return True
+        self._ring_waits_for = None  # the lookup answered: banner and card go in this paint
+        return False
 
     def _paint_status(self) -> None:
         bar = getattr(self, "_status_bar", None)

@@ -66,6 +66,9 @@ LOST_NOTE_S = 60.0
 POP_GRACE_S = 0.2
 """How long a ringing call's card waits for its lookup before it says "Looking up…": a card drawn
 twice (pending, then filled) costs a second full repaint of the card on every pop."""
+RING_GRACE_S = 0.03
+"""How long a ring's first paint waits for its lookup: a quick lookup puts the banner and the card in one
+frame (one paint, not two); a slow or dead backend delays the banner by this much at most."""
 
 
 class DeskEvents:
@@ -89,6 +92,7 @@ class DeskEvents:
         sip_registered: bool | None
         sip_detail: str
         _card_waits_for: str | None
+        _ring_waits_for: str | None
         _queued_since: float | None
         _widgets_ready: bool
 
@@ -183,6 +187,8 @@ class DeskEvents:
         session = self.calls[event.call_id]
         self.training.incoming(session)
         self._card_waits_for = session.call_id
+        self._ring_waits_for = session.call_id
+        self.set_timer(RING_GRACE_S, lambda: self._ring_grace_over(session.call_id))
         self.set_timer(POP_GRACE_S, lambda: self._stop_waiting(session.call_id))
         self.set_timer(self.options.slow_lookup_s, lambda: self._lookup_slow(session))
         self.carry(effects)
@@ -201,6 +207,12 @@ class DeskEvents:
         """Bound what the session keeps (see DeskBook.trim)."""
         for call_id in self.model.trim():
             self.slow_lookups.pop(call_id, None)
+
+    def _ring_grace_over(self, call_id: str) -> None:
+        """The lookup did not answer within RING_GRACE_S: the banner is drawn now, the card follows."""
+        if self._ring_waits_for == call_id:
+            self._ring_waits_for = None
+            self.refresh_view()
 
     def _stop_waiting(self, call_id: str) -> None:
         """The grace for a slow lookup is over: the card says it is still looking."""
