@@ -176,8 +176,7 @@ class DeskScreen(DeskCallControl, DeskWrapUp, DeskEvents, DeskPanels, DeskSurvey
         self._card_waits_for: str | None = None
         """The ringing call whose card is not drawn until its lookup ends or POP_GRACE_S passes."""
         self._ring_waits_for: str | None = None
-        """The ringing call whose first paint (banner and all) waits until its lookup ends or RING_GRACE_S
-        passes, so that a quick lookup's card and the banner come in one frame."""
+        """The ringing call whose first paint waits for its lookup (at most RING_GRACE_S): one frame."""
         self._queued_since: float | None = None
         """When the outbox last went from empty to holding writes."""
         extra = services.training
