@@ -9,7 +9,10 @@ time it changed. docs/performance.md ("Fourth round") says what was measured.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from agent_tui.ui.desk.desk_footer import DeskFooter, DeskFooterKey
+from tests.ui.helpers import make_app, popped, screen_text, wait_until
 from tests.ui.test_perf_startup import run_python
 
 RING_CYCLE = """
@@ -56,3 +59,35 @@ def test_a_ring_before_any_wrap_up_loads_neither_the_wrap_up_nor_textual_text_ar
     answer = run_python(RING_CYCLE, tmp_path)
     assert answer["before"] == []
     assert answer["after"] == []  # the ring asked whether a wrap-up panel was open without importing it
+
+
+async def test_f2_takes_its_widest_label_s_width_from_the_start_so_no_relabel_costs_a_layout_pass() -> None:
+    app, phone, _, _ = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.desk.logged_in, what="login")
+        footer = app.desk.query_one(DeskFooter)
+
+        def f2() -> DeskFooterKey:
+            return next(key for key in footer.query(DeskFooterKey) if key.key == "f2")
+
+        await wait_until(pilot, lambda: str(f2().description) == "Ready", what="F2 = Ready")
+        assert f2().reserve == len("Not Ready")  # padded to the label it will show while Ready
+        await pilot.pause()  # the login's own layout passes are done
+        layouts = 0
+        refresh_layout = app.desk._refresh_layout
+
+        def counting_layouts(*args: Any, **kwargs: Any) -> None:
+            nonlocal layouts
+            layouts += 1
+            refresh_layout(*args, **kwargs)
+
+        app.desk._refresh_layout = counting_layouts  # type: ignore[method-assign]
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: str(f2().description) == "Not Ready", what="F2 = Not Ready")
+        await pilot.pause()
+        assert "f2 Not Ready" in screen_text(app).splitlines()[-1]
+        assert layouts == 0  # the first "Not Ready" fits the width F2 has had since it was composed
+        phone.ring()
+        await wait_until(pilot, lambda: popped(app), what="card painted")
+        await pilot.pause()
+        assert layouts == 0
