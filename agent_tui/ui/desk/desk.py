@@ -89,6 +89,7 @@ from agent_tui.ui.desk.desk_view import (
     paint_status,
 )
 from agent_tui.ui.desk.desk_wrapup import DeskWrapUp
+from agent_tui.ui.desk.lookup_tasks import LookupTasks
 from agent_tui.ui.desk.order_alerts_line import OrderAlertLine
 from agent_tui.ui.desk.outbound_desk import DeskOutbound
 from agent_tui.ui.desk.outbound_preview import OutboundPreview
@@ -100,10 +101,6 @@ from agent_tui.ui.desk.training import DeskTraining
 from agent_tui.ui.desk.training_panel import TrainingPanel
 
 log = logging.getLogger(__name__)
-
-POP_GRACE_S = 0.2
-"""How long a ringing call's card waits for its lookup before it says "Looking up…": a card drawn
-twice (pending, then filled) costs a second full repaint of the card on every pop."""
 
 
 def desk_rules(options: DeskOptions) -> DeskRules:
@@ -166,6 +163,8 @@ class DeskScreen(DeskCallControl, DeskWrapUp, DeskEvents, DeskPanels, DeskSurvey
         self.sip_detail = ""
         self.reasons: list[str] = ["break", "meal", "meeting", "training", "other"]
         self.lookup_cache = LookupCache()
+        self.lookups = LookupTasks()
+        """The screen-pop lookups running now (plain tasks: see lookup_tasks.py)."""
         self.slow_lookups: dict[str, float | None] = {}
         """Calls whose lookup took longer than options.slow_lookup_s → how long it took (None while it
         still runs): their card says "slow lookup (N.N s)"."""
@@ -425,7 +424,7 @@ class DeskScreen(DeskCallControl, DeskWrapUp, DeskEvents, DeskPanels, DeskSurvey
         session = self.focus_call
         if session is not None and session.call_id == self._card_waits_for:
             if session.lookup is LookupState.PENDING:
-                return  # the previous card stays a moment longer: see POP_GRACE_S
+                return  # the previous card stays a moment longer: see POP_GRACE_S in desk_events.py
             self._card_waits_for = None
         slow = session is not None and session.call_id in self.slow_lookups
         took = self.slow_lookups.get(session.call_id) if session is not None else None
@@ -495,6 +494,7 @@ class DeskScreen(DeskCallControl, DeskWrapUp, DeskEvents, DeskPanels, DeskSurvey
         return reference
 
     async def on_unmount(self) -> None:
-        """End the simulated callers this desk started."""
+        """End the simulated callers this desk started, and the lookups still running."""
+        self.lookups.cancel_all()
         self.flush_state_writes()
         await self.training.shutdown()

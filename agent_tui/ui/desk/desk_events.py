@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from agent_tui.phone.quality_watch import QualityBook
     from agent_tui.ui.common.options import DeskOptions
     from agent_tui.ui.desk.callback_calls import CallbackCalls
+    from agent_tui.ui.desk.lookup_tasks import LookupTasks
     from agent_tui.ui.desk.outbound_desk import DeskOutbound
     from agent_tui.ui.desk.services import DeskServices
     from agent_tui.ui.desk.supervisor_commands import DeskSupervisor
@@ -85,6 +86,7 @@ class DeskEvents:
         callback_calls: CallbackCalls
         outbound: DeskOutbound
         lookup_cache: LookupCache
+        lookups: LookupTasks
         quality: QualityBook
         slow_lookups: dict[str, float | None]
         link: LinkStatus
@@ -109,7 +111,6 @@ class DeskEvents:
         def order_alert(self, data: dict[str, Any]) -> None: ...
         def set_timer(self, delay: float, callback: Any = None, *, name: str | None = None,
                       pause: bool = False) -> Any: ...
-        def run_worker(self, work: Any, *args: Any, **kwargs: Any) -> Any: ...
         def call_after_refresh(self, callback: Any, *args: Any) -> bool: ...
 
     def handle_phone_event(self, event: Any) -> None:
@@ -232,7 +233,7 @@ class DeskEvents:
         if cached is not None:
             session.set_lookup(cached)
             self._painted_card(session)
-        self.run_worker(self._lookup(session), group=f"lookup-{session.call_id}", exit_on_error=False)
+        self.lookups.start(self._lookup(session), f"lookup of {session.call_id}")
 
     async def _lookup(self, session: CallSession) -> None:
         started = time.monotonic()

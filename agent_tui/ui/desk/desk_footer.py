@@ -31,6 +31,10 @@ KEY_ORDER: tuple[str, ...] = (
 """Binding ids in the order their keys are shown; other keys follow in Textual's order."""
 KEY_GAP = 1
 """Columns between two keys in the compact footer (its `margin-right`)."""
+LABEL_CHOICES: dict[str, tuple[str, ...]] = {"desk.ready": ("Ready", "Not Ready")}
+"""Labels (English keys) a key shows in turn: F2 follows the agent's state. When the row has room, the
+key takes the widest one's width from the start, so no relabel ever costs a layout pass (the first
+"Not Ready" did, on the session's first screen pop: docs/performance.md, "Fourth round")."""
 
 
 def key_width(key_display: str, description: str) -> int:
@@ -110,15 +114,30 @@ class DeskFooter(Footer):
         self._laid_out_for = self.app.size.width
         plan = self._plan()
         self._shown_plan = plan
-        self._reserved = [cell_len(key.description) for key in plan]
+        self._reserved = self._widest_labels(plan)
+        if self._row_width(plan, self._reserved) > self.app.size.width:
+            self._reserved = [cell_len(key.description) for key in plan]
         self.keys_shown = [key.binding_id for key in plan]
-        for planned in plan:
+        for planned, cells in zip(plan, self._reserved, strict=True):
             key = DeskFooterKey(planned.key, planned.display, planned.description, planned.action,
                                 disabled=not planned.enabled, tooltip=planned.tooltip)
+            key.reserve = cells
             # Set, not data_bind: a data binding leaves a watcher on the footer for every key ever
             # composed.
             key.compact = self.compact
             yield key
+
+    def _widest_labels(self, plan: list[FooterPlanKey]) -> list[int]:
+        """Columns each key's label takes at most: its own, or the widest of its `LABEL_CHOICES`."""
+        t = tr(self).t
+        return [max([cell_len(key.description), *(cell_len(t(label)) for label in
+                                                  LABEL_CHOICES.get(key.binding_id, ()))]) for key in plan]
+
+    @staticmethod
+    def _row_width(plan: list[FooterPlanKey], reserved: list[int]) -> int:
+        """Columns the row takes with each key's label padded to `reserved`."""
+        return sum(key_width(key.display, " " * cells) for key, cells in zip(plan, reserved, strict=True)) \
+            - KEY_GAP
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         """Bindings changed: relabel the keys in place when the same keys stay, else compose again.
@@ -144,8 +163,7 @@ class DeskFooter(Footer):
         # FooterKey that changes width costs two (the footer's, then its own size update).
         reserved = [max(cell_len(new.description), cells)
                     for new, cells in zip(plan, self._reserved, strict=True)]
-        if sum(key_width(new.display, " " * cells) for new, cells in zip(plan, reserved, strict=True)) \
-                - KEY_GAP > self.app.size.width:
+        if self._row_width(plan, reserved) > self.app.size.width:
             super().bindings_changed(screen)  # the padding would push the last key off the row
             return
         for widget, new, old, cells, before in zip(keys, plan, self._shown_plan, reserved, self._reserved,

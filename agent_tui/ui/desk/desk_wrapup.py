@@ -6,6 +6,7 @@ what a ring does); the screen shows the panel and carries out the model's effect
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,11 @@ class DeskWrapUp:
 
     def _close_wrapup_panel(self) -> None:
         """A ring or a saved wrap-up closes the wrap-up panel (the model keeps what was typed)."""
+        # Every ring asks. Until a wrap-up has been opened its module (and Textual's TextArea with it,
+        # ~8 ms) is not loaded, and no panel of it can be on screen: importing it here made the
+        # session's first screen pop the slowest (issue 11).
+        if "agent_tui.ui.desk.wrapup" not in sys.modules:
+            return
         from agent_tui.ui.desk.wrapup import WrapUpScreen
 
         screen = self.app.screen
