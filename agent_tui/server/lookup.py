@@ -192,19 +192,21 @@ class _Statements:
     def _combined(where: str, limit: str, newest: str, customer_cols: Sequence[str],
                   contact_cols: Sequence[str], ticket_cols: Sequence[str], timeline_cols: Sequence[str],
                   notice_cols: Sequence[str]) -> str:
-        """PostgreSQL: every part in one statement, each a JSON array (NULL when empty).
+        """PostgreSQL: every part in one statement, one JSON array of the parts, each a JSON array
+        (NULL when empty).
 
-        The matched customers and the open tickets are CTEs, found once and used by the other parts;
-        LATERAL keeps each customer's history LIMIT on the (customer_id, at) index.
+        The matched customers and the open tickets are CTEs, found once and used by the other parts
+        (the customers' columns are read once, in `m`); LATERAL keeps each customer's history LIMIT on
+        the (customer_id, at) index. One array rather than five columns, and `m` carrying the columns
+        rather than being joined again: ~143 → ~117 µs of PostgreSQL's CPU a lookup, one JSON parse.
         """
         sql = f"""
-            WITH m AS (SELECT id, area FROM customers WHERE {where} {limit}),
+            WITH m AS (SELECT {_cols(customer_cols)} FROM customers WHERE {where} {limit}),
             t AS (SELECT {_cols(ticket_cols)} FROM tickets WHERE customer_id IN (SELECT id FROM m)
                   AND status NOT IN ('{CLOSED[0]}', '{CLOSED[1]}') AND NOT training
                   ORDER BY id DESC LIMIT {OPEN_TICKETS})
-            SELECT
-            (SELECT json_agg(p ORDER BY p.id) FROM
-                (SELECT {_cols(customer_cols)} FROM customers WHERE id IN (SELECT id FROM m)) p),
+            SELECT json_build_array(
+            (SELECT json_agg(p ORDER BY p.id) FROM (SELECT {_cols(customer_cols)} FROM m) p),
             (SELECT json_agg(p ORDER BY p.customer_id, p."at" DESC, p.id DESC) FROM
                 (SELECT {_cols(contact_cols, 'h')} FROM m CROSS JOIN LATERAL
                  (SELECT * FROM contacts WHERE customer_id = m.id {newest}) h) p),
@@ -214,7 +216,7 @@ class _Statements:
             (SELECT json_agg(p ORDER BY p.starts_at, p.id) FROM
                 (SELECT {_cols(notice_cols)} FROM notices
                  WHERE area IN (SELECT area FROM m WHERE area <> '')
-                 AND (ends_at IS NULL OR ends_at > :now)) p)
+                 AND (ends_at IS NULL OR ends_at > :now)) p))
         """
         # psycopg's named style; the statement holds no literal `%`.
         return re.sub(r":(\w+)", r"%(\1)s", " ".join(sql.split()))
@@ -325,7 +327,7 @@ class Lookup:
                                                key if key is not None else str(account), now)
             if values is not None:
                 st = self._by_phone if by_phone else self._by_account
-                return _assemble(_json_rows(st, values), now, self.limits)
+                return _assemble(_json_rows(st, values[0]), now, self.limits)
         return await asyncio.get_running_loop().run_in_executor(self._pool(), call)
 
     def _pool(self) -> ThreadPoolExecutor:
@@ -392,12 +394,12 @@ class Lookup:
                     continue  # the server closed it (restart, idle timeout): once more on a new one
                 raise
             own.give_back(pair)
-            return _json_rows(st, row)
+            return _json_rows(st, row[0])
         raise AssertionError("unreachable")
 
 
 def _json_rows(st: _Statements, row: Sequence[Any]) -> _Rows:
-    """PostgreSQL's one row of JSON arrays (already parsed), as the parts' rows."""
+    """PostgreSQL's answer (already parsed: an array of the parts' JSON arrays), as the parts' rows."""
     return _Rows(st.customers.objects(row[0]), st.history.objects(row[1]), st.tickets.objects(row[2]),
                  st.timelines.objects(row[3]), st.notices.objects(row[4]))
 
