@@ -15,7 +15,9 @@ the same (tests/server/test_lookup.py holds the ORM version as the reference).
   depending on another's answer; one statement also reads one snapshot (before, under READ COMMITTED,
   each of the five statements read its own). The lookup keeps its own few connections (made through
   the engine, so with the same settings), which saves the pool's pre-ping round trip; a connection that
-  broke is dropped and the lookup retried once on a new one.
+  broke is dropped and the lookup retried once on a new one. The route's lookup (`answer`) runs it on
+  the event loop through libpq's non-blocking protocol (lookup_pg_loop.py); `by_phone`/`by_account`
+  run it on the caller's thread (the lookup's threads when the loop is not the connections' own).
 """
 
 # The SQL below is put together from constants and the tables' own column names, never from input
@@ -47,6 +49,7 @@ from agent_tui.domain.sla import SlaLimits
 from agent_tui.domain.ticket import TicketStatus
 from agent_tui.server import convert
 from agent_tui.server.db import Database
+from agent_tui.server.lookup_pg_loop import LoopStatements
 from agent_tui.server.models import (
     ContactRow,
     CustomerRow,
@@ -68,6 +71,7 @@ HISTORY_ON_POP = 5
 OPEN_TICKETS = 50
 """Open tickets over all matched customers, newest first (training tickets are never shown)."""
 CLOSED = (TicketStatus.CLOSED.value, TicketStatus.CANCELLED.value)
+_BY_PHONE, _BY_ACCOUNT = b"agent_tui_lookup_phone", b"agent_tui_lookup_account"
 
 Processor = Callable[[Any], Any] | None
 Rows = list[dict[str, Any]]
@@ -188,19 +192,21 @@ class _Statements:
     def _combined(where: str, limit: str, newest: str, customer_cols: Sequence[str],
                   contact_cols: Sequence[str], ticket_cols: Sequence[str], timeline_cols: Sequence[str],
                   notice_cols: Sequence[str]) -> str:
-        """PostgreSQL: every part in one statement, each a JSON array (NULL when empty).
+        """PostgreSQL: every part in one statement, one JSON array of the parts, each a JSON array
+        (NULL when empty).
 
-        The matched customers and the open tickets are CTEs, found once and used by the other parts;
-        LATERAL keeps each customer's history LIMIT on the (customer_id, at) index.
+        The matched customers and the open tickets are CTEs, found once and used by the other parts
+        (the customers' columns are read once, in `m`); LATERAL keeps each customer's history LIMIT on
+        the (customer_id, at) index. One array rather than five columns (one JSON parse), and `m`
+        carrying the columns rather than being joined again (docs/performance.md, w16-pglookup).
         """
         sql = f"""
-            WITH m AS (SELECT id, area FROM customers WHERE {where} {limit}),
+            WITH m AS (SELECT {_cols(customer_cols)} FROM customers WHERE {where} {limit}),
             t AS (SELECT {_cols(ticket_cols)} FROM tickets WHERE customer_id IN (SELECT id FROM m)
                   AND status NOT IN ('{CLOSED[0]}', '{CLOSED[1]}') AND NOT training
                   ORDER BY id DESC LIMIT {OPEN_TICKETS})
-            SELECT
-            (SELECT json_agg(p ORDER BY p.id) FROM
-                (SELECT {_cols(customer_cols)} FROM customers WHERE id IN (SELECT id FROM m)) p),
+            SELECT json_build_array(
+            (SELECT json_agg(p ORDER BY p.id) FROM (SELECT {_cols(customer_cols)} FROM m) p),
             (SELECT json_agg(p ORDER BY p.customer_id, p."at" DESC, p.id DESC) FROM
                 (SELECT {_cols(contact_cols, 'h')} FROM m CROSS JOIN LATERAL
                  (SELECT * FROM contacts WHERE customer_id = m.id {newest}) h) p),
@@ -210,7 +216,7 @@ class _Statements:
             (SELECT json_agg(p ORDER BY p.starts_at, p.id) FROM
                 (SELECT {_cols(notice_cols)} FROM notices
                  WHERE area IN (SELECT area FROM m WHERE area <> '')
-                 AND (ends_at IS NULL OR ends_at > :now)) p)
+                 AND (ends_at IS NULL OR ends_at > :now)) p))
         """
         # psycopg's named style; the statement holds no literal `%`.
         return re.sub(r":(\w+)", r"%(\1)s", " ".join(sql.split()))
@@ -281,8 +287,10 @@ class Lookup:
 
     `answer` is what the route awaits. On SQLite it runs the lookup right on the event loop: the
     statements cost tens of microseconds, less than handing the work to a thread and back. On
-    PostgreSQL it runs on a small pool of its own threads, so a worker goes on serving while a lookup
-    waits for its round trip (measured: ~2x the lookups/s of running it on the loop, same CPU each).
+    PostgreSQL it sends the statement from the loop and awaits its socket (lookup_pg_loop.py), so a
+    worker goes on serving while a lookup waits for its round trip, without the hand-off to a thread
+    and back (~130 µs of CPU a lookup); from a loop that is not the connections' own it falls back to
+    a small pool of its own threads.
     """
 
     def __init__(self, db: Database, limits: SlaLimits) -> None:
@@ -298,6 +306,10 @@ class Lookup:
         self._own = _OwnConnections(db.engine, autocommit=self._threaded) if own else None
         self._threads: ThreadPoolExecutor | None = None
         self._threads_lock = threading.Lock()
+        # PostgreSQL's `answer` runs on the event loop (lookup_pg_loop.py); the threads serve the rest.
+        self._on_loop = (LoopStatements(db.engine, {_BY_PHONE: self._by_phone.combined,
+                                                     _BY_ACCOUNT: self._by_account.combined})
+                         if self._threaded else None)
         if self._own is not None:
             event.listen(db.engine, "engine_disposed", self._on_dispose)
 
@@ -309,6 +321,13 @@ class Lookup:
                 else partial(self.by_account, str(account), now))
         if not self._threaded:
             return call()
+        if self._on_loop is not None:
+            by_phone = key is not None
+            values = await self._on_loop.fetch(_BY_PHONE if by_phone else _BY_ACCOUNT,
+                                               key if key is not None else str(account), now)
+            if values is not None:
+                st = self._by_phone if by_phone else self._by_account
+                return _assemble(_json_rows(st, values[0]), now, self.limits)
         return await asyncio.get_running_loop().run_in_executor(self._pool(), call)
 
     def _pool(self) -> ThreadPoolExecutor:
@@ -333,6 +352,8 @@ class Lookup:
             threads.shutdown(wait=True)
         if self._own is not None:
             self._own.close()
+        if self._on_loop is not None:
+            self._on_loop.close()
 
     def _on_dispose(self, _engine: Engine) -> None:
         self.close()
@@ -373,9 +394,14 @@ class Lookup:
                     continue  # the server closed it (restart, idle timeout): once more on a new one
                 raise
             own.give_back(pair)
-            return _Rows(st.customers.objects(row[0]), st.history.objects(row[1]), st.tickets.objects(row[2]),
-                         st.timelines.objects(row[3]), st.notices.objects(row[4]))
+            return _json_rows(st, row[0])
         raise AssertionError("unreachable")
+
+
+def _json_rows(st: _Statements, row: Sequence[Any]) -> _Rows:
+    """PostgreSQL's answer (already parsed: an array of the parts' JSON arrays), as the parts' rows."""
+    return _Rows(st.customers.objects(row[0]), st.history.objects(row[1]), st.tickets.objects(row[2]),
+                 st.timelines.objects(row[3]), st.notices.objects(row[4]))
 
 
 def _run_sqlite(conn: Any, st: _Statements, key: str, now: Any) -> _Rows:
