@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 
 REFRESH_S = 5.0
 CALL_LABELS = {"launching": "launching", "dialing": "dialing", "ringing": "ringing", "answered": "answered",
-               "ended": "ended", "failed": "failed"}
+               "ended": "ended", "unanswered": "unanswered", "failed": "failed"}
 STATE_LABELS = {"not_ready": "Not Ready", "ready": "Ready", "on_call": "On call", "ringing": "Ringing",
                 "acw": "After-call work", "logged_out": "Logged out"}
 
@@ -166,9 +166,9 @@ class ConsoleScreen(Screen[None]):
             return
         kind = event.get("event")
         if kind == "dialing":
-            row.call = "dialing"
+            row.caller_dialing()
         elif kind == "answered":
-            row.call = "answered"
+            row.caller_answered()
         elif kind == "caption":
             text = clean(str(event.get("text", "")), 600)
             row.caption = text
@@ -181,11 +181,11 @@ class ConsoleScreen(Screen[None]):
         elif kind == "trainer_phone":
             self._trainer_phone(username, str(event.get("state", "")))
         elif kind == "ended":
-            row.call = "ended"
+            if row.call_ended():
+                self._status(self.t.t("{trainee} did not answer: the call rang out unanswered.",
+                                      trainee=username))
         elif kind == "exited":
-            if row.call not in ("ended", "answered"):
-                row.call = "failed"
-            row.caller = None
+            row.caller_exited()
         self.paint()
 
     # ---- painting ---------------------------------------------------------------------------
