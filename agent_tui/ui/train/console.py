@@ -59,14 +59,16 @@ class ConsoleScreen(Screen[None]):
     """Trainees, live progress and the trainer's controls."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2,l", "launch", "Launch", id="train.launch"),
+        # Keys that open a panel are priority bindings (see ui/common/key_order.py): the panel is on top
+        # before the next key of a burst is routed, so F2 Enter launches. The console has no text field.
+        Binding("f2,l", "launch", "Launch", priority=True, id="train.launch"),
         Binding("f3,space", "mark", "Mark", id="train.mark"),
-        Binding("f4,h", "hint", "Hint", id="train.hint"),
+        Binding("f4,h", "hint", "Hint", priority=True, id="train.hint"),
         Binding("f5,t", "takeover", "Take over", id="train.takeover"),
         Binding("f6,n", "next", "Next line", id="train.next"),
         Binding("f7,x", "stop", "Stop", id="train.stop"),
-        Binding("f8,r", "results", "Results", id="train.results"),
-        Binding("f10,m", "model_calls", "Model calls", id="train.models"),
+        Binding("f8,r", "results", "Results", priority=True, id="train.results"),
+        Binding("f10,m", "model_calls", "Model calls", priority=True, id="train.models"),
         Binding("f9", "refresh", "Refresh", show=False, id="train.refresh"),
     ]
     DEFAULT_CSS = """
