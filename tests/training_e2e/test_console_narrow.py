@@ -44,6 +44,9 @@ async def test_the_console_fits_80_columns_and_shows_every_column_at_120() -> No
         await wait_until(pilot, lambda: launcher.callers, "the simulated caller")
         caller = launcher.callers[0]
         caller.emit("answered", call_id="c1")
+        # The status follows the call ("Calling agent02 at …" stayed up through the whole call).
+        await wait_until(pilot, lambda: "agent02 answered." in str(
+            app.console_screen.query_one("#console-status").render()), "the status saying it was answered")
         caller.emit("caption", text=LINE, line="opening")
         progress = {"type": "progress", "trainee": "agent02", "attempt_id": caller.attempt_id,
                     "kind": "fields", "filled": 3, "total": 4, "step": "address"}

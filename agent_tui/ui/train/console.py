@@ -76,7 +76,7 @@ class ConsoleScreen(Screen[None]):
     ConsoleScreen #console-title { text-style: bold reverse; padding: 0 1; height: 1; }
     ConsoleScreen #trainees { height: 1fr; }
     ConsoleScreen #console-status { height: auto; max-height: 3; padding: 0 1; }
-    ConsoleScreen #caller-line { height: 1; padding: 0 1; display: none; }
+    ConsoleScreen #caller-line { height: auto; max-height: 2; padding: 0 1; display: none; }
     ConsoleScreen #caller-line.-shown { display: block; }
     """
 
@@ -171,6 +171,8 @@ class ConsoleScreen(Screen[None]):
             row.caller_dialing()
         elif kind == "answered":
             row.caller_answered()
+            # "Calling agent02 at sip:…" stayed up through the whole call.
+            self._status(self.t.t("{trainee} answered.", trainee=username))
         elif kind == "caption":
             text = clean(str(event.get("text", "")), 600)
             row.caption = text
