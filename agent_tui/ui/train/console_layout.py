@@ -60,7 +60,7 @@ _WIDE = (Column("trainee", "Trainee", 11), Column("state", "State", 9), Column("
          Column("call", "Call", 9), Column("step", "Step", 12), Column("fields", "Fields", 6),
          Column("score", "Score", 7))
 _NARROW = (Column("trainee", "Trainee", 11), Column("state", "State", 9), Column("scenario", "Scenario", 16),
-           Column("call", "Call", 9), Column("step", "Step", 14), Column("score", "Score", 6))
+           Column("call", "Call", 9), Column("step", "Step", 14), Column("score", "Score", 7))
 
 
 def layout_for(width: int) -> ConsoleLayout:

@@ -145,5 +145,6 @@ class Roster:
             row.caption = clean(data.get("detail", ""), 200)
         elif kind == ProgressKind.FINISHED.value:
             row.call_ended()
-            row.score = clean(data.get("detail", ""), 20)
+            if not row.score:  # the backend's result (with the pass mark) may have come first: keep it
+                row.score = clean(data.get("detail", ""), 20)
         return row
