@@ -1,7 +1,7 @@
 """Keys typed ahead in the trainer's console land where they were meant: F2 Enter in one burst launches the
 highlighted scenario (the Enter used to reach the trainee table behind the picker that was still being
 built, and the trainer had to press it again); F4 and a hint typed at once reach the hint box; F8 Enter
-reviews the newest result.
+reviews the newest result; Escape Escape F2 Enter closes the review and the results and launches.
 
 The keys are posted to the App in one go, as a terminal read of a burst delivers them (no pause between
 them for the screens to catch up); a real tmux burst is what `agent-tui demo train` was used with."""
@@ -45,3 +45,10 @@ async def test_f2_enter_in_one_burst_launches_and_a_typed_ahead_hint_is_kept() -
                                              launched_by="trainer01", card=card))
         burst(app, "f8", "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen), "the newest attempt reviewed")
+        # The first call ends; closing the review and the results and launching again, all typed ahead.
+        first = launcher.callers[0]
+        first.emit("ended", call_id="c1", code=200)
+        first.alive = False
+        first.emit("exited", code=0)
+        burst(app, "escape", "escape", "f2", "enter")
+        await wait_until(pilot, lambda: len(launcher.callers) == 2, "a second launch behind two Escapes")

@@ -7,11 +7,11 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from agent_tui.ui.common.key_order import KeyGate
-from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean
+from agent_tui.ui.train.panel import TrainPanel
 
 
-class HintScreen(PanelScreen[str | None]):
+class HintScreen(TrainPanel[str | None]):
     """One line of text; Enter sends it."""
 
     def __init__(self, trainee: str) -> None:

@@ -11,13 +11,13 @@ from textual.widgets.option_list import Option
 
 from agent_tui.domain.training import AttemptRecord, ScenarioSummary
 from agent_tui.ui.common.key_order import KeyGate
-from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.train.api import TrainingBackend
+from agent_tui.ui.train.panel import TrainPanel
 from agent_tui.ui.train.review_playback import RecordingAccess
 
 
-class HistoryScreen(PanelScreen[None]):
+class HistoryScreen(TrainPanel[None]):
     """The attempts of one trainee; Enter opens the review of one."""
 
     def __init__(self, api: TrainingBackend, trainee: str, scenarios: dict[str, ScenarioSummary], *,

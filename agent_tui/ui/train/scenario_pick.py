@@ -10,13 +10,13 @@ from textual.widgets.option_list import Option
 
 from agent_tui.domain.training import ScenarioSummary
 from agent_tui.ui.common.key_order import KeyGate
-from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean
+from agent_tui.ui.train.panel import TrainPanel
 
 DIFFICULTY_LABELS = {"easy": "easy", "medium": "medium", "hard": "hard"}
 
 
-class ScenarioPickScreen(PanelScreen[str | None]):
+class ScenarioPickScreen(TrainPanel[str | None]):
     """The scenario list; Enter answers the chosen scenario's id."""
 
     def __init__(self, scenarios: list[ScenarioSummary], heading: str = "") -> None:
