@@ -243,7 +243,8 @@ class ConsoleScreen(Screen[None]):
         t = self.t.t
         trainee = row.trainee
         state = t(STATE_LABELS.get(trainee.state, trainee.state))
-        title = row.scenario_title or row.scenario_id
+        summary = self.scenarios.get(row.scenario_id)
+        title = row.scenario_title or (self.t.pick(summary.title) if summary else row.scenario_id)
         call = t(CALL_LABELS.get(row.call, row.call)) if row.call else ""
         if row.taken_over:
             call = t("you speak")

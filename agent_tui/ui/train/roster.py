@@ -129,7 +129,7 @@ class Roster:
                 return None
             # A trainee practising alone: follow it too.
             scenario_id = clean(data.get("scenario_id", ""), 64)
-            row.start(scenario_id, scenario_id, attempt)
+            row.start(scenario_id, "", attempt)  # no title in the event: the console looks it up
             row.self_practice = True
         kind = data.get("kind")
         step = data.get("step")
