@@ -1,12 +1,13 @@
-"""A simulated call that ended before the trainee answered says so on the console: "unanswered" in the
-table and a status line naming the trainee, not a bare "ended"."""
+"""A simulated call that ended before the trainee answered says so on the console: "no answer" in the
+table and a status line naming the trainee (also once the score comes), not a bare "ended"."""
 
 from __future__ import annotations
 
+from agent_tui.ui.common.messages import LiveEventMessage
 from agent_tui.ui.train.roster import Roster, TraineeRow
 from tests.training_e2e.doubles import FakeTrainingApi
 from tests.training_e2e.pilot_helpers import wait_until
-from tests.training_e2e.test_console import launch, make_console, table_text, trainee
+from tests.training_e2e.test_console import launch, make_console, table_text, trainee, training_event
 
 
 def test_a_call_that_ended_ringing_is_unanswered_and_one_that_was_answered_ended() -> None:
@@ -42,9 +43,15 @@ async def test_the_console_says_the_trainee_did_not_answer() -> None:
         caller.emit("ended", call_id="c1", reason="Temporarily Unavailable", code=480)
         caller.alive = False
         caller.emit("exited", code=0)
-        await wait_until(pilot, lambda: "unanswered" in table_text(app), "the call marked unanswered")
+        await wait_until(pilot, lambda: "no answer" in table_text(app), "the call marked unanswered")
         status = str(app.console_screen.query_one("#console-status").render())
         assert "agent02 did not answer" in status
+        result = {"type": "result", "trainee": "agent02", "attempt_id": caller.attempt_id, "total": 0,
+                  "passed": False}
+        app.post_message(LiveEventMessage(training_event(result)))
+        await wait_until(pilot, lambda: "0 ✗" in table_text(app), "the score")
+        status = str(app.console_screen.query_one("#console-status").render())
+        assert status == "agent02 did not answer: scored 0 ✗."
 
 
 def test_a_self_practice_call_that_rang_out_is_unanswered_on_the_console() -> None:

@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 
 REFRESH_S = 5.0
 CALL_LABELS = {"launching": "launching", "dialing": "dialing", "ringing": "ringing", "answered": "answered",
-               "ended": "ended", "unanswered": "unanswered", "failed": "failed"}
+               "ended": "ended", "unanswered": "no answer", "failed": "failed"}
 STATE_LABELS = {"not_ready": "Not Ready", "ready": "Ready", "on_call": "On call", "ringing": "Ringing",
                 "acw": "After-call work", "logged_out": "Logged out"}
 
@@ -158,7 +158,9 @@ class ConsoleScreen(Screen[None]):
         if data.get("kind") == "step" and isinstance(step, str) and row.caller is not None:
             row.caller.send({"cmd": "step", "step": step})
         if data.get("type") == "result":
-            self._status(self.t.t("{trainee} scored {score}.", trainee=row.username, score=row.score))
+            source = ("{trainee} did not answer: scored {score}." if row.call == "unanswered"
+                      else "{trainee} scored {score}.")
+            self._status(self.t.t(source, trainee=row.username, score=row.score))
         self.paint()
 
     def caller_event(self, username: str, attempt_id: str, event: CallerEvent) -> None:
