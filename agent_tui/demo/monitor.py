@@ -178,6 +178,13 @@ class CallerGenerator:
             else:  # the ghost was busy after all: back to waiting
                 caller.engine_call, caller.agent = None, None
 
+    def leave_queue(self) -> None:
+        """The generator stops: callers not yet put through hang up (abandoned), so the backend does not
+        count them as waiting for hours (the next demo's wallboard showed them waiting)."""
+        for caller in [c for c in self.callers if not c.answered]:
+            self.callers.remove(caller)
+            self.queue_event(caller, "abandoned")
+
     def run(self, stop: threading.Event) -> None:
         """Until stopped."""
         from agent_tui.phone.engine import PhoneEngine
@@ -208,6 +215,7 @@ class CallerGenerator:
                 except queue.Empty:
                     continue
         finally:
+            self.leave_queue()
             self.engine.stop()
             self.http.close()
 

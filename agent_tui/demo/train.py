@@ -58,7 +58,7 @@ def _log_to(path: Path) -> None:
 def run(progress: Callable[[str], None]) -> int:
     """Start the demo, run the console in the foreground, stop everything when it quits."""
     from agent_tui.demo.stack import DemoStack, free_port
-    from agent_tui.training.caller_process import ProcessLauncher
+    from agent_tui.training.caller_process import ProcessLauncher, caller_ring_limit
     from agent_tui.ui.train.launch import run_console
 
     folder = paths.state_dir() / "demo-train"
@@ -81,8 +81,9 @@ def run(progress: Callable[[str], None]) -> int:
                      "F8 results, ctrl+q quits")
             _log_to(folder / "console.log")
             settings = Settings(backend={"url": backend, "username": TRAINER})
-            return run_console(settings, TRAINER, SecretStr(DEMO_PASSWORD),
-                               launcher=ProcessLauncher(log_dir=folder))
+            callers = ProcessLauncher(log_dir=folder,
+                                      ring_timeout_s=caller_ring_limit(settings.desk.ring_timeout_s))
+            return run_console(settings, TRAINER, SecretStr(DEMO_PASSWORD), launcher=callers)
     except RuntimeError as exc:
         progress(str(exc))
         return 1

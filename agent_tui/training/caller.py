@@ -13,7 +13,9 @@ on stdin (`{"cmd": "step", "step": "readback"}`, `{"cmd": "next"}`, `{"cmd": "ha
 and writes events as JSON lines on stdout (`dialing`, `answered`, `caption`, `takeover`, `trainer_phone`,
 `ended`). With `--trainer-phone URI` a takeover also rings the trainer's own softphone and joins it to
 the call in a conference (`TrainerLeg`), so the trainee hears the trainer and the trainer hears the
-trainee; a release hangs that leg up and the simulated caller speaks again.
+trainee; a release hangs that leg up and the simulated caller speaks again. With `--ring-timeout S` the
+caller gives up (CANCEL) a call still ringing after S seconds, as a real caller would: the desk normally
+refuses it first at its own ring timeout, but a desk that quit or froze while ringing cannot.
 """
 
 from __future__ import annotations
@@ -115,8 +117,15 @@ class SimulatedCaller:
         speech: SpeechCache | None = None,
         on_caption: Callable[[Caption], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        ring_timeout_s: float | None = None,
     ) -> None:
         self.scenario = scenario
+        self.ring_timeout_s = ring_timeout_s
+        """Give up a call still ringing this long after dialing (None: ring until the desk ends it)."""
+        self.rang_out = False
+        """The call was given up unanswered at `ring_timeout_s`."""
+        self._dialed_at: float | None = None
+        self._answered = False
         self.phone = phone
         self.speech = speech
         self.on_caption = on_caption
@@ -156,6 +165,7 @@ class SimulatedCaller:
         with self._lock:
             self.call_id = self.phone.make_call(target, ivr_headers(self.scenario, customer_id=customer_id,
                                                                     attempt_id=attempt_id))
+            self._dialed_at = self._clock()
             return self.call_id
 
     # --- input ----------------------------------------------------------------------------------
@@ -167,6 +177,8 @@ class SimulatedCaller:
             return
         now = self._clock()
         if isinstance(event, CallState) and event.state == "confirmed":
+            with self._lock:
+                self._answered = True
             self._feed(Answered(now))
         elif isinstance(event, DtmfReceived):
             self._feed(DtmfPressed(event.digit, now))
@@ -190,6 +202,11 @@ class SimulatedCaller:
             now = self._clock()
             if self._ended:
                 return
+            if self._rings_too_long(now) and self.call_id is not None:
+                self._ended = True
+                self.rang_out = True
+                self.phone.hangup(self.call_id)
+                return
             if self._busy_until is not None and now >= self._busy_until:
                 self._busy_until = None
                 self.director.handle(SpeechEnded(now))
@@ -203,6 +220,10 @@ class SimulatedCaller:
                 self._queue.extend(self.director.handle(Tick(now)))
                 if self._queue:
                     self._start(self._queue.popleft(), now)
+
+    def _rings_too_long(self, now: float) -> bool:
+        return (self.ring_timeout_s is not None and self.ring_timeout_s > 0 and not self._answered
+                and self._dialed_at is not None and now >= self._dialed_at + self.ring_timeout_s)
 
     @property
     def taken_over(self) -> bool:
@@ -358,6 +379,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speech-cache", type=Path, default=None)
     parser.add_argument("--trainer-phone", default=None, metavar="URI",
                         help="the trainer's own softphone, joined to the call on a takeover")
+    parser.add_argument("--ring-timeout", type=float, default=None, metavar="S",
+                        help="give up a call still ringing after S seconds (default: ring until the desk "
+                             "ends it)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     scenario = _find_scenario(args.scenario)
@@ -382,7 +406,8 @@ def main(argv: list[str] | None = None) -> int:
               mood=item.mood, audio=str(item.audio) if item.audio else None, hangup=item.hangup)
 
     speech = None if args.no_audio else SpeechCache(args.speech_cache)
-    caller = SimulatedCaller(scenario, engine, speech=speech, on_caption=caption)
+    caller = SimulatedCaller(scenario, engine, speech=speech, on_caption=caption,
+                             ring_timeout_s=args.ring_timeout)
     caller.prepare()
     trainer = TrainerLeg(engine, args.trainer_phone,
                          lambda state: _emit(out, out_lock, "trainer_phone", state=state))

@@ -35,6 +35,15 @@ CallerEvent = dict[str, Any]
 """One event line of the caller process, e.g. `{"event": "caption", "text": "...", "line": "opening"}`."""
 EventSink = Callable[[CallerEvent], None]
 
+RING_GRACE_S = 5.0
+"""The caller gives up this long after the desk's own ring timeout: the desk, which refuses first, scores
+the attempt unanswered; the caller's limit only ends calls the desk can no longer end (it quit or froze)."""
+
+
+def caller_ring_limit(desk_ring_timeout_s: float) -> float:
+    """How long a simulated call rings before the caller gives up (`desk.ring_timeout_s` and a grace)."""
+    return desk_ring_timeout_s + RING_GRACE_S
+
 
 class CallerHandle(Protocol):
     """A running simulated call."""
@@ -60,7 +69,7 @@ class CallerLauncher(Protocol):
 
 
 def caller_argv(scenario_id: str, target: str, attempt_id: str, *, audio: bool = True,
-                trainer_phone: str | None = None) -> list[str]:
+                trainer_phone: str | None = None, ring_timeout_s: float | None = None) -> list[str]:
     """The command line of one simulated call."""
     argv = [sys.executable, "-m", "agent_tui.training.caller", "--scenario", scenario_id, "--target", target,
             "--attempt", attempt_id]
@@ -68,6 +77,8 @@ def caller_argv(scenario_id: str, target: str, attempt_id: str, *, audio: bool =
         argv.append("--no-audio")
     if trainer_phone:
         argv += ["--trainer-phone", trainer_phone]
+    if ring_timeout_s is not None:
+        argv += ["--ring-timeout", f"{ring_timeout_s:g}"]
     return argv
 
 
@@ -143,11 +154,15 @@ class ProcessLauncher:
     """`CallerLauncher` that starts real caller processes; their stderr goes to `log_dir`/caller-*.log.
 
     `trainer_phone` is the trainer's own softphone (a SIP URI): a takeover joins it to the call.
+    `ring_timeout_s`: each caller gives up a call still ringing this long (None: never; see
+    `caller_ring_limit`).
     """
 
     def __init__(self, *, audio: bool = True, log_dir: Path | None = None,
-                 extra_args: Sequence[str] = (), trainer_phone: str | None = None) -> None:
+                 extra_args: Sequence[str] = (), trainer_phone: str | None = None,
+                 ring_timeout_s: float | None = None) -> None:
         self.audio = audio
+        self.ring_timeout_s = ring_timeout_s
         self.trainer_phone = trainer_phone
         self.log_dir = log_dir
         self.extra_args = list(extra_args)
@@ -167,7 +182,8 @@ class ProcessLauncher:
                     on_event: EventSink, scenario: Scenario | None = None) -> CallerProcess:
         """Start one simulated call (of `scenario` as the backend served it, when given)."""
         source = str(self.scenario_file(scenario, attempt_id)) if scenario is not None else scenario_id
-        argv = [*caller_argv(source, target, attempt_id, audio=self.audio, trainer_phone=self.trainer_phone),
+        argv = [*caller_argv(source, target, attempt_id, audio=self.audio, trainer_phone=self.trainer_phone,
+                             ring_timeout_s=self.ring_timeout_s),
                 *self.extra_args]
         stderr: Any = asyncio.subprocess.DEVNULL
         if self.log_dir is not None:

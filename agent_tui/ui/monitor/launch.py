@@ -38,11 +38,8 @@ class EnginePlayer:
 def monitor_options(settings: Settings, sip_directory: Mapping[str, str] | None = None) -> MonitorOptions:
     """The wallboard's options from `[monitor]`."""
     m = settings.monitor
-    thresholds = Thresholds(service_level=m.service_level, asa_s=m.asa_s, abandon_rate=m.abandon_rate,
-                            longest_wait_s=m.longest_wait_s, waiting=m.waiting, aht_s=m.aht_s,
-                            call_s=m.call_s, acw_s=m.acw_s, not_ready_s=m.not_ready_s)
-    return MonitorOptions(thresholds=thresholds, max_paints_per_s=m.max_paints_per_s, export_dir=m.export_dir,
-                          sip_directory=dict(sip_directory or {}))
+    return MonitorOptions(thresholds=Thresholds.of(m), max_paints_per_s=m.max_paints_per_s,
+                          export_dir=m.export_dir, sip_directory=dict(sip_directory or {}))
 
 
 def run_monitor(settings: Settings, username: str, password: SecretStr | None, *,

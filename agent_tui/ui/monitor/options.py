@@ -1,12 +1,20 @@
-"""The wallboard's settings as the UI needs them: thresholds, the paint cap, where exports go."""
+"""The wallboard's settings as the UI needs them: thresholds, the paint cap, where exports go.
+
+The defaults are `[monitor]`'s (`agent_tui.config.monitor.MonitorSettings`), read from there: a second
+copy of the numbers here drifted from the config's documented ones once.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import IntEnum
 from pathlib import Path
 
+from agent_tui.config.monitor import MonitorSettings
+
 Pair = tuple[float, float]
+
+_DEFAULTS = MonitorSettings()
 
 
 class Level(IntEnum):
@@ -31,15 +39,20 @@ def level_of(value: float | None, pair: Pair, *, lower_is_worse: bool = False) -
 class Thresholds:
     """Threshold pairs `(warning, alert)` of every coloured figure (see `[monitor]` in the config)."""
 
-    service_level: Pair = (0.8, 0.7)
-    asa_s: Pair = (20.0, 40.0)
-    abandon_rate: Pair = (0.05, 0.1)
-    longest_wait_s: Pair = (30.0, 60.0)
-    waiting: Pair = (5.0, 10.0)
-    aht_s: Pair = (360.0, 600.0)
-    call_s: Pair = (600.0, 900.0)
-    acw_s: Pair = (60.0, 120.0)
-    not_ready_s: Pair = (900.0, 1800.0)
+    service_level: Pair = _DEFAULTS.service_level
+    asa_s: Pair = _DEFAULTS.asa_s
+    abandon_rate: Pair = _DEFAULTS.abandon_rate
+    longest_wait_s: Pair = _DEFAULTS.longest_wait_s
+    waiting: Pair = _DEFAULTS.waiting
+    aht_s: Pair = _DEFAULTS.aht_s
+    call_s: Pair = _DEFAULTS.call_s
+    acw_s: Pair = _DEFAULTS.acw_s
+    not_ready_s: Pair = _DEFAULTS.not_ready_s
+
+    @classmethod
+    def of(cls, monitor: MonitorSettings) -> Thresholds:
+        """The pairs of a loaded `[monitor]` section."""
+        return cls(**{f.name: getattr(monitor, f.name) for f in fields(cls)})
 
 
 @dataclass(frozen=True)
@@ -47,7 +60,7 @@ class MonitorOptions:
     """How the wallboard looks and behaves for this supervisor."""
 
     thresholds: Thresholds = field(default_factory=Thresholds)
-    max_paints_per_s: float = 4.0
+    max_paints_per_s: float = _DEFAULTS.max_paints_per_s
     """Repaints at most this often; changes in between are coalesced into the next paint."""
     export_dir: Path | None = None
     """Where report CSVs and exported recordings go (None: the state folder's `exports`)."""

@@ -3,8 +3,8 @@
 Themes, keys and the one error handler (`report_error`, `spawn`) come from
 `agent_tui.ui.common.base_app.AgentTuiApp`.
 
-Keys: see `agent_tui.ui.train.console`; F1 lists them (again: closes the list); ctrl+q quits (every
-simulated caller started here ends too).
+Keys: see `agent_tui.ui.train.console`; F1 lists them (again: closes the list); ctrl+p finds any command
+of the console or of the panel open over it; ctrl+q quits (every simulated caller started here ends too).
 """
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from pydantic import SecretStr
+from textual.app import App
 from textual.binding import Binding, BindingType
 
 from agent_tui.domain.session import Role, SessionInfo
 from agent_tui.i18n import Translator
 from agent_tui.ui.common.base_app import AgentTuiApp
+from agent_tui.ui.common.commands import DeskCommands
 from agent_tui.ui.common.messages import LiveEventMessage
 from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.common.text import clean
@@ -32,6 +34,9 @@ class TrainApp(AgentTuiApp):
     # did nothing here. A priority key: over a panel (the picker, the results, the key list itself) an
     # App's ordinary bindings are not active, and F1 on the key list must close it.
     BINDINGS: ClassVar[list[BindingType]] = [Binding("f1", "help", "Help", priority=True, id="app.help")]
+    # The palette offers the active bindings of the screen it opens over (the console's controls, a
+    # panel's keys), as on the desk and the wallboard; without it ctrl+p listed only Textual's own.
+    COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {DeskCommands}
 
     def __init__(self, services: ConsoleServices, options: DeskOptions | None = None, *,
                  password: SecretStr | None = None, translator: Translator | None = None) -> None:

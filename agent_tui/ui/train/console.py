@@ -28,6 +28,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -39,6 +40,7 @@ from agent_tui.i18n import Translator
 from agent_tui.training.caller_process import CallerEvent
 from agent_tui.ui.common.bindings import localize_bindings
 from agent_tui.ui.common.text import clean, fit
+from agent_tui.ui.train.console_layout import CELL_PADDING, ConsoleLayout, layout_for
 from agent_tui.ui.train.roster import Roster, TraineeRow
 
 if TYPE_CHECKING:
@@ -47,11 +49,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REFRESH_S = 5.0
-COLUMNS = (("mark", "", 1), ("trainee", "Trainee", 10), ("state", "State", 9), ("scenario", "Scenario", 22),
-           ("call", "Call", 9), ("step", "Step", 12), ("fields", "Fields", 6), ("score", "Score", 7),
-           ("line", "Caller said", 30))
 CALL_LABELS = {"launching": "launching", "dialing": "dialing", "ringing": "ringing", "answered": "answered",
-               "ended": "ended", "failed": "failed"}
+               "ended": "ended", "unanswered": "no answer", "failed": "failed"}
 STATE_LABELS = {"not_ready": "Not Ready", "ready": "Ready", "on_call": "On call", "ringing": "Ringing",
                 "acw": "After-call work", "logged_out": "Logged out"}
 
@@ -60,14 +59,16 @@ class ConsoleScreen(Screen[None]):
     """Trainees, live progress and the trainer's controls."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2,l", "launch", "Launch", id="train.launch"),
+        # Keys that open a panel are priority bindings (see ui/common/key_order.py): the panel is on top
+        # before the next key of a burst is routed, so F2 Enter launches. The console has no text field.
+        Binding("f2,l", "launch", "Launch", priority=True, id="train.launch"),
         Binding("f3,space", "mark", "Mark", id="train.mark"),
-        Binding("f4,h", "hint", "Hint", id="train.hint"),
+        Binding("f4,h", "hint", "Hint", priority=True, id="train.hint"),
         Binding("f5,t", "takeover", "Take over", id="train.takeover"),
         Binding("f6,n", "next", "Next line", id="train.next"),
         Binding("f7,x", "stop", "Stop", id="train.stop"),
-        Binding("f8,r", "results", "Results", id="train.results"),
-        Binding("f10,m", "model_calls", "Model calls", id="train.models"),
+        Binding("f8,r", "results", "Results", priority=True, id="train.results"),
+        Binding("f10,m", "model_calls", "Model calls", priority=True, id="train.models"),
         Binding("f9", "refresh", "Refresh", show=False, id="train.refresh"),
     ]
     DEFAULT_CSS = """
@@ -75,6 +76,8 @@ class ConsoleScreen(Screen[None]):
     ConsoleScreen #console-title { text-style: bold reverse; padding: 0 1; height: 1; }
     ConsoleScreen #trainees { height: 1fr; }
     ConsoleScreen #console-status { height: auto; max-height: 3; padding: 0 1; }
+    ConsoleScreen #caller-line { height: auto; max-height: 2; padding: 0 1; display: none; }
+    ConsoleScreen #caller-line.-shown { display: block; }
     """
 
     def __init__(self, services: ConsoleServices, translator: Translator, *,
@@ -86,19 +89,21 @@ class ConsoleScreen(Screen[None]):
         self.roster = Roster()
         self.scenarios: dict[str, ScenarioSummary] = {}
         self._ready = False
+        self.layout_now: ConsoleLayout = layout_for(120)
+        """The table's columns for the terminal's width now (`agent_tui.ui.train.console_layout`)."""
 
     def compose(self) -> ComposeResult:
         yield Static(self.t.t("Trainer console"), id="console-title", markup=False)
-        table: DataTable[str | Text] = DataTable(id="trainees", cursor_type="row", zebra_stripes=True)
-        for key, label, width in COLUMNS:
-            table.add_column(self.t.t(label) if label else "", key=key, width=width)
-        yield table
+        yield DataTable[str | Text](id="trainees", cursor_type="row", zebra_stripes=True,
+                                    cell_padding=CELL_PADDING)
+        yield Static("", id="caller-line", markup=False)
         yield Static(self.t.t("Waiting for trainees in training status…"), id="console-status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         """Poll the trainee list; live events do the rest."""
         self._ready = True
+        self._lay_out(self.app.size.width)
         # The login may have loaded the trainees before this screen was mounted: show them now, not at
         # the first poll REFRESH_S later.
         self.paint()
@@ -153,7 +158,9 @@ class ConsoleScreen(Screen[None]):
         if data.get("kind") == "step" and isinstance(step, str) and row.caller is not None:
             row.caller.send({"cmd": "step", "step": step})
         if data.get("type") == "result":
-            self._status(self.t.t("{trainee} scored {score}.", trainee=row.username, score=row.score))
+            source = ("{trainee} did not answer: scored {score}." if row.call == "unanswered"
+                      else "{trainee} scored {score}.")
+            self._status(self.t.t(source, trainee=row.username, score=row.score))
         self.paint()
 
     def caller_event(self, username: str, attempt_id: str, event: CallerEvent) -> None:
@@ -163,9 +170,11 @@ class ConsoleScreen(Screen[None]):
             return
         kind = event.get("event")
         if kind == "dialing":
-            row.call = "dialing"
+            row.caller_dialing()
         elif kind == "answered":
-            row.call = "answered"
+            row.caller_answered()
+            # "Calling agent02 at sip:…" stayed up through the whole call.
+            self._status(self.t.t("{trainee} answered.", trainee=username))
         elif kind == "caption":
             text = clean(str(event.get("text", "")), 600)
             row.caption = text
@@ -178,14 +187,35 @@ class ConsoleScreen(Screen[None]):
         elif kind == "trainer_phone":
             self._trainer_phone(username, str(event.get("state", "")))
         elif kind == "ended":
-            row.call = "ended"
+            if row.call_ended():
+                self._status(self.t.t("{trainee} did not answer: the call rang out unanswered.",
+                                      trainee=username))
         elif kind == "exited":
-            if row.call not in ("ended", "answered"):
-                row.call = "failed"
-            row.caller = None
+            row.caller_exited()
         self.paint()
 
     # ---- painting ---------------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        """A thinner or wider terminal: the columns that fit it."""
+        self._fit_to(event.size.width)
+
+    def on_screen_resume(self) -> None:
+        """Back from a panel: the terminal may have changed size meanwhile."""
+        self._fit_to(self.app.size.width)
+
+    def _fit_to(self, width: int) -> None:
+        if self._ready and layout_for(width) != self.layout_now:
+            self._lay_out(width)
+            self.paint()
+
+    def _lay_out(self, width: int) -> None:
+        self.layout_now = layout_for(width)
+        table = self.query_one("#trainees", DataTable)
+        table.clear(columns=True)
+        for column in self.layout_now.columns:
+            table.add_column(self.t.t(column.label), key=column.key, width=column.width)
+        self.query_one("#caller-line", Static).set_class(self.layout_now.line_below, "-shown")
 
     def _status(self, text: str) -> None:
         if self._ready:
@@ -200,30 +230,55 @@ class ConsoleScreen(Screen[None]):
         table.clear()
         t = self.t.t
         for row in self.roster.rows.values():
-            trainee = row.trainee
-            state = t(STATE_LABELS.get(trainee.state, trainee.state))
-            title = row.scenario_title or row.scenario_id
-            call = t(CALL_LABELS.get(row.call, row.call)) if row.call else ""
-            if row.taken_over:
-                call = t("you speak")
-            cells: list[str | Text] = [
-                "•" if row.marked else "",
-                Text(clean(trainee.username, 32)),
-                Text(fit(state, 9)),
-                Text(clean(title, 60)),
-                Text(call),
-                Text(clean(row.step, 40)),
-                f"{row.filled}/{row.total}" if row.total else "",
-                Text(row.score),
-                Text(clean(row.caption, 200)),
-            ]
-            table.add_row(*cells, key=trainee.username)
+            cells = self._cells(row)
+            table.add_row(*[cells[key] for key in self.layout_now.keys], key=row.username)
         if current is not None and current in self.roster.rows:
             table.move_cursor(row=list(self.roster.rows).index(current))
+        self._paint_caller_line()
         if not self.roster.rows:
             self._status(t("Waiting for trainees in training status…"))
         elif not any(row.call for row in self.roster.rows.values()):
             self._status(t("{count} trainee(s) ready. F2 launches a scenario.", count=len(self.roster.rows)))
+
+    def _cells(self, row: TraineeRow) -> dict[str, str | Text]:
+        """Every cell of `row` by column key (the layout picks the ones it shows)."""
+        t = self.t.t
+        trainee = row.trainee
+        state = t(STATE_LABELS.get(trainee.state, trainee.state))
+        summary = self.scenarios.get(row.scenario_id)
+        title = row.scenario_title or (self.t.pick(summary.title) if summary else row.scenario_id)
+        call = t(CALL_LABELS.get(row.call, row.call)) if row.call else ""
+        if row.taken_over:
+            call = t("you speak")
+        fields = f"{row.filled}/{row.total}" if row.total else ""
+        step = clean(row.step, 40)
+        if self.layout_now.step_with_fields and fields:
+            # The step's end gives way to the count: how much is filled matters more than the step's name.
+            step = fit(step, max(self.layout_now.width_of("step") - len(fields) - 1, 0)) + " " + fields
+        return {
+            "trainee": Text(("•" if row.marked else " ") + clean(trainee.username, 32)),
+            "state": Text(fit(state, 9)),
+            "scenario": Text(clean(title, 60)),
+            "call": Text(call),
+            "step": Text(step),
+            "fields": fields,
+            "score": Text(row.score),
+            "line": Text(clean(row.caption, 200)),
+        }
+
+    def _paint_caller_line(self) -> None:
+        """On a thin terminal: what the highlighted trainee's caller said last, under the table."""
+        if not self.layout_now.line_below:
+            return
+        row = self.roster.rows.get(self.highlighted() or "")
+        text = ""
+        if row is not None and row.caption:
+            text = self.t.t("{trainee}'s caller: {line}", trainee=row.username, line=clean(row.caption, 200))
+        self.query_one("#caller-line", Static).update(text)
+
+    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        """The line under the table follows the highlighted trainee."""
+        self._paint_caller_line()
 
     def highlighted(self) -> str | None:
         """The user name under the cursor (rows are drawn in roster order)."""

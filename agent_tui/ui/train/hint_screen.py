@@ -6,16 +6,19 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
-from agent_tui.ui.common.panel import PanelScreen
+from agent_tui.ui.common.key_order import KeyGate
 from agent_tui.ui.common.text import clean
+from agent_tui.ui.train.panel import TrainPanel
 
 
-class HintScreen(PanelScreen[str | None]):
+class HintScreen(TrainPanel[str | None]):
     """One line of text; Enter sends it."""
 
     def __init__(self, trainee: str) -> None:
         super().__init__()
         self.trainee = trainee
+        self.key_gate = KeyGate()
+        """Open once the text box has the focus: a hint typed right behind F4 goes into it."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="panel"):
@@ -26,7 +29,8 @@ class HintScreen(PanelScreen[str | None]):
 
     def on_mount(self) -> None:
         """Focus the text."""
-        self.query_one("#hint-text", Input).focus()
+        self.set_focus(self.query_one("#hint-text", Input))  # at once, not behind the keys typed
+        self.key_gate.open()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter."""

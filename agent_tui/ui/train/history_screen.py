@@ -10,13 +10,14 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from agent_tui.domain.training import AttemptRecord, ScenarioSummary
-from agent_tui.ui.common.panel import PanelScreen
+from agent_tui.ui.common.key_order import KeyGate
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.train.api import TrainingBackend
+from agent_tui.ui.train.panel import TrainPanel
 from agent_tui.ui.train.review_playback import RecordingAccess
 
 
-class HistoryScreen(PanelScreen[None]):
+class HistoryScreen(TrainPanel[None]):
     """The attempts of one trainee; Enter opens the review of one."""
 
     def __init__(self, api: TrainingBackend, trainee: str, scenarios: dict[str, ScenarioSummary], *,
@@ -27,6 +28,8 @@ class HistoryScreen(PanelScreen[None]):
         self.trainee = trainee
         self.scenarios = scenarios
         self.attempts: list[AttemptRecord] = []
+        self.key_gate = KeyGate()
+        """Open once the results are listed and focused: an Enter typed right behind F8 reviews the newest."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="panel"):
@@ -45,6 +48,12 @@ class HistoryScreen(PanelScreen[None]):
 
         async def load() -> None:
             try:
+                await fill()
+            finally:
+                self.key_gate.open()
+
+        async def fill() -> None:
+            try:
                 self.attempts = await self.api.list_attempts(self.trainee)
             except Exception as error:
                 self.query_one("#history-hint", Static).update(
@@ -62,7 +71,7 @@ class HistoryScreen(PanelScreen[None]):
             self.query_one("#history-hint", Static).update(hint)
             if listing.option_count:
                 listing.highlighted = 0
-            listing.focus()
+            self.set_focus(listing)  # at once: focus() would wait behind the keys already typed
 
         self.run_worker(load(), exit_on_error=False)
 

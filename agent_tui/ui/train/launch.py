@@ -10,7 +10,7 @@ from agent_tui.config import Settings
 from agent_tui.paths import state_dir
 from agent_tui.sync.client import BackendClient
 from agent_tui.sync.connection import Timeouts
-from agent_tui.training.caller_process import CallerLauncher, ProcessLauncher
+from agent_tui.training.caller_process import CallerLauncher, ProcessLauncher, caller_ring_limit
 from agent_tui.ui.train.api import TrainingApi
 from agent_tui.ui.train.review_api import ReviewApi
 from agent_tui.ui.train.services import DeskTrainingServices
@@ -22,7 +22,9 @@ def desk_training(settings: Settings, client: BackendClient) -> DeskTrainingServ
 
     review = ReviewApi(client)
     return DeskTrainingServices(api=TrainingApi(client),
-                                launcher=ProcessLauncher(log_dir=state_dir() / "training"),
+                                launcher=ProcessLauncher(
+                                    log_dir=state_dir() / "training",
+                                    ring_timeout_s=caller_ring_limit(settings.desk.ring_timeout_s)),
                                 sip_uri=registrar_uri(settings), public_address=settings.sip.public_address,
                                 uploader=review, review=review, export_dir=settings.monitor.export_dir)
 
@@ -43,7 +45,8 @@ def run_console(settings: Settings, username: str, password: SecretStr | None, *
 
     # A takeover rings the trainer's own softphone: the first account's address of record.
     callers = launcher or ProcessLauncher(log_dir=state_dir() / "training",
-                                          trainer_phone=registrar_uri(settings))
+                                          trainer_phone=registrar_uri(settings),
+                                          ring_timeout_s=caller_ring_limit(settings.desk.ring_timeout_s))
     from agent_tui.ui.train.review_playback import RecordingAccess
 
     recordings = RecordingAccess(ReviewApi(client), export_dir=settings.monitor.export_dir)

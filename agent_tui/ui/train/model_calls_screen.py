@@ -19,8 +19,8 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from agent_tui.domain.training import ModelCall
-from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean, duration, plain
+from agent_tui.ui.train.panel import TrainPanel
 from agent_tui.ui.train.recording_panel import RecordingPanel
 from agent_tui.ui.train.review_playback import RecordingAccess
 
@@ -29,7 +29,7 @@ class ModelCallsScreen(RecordingPanel):
     """Every model call, newest marked first, with its note; play or export the highlighted one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        *PanelScreen.BINDINGS,
+        *TrainPanel.BINDINGS,
         Binding("p,f3", "play", "Play", id="models.play"),
         Binding("e,f4", "export", "Export", id="models.export"),
     ]

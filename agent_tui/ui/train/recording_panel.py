@@ -6,13 +6,13 @@ their status line where the file went, what is playing, or why the recording was
 
 from __future__ import annotations
 
-from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean
+from agent_tui.ui.train.panel import TrainPanel
 from agent_tui.ui.train.review_api import rejected_status
 from agent_tui.ui.train.review_playback import RecordingAccess
 
 
-class RecordingPanel(PanelScreen[None]):
+class RecordingPanel(TrainPanel[None]):
     """A panel with a status line that plays or exports recordings through `RecordingAccess`."""
 
     def __init__(self) -> None:

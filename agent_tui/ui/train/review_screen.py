@@ -20,9 +20,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from agent_tui.domain.training import AttemptRecord
-from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean, plain
 from agent_tui.ui.train.card_text import card_text
+from agent_tui.ui.train.panel import TrainPanel
 from agent_tui.ui.train.recording_panel import RecordingPanel
 from agent_tui.ui.train.review_playback import RecordingAccess
 
@@ -47,7 +47,7 @@ class ReviewScreen(RecordingPanel):
     """A stored attempt for review; `recordings` None: the recording cannot be fetched here."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        *PanelScreen.BINDINGS,
+        *TrainPanel.BINDINGS,
         Binding("p,f3", "play", "Play", id="review.play"),
         Binding("e,f4", "export", "Export", id="review.export"),
     ]

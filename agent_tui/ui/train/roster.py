@@ -24,7 +24,7 @@ class TraineeRow:
     scenario_title: str = ""
     attempt_id: str = ""
     call: str = ""
-    """launching / dialing / answered / ended (empty: nothing runs)."""
+    """launching / dialing / answered / ended / unanswered / failed (empty: nothing runs)."""
     step: str = ""
     filled: int = 0
     total: int = 0
@@ -50,6 +50,30 @@ class TraineeRow:
         """The launch of `attempt_id` failed before its caller started: the trainee can be launched again."""
         if self.attempt_id == attempt_id and self.call == "launching":
             self.call = "failed"
+
+    def caller_dialing(self) -> None:
+        """The simulated caller dials the trainee's desk."""
+        self.call = "dialing"
+
+    def caller_answered(self) -> None:
+        """The trainee answered the simulated call."""
+        self.call = "answered"
+
+    def call_ended(self) -> bool:
+        """The simulated call ended (the caller or the desk says so; both do); answers whether it just
+        turned out unanswered (it rang out at the desk's ring timeout, or was cancelled while ringing):
+        the trainer is told once, not shown a bare "ended"."""
+        if self.call == "unanswered":
+            return False
+        unanswered = self.call in ("launching", "dialing", "ringing")
+        self.call = "unanswered" if unanswered else "ended"
+        return unanswered
+
+    def caller_exited(self) -> None:
+        """The caller process is gone; without a call that got anywhere, the launch failed."""
+        if self.call not in ("ended", "answered", "unanswered"):
+            self.call = "failed"
+        self.caller = None
 
     def start(self, scenario_id: str, title: str, attempt_id: str) -> None:
         """A new attempt starts: forget the last one's progress."""
@@ -105,7 +129,7 @@ class Roster:
                 return None
             # A trainee practising alone: follow it too.
             scenario_id = clean(data.get("scenario_id", ""), 64)
-            row.start(scenario_id, scenario_id, attempt)
+            row.start(scenario_id, "", attempt)  # no title in the event: the console looks it up
             row.self_practice = True
         kind = data.get("kind")
         step = data.get("step")
@@ -120,6 +144,7 @@ class Roster:
         elif kind == ProgressKind.CAPTION.value:
             row.caption = clean(data.get("detail", ""), 200)
         elif kind == ProgressKind.FINISHED.value:
-            row.call = "ended"
-            row.score = clean(data.get("detail", ""), 20)
+            row.call_ended()
+            if not row.score:  # the backend's result (with the pass mark) may have come first: keep it
+                row.score = clean(data.get("detail", ""), 20)
         return row

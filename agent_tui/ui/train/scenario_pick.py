@@ -9,19 +9,22 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from agent_tui.domain.training import ScenarioSummary
-from agent_tui.ui.common.panel import PanelScreen
+from agent_tui.ui.common.key_order import KeyGate
 from agent_tui.ui.common.text import clean
+from agent_tui.ui.train.panel import TrainPanel
 
 DIFFICULTY_LABELS = {"easy": "easy", "medium": "medium", "hard": "hard"}
 
 
-class ScenarioPickScreen(PanelScreen[str | None]):
+class ScenarioPickScreen(TrainPanel[str | None]):
     """The scenario list; Enter answers the chosen scenario's id."""
 
     def __init__(self, scenarios: list[ScenarioSummary], heading: str = "") -> None:
         super().__init__()
         self.scenarios = scenarios
         self.heading = heading
+        self.key_gate = KeyGate()
+        """Open once the list has the focus: an Enter typed right behind F2 picks from it."""
 
     def compose(self) -> ComposeResult:
         t = self.t
@@ -42,7 +45,8 @@ class ScenarioPickScreen(PanelScreen[str | None]):
         listing = self.query_one("#scenarios", OptionList)
         if listing.option_count:
             listing.highlighted = 0
-        listing.focus()
+        self.set_focus(listing)  # at once: focus() would wait behind the keys already typed
+        self.key_gate.open()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         """Enter on a scenario."""
