@@ -15,6 +15,7 @@ the desk shows with it are tested on their own, without a sound server.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,8 @@ SAID_WITHIN_S = 5.0
 
 
 def test_the_headset_over_ssh_both_ways_and_back_after_the_forward_died(
-        bots: Bots, mic_tone: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        bots: Bots, mic_tone: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        record_property: Callable[[str, object], None]) -> None:
     with agent_host() as host:
         pulse = PulseServer(tmp_path / "agent-pulse", extra_modules=[AGENT_PULSE_TCP],
                             launcher=host.launcher())
@@ -77,7 +79,7 @@ def test_the_headset_over_ssh_both_ways_and_back_after_the_forward_died(
             monkeypatch.setenv("ALSA_CONFIG_PATH", pulse.env["ALSA_CONFIG_PATH"])
             for name in ("PULSE_SINK", "PULSE_SOURCE"):
                 monkeypatch.delenv(name, raising=False)
-            _call_through(pulse, forward, bots, mic_tone, tmp_path)
+            _call_through(pulse, forward, bots, mic_tone, tmp_path, record_property)
         finally:
             forward.stop()
             sshd.stop()
@@ -85,7 +87,7 @@ def test_the_headset_over_ssh_both_ways_and_back_after_the_forward_died(
 
 
 def _call_through(pulse: PulseServer, forward: SshForward, bots: Bots, mic_tone: Path,
-                  tmp_path: Path) -> None:
+                  tmp_path: Path, record: Callable[[str, object], None]) -> None:
     # Every stretch of the call is measured by what the agent's server recorded, waited for with a
     # deadline, not by the call's seconds: at load 13-15 on 2 cores the server's recorder advanced
     # 0.34 s in the 3 s the call went on after the forward came back (docs/performance.md).
@@ -121,6 +123,10 @@ def _call_through(pulse: PulseServer, forward: SshForward, bots: Bots, mic_tone:
         ended = events.wait(CallEnded, call_id=call_id)
     heard = headset.stop()
     summary = bridge_summary(tmp_path)
+    # The timings, for the record (`--junitxml`; docs/thin-terminals.md quotes them).
+    record("lost_after_s", round(lost_after, 2))
+    record("back_after_s", round(back_after, 2))
+    record("heard_again_after_back_s", round(flowing_at - listening_at - back_after, 2))
     assert ended.duration_s >= 5.0
     # Told promptly, both ways (see `stall_rule`: dead after STALL_S, tried again every RETRY_S).
     assert lost_after < SAID_WITHIN_S
