@@ -8,7 +8,8 @@ grid of engine turns every 50 ms through the rule the bridge had before (a direc
 callback for 0.6 s, the stream at least 0.6 s old) and through `StallRule`.
 
 Figures: the capture stream's first block (median, max), the longest quiet of a healthy playback
-stream, and the healthy streams each rule would have given up (target: none).
+stream, the longest gap of a capture stream once it ran, and the healthy streams each rule would have
+given up (target: none).
 
     .venv/bin/python -m bench.audio_stall [--opens N] [--hold S]
 
@@ -99,12 +100,14 @@ def measure(opens: int, hold: float) -> dict[str, Any]:
         names = (choices[0].server_name, choices[1].server_name)
         firsts: list[float] = []
         quiet: list[float] = []
+        late: list[float] = []
         old = new = 0
         for _ in range(opens):
             mic, earpiece = one_open(choices[0].index, choices[1].index, names, hold)
             firsts.append(mic[0] if mic else hold)
             gaps = [b - a for a, b in itertools.pairwise(earpiece)]
             quiet.append(max(gaps, default=hold))
+            late.append(max((b - a for a, b in itertools.pairwise(mic)), default=hold))
             old += old_rule_fires(mic, earpiece, hold)
             new += new_rule_fires(mic, earpiece, hold)
     finally:
@@ -116,6 +119,8 @@ def measure(opens: int, hold: float) -> dict[str, Any]:
                  "value": f"{statistics.median(firsts):.2f} / {max(firsts):.2f}"},
                 {"name": "longest quiet of a healthy playback stream", "unit": "s",
                  "value": round(max(quiet), 2)},
+                {"name": "longest gap of a capture stream once running", "unit": "s",
+                 "value": round(max(late), 2)},
                 {"name": f"healthy streams the 0.6 s rule gives up (of {opens})", "value": old},
                 {"name": f"healthy streams StallRule gives up (of {opens})", "value": new, "target": "0",
                  "ok": new == 0},

@@ -3,12 +3,12 @@
 The bridge (`audio_bridge.AudioBridge.watch`) asks it on every turn of the engine loop (every 50 ms
 or less) whether the stream is dead. What it had before judged a direction dead after 0.6 s without
 a callback, and that misfired on healthy devices. Measured through ALSA's pulse plugin (PulseAudio
-16, 2-core machine, `/tmp` probe opening `SplitStream` 10 times, idle and with 3 busy loops):
+16.1, a shared 2-core machine at load 14-17, `python -m bench.audio_stall`, 4 runs of 6 opens):
 
-- a fresh capture stream's first block came after 0.01-1.97 s;
-- a playback stream fills the server's buffer in one burst and is then quiet for 1.8-1.95 s, at its
+- a fresh capture stream's first block came after 0.01-2.07 s;
+- a playback stream fills the server's buffer in one burst and is then quiet for 1.8-1.96 s, at its
   start and again after every underrun PortAudio recovers from (seen mid-stream under load);
-- a late callback under load, once the stream ran: up to 0.19 s.
+- a late capture callback, once the stream ran: up to 0.19 s.
 
 So a 0.6 s rule reopened nearly every fresh stream (the engine's log: 2-5 reopens per engine start,
 the microphone killed before its first block each time), and each reopen started the same wait
