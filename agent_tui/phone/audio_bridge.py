@@ -19,9 +19,10 @@ stream on other devices while calls go on: the conference port and both jitter b
 pjsua2 sees nothing but a few frames of silence.
 
 When the devices go away mid-call (a headset pulled out; a sound server over `ssh -R` whose forward
-died, see docs/thin-terminals.md), the streams stop calling back: `watch` notices the stall and opens
-them again every STALL_S until they open; the calls stay up meanwhile, and `news` tells the engine
-when the devices were lost and when they came back.
+died, see docs/thin-terminals.md), the streams stop calling back: `watch` notices the stall (the rule
+and its timings are in `stall_rule`) and opens them again until they open; the calls stay up
+meanwhile, both jitter buffers keep their audio, and `news` tells the engine when the devices were
+lost and when they came back.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from agent_tui.phone.device_choice import (
 from agent_tui.phone.device_choice import AudioDeviceError as AudioDeviceError
 from agent_tui.phone.device_choice import pick_device as pick_device
 from agent_tui.phone.events import AudioDeviceBack, AudioDeviceLost, AudioDevicesChanged
+from agent_tui.phone.stall_rule import StallRule
 
 SAMPLE_RATE = 16000
 FRAME_MS = 20
@@ -57,9 +59,6 @@ JITTER_FRAMES = 6
 """Capacity of each jitter buffer (120 ms): beyond it the oldest audio is dropped."""
 PREFILL_FRAMES = 2
 """Frames a buffer gathers before it plays (again, after running dry)."""
-STALL_S = 0.6
-"""A direction that has not called back for this long is dead (a device that went away, a stream
-PortAudio gave up on): the bridge opens its devices again, at most once per STALL_S."""
 RETIRE_WAIT_S = 0.5
 """How long `watch` waits for a stalled stream to let go of its devices before it opens them again.
 Measured through ALSA's pulse plugin when the server's connection died (the forward of `ssh -R`
@@ -161,8 +160,10 @@ class AudioBridge:
         self._stream: SoundStream | None = self._open(self.input, self.output)
         """None while the devices are away (`watch` let go of the stalled stream, none opened yet)."""
         self._running = False
-        self.heard_at = self.played_at = self._opened_at = time.monotonic()
-        """When the microphone and the earpiece last called back, and when the stream was opened."""
+        self.heard_at = self.played_at = time.monotonic()
+        """When the microphone and the earpiece last called back (for the log and the tests)."""
+        self.stall_rule = StallRule(self.heard_at)
+        """Judges, from the block counts, when a stream is dead (see `stall_rule`)."""
         self.blocks_in = self.blocks_out = 0
         self.reopened = 0
         """Times `watch` opened the devices again."""
@@ -206,7 +207,7 @@ class AudioBridge:
                 f"cannot open {input_device.label!r} / {output_device.label!r}: {exc}") from None
         self.input, self.output = input_device, output_device
         self.away = None
-        self._opened_at = time.monotonic()
+        self.stall_rule.opened(time.monotonic(), (self.blocks_in, self.blocks_out))
 
     # ------------------------------------------------------------ PortAudio side
 
@@ -222,16 +223,19 @@ class AudioBridge:
             self.played_at, self.blocks_out = now, self.blocks_out + 1
 
     def watch(self, now: float) -> bool:
-        """Open the devices again when a direction stalled (engine thread, every loop turn); True
-        when it did. Measured through ALSA's pulse plugin (PulseAudio 16, a null sink's monitor as
-        the microphone, a loaded 2-core machine): a fresh capture stream delivered one block or none
-        and then nothing, in 2 of 8 opens and in most engine starts, whatever the latency asked
-        for; opened again it ran. The caller would hear silence for the rest of the call."""
-        if not self._running or now - self._opened_at < STALL_S:
+        """Open the devices again when `stall_rule` judges the stream dead, or, while they would not
+        open, when it is time to try again (engine thread, every loop turn); True when it did.
+
+        The jitter buffers are not touched: what the caller said while the stream was dead plays
+        (up to their capacity) once the new stream runs."""
+        if not self._running:
             return False
-        if now - min(self.heard_at, self.played_at) < STALL_S:
+        rule = self.stall_rule
+        if self._stream is None:
+            if not rule.retry_due(now):
+                return False
+        elif not rule.stalled(now, (self.blocks_in, self.blocks_out)):
             return False
-        self._opened_at = now
         self.reopened += 1
         if self._stream is not None:
             _retire(self._stream)
@@ -241,9 +245,11 @@ class AudioBridge:
             stream.start()
             self._stream = stream
         except Exception as exc:
-            self.away = str(exc) or type(exc).__name__  # still away: try again after STALL_S
+            self.away = str(exc) or type(exc).__name__
+            rule.open_failed(now)
             return False
         self.away = None
+        rule.opened(now, (self.blocks_in, self.blocks_out))
         return True
 
     def news(self, away_before: str | None) -> AudioDeviceLost | AudioDeviceBack | None:
@@ -277,7 +283,7 @@ class AudioBridge:
         assert self._stream is not None, "the bridge was closed"
         self._stream.start()
         self._running = True
-        self._opened_at = time.monotonic()
+        self.stall_rule.opened(time.monotonic(), (self.blocks_in, self.blocks_out))
 
     def attach(self) -> BridgePort:
         """Create the conference port (engine thread, after `libStart`)."""

@@ -6,18 +6,20 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from agent_tui.config import Settings
-from agent_tui.phone import sound_server
+from agent_tui.phone import audio_bridge, sound_server
 from agent_tui.phone.audio_bridge import FRAME_BYTES, AudioBridge
 from agent_tui.phone.audio_devices import listing
 from agent_tui.phone.device_choice import AudioDeviceError, DeviceChoice, resolve_device
 from agent_tui.phone.events import CallEnded, CallState, IncomingCall
 from agent_tui.phone.from_settings import engine_options
 from agent_tui.phone.ringer import Ringer, open_ringer, read_tone, scaled
+from agent_tui.phone.stall_rule import RETRY_S, START_S
 from agent_tui.ui.desk.audio_devices import AudioChoice, picker_rows
 from tests.phone.fake_sound import FakeSoundCard
 from tests.support.audio_checks import write_tone_wav
@@ -226,7 +228,10 @@ def test_the_picker_offers_server_devices_without_monitors_then_portaudios() -> 
 
 
 
-def test_a_stalled_direction_reopens_the_devices_until_they_come_back() -> None:
+def test_a_stalled_direction_reopens_the_devices_until_they_come_back(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    t0 = 1000.0
+    monkeypatch.setattr(audio_bridge, "time", SimpleNamespace(monotonic=lambda: t0))  # opened at t0
     made: list[FakeOutput] = []
     away = {"now": False}
 
@@ -238,17 +243,23 @@ def test_a_stalled_direction_reopens_the_devices_until_they_come_back() -> None:
 
     bridge = AudioBridge(factory, DeviceChoice(), DeviceChoice())
     bridge.start()
-    t0 = bridge.heard_at
-    assert bridge.watch(t0 + 0.5) is False  # young stream: nothing to judge
-    # Only the earpiece keeps playing.
-    bridge.stream_callback(None, memoryview(bytearray(FRAME_BYTES)), 320, None, None)
-    assert bridge.watch(bridge.played_at + 0.5) is False
-    away["now"] = True  # the microphone stalled, and the device is gone for now
-    assert bridge.watch(t0 + 1.5) is False
+
+    def turn(at: float) -> bool:
+        """One engine turn (every 50 ms): only the earpiece plays, the microphone says nothing."""
+        bridge.stream_callback(None, memoryview(bytearray(FRAME_BYTES)), 320, None, None)
+        return bridge.watch(at)
+
+    # A fresh stream is given START_S before it is judged; the microphone never started, and its
+    # device is gone for now: the stream is given up once, and the devices tried every RETRY_S.
+    assert not any(turn(t0 + n * 0.05) for n in range(1, round(START_S / 0.05)))
+    away["now"] = True
+    assert turn(t0 + START_S + 0.05) is False
     assert made[0].closed
-    assert bridge.watch(t0 + 2.0) is False  # tried at most once per STALL_S
+    assert bridge.reopened == 1
+    assert not any(bridge.watch(t0 + START_S + 0.05 + n * 0.05) for n in range(1, round(RETRY_S / 0.05)))
+    assert bridge.reopened == 1
     away["now"] = False
-    assert bridge.watch(t0 + 2.6) is True
+    assert bridge.watch(t0 + START_S + 0.1 + RETRY_S) is True
     assert len(made) == 2
     assert made[1].started
     assert bridge.reopened == 2
