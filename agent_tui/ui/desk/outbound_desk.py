@@ -316,6 +316,6 @@ class DeskOutbound:
 
     def offer_view(self) -> CallView | None:
         """The offer's part of the call strips (None: no offer, or outbound off)."""
-        if not self.on:
+        if not self.on or offer_shown(self.dialer) is None:  # every paint asks: the common case is cheap
             return None
         return offer_view(self.host.t, self.dialer, utc_now())
