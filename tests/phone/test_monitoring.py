@@ -79,8 +79,10 @@ def test_listening_ends_with_the_agents_call_and_does_not_follow_into_the_next(
     started = events.wait(MonitorStarted)
     supervisor.until("answered")
     monitored.hangup(ring.call_id)
-    ended = events.wait(CallEnded, call_id=started.call_id)
-    assert ended.reason == "local hangup"
+    # The agent's phone ends the monitoring call itself (without the rule it stays up: this wait times
+    # out). Its reason is not asserted: if the supervisor's ACK has not reached the agent's phone yet, the
+    # engine names an end before CONFIRMED "rejected" rather than "local hangup".
+    events.wait(CallEnded, call_id=started.call_id)
     assert supervisor.until("ended")
     assert supervisor.wait_exit() == 0
 
