@@ -77,6 +77,11 @@ class OutboundItem:
         """`source:id`, unique across sources."""
         return f"{self.source}:{self.item_id}"
 
+    @property
+    def who(self) -> str:
+        """The number, and the name when there is one (raw: the UI cleans what it shows)."""
+        return f"{self.number} {self.name}" if self.name else self.number
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -178,6 +183,8 @@ class OutboundDialer:
     answered: bool = False
     paused: bool = False
     """The agent paused outbound work (or let a preview run out): nothing is asked for until resumed."""
+    expired: OutboundItem | None = None
+    """The offer whose preview ran out untaken (the pause's reason, shown until the agent resumes)."""
     skipped: list[str] = field(default_factory=list)
     """Keys of the items the agent skipped this session (not offered again)."""
     stale: str | None = None
@@ -212,10 +219,16 @@ class OutboundDialer:
         if self.phase is DialerPhase.OFFERED and self.deadline is not None and now >= self.deadline:
             if self.mode == "progressive":
                 return out + self._dial()
+            item = self.item
             out.append(self._release(NOT_TAKEN))
-            self.paused = True
-            out.append(Notify("Outbound paused: nothing was chosen. Resume with ctrl+y.", severity="warning",
-                              timeout=10))
+            self.paused, self.expired = True, item
+            # Said over whatever panel is open, and long enough to be read when the agent looks up;
+            # the call strip keeps saying it until the agent resumes (see desk/outbound_offer.py).
+            who = item.who if item is not None else ""
+            out.append(Notify("The outbound offer expired: {who} was not taken within {seconds} s and went "
+                              "back. Outbound is paused: ctrl+y resumes.",
+                              {"who": who, "seconds": str(round(self.preview_s))}, severity="warning",
+                              timeout=30))
         return out
 
     # ---- answers from the source and the phone ------------------------------------------------
@@ -302,7 +315,7 @@ class OutboundDialer:
 
     def pause(self) -> list[OutboundEffect]:
         """The agent wants no outbound work for now (an offer is returned)."""
-        self.paused = True
+        self.paused, self.expired = True, None
         if self.phase is DialerPhase.OFFERED:
             return [self._release(PAUSED)]
         return []
@@ -310,7 +323,7 @@ class OutboundDialer:
     def resume(self, now: float) -> list[OutboundEffect]:
         """Outbound work again (after a pause or a preview nobody took)."""
         if self.paused:
-            self.paused, self.next_fetch = False, now
+            self.paused, self.next_fetch, self.expired = False, now, None
         return []
 
     # ---- what the preview shows ---------------------------------------------------------------

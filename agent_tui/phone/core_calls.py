@@ -11,7 +11,7 @@ from typing import Any
 import pjsua2 as pj
 
 from agent_tui.phone import monitor_info
-from agent_tui.phone.call import EngineCall
+from agent_tui.phone.call import CallBook, EngineCall
 from agent_tui.phone.core_base import CommandError, EngineBase
 from agent_tui.phone.events import (
     CallEnded,
@@ -28,6 +28,7 @@ from agent_tui.phone.events import (
     RecordingReady,
 )
 from agent_tui.phone.media import read_stats
+from agent_tui.phone.monitor_follow import monitoring_to_end
 from agent_tui.phone.sanitize import clean_text
 from agent_tui.phone.wav import wav_finished
 
@@ -152,6 +153,16 @@ class EngineCalls(EngineBase):
             self.emit(stats)
         self.emit(CallEnded(book.public_id, why, code, round(duration, 3), stats, book.direction,
                             missed=book.missed and book.answered_at is None))
+        self._end_monitoring(book)
+
+    def _end_monitoring(self, ended: CallBook) -> None:
+        """A supervisor's monitoring ends with the call it monitors (see monitor_follow): hung up at the
+        next loop turn, as refusals are (not inside this call's own DISCONNECTED callback)."""
+        for public_id in monitoring_to_end(ended, [c.book for c in self.calls.values()]):
+            monitor = self.calls[public_id]
+            self.log.note(f"monitoring call {public_id} ended: the monitored call {ended.public_id} ended")
+            monitor.book.local_hangup = True
+            self.refusals.append((monitor, 200, "monitored call ended"))
 
     def _drop_recorder(self, call: EngineCall) -> None:
         if call.recorder is None:

@@ -245,6 +245,14 @@ class OutboundMachine(RuleBasedStateMachine):
         in_play = (DialerPhase.OFFERED, DialerPhase.DIALING, DialerPhase.ON_CALL, DialerPhase.OUTCOME)
         assert (self.dialer.item is not None) == (self.dialer.phase in in_play), self.dialer.phase
 
+    @invariant()
+    def an_expired_offer_is_told_only_while_paused(self) -> None:
+        # The strip says "Offer expired ... Outbound paused" (desk/outbound_offer.py): never while an
+        # item is in play or after the agent resumed.
+        if self.dialer.expired is not None:
+            assert self.dialer.paused
+            assert self.dialer.phase is not DialerPhase.OFFERED
+
 
 OutboundMachine.TestCase.settings = settings(max_examples=300, stateful_step_count=40, deadline=None,
                                              suppress_health_check=[HealthCheck.too_slow])

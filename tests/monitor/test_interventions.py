@@ -92,6 +92,9 @@ async def test_monitoring_call_ended_by_the_far_end_is_shown() -> None:
         await wait_until(pilot, lambda: "Listening" in screen_text(app), what="listening")
         app.post_message(PhoneEventMessage(CallEnded("call-1", "remote hangup", 200, 3.0, None, "outbound")))
         await wait_until(pilot, lambda: "Listening" not in screen_text(app), what="ended")
+        # The agent's phone ends monitoring with the monitored call: the supervisor is told whose ended.
+        told = [str(n.message) for n in app._notifications]
+        assert any(m.startswith("Monitoring of ") and "their call ended" in m for m in told), told
 
 
 async def test_desk_commands_go_to_the_backend() -> None:

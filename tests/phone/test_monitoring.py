@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from agent_tui.phone.engine import PhoneEngine
-from agent_tui.phone.events import CallState, IncomingCall, MonitorStarted
+from agent_tui.phone.events import CallEnded, CallState, IncomingCall, MonitorStarted
 from agent_tui.phone.monitor_token import make_token
 from agent_tui.phone.options import EngineOptions
 from tests.phone.conftest import Bots
@@ -61,6 +61,30 @@ def test_listen_hears_the_customer_silently(
     path = Path(supervisor.events("recording")[0]["path"])
     hz = dominant_frequency(path, start_s=read_pcm(path).seconds - 0.8)
     assert 400 <= hz <= 480, hz
+
+
+def test_listening_ends_with_the_agents_call_and_does_not_follow_into_the_next(
+    monitored: PhoneEngine, events: EventLog, bots: Bots
+) -> None:
+    """Genesys and Twilio Flex monitor a call, not a desk: the supervisor is not left on the line to
+    hear (or, whispering, be heard by) the agent's next customer."""
+    uri = f"sip:agent@{monitored.info.address}"
+    bots.start("--dial", uri, "--tone", "440")
+    ring = events.wait(IncomingCall)
+    monitored.answer(ring.call_id)
+    events.wait(CallState, call_id=ring.call_id, state="confirmed")
+    token = make_token(KEY, "listen", time.time() + 60, "sup1")
+    supervisor = bots.start("--dial", uri, "--header", "X-Monitor=listen", "--header",
+                            f"X-Monitor-Token={token}")
+    started = events.wait(MonitorStarted)
+    supervisor.until("answered")
+    monitored.hangup(ring.call_id)
+    # The agent's phone ends the monitoring call itself (without the rule it stays up: this wait times
+    # out). Its reason is not asserted: if the supervisor's ACK has not reached the agent's phone yet, the
+    # engine names an end before CONFIRMED "rejected" rather than "local hangup".
+    events.wait(CallEnded, call_id=started.call_id)
+    assert supervisor.until("ended")
+    assert supervisor.wait_exit() == 0
 
 
 @pytest.mark.parametrize("token", ["forged.token", make_token("wrong-key", "barge", time.time() + 60),

@@ -77,6 +77,19 @@ def has_customer(app: DeskApp, call_id: str = "c1") -> bool:
     return call is not None and call.customer is not None
 
 
+async def answer_first_call(pilot: Pilot[Any], app: DeskApp, phone: FakePhone, *, call_id: str = "c1",
+                            number: str = "13800138000", headers: dict[str, str] | None = None,
+                            deadline_s: float = 5.0) -> None:
+    """Log in, ring `call_id`, wait for its card, press F3 and wait until it is the call being talked on:
+    the start of most desk tests (each waits on an event, never a sleep)."""
+    await wait_until(pilot, lambda: app.desk.logged_in, deadline_s=deadline_s, what="login")
+    phone.ring(call_id=call_id, number=number, headers=headers)
+    await wait_until(pilot, lambda: popped(app, call_id), deadline_s=deadline_s, what=f"{call_id} popped")
+    await pilot.press("f3")
+    await wait_until(pilot, lambda: app.desk.active_id == call_id, deadline_s=deadline_s,
+                     what=f"{call_id} answered")
+
+
 def state_of(app: DeskApp) -> AgentStateName:
     """The agent state the desk shows (a function, so mypy does not narrow it across awaits)."""
     return app.desk.status.state

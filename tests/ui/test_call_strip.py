@@ -26,7 +26,7 @@ from agent_tui.ui.desk.form import FormScreen
 from agent_tui.ui.desk.training_panel import TrainingPanel
 from agent_tui.ui.desk.wrapup import WrapUpScreen
 from tests.ui.doubles import FakeBackend, FakePhone, customer, full_match
-from tests.ui.helpers import make_app, open_order_screen, popped, screen_text, wait_until
+from tests.ui.helpers import answer_first_call, make_app, open_order_screen, popped, screen_text, wait_until
 
 Setup = tuple[DeskApp, FakePhone]
 
@@ -35,15 +35,6 @@ def desk_with_customer(language: str = "en") -> Setup:
     app, phone, _, _ = make_app(FakeBackend({"13800138000": [full_match(customer())]}),
                                 options=DeskOptions(username="agent1", language=language))
     return app, phone
-
-
-async def answered(pilot: Pilot[Any], app: DeskApp, phone: FakePhone) -> None:
-    """Log in, ring, wait for the card, answer."""
-    await wait_until(pilot, lambda: app.desk.logged_in, what="login")
-    phone.ring()
-    await wait_until(pilot, lambda: popped(app), what="the pop")
-    await pilot.press("f3")
-    await wait_until(pilot, lambda: app.desk.active_id == "c1", what="the answer")
 
 
 def notes(app: DeskApp) -> list[str]:
@@ -72,7 +63,7 @@ async def test_the_strip_stays_on_the_order_form_and_the_wrapup_with_the_timer_r
         size: tuple[int, int]) -> None:
     app, phone = desk_with_customer()
     async with app.run_test(size=size) as pilot:
-        await answered(pilot, app, phone)
+        await answer_first_call(pilot, app, phone)
         await timer_runs(pilot, app)
         await open_order_screen(pilot, app, "repair")
         await timer_runs(pilot, app)
@@ -91,7 +82,7 @@ async def test_the_strip_stays_on_the_order_form_and_the_wrapup_with_the_timer_r
 async def test_hold_shows_a_hold_timer_and_resume_key() -> None:
     app, phone = desk_with_customer()
     async with app.run_test(size=(80, 24)) as pilot:
-        await answered(pilot, app, phone)
+        await answer_first_call(pilot, app, phone)
         await open_order_screen(pilot, app, "repair")
         await pilot.press("f5")
         strip = strip_of(app)
@@ -108,7 +99,7 @@ async def test_hold_shows_a_hold_timer_and_resume_key() -> None:
 async def test_a_tick_repaints_only_the_timer() -> None:
     app, phone = desk_with_customer()
     async with app.run_test(size=(80, 24)) as pilot:
-        await answered(pilot, app, phone)
+        await answer_first_call(pilot, app, phone)
         strip = app.desk.query_one(CallStrip)
         await wait_until(pilot, lambda: strip.part("timers") == "Talk 0:01", what="one second")
         before = {name: strip.changes[name] for name in ("state", "caller", "timers", "keys")}
@@ -122,7 +113,7 @@ async def test_a_tick_repaints_only_the_timer() -> None:
 async def test_card_beside_the_form_at_120_columns() -> None:
     app, phone = desk_with_customer()
     async with app.run_test(size=(120, 40)) as pilot:
-        await answered(pilot, app, phone)
+        await answer_first_call(pilot, app, phone)
         form = await open_order_screen(pilot, app, "repair")
         await pilot.pause()
         main = form.query_one("#form-main").region
@@ -141,7 +132,7 @@ async def test_card_beside_the_form_at_120_columns() -> None:
 async def test_card_folds_away_at_80_columns_behind_a_key() -> None:
     app, phone = desk_with_customer()
     async with app.run_test(size=(80, 24)) as pilot:
-        await answered(pilot, app, phone)
+        await answer_first_call(pilot, app, phone)
         form = await open_order_screen(pilot, app, "repair")
         card = form.query_one("#form-card", CustomerCard)
         assert not card.display
@@ -164,7 +155,7 @@ async def test_card_folds_away_at_80_columns_behind_a_key() -> None:
 async def test_x_once_does_not_hang_up_and_twice_does() -> None:
     app, phone = desk_with_customer()
     async with app.run_test(size=(80, 24)) as pilot:
-        await answered(pilot, app, phone)
+        await answer_first_call(pilot, app, phone)
         await pilot.press("x")
         await pilot.pause()
         assert "hangup" not in phone.names()
@@ -177,7 +168,7 @@ async def test_x_once_does_not_hang_up_and_twice_does() -> None:
 async def test_f4_hangs_up_at_once() -> None:
     app, phone = desk_with_customer()
     async with app.run_test(size=(80, 24)) as pilot:
-        await answered(pilot, app, phone)
+        await answer_first_call(pilot, app, phone)
         await pilot.press("f4")
         await wait_until(pilot, lambda: "hangup" in phone.names(), what="the hang-up")
 
@@ -185,7 +176,7 @@ async def test_f4_hangs_up_at_once() -> None:
 async def test_ctrl_q_during_a_call_asks_and_no_keeps_the_call() -> None:
     app, phone = desk_with_customer()
     async with app.run_test(size=(80, 24)) as pilot:
-        await answered(pilot, app, phone)
+        await answer_first_call(pilot, app, phone)
         await open_order_screen(pilot, app, "repair")
         await pilot.press("ctrl+q")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
@@ -225,7 +216,7 @@ async def test_ctrl_q_while_ringing_or_with_queued_writes_asks_and_idle_quits() 
 async def test_the_callers_lines_stay_on_the_order_form_in_training() -> None:
     app, phone = desk_with_customer()
     async with app.run_test(size=(80, 24)) as pilot:
-        await answered(pilot, app, phone)
+        await answer_first_call(pilot, app, phone)
         call = TrainingCall(scenario_id="outage", attempt_id="a1", captions=["The power is off [again]."])
         app.desk.query_one(TrainingPanel).show_call(call, app.translator)
         form = await open_order_screen(pilot, app, "repair")
@@ -245,7 +236,7 @@ async def test_footer_puts_call_keys_first_and_cuts_none_at_80_columns(language:
     t = Translator(language)
     app, phone = desk_with_customer(language)
     async with app.run_test(size=(80, 24)) as pilot:
-        await answered(pilot, app, phone)
+        await answer_first_call(pilot, app, phone)
         if on_form:
             await open_order_screen(pilot, app, "repair")
         await pilot.pause()
@@ -269,7 +260,7 @@ async def test_footer_puts_call_keys_first_and_cuts_none_at_80_columns(language:
 async def test_every_desk_panel_keeps_the_strip_and_its_keys(key: str) -> None:
     app, phone = desk_with_customer()
     async with app.run_test(size=(80, 24)) as pilot:
-        await answered(pilot, app, phone)
+        await answer_first_call(pilot, app, phone)
         await pilot.press(key)
         await wait_until(pilot, lambda: isinstance(app.screen, DeskPanelScreen), what="the panel")
         await timer_runs(pilot, app)

@@ -16,7 +16,7 @@ from agent_tui.ui.desk.form import FormScreen
 from agent_tui.ui.desk.order import OrderPickScreen
 from agent_tui.ui.desk.wrapup import WrapUpScreen
 from tests.ui.doubles import FakeBackend, FakePhone, customer, full_match
-from tests.ui.helpers import make_app, popped, screen_text, state_of, wait_until
+from tests.ui.helpers import answer_first_call, make_app, popped, screen_text, state_of, wait_until
 
 
 def reason_of(app: DeskApp) -> str | None:
@@ -31,10 +31,7 @@ async def ready(pilot: Any, app: DeskApp) -> None:
 
 async def take_call(pilot: Any, app: DeskApp, phone: FakePhone, call_id: str,
                     number: str = "13800138000") -> None:
-    phone.ring(call_id=call_id, number=number)
-    await wait_until(pilot, lambda: popped(app, call_id), what=f"{call_id} popped")
-    await pilot.press("f3")
-    await wait_until(pilot, lambda: app.desk.active_id == call_id, what=f"{call_id} answered")
+    await answer_first_call(pilot, app, phone, call_id=call_id, number=number)
 
 
 async def test_time_running_out_with_the_wrap_up_open_saves_what_was_typed() -> None:

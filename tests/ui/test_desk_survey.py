@@ -16,7 +16,7 @@ from agent_tui.sync.errors import BackendRejected
 from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.desk.app import DeskApp
 from tests.ui.doubles import FakeBackend
-from tests.ui.helpers import make_app, screen_text, wait_until
+from tests.ui.helpers import answer_first_call, make_app, screen_text, wait_until
 
 SURVEY = "sip:survey@pbx.example"
 
@@ -59,9 +59,7 @@ async def test_ctrl_y_sends_the_caller_to_the_survey_with_the_calls_id() -> None
         await wait_until(pilot, lambda: "Sat 4.5" in screen_text(app), what="today's satisfaction shown")
         await pilot.press("ctrl+x")
         await wait_until(pilot, lambda: "No call to send to the survey." in notes(app))
-        phone.ring()
-        await pilot.press("f3")
-        await wait_until(pilot, lambda: app.desk.active_id == "c1")
+        await answer_first_call(pilot, app, phone)
         await pilot.press("ctrl+x")
         await wait_until(pilot, lambda: "blind_transfer" in phone.names())
         assert ("blind_transfer", ("c1", SURVEY)) in phone.commands
@@ -79,10 +77,7 @@ async def test_survey_on_hangup_turns_the_hang_up_into_the_transfer() -> None:
     app, phone, _, _ = make_app(options=options)
     with_tokens(app, Tokens())
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.desk.logged_in)
-        phone.ring()
-        await pilot.press("f3")
-        await wait_until(pilot, lambda: app.desk.active_id == "c1")
+        await answer_first_call(pilot, app, phone)
         await pilot.press("f4")
         await wait_until(pilot, lambda: "blind_transfer" in phone.names())
         assert "hangup" not in phone.names()
@@ -93,10 +88,7 @@ async def test_without_a_survey_token_the_caller_stays_and_the_agent_is_told() -
     app, phone, _, _ = make_app(options=DeskOptions(username="agent1", survey_uri=SURVEY))
     tokens = with_tokens(app, Tokens(refuse=True))
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.desk.logged_in)
-        phone.ring()
-        await pilot.press("f3")
-        await wait_until(pilot, lambda: app.desk.active_id == "c1")
+        await answer_first_call(pilot, app, phone)
         await pilot.press("ctrl+x")
         await wait_until(pilot, lambda: "no survey token" in notes(app), what="the refusal told")
         assert "404" in notes(app)
@@ -110,10 +102,7 @@ async def test_hanging_up_without_a_survey_token_still_hangs_up() -> None:
     app, phone, _, _ = make_app(options=options)
     with_tokens(app, Tokens(silent=True))
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.desk.logged_in)
-        phone.ring()
-        await pilot.press("f3")
-        await wait_until(pilot, lambda: app.desk.active_id == "c1")
+        await answer_first_call(pilot, app, phone)
         await pilot.press("f4")
         await wait_until(pilot, lambda: "hangup" in phone.names(), what="hung up after the refusal")
         assert "blind_transfer" not in phone.names()

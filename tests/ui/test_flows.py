@@ -14,18 +14,14 @@ from agent_tui.ui.desk.form import FormScreen
 from agent_tui.ui.desk.order import OrderPickScreen
 from agent_tui.ui.desk.wrapup import WrapUpScreen
 from tests.ui.doubles import FakeBackend, customer, full_match
-from tests.ui.helpers import make_app, popped, screen_text, state_of, wait_until
+from tests.ui.helpers import answer_first_call, make_app, screen_text, state_of, wait_until
 
 
 async def test_repair_order_by_keystrokes_goes_to_the_outbox() -> None:
     c = customer()
     app, phone, _, writes = make_app(FakeBackend({"13800138000": [full_match(c)]}))
     async with app.run_test(size=(100, 34)) as pilot:
-        await wait_until(pilot, lambda: app.desk.logged_in)
-        phone.ring()
-        await wait_until(pilot, lambda: popped(app))
-        await pilot.press("f3")
-        await wait_until(pilot, lambda: app.desk.active_id == "c1")
+        await answer_first_call(pilot, app, phone)
         await pilot.press("f9")
         await wait_until(pilot, lambda: isinstance(app.screen, OrderPickScreen) and bool(app.screen.screens))
         picker = app.screen
@@ -90,10 +86,7 @@ async def test_repair_order_by_keystrokes_goes_to_the_outbox() -> None:
 async def test_wrapup_records_the_call_and_goes_ready() -> None:
     app, phone, _, writes = make_app(options=DeskOptions(username="agent1", acw_mode="mandatory"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.desk.logged_in)
-        phone.ring()
-        await pilot.press("f3")
-        await wait_until(pilot, lambda: app.desk.active_id == "c1")
+        await answer_first_call(pilot, app, phone)
         await pilot.press("f4")
         await wait_until(pilot, lambda: isinstance(app.screen, WrapUpScreen))
         assert app.desk.status.state == AgentStateName.ACW
@@ -176,10 +169,7 @@ async def test_single_key_shortcuts_can_be_switched_off() -> None:
 async def test_hold_mute_dtmf_transfer() -> None:
     app, phone, _, _ = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.desk.logged_in)
-        phone.ring()
-        await pilot.press("f3")
-        await wait_until(pilot, lambda: app.desk.active_id == "c1")
+        await answer_first_call(pilot, app, phone)
         await pilot.press("f5")
         # The call strip says the call is held and counts the hold time (it said "[HELD]" before).
         await wait_until(pilot, lambda: "On hold" in screen_text(app) and "Hold 0:0" in screen_text(app))

@@ -6,17 +6,13 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from tests.ui.doubles import FakeBackend, customer, full_match
-from tests.ui.helpers import make_app, open_order_screen, popped, screen_text, wait_until
+from tests.ui.helpers import answer_first_call, make_app, open_order_screen, screen_text, wait_until
 
 
 async def test_the_first_callers_form_is_labelled_when_the_second_caller_is_answered() -> None:
     app, phone, _, _ = make_app(FakeBackend({"13800138000": [full_match(customer())]}))
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.desk.logged_in, what="login")
-        phone.ring()
-        await wait_until(pilot, lambda: popped(app), what="the pop")
-        await pilot.press("f3")
-        await wait_until(pilot, lambda: app.desk.active_id == "c1", what="the answer")
+        await answer_first_call(pilot, app, phone)
         form = await open_order_screen(pilot, app, "repair")
         owner = form.query_one("#form-owner", Static)
         assert not owner.display, "its own caller on the line: nothing to say"

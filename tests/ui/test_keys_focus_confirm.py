@@ -14,7 +14,7 @@ from agent_tui.ui.common.confirm import ConfirmScreen
 from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.desk.form import FormScreen
 from agent_tui.ui.desk.wrapup import WrapUpScreen
-from tests.ui.helpers import make_app, open_order_screen, screen_text, wait_until
+from tests.ui.helpers import answer_first_call, make_app, open_order_screen, screen_text, wait_until
 
 
 class Host(AgentTuiApp):
@@ -65,10 +65,7 @@ async def test_confirm_in_chinese_fits_80x24() -> None:
 async def test_wrapup_focus_on_failure_and_escape_asks_only_when_filled() -> None:
     app, phone, _, writes = make_app(options=DeskOptions(username="agent1", acw_mode="mandatory"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.desk.logged_in)
-        phone.ring()
-        await pilot.press("f3")
-        await wait_until(pilot, lambda: app.desk.active_id == "c1")
+        await answer_first_call(pilot, app, phone)
         await pilot.press("f4")
         await wait_until(pilot, lambda: isinstance(app.screen, WrapUpScreen), what="the wrap-up")
         # Untouched: Escape closes at once.
@@ -102,10 +99,7 @@ async def test_wrapup_focus_on_failure_and_escape_asks_only_when_filled() -> Non
 async def test_a_step_that_cannot_be_left_focuses_its_failing_field() -> None:
     app, phone, _, _ = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
-        await wait_until(pilot, lambda: app.desk.logged_in)
-        phone.ring()
-        await pilot.press("f3")
-        await wait_until(pilot, lambda: app.desk.active_id == "c1")
+        await answer_first_call(pilot, app, phone)
         form = await open_order_screen(pilot, app, "repair")
         await pilot.press("enter")
         await pilot.pause()

@@ -6,7 +6,7 @@ from agent_tui.phone.events import NetworkChange
 from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.desk.app import DeskApp
 from tests.ui.doubles import FakeBackend, customer, full_match
-from tests.ui.helpers import make_app, popped, wait_until
+from tests.ui.helpers import answer_first_call, make_app, wait_until
 
 RESTORING = "网络已变更：正在重新注册并恢复通话…"
 RESTORED = "网络已变更：通话已恢复。"
@@ -21,11 +21,7 @@ async def test_a_chinese_desk_says_the_call_is_being_restored_then_restored() ->
     app, phone, _, _ = make_app(FakeBackend({"13800138000": [full_match(customer())]}),
                                 options=DeskOptions(username="agent1", language="zh"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.desk.logged_in, what="login")
-        phone.ring()
-        await wait_until(pilot, lambda: popped(app), what="the pop")
-        await pilot.press("f3")
-        await wait_until(pilot, lambda: app.desk.active_id == "c1", what="the answer")
+        await answer_first_call(pilot, app, phone)
         phone.emit(NetworkChange("recovering", "address changed", ("10.0.0.2",), ("c1",)))
         await wait_until(pilot, lambda: RESTORING in notes(app), what="the restoring note")
         phone.emit(NetworkChange("re-registered", "", ("10.0.0.2",), ("c1",)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from textual.widgets._toast import Toast
 
 from tests.ui.doubles import FakeBackend, customer, full_match
-from tests.ui.helpers import make_app, popped, wait_until
+from tests.ui.helpers import answer_first_call, make_app, wait_until
 
 HOSTILE = "[/]1390[b]000[/b]"
 
@@ -16,11 +16,7 @@ HOSTILE = "[/]1390[b]000[/b]"
 async def test_a_call_waiting_number_with_markup_is_shown_as_it_is() -> None:
     app, phone, _, _ = make_app(FakeBackend({"13800138000": [full_match(customer())]}))
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.desk.logged_in, what="login")
-        phone.ring()
-        await wait_until(pilot, lambda: popped(app), what="the pop")
-        await pilot.press("f3")
-        await wait_until(pilot, lambda: app.desk.active_id == "c1", what="the answer")
+        await answer_first_call(pilot, app, phone)
         phone.ring("c2", HOSTILE)
         await wait_until(pilot, lambda: any("Call waiting" in n.message for n in app._notifications),
                          what="the call-waiting notification")

@@ -21,7 +21,7 @@ from agent_tui.ui.desk.outbound_outcome import OutboundOutcomeScreen
 from agent_tui.ui.desk.services import DeskServices
 from agent_tui.ui.desk.wrapup import WrapUpScreen
 from tests.ui.doubles import FakeBackend, FakePhone, FakeWrites, LocalScreens
-from tests.ui.helpers import wait_until
+from tests.ui.helpers import answer_first_call, wait_until
 from tests.ui.test_outbound_desk import MemoryItems
 
 CONTACTS = 3
@@ -80,11 +80,7 @@ async def test_a_wrap_up_panel_closed_in_the_moment_it_opened_does_not_stop_the_
     options = DeskOptions(username="agent1", acw_mode="optional")
     app = DeskApp(services, options, password=SecretStr("secret"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.desk.logged_in)
-        phone.ring(call_id="c1", number="13800138000")
-        await wait_until(pilot, lambda: app.desk.ringing_id == "c1", what="the ring")
-        await pilot.press("f3")
-        await wait_until(pilot, lambda: app.desk.active_id == "c1", what="the answer")
+        await answer_first_call(pilot, app, phone)
         phone.emit(CallEnded(call_id="c1", reason="Normal call clearing", code=200, duration_s=1))
         await wait_until(pilot, lambda: app.desk.active_id is None, what="the end")
         while isinstance(app.screen, WrapUpScreen):
@@ -106,11 +102,7 @@ async def test_a_wrap_up_panel_saved_while_another_panel_covered_it_goes_when_on
                             callbacks=backend, drafts=DraftStore(state_dir() / "drafts"))
     app = DeskApp(services, DeskOptions(username="agent1", acw_mode="optional"), password=SecretStr("secret"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.desk.logged_in)
-        phone.ring(call_id="c1", number="13800138000")
-        await wait_until(pilot, lambda: app.desk.ringing_id == "c1", what="the ring")
-        await pilot.press("f3")
-        await wait_until(pilot, lambda: app.desk.active_id == "c1", what="the answer")
+        await answer_first_call(pilot, app, phone)
         phone.emit(CallEnded(call_id="c1", reason="Normal call clearing", code=200, duration_s=1))
         await wait_until(pilot, lambda: app.desk.active_id is None, what="the end")
         app.desk.action_wrapup()

@@ -18,7 +18,7 @@ from agent_tui.ui.desk.history import HistoryScreen
 from agent_tui.ui.desk.kb import KbScreen, category_label
 from agent_tui.ui.desk.wrapup import WrapUpScreen
 from tests.ui.doubles import FakeBackend, customer, full_match
-from tests.ui.helpers import make_app, popped, screen_text, wait_until
+from tests.ui.helpers import answer_first_call, make_app, screen_text, wait_until
 
 
 @pytest.mark.parametrize(("code", "en", "zh"), [
@@ -55,11 +55,7 @@ async def test_history_kb_and_wrapup_in_chinese() -> None:
     app, phone, _, _ = make_app(FakeBackend({"13800138000": [full_match(customer())]}),
                                 options=DeskOptions(username="agent1", language="zh"))
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(pilot, lambda: app.desk.logged_in)
-        phone.ring()
-        await wait_until(pilot, lambda: popped(app))
-        await pilot.press("f3")
-        await wait_until(pilot, lambda: app.desk.active_id == "c1", what="answered")
+        await answer_first_call(pilot, app, phone)
         phone.emit(CallEnded(call_id="c1", reason="local hangup", code=200, duration_s=3))
         await wait_until(pilot, lambda: app.desk.active_id is None, what="ended")
         await pilot.press("f10")

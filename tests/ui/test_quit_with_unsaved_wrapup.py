@@ -6,17 +6,13 @@ from __future__ import annotations
 
 from agent_tui.ui.common.confirm import ConfirmScreen
 from tests.ui.doubles import FakeBackend, customer, full_match
-from tests.ui.helpers import make_app, popped, screen_text, wait_until
+from tests.ui.helpers import answer_first_call, make_app, screen_text, wait_until
 
 
 async def test_ctrl_q_with_a_wrap_up_not_saved_asks_and_no_keeps_it() -> None:
     app, phone, _, _ = make_app(FakeBackend({"13800138000": [full_match(customer())]}))
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.desk.logged_in, what="login")
-        phone.ring()
-        await wait_until(pilot, lambda: popped(app), what="the pop")
-        await pilot.press("f3")
-        await wait_until(pilot, lambda: app.desk.active_id == "c1", what="the answer")
+        await answer_first_call(pilot, app, phone)
         await pilot.press("f4")
         await wait_until(pilot, lambda: app.desk.model.unsaved(), what="the wrap-up to do")
         assert not app.writes_queued

@@ -35,6 +35,10 @@ CALL_BINDINGS: list[BindingType] = [
     Binding("f3", "app.desk('answer')", "Answer", id="desk.answer"),
     Binding("f4", "app.desk('hangup')", "Hang up", id="desk.hangup"),
     Binding("f5", "app.desk('hold')", "Hold", id="desk.hold"),
+    # The outbound offer shows on the strip over every panel (desk/outbound_offer.py): its keys too.
+    # Not shown in footers; a text field that uses the key itself (ctrl+f in an input) keeps it.
+    Binding("ctrl+y", "app.desk('outbound_dial')", "Dial offered", show=False, id="desk.outbound_dial"),
+    Binding("ctrl+f", "app.desk('outbound_skip')", "Skip offered", show=False, id="desk.outbound_skip"),
 ]
 """The call keys the strip names. The App has them; a modal panel that shows a strip adds them too,
 because a modal screen hides the App's bindings and the strip must not name a key that does nothing."""
@@ -89,6 +93,9 @@ class CallStrip(Widget):
         "hangup": ("desk.hangup", "f4"),
         "hold": ("desk.hold", "f5"),
         "wrapup": ("desk.wrapup", "f10"),
+        "outbound_dial": ("desk.outbound_dial", "ctrl+y"),
+        "outbound_skip": ("desk.outbound_skip", "ctrl+f"),
+        "outbound_resume": ("desk.outbound_dial", "ctrl+y"),
     }
     """Binding id and default key of each call key the strip names (a keymap may move them)."""
 
@@ -167,7 +174,7 @@ class CallStrip(Widget):
         """Draw `view`: only the parts that differ from the last one are repainted."""
         self.drawn = view
         self.state_look = view.state_class.removeprefix("-") if view.state_class in STRIP_CLASSES else ""
-        self.call_look = ("ringing" if view.phase is StripPhase.RINGING
+        self.call_look = ("ringing" if view.phase is StripPhase.RINGING or self._counting(view)
                           else "held" if view.phase is StripPhase.HELD
                           else "live" if view.live else "")
         self.state_text = view.state_label
@@ -175,7 +182,7 @@ class CallStrip(Widget):
         self.keys_text = self._keys_line(view)
         self.timer_text = self._timer_line(view)
         if self._ticker is not None:
-            if view.phase in TIMED:
+            if view.phase in TIMED or self._counting(view):
                 self._ticker.resume()
             else:
                 self._ticker.pause()
@@ -183,10 +190,15 @@ class CallStrip(Widget):
     def _tick(self) -> None:
         self.timer_text = self._timer_line(self.drawn)
 
+    @staticmethod
+    def _counting(view: CallView) -> bool:
+        """An outbound offer counts down on the strip (no call up)."""
+        return view.phase is StripPhase.IDLE and view.offer_deadline is not None
+
     def _caller_line(self, view: CallView) -> str:
         t = tr(self).t
         if view.phase is StripPhase.IDLE:
-            return t("No call.")
+            return view.offer or t("No call.")  # the offer is translated and cleaned by the desk
         who = clean(view.number, 40) or t("unknown number")
         name = clean(view.name, 60)
         if name:
@@ -210,6 +222,11 @@ class CallStrip(Widget):
 
     def _timer_line(self, view: CallView) -> str:
         t = tr(self).t
+        if self._counting(view):
+            assert view.offer_deadline is not None
+            left = max(0, int(view.offer_deadline - time.monotonic() + 0.999))
+            return t("Dials in {seconds} s", seconds=left) if view.offer_dials else t("{seconds} s left",
+                                                                                     seconds=left)
         if view.answered_at is None or view.phase in (StripPhase.IDLE, StripPhase.RINGING):
             return ""
         holding = time.monotonic() - view.hold_started if view.hold_started is not None else 0.0
@@ -230,6 +247,9 @@ class CallStrip(Widget):
             return f"{self._key_name('hangup')} {t('Hang up')}  {self._key_name('hold')} {hold}"
         if view.phase is StripPhase.ENDED:
             return f"{self._key_name('wrapup')} {t('Wrap-up')}"
+        if view.phase is StripPhase.IDLE and view.offer_keys:
+            labels = {"outbound_dial": "Dial", "outbound_skip": "Skip", "outbound_resume": "Resume"}
+            return "  ".join(f"{self._key_name(name)} {t(labels[name])}" for name in view.offer_keys)
         return ""
 
     def _key_name(self, name: str) -> str:

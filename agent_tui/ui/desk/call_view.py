@@ -8,7 +8,7 @@ each strip counts the seconds itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -55,6 +55,15 @@ class CallView:
     """A warning about the line, e.g. "Poor line: loss 5.2%" ("" when none)."""
     call_id: str = ""
     """The call shown ("" when none): an order form checks it is still its own caller's."""
+    offer: str = ""
+    """Outbound work offered (or an offer that expired), in the UI language: shown while no call is
+    up, over every panel as a ringing call is ("" when none)."""
+    offer_deadline: float | None = None
+    """`time.monotonic()` when the offer's countdown ends (the strip counts down itself)."""
+    offer_dials: bool = False
+    """The offer is dialled when the countdown ends (progressive), not given back."""
+    offer_keys: tuple[str, ...] = ()
+    """The strip's keys for the offer (`outbound_dial`, `outbound_skip`, `outbound_resume`)."""
 
     @property
     def live(self) -> bool:
@@ -73,13 +82,17 @@ _PHASES = {
 
 
 def call_view(state_label: str, state_class: str, *, active: CallSession | None,
-              ringing: CallSession | None, last_ended: CallSession | None, note: str = "") -> CallView:
-    """The view of the desk's calls: the active call, else the ringing one, else one to wrap up."""
+              ringing: CallSession | None, last_ended: CallSession | None, note: str = "",
+              offer: CallView | None = None) -> CallView:
+    """The view of the desk's calls: the active call, else the ringing one, else one to wrap up, else
+    the outbound offer (`offer`: a view holding only the offer's fields)."""
     session = active or ringing
     if session is None and last_ended is not None and not last_ended.wrapped_up \
             and last_ended.answered_at is not None:
         session = last_ended
     if session is None:
+        if offer is not None:
+            return replace(offer, state_label=state_label, state_class=state_class)
         return CallView(state_label=state_label, state_class=state_class)
     name = session.customer.name if session.customer is not None else session.display
     waiting = ""

@@ -68,22 +68,18 @@ from agent_tui.ui.common.bindings import localize_bindings, relabel
 from agent_tui.ui.common.context import desk_app
 from agent_tui.ui.common.key_order import settle_keys
 from agent_tui.ui.common.options import DeskOptions
-from agent_tui.ui.common.reason import REASON_LABELS
 from agent_tui.ui.common.text import clean
 from agent_tui.ui.desk.call_bar import RingingBanner
 from agent_tui.ui.desk.call_control import DeskCallControl
-from agent_tui.ui.desk.call_quality import quality_note
 from agent_tui.ui.desk.call_strip import CallStrip, CallViewSink
-from agent_tui.ui.desk.call_view import call_view
 from agent_tui.ui.desk.callback_calls import CallbackCalls
 from agent_tui.ui.desk.customer_card import CustomerCard
+from agent_tui.ui.desk.desk_call_view import desk_call_view
 from agent_tui.ui.desk.desk_events import DeskEvents
 from agent_tui.ui.desk.desk_footer import DeskFooter
 from agent_tui.ui.desk.desk_panels import DeskPanels
 from agent_tui.ui.desk.desk_survey import SATISFACTION_REFRESH_S, DeskSurvey
 from agent_tui.ui.desk.desk_view import (
-    STATE_CLASSES,
-    STATE_LABELS,
     LinkView,
     paint_calls,
     paint_status,
@@ -461,17 +457,8 @@ class DeskScreen(DeskCallControl, DeskWrapUp, DeskEvents, DeskPanels, DeskSurvey
     def _publish_call_view(self) -> None:
         """Hand the call strips (here and on the screens over the desk) what they show, through the App."""
         app = self.app
-        if not isinstance(app, CallViewSink):
-            return
-        t = self.t.t
-        state = self.status.state
-        label = t(STATE_LABELS.get(state, state.value))
-        if state == AgentStateName.NOT_READY and self.status.reason:
-            label += f" ({t(REASON_LABELS.get(self.status.reason, self.status.reason))})"
-        active = self.active
-        note = quality_note(self.t, self.quality.of(active.call_id)) if active is not None else None
-        app.call_view = call_view(label, STATE_CLASSES.get(state, ""), active=active,
-                                  ringing=self.ringing, last_ended=self.model.wrapup_call(), note=note or "")
+        if isinstance(app, CallViewSink):
+            app.call_view = desk_call_view(self.t, self.model, self.quality, self.outbound.offer_view())
 
     def order_alert(self, data: dict[str, Any]) -> None:
         """An alert about an order: the line names it when it is this agent's (never a pop-up)."""

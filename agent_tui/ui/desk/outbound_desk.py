@@ -37,11 +37,13 @@ from agent_tui.desk.outbound import (
     SaveOutcome,
 )
 from agent_tui.desk.outbound_items import OutboundSource
+from agent_tui.desk.outbound_offer import OfferShown, offer_shown
 from agent_tui.domain.base import utc_now
 from agent_tui.i18n import Translator
 from agent_tui.ui.common.context import desk_app
+from agent_tui.ui.desk.call_view import CallView
 from agent_tui.ui.desk.outbound_outcome import OutboundOutcomeScreen, outcome_for
-from agent_tui.ui.desk.outbound_preview import OutboundPreview, preview_text
+from agent_tui.ui.desk.outbound_preview import OutboundPreview, offer_view, preview_text
 from agent_tui.ui.desk.outbound_script import DeskScript
 
 if TYPE_CHECKING:
@@ -69,6 +71,9 @@ class OutboundHost(Protocol):
     def carry(self, effects: list[Effect]) -> None:
         """Carry out desk effects (notices, the dialled call)."""
 
+    def refresh_view(self) -> None:
+        """Repaint the desk and publish the call strips' view (soon, once)."""
+
     def _phone(self) -> Any:
         """The phone, or None (with a notice) when there is none."""
 
@@ -94,6 +99,8 @@ class DeskOutbound:
         self.asking_outcome = False
         self.script = DeskScript(cast(DOMNode, host), cast("OrderHost", host), screens)
         """The campaign call's script (`screens`: where the campaigns' screens come from)."""
+        self.strip_shows: OfferShown | None = None
+        """The offer the call strips were last handed (they are republished when it changes)."""
 
     @property
     def on(self) -> bool:
@@ -297,7 +304,18 @@ class DeskOutbound:
         self.host.app.push_screen(OutboundOutcomeScreen(item, reached), chosen)
 
     def paint(self) -> None:
-        """The preview line from the dialer's state."""
+        """The preview line from the dialer's state; the call strips when the offer changed (they count
+        its seconds down themselves, so a tick republishes nothing)."""
         lines = self.host.query(OutboundPreview)
         if lines:
             lines.first().text = preview_text(self.host.t, self.dialer, self.clock(), utc_now())
+        shows = offer_shown(self.dialer)
+        if shows != self.strip_shows:
+            self.strip_shows = shows
+            self.host.refresh_view()
+
+    def offer_view(self) -> CallView | None:
+        """The offer's part of the call strips (None: no offer, or outbound off)."""
+        if not self.on or offer_shown(self.dialer) is None:  # every paint asks: the common case is cheap
+            return None
+        return offer_view(self.host.t, self.dialer, utc_now())

@@ -13,8 +13,10 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from agent_tui.desk.outbound import DialerPhase, OutboundDialer, OutboundItem
+from agent_tui.desk.outbound_offer import offer_shown
 from agent_tui.i18n import Translator
 from agent_tui.ui.common.text import clean
+from agent_tui.ui.desk.call_view import CallView
 
 REASON_LABELS = {
     "all_busy": "all busy",
@@ -67,6 +69,20 @@ def preview_text(t: Translator, dialer: OutboundDialer, mono: float, now: dateti
         return t.t("Outbound: {count} queued. The next item comes once the backend has it.",
                    count=dialer.writing)
     return ""
+
+
+def offer_view(t: Translator, dialer: OutboundDialer, now: datetime) -> CallView | None:
+    """The offer's part of the call strip (see desk/outbound_offer.py); None: nothing to show."""
+    shown = offer_shown(dialer)
+    if shown is None:
+        return None
+    if shown.expired_after_s is not None:
+        text = t.t("Offer expired: {who} not taken within {seconds} s. Outbound paused.",
+                   who=clean(shown.item.who, 60), seconds=round(shown.expired_after_s))
+        return CallView(offer=text, offer_keys=("outbound_resume",))
+    return CallView(offer=t.t("Outbound offer: {line}", line=item_line(t, shown.item, now)),
+                    offer_deadline=shown.deadline, offer_dials=shown.dials_itself,
+                    offer_keys=("outbound_dial", "outbound_skip"))
 
 
 class OutboundPreview(Static):

@@ -14,6 +14,7 @@ pause and finish. Behaviour lives in `campaigns_model`; this screen draws it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -39,6 +40,7 @@ from agent_tui.ui.monitor.campaigns_model import (
     progress,
     state_key,
 )
+from agent_tui.ui.monitor.link_label import stale_label
 
 REFRESH_S = 2.0
 """How often the open panel asks for fresh progress (one small read; supervisors watch it fill)."""
@@ -63,6 +65,9 @@ class CampaignsScreen(Screen[None]):
     ]
     DEFAULT_CSS = """
     CampaignsScreen #cmp-title { text-style: bold reverse; padding: 0 1; }
+    CampaignsScreen #cmp-why { height: auto; padding: 0 1; text-style: italic; }
+    CampaignsScreen #cmp-why.-none { display: none; }
+    CampaignsScreen #cmp-title.stale { background: $error; color: $background; }
     CampaignsScreen #cmp-table { height: 1fr; }
     CampaignsScreen .cmp-form { height: auto; }
     CampaignsScreen .cmp-form Input { width: 1fr; }
@@ -82,6 +87,7 @@ class CampaignsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         t = self.t.t
         yield Static(t("Campaigns"), id="cmp-title", markup=False)
+        yield Static(t("Loading campaigns…"), id="cmp-why", markup=False)
         yield DataTable(id="cmp-table", cursor_type="row")
         with Horizontal(classes="cmp-form"):
             yield Input(placeholder=t("Campaign name"), id="cmp-name", max_length=200)
@@ -127,8 +133,10 @@ class CampaignsScreen(Screen[None]):
         async def work() -> None:
             try:
                 campaigns = await self.api.campaigns()
-            except Exception:
-                if self.model.refresh_failed():
+            except Exception as error:
+                first = self.model.refresh_failed(error)
+                self._say_why()
+                if first:
                     raise  # told once (as every error is); the next failures of the outage are not
                 return
             self.show(campaigns)
@@ -140,8 +148,28 @@ class CampaignsScreen(Screen[None]):
         self.model.apply(campaigns)
         self._draw()
 
+    def _say_why(self) -> None:
+        """The title says when the list is stale; the line under it says why the list is empty."""
+        t = self.t.t
+        stale = self.model.stale_since
+        title = t("Campaigns")
+        if stale is not None:
+            title = f"{title} · {stale_label(stale, t)}"
+        heading = self.query_one("#cmp-title", Static)
+        heading.update(title)
+        heading.set_class(stale is not None, "stale")
+        why = self.model.why_empty()
+        line = self.query_one("#cmp-why", Static)
+        line.set_class(why is None, "-none")
+        if why is not None:
+            key, values = why
+            since = values.get("since")
+            shown = {"since": since.astimezone().strftime("%H:%M:%S")} if isinstance(since, datetime) else {}
+            line.update(t(key, **shown))
+
     def _draw(self) -> None:
         t = self.t.t
+        self._say_why()
         table = self.query_one("#cmp-table", DataTable)
         table.clear()
         for c in self.model.campaigns:

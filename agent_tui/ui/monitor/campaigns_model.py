@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 from pydantic import ValidationError
 
+from agent_tui.domain.base import utc_now
 from agent_tui.domain.campaign_csv import parse_contacts
 from agent_tui.domain.campaigns import (
     CAMPAIGN_MOVES,
@@ -173,22 +175,54 @@ class CampaignsModel:
         self.campaigns: list[Campaign] = []
         """As the backend last answered."""
         self.selected_id: int | None = None
+        self.loaded = False
+        """A list came at least once (before that an empty list means "still loading")."""
         self.failing = False
         """The last refresh failed (the list shown is the last one read)."""
+        self.failing_since: datetime | None = None
+        """When the refreshes started failing (None: the last one worked)."""
+        self.refused = False
+        """The backend answered the failing refresh with 401/403: this account may not list campaigns."""
 
     def apply(self, campaigns: list[Campaign]) -> None:
         """A fresh list: the selection stays on the same campaign, or moves to the first one."""
-        self.failing = False
+        self.failing, self.failing_since, self.refused, self.loaded = False, None, False, True
         self.campaigns = list(campaigns)
         if self.selected_id not in {c.id for c in self.campaigns}:
             self.selected_id = self.campaigns[0].id if self.campaigns else None
 
-    def refresh_failed(self) -> bool:
-        """A refresh failed; True when it is the first since the last one that worked: the panel
-        refreshes every few seconds, and an outage is told once, not once a refresh."""
+    def refresh_failed(self, error: BaseException | None = None, now: datetime | None = None) -> bool:
+        """A refresh failed (`error`, at `now`); True when it is the first since the last one that
+        worked: the panel refreshes every few seconds, and an outage is told once, not once a refresh
+        (the panel's own line keeps saying it: see `why_empty` and `stale_since`)."""
         first = not self.failing
         self.failing = True
+        if first:
+            self.failing_since = now or utc_now()
+        self.refused = getattr(error, "status", None) in (401, 403)
         return first
+
+    @property
+    def stale_since(self) -> datetime | None:
+        """Since when the list shown is not fresh (None: it is)."""
+        return self.failing_since if self.failing else None
+
+    def why_empty(self) -> Problem | None:
+        """Why the list is empty, as the panel says it under its title (None: it is not empty).
+
+        An empty table alone does not tell "no campaigns yet" from "the backend is down" or "this
+        account may not see them"; the outage's one notification fades after a few seconds."""
+        if self.campaigns:
+            return None
+        if self.failing and self.refused:
+            return ("The backend refuses to list campaigns for this account: ask for a supervisor's "
+                    "role.", {})
+        if self.failing:
+            return ("No campaigns shown: the backend cannot be reached since {since}. The list reloads "
+                    "by itself.", {"since": self.failing_since})
+        if not self.loaded:
+            return ("Loading campaigns…", {})
+        return ("No campaigns yet: fill in the fields below and press f2 to make one.", {})
 
     def updated(self, campaign: Campaign) -> None:
         """One campaign changed (made, started, paused): replaced in place, or added at the top."""

@@ -136,12 +136,16 @@ class Interventions:
             self.current = replace(current, mode=current.in_force)
         return True
 
-    def ended(self, call_id: str) -> bool:
-        """The phone says a call ended; True when it was the monitoring call."""
-        if self.current is not None and self.current.call_id == call_id:
+    def ended(self, call_id: str) -> MonitorCall | None:
+        """The phone says a call ended: the monitoring call, when it was that one (None otherwise).
+
+        Not ended by the supervisor (`stop` forgets it first): the agent's phone hung up, which it
+        does when the monitored call ends (phone/monitor_follow.py), or it went away."""
+        current = self.current
+        if current is not None and current.call_id == call_id:
             self.current = None
-            return True
-        return False
+            return current
+        return None
 
     async def command(self, kind: InterventionKind, agent: str, *, reason: str | None = None,
                       target: str | None = None, text: str | None = None,

@@ -390,9 +390,12 @@ class WallboardScreen(WallboardCommands, Screen[None]):
 
     def monitoring_ended(self, call_id: str) -> None:
         """The phone ended a call (the App tells us)."""
-        if self.interventions.ended(call_id):
+        ended = self.interventions.ended(call_id)
+        if ended is not None:
             self._show_monitoring()
-            self.app.notify(self.translator.t("The monitoring call ended."))
+            self.app.notify(self.translator.t(
+                "Monitoring of {agent} ended: their call ended (or their phone hung up). Listen again on "
+                "their next call.", agent=clean(ended.agent, 40)))
 
     def monitor_mode_answered(self, call_id: str, mode: str, ok: bool) -> None:
         """The agent's phone answered a mode change (the App tells us); a refusal is said."""
