@@ -35,7 +35,8 @@ async def take_call(pilot: Any, app: DeskApp, phone: FakePhone, call_id: str,
 
 
 async def test_time_running_out_with_the_wrap_up_open_saves_what_was_typed() -> None:
-    options = DeskOptions(username="agent1", acw_mode="timeboxed", acw_seconds=2)
+    # 4 s of after-call work: room to open the panel and type under a loaded CI machine (2 s failed once at load 15).
+    options = DeskOptions(username="agent1", acw_mode="timeboxed", acw_seconds=4)
     app, phone, _, writes = make_app(options=options)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot, app)
@@ -48,10 +49,10 @@ async def test_time_running_out_with_the_wrap_up_open_saves_what_was_typed() -> 
         await pilot.press(*"no power")
         await wait_until(pilot, lambda: app.desk.model.wrapup_values("c1").notes == "no power", what="typed")
         # The panel does not stay at 0:00: it closes, and the call record carries what was typed.
-        await wait_until(pilot, lambda: app.screen is app.desk, deadline_s=10, what="panel closed")
+        await wait_until(pilot, lambda: app.screen is app.desk, deadline_s=15, what="panel closed")
         final = [r for r in writes.calls if r.call_id == "c1" and r.notes]
         assert [r.notes for r in final] == ["no power"]
-        assert final[0].acw_s >= 2
+        assert final[0].acw_s >= 4
         assert state_of(app) == AgentStateName.READY
         assert "(no summary)" not in screen_text(app)
 
