@@ -12,7 +12,7 @@ from fastapi import Depends, FastAPI
 from starlette.types import Receive, Scope, Send
 
 from agent_tui import __version__
-from agent_tui.server import migrate, problems, roles, route_gates, screens
+from agent_tui.server import heap, migrate, problems, roles, route_gates, screens
 from agent_tui.server.auth import TokenCache, authorize
 from agent_tui.server.broker import Broker
 from agent_tui.server.db import Database
@@ -84,12 +84,14 @@ class Backend(FastAPI):
     """The FastAPI app, with the fast lane in front of its whole stack (`fast_lane` None: off)."""
 
     fast_lane: FastLane | None = None
+    freeze_heap: bool = False
+    """Freeze the heap once started (heap.py): only a server that is a process of its own sets it."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await serve(self.fast_lane, scope, receive, send, super().__call__)
 
 
-def create_app(settings: ServerSettings) -> FastAPI:
+def create_app(settings: ServerSettings) -> Backend:
     """The app for `settings`; prepares the database first unless `settings.prepare_db` is off."""
     db = Database(settings.db_url.get_secret_value(), pool_size=settings.db_pool_size)
     if settings.prepare_db:
@@ -110,6 +112,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
         await watcher.start()
         notifier.start()
         await token_refresher.start()
+        if app.freeze_heap:
+            log.info("%d objects kept out of full garbage collections", heap.settle_for_serving())
         try:
             yield
         finally:
@@ -156,6 +160,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
     return app
 
 
-def create_app_from_env() -> FastAPI:
+def create_app_from_env() -> Backend:
     """Factory for uvicorn workers: the settings come from `AGENT_TUI_SERVER_SETTINGS`."""
-    return create_app(ServerSettings.model_validate_json(os.environ[SETTINGS_ENV]))
+    app = create_app(ServerSettings.model_validate_json(os.environ[SETTINGS_ENV]))
+    app.freeze_heap = True  # a uvicorn worker: a process of its own
+    return app

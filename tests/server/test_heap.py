@@ -1,0 +1,54 @@
+"""The heap frozen when a server process starts serving (server/heap.py)."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from collections.abc import Iterator
+
+import pytest
+
+from agent_tui.server import heap
+from agent_tui.server.app import create_app
+from agent_tui.server.settings import ServerSettings
+
+
+@pytest.fixture
+def unfrozen() -> Iterator[None]:
+    """Whatever a test froze goes back to the ordinary generations (this process runs many apps)."""
+    assert gc.get_freeze_count() == 0, "something froze the test process before this test"
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+class _Node:
+    """An object that can sit in a reference cycle."""
+
+    def __init__(self) -> None:
+        self.other: object = None
+
+
+def test_the_living_are_frozen_and_dead_cycles_collected_first(unfrozen: None) -> None:
+    alive = [_Node() for _ in range(100)]
+    dead = _Node()
+    dead.other = dead  # a cycle: only the collector frees it
+    gone = weakref.ref(dead)
+    del dead
+    assert all(id(node) in _walked() for node in alive)
+    frozen = heap.settle_for_serving()
+    assert gone() is None, "a dead cycle was frozen, and would be kept for the life of the process"
+    assert frozen == gc.get_freeze_count() >= len(alive)
+    walked = _walked()
+    assert not any(id(node) in walked for node in alive)
+
+
+def _walked() -> set[int]:
+    """The ids of every object a collection of some generation would walk now (not the frozen)."""
+    return {id(o) for o in gc.get_objects()}
+
+
+def test_an_app_built_in_a_test_process_does_not_freeze() -> None:
+    app = create_app(ServerSettings.model_validate({"db_url": "sqlite://", "prepare_db": False}))
+    assert app.freeze_heap is False
