@@ -12,7 +12,7 @@ from fastapi import Depends, FastAPI
 from starlette.types import Receive, Scope, Send
 
 from agent_tui import __version__
-from agent_tui.server import heap, migrate, problems, roles, route_gates, screens
+from agent_tui.server import migrate, problems, roles, route_gates, screens, serving_process
 from agent_tui.server.auth import TokenCache, authorize
 from agent_tui.server.broker import Broker
 from agent_tui.server.db import Database
@@ -84,8 +84,8 @@ class Backend(FastAPI):
     """The FastAPI app, with the fast lane in front of its whole stack (`fast_lane` None: off)."""
 
     fast_lane: FastLane | None = None
-    freeze_heap: bool = False
-    """Freeze the heap once started (heap.py): only a server that is a process of its own sets it."""
+    tune_process: bool = False
+    """Tune the process once started (serving_process.py): only a server in a process of its own."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await serve(self.fast_lane, scope, receive, send, super().__call__)
@@ -112,8 +112,10 @@ def create_app(settings: ServerSettings) -> Backend:
         await watcher.start()
         notifier.start()
         await token_refresher.start()
-        if app.freeze_heap:
-            log.info("%d objects kept out of full garbage collections", heap.settle_for_serving())
+        if app.tune_process:
+            frozen = serving_process.settle_for_serving()
+            log.info("%d objects kept out of full garbage collections; GIL slices of %.1f ms", frozen,
+                     serving_process.SWITCH_INTERVAL_S * 1000)
         try:
             yield
         finally:
@@ -163,5 +165,5 @@ def create_app(settings: ServerSettings) -> Backend:
 def create_app_from_env() -> Backend:
     """Factory for uvicorn workers: the settings come from `AGENT_TUI_SERVER_SETTINGS`."""
     app = create_app(ServerSettings.model_validate_json(os.environ[SETTINGS_ENV]))
-    app.freeze_heap = True  # a uvicorn worker: a process of its own
+    app.tune_process = True  # a uvicorn worker: a process of its own
     return app

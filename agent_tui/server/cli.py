@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
              db.url.get_backend_name(), args.workers)
     if args.workers == 1:
         app = create_app(ready)
-        app.freeze_heap = True  # this process serves it alone
+        app.tune_process = True  # this process serves it alone
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
                     access_log=False, timeout_graceful_shutdown=3)
     else:

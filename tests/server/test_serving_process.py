@@ -1,26 +1,29 @@
-"""The heap frozen when a server process starts serving (server/heap.py)."""
+"""What a server process sets once it starts serving (server/serving_process.py)."""
 
 from __future__ import annotations
 
 import gc
+import sys
 import weakref
 from collections.abc import Iterator
 
 import pytest
 
-from agent_tui.server import heap
+from agent_tui.server import serving_process
 from agent_tui.server.app import create_app
 from agent_tui.server.settings import ServerSettings
 
 
 @pytest.fixture
 def unfrozen() -> Iterator[None]:
-    """Whatever a test froze goes back to the ordinary generations (this process runs many apps)."""
+    """Whatever a test froze goes back to the ordinary generations, the GIL's slices to their length."""
     assert gc.get_freeze_count() == 0, "something froze the test process before this test"
+    interval = sys.getswitchinterval()
     try:
         yield
     finally:
         gc.unfreeze()
+        sys.setswitchinterval(interval)
 
 
 class _Node:
@@ -37,11 +40,13 @@ def test_the_living_are_frozen_and_dead_cycles_collected_first(unfrozen: None) -
     gone = weakref.ref(dead)
     del dead
     assert all(id(node) in _walked() for node in alive)
-    frozen = heap.settle_for_serving()
+    frozen = serving_process.settle_for_serving()
     assert gone() is None, "a dead cycle was frozen, and would be kept for the life of the process"
     assert frozen == gc.get_freeze_count() >= len(alive)
     walked = _walked()
     assert not any(id(node) in walked for node in alive)
+    assert sys.getswitchinterval() == pytest.approx(serving_process.SWITCH_INTERVAL_S)
+    assert serving_process.SWITCH_INTERVAL_S < 0.005  # shorter than CPython's default
 
 
 def _walked() -> set[int]:
@@ -51,4 +56,4 @@ def _walked() -> set[int]:
 
 def test_an_app_built_in_a_test_process_does_not_freeze() -> None:
     app = create_app(ServerSettings.model_validate({"db_url": "sqlite://", "prepare_db": False}))
-    assert app.freeze_heap is False
+    assert app.tune_process is False
