@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -113,9 +114,9 @@ def create_app(settings: ServerSettings) -> Backend:
         notifier.start()
         await token_refresher.start()
         if app.tune_process:
-            frozen = serving_process.settle_for_serving()
+            frozen = serving_process.settle_for_serving(network_database=db.is_postgres)
             log.info("%d objects kept out of full garbage collections; GIL slices of %.1f ms", frozen,
-                     serving_process.SWITCH_INTERVAL_S * 1000)
+                     sys.getswitchinterval() * 1000)
         try:
             yield
         finally:

@@ -40,7 +40,7 @@ def test_the_living_are_frozen_and_dead_cycles_collected_first(unfrozen: None) -
     gone = weakref.ref(dead)
     del dead
     assert all(id(node) in _walked() for node in alive)
-    frozen = serving_process.settle_for_serving()
+    frozen = serving_process.settle_for_serving(network_database=True)
     assert gone() is None, "a dead cycle was frozen, and would be kept for the life of the process"
     assert frozen == gc.get_freeze_count() >= len(alive)
     walked = _walked()
@@ -52,6 +52,13 @@ def test_the_living_are_frozen_and_dead_cycles_collected_first(unfrozen: None) -
 def _walked() -> set[int]:
     """The ids of every object a collection of some generation would walk now (not the frozen)."""
     return {id(o) for o in gc.get_objects()}
+
+
+def test_slices_stay_as_they_are_without_a_network_database(unfrozen: None) -> None:
+    sys.setswitchinterval(0.004)
+    serving_process.settle_for_serving(network_database=False)
+    assert sys.getswitchinterval() == pytest.approx(0.004)
+    assert gc.get_freeze_count() > 0
 
 
 def test_an_app_built_in_a_test_process_does_not_freeze() -> None:
