@@ -1,4 +1,4 @@
-"""What a server process sets once it starts serving: its start-up heap frozen; on PostgreSQL, short GIL slices.
+"""What a server process sets once it serves: its start-up heap frozen; on PostgreSQL, short GIL slices.
 
 Both were found chasing the state route's p95 at 1,000 changes a second on PostgreSQL
 (docs/performance.md, "State changes on PostgreSQL: where the tail came from"):
