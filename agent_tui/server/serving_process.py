@@ -10,7 +10,7 @@ Both were found chasing the state route's p95 at 1,000 changes a second on Postg
   into the permanent generation, which no pass walks; later passes walk only what came after. Frozen
   objects are still freed when their last reference goes; only a cycle already dead when frozen would
   stay, so a collection runs first.
-- The state writer's thread makes ~10 database round trips a batch, and after each it must take the
+- The state writer's thread makes ~8 database round trips a batch, and after each it must take the
   GIL back from the event loop's thread, which is busy parsing requests. With CPython's default
   switch interval (5 ms) a thread woken by I/O waits up to 5 ms for a CPU-bound holder to let go, at
   every round trip: a batch of 3 ms of work took 30-60 ms at the 95th percentile. SQLite makes no
