@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,7 +13,7 @@ from fastapi import Depends, FastAPI
 from starlette.types import Receive, Scope, Send
 
 from agent_tui import __version__
-from agent_tui.server import migrate, problems, roles, route_gates, screens
+from agent_tui.server import migrate, problems, roles, route_gates, screens, serving_process
 from agent_tui.server.auth import TokenCache, authorize
 from agent_tui.server.broker import Broker
 from agent_tui.server.db import Database
@@ -84,12 +85,14 @@ class Backend(FastAPI):
     """The FastAPI app, with the fast lane in front of its whole stack (`fast_lane` None: off)."""
 
     fast_lane: FastLane | None = None
+    tune_process: bool = False
+    """Tune the process once started (serving_process.py): only a server in a process of its own."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await serve(self.fast_lane, scope, receive, send, super().__call__)
 
 
-def create_app(settings: ServerSettings) -> FastAPI:
+def create_app(settings: ServerSettings) -> Backend:
     """The app for `settings`; prepares the database first unless `settings.prepare_db` is off."""
     db = Database(settings.db_url.get_secret_value(), pool_size=settings.db_pool_size)
     if settings.prepare_db:
@@ -110,6 +113,10 @@ def create_app(settings: ServerSettings) -> FastAPI:
         await watcher.start()
         notifier.start()
         await token_refresher.start()
+        if app.tune_process:
+            frozen = serving_process.settle_for_serving(network_database=db.is_postgres)
+            log.info("%d objects kept out of full garbage collections; GIL slices of %.1f ms", frozen,
+                     sys.getswitchinterval() * 1000)
         try:
             yield
         finally:
@@ -156,6 +163,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
     return app
 
 
-def create_app_from_env() -> FastAPI:
+def create_app_from_env() -> Backend:
     """Factory for uvicorn workers: the settings come from `AGENT_TUI_SERVER_SETTINGS`."""
-    return create_app(ServerSettings.model_validate_json(os.environ[SETTINGS_ENV]))
+    app = create_app(ServerSettings.model_validate_json(os.environ[SETTINGS_ENV]))
+    app.tune_process = True  # a uvicorn worker: a process of its own
+    return app

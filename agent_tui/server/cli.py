@@ -68,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
     log.info("serving on http://%s:%d (%s, %d worker(s))", args.host, args.port,
              db.url.get_backend_name(), args.workers)
     if args.workers == 1:
-        uvicorn.run(create_app(ready), host=args.host, port=args.port, log_level="warning",
+        app = create_app(ready)
+        app.tune_process = True  # this process serves it alone
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning",
                     access_log=False, timeout_graceful_shutdown=3)
     else:
         os.environ[SETTINGS_ENV] = ready.to_env()

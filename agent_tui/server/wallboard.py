@@ -123,21 +123,27 @@ class Wallboard(BackgroundLoop):
                 wanted = self.live.wanted_alerts(session, now, panels)
         changed: dict[str, dict[str, Any]] = {}
         events: list[Event] = []
-        with self.db.write() as session:
-            for panel in panels:
-                data = panel.model_dump(mode="json")
-                comparable = {k: v for k, v in data.items() if k != "longest_wait_s"}
-                if self._published.get(panel.queue) == comparable:
-                    continue
+        stats: list[tuple[dict[str, Any], str | None]] = []
+        for panel in panels:
+            data = panel.model_dump(mode="json")
+            comparable = {k: v for k, v in data.items() if k != "longest_wait_s"}
+            if self._published.get(panel.queue) != comparable:
                 changed[panel.queue] = comparable
-                events.append(broker.record(session, EventKind.QUEUE_STATS, data, audience=Role.SUPERVISOR))
-            if rows:
-                events.append(broker.record(session, EventKind.AGENT_ROWS,
-                                            AgentRows(rows=rows).model_dump(mode="json"),
-                                            audience=Role.SUPERVISOR))
-            if wanted is not None:
-                for alert in self.live.sync_alerts(session, now, panels, all_queues=full, wanted=wanted):
-                    events.append(broker.record(session, EventKind.ALERT, alert.model_dump(mode="json"),
-                                                audience=Role.SUPERVISOR))
+                stats.append((data, None))
+        payload = AgentRows(rows=rows).model_dump(mode="json") if rows else None
+        with self.db.write() as session:
+            # The alerts are judged and stored first and the events recorded last: on PostgreSQL the
+            # first event takes the events' advisory lock until commit, and the state writer's batches
+            # wait for it; held over the alerts' statements it added their time to state changes' p95.
+            alerts = [] if wanted is None else \
+                self.live.sync_alerts(session, now, panels, all_queues=full, wanted=wanted)
+            if stats:
+                events += broker.record_many(session, EventKind.QUEUE_STATS, stats, audience=Role.SUPERVISOR)
+            if payload is not None:
+                events.append(broker.record(session, EventKind.AGENT_ROWS, payload, audience=Role.SUPERVISOR))
+            if alerts:
+                events += broker.record_many(session, EventKind.ALERT,
+                                             [(alert.model_dump(mode="json"), None) for alert in alerts],
+                                             audience=Role.SUPERVISOR)
         self._published.update(changed)  # only once committed: a failed round publishes them again
         return events

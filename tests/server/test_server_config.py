@@ -99,6 +99,8 @@ def test_the_real_server_takes_its_limits_from_the_file(db_url: str, tmp_path: P
         assert limits["on_site"] == 50
         assert limits["DE"] == 6
         assert limits["BC"] == 4  # not in the file: the default
+        # A server in a process of its own tunes itself once it serves (serving_process.py).
+        assert "objects kept out of full garbage collections" in server.log()
     finally:
         server.stop()
 
