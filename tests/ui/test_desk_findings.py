@@ -35,7 +35,7 @@ async def take_call(pilot: Any, app: DeskApp, phone: FakePhone, call_id: str,
 
 
 async def test_time_running_out_with_the_wrap_up_open_saves_what_was_typed() -> None:
-    # 4 s of after-call work: room to open the panel and type under a loaded CI machine (2 s failed once at load 15).
+    # 4 s of after-call work: room to open the panel and type on a loaded machine (2 s failed at load 15).
     options = DeskOptions(username="agent1", acw_mode="timeboxed", acw_seconds=4)
     app, phone, _, writes = make_app(options=options)
     async with app.run_test(size=(80, 24)) as pilot:
