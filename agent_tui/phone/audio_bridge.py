@@ -4,8 +4,9 @@ pjsua2 here has no sound device compiled in: the null device clocks the conferen
 `pj.AudioMediaPort` subclass (`BridgePort`) is one more port on it. Calls transmit to that port
 (`onFrameReceived`: what the agent hears) and it transmits into calls (`onFrameRequested`: the
 microphone). A PortAudio duplex stream runs on its own clock; two small jitter buffers sit between
-the two clocks. An empty buffer plays silence (and refills a few frames before it plays again); a full
-one drops its oldest audio, so the delay stays short.
+the two clocks (`jitter_buffer`). An empty buffer plays silence (and refills a few frames before it
+plays again); a full one drops its oldest audio, and audio that stood a whole second unneeded is
+trimmed, so the delay stays short (measured: `bench.audio_latency`, docs/performance.md).
 
 Audio format everywhere: 16 kHz, mono, signed 16-bit little-endian, 20 ms frames (640 bytes).
 
@@ -281,6 +282,10 @@ class SplitStream:
     within seconds now and then (PortAudio's `ContinuePoll` asks the other direction's
     `snd_pcm_delay`, which the plugin fails while the server has no timing yet), and the headset
     goes silent both ways. Two streams never ask, and each direction keeps its own clock.
+
+    `latency` is what PortAudio asks of the device ("high" is sounddevice's default). Through the
+    pulse plugin "high", "low" and 0.04 s all gave 0.040 s per direction (`bench.audio_latency`),
+    so the bridge keeps the default; the bench passes others to compare.
     """
 
     def __init__(self, *, samplerate: int, blocksize: int, channels: int, dtype: str,
