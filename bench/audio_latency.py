@@ -28,6 +28,7 @@ import array
 import json
 import math
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -182,6 +183,7 @@ def measure(seconds: float, latency: str | None) -> dict[str, Any]:
         if bridge is not None:
             bridge.close()
         server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
     load = os.getloadavg()[0]
 
     def figure(name: str, delays: list[float]) -> dict[str, Any]:
