@@ -4,8 +4,9 @@ pjsua2 here has no sound device compiled in: the null device clocks the conferen
 `pj.AudioMediaPort` subclass (`BridgePort`) is one more port on it. Calls transmit to that port
 (`onFrameReceived`: what the agent hears) and it transmits into calls (`onFrameRequested`: the
 microphone). A PortAudio duplex stream runs on its own clock; two small jitter buffers sit between
-the two clocks. An empty buffer plays silence (and refills a few frames before it plays again); a full
-one drops its oldest audio, so the delay stays short.
+the two clocks (`jitter_buffer`). An empty buffer plays silence (and refills a few frames before it
+plays again); a full one drops its oldest audio, and audio that stood a whole second unneeded is
+trimmed, so the delay stays short (measured: `bench.audio_latency`, docs/performance.md).
 
 Audio format everywhere: 16 kHz, mono, signed 16-bit little-endian, 20 ms frames (640 bytes).
 
@@ -49,16 +50,15 @@ from agent_tui.phone.device_choice import (
 from agent_tui.phone.device_choice import AudioDeviceError as AudioDeviceError
 from agent_tui.phone.device_choice import pick_device as pick_device
 from agent_tui.phone.events import AudioDeviceBack, AudioDeviceLost, AudioDevicesChanged
+
+# The format and the buffers live in `jitter_buffer`; the bridge's users know them from here.
+from agent_tui.phone.jitter_buffer import FRAME_BYTES as FRAME_BYTES
+from agent_tui.phone.jitter_buffer import FRAME_MS as FRAME_MS
+from agent_tui.phone.jitter_buffer import FRAME_SAMPLES as FRAME_SAMPLES
+from agent_tui.phone.jitter_buffer import SAMPLE_RATE as SAMPLE_RATE
+from agent_tui.phone.jitter_buffer import JitterBuffer as JitterBuffer
 from agent_tui.phone.stall_rule import StallRule
 
-SAMPLE_RATE = 16000
-FRAME_MS = 20
-FRAME_SAMPLES = SAMPLE_RATE * FRAME_MS // 1000
-FRAME_BYTES = FRAME_SAMPLES * 2
-JITTER_FRAMES = 6
-"""Capacity of each jitter buffer (120 ms): beyond it the oldest audio is dropped."""
-PREFILL_FRAMES = 2
-"""Frames a buffer gathers before it plays (again, after running dry)."""
 RETIRE_WAIT_S = 0.5
 """How long `watch` waits for a stalled stream to let go of its devices before it opens them again.
 Measured through ALSA's pulse plugin when the server's connection died (the forward of `ssh -R`
@@ -84,60 +84,6 @@ class SoundStream(Protocol):
 StreamFactory = Callable[..., SoundStream]
 """Called like `sounddevice.RawStream(samplerate=, blocksize=, channels=, dtype=, device=, callback=)`
 (`SplitStream` by default)."""
-
-
-class JitterBuffer:
-    """Bytes of PCM between two clocks: a writer and a reader that each run at their own pace.
-
-    Thread-safe (the pjsua2 clock thread and the PortAudio thread use it at the same time).
-    """
-
-    def __init__(self, capacity_frames: int = JITTER_FRAMES, prefill_frames: int = PREFILL_FRAMES,
-                 frame_bytes: int = FRAME_BYTES) -> None:
-        self._lock = threading.Lock()
-        self._data = bytearray()
-        self._capacity = capacity_frames * frame_bytes
-        self._prefill = prefill_frames * frame_bytes
-        self._primed = False
-        self.underruns = 0
-        """Reads that found too little audio (and were completed with silence)."""
-        self.dropped_bytes = 0
-        """Audio thrown away because the buffer was full."""
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._data)
-
-    def write(self, data: bytes) -> None:
-        """Append audio; when over capacity, drop the oldest down to the prefill level.
-
-        Dropping to the prefill level (not just the excess) brings the delay back down at once: a
-        buffer that filled up while nobody read it (the microphone before a call) starts short.
-        """
-        with self._lock:
-            self._data += data
-            if len(self._data) > self._capacity:
-                excess = len(self._data) - max(self._prefill, len(data))
-                excess += excess & 1  # keep 16-bit samples whole
-                del self._data[:excess]
-                self.dropped_bytes += excess
-
-    def read(self, size: int) -> bytes:
-        """Exactly `size` bytes: audio when there is enough, silence while (re)filling."""
-        with self._lock:
-            if not self._primed:
-                if len(self._data) < max(self._prefill, size):
-                    return bytes(size)
-                self._primed = True
-            if len(self._data) < size:
-                out = bytes(self._data) + bytes(size - len(self._data))
-                self._data.clear()
-                self._primed = False
-                self.underruns += 1
-                return out
-            out = bytes(self._data[:size])
-            del self._data[:size]
-            return out
 
 
 class AudioBridge:
@@ -336,13 +282,18 @@ class SplitStream:
     within seconds now and then (PortAudio's `ContinuePoll` asks the other direction's
     `snd_pcm_delay`, which the plugin fails while the server has no timing yet), and the headset
     goes silent both ways. Two streams never ask, and each direction keeps its own clock.
+
+    `latency` is what PortAudio asks of the device ("high" is sounddevice's default). Through the
+    pulse plugin "high", "low" and 0.04 s all gave 0.040 s per direction (`bench.audio_latency`),
+    so the bridge keeps the default; the bench passes others to compare.
     """
 
     def __init__(self, *, samplerate: int, blocksize: int, channels: int, dtype: str,
-                 device: tuple[int | None, int | None], callback: Callable[..., None]) -> None:
+                 device: tuple[int | None, int | None], callback: Callable[..., None],
+                 latency: float | str = "high") -> None:
         sd = sounddevice_module()
         common: dict[str, Any] = {"samplerate": samplerate, "blocksize": blocksize, "channels": channels,
-                                  "dtype": dtype}
+                                  "dtype": dtype, "latency": latency}
 
         def heard(indata: Any, frames: int, stamp: Any, status: Any) -> None:
             callback(indata, None, frames, stamp, status)
