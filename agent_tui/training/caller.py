@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import faulthandler
 import json
 import logging
 import queue
@@ -412,6 +413,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="the trainer's own softphone, joined to the call on a takeover")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    # A crash inside pjsua2 kills the process without a word: the threads' Python stacks go to stderr (the
+    # caller's log file), so the next one says where it happened.
+    faulthandler.enable(sys.stderr)
     scenario = _find_scenario(args.scenario)
     out_lock = threading.Lock()
     out = sys.stdout
