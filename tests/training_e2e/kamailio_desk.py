@@ -99,9 +99,13 @@ class TraineeDesk:
         return card_screen.card
 
     async def caller_ended(self) -> None:
-        """Wait until every simulated caller process the desk started has ended."""
+        """Wait until every simulated caller process the desk started has ended, each cleanly (a crash
+        would otherwise hide behind the card the desk shows for the call it then ends itself)."""
         await wait_until(self.pilot, lambda: not any(c.running for c in self.launcher.started),
                          "the caller to end", 20, explain=self.state)
+        codes = [caller.proc.returncode for caller in self.launcher.started]
+        assert codes, "no caller process was started"
+        assert all(code == 0 for code in codes), f"caller exit codes {codes}\n{self.state()}"
 
 
 @asynccontextmanager
