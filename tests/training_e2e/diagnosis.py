@@ -51,6 +51,7 @@ def _log_tail(path: Path) -> list[str]:
 
 
 def _callers_part(launcher: ProcessLauncher) -> list[str]:
+    """Each caller process: alive or its exit code, its last events, the tail of its log file."""
     lines: list[str] = []
     for caller in launcher.started:
         state = "running" if caller.running else f"exited {caller.proc.returncode}"
@@ -63,6 +64,14 @@ def _callers_part(launcher: ProcessLauncher) -> list[str]:
             lines.append(f"{log_file.name}:")
             lines.extend(_log_tail(log_file))
     return lines or ["no caller process started"]
+
+
+def callers_state(launcher: ProcessLauncher) -> str:
+    """The caller processes `launcher` started (the trainer's console has no desk to describe)."""
+    try:
+        return "\n".join(_callers_part(launcher))
+    except Exception as error:  # the message of a failure must not fail itself
+        return f"(callers unavailable: {error!r})"
 
 
 def practice_state(app: Any, launcher: ProcessLauncher) -> str:
