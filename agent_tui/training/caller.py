@@ -4,7 +4,10 @@
 and the headers an IVR would set (plus `X-Training-*`, so the desk keeps training apart), turns phone
 events and desk progress into director events, and speaks each line it gets back: as a WAV played into
 the call when the engine can play files, and always as a caption, so the scenario works without audio.
-Lines are spoken one after another; a hang-up line ends the call once it has been heard.
+Lines are spoken one after another; a hang-up line ends the call once it has been heard. A line is over
+when its length has passed and the engine reported its WAV finished (`PlaybackFinished`): under CPU load
+the engine's media clock runs behind the wall clock, and replacing a WAV the bridge still reads killed
+the caller process (SIGSEGV) in the middle of a practice call.
 
 pjsua2 allows one engine per process, so a simulated caller runs in its own process:
 `python -m agent_tui.training.caller --scenario ID|FILE --target SIP-URI` reads commands as JSON lines
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import faulthandler
 import json
 import logging
 import queue
@@ -36,7 +40,14 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from agent_tui.domain.training import Scenario
-from agent_tui.phone.events import CallEnded, CallState, DtmfReceived, PhoneEvent
+from agent_tui.phone.events import (
+    CallEnded,
+    CallState,
+    DtmfReceived,
+    EngineError,
+    PhoneEvent,
+    PlaybackFinished,
+)
 from agent_tui.training.director import (
     Answered,
     Director,
@@ -55,6 +66,9 @@ log = logging.getLogger(__name__)
 
 HANGUP_GRACE_S = 0.5
 """Pause after a closing line before the caller hangs up."""
+PLAYBACK_LAG_S = 5.0
+"""How long past a WAV's length the caller waits for the engine to report it finished: an engine that
+never reports (or lost the report) delays the next line by this much at most."""
 SECONDS_PER_CHAR = {"zh": 0.25, "en": 0.07}
 """Reading time of a caption when there is no audio to time it."""
 
@@ -136,6 +150,13 @@ class SimulatedCaller:
         self._lock = threading.RLock()
         self._queue: deque[Say] = deque()
         self._busy_until: float | None = None
+        """When the line being said is over by the clock (its WAV's length, or its reading time)."""
+        self._playing: Path | None = None
+        """The line's WAV while the engine plays it (not reported finished yet)."""
+        self._finished_at: float | None = None
+        """When the engine reported the line's WAV finished."""
+        self._closing = False
+        """The line being said is a hang-up line: the call ends once it is over."""
         self._hangup_at: float | None = None
         self._ended = False
         self._taken_over = False
@@ -187,6 +208,8 @@ class SimulatedCaller:
                 self._ended = True
                 self._queue.clear()
                 self.director.handle(HungUp(now))
+        elif isinstance(event, PlaybackFinished | EngineError):
+            self._playback_over(event, now)
 
     def step_reached(self, step: str) -> None:
         """The trainee's script reached `step` (reported by the desk)."""
@@ -207,9 +230,13 @@ class SimulatedCaller:
                 self.rang_out = True
                 self.phone.hangup(self.call_id)
                 return
-            if self._busy_until is not None and now >= self._busy_until:
+            end = self._line_end(now)
+            if end is not None:
                 self._busy_until = None
+                self._playing = None
                 self.director.handle(SpeechEnded(now))
+                if self._closing:
+                    self._hangup_at = end + HANGUP_GRACE_S
             if self._busy_until is None and self._queue:
                 self._start(self._queue.popleft(), now)
             if self._hangup_at is not None and now >= self._hangup_at and self.call_id is not None:
@@ -237,6 +264,7 @@ class SimulatedCaller:
             if on:
                 self._queue.clear()
                 self._busy_until = None
+                self._playing = None
                 stop = getattr(self.phone, "stop_playback", None)
                 if callable(stop) and self.call_id is not None:
                     try:
@@ -264,17 +292,42 @@ class SimulatedCaller:
             if self._busy_until is None and self._queue:
                 self._start(self._queue.popleft(), event.at)
 
+    def _playback_over(self, event: PlaybackFinished | EngineError, now: float) -> None:
+        """The engine finished (or could not start) the WAV of the line being said."""
+        with self._lock:
+            playing = self._playing
+            if playing is None:
+                return
+            if isinstance(event, EngineError):
+                if event.command != "play_file":
+                    return
+            elif event.path != str(playing):  # a WAV replaced earlier reports "stopped" late
+                return
+            self._playing = None
+            self._finished_at = now
+
+    def _line_end(self, now: float) -> float | None:
+        """When the line being said ended: its length has passed and the engine finished its WAV (or is
+        late beyond PLAYBACK_LAG_S); None while it goes on."""
+        if self._busy_until is None or now < self._busy_until:
+            return None
+        if self._playing is None:
+            return max(self._busy_until, self._finished_at or self._busy_until)
+        late = self._busy_until + PLAYBACK_LAG_S
+        return late if now >= late else None
+
     def _start(self, say: Say, now: float) -> None:
         audio = self._audio.get(say.line_id)
         duration = wav_seconds(audio) if audio is not None else self._reading_time(say.text)
+        self._playing, self._finished_at = None, None
         if audio is not None and self._play is not None and self.call_id is not None:
             try:
                 self._play(self.call_id, audio)
+                self._playing = audio
             except Exception as exc:  # the caption still shows; the call must go on
                 log.warning("could not play %s: %s", audio, exc)
         self._busy_until = now + duration
-        if say.hangup:
-            self._hangup_at = now + duration + HANGUP_GRACE_S
+        self._closing = say.hangup
         caption = Caption(call_id=self.call_id or "", line_id=say.line_id, text=say.text, mood=say.mood.value,
                           at=now, audio=audio if self._play is not None else None, hangup=say.hangup)
         self.captions.append(caption)
@@ -384,6 +437,9 @@ def main(argv: list[str] | None = None) -> int:
                              "ends it)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    # A crash inside pjsua2 kills the process without a word: the threads' Python stacks go to stderr (the
+    # caller's log file), so the next one says where it happened.
+    faulthandler.enable(sys.stderr)
     scenario = _find_scenario(args.scenario)
     out_lock = threading.Lock()
     out = sys.stdout

@@ -73,6 +73,8 @@ class TrainingCall:
     run: FormRun | None = None
     caller: CallerHandle | None = None
     card: ScoreCard | None = None
+    caller_hung_up: bool = False
+    """The simulated caller reported the end of its call (`ended`); its process then exits normally."""
     step_seconds: dict[str, float] = field(default_factory=dict)
     _step: str | None = None
     _step_since: float = 0.0
@@ -92,6 +94,14 @@ class TrainingCall:
             spent = max(0.0, now - self._step_since)
             self.step_seconds[self._step] = self.step_seconds.get(self._step, 0.0) + spent
             self._step_since = now
+
+    def caller_event(self, kind: object) -> bool:
+        """Note an event of the self-practice caller's process; true when the process ended (`exited`)
+        without ending the call it rang: it crashed or was killed, nothing will ever hang that call up, so
+        the desk must (else the trainee sits in a silent call and never gets the score card)."""
+        if kind == "ended":
+            self.caller_hung_up = True
+        return kind == "exited" and not self.caller_hung_up and self.call_id is not None
 
     def mark_filled(self, filled: int) -> bool:
         """True when the number of filled fields changed."""

@@ -30,6 +30,7 @@ from agent_tui.training.caller_process import ProcessLauncher
 from agent_tui.ui.common.options import desk_options
 from agent_tui.ui.desk.app import DeskApp
 from agent_tui.ui.desk.services import DeskServices
+from agent_tui.ui.train.autopilot import AutopilotTimeout, play_call
 from agent_tui.ui.train.card_screen import ScoreCardScreen
 from agent_tui.ui.train.launch import desk_training
 from agent_tui.ui.train.scenario_pick import ScenarioPickScreen
@@ -37,6 +38,7 @@ from agent_tui.ui.train.services import DeskTrainingServices
 from tests.e2e.backend import DEMO_PASSWORD, RealBackend
 from tests.support.peers import require_binary
 from tests.support.sip_peers import Kamailio, password_of
+from tests.training_e2e.diagnosis import practice_state
 from tests.training_e2e.pilot_helpers import choose_scenario, picking, wait_until
 
 
@@ -77,18 +79,33 @@ class TraineeDesk:
         await choose_scenario(self.pilot, picker, scenario_id)
         return await self.app.desk.training.scenario(scenario_id)
 
+    def state(self) -> str:
+        """Where the practice call is (desk, call, caller processes): the message of a failed wait."""
+        return practice_state(self.app, self.launcher)
+
+    async def play(self, scenario: Scenario, *, skip_readback: bool = False) -> None:
+        """The scripted trainee takes the practice call (see `play_call`); a timeout says where it stuck."""
+        try:
+            await play_call(self.pilot, scenario, skip_readback=skip_readback, ring_deadline_s=60)
+        except AutopilotTimeout as error:
+            raise AssertionError(f"{error}\n{self.state()}") from error
+
     async def score_card(self) -> ScoreCard:
         """The card the desk shows once the practice call ended."""
         await wait_until(self.pilot, lambda: isinstance(self.app.screen, ScoreCardScreen), "the score card",
-                         90)
+                         90, explain=self.state)
         card_screen = self.app.screen
         assert isinstance(card_screen, ScoreCardScreen)
         return card_screen.card
 
     async def caller_ended(self) -> None:
-        """Wait until every simulated caller process the desk started has ended."""
+        """Wait until every simulated caller process the desk started has ended, each cleanly (a crash
+        would otherwise hide behind the card the desk shows for the call it then ends itself)."""
         await wait_until(self.pilot, lambda: not any(c.running for c in self.launcher.started),
-                         "the caller to end", 20)
+                         "the caller to end", 20, explain=self.state)
+        codes = [caller.proc.returncode for caller in self.launcher.started]
+        assert codes, "no caller process was started"
+        assert all(code == 0 for code in codes), f"caller exit codes {codes}\n{self.state()}"
 
 
 @asynccontextmanager

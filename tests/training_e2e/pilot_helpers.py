@@ -26,11 +26,13 @@ def picking(app: Any) -> bool:
 
 
 async def wait_until(pilot: Pilot[Any], predicate: Callable[[], object], what: str,
-                     deadline_s: float = 10) -> None:
-    """Let the app run until `predicate` holds; fail after `deadline_s`."""
+                     deadline_s: float = 10, *, explain: Callable[[], str] | None = None) -> None:
+    """Let the app run until `predicate` holds; fail after `deadline_s`, with `explain()` in the message."""
     deadline = time.monotonic() + deadline_s
     while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        if time.monotonic() >= deadline:
+            detail = f"\n{explain()}" if explain is not None else ""
+            raise AssertionError(f"timed out waiting for {what}{detail}")
         await pilot.pause(0.02)
 
 

@@ -28,15 +28,21 @@ from tests.ui.doubles import FakeBackend, FakePhone, FakeWrites, LocalScreens
 SCENARIO = "repair_wire_down_en"
 
 
-def quick(scenario: Scenario) -> Scenario:
-    """The scenario with a short read-back minimum, so the scripted trainee's reading time is short."""
-    targets = scenario.targets.model_copy(update={"min_readback_s": 0.6})
+SKIPPED_READBACK_S = 30.0
+"""The read-back minimum when the trainee skips it: moving on at once stays far below it even on a loaded
+machine (with 0.6 s, a slow Pilot made the "skip" count as a read-back)."""
+
+
+def quick(scenario: Scenario, min_readback_s: float = 0.6) -> Scenario:
+    """The scenario with the read-back minimum given (short: the scripted trainee's reading time is short)."""
+    targets = scenario.targets.model_copy(update={"min_readback_s": min_readback_s})
     return scenario.model_copy(update={"targets": targets})
 
 
-def make_desk() -> tuple[DeskApp, FakePhone, FakeWrites, FakeTrainingApi, FakeLauncher]:
+def make_desk(min_readback_s: float = 0.6) -> tuple[DeskApp, FakePhone, FakeWrites, FakeTrainingApi,
+                                                    FakeLauncher]:
     scenarios = shipped()
-    scenarios[SCENARIO] = quick(scenarios[SCENARIO])
+    scenarios[SCENARIO] = quick(scenarios[SCENARIO], min_readback_s)
     api = FakeTrainingApi(scenarios)
     launcher = FakeLauncher()
     phone, writes = FakePhone(), FakeWrites()
@@ -111,7 +117,7 @@ async def test_trainer_launched_call_scores_100_and_stays_apart() -> None:
 
 
 async def test_self_practice_skipping_the_readback_names_the_miss() -> None:
-    app, phone, writes, api, launcher = make_desk()
+    app, phone, writes, api, launcher = make_desk(SKIPPED_READBACK_S)
     async with app.run_test(size=(120, 40)) as pilot:
         desk = desk_of(app)
         await wait_until(pilot, lambda: desk.logged_in, "login")
@@ -150,3 +156,29 @@ async def test_self_practice_skipping_the_readback_names_the_miss() -> None:
         assert api.attempts[0].card.total == card.total
         await wait_until(pilot, lambda: caller.stopped, "the caller ended")
         assert writes.tickets[0].training is True
+
+
+async def test_self_practice_whose_caller_process_died_ends_the_call_and_scores_it() -> None:
+    app, phone, _writes, api, launcher = make_desk()
+    async with app.run_test(size=(120, 40)) as pilot:
+        desk = desk_of(app)
+        await wait_until(pilot, lambda: desk.logged_in, "login")
+        phone.emit(EngineStarted(address="127.0.0.1:5099", udp_port=5099))
+        await pilot.press("ctrl+t")
+        await wait_until(pilot, lambda: picking(app), "the scenario list")
+        picker = app.screen
+        assert isinstance(picker, ScenarioPickScreen)
+        await choose_scenario(pilot, picker, SCENARIO)
+        await wait_until(pilot, lambda: launcher.callers, "the simulated caller")
+        caller = launcher.callers[0]
+        phone.ring("c7", number="13621987654", headers=training_headers(caller.attempt_id))
+        await play_call(pilot, api.scenarios[SCENARIO])
+        assert "hangup" not in phone.names()
+        caller.alive = False
+        caller.emit("exited", code=-11)  # SIGSEGV: no "ended" before it, no BYE ever comes
+        # The desk hangs the orphaned call up (the fake phone then reports its end, as the engine does).
+        await wait_until(pilot, lambda: "hangup" in phone.names(), "the desk ending the orphaned call")
+        await wait_until(pilot, lambda: isinstance(app.screen, ScoreCardScreen), "the score card")
+        card_screen = app.screen
+        assert isinstance(card_screen, ScoreCardScreen)
+        assert card_screen.card.total == 100, card_screen.rows

@@ -23,7 +23,6 @@ from agent_tui.training.scenario import bundled_scenarios_dir, load_scenarios
 from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.train.api import TrainingApi
 from agent_tui.ui.train.app import TrainApp
-from agent_tui.ui.train.autopilot import play_call
 from agent_tui.ui.train.console_services import ConsoleServices
 from agent_tui.ui.train.history_screen import HistoryScreen
 from agent_tui.ui.train.review_api import ReviewApi
@@ -51,11 +50,11 @@ async def practise_recorded(backend: RealBackend, kamailio: Kamailio, recordings
     """One self-practice call on a real desk that records calls; the card the desk showed."""
     async with trainee_desk(backend, kamailio, TRAINEE, recordings=recordings) as trainee:
         scenario = await trainee.pick(SCENARIO)
-        await play_call(trainee.pilot, scenario, ring_deadline_s=60)
+        await trainee.play(scenario)
         card = await trainee.score_card()
         # The phone closes the WAV after the call; the desk then uploads it.
         await wait_until(trainee.pilot, lambda: trainee.app.desk.training.uploaded, "the recording uploaded",
-                         30)
+                         30, explain=trainee.state)
         await trainee.caller_ended()
         return card
 

@@ -16,7 +16,6 @@ import pytest
 
 from agent_tui.domain.training import ScoreCard
 from agent_tui.ui.desk.training_panel import TrainingPanel
-from agent_tui.ui.train.autopilot import play_call
 from tests.e2e.backend import RealBackend
 from tests.support.sip_peers import Kamailio
 from tests.support.waiting import wait_for
@@ -32,7 +31,7 @@ async def practise(backend: RealBackend, kamailio: Kamailio, username: str, *,
         desk = trainee.app.desk
         assert trainee.training.sip_uri == f"sip:{username}@{kamailio.address}"
         scenario = await trainee.pick(SCENARIO)
-        await play_call(trainee.pilot, scenario, skip_readback=skip_readback, ring_deadline_s=60)
+        await trainee.play(scenario, skip_readback=skip_readback)
         # The opening line came as a caption, cued by the answer.
         current = desk.training.current
         assert current is not None

@@ -28,6 +28,7 @@ from agent_tui.ui.train.scenario_pick import ScenarioPickScreen
 from tests.e2e.backend import DEMO_PASSWORD, RealBackend
 from tests.support.peers import require_binary
 from tests.support.sip_peers import free_udp_ports, group_members, stop_group
+from tests.training_e2e.diagnosis import callers_state
 from tests.training_e2e.pilot_helpers import choose_scenario, picking, wait_until
 
 SCENARIO = "status_query_complaint_en"
@@ -78,8 +79,12 @@ async def test_trainer_launches_watches_and_gets_the_score(real_backend: RealBac
         assert isinstance(picker, ScenarioPickScreen)
         await choose_scenario(pilot, picker, SCENARIO)
         row = console.roster.rows["agent02"]
-        await wait_until(pilot, lambda: row.call == "answered", "the trainee to answer", 60)
-        await wait_until(pilot, lambda: row.score, "the result", 90)
+
+        def where() -> str:
+            return f"trainee row: {row}\n{callers_state(launcher)}"
+
+        await wait_until(pilot, lambda: row.call == "answered", "the trainee to answer", 60, explain=where)
+        await wait_until(pilot, lambda: row.score, "the result", 90, explain=where)
         assert row.score.startswith("100"), (row.score, row.steps)
         assert row.steps[0] == "order"
         assert row.steps[-1] == "done"

@@ -47,13 +47,15 @@ if TYPE_CHECKING:
     from agent_tui.domain.training import Scenario, ScenarioSummary, ScoreCard
     from agent_tui.i18n import Translator
     from agent_tui.ui.common.options import DeskOptions
+    from agent_tui.ui.desk.services import DeskServices
 
 
 class TrainingHost(Protocol):
-    """What the training controller needs of the desk: its translator, options, app and panel."""
+    """What the training controller needs of the desk: its translator, options, services, app and panel."""
 
     t: Translator
     options: DeskOptions
+    services: DeskServices
 
     @property
     def app(self) -> App[Any]:
@@ -414,10 +416,25 @@ class DeskTraining:
             elif kind == "exited" and self.pending is call:
                 self.pending = None
                 call.status = self._t("The simulated caller could not call you.")
+            if call.caller_event(kind) and call.call_id in self.calls:
+                self._caller_lost(call, event.get("code"))
             self._refresh()
 
         call.caller = await self.launcher.start(call.scenario_id, target, call.attempt_id, on_event,
                                                 call.scenario)
+
+    def _caller_lost(self, call: TrainingCall, code: object) -> None:
+        """The caller process died with its call up: end the call here, so it is scored as it stands."""
+        log.warning("simulated caller of %s exited (%s) with its call up: ending the call", call.attempt_id,
+                    code)
+        call.status = self._t("The simulated caller stopped unexpectedly; the call is ended.")
+        phone = self.desk.services.phone
+        if phone is None or call.call_id is None:
+            return
+        try:
+            phone.hangup(call.call_id)
+        except Exception as error:  # the call may be ending already; the status says what happened
+            log.warning("could not end the training call %s: %s", call.call_id, error)
 
     async def shutdown(self) -> None:
         """End every simulated caller this desk started."""
