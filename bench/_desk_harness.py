@@ -380,6 +380,10 @@ def pop_latencies(log_file: Path) -> dict[str, float]:
     return found
 
 
+CANCELLED_CODE = 487
+"""The desk's answer to a ringing INVITE the caller cancelled (Request Terminated)."""
+
+
 class Caller(contextlib.AbstractContextManager["Caller"]):
     """A pjsua2 phone in this process on loopback that rings the desk (the engine `agent-tui bot` runs)."""
 
@@ -405,7 +409,12 @@ class Caller(contextlib.AbstractContextManager["Caller"]):
         return str(self.engine.make_call(target, headers)), at
 
     def hang_up(self, call_id: str, timeout: float = 10.0) -> None:
-        """Hang up (CANCEL while ringing) and wait for the call to end."""
+        """Hang up (CANCEL while ringing) and wait for the call to end with the desk's 487.
+
+        Any other end means the desk never got the CANCEL and still rings (until its ring timeout): say
+        so here, with the reason, rather than as a screen that "still shows Ringing" a wait later. (A
+        TCP connection cut by the desk's network-change recovery ended calls with 503 "End of file".)
+        """
         from agent_tui.phone.events import CallEnded
 
         self.engine.hangup(call_id)
@@ -416,6 +425,9 @@ class Caller(contextlib.AbstractContextManager["Caller"]):
             except queue.Empty as empty:
                 raise RuntimeError(f"call {call_id} did not end within {timeout:.0f} s") from empty
             if isinstance(event, CallEnded) and event.call_id == call_id:
+                if event.code != CANCELLED_CODE:
+                    raise RuntimeError(f"call {call_id} ended with {event.code} {event.reason!r}, not the "
+                                       f"desk's {CANCELLED_CODE}: the CANCEL did not reach the desk")
                 return
 
 

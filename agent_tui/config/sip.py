@@ -124,7 +124,8 @@ class SipSettings(Section):
     """Seconds between looks at this machine's network addresses. When they change (another Wi-Fi,
     a VPN, a new DHCP lease) or the registration is lost for a network reason, the phone registers
     again and re-INVITEs the call in progress from the new address; 0 turns this off. It can follow
-    a new address only with `listen` on a wildcard address (0.0.0.0) and no `public_address`."""
+    a new address only with `listen` on a wildcard address (0.0.0.0) and no `public_address`; otherwise
+    the watch stays off (see `phone.ip_change.watch_interval`)."""
 
     @model_check(mode="before")
     @classmethod

@@ -11,7 +11,7 @@ from agent_tui.phone.account import EngineAccount, local_config, registrar_confi
 from agent_tui.phone.audio_bridge import open_bridge
 from agent_tui.phone.core_registration import EngineRegistration
 from agent_tui.phone.events import EngineStarted, Registration
-from agent_tui.phone.ip_change import IpChangeWatch
+from agent_tui.phone.ip_change import IpChangeWatch, watch_interval
 from agent_tui.phone.ip_change_engine import IpChangeDriver
 from agent_tui.phone.logbridge import silenced_stdout
 from agent_tui.phone.media import MediaHub
@@ -94,8 +94,11 @@ class EngineSetup(EngineRegistration):
             self.emit(Registration(account=account.name, state="registering", registrar=account.registrar))
             account.create(self._media_config(registrar_config(account, opts)), False)
             self.accounts.append(account)
-        self.ip_change = IpChangeDriver(self.ep, IpChangeWatch(interval_s=opts.ip_change_watch_s),
-                                        self.emit, self.log.note)
+        watch_s = watch_interval(opts.ip_change_watch_s, self.host, opts.public_address)
+        if watch_s != opts.ip_change_watch_s:
+            self.log.note(f"network-change watch off: the listener is bound to {self.host} (or a public "
+                          "address is set), so a new host address cannot be followed")
+        self.ip_change = IpChangeDriver(self.ep, IpChangeWatch(interval_s=watch_s), self.emit, self.log.note)
         self.started = True
         return EngineStarted(address=address, udp_port=self.udp_port, tcp_port=self.tcp_port,
                              tls_port=self.tls_port, max_calls=self.call_limit,

@@ -32,6 +32,25 @@ transport as 408/503 of its own, and 0 when it could not even send); a 401/403/4
 registrar's considered answer and no network change will fix it."""
 
 
+WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})  # noqa: S104 - names, not a bind
+"""Listen hosts that mean "every address of this machine"."""
+
+
+def watch_interval(configured_s: float, listen_host: str, public_address: str | None) -> float:
+    """The address watch's interval for this phone: `configured_s`, or 0 (off) when a recovery cannot
+    help and would harm.
+
+    Only a listener on a wildcard address with no `public_address` can follow a new address (the
+    Contact names what the host has now). A listener bound to one address keeps that address whatever
+    else comes and goes, yet `handleIpChange` would still shut down every SIP transport (a ringing
+    call's TCP connection with them: the caller's CANCEL or BYE is lost, measured in bench.screen_pop
+    under load) and restart the listener on 0.0.0.0, open to every network.
+    """
+    if listen_host not in WILDCARD_HOSTS or public_address:
+        return 0.0
+    return configured_s
+
+
 def read_local_addresses(proc_net: Path = PROC_NET) -> frozenset[str]:
     """The addresses of this host that another machine could reach (no loopback, no link-local)."""
     found: set[str] = set()
