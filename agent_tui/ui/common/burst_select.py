@@ -1,0 +1,83 @@
+"""A choice list that takes keys typed in one burst in order: Enter, a few letters, Enter, Tab.
+
+Measured with textual 8.2.8 in tmux (QA, issue 11): on the wrap-up, `Enter inf Enter Tab Tab Tab notes`
+sent in one read left the disposition empty. Textual's `Select` opens its list on Enter but moves the
+focus to it later, through the App's queue, behind the keys already read: the letters that should
+have searched the list went to the closed Select. And once an option is picked, or the list closes,
+`Select` takes the focus back the same late way, after the Tab typed behind the pick had already moved
+on: what the agent typed next went into the list again.
+
+`BurstSelect` gives the list the focus at once when it opens, and the late focus moves (the list's on
+opening, the Select's after a pick or a close) happen only while the focus is still on this Select or
+its list. Everything else is Textual's `Select`.
+"""
+
+from __future__ import annotations
+
+from typing import Generic, Self, TypeVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.widget import Widget
+from textual.widgets import Select
+from textual.widgets._select import SelectCurrent, SelectOverlay
+
+T = TypeVar("T")
+
+
+def _inside(widget: Widget, owner: Widget) -> bool:
+    """Whether `widget` is `owner` or one of its children (the list, the current value)."""
+    return widget is owner or widget.parent is owner
+
+
+class _BurstOverlay(SelectOverlay):
+    """The open list: a late focus move is dropped once the list has closed or the focus moved on."""
+
+    def focus(self, scroll_visible: bool = True) -> Self:
+        """Take the focus later, if the list is still open and nothing else took the focus meanwhile."""
+        def take() -> None:
+            select = self.parent
+            focused = self.screen.focused
+            if (isinstance(select, Select) and select.expanded
+                    and (focused is None or _inside(focused, select))):
+                self.screen.set_focus(self, scroll_visible=False)
+
+        self.app.call_later(take)
+        return self
+
+
+class BurstSelect(Select[T], Generic[T]):
+    """Textual's `Select`, with the focus where the keys of a burst go (see the module docstring)."""
+
+    _after_pick = False
+    """Set while Textual's own pick/close handler runs: its focus move is checked first."""
+
+    def compose(self) -> ComposeResult:
+        """Textual's parts, with the list that drops late focus moves."""
+        yield SelectCurrent(self.prompt)
+        yield _BurstOverlay(type_to_search=self._type_to_search).data_bind(compact=Select.compact)
+
+    def action_show_overlay(self) -> None:
+        """Open the list and give it the focus now: the keys typed behind Enter are for it."""
+        super().action_show_overlay()
+        self.screen.set_focus(self.query_one(SelectOverlay), scroll_visible=False)
+
+    @on(SelectOverlay.UpdateSelection)
+    @on(SelectOverlay.Dismiss)
+    def _mark_pick(self) -> None:
+        # Runs before Select's own handler (subclass first), which then calls `focus()`.
+        self._after_pick = True
+
+    def focus(self, scroll_visible: bool = True) -> Self:
+        """Take the focus; after a pick or a close, only if the focus is still on this list."""
+        if not self._after_pick:
+            return super().focus(scroll_visible)
+        self._after_pick = False
+
+        def take() -> None:
+            focused = self.screen.focused
+            if focused is None or _inside(focused, self):
+                self.screen.set_focus(self, scroll_visible=scroll_visible)
+
+        self.app.call_later(take)
+        return self
