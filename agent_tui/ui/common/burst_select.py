@@ -14,10 +14,12 @@ its list. Everything else is Textual's `Select`.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Generic, Self, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.dom import NoScreen
 from textual.widget import Widget
 from textual.widgets import Select
 from textual.widgets._select import SelectCurrent, SelectOverlay
@@ -37,10 +39,11 @@ class _BurstOverlay(SelectOverlay):
         """Take the focus later, if the list is still open and nothing else took the focus meanwhile."""
         def take() -> None:
             select = self.parent
-            focused = self.screen.focused
-            if (isinstance(select, Select) and select.expanded
-                    and (focused is None or _inside(focused, select))):
-                self.screen.set_focus(self, scroll_visible=False)
+            with suppress(NoScreen):  # the step that held the list may be gone by now (PgDn in the burst)
+                focused = self.screen.focused
+                if (isinstance(select, Select) and select.expanded
+                        and (focused is None or _inside(focused, select))):
+                    self.screen.set_focus(self, scroll_visible=False)
 
         self.app.call_later(take)
         return self
@@ -75,9 +78,10 @@ class BurstSelect(Select[T], Generic[T]):
         self._after_pick = False
 
         def take() -> None:
-            focused = self.screen.focused
-            if focused is None or _inside(focused, self):
-                self.screen.set_focus(self, scroll_visible=scroll_visible)
+            with suppress(NoScreen):  # the step that held the list may be gone by now (PgDn in the burst)
+                focused = self.screen.focused
+                if focused is None or _inside(focused, self):
+                    self.screen.set_focus(self, scroll_visible=scroll_visible)
 
         self.app.call_later(take)
         return self
