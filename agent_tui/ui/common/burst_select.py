@@ -66,10 +66,14 @@ class BurstSelect(Select[T], Generic[T]):
         self.screen.set_focus(self.query_one(SelectOverlay), scroll_visible=False)
 
     @on(SelectOverlay.UpdateSelection)
-    @on(SelectOverlay.Dismiss)
     def _mark_pick(self) -> None:
         # Runs before Select's own handler (subclass first), which then calls `focus()`.
         self._after_pick = True
+
+    @on(SelectOverlay.Dismiss)
+    def _mark_close(self, event: SelectOverlay.Dismiss) -> None:
+        # Select's handler calls `focus()` only when the list closed without losing the focus.
+        self._after_pick = not event.lost_focus
 
     def focus(self, scroll_visible: bool = True) -> Self:
         """Take the focus; after a pick or a close, only if the focus is still on this list."""
