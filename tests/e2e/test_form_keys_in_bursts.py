@@ -16,7 +16,7 @@ import pytest
 
 from tests.e2e.backend import ApiClient, RealBackend
 from tests.e2e.conftest import TerminalFactory
-from tests.e2e.test_desk_repair_order import answer_after_pop, ring, start_desk
+from tests.e2e.test_desk_repair_order import answer_after_pop, ring, start_desk, status_line
 from tests.e2e.tmux import TmuxSession
 from tests.support.sip_peers import Kamailio, Sipp
 from tests.support.waiting import wait_for
@@ -147,6 +147,15 @@ def test_order_form_and_wrap_up_typed_in_bursts(
         term.wait_for_text("Leave this work order?", 10)
         term.send_keys("y")
         term.wait_for_screen(lambda s: "Order status query" not in s, 10, message="back on the desk")
+
+        # Ready, then F2 and the keys behind it in one read: the reason list is there (and has the
+        # focus) before the App routes the Downs and Enter, so they pick the third reason, not the first.
+        term.send_keys("F2")
+        term.wait_for_screen(lambda s: "Ready" in status_line(s) and "Not Ready" not in status_line(s), 10,
+                             message="Ready")
+        term.send_keys("F2", "Down", "Down", "Enter")
+        term.wait_for_screen(lambda s: "Not Ready (Meeting)" in status_line(s), 10,
+                             message="Not Ready with the reason picked in the burst")
         assert term.quit_desk(20) == 0
     finally:
         api.close()
