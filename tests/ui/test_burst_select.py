@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from textual import events
-from textual.app import App
-from textual.widgets import Input, TextArea
+from textual.app import App, ComposeResult
+from textual.widgets import Checkbox, Input, TextArea
+from textual.widgets._select import SelectOverlay
 
 from agent_tui.ui.common.burst_select import BurstSelect
 from agent_tui.ui.desk.wrapup import WrapUpScreen
@@ -64,3 +65,38 @@ async def test_a_list_picked_and_its_step_left_in_one_burst_keeps_the_desk_runni
         assert app.is_running
         assert form.run.value("fault_type") == "voltage"
 
+
+
+class _Fields(App[None]):
+    """A field before the list and one after it, as on the wrap-up (disposition, then FCR)."""
+
+    def compose(self) -> ComposeResult:
+        yield Input(id="before")
+        yield BurstSelect([("One", 1), ("Two", 2)], id="pick")
+        yield Checkbox("FCR", id="after")
+
+
+async def test_a_tab_routed_right_after_a_pick_goes_to_the_next_field() -> None:
+    # Under load the App routed the Tab typed behind the pick between the pick and a late focus move:
+    # the focus was still on the closed list, outside the focus chain, so Tab started again at the
+    # first field (the wrap-up's notes went to the FCR checkbox). The focus must be back on the Select
+    # when the pick has been handled, before anything else runs.
+    app = _Fields()
+    async with app.run_test() as pilot:
+        select = app.query_one(BurstSelect)
+        select.focus()
+        await pilot.press("enter")
+        overlay = select.query_one(SelectOverlay)
+        await wait_until(pilot, lambda: app.focused is overlay, what="the list open")
+        seen: dict[str, Any] = {}
+
+        def right_after_the_pick() -> None:
+            seen["focused"] = app.focused
+            seen["tab"] = app.screen.focus_next()
+
+        select.post_message(SelectOverlay.UpdateSelection(1))  # "One": index 0 is the blank
+        select.call_later(right_after_the_pick)  # the Select's queue: right behind the pick
+        await wait_until(pilot, lambda: "tab" in seen, what="the pick handled")
+        assert select.value == 1
+        assert seen["focused"] is select
+        assert seen["tab"] is app.query_one("#after", Checkbox)

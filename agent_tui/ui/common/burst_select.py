@@ -7,9 +7,9 @@ have searched the list went to the closed Select. And once an option is picked, 
 `Select` takes the focus back the same late way, after the Tab typed behind the pick had already moved
 on: what the agent typed next went into the list again.
 
-`BurstSelect` gives the list the focus at once when it opens, and the late focus moves (the list's on
-opening, the Select's after a pick or a close) happen only while the focus is still on this Select or
-its list. Everything else is Textual's `Select`.
+`BurstSelect` gives the list the focus at once when it opens, takes it back at once after a pick or a
+close (while it is still on the list), and the list's own late focus move on opening happens only
+while the focus is still on this Select or its list. Everything else is Textual's `Select`.
 """
 
 from __future__ import annotations
@@ -76,16 +76,18 @@ class BurstSelect(Select[T], Generic[T]):
         self._after_pick = not event.lost_focus
 
     def focus(self, scroll_visible: bool = True) -> Self:
-        """Take the focus; after a pick or a close, only if the focus is still on this list."""
+        """Take the focus; after a pick or a close, at once and only if the focus is still on this list.
+
+        At once, not later: the closed list leaves the focus chain with this very pick, so a Tab the
+        App routes before a late move would find the focus on a widget outside the chain and start
+        again at the form's first field (a Tab lost: the wrap-up's notes typed behind `Enter wro Enter
+        Tab Tab` went to the FCR checkbox, measured under load).
+        """
         if not self._after_pick:
             return super().focus(scroll_visible)
         self._after_pick = False
-
-        def take() -> None:
-            with suppress(NoScreen):  # the step that held the list may be gone by now (PgDn in the burst)
-                focused = self.screen.focused
-                if focused is None or _inside(focused, self):
-                    self.screen.set_focus(self, scroll_visible=scroll_visible)
-
-        self.app.call_later(take)
+        with suppress(NoScreen):  # the step that held the list may be gone by now (PgDn in the burst)
+            focused = self.screen.focused
+            if focused is None or _inside(focused, self):
+                self.screen.set_focus(self, scroll_visible=scroll_visible)
         return self
