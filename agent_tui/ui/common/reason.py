@@ -7,6 +7,7 @@ from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from agent_tui.ui.common.key_order import KeyGate
 from agent_tui.ui.common.panel import PanelScreen
 from agent_tui.ui.common.text import clean
 
@@ -33,6 +34,8 @@ class ReasonScreen(PanelScreen[str | None]):
         self.reasons = reasons
         self.agent = agent
         """The agent a supervisor sets Not Ready (None: the agent at this desk)."""
+        self.key_gate = KeyGate()
+        """Open once the list has the focus: F2 Down Down Enter in one read picks the third reason."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="panel"):
@@ -43,6 +46,11 @@ class ReasonScreen(PanelScreen[str | None]):
                 *[Option(self.t.t(REASON_LABELS.get(r, clean(r, 40))), id=r) for r in self.reasons],
                 id="reasons", markup=False,  # reason codes are the backend's data: `[/]` stopped the app
             )
+
+    def on_mount(self) -> None:
+        """The list takes the focus at once (focus() waits behind keys already read), then the keys."""
+        self.set_focus(self.query_one("#reasons", OptionList))
+        self.key_gate.open()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         """Enter on a reason."""

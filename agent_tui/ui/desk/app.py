@@ -39,6 +39,7 @@ from textual.screen import Screen
 from agent_tui.domain.session import SessionInfo
 from agent_tui.i18n import Translator
 from agent_tui.sync.desk_link import LinkStatus
+from agent_tui.sync.login_retry import LOGIN_BACKOFF, log_in_until_reachable
 from agent_tui.ui.common.base_app import AgentTuiApp
 from agent_tui.ui.common.commands import DeskCommands
 from agent_tui.ui.common.confirm import ConfirmScreen
@@ -93,6 +94,8 @@ class DeskApp(AgentTuiApp):
         self.services = services
         self.desk = DeskScreen(services, self.options, self.translator)
         self.writes_queued = 0
+        self.login_backoff = LOGIN_BACKOFF
+        """Delays between start-up logins while the backend is down (tests make them short)."""
         self.ticket_subjects: TicketSubjects | None = None
         """Makes work-order subjects in this desk's language, once the screens are loaded."""
         """Writes the outbox holds and has not delivered yet (from its last link report)."""
@@ -111,17 +114,25 @@ class DeskApp(AgentTuiApp):
         if self._password is not None:
             password, self._password = self._password, None
             self.push_screen("desk")
-            self.spawn(self.desk, lambda: self.log_in(self.options.username, password), "logging in")
+            # No form to try again from: the start-up login keeps trying while the backend is down.
+            self.spawn(self.desk, lambda: self.log_in(self.options.username, password, retry=True),
+                       "logging in")
         else:
             self.push_screen(LoginScreen(self.services, self.options))
 
-    async def log_in(self, username: str, password: SecretStr) -> SessionInfo:
-        """Log in to the backend; on success the desk starts its services and shows."""
+    async def log_in(self, username: str, password: SecretStr, *, retry: bool = False) -> SessionInfo:
+        """Log in to the backend; on success the desk starts its services and shows. `retry`: while the
+        backend cannot be reached, try again (sync/login_retry.py) instead of giving up."""
         prepare = getattr(self.services.phone, "prepare", None)
         if callable(prepare):
             # Load the softphone (pjsua2) while the backend checks the password, not after.
             self.spawn_thread(prepare, "starting the phone")
-        info = await self.services.backend.login(username, password)
+        if retry:
+            info = await log_in_until_reachable(lambda: self.services.backend.login(username, password),
+                                                on_unreachable=self._login_unreachable,
+                                                backoff=self.login_backoff)
+        else:
+            info = await self.services.backend.login(username, password)
         self.session = info
         for hook in self.services.on_logged_in:
             hook(info)
@@ -129,6 +140,14 @@ class DeskApp(AgentTuiApp):
         if self.services.screens is not None:
             self.desk.run_worker(self._load_ticket_subjects(), group="subjects", exit_on_error=False)
         return info
+
+    def _login_unreachable(self, error: BaseException, failures: int) -> None:
+        """The start-up login found no backend: say so once, keep trying (the header shows Offline)."""
+        log.warning("logging in: the backend cannot be reached (try %d): %s", failures, error)
+        if failures == 1:
+            self.notify(self.translator.t(
+                "The backend cannot be reached: logging in again as soon as it answers."),
+                severity="warning", timeout=10)
 
     async def _load_ticket_subjects(self) -> None:
         """Work-order subjects on the card in this desk's language (issue 15): from the screens,

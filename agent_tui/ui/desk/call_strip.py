@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from typing import ClassVar, Protocol, runtime_checkable
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
@@ -29,6 +30,9 @@ from agent_tui.ui.desk.call_view import CallView, StripPhase
 
 TIMED = (StripPhase.TALKING, StripPhase.HELD)
 """Phases whose timers run (the strip ticks only then: an idle desk writes nothing)."""
+CALLER_MIN_CELLS = 13
+"""Cells the current caller keeps on the row before a waiting call's label is shortened (a mobile
+number, its leading space, and the ellipsis where the name is cut)."""
 STRIP_CLASSES = ("-ready", "-not-ready", "-acw", "-on-call")
 
 CALL_BINDINGS: list[BindingType] = [
@@ -51,7 +55,7 @@ class CallViewSink(Protocol):
     call_view: CallView
 
 
-PARTS = ("state", "caller", "timers", "keys")
+PARTS = ("state", "caller", "waiting", "timers", "keys")
 
 
 class CallStrip(Widget):
@@ -102,7 +106,10 @@ class CallStrip(Widget):
     state_text: reactive[str] = reactive("", init=False)
     """The agent state as the strip shows it."""
     caller_text: reactive[str] = reactive("", init=False)
-    """Who the call is with, what it is doing (ringing, on hold, muted), and a second call waiting."""
+    """Who the call is with and what it is doing (ringing, on hold, muted)."""
+    waiting_text: reactive[str] = reactive("", init=False)
+    """The number of a second call ringing behind this one ('' none). It keeps its place on the row
+    and the caller's name gives way: over a form it is the only sign of that ring (QA, issue 11)."""
     timer_text: reactive[str] = reactive("", init=False)
     """Talk time, and the hold time while the call is on hold; changes once a second on a call."""
     keys_text: reactive[str] = reactive("", init=False)
@@ -130,8 +137,16 @@ class CallStrip(Widget):
 
     def part(self, name: str) -> str:
         """The text of one part of the row: state, caller, timers or keys."""
-        return {"state": self.state_text, "caller": self.caller_text, "timers": self.timer_text,
-                "keys": self.keys_text}[name]
+        return {"state": self.state_text, "caller": self.caller_text, "waiting": self._waiting_label(),
+                "timers": self.timer_text, "keys": self.keys_text}[name]
+
+    def _waiting_label(self, short: bool = False) -> str:
+        """The waiting call as the row shows it; `short`: its number only, when the row is tight."""
+        if not self.waiting_text:
+            return ""
+        if short:
+            return f"☎ {self.waiting_text}"
+        return "☎ " + tr(self).t("Call waiting") + f" {self.waiting_text}"
 
     @property
     def shown(self) -> str:
@@ -160,11 +175,20 @@ class CallStrip(Widget):
         if self.keys_text:
             tail.append(f" {self.keys_text} ", style("call-strip--keys"))
         room = max(width - fixed.cell_len - tail.cell_len, 0)
+        waiting = Text()
+        if self.waiting_text:
+            # The waiting call comes before the name: with its label while the current call's number
+            # keeps room beside it, else its number alone.
+            label = self._waiting_label()
+            if room - cell_len(label) - 2 < CALLER_MIN_CELLS:
+                label = self._waiting_label(short=True)
+            waiting.append(f"  {label}", style("call-strip--caller-ringing"))
+            room = max(room - waiting.cell_len, 0)
         caller_look = {"ringing": "call-strip--caller-ringing", "held": "call-strip--caller-held"}.get(
             call, "call-strip--caller")
         caller = Text(f" {self.caller_text}", style(caller_look))
         caller.truncate(room, overflow="ellipsis", pad=True)
-        row = Text.assemble(fixed, caller, tail, style=row_style or "")
+        row = Text.assemble(fixed, caller, waiting, tail, style=row_style or "")
         row.truncate(width, overflow="ellipsis", pad=True)
         return row
 
@@ -179,6 +203,7 @@ class CallStrip(Widget):
                           else "live" if view.live else "")
         self.state_text = view.state_label
         self.caller_text = self._caller_line(view)
+        self.waiting_text = clean(view.waiting, 40)
         self.keys_text = self._keys_line(view)
         self.timer_text = self._timer_line(view)
         if self._ticker is not None:
@@ -216,8 +241,6 @@ class CallStrip(Widget):
             text += f"  [{t('MUTED')}]"
         if view.note and view.phase in TIMED:
             text += f"  [{clean(view.note, 60)}]"
-        if view.waiting:
-            text += "  ☎ " + t("Call waiting") + f" {clean(view.waiting, 40)}"
         return text
 
     def _timer_line(self, view: CallView) -> str:
@@ -269,6 +292,10 @@ class CallStrip(Widget):
     def watch_caller_text(self) -> None:
         """The caller part changed."""
         self.changes["caller"] += 1
+
+    def watch_waiting_text(self) -> None:
+        """A second call started or stopped ringing behind this one."""
+        self.changes["waiting"] += 1
 
     def watch_timer_text(self) -> None:
         """The timers changed (once a second on a call)."""

@@ -117,6 +117,7 @@ class DeskScreen(DeskCallControl, DeskWrapUp, DeskEvents, DeskPanels, DeskSurvey
         Binding("f9,o", "panel('order')", "Order", priority=True, id="desk.order"),
         Binding("f10,w", "panel('wrapup')", "Wrap-up", priority=True, id="desk.wrapup"),
         Binding("ctrl+n", "panel('dial')", "Dial", show=False, priority=True, id="desk.dial"),
+        Binding("f2", "panel('ready')", "Ready", priority=True, id="desk.ready"),
         Binding("ctrl+l", "call_customer", "Call customer", show=False, id="desk.call_customer"),
         Binding("ctrl+k,k", "panel('kb')", "Knowledge base", show=False, priority=True, id="desk.kb"),
         Binding("ctrl+b", "panel('callbacks')", "Callbacks", show=False, priority=True, id="desk.callbacks"),
@@ -140,9 +141,7 @@ class DeskScreen(DeskCallControl, DeskWrapUp, DeskEvents, DeskPanels, DeskSurvey
         Binding("r", "panel('ready')", "Ready", show=False, priority=True, id="key.ready"),
     ]
 
-    DEFAULT_CSS = """
-    DeskScreen { layout: vertical; }
-    """
+    DEFAULT_CSS = "DeskScreen { layout: vertical; }"
 
     def __init__(self, services: DeskServices, options: DeskOptions, translator: Translator) -> None:
         super().__init__(id="desk")
@@ -447,7 +446,8 @@ class DeskScreen(DeskCallControl, DeskWrapUp, DeskEvents, DeskPanels, DeskSurvey
                         monitored_mark=self.supervisor.mark(), satisfaction_avg=self.satisfaction_avg)
         paint_status(bar, self.t, self.model, self.options, view)
         label = self.t.t("Not Ready" if self.ready_key_asks_reason() else "Ready")
-        if relabel(self.app, "desk.ready", label) | relabel(self, "key.ready", label):
+        if (relabel(self.app, "desk.ready", label) | relabel(self, "desk.ready", label)
+                | relabel(self, "key.ready", label)):
             self.app.refresh_bindings()  # F2 says what it does now (issue 15)
 
     def _paint_calls(self) -> None:

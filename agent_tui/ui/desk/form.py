@@ -51,6 +51,7 @@ from agent_tui.domain.screen import FieldDef, FieldType, StepKind
 from agent_tui.forms.runner import FormError, FormRun
 from agent_tui.training.desk_call import training_ticket
 from agent_tui.ui.common.bindings import ENTER_MOVES_ON, localize_bindings
+from agent_tui.ui.common.burst_select import BurstSelect
 from agent_tui.ui.common.context import desk_app, tr
 from agent_tui.ui.common.key_order import KeyGate, settle_keys
 from agent_tui.ui.common.text import clean
@@ -245,12 +246,12 @@ class FormScreen(Screen[None]):
         if field_def.type == FieldType.CHOICE:
             options = [(clean(t.pick(c.label), 120), c.value) for c in field_def.choices]
             value = run.value(field_def.id)
-            control = Select(options, prompt=t.t("Choose…"), id=wid,
+            control = BurstSelect(options, prompt=t.t("Choose…"), id=wid,
                              value=value if isinstance(value, str) else Select.NULL)
         elif field_def.type == FieldType.BOOLEAN:
             value = run.value(field_def.id)
             current = Select.NULL if value is None else (YES if value else NO)
-            control = Select([(t.t("Yes"), YES), (t.t("No"), NO)], prompt=t.t("Choose…"), id=wid,
+            control = BurstSelect([(t.t("Yes"), YES), (t.t("No"), NO)], prompt=t.t("Choose…"), id=wid,
                              value=current)
         elif field_def.type == FieldType.MULTILINE:
             control = TextArea(text, id=wid)

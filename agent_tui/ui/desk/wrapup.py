@@ -25,6 +25,7 @@ from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 from agent_tui.desk.calls import CallSession
 from agent_tui.desk.wrapup import WrapUp as WrapUp
 from agent_tui.ui.common.bindings import ENTER_MOVES_ON
+from agent_tui.ui.common.burst_select import BurstSelect
 from agent_tui.ui.common.key_order import settle_keys
 from agent_tui.ui.common.outcomes import DISPOSITION_LABELS
 from agent_tui.ui.common.text import clean, duration
@@ -69,7 +70,7 @@ class WrapUpScreen(DeskPanelScreen[WrapUp | None]):
                          markup=False)
             yield Static("", id="wrapup-timer", markup=False)
             disposition = self.values.disposition or ("ticket_created" if self.session.tickets else None)
-            yield Select([(t(label), code) for code, label in DISPOSITIONS], prompt=t("Disposition"),
+            yield BurstSelect([(t(label), code) for code, label in DISPOSITIONS], prompt=t("Disposition"),
                          id="wrapup-disposition", value=disposition or Select.NULL)
             yield Checkbox(t("Resolved on this call (FCR)"), value=self.values.resolved is not False,
                            id="wrapup-fcr")
