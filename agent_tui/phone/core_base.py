@@ -91,7 +91,7 @@ class EngineBase:
         """Incoming calls to refuse (call, code, reason) at the next loop turn, never inside
         onIncomingCall: a final answer there can reset the call under pjsua2, which then frees the
         INVITE a second time (`pjsip_rx_data_free_cloned: Assertion 'rdata' failed`)."""
-        self.retiring = PlayerRetirement(self.log.note)
+        self.retiring = PlayerRetirement()
         """Players taken off the bridge, destroyed on this thread once that cannot race their
         end-of-file callback (never inside a callback)."""
         self.closing_recordings: list[tuple[str, Path, float]] = []

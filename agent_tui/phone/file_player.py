@@ -11,9 +11,13 @@ Which thread does what (pjsua2 2.15, measured with a core dump of the crash this
 
 A player destroyed while the worker is between taking the event and returning from `onEof2` leaves the
 worker calling through freed memory: SIGSEGV in `file_on_event` (the simulated caller's death under
-load). An event still queued is harmless (the unsubscribe makes it match nobody). So a player that
-reached its end of file is destroyed only after its `onEof2` returned, and one stopped before its end
-only once the bridge no longer reads it (no listeners left), so it can never reach the end.
+load). An event still queued is harmless (the unsubscribe makes it match nobody). So a retired player
+is destroyed (on the engine thread, a loop turn after it was taken off every port) only when:
+- its `onEof2` has returned; or
+- the bridge no longer reads it and its file is longer than its time on the bridge, so the bridge
+  cannot have reached the end (`getPos` cannot tell: at the end of a short file it wraps back to 0);
+- or else, when it may have ended without a callback seen yet, after `EOF_WAIT_S` and
+  `EOF_WAIT_TURNS` (the residual risk: an event worker starved of CPU for that long).
 """
 
 from __future__ import annotations
@@ -28,9 +32,17 @@ from typing import Any
 
 import pjsua2 as pj
 
-EOF_WAIT_S = 10.0
-"""How long a stopped player that reached its end waits for its `onEof2` before we say so in the log
-(it is still never destroyed before the callback: a leaked player is better than a crash)."""
+EOF_WAIT_S = 0.5
+"""How long a stopped player that may have reached its end waits for its `onEof2` before it is
+destroyed anyway. An event posted before the bridge stopped reading is delivered as soon as the event
+worker gets the GIL (milliseconds); a player kept longer holds one of pjsua's 32 player slots, and
+the file may simply not have been read to its end (stopped just before it, or a held call)."""
+
+EOF_WAIT_TURNS = 10
+"""...and at least this many engine loop turns (each gives the worker thread the GIL)."""
+
+FRAME_SLACK_S = 0.02
+"""Margin for the bridge's clock against ours (one 20 ms frame)."""
 
 
 class FilePlayer(pj.AudioMediaPlayer):  # type: ignore[misc]
@@ -52,8 +64,10 @@ class FilePlayer(pj.AudioMediaPlayer):  # type: ignore[misc]
         """Taken off the bridge: an end of file now is only noted, never reported."""
         self.sinks: dict[int, Any] = {}
         """Every port this player was told to transmit to (call media, recorders), by port id."""
+        self.first_transmit_at: float | None = None
+        """When the bridge was first told to read it (monotonic), None: never."""
         with wave.open(str(path), "rb") as wav:
-            self.samples = wav.getnframes()
+            self.seconds = wav.getnframes() / wav.getframerate()
 
     def onEof2(self) -> None:
         try:
@@ -66,6 +80,8 @@ class FilePlayer(pj.AudioMediaPlayer):  # type: ignore[misc]
         """startTransmit, remembering the sink so that teardown can disconnect it."""
         self.startTransmit(sink)
         self.sinks[int(sink.getPortId())] = sink
+        if self.first_transmit_at is None:
+            self.first_transmit_at = time.monotonic()
 
     def take_off_bridge(self, extra_sinks: list[Any]) -> None:
         """Stop transmitting to every port (engine thread): the bridge stops reading the file."""
@@ -82,15 +98,14 @@ class FilePlayer(pj.AudioMediaPlayer):  # type: ignore[misc]
         except pj.Error:
             return False
 
-    def reached_end(self) -> bool:
-        """True when the file was read to its end (an end-of-file event was, or is being, posted)."""
-        if self.at_eof or self.eof_returned:
-            return True
-        try:
-            return int(self.getPos()) >= self.samples
-        except pj.Error:
-            return True  # unknown: wait for the callback (or the deadline) rather than risk it
-
+    def could_have_ended(self, now: float) -> bool:
+        """True when the bridge may have read the file to its end by `now` (so an end-of-file event
+        may be on its way). The bridge reads one frame per clock tick, catching up at most to real
+        time, never from before the first startTransmit: a file longer than the time since then
+        cannot have ended. (`getPos` cannot tell: at the end of a short file it wraps back to 0.)"""
+        if self.first_transmit_at is None:
+            return False
+        return now - self.first_transmit_at >= self.seconds - FRAME_SLACK_S
 
 @dataclass
 class _Retired:
@@ -99,7 +114,6 @@ class _Retired:
     player: FilePlayer
     since: float
     turns: int = 0
-    noted: bool = False
 
 
 class PlayerRetirement:
@@ -109,8 +123,7 @@ class PlayerRetirement:
     after it was retired, so a disconnect or a callback that just returned has settled.
     """
 
-    def __init__(self, note: Callable[[str], None]) -> None:
-        self._note = note
+    def __init__(self) -> None:
         self._waiting: list[_Retired] = []
 
     def __len__(self) -> int:
@@ -124,12 +137,8 @@ class PlayerRetirement:
         """Drop (destroy) the players that are safe now."""
         kept: list[_Retired] = []
         for item in self._waiting:
-            if item.turns >= 1 and self._safe(item.player):
+            if item.turns >= 1 and self._safe(item, now):
                 continue  # the last reference goes here, on the engine thread
-            if now - item.since > EOF_WAIT_S and not item.noted:
-                item.noted = True
-                self._note(f"player {item.player.path.name}: no end-of-file callback after "
-                           f"{EOF_WAIT_S:g} s; kept (destroying it could crash)")
             item.turns += 1
             kept.append(item)
         self._waiting = kept
@@ -142,8 +151,12 @@ class PlayerRetirement:
             self.tick(time.monotonic())
         self._waiting.clear()
 
-    @staticmethod
-    def _safe(player: FilePlayer) -> bool:
+    def _safe(self, item: _Retired, now: float) -> bool:
+        player = item.player
         if player.eof_returned:
             return True
-        return not player.bridge_reads() and not player.reached_end()
+        if player.bridge_reads():
+            return False  # the disconnect is not applied yet: it may still reach its end
+        if not player.could_have_ended(now):
+            return True
+        return now - item.since >= EOF_WAIT_S and item.turns >= EOF_WAIT_TURNS

@@ -27,9 +27,10 @@ def main(argv: list[str]) -> int:
     uri, workdir, rounds, seed = argv[0], Path(argv[1]), int(argv[2]), int(argv[3])
     rng = random.Random(seed)
     workdir.mkdir(parents=True, exist_ok=True)
-    # Lengths around one bridge tick (20 ms) up to a few ticks, so ends of file happen all the time.
+    # Lengths of a few bridge ticks (20 ms), about the time between commands: stops land before,
+    # during and right after the ends of file.
     wavs = [write_tone_wav(workdir / f"w{ms}.wav", 400 + ms, ms / 1000, rate=8000)
-            for ms in (20, 30, 40, 60, 80, 120)]
+            for ms in (40, 60, 80, 120, 160)]
     events = EventLog()
     engine = PhoneEngine(EngineOptions(listen=("127.0.0.1", 0), recording_dir=workdir / "rec",
                                        log_file=workdir / "pjsip.log", log_level=3), events)
@@ -44,7 +45,7 @@ def main(argv: list[str]) -> int:
             started += 1
             if rng.random() < 0.4:
                 engine.stop_playback(target)  # may find nothing playing (already at its end): an error event
-            time.sleep(rng.choice((0.0, 0.0, 0.005, 0.01, 0.02, 0.03)))  # spread stops around the EOF
+            time.sleep(rng.choice((0.0, 0.01, 0.02, 0.04, 0.06)))  # spread stops around the EOF
         # A last one plays to its end: the end-of-file path still works after all that.
         last = write_tone_wav(workdir / "last.wav", 300, 0.1, rate=8000)
         engine.play_file(call_id, last)
