@@ -45,7 +45,7 @@ def main(argv: list[str]) -> int:
             started += 1
             if rng.random() < 0.4:
                 engine.stop_playback(target)  # may find nothing playing (already at its end): an error event
-            time.sleep(rng.choice((0.0, 0.01, 0.02, 0.04, 0.06)))  # spread stops around the EOF
+            time.sleep(rng.choice((0.0, 0.0, 0.01, 0.02, 0.04)))  # spread stops around the EOF
         # A last one plays to its end: the end-of-file path still works after all that.
         last = write_tone_wav(workdir / "last.wav", 300, 0.1, rate=8000)
         engine.play_file(call_id, last)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tests.phone.conftest import Bots
 
-ROUNDS = 300
+ROUNDS = 250
 
 
 def test_players_replaced_and_stopped_mid_play_do_not_crash(bots: Bots, tmp_path: Path) -> None:
