@@ -34,9 +34,10 @@ import pjsua2 as pj
 
 EOF_WAIT_S = 0.5
 """How long a stopped player that may have reached its end waits for its `onEof2` before it is
-destroyed anyway. An event posted before the bridge stopped reading is delivered as soon as the event
-worker gets the GIL (milliseconds); a player kept longer holds one of pjsua's 32 player slots, and
-the file may simply not have been read to its end (stopped just before it, or a held call)."""
+destroyed anyway. An event posted before the bridge stopped reading is delivered as soon as the
+event worker gets the GIL (milliseconds); a player kept longer holds one of pjsua's few player
+slots (a 10 s wait ran them out in the stress test: PJ_ETOOMANY), and the file may simply not have
+been read to its end (stopped just before it, or a held call)."""
 
 EOF_WAIT_TURNS = 10
 """...and at least this many engine loop turns (each gives the worker thread the GIL)."""
@@ -106,6 +107,7 @@ class FilePlayer(pj.AudioMediaPlayer):  # type: ignore[misc]
         if self.first_transmit_at is None:
             return False
         return now - self.first_transmit_at >= self.seconds - FRAME_SLACK_S
+
 
 @dataclass
 class _Retired:
