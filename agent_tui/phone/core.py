@@ -36,7 +36,8 @@ class EngineCore(EngineCommands):
                     del self.ringback_due[call_id]
                     self.hub.ringback(call_id, True, opts.ringback_hz, opts.ringback_on_ms,
                                       opts.ringback_off_ms)
-        self.dropped_players.clear()
+        if len(self.retiring):
+            self.retiring.tick(now)
         if self.sound is not None:
             away = self.sound.away
             if self.sound.watch(now):
@@ -87,7 +88,7 @@ class EngineCore(EngineCommands):
                     for key in list(self.hub.players):
                         self.end_playback(key, "stopped")
                     self.hub.close()
-                self.dropped_players.clear()
+                self.retiring.drain(lambda: ep.libHandleEvents(10))
                 while self.closing_recordings:  # the bridge closes the WAVs on its clock thread
                     ep.libHandleEvents(10)
                     self._report_recordings(time.monotonic())

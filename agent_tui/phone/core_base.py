@@ -23,9 +23,10 @@ from agent_tui.phone.audio_bridge import AudioBridge
 from agent_tui.phone.call import EngineCall
 from agent_tui.phone.device_choice import AudioDeviceError
 from agent_tui.phone.events import EngineError, PhoneEvent
+from agent_tui.phone.file_player import PlayerRetirement
 from agent_tui.phone.ip_change_engine import IpChangeDriver
 from agent_tui.phone.logbridge import PjLogWriter
-from agent_tui.phone.media import FilePlayer, MediaHub
+from agent_tui.phone.media import MediaHub
 from agent_tui.phone.options import CALL_LIMIT, EngineOptions
 from agent_tui.phone.ringer import Ringer
 from agent_tui.phone.sanitize import clean_text
@@ -90,8 +91,9 @@ class EngineBase:
         """Incoming calls to refuse (call, code, reason) at the next loop turn, never inside
         onIncomingCall: a final answer there can reset the call under pjsua2, which then frees the
         INVITE a second time (`pjsip_rx_data_free_cloned: Assertion 'rdata' failed`)."""
-        self.dropped_players: list[FilePlayer] = []
-        """Players taken off the bridge, dropped at the next loop turn (never inside a callback)."""
+        self.retiring = PlayerRetirement()
+        """Players taken off the bridge, destroyed on this thread once that cannot race their
+        end-of-file callback (never inside a callback)."""
         self.closing_recordings: list[tuple[str, Path, float]] = []
         """(call id, path, deadline) of recorders dropped but whose WAV the bridge has not closed yet."""
         self.stopping = False

@@ -190,7 +190,7 @@ class EngineCalls(EngineBase):
             return
         player = self.hub.stop_player(key)
         if player is not None:
-            self.dropped_players.append(player)
+            self.retiring.retire(player, time.monotonic())
             self.emit(PlaybackFinished(key, str(player.path), reason))
 
     def call_media_state(self, call: EngineCall, prm: Any) -> None:

@@ -18,6 +18,7 @@ import pjsua2 as pj
 from agent_tui.phone.call import EngineCall
 from agent_tui.phone.earpiece import Earpiece
 from agent_tui.phone.events import CallStats
+from agent_tui.phone.file_player import FilePlayer
 from agent_tui.phone.quality import mos_estimate
 
 
@@ -59,23 +60,6 @@ def check_wav(path: Path) -> None:
         raise ValueError(f"cannot play {path.name}: the file has no audio")
 
 
-class FilePlayer(pj.AudioMediaPlayer):  # type: ignore[misc]
-    """A WAV player for one call (or all calls) that notes its end of file.
-
-    `onEof2` runs on the conference bridge's clock thread: it only sets a flag, and the engine
-    thread reports and drops the player at its next turn.
-    """
-
-    def __init__(self, call_id: str | None, path: Path) -> None:
-        super().__init__()
-        self.call_id = call_id
-        self.path = path
-        self.at_eof = False
-
-    def onEof2(self) -> None:
-        self.at_eof = True
-
-
 class MediaHub:
     """Owns the tone source, the ringback and the file players, and decides which port transmits to which.
 
@@ -111,11 +95,11 @@ class MediaHub:
         return player
 
     def stop_player(self, call_id: str | None) -> FilePlayer | None:
-        """Take a player off the bridge; the caller drops it (outside any pjsua2 callback)."""
+        """Take a player off the bridge (every port it transmits to); the caller retires it
+        (see `PlayerRetirement`: never destroyed inside, or racing, its end-of-file callback)."""
         player = self.players.pop(call_id, None)
         if player is not None:
-            with contextlib.suppress(pj.Error):
-                player.stopTransmit(self.playback())
+            player.take_off_bridge([self.playback()])
         return player
 
     def _wire_player(self, player: FilePlayer, call: EngineCall) -> None:
@@ -124,9 +108,9 @@ class MediaHub:
         audio = audio_of(call)
         if audio is None:
             return
-        player.startTransmit(audio)
+        player.transmit_to(audio)
         if call.recorder is not None:
-            player.startTransmit(call.recorder)
+            player.transmit_to(call.recorder)
 
     def source(self) -> Any:
         """What we send into calls: the tone when one plays, else the capture device."""
@@ -274,7 +258,7 @@ class MediaHub:
                 sup.stopTransmit(self.playback())
 
     def close(self) -> None:
-        """Drop the tone generators and the players (engine thread, before libDestroy)."""
+        """Drop the tone generators (engine thread, before libDestroy); the players were retired."""
         self.players.clear()
         self.ringing.clear()
         if self._ringback is not None:
