@@ -54,7 +54,7 @@ from agent_tui.ui.common.bindings import ENTER_MOVES_ON, localize_bindings
 from agent_tui.ui.common.burst_select import BurstSelect
 from agent_tui.ui.common.context import desk_app, tr
 from agent_tui.ui.common.key_order import KeyGate, settle_keys
-from agent_tui.ui.common.text import clean
+from agent_tui.ui.common.text import clean, plain
 from agent_tui.ui.desk.call_strip import CallStrip, CallViewSink
 from agent_tui.ui.desk.customer_card import CustomerCard
 from agent_tui.ui.desk.desk_footer import DeskFooter
@@ -244,7 +244,9 @@ class FormScreen(Screen[None]):
         text = run.text(field_def.id)
         wid = f"field-{field_def.id}"
         if field_def.type == FieldType.CHOICE:
-            options = [(clean(t.pick(c.label), 120), c.value) for c in field_def.choices]
+            # Labels are the backend's data, never markup (`[/]` in one stopped the desk); rich Text, not
+            # Content, because the list's type-to-search reads only str and Text.
+            options = [(plain(t.pick(c.label), 120), c.value) for c in field_def.choices]
             value = run.value(field_def.id)
             control = BurstSelect(options, prompt=t.t("Choose…"), id=wid,
                              value=value if isinstance(value, str) else Select.NULL)

@@ -63,7 +63,7 @@ class OrderPickScreen(DeskPanelScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="panel"):
             yield Static(self.t.t("New work order"), classes="panel-title")
-            yield OptionList(id="order-screens")
+            yield OptionList(id="order-screens", markup=False)  # screen titles and callers are data
             yield Static(self.t.t("Loading…"), id="order-hint", classes="hint")
 
     def on_mount(self) -> None:

@@ -64,7 +64,7 @@ class OutboundOutcomeScreen(DeskPanelScreen[str | None]):
                          classes="panel-title")
             own = bool(self.item.outcomes)  # a campaign's own codes are data, not our English
             yield OptionList(*[Option(clean(label, 60) if own else self.t.t(label), id=code)
-                               for code, label in self.choices], id="outcomes")
+                               for code, label in self.choices], id="outcomes", markup=False)
             yield Static(self.t.t("Enter chooses, Escape decides later"), classes="hint")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
