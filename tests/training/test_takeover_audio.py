@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from agent_tui.phone.events import CallEnded, CallState
-from agent_tui.training.caller import TrainerLeg
+from agent_tui.training.trainer_leg import TrainerLeg
 from tests.support.audio_checks import TONE_HEARD, read_pcm, tone_presence
 from tests.support.sip_peers import BotFactory
 from tests.support.waiting import JsonLineReader
