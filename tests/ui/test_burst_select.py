@@ -15,7 +15,7 @@ from textual.widgets._select import SelectOverlay
 from agent_tui.ui.common.burst_select import BurstSelect
 from agent_tui.ui.desk.wrapup import WrapUpScreen
 from tests.ui.doubles import FakeBackend, customer, full_match
-from tests.ui.helpers import make_app, open_order_screen, popped, screen_text, wait_until
+from tests.ui.helpers import answer_first_call, make_app, open_order_screen, screen_text, wait_until
 
 
 def burst(app: App[Any], keys: list[str]) -> None:
@@ -27,11 +27,7 @@ def burst(app: App[Any], keys: list[str]) -> None:
 async def test_a_disposition_picked_in_a_burst_holds_and_the_keys_behind_it_land_in_the_notes() -> None:
     app, phone, _, _ = make_app(FakeBackend({"13800138000": [full_match(customer())]}))
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.desk.logged_in, what="login")
-        phone.ring()
-        await wait_until(pilot, lambda: popped(app), what="the pop")
-        await pilot.press("f3")
-        await wait_until(pilot, lambda: app.desk.active_id == "c1", what="the answer")
+        await answer_first_call(pilot, app, phone, deadline_s=10)
         await pilot.press("f10")
         await wait_until(pilot, lambda: isinstance(app.screen, WrapUpScreen), what="the wrap-up")
         screen = app.screen
@@ -49,11 +45,7 @@ async def test_a_disposition_picked_in_a_burst_holds_and_the_keys_behind_it_land
 async def test_a_list_picked_and_its_step_left_in_one_burst_keeps_the_desk_running() -> None:
     app, phone, _, _ = make_app(FakeBackend({"13800138000": [full_match(customer())]}))
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.desk.logged_in, what="login")
-        phone.ring()
-        await wait_until(pilot, lambda: popped(app), what="the pop")
-        await pilot.press("f3")
-        await wait_until(pilot, lambda: app.desk.active_id == "c1", what="the answer")
+        await answer_first_call(pilot, app, phone, deadline_s=10)
         form = await open_order_screen(pilot, app, "repair")
         fault = form.query_one(BurstSelect)
         await wait_until(pilot, lambda: app.focused is fault, what="the focus on the fault type")

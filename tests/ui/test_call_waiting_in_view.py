@@ -10,7 +10,7 @@ import pytest
 from agent_tui.ui.common.options import DeskOptions
 from agent_tui.ui.desk.call_strip import CallStrip
 from tests.ui.doubles import FakeBackend, customer, full_match
-from tests.ui.helpers import make_app, open_order_screen, popped, screen_text, wait_until
+from tests.ui.helpers import answer_first_call, make_app, open_order_screen, screen_text, wait_until
 
 LONG_NAME = "欧阳" + "W" * 60
 """A caller whose name alone is wider than what the row has left."""
@@ -21,11 +21,7 @@ async def test_a_waiting_call_stays_on_the_strip_over_the_order_form_at_80_colum
     backend = FakeBackend({"13800138000": [full_match(customer(name=LONG_NAME))]})
     app, phone, _, _ = make_app(backend, options=DeskOptions(username="agent1"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.desk.logged_in, what="login")
-        phone.ring()
-        await wait_until(pilot, lambda: popped(app), what="the pop")
-        await pilot.press("f3")
-        await wait_until(pilot, lambda: app.desk.active_id == "c1", what="the answer")
+        await answer_first_call(pilot, app, phone, deadline_s=10)
         if hold:
             await pilot.press("f5")
         await open_order_screen(pilot, app, "repair")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from agent_tui.domain.screen import ScreenDefinition
 from agent_tui.ui.common.burst_select import BurstSelect
 from tests.ui.doubles import FakeBackend, LocalScreens, customer, full_match
-from tests.ui.helpers import make_app, open_order_screen, popped, screen_text, wait_until
+from tests.ui.helpers import answer_first_call, make_app, open_order_screen, screen_text, wait_until
 
 HOSTILE = "[/]Volt[b]age[/b]"
 
@@ -31,11 +31,7 @@ async def test_a_choice_label_with_markup_is_shown_as_typed_and_the_desk_keeps_r
     app, phone, _, _ = make_app(FakeBackend({"13800138000": [full_match(customer())]}))
     app.services.screens = HostileScreens()
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(pilot, lambda: app.desk.logged_in, what="login")
-        phone.ring()
-        await wait_until(pilot, lambda: popped(app), what="the pop")
-        await pilot.press("f3")
-        await wait_until(pilot, lambda: app.desk.active_id == "c1", what="the answer")
+        await answer_first_call(pilot, app, phone, deadline_s=10)
         form = await open_order_screen(pilot, app, "repair")
         fault = form.query_one(BurstSelect)
         fault.focus()
