@@ -21,7 +21,7 @@ from agent_tui.ui.train.autopilot import play_call
 from agent_tui.ui.train.card_screen import ScoreCardScreen
 from agent_tui.ui.train.scenario_pick import ScenarioPickScreen
 from agent_tui.ui.train.services import DeskTrainingServices
-from tests.training_e2e.doubles import FakeLauncher, FakeTrainingApi, shipped
+from tests.training_e2e.doubles import FakeCaller, FakeLauncher, FakeTrainingApi, shipped
 from tests.training_e2e.pilot_helpers import choose_scenario, picking, wait_until
 from tests.ui.doubles import FakeBackend, FakePhone, FakeWrites, LocalScreens
 
@@ -68,6 +68,21 @@ def command(name: str, **data: Any) -> LiveEventMessage:
 
 def training_headers(attempt: str) -> dict[str, str]:
     return {"X-Training-Scenario": SCENARIO, "X-Training-Attempt": attempt, "X-Account": "3101150077821"}
+
+
+async def practise_from_desk(pilot: Any, app: DeskApp, phone: FakePhone,
+                             launcher: FakeLauncher) -> FakeCaller:
+    """Log in, start the phone, ctrl+t, pick SCENARIO: the simulated caller the desk launched for it."""
+    desk = desk_of(app)
+    await wait_until(pilot, lambda: desk.logged_in, "login")
+    phone.emit(EngineStarted(address="127.0.0.1:5099", udp_port=5099))
+    await pilot.press("ctrl+t")
+    await wait_until(pilot, lambda: picking(app), "the scenario list")
+    picker = app.screen
+    assert isinstance(picker, ScenarioPickScreen)
+    await choose_scenario(pilot, picker, SCENARIO)
+    await wait_until(pilot, lambda: launcher.callers, "the simulated caller")
+    return launcher.callers[0]
 
 
 async def test_trainer_launched_call_scores_100_and_stays_apart() -> None:
@@ -120,15 +135,7 @@ async def test_self_practice_skipping_the_readback_names_the_miss() -> None:
     app, phone, writes, api, launcher = make_desk(SKIPPED_READBACK_S)
     async with app.run_test(size=(120, 40)) as pilot:
         desk = desk_of(app)
-        await wait_until(pilot, lambda: desk.logged_in, "login")
-        phone.emit(EngineStarted(address="127.0.0.1:5099", udp_port=5099))
-        await pilot.press("ctrl+t")
-        await wait_until(pilot, lambda: picking(app), "the scenario list")
-        picker = app.screen
-        assert isinstance(picker, ScenarioPickScreen)
-        await choose_scenario(pilot, picker, SCENARIO)
-        await wait_until(pilot, lambda: launcher.callers, "the simulated caller")
-        caller = launcher.callers[0]
+        caller = await practise_from_desk(pilot, app, phone, launcher)
         assert caller.target == "sip:agent1@127.0.0.1:5099"
         assert caller.scenario is not None
         assert caller.scenario.id == SCENARIO
@@ -161,16 +168,7 @@ async def test_self_practice_skipping_the_readback_names_the_miss() -> None:
 async def test_self_practice_whose_caller_process_died_ends_the_call_and_scores_it() -> None:
     app, phone, _writes, api, launcher = make_desk()
     async with app.run_test(size=(120, 40)) as pilot:
-        desk = desk_of(app)
-        await wait_until(pilot, lambda: desk.logged_in, "login")
-        phone.emit(EngineStarted(address="127.0.0.1:5099", udp_port=5099))
-        await pilot.press("ctrl+t")
-        await wait_until(pilot, lambda: picking(app), "the scenario list")
-        picker = app.screen
-        assert isinstance(picker, ScenarioPickScreen)
-        await choose_scenario(pilot, picker, SCENARIO)
-        await wait_until(pilot, lambda: launcher.callers, "the simulated caller")
-        caller = launcher.callers[0]
+        caller = await practise_from_desk(pilot, app, phone, launcher)
         phone.ring("c7", number="13621987654", headers=training_headers(caller.attempt_id))
         await play_call(pilot, api.scenarios[SCENARIO])
         assert "hangup" not in phone.names()
